@@ -1,0 +1,74 @@
+"""Data scope: which hotels' guests a member of staff may see.
+
+Every query that reads guests or stays takes a `DataScope` and applies `guest_visible(scope)` or
+`stay_visible(scope)` in the data layer, so that no route can forget it. The protect issue derives
+the scope from the signed-in user; until then the web shell runs with the group scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, exists, select, true
+
+from guestgraph.db.models import Guest, Hotel, ScopeLevel, SourceRecord, Stay, StayGuest
+
+
+@dataclass(frozen=True)
+class DataScope:
+    level: ScopeLevel
+    region_id: int | None = None
+    hotel_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @classmethod
+    def group(cls) -> DataScope:
+        return cls(level=ScopeLevel.GROUP)
+
+    @classmethod
+    def region(cls, region_id: int) -> DataScope:
+        return cls(level=ScopeLevel.REGION, region_id=region_id)
+
+    @classmethod
+    def hotels(cls, *hotel_ids: int) -> DataScope:
+        return cls(level=ScopeLevel.HOTEL, hotel_ids=frozenset(hotel_ids))
+
+    @property
+    def is_group(self) -> bool:
+        return self.level is ScopeLevel.GROUP
+
+
+def hotel_visible(scope: DataScope) -> ColumnElement[bool]:
+    """A WHERE clause on `Hotel` limiting it to the scope."""
+    if scope.level is ScopeLevel.GROUP:
+        return true()
+    if scope.level is ScopeLevel.REGION:
+        return Hotel.region_id == scope.region_id
+    return Hotel.id.in_(scope.hotel_ids)
+
+
+def _hotel_ids_in_scope(scope: DataScope) -> ColumnElement[bool]:
+    return Stay.hotel_id.in_(select(Hotel.id).where(hotel_visible(scope)))
+
+
+def stay_visible(scope: DataScope) -> ColumnElement[bool]:
+    """A WHERE clause on `Stay` limiting it to the scope's hotels."""
+    if scope.is_group:
+        return true()
+    return _hotel_ids_in_scope(scope)
+
+
+def guest_visible(scope: DataScope) -> ColumnElement[bool]:
+    """A WHERE clause on `Guest`: seen at a hotel in scope, by a stay or by a source record."""
+    if scope.is_group:
+        return true()
+    hotels_in_scope = select(Hotel.id).where(hotel_visible(scope))
+    by_stay = exists().where(
+        StayGuest.guest_id == Guest.id,
+        StayGuest.stay_id == Stay.id,
+        Stay.hotel_id.in_(hotels_in_scope),
+    )
+    by_record = exists().where(
+        SourceRecord.guest_id == Guest.id,
+        SourceRecord.hotel_id.in_(hotels_in_scope),
+    )
+    return by_stay | by_record

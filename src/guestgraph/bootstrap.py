@@ -1,0 +1,62 @@
+"""First start: migrate the database and load the demo hotel group when the database is empty."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from guestgraph import org
+from guestgraph.access import ensure_default_roles
+from guestgraph.config import Settings
+from guestgraph.db import make_engine, make_session_factory, session_scope
+from guestgraph.db._migrate import upgrade
+from guestgraph.errors import DatabaseError
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class DemoLoad:
+    loaded: bool
+    demo_dir: Path
+    hotels: int
+    roles: int
+    reason: str
+
+
+def migrate(settings: Settings) -> None:
+    """Bring the database to the newest schema; a database we cannot reach is a clear error."""
+    try:
+        upgrade(settings.resolved_database_url)
+    except SQLAlchemyError as e:
+        raise DatabaseError(
+            f"Could not migrate the database: {e.__class__.__name__}: {str(e).splitlines()[0]}",
+            hint="Check GUESTGRAPH_DATABASE_URL and that the database server is running.",
+        ) from e
+
+
+def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress | None = None) -> DemoLoad:
+    """Generate the demo group's source files (once) and load the group into the database."""
+    demo_dir = settings.data_dir / "demo"
+    engine = make_engine(settings.resolved_database_url)
+    factory = make_session_factory(engine)
+    try:
+        with session_scope(factory) as session:
+            roles = ensure_default_roles(session)
+            if if_empty and org.group_is_loaded(session):
+                return DemoLoad(False, demo_dir, 0, roles, "the database already holds a hotel group")
+        if not (demo_dir / "group.json").exists():
+            from guestgraph.demo import generate_demo  # heavy (name data); only on first start
+
+            generate_demo(
+                out_dir=demo_dir, guests=settings.demo_guests, seed=settings.demo_seed, progress=progress
+            )
+        spec = org.read_group_file(demo_dir / "group.json")
+        with session_scope(factory) as session:
+            counts = org.load_group(session, spec)
+    finally:
+        engine.dispose()
+    return DemoLoad(True, demo_dir, counts["hotels"], roles, "loaded")

@@ -1,0 +1,129 @@
+"""The `guestgraph` command line: thin adapters over the service packages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from guestgraph import __version__, bootstrap
+from guestgraph.config import load_settings
+from guestgraph.errors import GuestgraphError
+
+app = typer.Typer(
+    name="guestgraph",
+    help="guestgraph: one trusted, governed, secure profile per hotel guest.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def _fail(e: GuestgraphError) -> typer.Exit:
+    console.print(f"[bold red]Error:[/] {e.message}")
+    if e.hint:
+        console.print(f"[yellow]How to fix:[/] {e.hint}")
+    return typer.Exit(code=2)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the guestgraph version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to this version (safe to run repeatedly)."""
+    try:
+        settings = load_settings()
+        bootstrap.migrate(settings)
+    except GuestgraphError as e:
+        raise _fail(e) from e
+    console.print(f"Database at {settings.resolved_database_url.split('@')[-1]} is up to date.")
+
+
+@app.command("demo-data")
+def demo_data(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the source files into.")],
+    guests: Annotated[
+        int, typer.Option("--guests", min=1, help="How many distinct people to invent.")
+    ] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same files (byte for byte).")] = 1,
+) -> None:
+    """Write a demo hotel group's source files (PMS CSV, OTA XML, loyalty JSON, front-desk Excel, POS CSV)
+    with realistic dirt, plus the ground truth of who is who under truth/."""
+    from guestgraph.demo import generate_demo
+
+    with _progress() as bar:
+        task = bar.add_task("Generating guests", total=guests)
+        summary = generate_demo(
+            out_dir=out,
+            guests=guests,
+            seed=seed,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    console.print(
+        f"Wrote {len(summary.files)} files with {summary.source_records} source records "
+        f"for {summary.persons} people to {out}"
+    )
+
+
+@app.command("load-demo")
+def load_demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty/--always", help="Skip when a group is loaded.")
+    ] = True,
+) -> None:
+    """Generate (first time) and load the demo hotel group into the configured database."""
+    try:
+        settings = load_settings()
+        with _progress() as bar:
+            task = bar.add_task("Demo group", total=None)
+            result = bootstrap.load_demo(
+                settings, if_empty=if_empty, progress=lambda d, t: bar.update(task, completed=d, total=t)
+            )
+    except GuestgraphError as e:
+        raise _fail(e) from e
+    if result.loaded:
+        console.print(f"Loaded the demo group from {result.demo_dir} ({result.hotels} new hotels).")
+    else:
+        console.print(f"Demo group not loaded: {result.reason}.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
+    """Serve the web app and API (http://127.0.0.1:8000 by default)."""
+    import uvicorn
+
+    from guestgraph.web import create_app
+
+    try:
+        settings = load_settings()
+        application = create_app(settings)
+    except GuestgraphError as e:
+        raise _fail(e) from e
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"guestgraph {__version__} serving on http://{bind_host}:{bind_port}")
+    uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,114 @@
+"""Typed settings, read from `GUESTGRAPH_*` environment variables or a `.env` file.
+
+Settings are built once at the edge (CLI, ASGI factory, test fixture) and passed in; nothing deeper
+in the code reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from guestgraph.errors import ConfigurationError
+
+Environment = Literal["dev", "test", "production"]
+Locale = Literal["zh_CN", "en"]
+
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "password", "dev", "test", "xxx", "todo", "placeholder"}
+)
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Each field is documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="GUESTGRAPH_", env_file=".env", extra="ignore")
+
+    env: Environment = Field(
+        "production", description="dev, test or production; only dev accepts placeholder secrets."
+    )
+    data_dir: Path = Field(
+        Path("var"), description="Where the embedded database, secret key and uploads live."
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite file guestgraph.db under data_dir."
+    )
+    host: str = Field("127.0.0.1", description="Address the web server binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
+    default_locale: Locale = Field("zh_CN", description="UI language when the user has not chosen one.")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs sessions and tokens; generated into data_dir/secret_key (mode 0600) if unset.",
+    )
+    page_size: int = Field(50, ge=1, le=500, description="Default rows per page in lists.")
+    demo_guests: int = Field(2000, ge=0, description="Guests in the demo group loaded on first start.")
+    demo_seed: int = Field(20261123, description="Seed of the demo group generator.")
+
+    @model_validator(mode="after")
+    def _reject_placeholder_secret(self) -> Self:
+        if self.secret_key is not None and self.env != "dev":
+            value = self.secret_key.get_secret_value().strip().lower()
+            if value in PLACEHOLDER_SECRETS or len(value) < 16:
+                raise ValueError(
+                    "GUESTGRAPH_SECRET_KEY is a placeholder or shorter than 16 characters; "
+                    "unset it to have one generated, or set a long random value "
+                    "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'guestgraph.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def ensure_secret_key(settings: Settings) -> SecretStr:
+    """Return the secret key, generating it into `data_dir/secret_key` (mode 0600) on first use."""
+    if settings.secret_key is not None:
+        return settings.secret_key
+    path = settings.data_dir / SECRET_KEY_FILE
+    try:
+        if path.exists():
+            _check_private(path)
+            key = path.read_text(encoding="ascii").strip()
+        else:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            key = secrets.token_urlsafe(48)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(key + "\n")
+    except OSError as e:
+        raise ConfigurationError(
+            f"Could not read or create the secret key file {path}: {e.strerror}",
+            hint="Make GUESTGRAPH_DATA_DIR writable by this user, or set GUESTGRAPH_SECRET_KEY.",
+        ) from e
+    settings.secret_key = SecretStr(key)
+    return settings.secret_key
+
+
+def _check_private(path: Path) -> None:
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise ConfigurationError(
+            f"The secret key file {path} is readable by other users (mode {mode:o}).",
+            hint=f"Run: chmod 600 {path}",
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides (used by the CLI and tests)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as e:
+        raise ConfigurationError(f"Invalid settings: {e}") from e

@@ -1,0 +1,70 @@
+"""Engine and session factory. SQLite runs in WAL mode with foreign keys enforced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from guestgraph.errors import ConfigurationError
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for `url`; the SQLite file's folder is created when missing."""
+    try:
+        parsed = make_url(url)
+    except Exception as e:
+        raise ConfigurationError(
+            f"GUESTGRAPH_DATABASE_URL is not a database URL: {url!r}",
+            hint="Use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/dbname",
+        ) from e
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed.database, url, **kwargs)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    raise ConfigurationError(
+        f"Unsupported database {parsed.get_backend_name()!r} in GUESTGRAPH_DATABASE_URL.",
+        hint="guestgraph runs on SQLite (embedded) or PostgreSQL (production).",
+    )
+
+
+def _sqlite_engine(database: str | None, url: str, **kwargs: Any) -> Engine:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on error, always close."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,50 @@
+"""Alembic environment: the URL comes from the config that guestgraph builds (see db/_migrate.py)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from guestgraph.db._engine import make_engine
+from guestgraph.db.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+
+
+def _url_from_settings() -> str:
+    # Only when alembic is run by hand from the repository (alembic.ini): use guestgraph's settings.
+    from guestgraph.config import load_settings
+
+    return load_settings().resolved_database_url
+
+
+def run_migrations_online() -> None:
+    url = config.get_main_option("sqlalchemy.url") or _url_from_settings()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            _configure(connection)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url") or _url_from_settings(), target_metadata=target_metadata
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations_online()

@@ -1,0 +1,34 @@
+"""The canonical data model. Import from here; the modules behind it are organised by topic."""
+
+from guestgraph.db.models._base import Base
+from guestgraph.db.models.access import Role, ScopeLevel, StaffUser
+from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
+from guestgraph.db.models.org import Hotel, Region
+from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, SourceRecord, SourceSystem
+from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
+
+__all__ = [
+    "Base",
+    "Charge",
+    "Consent",
+    "ConsentDecision",
+    "Guest",
+    "GuestRole",
+    "GuestStatus",
+    "Hotel",
+    "Interaction",
+    "Outlet",
+    "Preference",
+    "RecordStatus",
+    "RecordType",
+    "Region",
+    "Role",
+    "ScopeLevel",
+    "SourceKind",
+    "SourceRecord",
+    "SourceSystem",
+    "StaffUser",
+    "Stay",
+    "StayGuest",
+    "StayStatus",
+]

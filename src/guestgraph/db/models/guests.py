@@ -1,0 +1,121 @@
+"""The golden guest record and what we know about the guest: preferences, consent, interactions."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from guestgraph.db.models._base import Base, IdMixin, JsonDoc, TimestampMixin, str_enum, utcnow
+
+CROCKFORD32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_public_id() -> str:
+    """A stable global guest ID: 'G' and 12 Crockford base-32 characters (60 random bits)."""
+    n = secrets.randbits(60)
+    return "G" + "".join(CROCKFORD32[(n >> shift) & 31] for shift in range(55, -1, -5))
+
+
+class GuestStatus(enum.StrEnum):
+    ACTIVE = "active"
+    MERGED = "merged"
+    ERASED = "erased"
+
+
+class Guest(IdMixin, TimestampMixin, Base):
+    """One real person as we believe them to be: the golden record of identity resolution.
+
+    `public_id` is the stable global guest ID shown to staff and partners; it never changes.
+    A guest merged into another keeps its row (status `merged`, `merged_into_id` set) so that
+    its public ID still resolves.
+    """
+
+    __tablename__ = "guest"
+    __table_args__ = (Index("ix_guest_family_given", "family_name", "given_name"),)
+
+    public_id: Mapped[str] = mapped_column(String(20), unique=True, default=new_public_id)
+    status: Mapped[GuestStatus] = mapped_column(
+        str_enum(GuestStatus, "guest_status"), default=GuestStatus.ACTIVE
+    )
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"))
+
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    family_name: Mapped[str | None] = mapped_column(String(100))
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    name_pinyin: Mapped[str | None] = mapped_column(String(200))
+    salutation: Mapped[str | None] = mapped_column(String(20))
+    gender: Mapped[str | None] = mapped_column(String(1))
+    birth_date: Mapped[date | None]
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    id_document_type: Mapped[str | None] = mapped_column(String(20))
+    id_document_number: Mapped[str | None] = mapped_column(String(64))
+    loyalty_number: Mapped[str | None] = mapped_column(String(40), index=True)
+    loyalty_tier: Mapped[str | None] = mapped_column(String(40))
+    vip_level: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
+    provenance: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+
+
+class Preference(IdMixin, Base):
+    """Something the guest likes or needs (high floor, feather-free pillow, peanut allergy)."""
+
+    __tablename__ = "preference"
+
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(30))
+    value: Mapped[str] = mapped_column(String(500))
+    source_record_id: Mapped[int | None] = mapped_column(ForeignKey("source_record.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+
+class ConsentDecision(enum.StrEnum):
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"
+
+
+class Consent(IdMixin, Base):
+    """Append-only consent ledger: the latest entry per purpose and channel is in force.
+
+    No entry means "unknown", which is never treated as granted.
+    """
+
+    __tablename__ = "consent"
+    __table_args__ = (Index("ix_consent_guest_purpose", "guest_id", "purpose", "channel", "recorded_at"),)
+
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[ConsentDecision] = mapped_column(str_enum(ConsentDecision, "consent_decision"))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    source_record_id: Mapped[int | None] = mapped_column(ForeignKey("source_record.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Interaction(IdMixin, Base):
+    """A contact with the guest: a call, e-mail, chat, complaint, compliment or a staff note."""
+
+    __tablename__ = "interaction"
+    __table_args__ = (Index("ix_interaction_guest_at", "guest_id", "occurred_at"),)
+
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"))
+    hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotel.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+
+    guest: Mapped[Guest] = relationship()

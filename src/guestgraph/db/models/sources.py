@@ -1,0 +1,81 @@
+"""Lineage: the systems that send us data and every record they sent, kept as sent."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from guestgraph.db.models._base import Base, IdMixin, JsonDoc, TimestampMixin, str_enum, utcnow
+
+
+class SourceKind(enum.StrEnum):
+    PMS = "pms"
+    OTA = "ota"
+    LOYALTY = "loyalty"
+    POS = "pos"
+    FRONTDESK = "frontdesk"
+    FILE = "file"
+    API = "api"
+
+
+class RecordType(enum.StrEnum):
+    PROFILE = "profile"
+    RESERVATION = "reservation"
+    CANCELLATION = "cancellation"
+    MEMBER = "member"
+    REGISTRATION = "registration"
+    FOLIO = "folio"
+
+
+class RecordStatus(enum.StrEnum):
+    ACCEPTED = "accepted"
+    ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
+    QUARANTINED = "quarantined"
+    SUPERSEDED = "superseded"
+    DISCARDED = "discarded"
+    ERASED = "erased"
+
+
+class SourceSystem(IdMixin, TimestampMixin, Base):
+    """A system that sends guest data: a PMS, an OTA channel, the loyalty system, POS, the front desk.
+
+    `trust_rank` orders sources for survivorship: the lower the number, the more we trust it.
+    """
+
+    __tablename__ = "source_system"
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[SourceKind] = mapped_column(str_enum(SourceKind, "source_kind"))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    trust_rank: Mapped[int] = mapped_column(default=50)
+
+
+class SourceRecord(IdMixin, Base):
+    """One row, message or form exactly as a source system sent it, with what we made of it.
+
+    Immutable once stored except for `status` and `guest_id`; a newer version of the same
+    external record is a new row and the older one becomes `superseded`.
+    """
+
+    __tablename__ = "source_record"
+    __table_args__ = (Index("ix_source_record_system_external", "source_system_id", "external_id"),)
+
+    source_system_id: Mapped[int] = mapped_column(ForeignKey("source_system.id", ondelete="RESTRICT"))
+    hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"), index=True)
+    record_type: Mapped[RecordType] = mapped_column(str_enum(RecordType, "record_type"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    source_version: Mapped[int | None] = mapped_column(BigInteger)
+    source_updated_at: Mapped[datetime | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    raw_format: Mapped[str] = mapped_column(String(20))
+    raw_payload: Mapped[str] = mapped_column(Text)
+    standardised: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus, "record_status"), index=True)
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"), index=True)
+
+    source_system: Mapped[SourceSystem] = relationship()

@@ -1,0 +1,94 @@
+"""Stays (one room over a span of nights) and the folio lines charged to them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from guestgraph.db.models._base import Base, IdMixin, TimestampMixin, str_enum, utcnow
+
+Money = Numeric(14, 2)
+
+
+class StayStatus(enum.StrEnum):
+    BOOKED = "booked"
+    IN_HOUSE = "in_house"
+    CHECKED_OUT = "checked_out"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+class GuestRole(enum.StrEnum):
+    PRIMARY = "primary"
+    ADDITIONAL = "additional"
+    BOOKER = "booker"
+
+
+class Outlet(enum.StrEnum):
+    ROOM = "room"
+    FNB = "fnb"
+    SPA = "spa"
+    MINIBAR = "minibar"
+    OTHER = "other"
+
+
+class Stay(IdMixin, TimestampMixin, Base):
+    """One room at one hotel from arrival to departure (the check-out date, exclusive)."""
+
+    __tablename__ = "stay"
+    __table_args__ = (
+        UniqueConstraint("hotel_id", "confirmation_number"),
+        Index("ix_stay_hotel_arrival", "hotel_id", "arrival"),
+    )
+
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
+    confirmation_number: Mapped[str] = mapped_column(String(64))
+    arrival: Mapped[date]
+    departure: Mapped[date]
+    room_number: Mapped[str | None] = mapped_column(String(20))
+    room_type: Mapped[str | None] = mapped_column(String(40))
+    rate_plan: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[str | None] = mapped_column(String(40))
+    adults: Mapped[int | None]
+    children: Mapped[int | None]
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    status: Mapped[StayStatus] = mapped_column(str_enum(StayStatus, "stay_status"))
+    source_record_id: Mapped[int | None] = mapped_column(ForeignKey("source_record.id", ondelete="SET NULL"))
+
+    guests: Mapped[list[StayGuest]] = relationship(back_populates="stay", cascade="all, delete-orphan")
+
+
+class StayGuest(Base):
+    """Who was on a stay, and as what: the primary guest, a companion, or the booker."""
+
+    __tablename__ = "stay_guest"
+
+    stay_id: Mapped[int] = mapped_column(ForeignKey("stay.id", ondelete="CASCADE"), primary_key=True)
+    guest_id: Mapped[int] = mapped_column(
+        ForeignKey("guest.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[GuestRole] = mapped_column(str_enum(GuestRole, "guest_role"), primary_key=True)
+
+    stay: Mapped[Stay] = relationship(back_populates="guests")
+
+
+class Charge(IdMixin, Base):
+    """A folio line: room revenue, F&B, spa, minibar or other spend, posted to a stay or a guest."""
+
+    __tablename__ = "charge"
+    __table_args__ = (Index("ix_charge_stay", "stay_id"), Index("ix_charge_guest", "guest_id"))
+
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
+    stay_id: Mapped[int | None] = mapped_column(ForeignKey("stay.id", ondelete="SET NULL"))
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"))
+    outlet: Mapped[Outlet] = mapped_column(str_enum(Outlet, "outlet"))
+    description: Mapped[str | None] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source_record_id: Mapped[int | None] = mapped_column(ForeignKey("source_record.id", ondelete="SET NULL"))

@@ -1,0 +1,53 @@
+"""Reading guests, always through the caller's data scope and with masking applied."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from guestgraph.access import DataScope, guest_visible, mask_email, mask_name, mask_phone
+from guestgraph.db.models import Guest, GuestStatus, Hotel, SourceRecord, Stay, StayGuest
+from guestgraph.paging import Page, PageRequest
+from guestgraph.profiles._schemas import GuestSummary
+
+
+def list_guests(
+    session: Session, *, scope: DataScope, paging: PageRequest, hotel_code: str | None = None
+) -> Page[GuestSummary]:
+    """Active guests in scope, most recently updated first; optionally only those seen at one hotel."""
+    where = [Guest.status == GuestStatus.ACTIVE, guest_visible(scope)]
+    if hotel_code:
+        where.append(_seen_at_hotel(hotel_code))
+    total = session.scalar(select(func.count()).select_from(Guest).where(*where)) or 0
+    rows = session.scalars(
+        select(Guest)
+        .where(*where)
+        .order_by(Guest.updated_at.desc(), Guest.id.desc())
+        .offset(paging.offset)
+        .limit(paging.size)
+    )
+    return Page(items=[_summary(g) for g in rows], total=total, page=paging.page, size=paging.size)
+
+
+def _seen_at_hotel(hotel_code: str) -> ColumnElement[bool]:
+    hotel_id = select(Hotel.id).where(Hotel.code == hotel_code).scalar_subquery()
+    by_stay = (
+        select(StayGuest.guest_id).join(Stay, Stay.id == StayGuest.stay_id).where(Stay.hotel_id == hotel_id)
+    )
+    by_record = select(SourceRecord.guest_id).where(SourceRecord.hotel_id == hotel_id)
+    return Guest.id.in_(by_stay.union(by_record))
+
+
+def _summary(guest: Guest) -> GuestSummary:
+    return GuestSummary(
+        public_id=guest.public_id,
+        name=mask_name(guest.full_name),
+        name_pinyin=guest.name_pinyin,
+        gender=guest.gender,
+        nationality=guest.nationality,
+        phone=mask_phone(guest.phone),
+        email=mask_email(guest.email),
+        loyalty_tier=guest.loyalty_tier,
+        status=guest.status.value,
+        updated_at=guest.updated_at,
+    )

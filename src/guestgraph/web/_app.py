@@ -1,0 +1,94 @@
+"""The ASGI application factory: settings in, app out; no import-time globals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from starlette.responses import Response
+
+from guestgraph import __version__
+from guestgraph.config import Settings, ensure_secret_key
+from guestgraph.db import current_revision, head_revision, make_engine, make_session_factory
+from guestgraph.errors import DatabaseError
+from guestgraph.web import routes_api, routes_pages
+from guestgraph.web._errors import install_error_handlers
+from guestgraph.web._i18n import load_translations
+
+HERE = Path(__file__).parent
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+}
+DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'"
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    """Build the web application for `settings` (the engine may be passed in, e.g. by tests)."""
+    ensure_secret_key(settings)
+    engine = engine or make_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _require_current_schema(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="guestgraph",
+        version=__version__,
+        description="Hotel guest data platform: one trusted, governed, secure profile per guest.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.translations = load_translations()
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(routes_api.health)
+    app.include_router(routes_api.router)
+    app.include_router(routes_pages.router)
+    install_error_handlers(app)
+    app.middleware("http")(_security_headers)
+    return app
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.url.path == "/api/docs":
+        # Swagger UI sets inline styles; everything else on the page is served from /static.
+        response.headers["Content-Security-Policy"] = DOCS_CSP
+    return response
+
+
+def _require_current_schema(engine: Engine) -> None:
+    try:
+        revision = current_revision(engine)
+    except Exception as e:
+        raise DatabaseError(
+            f"Cannot reach the database at {engine.url.render_as_string(hide_password=True)}: {e}",
+            hint="Check GUESTGRAPH_DATABASE_URL and that the server is running.",
+        ) from e
+    if revision != head_revision():
+        raise DatabaseError(
+            f"The database is at schema revision {revision or 'none'}, this version needs {head_revision()}.",
+            hint="Run: guestgraph migrate",
+        )

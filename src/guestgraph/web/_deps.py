@@ -1,0 +1,49 @@
+"""Request-scoped dependencies, as `Annotated` aliases (FastAPI template habit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from guestgraph.access import DataScope
+from guestgraph.config import Settings
+from guestgraph.paging import MAX_PAGE_SIZE, PageRequest
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_scope() -> DataScope:
+    # Until sign-in exists (protect issue), the shell runs with the group scope.
+    return DataScope.group()
+
+
+def get_paging(
+    settings: Annotated[Settings, Depends(get_settings)],
+    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    size: Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Rows per page.")] = None,
+) -> PageRequest:
+    return PageRequest(page=page, size=size or settings.page_size)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+ScopeDep = Annotated[DataScope, Depends(get_scope)]
+PagingDep = Annotated[PageRequest, Depends(get_paging)]

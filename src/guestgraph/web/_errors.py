@@ -1,0 +1,67 @@
+"""One place that turns errors into responses: JSON under /api, an error page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from guestgraph.errors import GuestgraphError
+from guestgraph.web._render import render
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api") or request.url.path == "/healthz"
+
+
+def _respond(request: Request, status: int, body: dict[str, object]) -> Response:
+    if _wants_json(request):
+        return JSONResponse(body, status_code=status)
+    return render(request, "error.html", {"status": status, "error": body}, status_code=status)
+
+
+async def on_guestgraph_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GuestgraphError)
+    if exc.status >= 500:
+        log.error("%s on %s %s", exc.code, request.method, request.url.path, exc_info=exc)
+    return _respond(request, exc.status, exc.to_dict())
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = "not_found" if exc.status_code == 404 else "http_error"
+    detail = "No such page or resource." if exc.status_code == 404 else str(exc.detail)
+    return _respond(request, exc.status_code, {"error": code, "message": detail})
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+    first = problems[0] if problems else {"field": "?", "message": "invalid"}
+    body: dict[str, object] = {
+        "error": "invalid_input",
+        "message": f"{first['field']}: {first['message']}",
+        "problems": problems,
+    }
+    return _respond(request, 422, body)
+
+
+async def on_unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    body: dict[str, object] = {
+        "error": "internal_error",
+        "message": "Something went wrong on our side; the error has been logged.",
+    }
+    return _respond(request, 500, body)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(GuestgraphError, on_guestgraph_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_unexpected_error)

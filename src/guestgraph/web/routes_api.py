@@ -1,0 +1,93 @@
+"""JSON API under /api/v1: thin adapters over the service functions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from guestgraph import __version__, org, profiles
+from guestgraph.db import current_revision, head_revision
+from guestgraph.paging import Page
+from guestgraph.web._deps import PagingDep, ScopeDep, SessionDep
+
+T = TypeVar("T")
+router = APIRouter(prefix="/api/v1", tags=["api"])
+health = APIRouter(tags=["health"])
+API_DOCS_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>guestgraph API</title>
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/js/api-docs.js"></script></body></html>
+"""
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+
+def _page_out(page: Page[T]) -> dict[str, object]:
+    return {
+        "items": list(page.items),
+        "total": page.total,
+        "page": page.page,
+        "size": page.size,
+        "pages": page.pages,
+    }
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    database: str
+    schema_revision: str | None
+    schema_current: bool
+
+
+@health.get("/api/docs", include_in_schema=False, response_class=HTMLResponse)
+def api_docs() -> str:
+    return API_DOCS_HTML
+
+
+@health.get("/healthz", response_model=Health, summary="Liveness and database check")
+def healthz(session: SessionDep) -> Health:
+    session.execute(text("SELECT 1"))
+    bind = session.get_bind()
+    revision = current_revision(bind)  # type: ignore[arg-type]
+    return Health(
+        status="ok",
+        version=__version__,
+        database=bind.dialect.name,
+        schema_revision=revision,
+        schema_current=revision == head_revision(),
+    )
+
+
+@router.get("/hotels", response_model=list[org.HotelPublic], summary="Hotels in your data scope")
+def api_hotels(session: SessionDep, scope: ScopeDep) -> list[org.HotelPublic]:
+    return org.list_hotels(session, scope=scope)
+
+
+@router.get("/hotels/{code}", response_model=org.HotelPublic, summary="One hotel")
+def api_hotel(code: str, session: SessionDep, scope: ScopeDep) -> org.HotelPublic:
+    return org.get_hotel(session, scope=scope, code=code)
+
+
+@router.get("/guests", response_model=PageOut[profiles.GuestSummary], summary="Guests, one page at a time")
+def api_guests(
+    session: SessionDep,
+    scope: ScopeDep,
+    paging: PagingDep,
+    hotel: Annotated[
+        str | None, Query(max_length=20, description="Only guests seen at this hotel code.")
+    ] = None,
+) -> dict[str, object]:
+    return _page_out(profiles.list_guests(session, scope=scope, paging=paging, hotel_code=hotel))

@@ -1,0 +1,80 @@
+"""HTML pages (Jinja2 + HTMX): thin adapters over the same service functions as the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from guestgraph import org, profiles
+from guestgraph.errors import NotFound
+from guestgraph.paging import PageRequest
+from guestgraph.web._deps import PagingDep, ScopeDep, SessionDep
+from guestgraph.web._i18n import LOCALE_COOKIE, LOCALES
+from guestgraph.web._nav import COMING
+from guestgraph.web._render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
+    hotels = org.list_hotels(session, scope=scope)
+    guests = profiles.list_guests(session, scope=scope, paging=PageRequest(page=1, size=1)).total
+    return render(request, "home.html", {"hotels": hotels, "guest_total": guests, "active": "home"})
+
+
+@router.get("/hotels")
+def hotels_page(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
+    hotels = org.list_hotels(session, scope=scope)
+    return render(request, "hotels.html", {"hotels": hotels, "active": "hotels"})
+
+
+@router.get("/hotels/{code}")
+def hotel_page(
+    request: Request, code: str, session: SessionDep, scope: ScopeDep, paging: PagingDep
+) -> Response:
+    hotel = org.get_hotel(session, scope=scope, code=code)
+    guests = profiles.list_guests(session, scope=scope, paging=paging, hotel_code=code)
+    template = "_guest_rows.html" if request.headers.get("HX-Request") else "hotel.html"
+    context = {"hotel": hotel, "page": guests, "active": "hotels", "base_url": f"/hotels/{code}"}
+    return render(request, template, context)
+
+
+@router.get("/guests")
+def guests_page(
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    paging: PagingDep,
+    hotel: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    page = profiles.list_guests(session, scope=scope, paging=paging, hotel_code=hotel or None)
+    hotels = org.list_hotels(session, scope=scope)
+    context = {
+        "page": page,
+        "hotels": hotels,
+        "hotel_filter": hotel or "",
+        "active": "guests",
+        "base_url": "/guests",
+    }
+    template = "_guest_rows.html" if request.headers.get("HX-Request") else "guests.html"
+    return render(request, template, context)
+
+
+@router.get("/lang/{locale}")
+def switch_language(locale: str, next: str = "/") -> Response:  # noqa: A002 - the query parameter is `next`
+    if locale not in LOCALES:
+        raise NotFound(f"Language {locale!r} is not available.", hint=f"Choose one of: {', '.join(LOCALES)}.")
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/soon/{section}")
+def coming_soon(request: Request, section: str) -> Response:
+    if section not in COMING:
+        raise NotFound(f"No section called {section!r}.")
+    return render(request, "coming_soon.html", {"section": COMING[section], "active": section})

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guestgraph import org, profiles
+from guestgraph.access import DataScope
+from guestgraph.db.models import GuestStatus, Hotel
+from guestgraph.paging import PageRequest
+from tests.factories import make_guest, make_stay
+
+
+def _hotel_id(session: Session, code: str) -> int:
+    found = session.scalar(select(Hotel.id).where(Hotel.code == code))
+    assert found is not None
+    return found
+
+
+def test_guest_list_pages_through_everyone_once(demo_group: Session, group_spec: org.GroupSpec) -> None:
+    made = {make_guest(demo_group).public_id for _ in range(23)}
+    seen: list[str] = []
+    for n in (1, 2, 3):
+        page = profiles.list_guests(demo_group, scope=DataScope.group(), paging=PageRequest(page=n, size=10))
+        assert page.total == 23 and page.pages == 3
+        seen += [g.public_id for g in page.items]
+    assert len(seen) == 23 and set(seen) == made
+
+
+def test_merged_guests_are_not_listed(demo_group: Session) -> None:
+    survivor = make_guest(demo_group)
+    make_guest(demo_group, status=GuestStatus.MERGED, merged_into_id=survivor.id)
+    page = profiles.list_guests(demo_group, scope=DataScope.group(), paging=PageRequest())
+    assert [g.public_id for g in page.items] == [survivor.public_id]
+
+
+def test_hotel_scope_sees_only_guests_seen_at_its_hotels(
+    demo_group: Session, group_spec: org.GroupSpec
+) -> None:
+    a, b = group_spec.hotels[0].code, group_spec.hotels[1].code
+    at_a, at_b, at_both = make_guest(demo_group), make_guest(demo_group), make_guest(demo_group)
+    make_stay(demo_group, a, at_a)
+    make_stay(demo_group, b, at_b)
+    make_stay(demo_group, a, at_both)
+    make_stay(demo_group, b, at_both)
+    scope_a = DataScope.hotels(_hotel_id(demo_group, a))
+    visible = {
+        g.public_id for g in profiles.list_guests(demo_group, scope=scope_a, paging=PageRequest()).items
+    }
+    assert visible == {at_a.public_id, at_both.public_id}
+    by_filter = profiles.list_guests(demo_group, scope=DataScope.group(), paging=PageRequest(), hotel_code=b)
+    assert {g.public_id for g in by_filter.items} == {at_b.public_id, at_both.public_id}
+
+
+def test_list_shows_personal_data_masked(demo_group: Session) -> None:
+    make_guest(demo_group, full_name="王小明", phone="+8613812345678", email="wang.ming@example.com")
+    (row,) = profiles.list_guests(demo_group, scope=DataScope.group(), paging=PageRequest()).items
+    assert (row.name, row.phone, row.email) == ("王*明", "+86138****5678", "w********@example.com")
