@@ -32,8 +32,9 @@ def test_secret_key_is_generated_once_with_mode_0600(tmp_path: Path) -> None:
 def test_a_world_readable_key_file_is_refused(tmp_path: Path) -> None:
     ensure_secret_key(settings(tmp_path))
     (tmp_path / "secret_key").chmod(0o644)
-    with pytest.raises(ConfigurationError, match="chmod 600"):
+    with pytest.raises(ConfigurationError, match="readable by other users") as caught:
         ensure_secret_key(settings(tmp_path))
+    assert caught.value.hint == f"Run: chmod 600 {tmp_path / 'secret_key'}"
 
 
 @pytest.mark.parametrize("placeholder", ["changeme", "secret", "short-key"])

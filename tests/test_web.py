@@ -89,7 +89,8 @@ def test_security_headers_and_openapi(live: LiveServer) -> None:
 
 def test_coming_sections_say_so_honestly(live: LiveServer) -> None:
     with live.client() as c:
-        r = c.get("/soon/review", cookies={"gg_locale": "en"})
+        c.cookies.set("gg_locale", "en")
+        r = c.get("/soon/review")
     assert r.status_code == 200 and "not built yet" in r.text and "issue 5" in r.text
 
 

@@ -73,6 +73,11 @@ def switch_language(locale: str, next: str = "/") -> Response:  # noqa: A002 - t
     return response
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/soon/{section}")
 def coming_soon(request: Request, section: str) -> Response:
     if section not in COMING:

@@ -3,12 +3,21 @@
 from guestgraph.db.models._base import Base
 from guestgraph.db.models.access import Role, ScopeLevel, StaffUser
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
+from guestgraph.db.models.ingest import (
+    BatchStatus,
+    ImportBatch,
+    QualityAlert,
+    QualityStat,
+    RecordIssue,
+    Severity,
+)
 from guestgraph.db.models.org import Hotel, Region
 from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, SourceRecord, SourceSystem
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
 __all__ = [
     "Base",
+    "BatchStatus",
     "Charge",
     "Consent",
     "ConsentDecision",
@@ -16,14 +25,19 @@ __all__ = [
     "GuestRole",
     "GuestStatus",
     "Hotel",
+    "ImportBatch",
     "Interaction",
     "Outlet",
     "Preference",
+    "QualityAlert",
+    "QualityStat",
+    "RecordIssue",
     "RecordStatus",
     "RecordType",
     "Region",
     "Role",
     "ScopeLevel",
+    "Severity",
     "SourceKind",
     "SourceRecord",
     "SourceSystem",

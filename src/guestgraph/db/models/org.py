@@ -34,5 +34,6 @@ class Hotel(IdMixin, TimestampMixin, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     rooms: Mapped[int | None]
+    quality_threshold: Mapped[float] = mapped_column(default=0.8)  # completeness below this raises an alert
 
     region: Mapped[Region] = relationship(back_populates="hotels")

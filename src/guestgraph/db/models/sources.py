@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guestgraph.db.models._base import Base, IdMixin, JsonDoc, TimestampMixin, str_enum, utcnow
@@ -53,6 +53,8 @@ class SourceSystem(IdMixin, TimestampMixin, Base):
     name_zh: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     trust_rank: Mapped[int] = mapped_column(default=50)
+    api_key_hash: Mapped[str | None] = mapped_column(String(200))
+    api_key_hint: Mapped[str | None] = mapped_column(String(12))  # first characters, to tell keys apart
 
 
 class SourceRecord(IdMixin, Base):
@@ -63,12 +65,20 @@ class SourceRecord(IdMixin, Base):
     """
 
     __tablename__ = "source_record"
-    __table_args__ = (Index("ix_source_record_system_external", "source_system_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("source_system_id", "external_id", "version_key"),
+        Index("ix_source_record_batch", "batch_id"),
+    )
 
     source_system_id: Mapped[int] = mapped_column(ForeignKey("source_system.id", ondelete="RESTRICT"))
     hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"), index=True)
     record_type: Mapped[RecordType] = mapped_column(str_enum(RecordType, "record_type"))
     external_id: Mapped[str] = mapped_column(String(200))
+    version_key: Mapped[str] = mapped_column(String(80))  # orders versions of one external record
+    content_hash: Mapped[str] = mapped_column(String(64))
+    is_current: Mapped[bool] = mapped_column(default=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+    location: Mapped[str | None] = mapped_column(String(100))
     source_version: Mapped[int | None] = mapped_column(BigInteger)
     source_updated_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -77,5 +87,6 @@ class SourceRecord(IdMixin, Base):
     standardised: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
     status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus, "record_status"), index=True)
     guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"), index=True)
+    steward_note: Mapped[str | None] = mapped_column(Text)
 
     source_system: Mapped[SourceSystem] = relationship()
