@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import org
+from guestgraph import ingest, org
 from guestgraph.access import ensure_default_roles
 from guestgraph.config import Settings
 from guestgraph.db import make_engine, make_session_factory, session_scope
@@ -25,6 +26,7 @@ class DemoLoad:
     hotels: int
     roles: int
     reason: str
+    imports: list[ingest.FileImport] = field(default_factory=list)
 
 
 def migrate(settings: Settings) -> None:
@@ -57,6 +59,26 @@ def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress |
         spec = org.read_group_file(demo_dir / "group.json")
         with session_scope(factory) as session:
             counts = org.load_group(session, spec)
+        imported = import_demo_files(factory, demo_dir)
     finally:
         engine.dispose()
-    return DemoLoad(True, demo_dir, counts["hotels"], roles, "loaded")
+    return DemoLoad(True, demo_dir, counts["hotels"], roles, "loaded", imported)
+
+
+def demo_files(demo_dir: Path) -> list[tuple[str, Path]]:
+    """The demo group's source files with the source system each came from, in a sensible order."""
+    files: list[tuple[str, Path]] = []
+    for source, pattern in (
+        ("pms", "pms/*.csv"),
+        ("loyalty", "loyalty/*.jsonl"),
+        ("frontdesk", "frontdesk/*.xlsx"),
+        ("pos", "pos/*.csv"),
+    ):
+        files += [(source, p) for p in sorted(demo_dir.glob(pattern))]
+    files += [(f"ota_{p.name.split('_')[0]}", p) for p in sorted(demo_dir.glob("ota/*.xml"))]
+    return files
+
+
+def import_demo_files(factory: sessionmaker[Session], demo_dir: Path) -> list[ingest.FileImport]:
+    """Run every demo source file through the importers, exactly as an operator would."""
+    return [ingest.import_file(factory, path, source=source) for source, path in demo_files(demo_dir)]

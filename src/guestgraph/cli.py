@@ -101,8 +101,56 @@ def load_demo(
         raise _fail(e) from e
     if result.loaded:
         console.print(f"Loaded the demo group from {result.demo_dir} ({result.hotels} new hotels).")
+        for item in result.imports:
+            s = item.summary
+            console.print(
+                f"  {item.path.relative_to(result.demo_dir)}: {s.rows_read} read, {s.accepted} accepted, "
+                f"{s.accepted_with_warnings} with warnings, {s.quarantined} quarantined"
+            )
     else:
         console.print(f"Demo group not loaded: {result.reason}.")
+
+
+@app.command("import")
+def import_files(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import (folders recursively).")],
+    source: Annotated[str, typer.Option("--source", help="Source system code, e.g. pms, pos, ota_ctrip.")],
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Mapping profile name or .yaml file.")
+    ] = None,
+    hotel: Annotated[
+        str | None, typer.Option("--hotel", help="Hotel code, when the file does not say.")
+    ] = None,
+) -> None:
+    """Import files (CSV, Excel, JSON lines, OpenTravel XML, OPERA JSON): validated, standardised and stored
+    with lineage; rejected rows are quarantined, never dropped. Re-running the same file is harmless."""
+    from guestgraph.cli_import import run_import_command
+
+    try:
+        code = run_import_command(
+            load_settings(), paths, source=source, profile=profile, hotel=hotel, console=console
+        )
+    except GuestgraphError as e:
+        raise _fail(e) from e
+    raise typer.Exit(code)
+
+
+@app.command("source-key")
+def source_key(source: Annotated[str, typer.Argument(help="Source system code, e.g. ota_ctrip.")]) -> None:
+    """Issue (or rotate) the push-API key of a source system; it is shown once, only its hash is kept."""
+    from guestgraph.access import issue_source_key
+    from guestgraph.db import make_engine, make_session_factory, session_scope
+
+    try:
+        settings = load_settings()
+        engine = make_engine(settings.resolved_database_url)
+        with session_scope(make_session_factory(engine)) as session:
+            key = issue_source_key(session, source=source)
+        engine.dispose()
+    except GuestgraphError as e:
+        raise _fail(e) from e
+    typer.echo(key)
+    console.print("Store this key now; it cannot be shown again. Send it as the X-API-Key header.")
 
 
 @app.command()

@@ -16,7 +16,7 @@ from guestgraph import __version__
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import current_revision, head_revision, make_engine, make_session_factory
 from guestgraph.errors import DatabaseError
-from guestgraph.web import routes_api, routes_pages
+from guestgraph.web import routes_api, routes_api_ingest, routes_imports, routes_pages
 from guestgraph.web._errors import install_error_handlers
 from guestgraph.web._i18n import load_translations
 
@@ -61,7 +61,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(routes_api.health)
     app.include_router(routes_api.router)
+    app.include_router(routes_api_ingest.router)
     app.include_router(routes_pages.router)
+    app.include_router(routes_imports.router)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     return app

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.access import DataScope
 from guestgraph.config import Settings
@@ -30,6 +30,17 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
+def get_factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
+def get_locale(request: Request) -> str:
+    from guestgraph.web._render import request_locale
+
+    return request_locale(request)
+
+
 def get_scope() -> DataScope:
     # Until sign-in exists (protect issue), the shell runs with the group scope.
     return DataScope.group()
@@ -47,3 +58,5 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ScopeDep = Annotated[DataScope, Depends(get_scope)]
 PagingDep = Annotated[PageRequest, Depends(get_paging)]
+FactoryDep = Annotated[sessionmaker[Session], Depends(get_factory)]
+LocaleDep = Annotated[str, Depends(get_locale)]

@@ -18,6 +18,20 @@ CATALOG_DIR = Path(__file__).parent.parent / "i18n"
 LOCALES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 LOCALE_COOKIE = "gg_locale"
+# Message ids that templates translate from data (`_(batch.status)`), so extraction cannot see them.
+DYNAMIC_MESSAGES = (
+    "running",
+    "completed",
+    "failed",
+    "fix",
+    "warn",
+    "reject",
+    "accepted",
+    "accepted_with_warnings",
+    "quarantined",
+    "superseded",
+    "discarded",
+)
 
 
 def load_translations() -> dict[str, NullTranslations]:

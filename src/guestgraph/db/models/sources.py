@@ -54,7 +54,7 @@ class SourceSystem(IdMixin, TimestampMixin, Base):
     name_en: Mapped[str] = mapped_column(String(100))
     trust_rank: Mapped[int] = mapped_column(default=50)
     api_key_hash: Mapped[str | None] = mapped_column(String(200))
-    api_key_hint: Mapped[str | None] = mapped_column(String(12))  # first characters, to tell keys apart
+    api_key_hint: Mapped[str | None] = mapped_column(String(60))  # first characters, to tell keys apart
 
 
 class SourceRecord(IdMixin, Base):

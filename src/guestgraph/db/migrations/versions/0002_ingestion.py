@@ -213,7 +213,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("source_system", schema=None) as batch_op:
         batch_op.add_column(sa.Column("api_key_hash", sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column("api_key_hint", sa.String(length=12), nullable=True))
+        batch_op.add_column(sa.Column("api_key_hint", sa.String(length=60), nullable=True))
 
 
 def downgrade() -> None:

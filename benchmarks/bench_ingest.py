@@ -1,0 +1,139 @@
+"""Ingestion throughput and memory: a large PMS CSV parsed, validated, standardised and stored.
+
+    python benchmarks/bench_ingest.py --rows 1200000 [--postgres URL] [--ota 5000]
+
+The file is built from the demo group's Chinese PMS exports (GB18030, title rows, real dirt), with
+confirmation numbers renumbered so that every row is a new record. Each run imports into a fresh
+database in a child process, so peak RSS is the importer's own. Prints one line per measurement with
+the machine and the date; docs/benchmarks.md quotes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from itertools import cycle, islice
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def build_csv(rows: int, out: Path, work: Path) -> Path:
+    from guestgraph.demo import generate_demo
+
+    demo = work / "demo"
+    if not (demo / "group.json").exists():
+        generate_demo(out_dir=demo, guests=20_000, seed=11)
+    template: list[list[str]] = []
+    header: list[str] = []
+    for path in sorted((demo / "pms").glob("*.csv")):
+        with path.open(encoding="gb18030", newline="") as fh:
+            lines = list(csv.reader(fh))
+        start = next((i for i, r in enumerate(lines) if r and r[0] == "确认号"), None)
+        if start is not None:
+            header = lines[start]
+            template += lines[start + 1 :]
+    with out.open("w", encoding="gb18030", newline="") as fh:
+        fh.write("云栖上海外滩酒店 在住及离店客人报表\r\n导出时间: 2026-11-01\r\n")
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for n, row in enumerate(islice(cycle(template), rows)):
+            writer.writerow([str(50_000_000 + n), *row[1:]])
+    return demo / "group.json"
+
+
+def child(url: str, group: Path, csv_path: Path) -> None:
+    """Runs in a fresh process: migrate, load the group, import, print one JSON line."""
+    from guestgraph import ingest, org
+    from guestgraph.db import make_engine, make_session_factory
+    from guestgraph.db._migrate import upgrade
+
+    upgrade(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with factory.begin() as session:
+        org.load_group(session, org.read_group_file(group))
+    started = time.perf_counter()
+    result = ingest.import_file(factory, csv_path, source="pms")
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    s = result.summary
+    print(
+        json.dumps(
+            {
+                "rows": s.rows_read,
+                "seconds": round(seconds, 2),
+                "rows_per_s": round(s.rows_read / seconds),
+                "peak_rss_mib": round(peak),
+                "accepted": s.accepted,
+                "warned": s.accepted_with_warnings,
+                "quarantined": s.quarantined,
+                "reconciles": s.reconciles,
+            }
+        )
+    )
+
+
+def run_child(url: str, group: Path, csv_path: Path) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", url, str(group), str(csv_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_200_000)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("GUESTGRAPH_BENCH_POSTGRES_URL"),
+        help="PostgreSQL URL of a scratch database (it is wiped)",
+    )
+    args = parser.parse_args()
+    print(
+        f"# {datetime.now(UTC):%Y-%m-%d} · {platform.node()} · {os.cpu_count()} cpu"
+        f" · Python {platform.python_version()}"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        started = time.perf_counter()
+        group = build_csv(args.rows, work / "SHA01_stays.csv", work)
+        size = (work / "SHA01_stays.csv").stat().st_size / 1e6
+        print(f"built {args.rows} rows ({size:.0f} MB, GB18030) in {time.perf_counter() - started:.1f}s")
+        sqlite = run_child(f"sqlite:///{work / 'bench.db'}", group, work / "SHA01_stays.csv")
+        print("sqlite", json.dumps(sqlite))
+        if args.postgres:
+            _reset_postgres(args.postgres)
+            print("postgresql", json.dumps(run_child(args.postgres, group, work / "SHA01_stays.csv")))
+    return 0
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import text
+
+    from guestgraph.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

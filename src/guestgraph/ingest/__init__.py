@@ -1,0 +1,67 @@
+"""Integrate: importers for files, messages and the push API, with rules, quarantine and lineage."""
+
+from guestgraph.ingest._engine import BatchSummary, ImportRequest, SourceNotFound, run_import
+from guestgraph.ingest._files import FileImport, expand, import_file, save_upload
+from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
+from guestgraph.ingest._profiles import MappingProfile, shipped_profiles
+from guestgraph.ingest._push import (
+    MAX_PUSH,
+    PushBatch,
+    PushPerson,
+    PushRecord,
+    push_ota_message,
+    push_records,
+)
+from guestgraph.ingest._quarantine import (
+    QuarantinedRecord,
+    RecordNotFound,
+    discard,
+    get_quarantined,
+    list_quarantine,
+    resubmit,
+)
+from guestgraph.ingest._reports import (
+    BatchNotFound,
+    BatchReport,
+    BatchRow,
+    batch_report,
+    list_batches,
+    problem_rows_csv,
+)
+from guestgraph.ingest._rules import RuleSet, default_rules
+
+__all__ = [
+    "MAX_PUSH",
+    "BatchNotFound",
+    "BatchReport",
+    "BatchRow",
+    "PushBatch",
+    "PushPerson",
+    "PushRecord",
+    "QuarantinedRecord",
+    "RecordNotFound",
+    "batch_report",
+    "discard",
+    "get_quarantined",
+    "list_batches",
+    "list_quarantine",
+    "problem_rows_csv",
+    "push_ota_message",
+    "push_records",
+    "resubmit",
+    "save_upload",
+    "PERSON_FIELDS",
+    "RECORD_FIELDS",
+    "BatchSummary",
+    "FileImport",
+    "ImportRequest",
+    "InboundRecord",
+    "MappingProfile",
+    "RuleSet",
+    "SourceNotFound",
+    "default_rules",
+    "expand",
+    "import_file",
+    "run_import",
+    "shipped_profiles",
+]

@@ -1,0 +1,285 @@
+"""The import engine: records in, standardised and stored in chunks, every row accounted for.
+
+One chunk is one transaction: its records, findings, stays, folio lines, quality figures and the
+batch's counters and checkpoint are committed together. A crash loses at most the chunk in flight,
+and re-running the same file resumes the interrupted batch from its checkpoint, ending in the
+same state as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from itertools import islice
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from guestgraph.db.models import BatchStatus, Hotel, ImportBatch, QualityStat, RecordStatus, SourceSystem
+from guestgraph.errors import GuestgraphError, InvalidInput, NotFound
+from guestgraph.ingest._classify import classify
+from guestgraph.ingest._context import SourceSettings
+from guestgraph.ingest._inbound import InboundRecord
+from guestgraph.ingest._prepare import prepare
+from guestgraph.ingest._project import project
+from guestgraph.ingest._quality import record_quality
+from guestgraph.ingest._rules import RuleSet, default_rules
+from guestgraph.ingest._store import Prepared, insert_findings, insert_records, retire_replaced
+from guestgraph.quality import evaluate_alerts
+
+Progress = Callable[[int], None]
+CHUNK = 2000
+
+
+class SourceNotFound(NotFound):
+    code = "source_not_found"
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What is being imported, from where, by whom."""
+
+    source: str
+    channel: str  # file | api | form
+    format: str
+    filename: str | None = None
+    file_sha256: str | None = None
+    file_size: int | None = None
+    profile: str | None = None
+    hotel_code: str | None = None
+    day_first: bool = False
+    status_map: dict[str, str] = field(default_factory=dict)
+    date_formats: tuple[str, ...] = ()
+    created_by_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What became of one record of a pushed batch (returned to the sender)."""
+
+    location: str
+    external_id: str
+    outcome: str  # accepted | accepted_with_warnings | quarantined | duplicate | superseded
+    findings: list[dict[str, str | None]]
+
+
+@dataclass
+class BatchSummary:
+    batch_id: int
+    rows_read: int = 0
+    accepted: int = 0
+    accepted_with_warnings: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    superseded: int = 0
+    resumed_from: int = 0
+    status: str = "running"
+    error: str | None = None
+    records: list[RecordResult] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        return (
+            self.rows_read == self.accepted + self.accepted_with_warnings + self.quarantined + self.duplicates
+        )
+
+
+def run_import(
+    factory: sessionmaker[Session],
+    records: Iterable[InboundRecord],
+    request: ImportRequest,
+    *,
+    rules: RuleSet | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK,
+    collect: bool = False,
+) -> BatchSummary:
+    """Import `records` as one batch; a reader error mid-way fails the batch, keeping what was committed."""
+    with factory() as session:
+        batch, settings, hotel_ids = _open_batch(session, request, rules or default_rules(), today)
+        source_id, batch_id, start = batch.source_system_id, batch.id, batch.checkpoint
+        session.commit()
+    summary = BatchSummary(batch_id=batch_id, resumed_from=start)
+    iterator = islice(iter(records), start, None)
+    position = start
+    try:
+        for chunk in _chunks(iterator, chunk_size):
+            position += len(chunk)
+            with factory.begin() as session:
+                prepared = _store_chunk(session, chunk, settings, source_id, batch_id, hotel_ids, position)
+            if collect:
+                summary.records.extend(_result(p) for p in prepared)
+            if progress:
+                progress(position)
+    except GuestgraphError as e:
+        _finish(factory, batch_id, BatchStatus.FAILED, f"{e.message} {e.hint or ''}".strip(), summary)
+        raise
+    _finish(factory, batch_id, BatchStatus.COMPLETED, None, summary)
+    return summary
+
+
+def _chunks(items: Iterator[InboundRecord], size: int) -> Iterator[list[InboundRecord]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def _open_batch(
+    session: Session, request: ImportRequest, rules: RuleSet, today: date | None
+) -> tuple[ImportBatch, SourceSettings, dict[str, int]]:
+    source = session.scalar(select(SourceSystem).where(SourceSystem.code == request.source))
+    if source is None:
+        known = ", ".join(session.scalars(select(SourceSystem.code).order_by(SourceSystem.code)))
+        raise SourceNotFound(
+            f"No source system {request.source!r}.", hint=f"Use one of: {known or 'none defined'}."
+        )
+    hotels = list(session.scalars(select(Hotel)))
+    hotel_ids = {h.code: h.id for h in hotels}
+    if request.hotel_code and request.hotel_code not in hotel_ids:
+        raise InvalidInput(
+            f"No hotel with code {request.hotel_code!r}.", hint=f"Use one of: {', '.join(sorted(hotel_ids))}."
+        )
+    settings = SourceSettings(
+        source=request.source,
+        rules=rules,
+        today=today or datetime.now(UTC).date(),
+        day_first=request.day_first,
+        hotel_currency={h.code: h.currency for h in hotels},
+        default_hotel=request.hotel_code,
+        hotel_timezone={h.code: h.timezone for h in hotels},
+        status_map=request.status_map,
+        date_formats=request.date_formats,
+    )
+    batch = _resumable(session, source.id, request) or _new_batch(session, source.id, request, hotel_ids)
+    return batch, settings, hotel_ids
+
+
+def _resumable(session: Session, source_id: int, request: ImportRequest) -> ImportBatch | None:
+    if not request.file_sha256:
+        return None
+    return session.scalar(
+        select(ImportBatch)
+        .where(
+            ImportBatch.source_system_id == source_id,
+            ImportBatch.file_sha256 == request.file_sha256,
+            ImportBatch.status.in_([BatchStatus.RUNNING, BatchStatus.FAILED]),
+        )
+        .order_by(ImportBatch.id.desc())
+        .limit(1)
+    )
+
+
+def _new_batch(
+    session: Session, source_id: int, request: ImportRequest, hotel_ids: dict[str, int]
+) -> ImportBatch:
+    batch = ImportBatch(
+        source_system_id=source_id,
+        hotel_id=hotel_ids.get(request.hotel_code or ""),
+        channel=request.channel,
+        format=request.format,
+        profile=request.profile,
+        filename=request.filename,
+        file_sha256=request.file_sha256,
+        file_size=request.file_size,
+        created_by_id=request.created_by_id,
+        rule_counts={},
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def _store_chunk(
+    session: Session,
+    chunk: list[InboundRecord],
+    settings: SourceSettings,
+    source_id: int,
+    batch_id: int,
+    hotel_ids: dict[str, int],
+    position: int,
+) -> list[Prepared]:
+    conn = session.connection()
+    prepared = [prepare(r, settings) for r in chunk]
+    fresh = classify(conn, prepared, source_id)
+    now = datetime.now(UTC)
+    insert_records(conn, fresh, source_id=source_id, batch_id=batch_id, received_at=now, hotel_ids=hotel_ids)
+    superseded = retire_replaced(conn, fresh)
+    insert_findings(conn, fresh)
+    project(conn, fresh, hotel_ids)
+    batch = session.get(ImportBatch, batch_id, with_for_update=True)
+    assert batch is not None
+    record_quality(
+        conn,
+        prepared,
+        day=batch.started_at.date(),
+        source_id=source_id,
+        batch_id=batch_id,
+        hotel_ids=hotel_ids,
+    )
+    _count(batch, prepared, superseded, position)
+    return prepared
+
+
+def _result(p: Prepared) -> RecordResult:
+    outcome = "duplicate" if p.duplicate else ("superseded" if not p.is_current else p.outcome.status.value)
+    findings = [
+        {"rule": f.rule, "severity": f.severity.value, "field": f.field, "detail": f.detail}
+        for f in p.outcome.findings
+    ]
+    return RecordResult(p.record.location, p.external_id, outcome, findings)
+
+
+def _count(batch: ImportBatch, prepared: list[Prepared], superseded: int, position: int) -> None:
+    rule_counts = dict(batch.rule_counts or {})
+    for p in prepared:
+        batch.rows_read += 1
+        if p.duplicate:
+            batch.duplicates += 1
+            continue
+        match p.outcome.status:
+            case RecordStatus.QUARANTINED:
+                batch.quarantined += 1
+            case RecordStatus.ACCEPTED_WITH_WARNINGS:
+                batch.accepted_with_warnings += 1
+            case _:
+                batch.accepted += 1
+        for f in p.outcome.findings:
+            rule_counts[f.rule] = rule_counts.get(f.rule, 0) + 1
+    batch.rule_counts = rule_counts
+    batch.superseded += superseded
+    batch.checkpoint = position
+
+
+def _finish(
+    factory: sessionmaker[Session],
+    batch_id: int,
+    status: BatchStatus,
+    error: str | None,
+    summary: BatchSummary,
+) -> None:
+    with factory.begin() as session:
+        batch = session.get(ImportBatch, batch_id)
+        assert batch is not None
+        batch.status, batch.error, batch.finished_at = status, error, datetime.now(UTC)
+        touched = session.scalars(
+            select(QualityStat.hotel_id).where(
+                QualityStat.batch_id == batch_id, QualityStat.hotel_id.is_not(None)
+            )
+        )
+        evaluate_alerts(
+            session,
+            hotel_ids=[h for h in touched if h is not None],
+            today=batch.started_at.date(),
+            batch_id=batch_id,
+        )
+        for name in (
+            "rows_read",
+            "accepted",
+            "accepted_with_warnings",
+            "quarantined",
+            "duplicates",
+            "superseded",
+        ):
+            setattr(summary, name, getattr(batch, name))
+        summary.status, summary.error = status.value, error

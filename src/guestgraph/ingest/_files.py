@@ -1,0 +1,184 @@
+"""Importing files and folders: pick the reader for each file and run it through the engine."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
+from guestgraph.ingest._inbound import InboundRecord
+from guestgraph.ingest._open import file_format, open_table, read_jsonl
+from guestgraph.ingest._profiles import MappingProfile, load_profile_file, shipped_profiles
+from guestgraph.ingest._tabular import file_sha256
+from guestgraph.ingest.readers._errors import ReaderError
+
+MAX_MESSAGE = 50 * 1024 * 1024
+
+
+@dataclass
+class FileImport:
+    path: Path
+    summary: BatchSummary
+    profile: str | None
+    blank_rows: int = 0
+
+
+def save_upload(data_dir: Path, filename: str, stream: BinaryIO, *, max_bytes: int = 2 * 1024**3) -> Path:
+    """Store an uploaded file under data_dir/uploads with a safe name; refuse what is too large."""
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(filename or "upload").name)[
+        -120:
+    ]
+    folder = (
+        data_dir / "uploads" / uuid.uuid4().hex[:16]
+    )  # the file keeps its own name (it may name the hotel)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (safe or "upload")
+    written = 0
+    with target.open("wb") as out:
+        while block := stream.read(1 << 20):
+            written += len(block)
+            if written > max_bytes:
+                out.close()
+                target.unlink(missing_ok=True)
+                raise ReaderError(
+                    f"the upload is larger than {max_bytes // 1024**3} GB",
+                    source=filename,
+                    fix="Import it from the command line: guestgraph import PATH --source SYSTEM.",
+                )
+            out.write(block)
+    return target
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, folders as their importable files (sorted, recursive)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        elif path.exists():
+            out.append(path)
+        else:
+            raise ReaderError("no such file or folder", source=str(path), fix="Check the path.")
+    return out
+
+
+def _profiles_for(source: str, profile: str | Path | None) -> list[MappingProfile]:
+    if profile is not None:
+        path = Path(profile)
+        if path.suffix in (".yaml", ".yml") and path.exists():
+            return [load_profile_file(path)]
+        found = shipped_profiles().get(str(profile))
+        if found is None:
+            raise ReaderError(
+                f"no mapping profile called {profile!r}",
+                source=str(profile),
+                fix=f"Use one of: {', '.join(sorted(shipped_profiles()))}, or a .yaml file.",
+            )
+        return [found]
+    candidates = [p for p in shipped_profiles().values() if p.source == source]
+    return candidates or list(shipped_profiles().values())
+
+
+def import_file(
+    factory: sessionmaker[Session],
+    path: Path,
+    *,
+    source: str,
+    profile: str | Path | None = None,
+    hotel_code: str | None = None,
+    today: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> FileImport:
+    fmt = file_format(path)
+    request = ImportRequest(
+        source=source,
+        channel="file",
+        format=fmt,
+        filename=path.name,
+        file_sha256=file_sha256(path),
+        file_size=path.stat().st_size,
+        hotel_code=hotel_code,
+    )
+    if fmt in ("csv", "xlsx"):
+        reading = open_table(path, profiles=_profiles_for(source, profile), hotel_code=hotel_code)
+        p, variant = reading.profile, reading.profile.variant(reading.hotel_code)
+        request = _with_profile(request, p, reading.hotel_code, variant.day_first, variant.date_formats)
+        summary = run_import(factory, reading.records(), request, today=today, progress=progress)
+        return FileImport(path, summary, p.name, reading.blank_rows)
+    if fmt == "jsonl":
+        p = _jsonl_profile(path, _profiles_for(source, profile))
+        request = _with_profile(request, p, hotel_code, None, ())
+        summary = run_import(
+            factory, read_jsonl(path, p, hotel_code), request, today=today, progress=progress
+        )
+        return FileImport(path, summary, p.name)
+    records = _message_records(path, fmt)
+    return FileImport(path, run_import(factory, records, request, today=today, progress=progress), None)
+
+
+def _with_profile(
+    request: ImportRequest,
+    p: MappingProfile,
+    hotel: str | None,
+    day_first: bool | None,
+    date_formats: tuple[str, ...],
+) -> ImportRequest:
+    from dataclasses import replace
+
+    return replace(
+        request,
+        profile=p.name,
+        hotel_code=hotel,
+        day_first=p.day_first if day_first is None else day_first,
+        date_formats=date_formats or p.date_formats,
+        status_map=p.status_map,
+    )
+
+
+def _jsonl_profile(path: Path, profiles: list[MappingProfile]) -> MappingProfile:
+    with path.open(encoding="utf-8-sig") as fh:
+        first = next((line for line in fh if line.strip()), "")
+    try:
+        keys = list(json.loads(first)) if first else []
+    except json.JSONDecodeError as e:
+        raise ReaderError(
+            f"the first line is not JSON ({e.msg})",
+            source=path.name,
+            location="line 1",
+            fix="Each line must be one JSON object.",
+        ) from e
+    ranked = sorted(
+        ((p.header_score(keys), p.name, p) for p in profiles if "jsonl" in p.formats), reverse=True
+    )
+    if not ranked or ranked[0][0] < 0.5:
+        raise ReaderError(
+            "no mapping profile matches the keys of the first line",
+            source=path.name,
+            location="line 1",
+            fix="Pass --profile with a profile for this file.",
+        )
+    return ranked[0][2]
+
+
+def _message_records(path: Path, fmt: str) -> list[InboundRecord]:
+    if path.stat().st_size > MAX_MESSAGE:
+        raise ReaderError(
+            f"the message is larger than {MAX_MESSAGE // (1024 * 1024)} MB",
+            source=path.name,
+            fix="Split it into smaller messages.",
+        )
+    data = path.read_bytes()
+    if fmt == "ota_xml":
+        from guestgraph.ingest.readers.ota_xml import read_ota_xml
+
+        return read_ota_xml(data, source=path.name).records
+    from guestgraph.ingest.readers.ohip_json import read_ohip_json
+
+    return read_ohip_json(data, source=path.name)

@@ -1,0 +1,134 @@
+"""Projecting accepted, current records onto stays and folio lines (set-based, per chunk).
+
+Guests are not created here: linking a record's persons to golden guests is identity resolution.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from guestgraph.db.models import Charge, RecordStatus, RecordType, Stay
+from guestgraph.ingest._store import Prepared, dialect_insert
+
+APPLIED = (RecordStatus.ACCEPTED, RecordStatus.ACCEPTED_WITH_WARNINGS)
+STAY_COLUMNS = (
+    "arrival",
+    "departure",
+    "room_number",
+    "room_type",
+    "rate_plan",
+    "channel",
+    "adults",
+    "children",
+    "amount",
+    "currency",
+    "status",
+    "source_record_id",
+)
+
+
+def _applies(p: Prepared) -> bool:
+    return p.id is not None and not p.duplicate and p.is_current and p.status in APPLIED
+
+
+def project(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
+    _stays(
+        conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.RESERVATION], hotel_ids
+    )
+    _cancellations(
+        conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.CANCELLATION], hotel_ids
+    )
+    _charges(conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.FOLIO], hotel_ids)
+
+
+def _stay_values(p: Prepared, hotel_ids: dict[str, int]) -> dict[str, Any] | None:
+    rec = p.outcome.standardised["record"]
+    hotel_id = hotel_ids.get(rec.get("hotel_code") or "")
+    conf = rec.get("confirmation_number") or p.external_id
+    if hotel_id is None or not rec.get("arrival") or not rec.get("departure"):
+        return None
+    return {
+        "hotel_id": hotel_id,
+        "confirmation_number": conf[:64],
+        "arrival": date.fromisoformat(rec["arrival"]),
+        "departure": date.fromisoformat(rec["departure"]),
+        "room_number": rec.get("room_number"),
+        "room_type": rec.get("room_type"),
+        "rate_plan": rec.get("rate_plan"),
+        "channel": rec.get("channel"),
+        "adults": rec.get("adults"),
+        "children": rec.get("children"),
+        "amount": Decimal(rec["amount"]) if rec.get("amount") else None,
+        "currency": rec.get("currency"),
+        "status": rec.get("stay_status", "booked"),
+        "source_record_id": p.id,
+        "created_at": datetime.now(UTC),
+        "updated_at": datetime.now(UTC),
+    }
+
+
+def _stays(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
+    by_key: dict[tuple[int, str], dict[str, Any]] = {}
+    for p in rows:
+        values = _stay_values(p, hotel_ids)
+        if values:
+            by_key[(values["hotel_id"], values["confirmation_number"])] = values  # last version in chunk wins
+    if not by_key:
+        return
+    stmt = dialect_insert(conn, Stay.__table__)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["hotel_id", "confirmation_number"],
+        set_={c: stmt.excluded[c] for c in (*STAY_COLUMNS, "updated_at")},
+    )
+    conn.execute(stmt, list(by_key.values()))
+
+
+def _cancellations(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
+    for p in rows:
+        rec = p.outcome.standardised["record"]
+        hotel_id = hotel_ids.get(rec.get("hotel_code") or "")
+        conf = rec.get("confirmation_number") or p.external_id
+        if hotel_id is not None:
+            conn.execute(
+                update(Stay)
+                .where(Stay.hotel_id == hotel_id, Stay.confirmation_number == conf[:64])
+                .values(status="cancelled", source_record_id=p.id, updated_at=datetime.now(UTC))
+            )
+
+
+def _charges(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
+    replaced = [p.replaces for p in rows if p.replaces is not None]
+    if replaced:
+        conn.execute(delete(Charge).where(Charge.source_record_id.in_(replaced)))
+    values = [v for p in rows if (v := _charge_values(conn, p, hotel_ids))]
+    if values:
+        conn.execute(insert(Charge), values)
+
+
+def _charge_values(conn: Connection, p: Prepared, hotel_ids: dict[str, int]) -> dict[str, Any] | None:
+    rec = p.outcome.standardised["record"]
+    hotel_id = hotel_ids.get(rec.get("hotel_code") or "")
+    if hotel_id is None or not rec.get("amount"):
+        return None
+    stay_id = None
+    if rec.get("confirmation_number"):
+        stay_id = conn.scalar(
+            select(Stay.id).where(
+                Stay.hotel_id == hotel_id, Stay.confirmation_number == rec["confirmation_number"]
+            )
+        )
+    posted = rec.get("posted_at")
+    return {
+        "hotel_id": hotel_id,
+        "stay_id": stay_id,
+        "outlet": rec.get("outlet", "other"),
+        "description": rec.get("description"),
+        "amount": Decimal(rec["amount"]),
+        "currency": rec.get("currency") or "CNY",
+        "source_record_id": p.id,
+        "posted_at": datetime.fromisoformat(posted) if posted else datetime.now(UTC),
+    }

@@ -1,0 +1,104 @@
+"""The push API: source systems send JSON records (up to 1,000 per call) or OpenTravel XML messages.
+
+Idempotent by (source system, external id, version or source timestamp): re-sending changes nothing,
+an older version never overwrites a newer one, a cancellation for a booking never seen is kept.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.orm import Session, sessionmaker
+
+from guestgraph.db.models import RecordType
+from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
+from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
+
+MAX_PUSH = 1000
+
+
+class PushPerson(BaseModel):
+    """A person on the record, with canonical field names (see /api/docs for the list)."""
+
+    model_config = {"extra": "forbid"}
+    role: Literal["primary", "additional", "booker", "company", "travel_agent"] = "primary"
+    values: dict[str, str | None] = Field(
+        default_factory=dict, description="Canonical person fields as sent."
+    )
+
+    @field_validator("values")
+    @classmethod
+    def _known_fields(cls, v: dict[str, str | None]) -> dict[str, str | None]:
+        unknown = sorted(set(v) - PERSON_FIELDS)
+        if unknown:
+            raise ValueError(
+                f"unknown person field(s) {', '.join(unknown)}; use {', '.join(sorted(PERSON_FIELDS))}"
+            )
+        return v
+
+
+class PushRecord(BaseModel):
+    model_config = {"extra": "forbid"}
+    external_id: str = Field(min_length=1, max_length=200, description="The source's own ID of this record.")
+    record_type: Literal["profile", "reservation", "cancellation", "member", "registration", "folio"]
+    version: int | None = Field(None, ge=0, description="The source's version number; higher is newer.")
+    updated_at: str | None = Field(
+        None, max_length=40, description="The source's modification time (ISO 8601)."
+    )
+    hotel_code: str | None = Field(None, max_length=20)
+    fields: dict[str, str | None] = Field(
+        default_factory=dict, description="Canonical record fields as sent."
+    )
+    persons: list[PushPerson] = Field(default_factory=list, max_length=20)
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, v: dict[str, str | None]) -> dict[str, str | None]:
+        unknown = sorted(set(v) - RECORD_FIELDS)
+        if unknown:
+            raise ValueError(
+                f"unknown record field(s) {', '.join(unknown)}; use {', '.join(sorted(RECORD_FIELDS))}"
+            )
+        return v
+
+
+class PushBatch(BaseModel):
+    records: list[PushRecord] = Field(min_length=1, max_length=MAX_PUSH)
+
+
+def _inbound(index: int, item: PushRecord) -> InboundRecord:
+    return InboundRecord(
+        record_type=RecordType(item.record_type),
+        external_id=item.external_id,
+        location=f"item {index}",
+        raw=json.dumps(item.model_dump(mode="json"), ensure_ascii=False, sort_keys=True),
+        raw_format="api",
+        fields=dict(item.fields),
+        persons=[{**p.values, "role": p.role} for p in item.persons],
+        source_version=item.version,
+        source_updated_at=item.updated_at,
+        hotel_code=item.hotel_code,
+    )
+
+
+def push_records(
+    factory: sessionmaker[Session], *, source: str, batch: PushBatch, today: date | None = None
+) -> BatchSummary:
+    records = [_inbound(i, r) for i, r in enumerate(batch.records, start=1)]
+    request = ImportRequest(source=source, channel="api", format="json")
+    return run_import(factory, records, request, today=today, collect=True)
+
+
+def push_ota_message(
+    factory: sessionmaker[Session], *, source: str, body: bytes, today: date | None = None
+) -> tuple[BatchSummary, str | None, str]:
+    """An OpenTravel message (reservation, modify, cancel); returns the summary, EchoToken and Version."""
+    from guestgraph.ingest.readers.ota_xml import read_ota_xml
+
+    message = read_ota_xml(body, source="push")
+    request = ImportRequest(source=source, channel="api", format="ota_xml")
+    summary = run_import(factory, message.records, request, today=today, collect=True)
+    return summary, message.echo_token, getattr(message, "version", None) or "1.0"

@@ -1,0 +1,207 @@
+"""Import reports: batches, their counts by outcome and by rule, and the problem rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from guestgraph.access import DataScope, hotel_visible
+from guestgraph.db.models import Hotel, ImportBatch, RecordIssue, RecordStatus, SourceRecord, SourceSystem
+from guestgraph.errors import NotFound
+from guestgraph.ingest._rules import default_rules
+from guestgraph.paging import Page, PageRequest
+
+PROBLEM = (RecordStatus.QUARANTINED.value, RecordStatus.ACCEPTED_WITH_WARNINGS.value)
+
+
+class BatchNotFound(NotFound):
+    code = "batch_not_found"
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    id: int
+    source: str
+    hotel: str | None
+    channel: str
+    format: str
+    profile: str | None
+    filename: str | None
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    rows_read: int
+    accepted: int
+    accepted_with_warnings: int
+    quarantined: int
+    duplicates: int
+    superseded: int
+    error: str | None
+
+    @property
+    def reconciles(self) -> bool:
+        return (
+            self.rows_read == self.accepted + self.accepted_with_warnings + self.quarantined + self.duplicates
+        )
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    rule: str
+    title: str
+    severity: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    record_id: int
+    location: str | None
+    external_id: str
+    status: str
+    raw: str
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    batch: BatchRow
+    rules: list[RuleCount]
+    samples: list[ProblemRow]
+
+
+def _batch_scope(scope: DataScope) -> ColumnElement[bool]:
+    if scope.is_group:
+        return ImportBatch.id.is_not(None)
+    return or_(
+        ImportBatch.hotel_id.in_(select(Hotel.id).where(hotel_visible(scope))), ImportBatch.hotel_id.is_(None)
+    )
+
+
+def _row(batch: ImportBatch, source: str, hotel: str | None) -> BatchRow:
+    return BatchRow(
+        batch.id,
+        source,
+        hotel,
+        batch.channel,
+        batch.format,
+        batch.profile,
+        batch.filename,
+        batch.status.value,
+        batch.started_at,
+        batch.finished_at,
+        batch.rows_read,
+        batch.accepted,
+        batch.accepted_with_warnings,
+        batch.quarantined,
+        batch.duplicates,
+        batch.superseded,
+        batch.error,
+    )
+
+
+def list_batches(session: Session, *, scope: DataScope, paging: PageRequest) -> Page[BatchRow]:
+    query = (
+        select(ImportBatch, SourceSystem.code, Hotel.code)
+        .join(SourceSystem, SourceSystem.id == ImportBatch.source_system_id)
+        .join(Hotel, Hotel.id == ImportBatch.hotel_id, isouter=True)
+        .where(_batch_scope(scope))
+    )
+    total = len(session.execute(query.with_only_columns(ImportBatch.id)).all())
+    rows = session.execute(
+        query.order_by(ImportBatch.id.desc()).offset(paging.offset).limit(paging.size)
+    ).all()
+    return Page([_row(b, s, h) for b, s, h in rows], total, paging.page, paging.size)
+
+
+def batch_report(
+    session: Session, *, scope: DataScope, batch_id: int, locale: str, samples: int = 20
+) -> BatchReport:
+    found = session.execute(
+        select(ImportBatch, SourceSystem.code, Hotel.code)
+        .join(SourceSystem, SourceSystem.id == ImportBatch.source_system_id)
+        .join(Hotel, Hotel.id == ImportBatch.hotel_id, isouter=True)
+        .where(ImportBatch.id == batch_id, _batch_scope(scope))
+    ).first()
+    if found is None:
+        raise BatchNotFound(
+            f"No import batch {batch_id} in your data scope.", hint="See the list of imports."
+        )
+    batch, source, hotel = found
+    rules = default_rules()
+    counts = [
+        RuleCount(code, rules.title(code, locale), rules.severity(code, source).value, n)
+        for code, n in sorted((batch.rule_counts or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return BatchReport(
+        _row(batch, source, hotel), counts, list(problem_rows(session, batch_id, locale, samples))
+    )
+
+
+def problem_rows(
+    session: Session, batch_id: int, locale: str, limit: int | None = None
+) -> Iterator[ProblemRow]:
+    """Quarantined and flagged rows of a batch with the original data and every reason, in input order."""
+    rules = default_rules()
+    query = (
+        select(
+            SourceRecord.id,
+            SourceRecord.location,
+            SourceRecord.external_id,
+            SourceRecord.status,
+            SourceRecord.raw_payload,
+        )
+        .where(SourceRecord.batch_id == batch_id, SourceRecord.status.in_(PROBLEM))
+        .order_by(SourceRecord.id)
+    )
+    if limit:
+        query = query.limit(limit)
+    for rid, location, ext, status, raw in session.execute(query):
+        issues = session.execute(
+            select(RecordIssue.rule, RecordIssue.field, RecordIssue.raw_value, RecordIssue.detail)
+            .where(RecordIssue.source_record_id == rid, RecordIssue.severity != "fix")
+            .order_by(RecordIssue.id)
+        ).all()
+        reasons = [
+            _reason(rules.title(rule, locale), field, raw_value, detail)
+            for rule, field, raw_value, detail in issues
+        ]
+        yield ProblemRow(
+            rid, location, ext, str(status.value if hasattr(status, "value") else status), raw, reasons
+        )
+
+
+def _reason(title: str, field: str | None, raw: str | None, detail: str | None) -> str:
+    parts = [title]
+    if field:
+        parts.append(f"[{field}]")
+    if raw:
+        parts.append(f"“{raw}”")
+    if detail:
+        parts.append(f"({detail})")
+    return " ".join(parts)
+
+
+def problem_rows_csv(session: Session, *, scope: DataScope, batch_id: int, locale: str) -> Iterator[str]:
+    """The problem rows as CSV (UTF-8 with BOM so that Excel opens Chinese text correctly)."""
+    batch_report(session, scope=scope, batch_id=batch_id, locale=locale, samples=0)  # scope check
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    header = (
+        ["行/位置", "编号", "状态", "原因", "原始数据"]
+        if locale == "zh_CN"
+        else ["row", "external id", "status", "reasons", "original data"]
+    )
+    writer.writerow(header)
+    yield "\ufeff" + buf.getvalue()
+    for row in problem_rows(session, batch_id, locale):
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow([row.location, row.external_id, row.status, "; ".join(row.reasons), row.raw])
+        yield buf.getvalue()

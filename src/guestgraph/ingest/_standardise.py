@@ -1,0 +1,186 @@
+"""Standardise and validate one inbound record: the same rules for every source."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from guestgraph import cleanse
+from guestgraph.cleanse import CleanseError
+from guestgraph.db.models import RecordType
+from guestgraph.ingest._context import RecordContext, SourceSettings
+from guestgraph.ingest._findings import Outcome
+from guestgraph.ingest._inbound import InboundRecord
+from guestgraph.ingest._persons import standardise_person
+from guestgraph.ingest._scrub import MAX_FIELD, clean_text
+from guestgraph.ingest._status import OUTLETS, stay_status
+
+NAME_REQUIRED = {
+    RecordType.RESERVATION,
+    RecordType.PROFILE,
+    RecordType.MEMBER,
+    RecordType.REGISTRATION,
+    RecordType.FOLIO,
+}
+PLAIN_RECORD_FIELDS = (
+    "confirmation_number",
+    "booking_reference",
+    "room_number",
+    "room_type",
+    "rate_plan",
+    "channel",
+    "check_number",
+    "description",
+    "notes",
+)
+
+
+def standardise(record: InboundRecord, settings: SourceSettings) -> Outcome:
+    ctx = RecordContext(settings)
+    _clean_values(ctx, record)
+    for problem in record.reader_problems:
+        ctx.reject("row.shape", None, None, detail=problem)
+    if not record.external_id:
+        ctx.reject("required.external_id", None, None)
+    persons = [standardise_person(ctx, i, p) for i, p in enumerate(record.persons)]
+    out: dict[str, Any] = {k: record.fields[k] for k in PLAIN_RECORD_FIELDS if record.fields.get(k)}
+    hotel = record.hotel_code or record.fields.get("hotel_code") or settings.default_hotel
+    if hotel:
+        out["hotel_code"] = hotel
+    elif record.record_type in (RecordType.RESERVATION, RecordType.FOLIO, RecordType.REGISTRATION):
+        ctx.reject("required.hotel", "hotel_code", None)
+    _by_type(ctx, record, out, hotel)
+    if record.record_type in NAME_REQUIRED and not any(
+        p.get("full_name") or p.get("family_name") for p in persons
+    ):
+        ctx.reject("required.name", "full_name", 0)
+    sent = {
+        "fields": {k: v for k, v in record.fields.items() if v is not None},
+        "persons": [{k: v for k, v in p.items() if v is not None} for p in record.persons],
+    }
+    return Outcome({"record": out, "persons": persons, "sent": sent}, ctx.findings)
+
+
+def _clean_values(ctx: RecordContext, record: InboundRecord) -> None:
+    for index, values in [(None, record.fields)] + list(enumerate(record.persons)):
+        for key, value in list(values.items()):
+            if value is None:
+                continue
+            if len(value) > MAX_FIELD:
+                ctx.reject(
+                    "field.too_long", key, index, value[:40] + "...", detail=f"{len(value)} characters"
+                )
+                values[key] = None
+                continue
+            text, had_control, _spaces = clean_text(value)
+            if had_control:
+                ctx.fix("text.control_characters", key, index, value, text)
+            values[key] = text or None
+
+
+def _by_type(ctx: RecordContext, record: InboundRecord, out: dict[str, Any], hotel: str | None) -> None:
+    if record.record_type is RecordType.RESERVATION:
+        _stay(ctx, record.fields, out, hotel)
+    elif record.record_type is RecordType.CANCELLATION:
+        out["stay_status"] = "cancelled"
+        _optional_dates(ctx, record.fields, out)
+    elif record.record_type is RecordType.FOLIO:
+        _folio(ctx, record.fields, out, hotel)
+    elif record.record_type is RecordType.REGISTRATION:
+        _optional_dates(ctx, record.fields, out)
+    elif record.record_type is RecordType.MEMBER:
+        if not any(p.get("loyalty_number") for p in record.persons):
+            ctx.reject("required.loyalty_number", "loyalty_number", 0)
+        _optional_dates(ctx, record.fields, out)
+
+
+def _stay(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], hotel: str | None) -> None:
+    arrival = _stay_date(ctx, f, "arrival", out)
+    departure = _stay_date(ctx, f, "departure", out)
+    if arrival and departure and departure <= arrival:
+        ctx.reject("stay.dates_order", "departure", None, f.get("departure"), detail=f"arrival {arrival}")
+    for key in ("adults", "children"):
+        if f.get(key) and str(f[key]).isdigit():
+            out[key] = int(str(f[key]))
+    status, known = stay_status(f.get("stay_status"), ctx.settings.status_map)
+    out["stay_status"] = status
+    if not known:
+        ctx.warn("stay.status_unknown", "stay_status", None, f.get("stay_status"))
+    if f.get("amount") is not None:
+        _amount(ctx, f, out, hotel)
+
+
+def _stay_date(ctx: RecordContext, f: dict[str, str | None], key: str, out: dict[str, Any]) -> date | None:
+    raw = f.get(key)
+    if not raw:
+        ctx.reject(f"required.{key}", key, None)
+        return None
+    try:
+        value = ctx.parse_date(raw)
+    except CleanseError as e:
+        ctx.reject("date.invalid", key, None, raw, detail=e.message)
+        return None
+    out[key] = value.isoformat()
+    if value.isoformat() != raw:
+        ctx.fix("date.standardised", key, None, raw, value.isoformat())
+    return value
+
+
+def _optional_dates(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any]) -> None:
+    for key in ("arrival", "departure", "enrolled_at", "posted_at"):
+        raw = f.get(key)
+        if not raw:
+            continue
+        try:
+            out[key] = ctx.parse_date(raw).isoformat()
+        except CleanseError:
+            ctx.warn("birth_date.invalid" if key == "birth_date" else "date.invalid", key, None, raw)
+
+
+def _amount(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], hotel: str | None) -> None:
+    raw = f.get("amount")
+    if not raw:
+        ctx.reject("required.amount", "amount", None)
+        return
+    try:
+        amount = cleanse.parse_amount(raw)
+    except CleanseError as e:
+        ctx.reject("amount.invalid", "amount", None, raw, detail=e.message)
+        return
+    if amount < Decimal(0):
+        ctx.reject("amount.negative", "amount", None, raw)
+    out["amount"] = str(amount.quantize(Decimal("0.01")))
+    _currency(ctx, f.get("currency"), out, hotel)
+
+
+def _currency(ctx: RecordContext, raw: str | None, out: dict[str, Any], hotel: str | None) -> None:
+    if raw:
+        try:
+            out["currency"] = cleanse.parse_currency(raw)
+            return
+        except CleanseError:
+            ctx.warn("currency.invalid", "currency", None, raw)
+    default = ctx.settings.hotel_currency.get(hotel or "")
+    if default:
+        out["currency"] = default
+        ctx.fix("currency.defaulted", "currency", None, raw, default)
+
+
+def _zone(ctx: RecordContext, hotel: str | None) -> ZoneInfo:
+    return ZoneInfo(ctx.settings.hotel_timezone.get(hotel or "", "Asia/Shanghai"))
+
+
+def _folio(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], hotel: str | None) -> None:
+    _amount(ctx, f, out, hotel)
+    outlet = OUTLETS.get((f.get("outlet") or "").strip().lower())
+    if outlet is None:
+        ctx.warn("outlet.unknown", "outlet", None, f.get("outlet"))
+    out["outlet"] = outlet or "other"
+    raw = f.get("posted_at")
+    if raw:
+        try:
+            out["posted_at"] = cleanse.parse_datetime(raw, assume_tz=_zone(ctx, hotel)).isoformat()
+        except CleanseError:
+            ctx.warn("date.invalid", "posted_at", None, raw)

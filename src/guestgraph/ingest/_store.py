@@ -1,0 +1,145 @@
+"""Storing a chunk of standardised records: idempotent, version-aware, set-based, one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from guestgraph.db.models import RecordIssue, RecordStatus, SourceRecord
+from guestgraph.ingest._findings import Outcome
+from guestgraph.ingest._inbound import InboundRecord
+
+
+@dataclass
+class Prepared:
+    """A record ready to store: what was sent, what we made of it, and its identity and version."""
+
+    record: InboundRecord
+    outcome: Outcome
+    raw: str
+    external_id: str
+    version_key: str
+    content_hash: str
+    status: RecordStatus
+    is_current: bool = True
+    duplicate: bool = False
+    replaces: int | None = None  # id of the version this one supersedes
+    id: int | None = None
+
+
+def dialect_insert(conn: Connection, table: Any) -> Any:
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def existing_versions(
+    conn: Connection, source_id: int, external_ids: Sequence[str]
+) -> dict[str, list[tuple[str, int, bool]]]:
+    """(version_key, id, is_current) of every stored version of these external records."""
+    found: dict[str, list[tuple[str, int, bool]]] = {}
+    ids = sorted(set(external_ids))
+    for start in range(0, len(ids), 900):
+        rows = conn.execute(
+            select(
+                SourceRecord.external_id, SourceRecord.version_key, SourceRecord.id, SourceRecord.is_current
+            ).where(
+                SourceRecord.source_system_id == source_id,
+                SourceRecord.external_id.in_(ids[start : start + 900]),
+            )
+        )
+        for ext, vk, rid, current in rows:
+            found.setdefault(ext, []).append((vk, rid, current))
+    return found
+
+
+def insert_records(
+    conn: Connection,
+    rows: list[Prepared],
+    *,
+    source_id: int,
+    batch_id: int,
+    received_at: Any,
+    hotel_ids: dict[str, int],
+) -> None:
+    """Insert new versions (a concurrent duplicate is skipped by the unique key) and learn their ids."""
+    if not rows:
+        return
+    values = [_row_values(p, source_id, batch_id, received_at, hotel_ids) for p in rows]
+    conn.execute(dialect_insert(conn, SourceRecord.__table__).on_conflict_do_nothing(), values)
+    ids = {
+        (ext, vk): rid
+        for rid, ext, vk in conn.execute(
+            select(SourceRecord.id, SourceRecord.external_id, SourceRecord.version_key).where(
+                SourceRecord.batch_id == batch_id,
+                SourceRecord.external_id.in_(sorted({p.external_id for p in rows})),
+            )
+        )
+    }
+    for p in rows:
+        p.id = ids.get((p.external_id, p.version_key))
+        if p.id is None:  # another import stored the same version a moment ago
+            p.duplicate = True
+
+
+def _row_values(
+    p: Prepared, source_id: int, batch_id: int, received_at: Any, hotel_ids: dict[str, int]
+) -> dict[str, Any]:
+    hotel = p.outcome.standardised["record"].get("hotel_code")
+    return {
+        "source_system_id": source_id,
+        "hotel_id": hotel_ids.get(hotel or ""),
+        "record_type": p.record.record_type.value,
+        "external_id": p.external_id,
+        "version_key": p.version_key,
+        "content_hash": p.content_hash,
+        "is_current": p.is_current,
+        "batch_id": batch_id,
+        "location": p.record.location[:100],
+        "source_version": p.record.source_version,
+        "source_updated_at": None,
+        "received_at": received_at,
+        "raw_format": p.record.raw_format,
+        "raw_payload": p.raw,
+        "standardised": p.outcome.standardised,
+        "status": p.status.value,
+    }
+
+
+def retire_replaced(conn: Connection, rows: list[Prepared]) -> int:
+    replaced = sorted({p.replaces for p in rows if p.replaces is not None and p.id is not None})
+    for start in range(0, len(replaced), 900):
+        conn.execute(
+            update(SourceRecord)
+            .where(SourceRecord.id.in_(replaced[start : start + 900]))
+            .values(is_current=False, status=RecordStatus.SUPERSEDED.value)
+        )
+    return len(replaced)
+
+
+def insert_findings(conn: Connection, rows: list[Prepared]) -> None:
+    values = [
+        {
+            "source_record_id": p.id,
+            "rule": f.rule,
+            "severity": f.severity.value,
+            "field": f.field,
+            "person": f.person,
+            "raw_value": f.raw_value,
+            "fixed_value": f.fixed_value,
+            "detail": f.detail,
+        }
+        for p in rows
+        if p.id is not None and not p.duplicate
+        for f in p.outcome.findings
+    ]
+    if values:
+        conn.execute(insert(RecordIssue), values)
+
+
+def raw_json(values: dict[str, Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,179 @@
+"""CSV, Excel and JSON-lines files through a mapping profile, streamed in constant memory.
+
+Finds the encoding (UTF-8, UTF-8 with BOM, GB18030/GBK), the delimiter and the header row (which
+may sit below report title rows), skips blank and merged-cell rows, and yields one InboundRecord
+per data row with the row as sent kept in `raw` (payment-card columns dropped before anything else).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from guestgraph.ingest._inbound import PERSON_FIELDS, InboundRecord
+from guestgraph.ingest._profiles import MappingProfile
+from guestgraph.ingest._scrub import is_card_key
+from guestgraph.ingest.readers._errors import ReaderError
+
+SAMPLE = 256 * 1024
+csv.field_size_limit(8 * 1024 * 1024)  # a 1 MB field is reported by the rules, not crashed on
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect_encoding(sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+@dataclass
+class TableReading:
+    """What the reader found about the file; iterate `records()` for the rows."""
+
+    path: Path
+    profile: MappingProfile
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    header_row: int
+    header: list[str]
+    hotel_code: str | None
+    blank_rows: int = 0
+
+    def records(self) -> Iterator[InboundRecord]:
+        rows = _rows(self)
+        for line, cells in rows:
+            if not any(c is not None and str(c).strip() for c in cells):
+                self.blank_rows += 1
+                continue
+            yield _to_record(self, line, cells)
+
+
+def _to_record(reading: TableReading, line: int, cells: list[str | None]) -> InboundRecord:
+    profile, header = reading.profile, reading.header
+    problems = []
+    if len(cells) != len(header) and any(c for c in cells[len(header) :]):
+        problems.append(f"{len(cells)} values, the header has {len(header)} columns")
+    row = {
+        h: (cells[i] if i < len(cells) else None) for i, h in enumerate(header) if h and not is_card_key(h)
+    }
+    fields: dict[str, str | None] = {}
+    person: dict[str, str | None] = {"role": "primary"}
+    for column, target in profile.columns.items():
+        value = row.get(column)
+        (person if target in PERSON_FIELDS else fields)[target] = value
+    hotel = row.get(profile.hotel_column) if profile.hotel_column else None
+    hotel = hotel or reading.hotel_code
+    ext = "/".join(v for c in profile.external_id if (v := (row.get(c) or "").strip()))
+    if profile.id_row_number:
+        ext = str(line)
+    if ext and profile.id_prefix_hotel and hotel:
+        ext = f"{hotel}:{ext}"
+    return InboundRecord(
+        record_type=profile.record_type,
+        external_id=ext or None,
+        location=f"row {line}",
+        raw=json.dumps(row, ensure_ascii=False, separators=(",", ":")),
+        raw_format=reading.format,
+        fields=fields,
+        persons=[person] if len(person) > 1 else [],
+        source_updated_at=row.get(profile.updated_at_column) if profile.updated_at_column else None,
+        hotel_code=hotel,
+        reader_problems=problems,
+    )
+
+
+def _rows(reading: TableReading) -> Iterator[tuple[int, list[str | None]]]:
+    if reading.format == "xlsx":
+        yield from _excel_rows(reading.path, skip=reading.header_row)
+    elif reading.format == "jsonl":
+        raise AssertionError("jsonl is read by read_jsonl")
+    else:
+        yield from _csv_rows(
+            reading.path, reading.encoding or "utf-8", reading.delimiter or ",", skip=reading.header_row
+        )
+
+
+def _csv_rows(
+    path: Path, encoding: str, delimiter: str, *, skip: int
+) -> Iterator[tuple[int, list[str | None]]]:
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        reader = csv.reader(text, delimiter=delimiter)
+        try:
+            for n, cells in enumerate(reader, start=1):
+                if n > skip:
+                    yield reader.line_num, [c if c.strip() else None for c in cells]
+        except UnicodeDecodeError as e:
+            raise ReaderError(
+                f"bytes that are not valid {encoding} near line {reader.line_num + 1}",
+                source=path.name,
+                location=f"line {reader.line_num + 1}",
+                fix="The file mixes encodings; export it again as UTF-8 or GB18030.",
+            ) from e
+        except csv.Error as e:
+            raise ReaderError(
+                f"malformed CSV ({e})",
+                source=path.name,
+                location=f"line {reader.line_num}",
+                fix="Check quoting on that line, or export the file again.",
+            ) from e
+
+
+def _excel_rows(path: Path, *, skip: int) -> Iterator[tuple[int, list[str | None]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+        raise ReaderError(
+            f"not a readable Excel workbook ({e.__class__.__name__})",
+            source=path.name,
+            fix="Save it again as .xlsx (Excel 2007 or later), or export it as CSV.",
+        ) from e
+    try:
+        sheet = wb.worksheets[0]
+        for n, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if n > skip:
+                yield n, [_cell(v) for v in values]
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as e:
+        raise ReaderError(
+            f"the workbook is damaged ({e.__class__.__name__})",
+            source=path.name,
+            fix="Open and save it again in Excel, or export it as CSV.",
+        ) from e
+    finally:
+        wb.close()

@@ -1,0 +1,31 @@
+"""The one error a reader raises: the input cannot be read at all."""
+
+from __future__ import annotations
+
+from guestgraph.errors import InvalidInput
+
+
+class ReaderError(InvalidInput):
+    """The input is not readable as the format it claims to be; says what, where and how to fix it.
+
+    `source` is the file name (or "push" for a pushed message), `location` the element path,
+    item or line/column, `field` the value concerned when there is one.
+    """
+
+    code = "unreadable_input"
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        source: str,
+        fix: str,
+        location: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        where = f"{source} at {location}" if location else source
+        subject = f" (field {field})" if field else ""
+        super().__init__(f"{where}{subject}: {what}. {fix}", hint=fix)
+        self.source = source
+        self.location = location
+        self.field = field

@@ -1,0 +1,123 @@
+"""The ingestion API: push records, push OpenTravel messages, read import reports and quality figures."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from guestgraph import ingest, quality
+from guestgraph.access import authenticate_source
+from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, ScopeDep, SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["ingestion"])
+KeyHeader = Annotated[str | None, Header(alias="X-API-Key", description="The source system's API key.")]
+
+
+class PushResult(BaseModel):
+    batch_id: int
+    rows_read: int
+    accepted: int
+    accepted_with_warnings: int
+    quarantined: int
+    duplicates: int
+    records: list[dict[str, Any]]
+
+
+def _result(summary: ingest.BatchSummary) -> PushResult:
+    return PushResult(
+        batch_id=summary.batch_id,
+        rows_read=summary.rows_read,
+        accepted=summary.accepted,
+        accepted_with_warnings=summary.accepted_with_warnings,
+        quarantined=summary.quarantined,
+        duplicates=summary.duplicates,
+        records=[asdict(r) for r in summary.records],
+    )
+
+
+@router.post("/sources/{system}/records", response_model=PushResult, summary="Push up to 1,000 records")
+def push(
+    system: str, batch: ingest.PushBatch, session: SessionDep, factory: FactoryDep, api_key: KeyHeader = None
+) -> PushResult:
+    authenticate_source(session, source=system, key=api_key)
+    return _result(ingest.push_records(factory, source=system, batch=batch))
+
+
+@router.post(
+    "/sources/{system}/ota",
+    summary="Push an OpenTravel OTA_HotelResNotifRQ (XML in, XML out)",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+)
+async def push_ota(
+    system: str, request: Request, session: SessionDep, factory: FactoryDep, api_key: KeyHeader = None
+) -> Response:
+    from guestgraph.ingest.readers.ota_response import hotel_res_notif_rs
+
+    authenticate_source(session, source=system, key=api_key)
+    body = await request.body()
+    summary, echo, version = ingest.push_ota_message(factory, source=system, body=body)
+    results: list[tuple[str, str | None]] = [
+        (r.external_id, None) for r in summary.records if r.outcome != "quarantined"
+    ]
+    errors = [
+        (r.external_id, "; ".join(str(f["rule"]) for f in r.findings if f["severity"] == "reject"))
+        for r in summary.records
+        if r.outcome == "quarantined"
+    ]
+    xml = hotel_res_notif_rs(echo_token=echo, version=version, results=results, errors=errors)
+    return Response(xml, media_type="application/xml")
+
+
+@router.get("/imports", summary="Import batches, newest first")
+def api_imports(session: SessionDep, scope: ScopeDep, paging: PagingDep) -> dict[str, Any]:
+    page = ingest.list_batches(session, scope=scope, paging=paging)
+    return {
+        "items": [asdict(b) | {"reconciles": b.reconciles} for b in page.items],
+        "total": page.total,
+        "page": page.page,
+        "size": page.size,
+        "pages": page.pages,
+    }
+
+
+@router.get("/imports/{batch_id}", summary="One batch: counts by outcome and rule, sample problem rows")
+def api_import(batch_id: int, session: SessionDep, scope: ScopeDep, locale: LocaleDep) -> dict[str, Any]:
+    report = ingest.batch_report(session, scope=scope, batch_id=batch_id, locale=locale)
+    return {
+        "batch": asdict(report.batch) | {"reconciles": report.batch.reconciles},
+        "rules": [asdict(r) for r in report.rules],
+        "samples": [asdict(s) for s in report.samples],
+    }
+
+
+@router.get("/quality", summary="Data-quality figures per hotel and source")
+def api_quality(session: SessionDep, scope: ScopeDep, days: int = 90) -> dict[str, Any]:
+    board = quality.dashboard(session, scope=scope, today=datetime.now(UTC).date(), days=days)
+
+    def figures(f: quality.QualityFigures) -> dict[str, Any]:
+        return {
+            "key": f.key,
+            "records": f.records,
+            "valid": f.valid,
+            "persons": f.persons,
+            "completeness": f.completeness,
+            "validity": f.validity,
+            "non_identifying_share": f.non_identifying_share,
+            "fields": {k: f.field_share(k) for k in f.fields},
+            "quarantine_backlog": f.backlog,
+            "threshold": f.threshold,
+            "below_threshold": f.below_threshold,
+        }
+
+    return {
+        "since": board.since.isoformat(),
+        "open_alerts": board.open_alerts,
+        "hotels": [figures(f) for f in board.hotels],
+        "sources": [figures(f) for f in board.sources],
+    }

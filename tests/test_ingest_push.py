@@ -1,0 +1,125 @@
+"""The push API over real HTTP: API keys, idempotency, version order, OpenTravel in and out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guestgraph.access import issue_source_key
+from guestgraph.db.models import SourceRecord, Stay
+from tests.conftest import LiveServer
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+OTA_NS = "{http://www.opentravel.org/OTA/2003/05}"
+
+
+@pytest.fixture
+def key(live: LiveServer, demo_group: Session) -> str:
+    k = issue_source_key(demo_group, source="ota_booking")
+    demo_group.commit()
+    return k
+
+
+def booking(ext: str, version: int, departure: str, **extra: object) -> dict[str, object]:
+    return {
+        "external_id": ext,
+        "record_type": "reservation",
+        "version": version,
+        "hotel_code": "SHA01",
+        "fields": {
+            "confirmation_number": ext,
+            "arrival": "2026-12-01",
+            "departure": departure,
+            "amount": "990",
+            "currency": "CNY",
+            "stay_status": "Commit",
+        },
+        "persons": [
+            {
+                "role": "primary",
+                "values": {"given_name": "Wei", "family_name": "Zhang", "email": "abc123@guest.booking.com"},
+            }
+        ],
+        **extra,
+    }
+
+
+def test_push_needs_the_sources_own_key(live: LiveServer, key: str) -> None:
+    body = {"records": [booking("B1", 1, "2026-12-03")]}
+    with live.client() as c:
+        assert c.post("/api/v1/sources/ota_booking/records", json=body).status_code == 401
+        wrong = c.post("/api/v1/sources/ota_booking/records", json=body, headers={"X-API-Key": "gg_nope"})
+        assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_api_key"
+        other = c.post("/api/v1/sources/pms/records", json=body, headers={"X-API-Key": key})
+        assert other.status_code == 401
+
+
+def test_push_is_idempotent_and_never_lets_an_older_version_win(live: LiveServer, key: str, engine) -> None:
+    headers = {"X-API-Key": key}
+    with live.client(headers=headers) as c:
+        v2 = c.post("/api/v1/sources/ota_booking/records", json={"records": [booking("B7", 2, "2026-12-05")]})
+        again = c.post(
+            "/api/v1/sources/ota_booking/records", json={"records": [booking("B7", 2, "2026-12-05")]}
+        )
+        v1 = c.post("/api/v1/sources/ota_booking/records", json={"records": [booking("B7", 1, "2026-12-03")]})
+        cancel = c.post(
+            "/api/v1/sources/ota_booking/records",
+            json={
+                "records": [
+                    {
+                        "external_id": "NEVER-SEEN",
+                        "record_type": "cancellation",
+                        "version": 1,
+                        "hotel_code": "SHA01",
+                    }
+                ]
+            },
+        )
+    assert v2.status_code == 200 and v2.json()["records"][0]["outcome"] in (
+        "accepted",
+        "accepted_with_warnings",
+    )
+    assert "email.non_identifying" in {f["rule"] for f in v2.json()["records"][0]["findings"]}
+    assert again.json()["duplicates"] == 1 and again.json()["records"][0]["outcome"] == "duplicate"
+    assert v1.json()["records"][0]["outcome"] == "superseded"
+    assert cancel.json()["records"][0]["outcome"] == "accepted"
+    with Session(engine) as session:
+        stay = session.scalar(select(Stay).where(Stay.confirmation_number == "B7"))
+        assert stay is not None and stay.departure.isoformat() == "2026-12-05"
+        current = session.scalars(
+            select(SourceRecord).where(SourceRecord.external_id == "B7", SourceRecord.is_current.is_(True))
+        ).all()
+        assert [r.version_key for r in current] == [f"v{2:020d}"]
+        assert (
+            session.scalar(select(SourceRecord.id).where(SourceRecord.external_id == "NEVER-SEEN"))
+            is not None
+        )
+
+
+def test_push_validation_names_the_field(live: LiveServer, key: str) -> None:
+    bad = booking("B9", 1, "2026-12-03")
+    bad["fields"] = {"arival": "2026-12-01"}
+    with live.client(headers={"X-API-Key": key}) as c:
+        r = c.post("/api/v1/sources/ota_booking/records", json={"records": [bad]})
+        too_many = c.post(
+            "/api/v1/sources/ota_booking/records",
+            json={"records": [booking(f"X{n}", 1, "2026-12-03") for n in range(1001)]},
+        )
+    assert r.status_code == 422 and "arival" in r.json()["message"]
+    assert too_many.status_code == 422 and too_many.json()["problems"][0]["field"] == "body.records"
+
+
+def test_opentravel_push_answers_with_hotel_res_notif_rs(live: LiveServer, key: str) -> None:
+    sample = SAMPLES / "siteminder" / "SiteConnect_Reservation_XML_Sample_OTA_HotelResNotifRQ.xml"
+    assert sample.exists(), f"shared samples missing at {SAMPLES}"
+    with live.client(headers={"X-API-Key": key, "Content-Type": "application/xml"}) as c:
+        r = c.post("/api/v1/sources/ota_booking/ota", content=sample.read_bytes())
+        broken = c.post("/api/v1/sources/ota_booking/ota", content=b"<OTA_HotelResNotifRQ><Hotel")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
+    root = ElementTree.fromstring(r.content)
+    assert root.tag == f"{OTA_NS}OTA_HotelResNotifRS" and root.find(f"{OTA_NS}Success") is not None
+    assert broken.status_code == 400 and "push" in broken.json()["message"]
