@@ -36,8 +36,11 @@ def build_csv(rows: int, out: Path, work: Path) -> Path:
     template: list[list[str]] = []
     header: list[str] = []
     for path in sorted((demo / "pms").glob("*.csv")):
-        with path.open(encoding="gb18030", newline="") as fh:
-            lines = list(csv.reader(fh))
+        try:
+            with path.open(encoding="gb18030", newline="") as fh:
+                lines = list(csv.reader(fh))
+        except UnicodeDecodeError:
+            continue  # an English (UTF-8) export; this benchmark uses the Chinese ones
         start = next((i for i, r in enumerate(lines) if r and r[0] == "确认号"), None)
         if start is not None:
             header = lines[start]

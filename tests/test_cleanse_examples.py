@@ -13,6 +13,7 @@ from guestgraph.cleanse import (
     CleanseError,
     Document,
     Email,
+    EmailKind,
     Passport,
     Phone,
     ResidentId,
@@ -88,7 +89,7 @@ def test_parse_phone_default_region_reads_national_numbers_elsewhere() -> None:
         ("test@company.cn", "test@company.cn", "placeholder"),
     ],
 )
-def test_parse_email(raw: str, address: str, kind: str) -> None:
+def test_parse_email(raw: str, address: str, kind: EmailKind) -> None:
     domain = address.partition("@")[2]
     assert parse_email(raw) == Email(address, domain, kind, kind in ("ota_relay", "placeholder"))
 

@@ -62,7 +62,7 @@ OTHER_ROMANISED_SURNAMES = tuple(
         hoang fung yeung tse tsui siu mak poon chu law chiu kong au yuen lo kwan hui tam szeto auyeung
         kwong tong ko shum chung hung lui ching lok hsu hsieh kuo tseng chiang kao chien hsiao tsai yeh
         chou jung jeong cho yoon jang lim oh seo shin kwon hwang ahn yoo jeon moon bae baek heo huynh
-        phan vu vo dang bui ngo duong
+        phan vu vo dang bui ngo duong tung yau fong mok yiu tsoi kan chui chau sze koo shih yen tsao
     """)
 )
 """Surnames written family-first in Cantonese, Wade-Giles, Korean and Vietnamese romanisation,

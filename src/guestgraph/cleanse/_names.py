@@ -56,15 +56,15 @@ class PersonName:
 def parse_person_name(
     *, full: str | None = None, family: str | None = None, given: str | None = None
 ) -> PersonName:
-    """Parse a name sent whole (``full``) or in fields; fields win when both are sent.
+    """Parse a name sent whole (``full``) or in fields; two filled fields win over ``full``.
 
-    When only one field holds anything it is parsed as a whole name: OTAs put "Zhangwei" in the
-    surname field and leave the given name empty.
+    When only one field holds anything (and no ``full``) it is parsed as a whole name: OTAs put
+    "Zhangwei" in the surname field and leave the given name empty.
     """
     fam, giv, whole = _clean(family), _clean(given), _clean(full)
     if fam and giv:
         return _parse_fields(fam, giv)
-    single = fam or giv or whole
+    single = whole or fam or giv
     if not single:
         raise CleanseError("The name is empty.", hint=_HINT, what=_WHAT)
     return _parse_full(single)
@@ -76,8 +76,9 @@ def _clean(raw: str | None) -> str:
 
 def _check(text: str) -> None:
     if _DIGIT.search(text):
-        raise CleanseError(f"The name {show(text)} contains digits; a person's name never does.", hint=_HINT,
-                           what=_WHAT)  # fmt: skip
+        raise CleanseError(
+            f"The name {show(text)} contains digits; a person's name never does.", hint=_HINT, what=_WHAT
+        )
     if not any(ch.isalpha() for ch in text):
         raise CleanseError(f"The name {show(text)} contains no letters.", hint=_HINT, what=_WHAT)
 
