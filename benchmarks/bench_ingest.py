@@ -50,8 +50,27 @@ def build_csv(rows: int, out: Path, work: Path) -> Path:
         writer = csv.writer(fh)
         writer.writerow(header)
         for n, row in enumerate(islice(cycle(template), rows)):
-            writer.writerow([str(50_000_000 + n), *row[1:]])
+            writer.writerow(_vary([str(50_000_000 + n), *row[1:]], n // len(template)))
     return demo / "group.json"
+
+
+def _vary(row: list[str], lap: int) -> list[str]:
+    """Each pass over the template is a different set of guests: new phones and e-mails, so that the
+    importer's caches see what a real file of this size would give them (names and dates still repeat)."""
+    if lap == 0:
+        return row
+    phone, email = row[5], row[6]
+    digits = [i for i, ch in enumerate(phone) if ch.isdigit()]
+    if len(digits) >= 4:
+        chars = list(phone)
+        tail = (int("".join(chars[i] for i in digits[-4:])) + lap * 7919) % 10000
+        for i, d in zip(digits[-4:], f"{tail:04d}", strict=True):
+            chars[i] = d
+        row[5] = "".join(chars)
+    if "@" in email:
+        local, domain = email.split("@", 1)
+        row[6] = f"{local}{lap}@{domain}"
+    return row
 
 
 def child(url: str, group: Path, csv_path: Path) -> None:

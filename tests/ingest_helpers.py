@@ -82,10 +82,14 @@ def count(session: Session, *where: object) -> int:
 
 
 def rules_of(session: Session, external_id: str) -> set[str]:
-    return set(
+    """Every rule that fired on the record: warnings/rejections (record_issue) and fixes (changes)."""
+    issues = set(
         session.scalars(
             select(RecordIssue.rule)
             .join(SourceRecord, SourceRecord.id == RecordIssue.source_record_id)
             .where(SourceRecord.external_id == external_id)
         )
     )
+    documents = session.scalars(select(SourceRecord.standardised).where(SourceRecord.external_id == external_id))
+    changes = {change[0] for std in documents for change in std.get("changes", [])}
+    return issues | changes

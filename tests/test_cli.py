@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from guestgraph import __version__
 from guestgraph.db import make_engine
-from guestgraph.db.models import Hotel, Role
+from guestgraph.db.models import Guest, Hotel, Role
 from tests.conftest import BACKENDS
 
 
@@ -57,6 +57,7 @@ def test_migrate_then_load_demo_once(backend: str, scratch_db, tmp_path: Path) -
     with engine.connect() as conn:
         assert 6 <= conn.scalar(select(func.count()).select_from(Hotel)) <= 12
         assert conn.scalar(select(func.count()).select_from(Role)) == 8
+        assert conn.scalar(select(func.count()).select_from(Guest)) > 20  # imported and resolved
     engine.dispose()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import ingest, org
+from guestgraph import identity, ingest, org
 from guestgraph.access import ensure_default_roles
 from guestgraph.config import Settings
 from guestgraph.db import make_engine, make_session_factory, session_scope
@@ -60,6 +60,7 @@ def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress |
         with session_scope(factory) as session:
             counts = org.load_group(session, spec)
         imported = import_demo_files(factory, demo_dir)
+        identity.resolve_all(factory)
     finally:
         engine.dispose()
     return DemoLoad(True, demo_dir, counts["hotels"], roles, "loaded", imported)

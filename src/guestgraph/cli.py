@@ -135,6 +135,27 @@ def import_files(
     raise typer.Exit(code)
 
 
+@app.command()
+def resolve(
+    all_records: Annotated[bool, typer.Option("--all", help="Re-cluster every mention (batch mode).")] = True,
+) -> None:
+    """Resolve guest mentions into golden guests with stable IDs (run after imports)."""
+    from guestgraph import identity
+    from guestgraph.db import make_engine, make_session_factory
+
+    try:
+        settings = load_settings()
+        engine = make_engine(settings.resolved_database_url)
+        summary = identity.resolve_all(make_session_factory(engine))
+        engine.dispose()
+    except GuestgraphError as e:
+        raise _fail(e) from e
+    console.print(
+        f"{summary.mentions} mentions -> {summary.guests} guests ({summary.created} new, "
+        f"{summary.merged} merged) in {summary.seconds}s"
+    )
+
+
 @app.command("source-key")
 def source_key(source: Annotated[str, typer.Argument(help="Source system code, e.g. ota_ctrip.")]) -> None:
     """Issue (or rotate) the push-API key of a source system; it is shown once, only its hash is kept."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from guestgraph.cleanse._email_data import (
     FREE_MAIL_BRANDS,
@@ -47,11 +47,24 @@ def parse_email(raw: str) -> Email:
     return result
 
 
+_SIMPLE = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}"
+)
+
+
 @lru_cache(maxsize=16384)
 def _parse(text: str) -> Email | str:
     loose = _LOOSE.fullmatch(text)
     if loose and _is_placeholder(loose[1], loose[2]) and classify_domain(loose[2]) != "ota_relay":
         return Email(text, loose[2], "placeholder", True)
+    if len(text) <= 254 and text.find("@") <= 64 and _SIMPLE.fullmatch(text):
+        # Plain ASCII addresses (nearly all of them) need none of email_validator's IDNA and quoting
+        # work; the pattern is strict enough that anything it accepts, email_validator accepts too.
+        domain = text.rsplit("@", 1)[1]
+        if "--" not in domain and not _special_use(domain):
+            kind = classify_domain(domain)
+            return Email(text, domain, kind, kind in ("ota_relay", "placeholder"))
     try:
         valid = validate_email(text, check_deliverability=False)
     except EmailNotValidError as e:
@@ -60,6 +73,10 @@ def _parse(text: str) -> Email | str:
     domain = valid.domain.lower()
     kind = classify_domain(domain)
     return Email(address, domain, kind, kind in ("ota_relay", "placeholder"))
+
+
+def _special_use(domain: str) -> bool:
+    return any(domain == d or domain.endswith("." + d) for d in SPECIAL_USE_DOMAIN_NAMES)
 
 
 def _is_placeholder(local: str, domain: str) -> bool:

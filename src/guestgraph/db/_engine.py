@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,8 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from guestgraph.errors import ConfigurationError
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode("utf-8")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for `url`; the SQLite file's folder is created when missing."""
+    kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     try:
         parsed = make_url(url)
     except Exception as e:

@@ -3,6 +3,7 @@
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, SourceNotFound, run_import
 from guestgraph.ingest._files import FileImport, expand, import_file, save_upload
 from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
+from guestgraph.ingest._manual import FORM_FIELDS, FieldFeedback, check_registration, submit_registration
 from guestgraph.ingest._profiles import MappingProfile, shipped_profiles
 from guestgraph.ingest._push import (
     MAX_PUSH,
@@ -31,7 +32,11 @@ from guestgraph.ingest._reports import (
 from guestgraph.ingest._rules import RuleSet, default_rules
 
 __all__ = [
+    "FORM_FIELDS",
     "MAX_PUSH",
+    "FieldFeedback",
+    "check_registration",
+    "submit_registration",
     "BatchNotFound",
     "BatchReport",
     "BatchRow",

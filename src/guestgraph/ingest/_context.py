@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from guestgraph import cleanse
 from guestgraph.db.models import Severity
@@ -25,6 +26,9 @@ class SourceSettings:
     default_hotel: str | None = None
     status_map: dict[str, str] = field(default_factory=dict)
     date_formats: tuple[str, ...] = ()  # strptime formats tried first, e.g. OPERA's "%d-%b-%y"
+    trust_rank: int = 50  # the source's rank for survivorship (lower is more trusted)
+    # Standardised persons of this import by their fields as sent (repeat guests are parsed once).
+    person_cache: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.db.models import BatchStatus, Hotel, ImportBatch, QualityStat, RecordStatus, SourceSystem
@@ -111,6 +111,8 @@ def run_import(
                 prepared = _store_chunk(session, chunk, settings, source_id, batch_id, hotel_ids, position)
             if collect:
                 summary.records.extend(_result(p) for p in prepared)
+            if _crossed_milestone(position - len(chunk), position):
+                _refresh_statistics(factory)
             if progress:
                 progress(position)
     except GuestgraphError as e:
@@ -118,6 +120,24 @@ def run_import(
         raise
     _finish(factory, batch_id, BatchStatus.COMPLETED, None, summary)
     return summary
+
+
+def _crossed_milestone(before: int, after: int) -> bool:
+    """True at 2k, 8k, 32k, 128k… rows: when a growing table's planner statistics go stale."""
+    milestone = 2000
+    while milestone <= after:
+        if before < milestone:
+            return True
+        milestone *= 4
+    return False
+
+
+def _refresh_statistics(factory: sessionmaker[Session]) -> None:
+    # Without statistics PostgreSQL looks up 2,000 external ids by scanning the source's whole index
+    # range; with them it probes the unique index. SQLite's planner does not need this.
+    with factory.begin() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ANALYZE source_record, stay, record_issue"))
 
 
 def _chunks(items: Iterator[InboundRecord], size: int) -> Iterator[list[InboundRecord]]:
@@ -150,6 +170,7 @@ def _open_batch(
         hotel_timezone={h.code: h.timezone for h in hotels},
         status_map=request.status_map,
         date_formats=request.date_formats,
+        trust_rank=source.trust_rank,
     )
     batch = _resumable(session, source.id, request) or _new_batch(session, source.id, request, hotel_ids)
     return batch, settings, hotel_ids
@@ -206,7 +227,7 @@ def _store_chunk(
     insert_records(conn, fresh, source_id=source_id, batch_id=batch_id, received_at=now, hotel_ids=hotel_ids)
     superseded = retire_replaced(conn, fresh)
     insert_findings(conn, fresh)
-    project(conn, fresh, hotel_ids)
+    project(conn, fresh, hotel_ids, source_id=source_id, trust_rank=settings.trust_rank)
     batch = session.get(ImportBatch, batch_id, with_for_update=True)
     assert batch is not None
     record_quality(

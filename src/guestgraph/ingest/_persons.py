@@ -27,7 +27,26 @@ PLAIN_FIELDS = (
 )
 
 
+PERSON_CACHE_LIMIT = 20_000  # about 40 MB; bounded so that memory stays flat whatever the file size
+
+
 def standardise_person(ctx: RecordContext, index: int, person: dict[str, str | None]) -> dict[str, Any]:
+    """The standardised person; a repeat guest's identical fields are standardised once per import."""
+    key = (index, tuple(sorted((k, v) for k, v in person.items() if v is not None)))
+    cache = ctx.settings.person_cache
+    hit = cache.get(key)
+    if hit is None:
+        start = len(ctx.findings)
+        out = _standardise_person(ctx, index, person)
+        if len(cache) >= PERSON_CACHE_LIMIT:
+            cache.clear()
+        cache[key] = hit = (out, tuple(ctx.findings[start:]))
+        return dict(out)
+    ctx.findings.extend(hit[1])
+    return dict(hit[0])
+
+
+def _standardise_person(ctx: RecordContext, index: int, person: dict[str, str | None]) -> dict[str, Any]:
     out: dict[str, Any] = {k: person[k] for k in PLAIN_FIELDS if person.get(k)}
     out.setdefault("role", "primary" if index == 0 else "additional")
     _name(ctx, index, person, out)

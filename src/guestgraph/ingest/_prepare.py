@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from guestgraph.db.models import RecordStatus, Severity
 from guestgraph.ingest._context import SourceSettings
-from guestgraph.ingest._findings import Finding
+from guestgraph.ingest._findings import Finding, Outcome
 from guestgraph.ingest._inbound import InboundRecord
-from guestgraph.ingest._scrub import strip_cards
+from guestgraph.ingest._scrub import may_hold_card, strip_cards
 from guestgraph.ingest._standardise import standardise
 from guestgraph.ingest._store import Prepared
 from guestgraph.ingest._versions import content_hash, version_key
@@ -20,14 +21,29 @@ def _keep(record: InboundRecord) -> frozenset[str]:
     return frozenset("".join(ch for ch in v if ch.isdigit()) for v in values if v)
 
 
+def _keep_explanations(outcome: Outcome) -> None:
+    """Fixes travel inside the standardised record (raw -> fixed, per field); warnings and rejections
+    become record_issue rows that stewards work through. The located values as sent are kept for
+    records a steward may correct."""
+    std = outcome.standardised
+    std["changes"] = [
+        [f.rule, f.field, f.person, f.raw_value, f.fixed_value]
+        for f in outcome.findings
+        if f.severity is Severity.FIX
+    ]
+    if outcome.status is RecordStatus.ACCEPTED:
+        std.pop("sent", None)
+
+
 def prepare(record: InboundRecord, settings: SourceSettings) -> Prepared:
-    raw, cards = strip_cards(record.raw, keep=_keep(record))
+    raw, cards = strip_cards(record.raw, keep=_keep(record)) if may_hold_card(record.raw) else (record.raw, 0)
     outcome = standardise(record, settings)
     if cards:
         severity = settings.rules.severity("card.stripped", settings.source)
         outcome.findings.append(
             Finding("card.stripped", severity, None, None, None, None, f"{cards} removed")
         )
+    _keep_explanations(outcome)
     digest = content_hash(raw)
     external_id = record.external_id or f"#{digest[:24]}"
     return Prepared(

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from guestgraph.db.models import Charge, RecordStatus, RecordType, Stay
+from guestgraph.db.models import Charge, GuestMention, RecordStatus, RecordType, Stay
+from guestgraph.identity import mention_rows
 from guestgraph.ingest._store import Prepared, dialect_insert
 
 APPLIED = (RecordStatus.ACCEPTED, RecordStatus.ACCEPTED_WITH_WARNINGS)
@@ -35,7 +36,9 @@ def _applies(p: Prepared) -> bool:
     return p.id is not None and not p.duplicate and p.is_current and p.status in APPLIED
 
 
-def project(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
+def project(
+    conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int], *, source_id: int, trust_rank: int
+) -> None:
     _stays(
         conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.RESERVATION], hotel_ids
     )
@@ -43,6 +46,33 @@ def project(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -
         conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.CANCELLATION], hotel_ids
     )
     _charges(conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.FOLIO], hotel_ids)
+    _mentions(conn, rows, hotel_ids, source_id, trust_rank)
+
+
+def _mentions(
+    conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int], source_id: int, trust_rank: int
+) -> None:
+    """The persons of applied records become mentions for identity resolution; a superseded
+    version's mentions go (the guest keeps its ID through the new version's mentions)."""
+    replaced = [p.replaces for p in rows if p.replaces is not None and p.id is not None]
+    if replaced:
+        conn.execute(delete(GuestMention).where(GuestMention.source_record_id.in_(replaced)))
+    now = datetime.now(UTC)
+    values = [
+        m
+        for p in rows
+        if _applies(p) and p.id is not None
+        for m in mention_rows(
+            p.outcome.standardised,
+            source_record_id=p.id,
+            source_system_id=source_id,
+            hotel_id=hotel_ids.get(p.outcome.standardised["record"].get("hotel_code") or ""),
+            trust_rank=trust_rank,
+            seen_at=now,
+        )
+    ]
+    if values:
+        conn.execute(insert(GuestMention), values)
 
 
 def _stay_values(p: Prepared, hotel_ids: dict[str, int]) -> dict[str, Any] | None:

@@ -62,7 +62,7 @@ def record_quality(
         else:
             counts["valid"] += 1
         if p.record.record_type is RecordType.FOLIO:
-            continue  # a cashier's "王先生" on a check is not a guest profile; it is not scored for completeness
+            continue  # a cashier's "王先生" on a check is not a guest profile: not scored for completeness
         for person in p.outcome.standardised["persons"]:
             if person.get("role") in ("primary", "additional", None):
                 _person_counts(person, counts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_FIELD = 500
 CARD_PATTERN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
@@ -27,6 +28,10 @@ def luhn_ok(digits: str) -> bool:
             n = n * 2 - 9 if n > 4 else n * 2
         total += n
     return total % 10 == 0
+
+
+def may_hold_card(text: str) -> bool:
+    return CARD_PATTERN.search(text) is not None
 
 
 def strip_cards(text: str, *, keep: frozenset[str] = frozenset()) -> tuple[str, int]:
@@ -62,11 +67,19 @@ def _looks_like_id(digits: str) -> bool:
 
 def clean_text(value: str) -> tuple[str, bool, bool]:
     """NFC, control characters removed, whitespace collapsed; returns (text, had_control, had_spaces)."""
+    if (
+        value.isprintable()
+        and "  " not in value
+        and value == value.strip()
+        and (value.isascii() or unicodedata.is_normalized("NFC", value))
+    ):
+        return value, False, False  # the common case, without three regex passes
     text = unicodedata.normalize("NFC", value)
     no_control = CONTROL.sub("", text)
     collapsed = SPACES.sub(" ", no_control).strip()
     return collapsed, no_control != text, collapsed != no_control
 
 
+@lru_cache(maxsize=4096)
 def is_card_key(key: str) -> bool:
     return bool(CARD_KEYS.search(key))

@@ -63,10 +63,14 @@ def standardise(record: InboundRecord, settings: SourceSettings) -> Outcome:
     return Outcome({"record": out, "persons": persons, "sent": sent}, ctx.findings)
 
 
+def _plain(value: str) -> bool:
+    return value.isprintable() and value == value.strip() and "  " not in value and value != ""
+
+
 def _clean_values(ctx: RecordContext, record: InboundRecord) -> None:
     for index, values in [(None, record.fields)] + list(enumerate(record.persons)):
         for key, value in list(values.items()):
-            if value is None:
+            if value is None or (len(value) <= MAX_FIELD and value.isascii() and _plain(value)):
                 continue
             if len(value) > MAX_FIELD:
                 ctx.reject(

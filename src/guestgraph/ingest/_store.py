@@ -11,7 +11,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from guestgraph.db.models import RecordIssue, RecordStatus, SourceRecord
+from guestgraph.db.models import RecordIssue, RecordStatus, Severity, SourceRecord
 from guestgraph.ingest._findings import Outcome
 from guestgraph.ingest._inbound import InboundRecord
 
@@ -71,15 +71,18 @@ def insert_records(
         return
     values = [_row_values(p, source_id, batch_id, received_at, hotel_ids) for p in rows]
     conn.execute(dialect_insert(conn, SourceRecord.__table__).on_conflict_do_nothing(), values)
-    ids = {
-        (ext, vk): rid
-        for rid, ext, vk in conn.execute(
-            select(SourceRecord.id, SourceRecord.external_id, SourceRecord.version_key).where(
-                SourceRecord.batch_id == batch_id,
-                SourceRecord.external_id.in_(sorted({p.external_id for p in rows})),
+    ids: dict[tuple[str, str], int] = {}
+    externals = sorted({p.external_id for p in rows})
+    for start in range(0, len(externals), 900):  # by the unique key's index, not by batch (which grows)
+        found = conn.execute(
+            select(
+                SourceRecord.id, SourceRecord.external_id, SourceRecord.version_key, SourceRecord.batch_id
+            ).where(
+                SourceRecord.source_system_id == source_id,
+                SourceRecord.external_id.in_(externals[start : start + 900]),
             )
         )
-    }
+        ids.update({(ext, vk): rid for rid, ext, vk, bid in found if bid == batch_id})
     for p in rows:
         p.id = ids.get((p.external_id, p.version_key))
         if p.id is None:  # another import stored the same version a moment ago
@@ -136,6 +139,7 @@ def insert_findings(conn: Connection, rows: list[Prepared]) -> None:
         for p in rows
         if p.id is not None and not p.duplicate
         for f in p.outcome.findings
+        if f.severity is not Severity.FIX  # fixes travel in the standardised record's "changes"
     ]
     if values:
         conn.execute(insert(RecordIssue), values)

@@ -11,13 +11,14 @@ import codecs
 import csv
 import hashlib
 import io
-import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from guestgraph.ingest._inbound import PERSON_FIELDS, InboundRecord
 from guestgraph.ingest._profiles import MappingProfile
@@ -106,7 +107,7 @@ def _to_record(reading: TableReading, line: int, cells: list[str | None]) -> Inb
         record_type=profile.record_type,
         external_id=ext or None,
         location=f"row {line}",
-        raw=json.dumps(row, ensure_ascii=False, separators=(",", ":")),
+        raw=orjson.dumps(row).decode("utf-8"),
         raw_format=reading.format,
         fields=fields,
         persons=[person] if len(person) > 1 else [],

@@ -113,6 +113,41 @@ async def correct_record(
     return RedirectResponse(f"/imports/{summary.batch_id}", status_code=303)
 
 
+@router.get("/register")
+def register_page(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
+    today = datetime.now(UTC).date().isoformat()
+    return render(
+        request,
+        "register.html",
+        {
+            "hotels": org.list_hotels(session, scope=scope),
+            "today": today,
+            "fields": ingest.FORM_FIELDS,
+            "active": "imports",
+        },
+    )
+
+
+async def _form_values(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: str(v).strip() for k, v in form.items() if k in ingest.FORM_FIELDS}
+
+
+@router.post("/register/check")
+async def register_check(request: Request, session: SessionDep, locale: LocaleDep) -> Response:
+    feedback = ingest.check_registration(session, values=await _form_values(request), locale=locale)
+    by_field: dict[str, list[ingest.FieldFeedback]] = {f: [] for f in ingest.FORM_FIELDS}
+    for item in feedback:
+        by_field.setdefault(item.field, []).append(item)
+    return render(request, "_register_feedback.html", {"by_field": by_field, "feedback": feedback})
+
+
+@router.post("/register")
+async def register_submit(request: Request, factory: FactoryDep) -> Response:
+    summary = ingest.submit_registration(factory, values=await _form_values(request))
+    return RedirectResponse(f"/imports/{summary.batch_id}", status_code=303)
+
+
 @router.get("/quality")
 def quality_page(
     request: Request, session: SessionDep, scope: ScopeDep, days: Annotated[int, Query(ge=1, le=3650)] = 90

@@ -3,6 +3,7 @@
 from guestgraph.db.models._base import Base
 from guestgraph.db.models.access import Role, ScopeLevel, StaffUser
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
+from guestgraph.db.models.identity import GuestMention
 from guestgraph.db.models.ingest import (
     BatchStatus,
     ImportBatch,
@@ -22,6 +23,7 @@ __all__ = [
     "Consent",
     "ConsentDecision",
     "Guest",
+    "GuestMention",
     "GuestRole",
     "GuestStatus",
     "Hotel",

@@ -1,0 +1,7 @@
+"""Govern: identity resolution into golden guests with stable IDs (first slice: exact evidence)."""
+
+from guestgraph.identity._evaluate import PairScores, pairwise_scores
+from guestgraph.identity._mentions import mention_rows
+from guestgraph.identity._service import ResolveSummary, resolve_all
+
+__all__ = ["PairScores", "ResolveSummary", "mention_rows", "pairwise_scores", "resolve_all"]

@@ -1,0 +1,154 @@
+"""From clusters of mentions to golden guests: stable IDs, survivorship with provenance, stay links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from guestgraph.db.models import Charge, Guest, GuestMention, GuestStatus, SourceRecord, Stay, StayGuest
+from guestgraph.identity._clusters import Clusters
+from guestgraph.identity._resolve import MentionKeys
+
+GOLDEN = (
+    "full_name",
+    "family_name",
+    "given_name",
+    "name_pinyin",
+    "salutation",
+    "gender",
+    "birth_date",
+    "nationality",
+    "phone",
+    "email",
+    "id_type",
+    "id_number",
+    "loyalty_number",
+    "loyalty_tier",
+    "city",
+)
+MENTION_TO_GUEST = {"id_type": "id_document_type", "id_number": "id_document_number"}
+
+
+@dataclass
+class Assignment:
+    created: int = 0
+    merged: int = 0
+    guests: int = 0
+
+
+def assign(session: Session, mentions: list[MentionKeys], clusters: Clusters) -> Assignment:
+    """Give every cluster one guest: the oldest guest already among its mentions, or a new one.
+
+    A guest claimed by two clusters (a split) stays with the larger; the other gets a new guest.
+    Guests left without mentions after a merge become `merged` into the survivor (their ID resolves).
+    """
+    result = Assignment()
+    groups = sorted(clusters.groups().values(), key=len, reverse=True)
+    claimed: set[int] = set()
+    plan: list[tuple[list[int], int | None]] = []
+    for members in groups:
+        existing = sorted({g for i in members if (g := mentions[i].guest_id) is not None} - claimed)
+        target = existing[0] if existing else None
+        if target is not None:
+            claimed.add(target)
+        plan.append((members, target))
+    new_guests = [Guest() for _members, target in plan if target is None]
+    session.add_all(new_guests)
+    session.flush()
+    result.created = len(new_guests)
+    fresh = iter(new_guests)
+    updates: list[dict[str, object]] = []
+    survivors: dict[int, int] = {}
+    for members, target in plan:
+        guest_id = target if target is not None else next(fresh).id
+        for i in members:
+            m = mentions[i]
+            if m.guest_id is not None:
+                survivors.setdefault(m.guest_id, guest_id)
+            if m.guest_id != guest_id:
+                updates.append({"id": m.id, "guest_id": guest_id, "link_rule": clusters.rule.get(i)})
+    if updates:
+        session.execute(update(GuestMention), updates)
+    result.merged = _retire(session, survivors, claimed)
+    result.guests = len(plan)
+    return result
+
+
+def _retire(session: Session, survivors: dict[int, int], claimed: set[int]) -> int:
+    gone = [
+        {"id": old, "status": GuestStatus.MERGED, "merged_into_id": new}
+        for old, new in survivors.items()
+        if old not in claimed and old != new
+    ]
+    if gone:
+        session.execute(update(Guest), gone)
+    return len(gone)
+
+
+def refresh_golden(session: Session) -> int:
+    """Survivorship: each attribute from the most trusted, then most recent, mention that has it."""
+    cols = [
+        GuestMention.guest_id,
+        GuestMention.source_record_id,
+        GuestMention.trust_rank,
+        GuestMention.seen_at,
+        GuestMention.surname_only,
+        *[getattr(GuestMention, c) for c in GOLDEN],
+    ]
+    by_guest: dict[int, list[Any]] = {}
+    for row in session.execute(select(*cols).where(GuestMention.guest_id.is_not(None))):
+        by_guest.setdefault(row.guest_id, []).append(row)
+    values = [_golden(guest_id, rows) for guest_id, rows in by_guest.items()]
+    if values:
+        session.execute(update(Guest), values)
+    return len(values)
+
+
+def _golden(guest_id: int, rows: list[Any]) -> dict[str, Any]:
+    ranked = sorted(rows, key=lambda r: (r.trust_rank, -(r.seen_at.timestamp() if r.seen_at else 0)))
+    named = [r for r in ranked if not r.surname_only] or ranked
+    out: dict[str, Any] = {
+        "id": guest_id,
+        "status": GuestStatus.ACTIVE,
+        "merged_into_id": None,
+        "updated_at": datetime.now(UTC),
+    }
+    provenance: dict[str, int] = {}
+    for attr in GOLDEN:
+        pool = named if attr in ("full_name", "family_name", "given_name", "name_pinyin") else ranked
+        source = next((r for r in pool if getattr(r, attr) is not None), None)
+        out[MENTION_TO_GUEST.get(attr, attr)] = getattr(source, attr) if source else None
+        if source is not None:
+            provenance[attr] = source.source_record_id
+    out["provenance"] = provenance
+    return out
+
+
+def link_records_and_stays(session: Session) -> None:
+    """Point source records, stays and folio lines at the guests their mentions resolved to."""
+    primary = session.execute(
+        select(GuestMention.source_record_id, GuestMention.guest_id).where(
+            GuestMention.person_index == 0, GuestMention.guest_id.is_not(None)
+        )
+    ).all()
+    if primary:
+        session.execute(update(SourceRecord), [{"id": rid, "guest_id": gid} for rid, gid in primary])
+    session.execute(delete(StayGuest))
+    links = (
+        select(Stay.id, GuestMention.guest_id, GuestMention.role)
+        .join(GuestMention, GuestMention.source_record_id == Stay.source_record_id)
+        .where(GuestMention.guest_id.is_not(None))
+        .distinct()
+    )
+    session.execute(insert(StayGuest).from_select(["stay_id", "guest_id", "role"], links))
+    first_guest = (
+        select(StayGuest.guest_id)
+        .where(and_(StayGuest.stay_id == Charge.stay_id, StayGuest.role == "primary"))
+        .limit(1)
+        .scalar_subquery()
+    )
+    session.execute(update(Charge).where(Charge.stay_id.is_not(None)).values(guest_id=first_guest))

@@ -1,0 +1,111 @@
+"""Batch identity resolution (first slice): exact evidence, strongest first, into golden guests.
+
+Rules, in order (each links mentions that share the key, unless the cluster would then hold two
+different ID numbers of one kind, or — for the weaker rules — two different birth dates):
+
+1. the same ID document number (resident ID, passport, permits);
+2. the same loyalty number;
+3. the same identifying mobile and the same name (Han, pinyin or Latin, any order);
+4. the same identifying e-mail and the same name;
+5. the same name, birth date and gender.
+
+Relay e-mails and virtual numbers never take part (they are not in guest_mention), and a cashier's
+"王先生" (surname only) links only through an identifier. The probabilistic model (Fellegi–Sunter
+with EM and term frequencies) replaces rules 3–5 in the next slice; the clustering, stable IDs and
+golden records below stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guestgraph.db.models import GuestMention
+from guestgraph.identity._clusters import Clusters
+
+Key = Callable[[Any], tuple[Any, ...] | None]
+
+RULES: tuple[tuple[str, Key, bool], ...] = (
+    ("id_number", lambda m: (m.id_type, m.id_number) if m.id_number else None, False),
+    ("loyalty_number", lambda m: (m.loyalty_number,) if m.loyalty_number else None, False),
+    (
+        "phone_name",
+        lambda m: (m.phone, m.name_key) if m.phone and m.name_key and not m.surname_only else None,
+        True,
+    ),
+    (
+        "email_name",
+        lambda m: (m.email, m.name_key) if m.email and m.name_key and not m.surname_only else None,
+        True,
+    ),
+    (
+        "name_birth",
+        lambda m: (
+            (m.name_key, m.birth_date, m.gender)
+            if m.name_key and m.birth_date and m.gender and not m.surname_only
+            else None
+        ),
+        True,
+    ),
+)
+COLUMNS = (
+    "id",
+    "id_type",
+    "id_number",
+    "loyalty_number",
+    "phone",
+    "email",
+    "name_key",
+    "birth_date",
+    "gender",
+    "surname_only",
+    "guest_id",
+)
+
+
+@dataclass(frozen=True)
+class MentionKeys:
+    id: int
+    id_type: str | None
+    id_number: str | None
+    loyalty_number: str | None
+    phone: str | None
+    email: str | None
+    name_key: str | None
+    birth_date: date | None
+    gender: str | None
+    surname_only: bool
+    guest_id: int | None
+
+
+def load_mentions(session: Session) -> list[MentionKeys]:
+    cols = [getattr(GuestMention, c) for c in COLUMNS]
+    return [MentionKeys(*row) for row in session.execute(select(*cols).order_by(GuestMention.id))]
+
+
+def cluster(mentions: list[MentionKeys]) -> tuple[Clusters, dict[int, int]]:
+    """Cluster mentions; returns the union-find (over list positions) and id -> position."""
+    position = {m.id: i for i, m in enumerate(mentions)}
+    clusters = Clusters(len(mentions))
+    for i, m in enumerate(mentions):
+        clusters.note(i, m.id_type, m.id_number, m.birth_date)
+    for name, key, check_birth in RULES:
+        for members in _groups(mentions, key):
+            first = members[0]
+            for other in members[1:]:
+                clusters.union(first, other, name, check_birth=check_birth)
+    return clusters, position
+
+
+def _groups(mentions: Iterable[MentionKeys], key: Key) -> list[list[int]]:
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, m in enumerate(mentions):
+        k = key(m)
+        if k is not None:
+            groups.setdefault(k, []).append(i)
+    return [g for g in groups.values() if len(g) > 1]
