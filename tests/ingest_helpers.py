@@ -90,6 +90,7 @@ def rules_of(session: Session, external_id: str) -> set[str]:
             .where(SourceRecord.external_id == external_id)
         )
     )
-    documents = session.scalars(select(SourceRecord.standardised).where(SourceRecord.external_id == external_id))
+    query = select(SourceRecord.standardised).where(SourceRecord.external_id == external_id)
+    documents = session.scalars(query)
     changes = {change[0] for std in documents for change in std.get("changes", [])}
     return issues | changes

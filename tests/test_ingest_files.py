@@ -79,6 +79,10 @@ def test_bad_rows_are_quarantined_with_every_reason_and_nothing_is_lost(
         no_id = session.scalars(select(SourceRecord).where(SourceRecord.external_id.like("#%"))).one()
         assert no_id.status is RecordStatus.QUARANTINED
         assert all("4111" not in r for r in session.scalars(select(SourceRecord.raw_payload)))
+        assert all("4111" not in str(s) for s in session.scalars(select(SourceRecord.standardised)))
+        from guestgraph.db.models import RecordIssue
+
+        assert all("4111" not in (v or "") for v in session.scalars(select(RecordIssue.raw_value)))
         assert session.scalar(select(ImportBatch.quarantined).where(ImportBatch.id == s.batch_id)) == 4
 
 

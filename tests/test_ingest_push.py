@@ -113,13 +113,22 @@ def test_push_validation_names_the_field(live: LiveServer, key: str) -> None:
     assert too_many.status_code == 422 and too_many.json()["problems"][0]["field"] == "body.records"
 
 
-def test_opentravel_push_answers_with_hotel_res_notif_rs(live: LiveServer, key: str) -> None:
+def test_opentravel_push_answers_with_hotel_res_notif_rs(live: LiveServer, key: str, demo_dir: Path) -> None:
+    ours = (demo_dir / "ota" / "booking_SHA01.xml").read_bytes()
     sample = SAMPLES / "siteminder" / "SiteConnect_Reservation_XML_Sample_OTA_HotelResNotifRQ.xml"
     assert sample.exists(), f"shared samples missing at {SAMPLES}"
     with live.client(headers={"X-API-Key": key, "Content-Type": "application/xml"}) as c:
-        r = c.post("/api/v1/sources/ota_booking/ota", content=sample.read_bytes())
+        ok = c.post("/api/v1/sources/ota_booking/ota", content=ours)
+        foreign = c.post("/api/v1/sources/ota_booking/ota", content=sample.read_bytes())
         broken = c.post("/api/v1/sources/ota_booking/ota", content=b"<OTA_HotelResNotifRQ><Hotel")
-    assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
-    root = ElementTree.fromstring(r.content)
+    assert ok.status_code == 200 and ok.headers["content-type"].startswith("application/xml")
+    root = ElementTree.fromstring(ok.content)
     assert root.tag == f"{OTA_NS}OTA_HotelResNotifRS" and root.find(f"{OTA_NS}Success") is not None
+    # SiteMinder's sample books hotel HTL1, which is not one of ours: an OTA error naming the rule.
+    errors = ElementTree.fromstring(foreign.content).find(f"{OTA_NS}Errors")
+    assert (
+        foreign.status_code == 200
+        and errors is not None
+        and "hotel.unknown" in ElementTree.tostring(errors, encoding="unicode")
+    )
     assert broken.status_code == 400 and "push" in broken.json()["message"]

@@ -35,8 +35,24 @@ def _keep_explanations(outcome: Outcome) -> None:
         std.pop("sent", None)
 
 
+def _strip_located(record: InboundRecord, keep: frozenset[str]) -> int:
+    """Card numbers typed into any located value (a remark, a name field) go before standardising."""
+    found = 0
+    for values in [record.fields, *record.persons]:
+        for key, value in values.items():
+            if value and may_hold_card(value):
+                values[key], n = strip_cards(value, keep=keep)
+                found += n
+    return found
+
+
 def prepare(record: InboundRecord, settings: SourceSettings) -> Prepared:
-    raw, cards = strip_cards(record.raw, keep=_keep(record)) if may_hold_card(record.raw) else (record.raw, 0)
+    cards = 0
+    raw = record.raw
+    if may_hold_card(raw):
+        keep = _keep(record)
+        raw, cards = strip_cards(raw, keep=keep)
+        cards += _strip_located(record, keep)
     outcome = standardise(record, settings)
     if cards:
         severity = settings.rules.severity("card.stripped", settings.source)

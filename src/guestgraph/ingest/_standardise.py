@@ -47,6 +47,8 @@ def standardise(record: InboundRecord, settings: SourceSettings) -> Outcome:
     persons = [standardise_person(ctx, i, p) for i, p in enumerate(record.persons)]
     out: dict[str, Any] = {k: record.fields[k] for k in PLAIN_RECORD_FIELDS if record.fields.get(k)}
     hotel = record.hotel_code or record.fields.get("hotel_code") or settings.default_hotel
+    if hotel and settings.hotel_currency and hotel not in settings.hotel_currency:
+        ctx.reject("hotel.unknown", "hotel_code", None, hotel)
     if hotel:
         out["hotel_code"] = hotel
     elif record.record_type in (RecordType.RESERVATION, RecordType.FOLIO, RecordType.REGISTRATION):

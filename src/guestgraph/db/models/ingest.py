@@ -35,7 +35,7 @@ class ImportBatch(IdMixin, Base):
 
     source_system_id: Mapped[int] = mapped_column(ForeignKey("source_system.id", ondelete="RESTRICT"))
     hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
-    channel: Mapped[str] = mapped_column(String(10))  # file | api | form
+    channel: Mapped[str] = mapped_column(String(10))  # file | api | form | steward
     format: Mapped[str] = mapped_column(String(20))
     profile: Mapped[str | None] = mapped_column(String(60))
     filename: Mapped[str | None] = mapped_column(String(500))
