@@ -132,3 +132,13 @@ def test_opentravel_push_answers_with_hotel_res_notif_rs(live: LiveServer, key: 
         and "hotel.unknown" in ElementTree.tostring(errors, encoding="unicode")
     )
     assert broken.status_code == 400 and "push" in broken.json()["message"]
+
+
+def test_nights_that_disagree_with_the_dates_are_flagged(live: LiveServer, key: str) -> None:
+    record = booking("B20", 1, "2026-12-03")
+    record["fields"] = {**record["fields"], "nights": "3"}  # type: ignore[dict-item]
+    with live.client(headers={"X-API-Key": key}) as c:
+        r = c.post("/api/v1/sources/ota_booking/records", json={"records": [record]}).json()
+    found = {f["rule"]: f for f in r["records"][0]["findings"]}
+    assert found["stay.nights_mismatch"]["severity"] == "warn"
+    assert r["records"][0]["outcome"] == "accepted_with_warnings"

@@ -33,6 +33,9 @@ def _place(p: Prepared, current: dict[str, tuple[str, int | None, Prepared | Non
     held = current.get(p.external_id)
     if held is None or is_newer(p.version_key, held[0]):
         if held is not None:
+            if p.outcome.status is RecordStatus.QUARANTINED:
+                p.is_current = False  # a rejected version never replaces the one in force
+                return
             _retire(p, held)
         current[p.external_id] = (p.version_key, None, p)
         return

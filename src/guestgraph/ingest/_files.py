@@ -179,6 +179,6 @@ def _message_records(path: Path, fmt: str) -> list[InboundRecord]:
         from guestgraph.ingest.readers.ota_xml import read_ota_xml
 
         return read_ota_xml(data, source=path.name).records
-    from guestgraph.ingest.readers.ohip_json import read_ohip_json
+    from guestgraph.ingest.readers.vendor_json import read_vendor_json
 
-    return read_ohip_json(data, source=path.name)
+    return read_vendor_json(data, source=path.name)

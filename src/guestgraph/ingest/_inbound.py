@@ -56,6 +56,7 @@ RECORD_FIELDS = frozenset(
         "hotel_code",
         "arrival",
         "departure",
+        "nights",
         "room_number",
         "room_type",
         "rate_plan",

@@ -23,7 +23,7 @@ FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".xml": "ota_xml",
-    ".json": "ohip_json",
+    ".json": "vendor_json",
 }
 MIN_HEADER_SCORE = 0.5
 

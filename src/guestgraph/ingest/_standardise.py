@@ -107,6 +107,9 @@ def _stay(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], hot
     departure = _stay_date(ctx, f, "departure", out)
     if arrival and departure and departure <= arrival:
         ctx.reject("stay.dates_order", "departure", None, f.get("departure"), detail=f"arrival {arrival}")
+    nights = (f.get("nights") or "").strip()
+    if arrival and departure and nights.isdigit() and int(nights) != (departure - arrival).days:
+        ctx.warn("stay.nights_mismatch", "nights", None, nights, detail=f"{arrival} → {departure}")
     for key in ("adults", "children"):
         if f.get(key) and str(f[key]).isdigit():
             out[key] = int(str(f[key]))

@@ -28,6 +28,13 @@ STATUS_WORDS: dict[str, str] = {
     "no show": "no_show",
     "no-show": "no_show",
     "noshow": "no_show",
+    # Mews reservation states
+    "created": "booked",
+    "optional": "booked",
+    "inquired": "booked",
+    "enquired": "booked",
+    "started": "in_house",
+    "processed": "checked_out",
     # Chinese PMS
     "预订": "booked",
     "预定": "booked",
