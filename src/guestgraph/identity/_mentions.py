@@ -16,6 +16,25 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def stay_keys(
+    record: dict[str, Any], *, hotel_id: int | None, external_id: str, channel_source: bool
+) -> dict[str, str | None]:
+    """How systems name the stay the primary guest is on, so that a POS check (confirmation number),
+    a PMS row (its confirmation number, or the OTA order number in its remarks) and the OTA message
+    (its own booking id) meet: they are one stay, so one guest."""
+    if hotel_id is None:
+        return {"stay_ref": None, "channel_ref": None, "room_night": None, "stay_span": None}
+    conf = record.get("confirmation_number")
+    booking = external_id if channel_source else record.get("booking_reference")
+    room, arrival, departure = record.get("room_number"), record.get("arrival"), record.get("departure")
+    return {
+        "stay_ref": f"{hotel_id}:{conf}"[:120] if conf and not channel_source else None,
+        "channel_ref": f"{hotel_id}:{booking}"[:120] if booking else None,
+        "room_night": f"{hotel_id}:{room}:{arrival}"[:80] if room and arrival else None,
+        "stay_span": f"{hotel_id}:{arrival}:{departure}"[:60] if arrival and departure else None,
+    }
+
+
 def mention_rows(
     standardised: dict[str, Any],
     *,
@@ -24,12 +43,21 @@ def mention_rows(
     hotel_id: int | None,
     trust_rank: int,
     seen_at: datetime,
+    external_id: str = "",
+    channel_source: bool = False,
 ) -> list[dict[str, Any]]:
     """One row per person worth resolving: a guest, companion or booker with a name or an identifier.
 
     Relay e-mails and virtual numbers are left out: they identify the channel, not the guest.
     """
     rows = []
+    stay = stay_keys(
+        standardised.get("record", {}),
+        hotel_id=hotel_id,
+        external_id=external_id,
+        channel_source=channel_source,
+    )
+    none = dict.fromkeys(stay)
     for index, p in enumerate(standardised.get("persons", [])):
         role = p.get("role") or "primary"
         if role not in RESOLVED_ROLES:
@@ -68,6 +96,7 @@ def mention_rows(
                 "loyalty_number": _cut(p.get("loyalty_number"), 40),
                 "loyalty_tier": _cut(p.get("loyalty_tier"), 40),
                 "city": _cut(p.get("city"), 100),
+                **(stay if role == "primary" else none),
             }
         )
     return rows

@@ -5,9 +5,13 @@ different ID numbers of one kind, or — for the weaker rules — two different 
 
 1. the same ID document number (resident ID, passport, permits);
 2. the same loyalty number;
-3. the same identifying mobile and the same name (Han, pinyin or Latin, any order);
-4. the same identifying e-mail and the same name;
-5. the same name, birth date and gender.
+3. the same stay: a POS check charged to a PMS confirmation number, a PMS row and the OTA booking
+   whose order number the clerk copied into its remarks (primary guests only);
+4. the same identifying mobile and the same name (Han, pinyin or Latin, any order);
+5. the same identifying e-mail and the same name;
+6. the same hotel, arrival and departure and the same name (the OTA booking and the PMS stay it
+   became), or the same room on the same arrival date and the same name (front-desk register);
+7. the same name, birth date and gender.
 
 Relay e-mails and virtual numbers never take part (they are not in guest_mention), and a cashier's
 "王先生" (surname only) links only through an identifier. The probabilistic model (Fellegi–Sunter
@@ -33,6 +37,8 @@ Key = Callable[[Any], tuple[Any, ...] | None]
 RULES: tuple[tuple[str, Key, bool], ...] = (
     ("id_number", lambda m: (m.id_type, m.id_number) if m.id_number else None, False),
     ("loyalty_number", lambda m: (m.loyalty_number,) if m.loyalty_number else None, False),
+    ("same_stay", lambda m: (m.stay_ref,) if m.stay_ref else None, True),
+    ("channel_booking", lambda m: (m.channel_ref,) if m.channel_ref else None, True),
     (
         "phone_name",
         lambda m: (m.phone, m.name_key) if m.phone and m.name_key and not m.surname_only else None,
@@ -43,6 +49,8 @@ RULES: tuple[tuple[str, Key, bool], ...] = (
         lambda m: (m.email, m.name_key) if m.email and m.name_key and not m.surname_only else None,
         True,
     ),
+    ("stay_name", lambda m: (m.stay_span, m.name_key) if m.stay_span and m.name_key else None, True),
+    ("room_night_name", lambda m: (m.room_night, m.name_key) if m.room_night and m.name_key else None, True),
     (
         "name_birth",
         lambda m: (
@@ -64,6 +72,10 @@ COLUMNS = (
     "birth_date",
     "gender",
     "surname_only",
+    "stay_ref",
+    "channel_ref",
+    "room_night",
+    "stay_span",
     "guest_id",
 )
 
@@ -80,6 +92,10 @@ class MentionKeys:
     birth_date: date | None
     gender: str | None
     surname_only: bool
+    stay_ref: str | None
+    channel_ref: str | None
+    room_night: str | None
+    stay_span: str | None
     guest_id: int | None
 
 

@@ -27,6 +27,7 @@ class SourceSettings:
     status_map: dict[str, str] = field(default_factory=dict)
     date_formats: tuple[str, ...] = ()  # strptime formats tried first, e.g. OPERA's "%d-%b-%y"
     trust_rank: int = 50  # the source's rank for survivorship (lower is more trusted)
+    channel_source: bool = False  # an OTA: its external ids are the channel's booking ids
     # Standardised persons of this import by their fields as sent (repeat guests are parsed once).
     person_cache: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 

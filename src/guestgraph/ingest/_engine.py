@@ -16,7 +16,15 @@ from itertools import islice
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph.db.models import BatchStatus, Hotel, ImportBatch, QualityStat, RecordStatus, SourceSystem
+from guestgraph.db.models import (
+    BatchStatus,
+    Hotel,
+    ImportBatch,
+    QualityStat,
+    RecordStatus,
+    SourceKind,
+    SourceSystem,
+)
 from guestgraph.errors import GuestgraphError, InvalidInput, NotFound
 from guestgraph.ingest._classify import classify
 from guestgraph.ingest._context import SourceSettings
@@ -171,6 +179,7 @@ def _open_batch(
         status_map=request.status_map,
         date_formats=request.date_formats,
         trust_rank=source.trust_rank,
+        channel_source=source.kind is SourceKind.OTA,
     )
     batch = _resumable(session, source.id, request) or _new_batch(session, source.id, request, hotel_ids)
     return batch, settings, hotel_ids
@@ -227,7 +236,14 @@ def _store_chunk(
     insert_records(conn, fresh, source_id=source_id, batch_id=batch_id, received_at=now, hotel_ids=hotel_ids)
     superseded = retire_replaced(conn, fresh)
     insert_findings(conn, fresh)
-    project(conn, fresh, hotel_ids, source_id=source_id, trust_rank=settings.trust_rank)
+    project(
+        conn,
+        fresh,
+        hotel_ids,
+        source_id=source_id,
+        trust_rank=settings.trust_rank,
+        channel_source=settings.channel_source,
+    )
     batch = session.get(ImportBatch, batch_id, with_for_update=True)
     assert batch is not None
     record_quality(

@@ -37,7 +37,13 @@ def _applies(p: Prepared) -> bool:
 
 
 def project(
-    conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int], *, source_id: int, trust_rank: int
+    conn: Connection,
+    rows: list[Prepared],
+    hotel_ids: dict[str, int],
+    *,
+    source_id: int,
+    trust_rank: int,
+    channel_source: bool = False,
 ) -> None:
     _stays(
         conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.RESERVATION], hotel_ids
@@ -46,11 +52,16 @@ def project(
         conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.CANCELLATION], hotel_ids
     )
     _charges(conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.FOLIO], hotel_ids)
-    _mentions(conn, rows, hotel_ids, source_id, trust_rank)
+    _mentions(conn, rows, hotel_ids, source_id, trust_rank, channel_source)
 
 
 def _mentions(
-    conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int], source_id: int, trust_rank: int
+    conn: Connection,
+    rows: list[Prepared],
+    hotel_ids: dict[str, int],
+    source_id: int,
+    trust_rank: int,
+    channel_source: bool,
 ) -> None:
     """The persons of applied records become mentions for identity resolution; a superseded
     version's mentions go (the guest keeps its ID through the new version's mentions)."""
@@ -69,6 +80,8 @@ def _mentions(
             hotel_id=hotel_ids.get(p.outcome.standardised["record"].get("hotel_code") or ""),
             trust_rank=trust_rank,
             seen_at=now,
+            external_id=p.external_id,
+            channel_source=channel_source,
         )
     ]
     if values:

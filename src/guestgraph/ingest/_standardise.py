@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,10 @@ from guestgraph.ingest._persons import standardise_person
 from guestgraph.ingest._scrub import MAX_FIELD, clean_text
 from guestgraph.ingest._status import OUTLETS, stay_status
 
+ORDER_IN_NOTES = re.compile(
+    r"(?:订单号|订单|order\s*(?:no\.?|number|#)?|booking\s*(?:id|no\.?|#))\s*[:：#]?\s*([0-9A-Za-z-]{6,})",
+    re.IGNORECASE,
+)
 NAME_REQUIRED = {
     RecordType.RESERVATION,
     RecordType.PROFILE,
@@ -113,6 +118,8 @@ def _stay(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], hot
     for key in ("adults", "children"):
         if f.get(key) and str(f[key]).isdigit():
             out[key] = int(str(f[key]))
+    if not out.get("booking_reference") and (found := ORDER_IN_NOTES.search(f.get("notes") or "")):
+        out["booking_reference"] = found.group(1)  # the OTA order number a clerk copied into the remarks
     status, known = stay_status(f.get("stay_status"), ctx.settings.status_map)
     out["stay_status"] = status
     if not known:

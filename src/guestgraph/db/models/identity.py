@@ -49,5 +49,12 @@ class GuestMention(IdMixin, Base):
     loyalty_number: Mapped[str | None] = mapped_column(String(40), index=True)
     loyalty_tier: Mapped[str | None] = mapped_column(String(40))
     city: Mapped[str | None] = mapped_column(String(100))
+    # The stay this person is the primary guest of, as each system names it: "hotel:confirmation"
+    # (PMS row, POS check charged to the room), "hotel:channel booking id" (OTA message, or the order
+    # number a PMS clerk copied into the remarks), and the room and dates.
+    stay_ref: Mapped[str | None] = mapped_column(String(120), index=True)
+    channel_ref: Mapped[str | None] = mapped_column(String(120), index=True)
+    room_night: Mapped[str | None] = mapped_column(String(80), index=True)
+    stay_span: Mapped[str | None] = mapped_column(String(60), index=True)  # "hotel:arrival:departure"
     guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"), index=True)
     link_rule: Mapped[str | None] = mapped_column(String(40))  # why it joined its guest (strongest evidence)

@@ -48,6 +48,10 @@ def upgrade() -> None:
         sa.Column("loyalty_number", sa.String(length=40), nullable=True),
         sa.Column("loyalty_tier", sa.String(length=40), nullable=True),
         sa.Column("city", sa.String(length=100), nullable=True),
+        sa.Column("stay_ref", sa.String(length=120), nullable=True),
+        sa.Column("channel_ref", sa.String(length=120), nullable=True),
+        sa.Column("room_night", sa.String(length=80), nullable=True),
+        sa.Column("stay_span", sa.String(length=60), nullable=True),
         sa.Column("guest_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("link_rule", sa.String(length=40), nullable=True),
         sa.ForeignKeyConstraint(
@@ -78,6 +82,10 @@ def upgrade() -> None:
         batch_op.create_index("ix_guest_mention_name_birth", ["name_key", "birth_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_guest_mention_name_key"), ["name_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_guest_mention_phone"), ["phone"], unique=False)
+        batch_op.create_index(batch_op.f("ix_guest_mention_stay_ref"), ["stay_ref"], unique=False)
+        batch_op.create_index(batch_op.f("ix_guest_mention_channel_ref"), ["channel_ref"], unique=False)
+        batch_op.create_index(batch_op.f("ix_guest_mention_room_night"), ["room_night"], unique=False)
+        batch_op.create_index(batch_op.f("ix_guest_mention_stay_span"), ["stay_span"], unique=False)
         batch_op.create_index("ix_guest_mention_record", ["source_record_id", "person_index"], unique=True)
 
 
