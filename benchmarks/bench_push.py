@@ -72,18 +72,23 @@ def main() -> int:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         env = {**os.environ, "GUESTGRAPH_DATABASE_URL": url, "GUESTGRAPH_DATA_DIR": str(work)}
+        log = (work / "server.log").open("w")
         server = subprocess.Popen(
             [sys.executable, "-m", "guestgraph.cli", "serve", "--port", str(port)],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             _wait(port)
             latencies, seconds = _run(port, key, payloads, args.clients)
+        except httpx.HTTPError:
+            log.flush()
+            print((work / "server.log").read_text()[-3000:])
+            raise
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=60)
     q = statistics.quantiles(latencies, n=100)
     print(
         f"{len(payloads)} messages, {args.clients} clients: {len(payloads) / seconds:.0f} messages/s, "

@@ -169,7 +169,8 @@ class LiveServer:
     engine: Engine
 
     def client(self, **kwargs: object) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=10, **kwargs)  # type: ignore[arg-type]
+        kwargs.setdefault("timeout", 10)
+        return httpx.Client(base_url=self.base_url, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

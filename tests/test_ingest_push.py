@@ -142,3 +142,25 @@ def test_nights_that_disagree_with_the_dates_are_flagged(live: LiveServer, key: 
     found = {f["rule"]: f for f in r["records"][0]["findings"]}
     assert found["stay.nights_mismatch"]["severity"] == "warn"
     assert r["records"][0]["outcome"] == "accepted_with_warnings"
+
+
+def test_concurrent_pushes_all_succeed(live: LiveServer, key: str, demo_dir: Path) -> None:
+    """More simultaneous pushes than the connection pool holds: none may hang or fail."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = (demo_dir / "ota" / "booking_SHA01.xml").read_bytes()
+    records = [{"records": [booking(f"C{n}", 1, "2026-12-03")]} for n in range(24)]
+    with live.client(headers={"X-API-Key": key}, timeout=60) as c:
+
+        def send(n: int) -> int:
+            if n % 2:
+                return c.post(
+                    "/api/v1/sources/ota_booking/ota",
+                    content=body,
+                    headers={"Content-Type": "application/xml"},
+                ).status_code
+            return c.post("/api/v1/sources/ota_booking/records", json=records[n]).status_code
+
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            codes = list(pool.map(send, range(24)))
+    assert codes == [200] * 24

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from guestgraph import ingest, quality
 from guestgraph.access import authenticate_source
@@ -41,11 +43,16 @@ def _result(summary: ingest.BatchSummary) -> PushResult:
 
 
 @router.post("/sources/{system}/records", response_model=PushResult, summary="Push up to 1,000 records")
-def push(
-    system: str, batch: ingest.PushBatch, session: SessionDep, factory: FactoryDep, api_key: KeyHeader = None
-) -> PushResult:
-    authenticate_source(session, source=system, key=api_key)
+def push(system: str, batch: ingest.PushBatch, factory: FactoryDep, api_key: KeyHeader = None) -> PushResult:
+    _authenticate(factory, system, api_key)
     return _result(ingest.push_records(factory, source=system, batch=batch))
+
+
+def _authenticate(factory: sessionmaker[Session], system: str, key: str | None) -> None:
+    # A short session of its own: an import needs connections from the same pool, and a request that
+    # held one while waiting for another would deadlock the pool under load.
+    with factory() as session:
+        authenticate_source(session, source=system, key=key)
 
 
 @router.post(
@@ -54,13 +61,15 @@ def push(
     response_class=Response,
     responses={200: {"content": {"application/xml": {}}}},
 )
-async def push_ota(
-    system: str, request: Request, session: SessionDep, factory: FactoryDep, api_key: KeyHeader = None
-) -> Response:
+async def push_ota(system: str, request: Request, factory: FactoryDep, api_key: KeyHeader = None) -> Response:
+    body = await request.body()
+    return await run_in_threadpool(_push_ota, factory, system, api_key, body)
+
+
+def _push_ota(factory: sessionmaker[Session], system: str, api_key: str | None, body: bytes) -> Response:
     from guestgraph.ingest.readers.ota_response import hotel_res_notif_rs
 
-    authenticate_source(session, source=system, key=api_key)
-    body = await request.body()
+    _authenticate(factory, system, api_key)
     summary, echo, version = ingest.push_ota_message(factory, source=system, body=body)
     results: list[tuple[str, str | None]] = [
         (r.external_id, None) for r in summary.records if r.outcome != "quarantined"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from guestgraph import ingest, org, quality
 from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, ScopeDep, SessionDep, SettingsDep
@@ -107,8 +109,10 @@ async def correct_record(
 ) -> Response:
     form = await request.form()
     corrections = {k: str(v) for k, v in form.items() if k.startswith(("fields.", "persons."))}
-    summary = ingest.resubmit(
-        factory, scope=scope, record_id=record_id, corrections=corrections, locale=locale
+    summary = await run_in_threadpool(  # blocking database work stays off the event loop
+        partial(
+            ingest.resubmit, factory, scope=scope, record_id=record_id, corrections=corrections, locale=locale
+        )
     )
     return RedirectResponse(f"/imports/{summary.batch_id}", status_code=303)
 
@@ -135,7 +139,10 @@ async def _form_values(request: Request) -> dict[str, str]:
 
 @router.post("/register/check")
 async def register_check(request: Request, session: SessionDep, locale: LocaleDep) -> Response:
-    feedback = ingest.check_registration(session, values=await _form_values(request), locale=locale)
+    values = await _form_values(request)
+    feedback = await run_in_threadpool(
+        partial(ingest.check_registration, session, values=values, locale=locale)
+    )
     by_field: dict[str, list[ingest.FieldFeedback]] = {f: [] for f in ingest.FORM_FIELDS}
     for item in feedback:
         by_field.setdefault(item.field, []).append(item)
@@ -144,7 +151,8 @@ async def register_check(request: Request, session: SessionDep, locale: LocaleDe
 
 @router.post("/register")
 async def register_submit(request: Request, factory: FactoryDep) -> Response:
-    summary = ingest.submit_registration(factory, values=await _form_values(request))
+    values = await _form_values(request)
+    summary = await run_in_threadpool(partial(ingest.submit_registration, factory, values=values))
     return RedirectResponse(f"/imports/{summary.batch_id}", status_code=303)
 
 
