@@ -177,3 +177,31 @@ def test_demo_group_resolves_without_false_merges(
     scores = pairwise_scores(predicted, truth)
     assert scores.items > 0.9 * len(truth)
     assert scores.precision >= 0.995 and scores.recall >= 0.75
+
+
+def test_links_export_and_api_resolve_merged_ids_to_the_survivor(
+    live_server, engine: Engine, demo_group: Session, tmp_path: Path
+) -> None:
+    import csv
+
+
+    _import(engine, tmp_path, "SHA01_stays.csv", [good_row("7301")])
+    identity.resolve_all(factory(engine))
+    with Session(engine) as session:
+        guest = _guest_of(session, "7301")
+        assert identity.export_links(session, tmp_path / "links.csv", source="pms") == 1
+    rows = list(csv.DictReader((tmp_path / "links.csv").open(encoding="utf-8")))
+    assert rows == [
+        {
+            "source_system": "pms",
+            "external_id": "SHA01:7301",
+            "guest_id": guest.public_id,
+            "record_type": "reservation",
+        }
+    ]
+    with live_server.client() as c:
+        one = c.get("/api/v1/links/pms/SHA01:7301")
+        page = c.get("/api/v1/links", params={"source": "pms"}).json()
+        missing = c.get("/api/v1/links/pms/NOPE")
+    assert one.json()["guest_id"] == guest.public_id and page["total"] == 1
+    assert missing.status_code == 404 and missing.json()["error"] == "link_not_found"

@@ -156,6 +156,30 @@ def resolve(
     )
 
 
+export_app = typer.Typer(help="Export data for other systems.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("links")
+def export_links(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    source: Annotated[str | None, typer.Option("--source", help="Only this source system.")] = None,
+) -> None:
+    """Write the cross-reference every downstream system needs: source system + external id -> guest id."""
+    from guestgraph import identity
+    from guestgraph.db import make_engine, make_session_factory
+
+    try:
+        settings = load_settings()
+        engine = make_engine(settings.resolved_database_url)
+        with make_session_factory(engine)() as session:
+            count = identity.export_links(session, out, source=source)
+        engine.dispose()
+    except GuestgraphError as e:
+        raise _fail(e) from e
+    console.print(f"Wrote {count} links to {out}")
+
+
 @app.command("source-key")
 def source_key(source: Annotated[str, typer.Argument(help="Source system code, e.g. ota_ctrip.")]) -> None:
     """Issue (or rotate) the push-API key of a source system; it is shown once, only its hash is kept."""

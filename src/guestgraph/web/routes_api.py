@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Query
@@ -9,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from guestgraph import __version__, org, profiles
+from guestgraph import __version__, identity, org, profiles
 from guestgraph.db import current_revision, head_revision
 from guestgraph.paging import Page
 from guestgraph.web._deps import PagingDep, ScopeDep, SessionDep
@@ -79,6 +80,21 @@ def api_hotels(session: SessionDep, scope: ScopeDep) -> list[org.HotelPublic]:
 @router.get("/hotels/{code}", response_model=org.HotelPublic, summary="One hotel")
 def api_hotel(code: str, session: SessionDep, scope: ScopeDep) -> org.HotelPublic:
     return org.get_hotel(session, scope=scope, code=code)
+
+
+@router.get("/links", summary="Source record -> guest ID cross-reference, one page at a time")
+def api_links(
+    session: SessionDep,
+    paging: PagingDep,
+    source: Annotated[str | None, Query(max_length=40, description="Only this source system.")] = None,
+) -> dict[str, object]:
+    page = identity.list_links(session, paging=paging, source=source)
+    return _page_out(Page([asdict(link) for link in page.items], page.total, page.page, page.size))
+
+
+@router.get("/links/{system}/{external_id}", summary="The guest ID of one source record")
+def api_link(system: str, external_id: str, session: SessionDep) -> dict[str, str]:
+    return asdict(identity.find_link(session, source=system, external_id=external_id))
 
 
 @router.get("/guests", response_model=PageOut[profiles.GuestSummary], summary="Guests, one page at a time")
