@@ -184,7 +184,6 @@ def test_links_export_and_api_resolve_merged_ids_to_the_survivor(
 ) -> None:
     import csv
 
-
     _import(engine, tmp_path, "SHA01_stays.csv", [good_row("7301")])
     identity.resolve_all(factory(engine))
     with Session(engine) as session:

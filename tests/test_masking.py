@@ -14,6 +14,10 @@ def test_masks_match_the_forms_staff_expect() -> None:
     assert mask_name("欧阳娜娜") == "欧**娜"
     assert mask_name("王明") == "王*"
     assert mask_email("a@b.cn") == "a*@b.cn"
+    assert mask_name("Zhang Wei") == "Zhang W**"
+    assert mask_name("JANG/MIN-JUN") == "JANG/M******"
+    assert mask_name("Smith, John") == "Smith,J***"
+    assert mask_name("Zhangwei") == "Z*******"
 
 
 digits = st.text(alphabet="0123456789", min_size=8, max_size=15)

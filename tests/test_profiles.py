@@ -55,3 +55,27 @@ def test_list_shows_personal_data_masked(demo_group: Session) -> None:
     make_guest(demo_group, full_name="王小明", phone="+8613812345678", email="wang.ming@example.com")
     (row,) = profiles.list_guests(demo_group, scope=DataScope.group(), paging=PageRequest()).items
     assert (row.name, row.phone, row.email) == ("王*明", "+86138****5678", "w********@example.com")
+
+
+def test_profile_is_scoped_and_shows_only_stays_in_scope(
+    demo_group: Session, group_spec: org.GroupSpec
+) -> None:
+    import pytest
+
+    from guestgraph.errors import GuestNotFound
+
+    a, b, c = (h.code for h in group_spec.hotels[:3])
+    both, only_b = make_guest(demo_group), make_guest(demo_group)
+    make_stay(demo_group, a, both)
+    make_stay(demo_group, b, both)
+    make_stay(demo_group, b, only_b)
+    scope_a = DataScope.hotels(_hotel_id(demo_group, a))
+    profile = profiles.get_profile(demo_group, scope=scope_a, public_id=both.public_id)
+    assert [s.hotel for s in profile.stays] == [a]  # hotel A's staff see hotel A's stays only
+    assert len(profiles.get_profile(demo_group, scope=DataScope.group(), public_id=both.public_id).stays) == 2
+    with pytest.raises(GuestNotFound):
+        profiles.get_profile(demo_group, scope=scope_a, public_id=only_b.public_id)
+    with pytest.raises(GuestNotFound):
+        profiles.get_profile(
+            demo_group, scope=DataScope.hotels(_hotel_id(demo_group, c)), public_id=both.public_id
+        )

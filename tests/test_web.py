@@ -103,3 +103,37 @@ def test_vendored_assets_are_served_with_their_licences(live: LiveServer) -> Non
             "/static/css/app.css",
         ):
             assert c.get(path).status_code == 200, path
+
+
+def test_guest_profile_page_and_api(live: LiveServer, demo_group: Session, group_spec: org.GroupSpec) -> None:
+    from decimal import Decimal
+
+    from guestgraph.db.models import Charge, GuestStatus, Outlet
+
+    guest = make_guest(demo_group, full_name="王小明", phone="+8613812345678")
+    stay = make_stay(demo_group, group_spec.hotels[0].code, guest, channel="CTRIP")
+    demo_group.add(
+        Charge(
+            hotel_id=stay.hotel_id,
+            stay_id=stay.id,
+            guest_id=guest.id,
+            outlet=Outlet.FNB,
+            amount=Decimal("320.00"),
+            currency="CNY",
+        )
+    )
+    old = make_guest(demo_group, status=GuestStatus.MERGED, merged_into_id=guest.id)
+    demo_group.commit()
+    with live.client() as c:
+        c.cookies.set("gg_locale", "zh_CN")
+        page = c.get(f"/guests/{guest.public_id}")
+        redirect = c.get(f"/guests/{old.public_id}")
+        api = c.get(f"/api/v1/guests/{old.public_id}").json()
+        missing = c.get("/api/v1/guests/GNOPE")
+    assert page.status_code == 200 and "王*明" in page.text and "+86138****5678" in page.text
+    assert "13812345678" not in page.text  # masked everywhere, the page source included
+    assert 'id="lt-nights">2<' in page.text and "餐饮 320.00" in page.text
+    assert redirect.status_code == 301 and redirect.headers["location"] == f"/guests/{guest.public_id}"
+    assert api["public_id"] == guest.public_id and api["merged_ids"] == [old.public_id]
+    assert api["lifetime"]["stays"] == 1 and api["lifetime"]["revenue"] == "1600.00"
+    assert missing.status_code == 404 and missing.json()["error"] == "guest_not_found"

@@ -41,8 +41,11 @@ def mask_name(value: str | None) -> str | None:
     if not value:
         return value
     if value.isascii():
-        head, _, tail = value.partition(" ")
-        return head + (" " + tail[:1] + "*" * (len(tail) - 1) if tail else "")
+        cut = min((i for i in (value.find(" "), value.find("/"), value.find(",")) if i > 0), default=-1)
+        if cut < 0:
+            return value[:1] + "*" * (len(value) - 1)  # one word: it could be the whole name
+        head, sep, tail = value[:cut], value[cut], value[cut + 1 :].lstrip()
+        return head + sep + (tail[:1] + "*" * (len(tail) - 1) if tail else "")
     if len(value) == 2:
         return value[0] + "*"
     return value[0] + "*" * (len(value) - 2) + value[-1]

@@ -31,6 +31,19 @@ DYNAMIC_MESSAGES = (
     "quarantined",
     "superseded",
     "discarded",
+    "booked",
+    "in_house",
+    "checked_out",
+    "cancelled",
+    "no_show",
+    "room",
+    "fnb",
+    "spa",
+    "minibar",
+    "other",
+    "primary",
+    "additional",
+    "booker",
 )
 
 

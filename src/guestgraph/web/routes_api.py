@@ -82,6 +82,11 @@ def api_hotel(code: str, session: SessionDep, scope: ScopeDep) -> org.HotelPubli
     return org.get_hotel(session, scope=scope, code=code)
 
 
+@router.get("/guests/{public_id}", summary="The 360° profile of one guest (masked, in your data scope)")
+def api_guest(public_id: str, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
+    return asdict(profiles.get_profile(session, scope=scope, public_id=public_id))
+
+
 @router.get("/links", summary="Source record -> guest ID cross-reference, one page at a time")
 def api_links(
     session: SessionDep,

@@ -63,6 +63,14 @@ def guests_page(
     return render(request, template, context)
 
 
+@router.get("/guests/{public_id}")
+def guest_page(request: Request, public_id: str, session: SessionDep, scope: ScopeDep) -> Response:
+    profile = profiles.get_profile(session, scope=scope, public_id=public_id)
+    if profile.public_id != public_id:  # a merged guest's old ID: show the survivor at its own address
+        return RedirectResponse(f"/guests/{profile.public_id}", status_code=301)
+    return render(request, "guest.html", {"profile": profile, "active": "guests"})
+
+
 @router.get("/lang/{locale}")
 def switch_language(locale: str, next: str = "/") -> Response:  # noqa: A002 - the query parameter is `next`
     if locale not in LOCALES:

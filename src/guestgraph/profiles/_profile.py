@@ -1,0 +1,241 @@
+"""The 360° guest profile (first slice): golden attributes with provenance, identities, stays with
+spend by outlet, and lifetime figures. Scoped and masked in here, so no page or API can forget it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from guestgraph.access import (
+    DataScope,
+    guest_visible,
+    mask_document,
+    mask_email,
+    mask_name,
+    mask_phone,
+    stay_visible,
+)
+from guestgraph.db.models import (
+    Charge,
+    Guest,
+    GuestMention,
+    GuestStatus,
+    Hotel,
+    SourceRecord,
+    SourceSystem,
+    Stay,
+    StayGuest,
+    StayStatus,
+)
+from guestgraph.errors import GuestNotFound
+
+MASKS = {
+    "full_name": mask_name,
+    "phone": mask_phone,
+    "email": mask_email,
+    "id_document_number": mask_document,
+}
+SHOWN = (
+    "full_name",
+    "name_pinyin",
+    "salutation",
+    "gender",
+    "birth_date",
+    "nationality",
+    "phone",
+    "email",
+    "id_document_type",
+    "id_document_number",
+    "loyalty_number",
+    "loyalty_tier",
+    "city",
+)
+PROVENANCE_KEY = {"id_document_type": "id_type", "id_document_number": "id_number"}
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    value: str | None
+    source: str | None  # the source system that said it
+    received_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Identity:
+    source: str
+    external_id: str
+    role: str
+    name_as_sent: str | None
+    hotel: str | None
+
+
+@dataclass(frozen=True)
+class StayLine:
+    hotel: str
+    hotel_name_zh: str
+    hotel_name_en: str
+    confirmation_number: str
+    arrival: date
+    departure: date
+    nights: int
+    room_type: str | None
+    rate_plan: str | None
+    channel: str | None
+    status: str
+    amount: Decimal | None
+    currency: str | None
+    spend: dict[str, Decimal] = field(default_factory=dict)  # outlet -> folio total
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    stays: int
+    nights: int
+    revenue: Decimal
+    average_daily_rate: Decimal | None
+    first_stay: date | None
+    last_stay: date | None
+    favourite_hotel: str | None
+    channel_mix: dict[str, int]
+    cancellation_rate: float | None
+
+
+@dataclass(frozen=True)
+class GuestProfile:
+    public_id: str
+    status: str
+    attributes: list[Attribute]
+    identities: list[Identity]
+    stays: list[StayLine]
+    lifetime: Lifetime
+    merged_ids: list[str]
+
+
+def get_profile(session: Session, *, scope: DataScope, public_id: str) -> GuestProfile:
+    """The profile of a guest in scope; a merged guest's old ID opens its survivor."""
+    guest = _visible_guest(session, scope, public_id)
+    stays = _stays(session, scope, guest.id)
+    return GuestProfile(
+        public_id=guest.public_id,
+        status=guest.status.value,
+        attributes=_attributes(session, guest),
+        identities=_identities(session, guest.id),
+        stays=stays,
+        lifetime=_lifetime(stays),
+        merged_ids=list(session.scalars(select(Guest.public_id).where(Guest.merged_into_id == guest.id))),
+    )
+
+
+def _visible_guest(session: Session, scope: DataScope, public_id: str) -> Guest:
+    guest = session.scalar(select(Guest).where(Guest.public_id == public_id))
+    if guest is not None and guest.status is GuestStatus.MERGED and guest.merged_into_id is not None:
+        guest = session.get(Guest, guest.merged_into_id)
+    if (
+        guest is None
+        or guest.status is GuestStatus.ERASED
+        or not session.scalar(
+            select(func.count()).select_from(Guest).where(Guest.id == guest.id, guest_visible(scope))
+        )
+    ):
+        raise GuestNotFound(
+            f"No guest {public_id!r} in your data scope.", hint="Search for the guest instead."
+        )
+    return guest
+
+
+def _attributes(session: Session, guest: Guest) -> list[Attribute]:
+    records = {int(v) for v in (guest.provenance or {}).values()}
+    origin = {
+        rid: (code, at)
+        for rid, code, at in session.execute(
+            select(SourceRecord.id, SourceSystem.code, SourceRecord.received_at)
+            .join(SourceSystem, SourceSystem.id == SourceRecord.source_system_id)
+            .where(SourceRecord.id.in_(records))
+        )
+    }
+    out = []
+    for name in SHOWN:
+        value = getattr(guest, name)
+        text = value.isoformat() if isinstance(value, date) else value
+        shown = MASKS[name](text) if name in MASKS else text
+        code, at = origin.get((guest.provenance or {}).get(PROVENANCE_KEY.get(name, name), -1), (None, None))
+        out.append(Attribute(name, shown, code, at))
+    return out
+
+
+def _identities(session: Session, guest_id: int) -> list[Identity]:
+    rows = session.execute(
+        select(
+            SourceSystem.code, SourceRecord.external_id, GuestMention.role, GuestMention.full_name, Hotel.code
+        )
+        .join(SourceRecord, SourceRecord.id == GuestMention.source_record_id)
+        .join(SourceSystem, SourceSystem.id == GuestMention.source_system_id)
+        .join(Hotel, Hotel.id == GuestMention.hotel_id, isouter=True)
+        .where(GuestMention.guest_id == guest_id)
+        .order_by(SourceSystem.code, SourceRecord.external_id)
+    ).all()
+    return [Identity(code, ext, role, mask_name(name), hotel) for code, ext, role, name, hotel in rows]
+
+
+def _stays(session: Session, scope: DataScope, guest_id: int) -> list[StayLine]:
+    rows = session.execute(
+        select(Stay, Hotel)
+        .join(Hotel, Hotel.id == Stay.hotel_id)
+        .where(
+            Stay.id.in_(select(StayGuest.stay_id).where(StayGuest.guest_id == guest_id)), stay_visible(scope)
+        )
+        .order_by(Stay.arrival.desc())
+    ).all()
+    spend: dict[int, dict[str, Decimal]] = {}
+    for stay_id, outlet, total in session.execute(
+        select(Charge.stay_id, Charge.outlet, func.sum(Charge.amount))
+        .where(Charge.stay_id.in_([s.id for s, _h in rows]))
+        .group_by(Charge.stay_id, Charge.outlet)
+    ):
+        if stay_id is not None:
+            spend.setdefault(stay_id, {})[getattr(outlet, "value", outlet)] = Decimal(total)
+    return [
+        StayLine(
+            h.code,
+            h.name_zh,
+            h.name_en,
+            s.confirmation_number,
+            s.arrival,
+            s.departure,
+            (s.departure - s.arrival).days,
+            s.room_type,
+            s.rate_plan,
+            s.channel,
+            s.status.value,
+            s.amount,
+            s.currency,
+            spend.get(s.id, {}),
+        )
+        for s, h in rows
+    ]
+
+
+def _lifetime(stays: list[StayLine]) -> Lifetime:
+    done = [s for s in stays if s.status in (StayStatus.CHECKED_OUT.value, StayStatus.IN_HOUSE.value)]
+    nights = sum(s.nights for s in done)
+    room = sum((s.amount or Decimal(0) for s in done), Decimal(0))
+    revenue = room + sum((sum(s.spend.values(), Decimal(0)) for s in done), Decimal(0))
+    cancelled = sum(1 for s in stays if s.status in (StayStatus.CANCELLED.value, StayStatus.NO_SHOW.value))
+    hotels = Counter(s.hotel for s in done)
+    return Lifetime(
+        stays=len(done),
+        nights=nights,
+        revenue=revenue,
+        average_daily_rate=(room / nights).quantize(Decimal("0.01")) if nights else None,
+        first_stay=min((s.arrival for s in done), default=None),
+        last_stay=max((s.arrival for s in done), default=None),
+        favourite_hotel=hotels.most_common(1)[0][0] if hotels else None,
+        channel_mix=dict(Counter(s.channel or "?" for s in done)),
+        cancellation_rate=cancelled / len(stays) if stays else None,
+    )
