@@ -60,3 +60,34 @@ def make_stay(session: Session, hotel_code: str, *guests: Guest, **overrides: ob
     session.add(stay)
     session.flush()
     return stay
+
+
+def make_mention(session: Session, guest: Guest, source: str = "pms", **values: object) -> None:
+    """A guest mention (and the source record it comes from) pointing at `guest`."""
+    from guestgraph.db.models import GuestMention, RecordStatus, RecordType, SourceRecord, SourceSystem
+
+    system = session.scalars(select(SourceSystem).where(SourceSystem.code == source)).one()
+    record = SourceRecord(
+        source_system_id=system.id,
+        record_type=RecordType.RESERVATION,
+        external_id=f"M{next(_seq)}",
+        version_key="h",
+        content_hash="h",
+        raw_format="csv",
+        raw_payload="{}",
+        status=RecordStatus.ACCEPTED,
+        guest_id=guest.id,
+    )
+    session.add(record)
+    session.flush()
+    session.add(
+        GuestMention(
+            source_record_id=record.id,
+            person_index=0,
+            role="primary",
+            source_system_id=system.id,
+            guest_id=guest.id,
+            **values,
+        )
+    )
+    session.flush()

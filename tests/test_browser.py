@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,5 +78,23 @@ def test_guest_list_filters_by_hotel_without_a_full_reload(
     page.goto(live.base_url + "/guests")
     expect(page.locator("#guest-total")).to_contain_text("0")
     page.select_option("select[name=hotel]", group_spec.hotels[1].code)
-    expect(page).to_have_url(f"{live.base_url}/guests?hotel={group_spec.hotels[1].code}")
+    expect(page).to_have_url(re.compile(rf"/guests\?(q=&)?hotel={group_spec.hotels[1].code}$"))
     assert page.locator("#guest-list").count() == 1
+
+
+def test_search_as_you_type_then_open_the_profile(page: Page, live: LiveServer, demo_group) -> None:
+    from tests.factories import make_guest, make_mention
+
+    guest = make_guest(demo_group, full_name="欧阳娜娜", phone="+8613812345678")
+    make_guest(demo_group, full_name="王小明")
+    make_mention(demo_group, guest, name_key="ouyangnana", name_simplified="欧阳娜娜", phone="+8613812345678")
+    demo_group.commit()
+    page.goto(live.base_url + "/guests")
+    page.fill("#guest-search", "ouyang na")
+    expect(page.locator("#guests tbody tr")).to_have_count(1)
+    expect(page.locator("#guests")).to_contain_text("欧**娜")
+    page.fill("#guest-search", "5678")
+    expect(page.locator("#guests")).to_contain_text(guest.public_id)
+    page.click(f"text={guest.public_id}")
+    expect(page).to_have_url(f"{live.base_url}/guests/{guest.public_id}")
+    expect(page.locator("h1")).to_contain_text("欧**娜")

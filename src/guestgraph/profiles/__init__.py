@@ -2,6 +2,7 @@
 
 from guestgraph.profiles._profile import Attribute, GuestProfile, Identity, Lifetime, StayLine, get_profile
 from guestgraph.profiles._schemas import GuestSummary
+from guestgraph.profiles._search import search_guests
 from guestgraph.profiles._service import list_guests
 
 __all__ = [
@@ -13,4 +14,5 @@ __all__ = [
     "StayLine",
     "get_profile",
     "list_guests",
+    "search_guests",
 ]

@@ -16,6 +16,10 @@ from guestgraph.paging import Page
 from guestgraph.web._deps import PagingDep, ScopeDep, SessionDep
 
 T = TypeVar("T")
+SEARCH_HELP = (
+    "Search: a phone in any format or its last 4 digits, a name in Han, pinyin or Latin script, "
+    "an e-mail, a loyalty, confirmation or ID number."
+)
 router = APIRouter(prefix="/api/v1", tags=["api"])
 health = APIRouter(tags=["health"])
 API_DOCS_HTML = """<!doctype html>
@@ -110,5 +114,8 @@ def api_guests(
     hotel: Annotated[
         str | None, Query(max_length=20, description="Only guests seen at this hotel code.")
     ] = None,
+    q: Annotated[str | None, Query(max_length=100, description=SEARCH_HELP)] = None,
 ) -> dict[str, object]:
+    if q and q.strip():
+        return _page_out(profiles.search_guests(session, scope=scope, q=q, paging=paging))
     return _page_out(profiles.list_guests(session, scope=scope, paging=paging, hotel_code=hotel))

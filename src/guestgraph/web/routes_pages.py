@@ -49,13 +49,18 @@ def guests_page(
     scope: ScopeDep,
     paging: PagingDep,
     hotel: Annotated[str | None, Query(max_length=20)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    page = profiles.list_guests(session, scope=scope, paging=paging, hotel_code=hotel or None)
+    if q and q.strip():
+        page = profiles.search_guests(session, scope=scope, q=q, paging=paging)
+    else:
+        page = profiles.list_guests(session, scope=scope, paging=paging, hotel_code=hotel or None)
     hotels = org.list_hotels(session, scope=scope)
     context = {
         "page": page,
         "hotels": hotels,
         "hotel_filter": hotel or "",
+        "query": q or "",
         "active": "guests",
         "base_url": "/guests",
     }
