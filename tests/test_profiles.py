@@ -7,7 +7,7 @@ from guestgraph import org, profiles
 from guestgraph.access import DataScope
 from guestgraph.db.models import GuestStatus, Hotel
 from guestgraph.paging import PageRequest
-from tests.factories import make_guest, make_stay
+from tests.factories import make_guest, make_mention, make_stay
 
 
 def _hotel_id(session: Session, code: str) -> int:
@@ -84,42 +84,19 @@ def test_profile_is_scoped_and_shows_only_stays_in_scope(
 def test_search_finds_a_guest_by_whatever_the_clerk_has(
     demo_group: Session, group_spec: org.GroupSpec
 ) -> None:
-    from guestgraph.db.models import GuestMention, SourceRecord, SourceSystem
-    from guestgraph.db.models.sources import RecordStatus, RecordType
-
     guest = make_guest(demo_group, full_name="欧阳娜娜", phone="+8613812345678", loyalty_number="YQ123456789")
     other = make_guest(demo_group, full_name="王小明", phone="+8613900001234")
     stay = make_stay(demo_group, group_spec.hotels[0].code, guest, confirmation_number="88001234")
-    system = demo_group.scalars(select(SourceSystem).where(SourceSystem.code == "pms")).one()
-    record = SourceRecord(
-        source_system_id=system.id,
-        record_type=RecordType.RESERVATION,
-        external_id="x",
-        version_key="h1",
-        content_hash="h",
-        raw_format="csv",
-        raw_payload="{}",
-        status=RecordStatus.ACCEPTED,
-        guest_id=guest.id,
+    make_mention(
+        demo_group,
+        guest,
+        full_name="OUYANG/NANA",
+        name_key="ouyangnana",
+        name_simplified="欧阳娜娜",
+        phone="+8613812345678",
+        email="nana@qq.com",
+        loyalty_number="YQ123456789",
     )
-    demo_group.add(record)
-    demo_group.flush()
-    demo_group.add(
-        GuestMention(
-            source_record_id=record.id,
-            person_index=0,
-            role="primary",
-            source_system_id=system.id,
-            full_name="OUYANG/NANA",
-            name_key="ouyangnana",
-            name_simplified="欧阳娜娜",
-            phone="+8613812345678",
-            email="nana@qq.com",
-            loyalty_number="YQ123456789",
-            guest_id=guest.id,
-        )
-    )
-    demo_group.flush()
     assert stay.id
 
     def found(q: str) -> list[str]:

@@ -10,18 +10,16 @@ stay as sent (OHIP sends amounts as strings). Card keys are removed before anyth
 
 from __future__ import annotations
 
-import json
-
 from guestgraph.db.models import RecordType
 from guestgraph.ingest._inbound import InboundRecord
 from guestgraph.ingest.readers._errors import ReaderError
+from guestgraph.ingest.readers._jsonload import check_depth, load_json
 from guestgraph.ingest.readers._jsonpath import JsonObject, dump, first, get, items, obj
 from guestgraph.ingest.readers._ohip_person import profile_person, relationship_person
 from guestgraph.ingest.readers._ohip_reservation import reservation_record
 from guestgraph.ingest.readers._pci import strip_card_keys
 from guestgraph.ingest.readers._xmlsafe import DEFAULT_MAX_BYTES
 
-MAX_DEPTH = 256
 STAY_LISTS = ("historyList", "futureList")
 
 
@@ -42,47 +40,17 @@ def read_ohip_json(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYT
 
 
 def _parse(data: bytes, *, source: str, max_bytes: int) -> object:
-    if len(data) > max_bytes:
-        raise ReaderError(
-            f"the payload is {len(data):,} bytes, over the {max_bytes:,}-byte limit",
-            source=source,
-            fix="Page the OHIP request (limit/offset) or raise the reader's max_bytes for this connection.",
-        )
-    try:
-        document: object = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as e:
-        raise ReaderError(
-            f"byte {e.start} is not valid UTF-8", source=source, fix="Send the JSON encoded as UTF-8."
-        ) from e
-    except json.JSONDecodeError as e:
-        raise ReaderError(
-            f"the JSON is malformed or truncated ({e.msg})",
-            source=source,
-            location=f"line {e.lineno}, column {e.colno}",
-            fix="Check that the payload was received completely and is valid JSON.",
-        ) from e
-    except (ValueError, RecursionError) as e:  # over-long integer literals, absurd nesting
-        raise ReaderError(
-            f"the JSON cannot be read ({type(e).__name__}: {e})",
-            source=source,
-            fix="This is not an OHIP payload; check what the sender transmits.",
-        ) from e
-    _check_depth(document, source=source)
-    return document
+    return load_json(
+        data,
+        source=source,
+        max_bytes=max_bytes,
+        kind="an OHIP",
+        paging_fix="Page the OHIP request (limit/offset) or raise max_bytes for this connection.",
+    )
 
 
 def _check_depth(document: object, *, source: str) -> None:
-    stack: list[tuple[object, int]] = [(document, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ReaderError(
-                f"the JSON nests more than {MAX_DEPTH} levels deep",
-                source=source,
-                fix="This is not an OHIP payload; check what the sender transmits.",
-            )
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        stack.extend((child, depth + 1) for child in children)
+    check_depth(document, source=source, kind="an OHIP")
 
 
 def _records(doc: JsonObject, *, prefix: str) -> list[InboundRecord]:

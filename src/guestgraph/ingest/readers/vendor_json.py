@@ -27,12 +27,12 @@ from collections.abc import Callable
 from guestgraph.ingest._inbound import InboundRecord
 from guestgraph.ingest.readers import _apaleo, _cloudbeds, _mews, _myallocator
 from guestgraph.ingest.readers._errors import ReaderError
+from guestgraph.ingest.readers._jsonload import check_depth, load_json
 from guestgraph.ingest.readers._jsonpath import JsonObject, dump, obj
 from guestgraph.ingest.readers._pci import strip_card_keys
 from guestgraph.ingest.readers._xmlsafe import DEFAULT_MAX_BYTES
 from guestgraph.ingest.readers.ohip_json import read_ohip_json
 
-MAX_DEPTH = 256
 VENDORS = (
     "OPERA Cloud (OHIP) profiles and reservations; Mews Connector API (customers, identity documents, "
     "reservations, companionships, channel-manager details, webhooks) and Channel Manager API "
@@ -180,47 +180,17 @@ def _decode_booking_json(doc: JsonObject, *, source: str) -> None:
 
 
 def _parse(data: bytes, *, source: str, max_bytes: int) -> object:
-    if len(data) > max_bytes:
-        raise ReaderError(
-            f"the payload is {len(data):,} bytes, over the {max_bytes:,}-byte limit",
-            source=source,
-            fix="Fetch smaller pages from the vendor (limit/cursor) or raise max_bytes for this connection.",
-        )
-    try:
-        document: object = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as e:
-        raise ReaderError(
-            f"byte {e.start} is not valid UTF-8", source=source, fix="Send the JSON encoded as UTF-8."
-        ) from e
-    except json.JSONDecodeError as e:
-        raise ReaderError(
-            f"the JSON is malformed or truncated ({e.msg})",
-            source=source,
-            location=f"line {e.lineno}, column {e.colno}",
-            fix="Check that the payload was received completely and is valid JSON.",
-        ) from e
-    except (ValueError, RecursionError) as e:  # over-long integer literals, absurd nesting
-        raise ReaderError(
-            f"the JSON cannot be read ({type(e).__name__}: {e})",
-            source=source,
-            fix="This is not a vendor payload; check what the sender transmits.",
-        ) from e
-    _check_depth(document, source=source)
-    return document
+    return load_json(
+        data,
+        source=source,
+        max_bytes=max_bytes,
+        kind="a vendor",
+        paging_fix="Fetch smaller pages (limit/cursor) or raise max_bytes for this connection.",
+    )
 
 
 def _check_depth(document: object, *, source: str) -> None:
-    stack: list[tuple[object, int]] = [(document, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ReaderError(
-                f"the JSON nests more than {MAX_DEPTH} levels deep",
-                source=source,
-                fix="This is not a vendor payload; check what the sender transmits.",
-            )
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        stack.extend((child, depth + 1) for child in children)
+    check_depth(document, source=source, kind="a vendor")
 
 
 def _location(prefix: str, location: str) -> str:
