@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 
 from guestgraph.ingest._inbound import InboundRecord
-from guestgraph.ingest.readers import _apaleo, _cloudbeds, _mews, _myallocator
+from guestgraph.ingest.readers import _apaleo, _cloudbeds, _mews, _mews_channel_manager, _myallocator
 from guestgraph.ingest.readers._errors import ReaderError
 from guestgraph.ingest.readers._jsonload import check_depth, load_json
 from guestgraph.ingest.readers._jsonpath import JsonObject, dump, obj
@@ -83,7 +83,7 @@ def _read_object(doc: JsonObject, *, prefix: str, source: str, max_bytes: int) -
     _decode_booking_json(doc, source=source)
     strip_card_keys(doc)
     _strip(doc)
-    if not _mews.is_channel_manager(doc) and _is_ohip(doc):
+    if not _mews_channel_manager.is_channel_manager(doc) and _is_ohip(doc):
         records = read_ohip_json(dump(doc).encode("utf-8"), source=source, max_bytes=max_bytes)
     else:
         reader = _reader(doc)
@@ -113,8 +113,8 @@ def _reader(doc: JsonObject) -> Reader | None:
         return _cloudbeds.read_ota
     if _myallocator.is_booking(doc):
         return _read_myallocator
-    if _mews.is_channel_manager(doc):
-        return _mews.read_channel_manager
+    if _mews_channel_manager.is_channel_manager(doc):
+        return _mews_channel_manager.read_channel_manager
     if _mews.is_connector(doc):
         return _mews.read_connector
     if _cloudbeds.is_profiles(doc):
