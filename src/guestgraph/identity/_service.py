@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from guestgraph.db.models import AppLock
 from guestgraph.identity._golden import assign, link_records_and_stays, refresh_golden
 from guestgraph.identity._resolve import cluster, load_mentions
 
@@ -20,11 +23,19 @@ class ResolveSummary:
     seconds: float
 
 
+def _exclusive(session: Session, name: str) -> None:
+    """Serialise resolve passes: two at once would each create guests for the same new person.
+    The update takes SQLite's write lock, or the row's lock on PostgreSQL, until this transaction ends;
+    a second pass waits, then reads what the first committed."""
+    session.execute(update(AppLock).where(AppLock.name == name).values(acquired_at=datetime.now(UTC)))
+
+
 def resolve_all(factory: sessionmaker[Session]) -> ResolveSummary:
     """Cluster every mention and bring guests, stays and folio links up to date. Re-running it on
     unchanged data changes nothing (guest IDs are stable)."""
     started = time.perf_counter()
     with factory.begin() as session:
+        _exclusive(session, "resolve")
         mentions = load_mentions(session)
         clusters, _position = cluster(mentions)
         result = assign(session, mentions, clusters)

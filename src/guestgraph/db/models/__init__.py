@@ -3,7 +3,7 @@
 from guestgraph.db.models._base import Base
 from guestgraph.db.models.access import Role, ScopeLevel, StaffUser
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
-from guestgraph.db.models.identity import GuestMention
+from guestgraph.db.models.identity import AppLock, GuestMention
 from guestgraph.db.models.ingest import (
     BatchStatus,
     ImportBatch,
@@ -17,6 +17,7 @@ from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, S
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
 __all__ = [
+    "AppLock",
     "Base",
     "BatchStatus",
     "Charge",

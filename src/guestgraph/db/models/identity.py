@@ -58,3 +58,13 @@ class GuestMention(IdMixin, Base):
     stay_span: Mapped[str | None] = mapped_column(String(60), index=True)  # "hotel:arrival:departure"
     guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"), index=True)
     link_rule: Mapped[str | None] = mapped_column(String(40))  # why it joined its guest (strongest evidence)
+
+
+class AppLock(Base):
+    """A named lock row: work that must not run twice at once (a resolve pass) updates its row first,
+    which takes the write lock on SQLite and a row lock on PostgreSQL until the transaction ends."""
+
+    __tablename__ = "app_lock"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    acquired_at: Mapped[datetime | None]
