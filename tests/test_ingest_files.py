@@ -217,3 +217,19 @@ def test_every_shared_sample_imports_end_to_end_and_reconciles(engine: Engine, f
         assert (
             "hotel.unknown" in {r for (r,) in session.execute(select(RecordIssue.rule))} or folder == "apaleo"
         )
+
+
+def test_batches_and_quarantine_follow_the_data_scope(engine: Engine, tmp_path: Path) -> None:
+    from guestgraph.access import DataScope
+    from guestgraph.db.models import Hotel
+    from guestgraph.paging import PageRequest
+
+    path = write_pms_cn(tmp_path / "SHA01_stays.csv", [good_row("4001", 离店日期="2026/09/30")])
+    ingest.import_file(factory(engine), path, source="pms")
+    with Session(engine) as session:
+        ids = dict(session.execute(select(Hotel.code, Hotel.id)).all())
+        own, other = DataScope.hotels(ids["SHA01"]), DataScope.hotels(ids["PEK01"])
+        for scope, expected in ((own, 1), (other, 0), (DataScope.group(), 1)):
+            assert ingest.list_batches(session, scope=scope, paging=PageRequest()).total == expected
+            page = ingest.list_quarantine(session, scope=scope, paging=PageRequest(), locale="en")
+            assert page.total == expected

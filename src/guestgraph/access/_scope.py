@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from guestgraph.db.models import Guest, Hotel, ScopeLevel, SourceRecord, Stay, StayGuest
 
@@ -44,6 +45,15 @@ def hotel_visible(scope: DataScope) -> ColumnElement[bool]:
     if scope.level is ScopeLevel.REGION:
         return Hotel.region_id == scope.region_id
     return Hotel.id.in_(scope.hotel_ids)
+
+
+def hotel_id_visible(
+    column: ColumnElement[int | None] | InstrumentedAttribute[int | None], scope: DataScope
+) -> ColumnElement[bool]:
+    """A WHERE clause on a row's `hotel_id`: a hotel in scope, or no hotel (a group-level row)."""
+    if scope.is_group:
+        return true()
+    return column.in_(select(Hotel.id).where(hotel_visible(scope))) | column.is_(None)
 
 
 def _hotel_ids_in_scope(scope: DataScope) -> ColumnElement[bool]:

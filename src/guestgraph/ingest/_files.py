@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
@@ -130,8 +130,6 @@ def _with_profile(
     day_first: bool | None,
     date_formats: tuple[str, ...],
 ) -> ImportRequest:
-    from dataclasses import replace
-
     return replace(
         request,
         profile=p.name,

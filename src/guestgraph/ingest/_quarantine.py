@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph.access import DataScope, hotel_visible
+from guestgraph.access import DataScope, hotel_id_visible
 from guestgraph.db.models import Hotel, RecordIssue, RecordStatus, RecordType, SourceRecord, SourceSystem
 from guestgraph.errors import InvalidInput, NotFound
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
@@ -39,12 +39,7 @@ class QuarantinedRecord:
 
 
 def _scope(scope: DataScope) -> ColumnElement[bool]:
-    if scope.is_group:
-        return SourceRecord.id.is_not(None)
-    return or_(
-        SourceRecord.hotel_id.in_(select(Hotel.id).where(hotel_visible(scope))),
-        SourceRecord.hotel_id.is_(None),
-    )
+    return hotel_id_visible(SourceRecord.hotel_id, scope)
 
 
 def list_quarantine(

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from guestgraph.access import DataScope, hotel_visible
+from guestgraph.access import DataScope, hotel_id_visible
 from guestgraph.db.models import Hotel, ImportBatch, RecordIssue, RecordStatus, SourceRecord, SourceSystem
 from guestgraph.errors import NotFound
-from guestgraph.ingest._rules import default_rules
+from guestgraph.ingest._rules import RuleSet, default_rules
 from guestgraph.paging import Page, PageRequest
 
 PROBLEM = (RecordStatus.QUARANTINED.value, RecordStatus.ACCEPTED_WITH_WARNINGS.value)
@@ -77,11 +77,7 @@ class BatchReport:
 
 
 def _batch_scope(scope: DataScope) -> ColumnElement[bool]:
-    if scope.is_group:
-        return ImportBatch.id.is_not(None)
-    return or_(
-        ImportBatch.hotel_id.in_(select(Hotel.id).where(hotel_visible(scope))), ImportBatch.hotel_id.is_(None)
-    )
+    return hotel_id_visible(ImportBatch.hotel_id, scope)
 
 
 def _row(batch: ImportBatch, source: str, hotel: str | None) -> BatchRow:
@@ -113,7 +109,7 @@ def list_batches(session: Session, *, scope: DataScope, paging: PageRequest) -> 
         .join(Hotel, Hotel.id == ImportBatch.hotel_id, isouter=True)
         .where(_batch_scope(scope))
     )
-    total = len(session.execute(query.with_only_columns(ImportBatch.id)).all())
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(
         query.order_by(ImportBatch.id.desc()).offset(paging.offset).limit(paging.size)
     ).all()
@@ -160,21 +156,33 @@ def problem_rows(
         .where(SourceRecord.batch_id == batch_id, SourceRecord.status.in_(PROBLEM))
         .order_by(SourceRecord.id)
     )
-    if limit:
+    if limit is not None:
         query = query.limit(limit)
-    for rid, location, ext, status, raw in session.execute(query):
-        issues = session.execute(
-            select(RecordIssue.rule, RecordIssue.field, RecordIssue.raw_value, RecordIssue.detail)
-            .where(RecordIssue.source_record_id == rid, RecordIssue.severity != "fix")
-            .order_by(RecordIssue.id)
-        ).all()
-        reasons = [
-            _reason(rules.title(rule, locale), field, raw_value, detail)
-            for rule, field, raw_value, detail in issues
-        ]
-        yield ProblemRow(
-            rid, location, ext, str(status.value if hasattr(status, "value") else status), raw, reasons
+    rows = session.execute(query).all()
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        reasons = _reasons(session, [r[0] for r in chunk], rules, locale)
+        for rid, location, ext, status, raw in chunk:
+            shown = str(status.value if hasattr(status, "value") else status)
+            yield ProblemRow(rid, location, ext, shown, raw, reasons.get(rid, []))
+
+
+def _reasons(session: Session, record_ids: list[int], rules: RuleSet, locale: str) -> dict[int, list[str]]:
+    """Every warning and rejection of these records, in the order found (one query for the lot)."""
+    out: dict[int, list[str]] = {}
+    for rid, rule, field, raw_value, detail in session.execute(
+        select(
+            RecordIssue.source_record_id,
+            RecordIssue.rule,
+            RecordIssue.field,
+            RecordIssue.raw_value,
+            RecordIssue.detail,
         )
+        .where(RecordIssue.source_record_id.in_(record_ids), RecordIssue.severity != "fix")
+        .order_by(RecordIssue.id)
+    ):
+        out.setdefault(rid, []).append(_reason(rules.title(rule, locale), field, raw_value, detail))
+    return out
 
 
 def _reason(title: str, field: str | None, raw: str | None, detail: str | None) -> str:

@@ -152,7 +152,7 @@ def _optional_dates(ctx: RecordContext, f: dict[str, str | None], out: dict[str,
         try:
             out[key] = ctx.parse_date(raw).isoformat()
         except CleanseError:
-            ctx.warn("birth_date.invalid" if key == "birth_date" else "date.invalid", key, None, raw)
+            ctx.warn("date.invalid", key, None, raw)
 
 
 def _amount(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], hotel: str | None) -> None:
