@@ -24,6 +24,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from guestgraph.access import DataScope
 from guestgraph.config import Settings
 from guestgraph.db import make_engine, make_session_factory
 from guestgraph.db._migrate import upgrade
@@ -167,10 +168,21 @@ class LiveServer:
     base_url: str
     db_url: str
     engine: Engine
+    settings: Settings
 
-    def client(self, **kwargs: object) -> httpx.Client:
+    def client(
+        self, *, role: str | None = "test_everything", scope: DataScope | None = None, **kwargs: object
+    ) -> httpx.Client:
+        """An HTTP client signed in as a new staff user of `role` (None: not signed in)."""
+        from tests.auth_helpers import signed_in
+
         kwargs.setdefault("timeout", 10)
-        return httpx.Client(base_url=self.base_url, **kwargs)  # type: ignore[arg-type]
+        headers = dict(kwargs.pop("headers", None) or {})  # type: ignore[call-overload]
+        cookies: dict[str, str] = {}
+        if role is not None:
+            cookies, auth = signed_in(self.engine, self.settings, role=role, scope=scope)
+            headers = {**auth, **headers}
+        return httpx.Client(base_url=self.base_url, headers=headers, cookies=cookies, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -180,7 +192,8 @@ def live_server(
     """The real app served by uvicorn over real HTTP on a free loopback port."""
     from guestgraph.web import create_app
 
-    app = create_app(make_settings(tmp_path_factory.mktemp("live"), db_url))
+    settings = make_settings(tmp_path_factory.mktemp("live"), db_url)
+    app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -193,7 +206,7 @@ def live_server(
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("The test web server did not start.", pytrace=False)
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", db_url, engine)
+    yield LiveServer(f"http://127.0.0.1:{port}", db_url, engine, settings)
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from guestgraph import org
+from guestgraph import access, org
+from guestgraph.db import make_session_factory
+from tests.auth_helpers import make_staff
 from tests.conftest import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,6 +27,8 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.browser
+PASSWORD = "quiet-river-stone-42"
+PASSWORD_HASH = access.hash_password(PASSWORD)
 
 
 @pytest.fixture(scope="session")
@@ -38,13 +43,63 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="en-US")
-    pg = context.new_page()
+def _errors_of(pg: Page) -> list[str]:
+    """Errors the page logs, except the 401/429 of a refused sign-in (the form says why)."""
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and "status of 401" not in m.text and "status of 429" not in m.text
+            else None
+        ),
+    )
+    return errors
+
+
+def _sign_in(pg: Page, live: LiveServer) -> None:
+    import pyotp
+
+    from guestgraph.access._totp import seal_seed
+    from guestgraph.config import ensure_secret_key
+
+    seed = pyotp.random_base32()
+    with make_session_factory(live.engine)() as db:
+        user = make_staff(db, role="test_everything")
+        user.password_hash = PASSWORD_HASH
+        user.mfa_secret = seal_seed(
+            seed, user_id=user.id, secret_key=ensure_secret_key(live.settings).get_secret_value()
+        )
+        user.mfa_enrolled_at = datetime.now(UTC)
+        username = user.username
+        db.commit()
+    pg.goto(live.base_url + "/login")
+    pg.fill("#username", username)
+    pg.fill("#password", PASSWORD)
+    pg.click("#login-form button")
+    pg.fill("#code", pyotp.TOTP(seed).now())
+    pg.click("#verify-form button")
+    expect(pg.locator("#whoami")).to_be_visible()
+
+
+@pytest.fixture
+def anonymous_page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="en-US")
+    pg = context.new_page()
+    errors = _errors_of(pg)
+    yield pg
+    context.close()
+    assert errors == [], f"the page logged errors: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser, live: LiveServer) -> Iterator[Page]:
+    """A browser signed in through the real form (password, then the authenticator code)."""
+    context = browser.new_context(locale="en-US")
+    pg = context.new_page()
+    _sign_in(pg, live)
+    errors = _errors_of(pg)
     yield pg
     context.close()
     assert errors == [], f"the page logged errors: {errors}"
@@ -98,3 +153,37 @@ def test_search_as_you_type_then_open_the_profile(page: Page, live: LiveServer, 
     page.click(f"text={guest.public_id}")
     expect(page).to_have_url(f"{live.base_url}/guests/{guest.public_id}")
     expect(page.locator("h1")).to_contain_text("欧**娜")
+
+
+def test_first_sign_in_sets_up_the_authenticator_then_signs_out(
+    anonymous_page: Page, live: LiveServer, demo_group
+) -> None:
+    import pyotp
+
+    user = make_staff(demo_group, role="data_steward", username="zhou.steward")
+    user.password_hash = access.hash_password("blue-harbour-lantern-7")
+    demo_group.commit()
+    page = anonymous_page
+    page.goto(live.base_url + "/guests")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fguests$"))
+    page.fill("#username", "zhou.steward")
+    page.fill("#password", "wrong password here")
+    page.click("#login-form button")
+    expect(page.locator("#form-error")).to_be_visible()
+    page.fill("#username", "zhou.steward")
+    page.fill("#password", "blue-harbour-lantern-7")
+    page.click("#login-form button")
+    expect(page).to_have_url(re.compile(r"/login/enroll"))
+    expect(page.locator(".qr svg")).to_be_visible()
+    seed = page.locator("#seed").inner_text()
+    page.fill("#code", pyotp.TOTP(seed).now())
+    page.click("#enroll-form button")
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    page.click("#continue")
+    expect(page).to_have_url(live.base_url + "/guests")
+    expect(page.locator("#whoami")).to_have_text("Test data_steward")
+    expect(page.locator("[data-nav=admin]")).to_have_count(0)  # not an admin
+    page.click("#logout")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto(live.base_url + "/guests")
+    expect(page).to_have_url(re.compile(r"/login\?next="))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph import identity, ingest, org
 from guestgraph.access import ensure_default_roles
-from guestgraph.config import Settings
+from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import make_engine, make_session_factory, session_scope
 from guestgraph.db._migrate import upgrade
+from guestgraph.demo_staff import DemoAccount, create_demo_staff
 from guestgraph.errors import DatabaseError
 
 Progress = Callable[[int, int], None]
@@ -27,6 +29,7 @@ class DemoLoad:
     roles: int
     reason: str
     imports: list[ingest.FileImport] = field(default_factory=list)
+    staff: list[DemoAccount] = field(default_factory=list)
 
 
 def migrate(settings: Settings) -> None:
@@ -61,9 +64,12 @@ def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress |
             counts = org.load_group(session, spec)
         imported = import_demo_files(factory, demo_dir)
         identity.resolve_all(factory)
+        with session_scope(factory) as session:
+            secret = ensure_secret_key(settings).get_secret_value()
+            staff = create_demo_staff(session, demo_dir=demo_dir, secret_key=secret, now=datetime.now(UTC))
     finally:
         engine.dispose()
-    return DemoLoad(True, demo_dir, counts["hotels"], roles, "loaded", imported)
+    return DemoLoad(True, demo_dir, counts["hotels"], roles, "loaded", imported, staff)
 
 
 def demo_files(demo_dir: Path) -> list[tuple[str, Path]]:

@@ -107,6 +107,13 @@ def load_demo(
                 f"  {item.path.relative_to(result.demo_dir)}: {s.rows_read} read, {s.accepted} accepted, "
                 f"{s.accepted_with_warnings} with warnings, {s.quarantined} quarantined"
             )
+        if result.staff:
+            console.print(
+                f"Demo staff (passwords and authenticator keys in {result.demo_dir / 'staff-accounts.json'}; "
+                "`guestgraph demo-code USER` prints the current code):"
+            )
+            for acct in result.staff:
+                console.print(f"  {acct.username:<11} {acct.role:<19} password {acct.password}")
     else:
         console.print(f"Demo group not loaded: {result.reason}.")
 
@@ -217,6 +224,10 @@ def serve(
     console.print(f"guestgraph {__version__} serving on http://{bind_host}:{bind_port}")
     uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
 
+
+from guestgraph.cli_staff import register as _register_staff  # noqa: E402 - after `app` exists
+
+_register_staff(app, fail=_fail)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -49,6 +49,26 @@ class Settings(BaseSettings):
     page_size: int = Field(50, ge=1, le=500, description="Default rows per page in lists.")
     demo_guests: int = Field(2000, ge=0, description="Guests in the demo group loaded on first start.")
     demo_seed: int = Field(20261123, description="Seed of the demo group generator.")
+    cookie_secure: bool = Field(
+        True,
+        description="Session cookies are `__Host-` and Secure (browsers accept them on https and localhost); "
+        "false only behind a TLS-terminating proxy that talks plain http to a non-local browser.",
+    )
+    session_idle_minutes: int = Field(30, ge=1, le=24 * 60, description="Sign out after this long idle.")
+    session_absolute_hours: int = Field(12, ge=1, le=7 * 24, description="Sign out this long after sign-in.")
+    login_window_minutes: int = Field(15, ge=1, description="Window in which failed sign-ins are counted.")
+    login_max_failures: int = Field(
+        10, ge=3, description="Failed sign-ins per account before it is throttled."
+    )
+    login_max_failures_per_ip: int = Field(
+        50, ge=3, description="Failed sign-ins from one address (any account) before it is throttled."
+    )
+    mfa_max_failures: int = Field(
+        5, ge=1, description="Wrong one-time codes per sign-in before it is refused."
+    )
+    password_reset_hours: int = Field(
+        24, ge=1, le=72, description="How long an admin-issued reset link works."
+    )
 
     @model_validator(mode="after")
     def _reject_placeholder_secret(self) -> Self:

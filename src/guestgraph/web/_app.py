@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -16,7 +16,15 @@ from guestgraph import __version__
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import current_revision, head_revision, make_engine, make_session_factory
 from guestgraph.errors import DatabaseError
-from guestgraph.web import routes_api, routes_api_ingest, routes_imports, routes_pages
+from guestgraph.web import (
+    routes_admin,
+    routes_api,
+    routes_api_ingest,
+    routes_auth,
+    routes_imports,
+    routes_pages,
+)
+from guestgraph.web._auth import csrf_guard
 from guestgraph.web._errors import install_error_handlers
 from guestgraph.web._i18n import load_translations
 
@@ -52,6 +60,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
+        dependencies=[Depends(csrf_guard)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -64,6 +73,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_api_ingest.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_imports.router)
+    app.include_router(routes_auth.router)
+    app.include_router(routes_auth.api)
+    app.include_router(routes_admin.router)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     return app
@@ -75,6 +87,10 @@ async def _security_headers(
     response = await call_next(request)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if not request.url.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    if request.app.state.settings.cookie_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.url.path == "/api/docs":
         # Swagger UI sets inline styles; everything else on the page is served from /static.
         response.headers["Content-Security-Policy"] = DOCS_CSP

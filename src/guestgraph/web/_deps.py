@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph.access import DataScope
 from guestgraph.config import Settings
 from guestgraph.paging import MAX_PAGE_SIZE, PageRequest
 
@@ -41,11 +40,6 @@ def get_locale(request: Request) -> str:
     return request_locale(request)
 
 
-def get_scope() -> DataScope:
-    # Until sign-in exists (protect issue), the shell runs with the group scope.
-    return DataScope.group()
-
-
 def get_paging(
     settings: Annotated[Settings, Depends(get_settings)],
     page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
@@ -56,7 +50,6 @@ def get_paging(
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
-ScopeDep = Annotated[DataScope, Depends(get_scope)]
 PagingDep = Annotated[PageRequest, Depends(get_paging)]
 FactoryDep = Annotated[sessionmaker[Session], Depends(get_factory)]
 LocaleDep = Annotated[str, Depends(get_locale)]

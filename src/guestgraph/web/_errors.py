@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from guestgraph.access import NotSignedIn, SecondFactorRequired
 from guestgraph.errors import GuestgraphError
 from guestgraph.web._render import render
 
@@ -27,6 +29,11 @@ def _respond(request: Request, status: int, body: dict[str, object]) -> Response
 
 async def on_guestgraph_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GuestgraphError)
+    if isinstance(exc, NotSignedIn) and not _wants_json(request):
+        if isinstance(exc, SecondFactorRequired):
+            return RedirectResponse("/login/verify", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     if exc.status >= 500:
         log.error("%s on %s %s", exc.code, request.method, request.url.path, exc_info=exc)
     return _respond(request, exc.status, exc.to_dict())

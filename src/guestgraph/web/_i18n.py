@@ -44,6 +44,28 @@ DYNAMIC_MESSAGES = (
     "primary",
     "additional",
     "booker",
+    # sign-in and account errors shown on the forms
+    "Wrong username or password.",
+    "Check the username and the password (it is case-sensitive).",
+    "Too many failed sign-ins for this account or from this address.",
+    "Wait a few minutes and try again, or ask an administrator for help.",
+    "That code is not valid (or was already used).",
+    "Enter the current 6-digit code from your authenticator app, or a recovery code.",
+    "That code does not match.",
+    "Check the phone's clock and enter the code currently shown.",
+    "Too many wrong codes.",
+    "Sign in again with your password.",
+    "The two passwords differ.",
+    "Type the same password twice.",
+    "The password is shorter than 8 characters.",
+    "The password is longer than 128 characters.",
+    "This password is among the most common ones and is guessed first.",
+    "The password is built on a word that is easy to guess (the product, a hotel or your name).",
+    "Use a passphrase of several unrelated words; length matters more than symbols.",
+    "The current password is wrong.",
+    "Type your current password again.",
+    "This password reset link is not valid: it was used already, has expired or never existed.",
+    "Ask an admin for a new link.",
 )
 
 

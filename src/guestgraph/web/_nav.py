@@ -12,17 +12,19 @@ class NavItem:
     href: str
     ready: bool
     issue: int | None = None
+    permission: str | None = None  # shown only to roles that have it
 
 
 NAV: tuple[NavItem, ...] = (
     NavItem("home", "Overview", "/", True),
-    NavItem("guests", "Guests", "/guests", True),
+    NavItem("guests", "Guests", "/guests", True, permission="guest.read"),
     NavItem("hotels", "Hotels", "/hotels", True),
-    NavItem("imports", "Imports", "/imports", True),
-    NavItem("quality", "Data quality", "/quality", True),
-    NavItem("review", "Review queue", "/soon/review", False, 5),
-    NavItem("segments", "Segments", "/soon/segments", False, 8),
-    NavItem("reports", "Reports", "/soon/reports", False, 8),
-    NavItem("admin", "Administration", "/soon/admin", False, 7),
+    NavItem("register", "Front-desk registration", "/register", True, permission="stay.operate"),
+    NavItem("imports", "Imports", "/imports", True, permission="import.manage"),
+    NavItem("quality", "Data quality", "/quality", True, permission="quality.read"),
+    NavItem("review", "Review queue", "/soon/review", False, 5, "identity.review"),
+    NavItem("segments", "Segments", "/soon/segments", False, 8, "segment.manage"),
+    NavItem("reports", "Reports", "/soon/reports", False, 8, "report.read"),
+    NavItem("admin", "Administration", "/admin", True, permission="admin.users"),
 )
 COMING: dict[str, NavItem] = {item.key: item for item in NAV if not item.ready}

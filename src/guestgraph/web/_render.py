@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from guestgraph.web._auth import csrf_token, pre_cookie, set_cookie
 from guestgraph.web._i18n import HTML_LANG, LOCALE_COOKIE, LOCALES, gettext_for, pick_locale
 from guestgraph.web._nav import NAV
 
@@ -34,6 +35,13 @@ def render(
         "zh": locale == "zh_CN",
         "nav": NAV,
         "active": "",
+        "user": getattr(request.state, "principal", None),
+        "csrf_token": csrf_token(request),
         **context,
     }
-    return templates.TemplateResponse(request, template, full, status_code=status_code)
+    response = templates.TemplateResponse(request, template, full, status_code=status_code)
+    fresh = getattr(request.state, "pre_cookie", None)
+    if fresh is not None:  # first visit: bind the form token to a new pre-sign-in cookie
+        settings = request.app.state.settings
+        set_cookie(response, settings, pre_cookie(settings), fresh, max_age=3600)
+    return response

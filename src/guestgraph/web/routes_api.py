@@ -11,9 +11,11 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from guestgraph import __version__, identity, org, profiles
+from guestgraph.access import Permission
 from guestgraph.db import current_revision, head_revision
 from guestgraph.paging import Page
-from guestgraph.web._deps import PagingDep, ScopeDep, SessionDep
+from guestgraph.web._auth import PUBLIC, SIGNED_IN, ScopeDep, allow
+from guestgraph.web._deps import PagingDep, SessionDep
 
 T = TypeVar("T")
 SEARCH_HELP = (
@@ -57,12 +59,12 @@ class Health(BaseModel):
     schema_current: bool
 
 
-@health.get("/api/docs", include_in_schema=False, response_class=HTMLResponse)
+@health.get("/api/docs", include_in_schema=False, response_class=HTMLResponse, dependencies=[PUBLIC])
 def api_docs() -> str:
     return API_DOCS_HTML
 
 
-@health.get("/healthz", response_model=Health, summary="Liveness and database check")
+@health.get("/healthz", response_model=Health, summary="Liveness and database check", dependencies=[PUBLIC])
 def healthz(session: SessionDep) -> Health:
     session.execute(text("SELECT 1"))
     bind = session.get_bind()
@@ -76,22 +78,35 @@ def healthz(session: SessionDep) -> Health:
     )
 
 
-@router.get("/hotels", response_model=list[org.HotelPublic], summary="Hotels in your data scope")
+@router.get(
+    "/hotels",
+    response_model=list[org.HotelPublic],
+    summary="Hotels in your data scope",
+    dependencies=[SIGNED_IN],
+)
 def api_hotels(session: SessionDep, scope: ScopeDep) -> list[org.HotelPublic]:
     return org.list_hotels(session, scope=scope)
 
 
-@router.get("/hotels/{code}", response_model=org.HotelPublic, summary="One hotel")
+@router.get("/hotels/{code}", response_model=org.HotelPublic, summary="One hotel", dependencies=[SIGNED_IN])
 def api_hotel(code: str, session: SessionDep, scope: ScopeDep) -> org.HotelPublic:
     return org.get_hotel(session, scope=scope, code=code)
 
 
-@router.get("/guests/{public_id}", summary="The 360° profile of one guest (masked, in your data scope)")
+@router.get(
+    "/guests/{public_id}",
+    summary="The 360° profile of one guest (masked, in your data scope)",
+    dependencies=[allow(Permission.GUEST_READ)],
+)
 def api_guest(public_id: str, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
     return asdict(profiles.get_profile(session, scope=scope, public_id=public_id))
 
 
-@router.get("/links", summary="Source record -> guest ID cross-reference, one page at a time")
+@router.get(
+    "/links",
+    summary="Source record -> guest ID cross-reference, one page at a time",
+    dependencies=[allow(Permission.IMPORT_MANAGE)],
+)
 def api_links(
     session: SessionDep,
     paging: PagingDep,
@@ -101,12 +116,21 @@ def api_links(
     return _page_out(Page([asdict(link) for link in page.items], page.total, page.page, page.size))
 
 
-@router.get("/links/{system}/{external_id}", summary="The guest ID of one source record")
+@router.get(
+    "/links/{system}/{external_id}",
+    summary="The guest ID of one source record",
+    dependencies=[allow(Permission.IMPORT_MANAGE)],
+)
 def api_link(system: str, external_id: str, session: SessionDep) -> dict[str, str]:
     return asdict(identity.find_link(session, source=system, external_id=external_id))
 
 
-@router.get("/guests", response_model=PageOut[profiles.GuestSummary], summary="Guests, one page at a time")
+@router.get(
+    "/guests",
+    response_model=PageOut[profiles.GuestSummary],
+    summary="Guests, one page at a time",
+    dependencies=[allow(Permission.GUEST_READ)],
+)
 def api_guests(
     session: SessionDep,
     scope: ScopeDep,

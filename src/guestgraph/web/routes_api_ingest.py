@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from guestgraph import ingest, quality
-from guestgraph.access import authenticate_source
-from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, ScopeDep, SessionDep
+from guestgraph.access import Permission, authenticate_source
+from guestgraph.web._auth import SOURCE_KEY, ScopeDep, allow
+from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["ingestion"])
 KeyHeader = Annotated[str | None, Header(alias="X-API-Key", description="The source system's API key.")]
@@ -42,7 +43,12 @@ def _result(summary: ingest.BatchSummary) -> PushResult:
     )
 
 
-@router.post("/sources/{system}/records", response_model=PushResult, summary="Push up to 1,000 records")
+@router.post(
+    "/sources/{system}/records",
+    response_model=PushResult,
+    summary="Push up to 1,000 records",
+    dependencies=[SOURCE_KEY],
+)
 def push(system: str, batch: ingest.PushBatch, factory: FactoryDep, api_key: KeyHeader = None) -> PushResult:
     _authenticate(factory, system, api_key)
     return _result(ingest.push_records(factory, source=system, batch=batch))
@@ -60,6 +66,7 @@ def _authenticate(factory: sessionmaker[Session], system: str, key: str | None) 
     summary="Push an OpenTravel OTA_HotelResNotifRQ (XML in, XML out)",
     response_class=Response,
     responses={200: {"content": {"application/xml": {}}}},
+    dependencies=[SOURCE_KEY],
 )
 async def push_ota(system: str, request: Request, factory: FactoryDep, api_key: KeyHeader = None) -> Response:
     body = await request.body()
@@ -83,7 +90,9 @@ def _push_ota(factory: sessionmaker[Session], system: str, api_key: str | None, 
     return Response(xml, media_type="application/xml")
 
 
-@router.get("/imports", summary="Import batches, newest first")
+@router.get(
+    "/imports", summary="Import batches, newest first", dependencies=[allow(Permission.IMPORT_MANAGE)]
+)
 def api_imports(session: SessionDep, scope: ScopeDep, paging: PagingDep) -> dict[str, Any]:
     page = ingest.list_batches(session, scope=scope, paging=paging)
     return {
@@ -95,7 +104,11 @@ def api_imports(session: SessionDep, scope: ScopeDep, paging: PagingDep) -> dict
     }
 
 
-@router.get("/imports/{batch_id}", summary="One batch: counts by outcome and rule, sample problem rows")
+@router.get(
+    "/imports/{batch_id}",
+    summary="One batch: counts by outcome and rule, sample problem rows",
+    dependencies=[allow(Permission.IMPORT_MANAGE)],
+)
 def api_import(batch_id: int, session: SessionDep, scope: ScopeDep, locale: LocaleDep) -> dict[str, Any]:
     report = ingest.batch_report(session, scope=scope, batch_id=batch_id, locale=locale)
     return {
@@ -105,7 +118,11 @@ def api_import(batch_id: int, session: SessionDep, scope: ScopeDep, locale: Loca
     }
 
 
-@router.get("/quality", summary="Data-quality figures per hotel and source")
+@router.get(
+    "/quality",
+    summary="Data-quality figures per hotel and source",
+    dependencies=[allow(Permission.QUALITY_READ)],
+)
 def api_quality(session: SessionDep, scope: ScopeDep, days: int = 90) -> dict[str, Any]:
     board = quality.dashboard(session, scope=scope, today=datetime.now(UTC).date(), days=days)
 

@@ -11,13 +11,15 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from guestgraph import ingest, org, quality
-from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, ScopeDep, SessionDep, SettingsDep
+from guestgraph.access import Permission
+from guestgraph.web._auth import ScopeDep, allow
+from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, SessionDep, SettingsDep
 from guestgraph.web._render import render
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/imports")
+@router.get("/imports", dependencies=[allow(Permission.IMPORT_MANAGE)])
 def imports_page(request: Request, session: SessionDep, scope: ScopeDep, paging: PagingDep) -> Response:
     page = ingest.list_batches(session, scope=scope, paging=paging)
     sources = sorted(
@@ -33,7 +35,7 @@ def imports_page(request: Request, session: SessionDep, scope: ScopeDep, paging:
     return render(request, "imports.html", context)
 
 
-@router.post("/imports")
+@router.post("/imports", dependencies=[allow(Permission.IMPORT_MANAGE)])
 def upload(
     factory: FactoryDep,
     settings: SettingsDep,
@@ -49,7 +51,7 @@ def upload(
     return RedirectResponse(f"/imports/{result.summary.batch_id}", status_code=303)
 
 
-@router.get("/imports/{batch_id}")
+@router.get("/imports/{batch_id}", dependencies=[allow(Permission.IMPORT_MANAGE)])
 def import_report(
     request: Request, batch_id: int, session: SessionDep, scope: ScopeDep, locale: LocaleDep
 ) -> Response:
@@ -57,14 +59,14 @@ def import_report(
     return render(request, "import_report.html", {"report": report, "active": "imports"})
 
 
-@router.get("/imports/{batch_id}/problems.csv")
+@router.get("/imports/{batch_id}/problems.csv", dependencies=[allow(Permission.IMPORT_MANAGE)])
 def problems_csv(batch_id: int, session: SessionDep, scope: ScopeDep, locale: LocaleDep) -> Response:
     rows = list(ingest.problem_rows_csv(session, scope=scope, batch_id=batch_id, locale=locale))
     headers = {"Content-Disposition": f'attachment; filename="import-{batch_id}-problems.csv"'}
     return StreamingResponse(iter(rows), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.get("/quarantine")
+@router.get("/quarantine", dependencies=[allow(Permission.IMPORT_MANAGE)])
 def quarantine_page(
     request: Request,
     session: SessionDep,
@@ -84,7 +86,7 @@ def quarantine_page(
     )
 
 
-@router.post("/quarantine/discard")
+@router.post("/quarantine/discard", dependencies=[allow(Permission.IMPORT_MANAGE)])
 def discard_records(
     session: SessionDep,
     scope: ScopeDep,
@@ -95,7 +97,7 @@ def discard_records(
     return RedirectResponse("/quarantine", status_code=303)
 
 
-@router.get("/quarantine/{record_id}")
+@router.get("/quarantine/{record_id}", dependencies=[allow(Permission.IMPORT_MANAGE)])
 def quarantined_record(
     request: Request, record_id: int, session: SessionDep, scope: ScopeDep, locale: LocaleDep
 ) -> Response:
@@ -103,7 +105,7 @@ def quarantined_record(
     return render(request, "quarantine_record.html", {"item": item, "active": "quality"})
 
 
-@router.post("/quarantine/{record_id}")
+@router.post("/quarantine/{record_id}", dependencies=[allow(Permission.IMPORT_MANAGE)])
 async def correct_record(
     request: Request, record_id: int, factory: FactoryDep, scope: ScopeDep, locale: LocaleDep
 ) -> Response:
@@ -117,7 +119,7 @@ async def correct_record(
     return RedirectResponse(f"/imports/{summary.batch_id}", status_code=303)
 
 
-@router.get("/register")
+@router.get("/register", dependencies=[allow(Permission.STAY_OPERATE)])
 def register_page(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
     today = datetime.now(UTC).date().isoformat()
     return render(
@@ -137,7 +139,7 @@ async def _form_values(request: Request) -> dict[str, str]:
     return {k: str(v).strip() for k, v in form.items() if k in ingest.FORM_FIELDS}
 
 
-@router.post("/register/check")
+@router.post("/register/check", dependencies=[allow(Permission.STAY_OPERATE)])
 async def register_check(request: Request, session: SessionDep, locale: LocaleDep) -> Response:
     values = await _form_values(request)
     feedback = await run_in_threadpool(
@@ -149,14 +151,14 @@ async def register_check(request: Request, session: SessionDep, locale: LocaleDe
     return render(request, "_register_feedback.html", {"by_field": by_field, "feedback": feedback})
 
 
-@router.post("/register")
+@router.post("/register", dependencies=[allow(Permission.STAY_OPERATE)])
 async def register_submit(request: Request, factory: FactoryDep) -> Response:
     values = await _form_values(request)
     summary = await run_in_threadpool(partial(ingest.submit_registration, factory, values=values))
     return RedirectResponse(f"/imports/{summary.batch_id}", status_code=303)
 
 
-@router.get("/quality")
+@router.get("/quality", dependencies=[allow(Permission.QUALITY_READ)])
 def quality_page(
     request: Request, session: SessionDep, scope: ScopeDep, days: Annotated[int, Query(ge=1, le=3650)] = 90
 ) -> Response:
@@ -167,7 +169,7 @@ def quality_page(
     )
 
 
-@router.post("/quality/threshold")
+@router.post("/quality/threshold", dependencies=[allow(Permission.IMPORT_MANAGE)])
 def set_threshold(
     session: SessionDep,
     scope: ScopeDep,

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from guestgraph import org, profiles
+from guestgraph.access import Permission
 from guestgraph.errors import NotFound
 from guestgraph.paging import PageRequest
-from guestgraph.web._deps import PagingDep, ScopeDep, SessionDep
+from guestgraph.web._auth import PUBLIC, SIGNED_IN, ScopeDep, allow
+from guestgraph.web._deps import PagingDep, SessionDep
 from guestgraph.web._i18n import LOCALE_COOKIE, LOCALES
 from guestgraph.web._nav import COMING
 from guestgraph.web._render import render
@@ -18,20 +20,20 @@ from guestgraph.web._render import render
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/")
+@router.get("/", dependencies=[SIGNED_IN])
 def home(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
     hotels = org.list_hotels(session, scope=scope)
     guests = profiles.list_guests(session, scope=scope, paging=PageRequest(page=1, size=1)).total
     return render(request, "home.html", {"hotels": hotels, "guest_total": guests, "active": "home"})
 
 
-@router.get("/hotels")
+@router.get("/hotels", dependencies=[SIGNED_IN])
 def hotels_page(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
     hotels = org.list_hotels(session, scope=scope)
     return render(request, "hotels.html", {"hotels": hotels, "active": "hotels"})
 
 
-@router.get("/hotels/{code}")
+@router.get("/hotels/{code}", dependencies=[SIGNED_IN])
 def hotel_page(
     request: Request, code: str, session: SessionDep, scope: ScopeDep, paging: PagingDep
 ) -> Response:
@@ -42,7 +44,7 @@ def hotel_page(
     return render(request, template, context)
 
 
-@router.get("/guests")
+@router.get("/guests", dependencies=[allow(Permission.GUEST_READ)])
 def guests_page(
     request: Request,
     session: SessionDep,
@@ -68,7 +70,7 @@ def guests_page(
     return render(request, template, context)
 
 
-@router.get("/guests/{public_id}")
+@router.get("/guests/{public_id}", dependencies=[allow(Permission.GUEST_READ)])
 def guest_page(request: Request, public_id: str, session: SessionDep, scope: ScopeDep) -> Response:
     profile = profiles.get_profile(session, scope=scope, public_id=public_id)
     if profile.public_id != public_id:  # a merged guest's old ID: show the survivor at its own address
@@ -76,7 +78,7 @@ def guest_page(request: Request, public_id: str, session: SessionDep, scope: Sco
     return render(request, "guest.html", {"profile": profile, "active": "guests"})
 
 
-@router.get("/lang/{locale}")
+@router.get("/lang/{locale}", dependencies=[PUBLIC])
 def switch_language(locale: str, next: str = "/") -> Response:  # noqa: A002 - the query parameter is `next`
     if locale not in LOCALES:
         raise NotFound(f"Language {locale!r} is not available.", hint=f"Choose one of: {', '.join(LOCALES)}.")
@@ -86,12 +88,12 @@ def switch_language(locale: str, next: str = "/") -> Response:  # noqa: A002 - t
     return response
 
 
-@router.get("/favicon.ico")
+@router.get("/favicon.ico", dependencies=[PUBLIC])
 def favicon() -> Response:
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-@router.get("/soon/{section}")
+@router.get("/soon/{section}", dependencies=[SIGNED_IN])
 def coming_soon(request: Request, section: str) -> Response:
     if section not in COMING:
         raise NotFound(f"No section called {section!r}.")

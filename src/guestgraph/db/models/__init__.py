@@ -1,7 +1,16 @@
 """The canonical data model. Import from here; the modules behind it are organised by topic."""
 
 from guestgraph.db.models._base import Base
-from guestgraph.db.models.access import Role, ScopeLevel, StaffUser
+from guestgraph.db.models.access import (
+    AccessChange,
+    AccessChangeStatus,
+    LoginAttempt,
+    PasswordReset,
+    Role,
+    ScopeLevel,
+    StaffSession,
+    StaffUser,
+)
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
 from guestgraph.db.models.identity import AppLock, GuestMention
 from guestgraph.db.models.ingest import (
@@ -17,6 +26,11 @@ from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, S
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
 __all__ = [
+    "AccessChange",
+    "AccessChangeStatus",
+    "LoginAttempt",
+    "PasswordReset",
+    "StaffSession",
     "AppLock",
     "Base",
     "BatchStatus",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from guestgraph.db.models._base import Base, IdMixin, JsonDoc, TimestampMixin, str_enum
+from guestgraph.db.models._base import Base, IdMixin, JsonDoc, TimestampMixin, str_enum, utcnow
 
 
 class ScopeLevel(enum.StrEnum):
@@ -27,6 +27,9 @@ class Role(IdMixin, TimestampMixin, Base):
     name_en: Mapped[str] = mapped_column(String(100))
     permissions: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
     mfa_required: Mapped[bool] = mapped_column(default=True)
+    mfa_exempted_by: Mapped[str | None] = mapped_column(String(80))
+    mfa_exempted_at: Mapped[datetime | None]
+    mfa_exemption_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class StaffUser(IdMixin, TimestampMixin, Base):
@@ -54,5 +57,77 @@ class StaffUser(IdMixin, TimestampMixin, Base):
     scope_hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
     locale: Mapped[str | None] = mapped_column(String(10))
     last_login_at: Mapped[datetime | None]
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    mfa_enrolled_at: Mapped[datetime | None]
+    recovery_codes: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
+    password_changed_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
 
     role: Mapped[Role] = relationship()
+
+
+class StaffSession(IdMixin, Base):
+    """A signed-in browser or API client. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "staff_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    mfa_ok: Mapped[bool] = mapped_column(default=False)
+    mfa_failures: Mapped[int] = mapped_column(default=0)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    ended_at: Mapped[datetime | None]
+
+
+class LoginAttempt(IdMixin, Base):
+    """One sign-in attempt, kept for throttling (per account and per address) and for the audit trail."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
+
+    username: Mapped[str] = mapped_column(String(80))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    ok: Mapped[bool]
+
+
+class PasswordReset(IdMixin, Base):
+    """A one-time, expiring password reset an admin issued; the user picks the new password."""
+
+    __tablename__ = "password_reset"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    issued_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class AccessChangeStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class AccessChange(IdMixin, Base):
+    """A proposed role or scope change; it takes effect only when a second admin approves it."""
+
+    __tablename__ = "access_change"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    proposed_by: Mapped[str] = mapped_column(String(80))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    change: Mapped[dict[str, object]] = mapped_column(JsonDoc)
+    reason: Mapped[str] = mapped_column(String(300))
+    status: Mapped[AccessChangeStatus] = mapped_column(
+        str_enum(AccessChangeStatus, "access_change_status"), default=AccessChangeStatus.PENDING
+    )
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None]

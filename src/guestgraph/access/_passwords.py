@@ -1,0 +1,64 @@
+"""Staff passwords: argon2id (RFC 9106 low-memory profile, argon2-cffi defaults) and a policy without
+composition rules: at least 8 characters, up to 128, not among the 3,000 most common passwords (the
+zxcvbn list, also with a few digits or symbols added), and not built on the product's or the
+user's own words (ASVS 6.2)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from guestgraph.access._errors import WeakPassword
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+COMMON_RANK = 3000
+PRODUCT_WORDS = ("guestgraph", "guest", "graph", "hotel", "酒店", "admin", "password")
+_HASHER = PasswordHasher()
+# Verified against when the user does not exist, so that a miss costs the same as a wrong password.
+_DUMMY_HASH = _HASHER.hash("not a real password: timing equaliser")
+BUILT_ON_WORD = "The password is built on a word that is easy to guess (the product, a hotel or your name)."
+_AFFIX = re.compile(r"^[\d\W_]*(.*?)[\d\W_]*$")
+
+
+@cache
+def _common() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"][:COMMON_RANK])
+
+
+def check_password_policy(password: str, *, context: Iterable[str] = ()) -> None:
+    """Raise WeakPassword, naming the rule and the fix, if `password` may not be used."""
+    hint = "Use a passphrase of several unrelated words; length matters more than symbols."
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword("The password is shorter than 8 characters.", hint=hint)
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword("The password is longer than 128 characters.", hint=hint)
+    lowered = password.lower()
+    core = _AFFIX.sub(r"\1", lowered)
+    if lowered in _common() or (core and core in _common()):
+        raise WeakPassword("This password is among the most common ones and is guessed first.", hint=hint)
+    words = [w.lower() for w in (*PRODUCT_WORDS, *context) if w and len(w) >= 4]
+    for word in words:
+        if word in lowered and len(lowered.replace(word, "")) < MIN_LENGTH:
+            raise WeakPassword(BUILT_ON_WORD, hint=hint)
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> tuple[bool, bool]:
+    """(matches, needs_rehash). A missing hash still costs one verification."""
+    try:
+        if stored is None:
+            _HASHER.verify(_DUMMY_HASH, password)
+            return False, False
+        _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False, False
+    return True, _HASHER.check_needs_rehash(stored)

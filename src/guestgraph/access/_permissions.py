@@ -1,0 +1,23 @@
+"""Permissions: what a role may do. Every route declares one (or is explicitly public)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Permission(enum.StrEnum):
+    GUEST_READ = "guest.read"
+    GUEST_REVEAL = "guest.reveal"
+    GUEST_EXPORT = "guest.export"
+    STAY_OPERATE = "stay.operate"
+    IMPORT_MANAGE = "import.manage"
+    QUALITY_READ = "quality.read"
+    IDENTITY_REVIEW = "identity.review"
+    REPORT_READ = "report.read"
+    SEGMENT_MANAGE = "segment.manage"
+    CAMPAIGN_MANAGE = "campaign.manage"
+    TICKET_MANAGE = "ticket.manage"
+    PRIVACY_MANAGE = "privacy.manage"
+    AUDIT_READ = "audit.read"
+    ADMIN_USERS = "admin.users"
+    ADMIN_SETTINGS = "admin.settings"

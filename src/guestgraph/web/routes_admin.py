@@ -1,0 +1,130 @@
+"""Administration: staff accounts (create, disable, reset password or second factor) and roles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from guestgraph import access, org
+from guestgraph.access import Permission
+from guestgraph.errors import GuestgraphError
+from guestgraph.web._auth import CurrentPrincipal, allow, now_utc
+from guestgraph.web._deps import SessionDep, SettingsDep
+from guestgraph.web._render import render
+
+router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[allow(Permission.ADMIN_USERS)])
+Text = Annotated[str, Form(max_length=100)]
+
+
+def _page(request: Request, session: SessionDep, **extra: object) -> Response:
+    context = {
+        "staff": access.list_staff(session),
+        "roles": access.list_roles(session),
+        "hotels": org.list_hotels(session, scope=access.DataScope.group()),
+        "active": "admin",
+        "notice": None,
+        "error": None,
+        **extra,
+    }
+    error = extra.get("error")
+    status = error.status if isinstance(error, GuestgraphError) else 200
+    return render(request, "admin.html", context, status_code=status)
+
+
+@router.get("")
+def admin_page(request: Request, session: SessionDep) -> Response:
+    return _page(request, session)
+
+
+def _reset_link(request: Request, token: str) -> str:
+    return str(request.base_url).rstrip("/") + f"/reset/{token}"
+
+
+@router.post("/users")
+def create_user(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    username: Text,
+    display_name: Text,
+    role: Text,
+    scope_level: Annotated[str, Form(max_length=10)],
+    scope_code: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    now = now_utc()
+    try:
+        scope = access.scope_for(session, level=scope_level, code=scope_code or None)
+        spec = access.NewUser(
+            username=username.strip(), display_name=display_name.strip(), role=role, scope=scope
+        )
+        access.create_user(session, spec, password=None, now=now)
+        token = access.issue_password_reset(
+            session,
+            spec.username,
+            by=principal.username,
+            now=now,
+            valid=timedelta(hours=settings.password_reset_hours),
+        )
+    except GuestgraphError as e:
+        session.rollback()
+        return _page(request, session, error=e)
+    return _page(request, session, notice={"username": username, "link": _reset_link(request, token)})
+
+
+@router.post("/users/{username}/reset-password")
+def reset_password(
+    request: Request, username: str, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal
+) -> Response:
+    valid = timedelta(hours=settings.password_reset_hours)
+    try:
+        token = access.issue_password_reset(
+            session, username, by=principal.username, now=now_utc(), valid=valid
+        )
+    except GuestgraphError as e:
+        return _page(request, session, error=e)
+    return _page(request, session, notice={"username": username, "link": _reset_link(request, token)})
+
+
+@router.post("/users/{username}/disable")
+def disable_user(
+    request: Request, username: str, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    try:
+        access.set_active(session, username, active=False, by=principal.username, now=now_utc())
+    except GuestgraphError as e:
+        return _page(request, session, error=e)
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/users/{username}/enable")
+def enable_user(username: str, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    access.set_active(session, username, active=True, by=principal.username, now=now_utc())
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/users/{username}/reset-mfa")
+def reset_mfa(username: str, session: SessionDep) -> Response:
+    access.reset_second_factor(session, username, now=now_utc())
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/roles/{code}/mfa")
+def role_mfa(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    required: Annotated[str, Form(max_length=5)],
+    reason: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    try:
+        access.set_role_mfa(
+            session, code, required=required == "yes", by=principal.username, reason=reason, now=now_utc()
+        )
+    except GuestgraphError as e:
+        return _page(request, session, error=e)
+    return RedirectResponse("/admin", status_code=303)

@@ -1,0 +1,191 @@
+"""Authorisation from the route table: every route declares who may use it (AC-03), every state
+change refuses cross-site requests and requests without the anti-forgery token (SE-02), and the
+role x route x scope matrix holds over real HTTP (AC-01)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from guestgraph.access import DEFAULT_ROLES, DataScope, Permission
+from guestgraph.db.models import Base, Guest, Hotel
+from guestgraph.web import create_app
+from guestgraph.web._auth import Requires, public, source_key
+from tests.conftest import LiveServer, make_settings
+from tests.factories import hotel, make_guest, make_stay
+
+MARKERS = (public, source_key)
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    path: str
+    methods: frozenset[str]
+    dependencies: tuple[object, ...]  # the callables of the route's direct dependencies
+
+
+def _routes(tmp_path) -> list[RouteInfo]:  # type: ignore[no-untyped-def]
+    """Every route as served, with router-level dependencies (FastAPI 0.165 keeps included routers
+    as wrappers, so this walks their effective route contexts)."""
+    app = create_app(make_settings(tmp_path, "sqlite:///" + str(tmp_path / "unused.db")))
+    out = []
+    for ctx in iter_route_contexts(app.routes):
+        effective = ctx._route_context
+        dependant = effective.dependant if effective is not None else getattr(ctx.route, "dependant", None)
+        if dependant is None or ctx.path is None:
+            continue  # static files
+        calls = tuple(d.call for d in dependant.dependencies)
+        out.append(RouteInfo(ctx.path, frozenset(ctx.methods or ()), calls))
+    return out
+
+
+def _marker(route: RouteInfo) -> object | None:
+    found = [c for c in route.dependencies if isinstance(c, Requires) or c in MARKERS]
+    return found[0] if len(found) == 1 else None
+
+
+def test_every_route_declares_who_may_use_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    routes = _routes(tmp_path)
+    assert len(routes) > 30
+    undeclared = [f"{sorted(r.methods)} {r.path}" for r in routes if _marker(r) is None]
+    assert undeclared == [], "add dependencies=[allow(...)], SIGNED_IN, PUBLIC or SOURCE_KEY"
+
+
+def test_public_routes_are_only_the_expected_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    public_paths = {r.path for r in _routes(tmp_path) if _marker(r) is public}
+    allowed = {
+        "/login",
+        "/login/verify",
+        "/login/enroll",
+        "/logout",
+        "/reset/{token}",
+        "/healthz",
+        "/api/docs",
+        "/lang/{locale}",
+        "/favicon.ico",
+        "/api/v1/auth/login",
+    }
+    assert public_paths <= allowed, public_paths - allowed
+
+
+def _filled(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def _row_counts(session: Session) -> dict[str, int]:
+    session.expire_all()
+    skip = {"staff_session", "login_attempt"}
+    return {
+        t.name: session.scalar(select(func.count()).select_from(t)) or 0
+        for t in Base.metadata.sorted_tables
+        if t.name not in skip
+    }
+
+
+def test_cross_site_state_changes_are_refused_everywhere(
+    live: LiveServer, demo_group: Session, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    unsafe = [(m, r.path) for r in _routes(tmp_path) for m in r.methods & UNSAFE]
+    assert len(unsafe) > 10
+    evil = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    with live.client(role="test_everything") as c:
+        before = _row_counts(demo_group)
+        for method, path in unsafe:
+            answer = c.request(method, _filled(path), headers=evil, data={"x": "1"})
+            assert answer.status_code == 403, f"{method} {path}: {answer.status_code}"
+    assert _row_counts(demo_group) == before
+
+
+def test_state_changes_without_the_token_are_refused(live: LiveServer, demo_group: Session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    browser_posts = [
+        (m, r.path) for r in _routes(tmp_path) for m in r.methods & UNSAFE if _marker(r) is not source_key
+    ]
+    with live.client(role="test_everything") as c:
+        before = _row_counts(demo_group)
+        del c.headers["X-CSRF-Token"]
+        for method, path in browser_posts:
+            answer = c.request(method, _filled(path), data={"username": "x", "password": "y"})
+            assert answer.status_code == 403, f"{method} {path}: {answer.status_code}"
+    assert _row_counts(demo_group) == before
+
+
+def _get_routes(tmp_path) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    return [(r.path, _marker(r)) for r in _routes(tmp_path) if "GET" in r.methods and "{" not in r.path]
+
+
+@pytest.mark.parametrize("role", [r.code for r in DEFAULT_ROLES])
+def test_each_role_reaches_exactly_what_its_permissions_allow(
+    live: LiveServer,
+    demo_group: Session,
+    tmp_path,
+    role: str,  # type: ignore[no-untyped-def]
+) -> None:
+    permissions = {str(p) for spec in DEFAULT_ROLES if spec.code == role for p in spec.permissions}
+    with live.client(role=role) as c:
+        for path, marker in _get_routes(tmp_path):
+            if not isinstance(marker, Requires):
+                continue
+            answer = c.get(path)
+            allowed = marker.permission is None or str(marker.permission) in permissions
+            expected = 200 if allowed else 403
+            assert answer.status_code == expected, f"{role} GET {path}: {answer.status_code}"
+
+
+def test_signed_out_requests_get_401_on_the_api_and_the_sign_in_page_elsewhere(
+    live: LiveServer, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    with live.client(role=None) as c:
+        for path, marker in _get_routes(tmp_path):
+            if not isinstance(marker, Requires):
+                continue
+            answer = c.get(path)
+            if path.startswith("/api/"):
+                assert answer.status_code == 401 and answer.json()["error"] == "not_signed_in", path
+            else:
+                assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next="), (
+                    path
+                )
+
+
+def test_a_guest_seen_only_at_another_hotel_is_indistinguishable_from_none(
+    live: LiveServer, demo_group: Session
+) -> None:
+    codes = [h.code for h in demo_group.scalars(select(Hotel).order_by(Hotel.id))][:2]
+    a, b = codes
+    here, there = make_guest(demo_group, full_name="张三丰"), make_guest(demo_group, full_name="李四光")
+    make_stay(demo_group, a, here)
+    make_stay(demo_group, b, there)
+    demo_group.commit()
+    scope = DataScope.hotels(hotel(demo_group, a).id)
+    with live.client(role="front_desk", scope=scope) as c:
+        assert c.get(f"/api/v1/guests/{here.public_id}").status_code == 200
+        hidden, missing = c.get(f"/api/v1/guests/{there.public_id}"), c.get("/api/v1/guests/G000000000000")
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json().keys() == missing.json().keys()
+        assert hidden.json()["error"] == missing.json()["error"]
+        assert c.get(f"/guests/{there.public_id}").status_code == 404
+        listed = c.get("/api/v1/guests").json()
+        assert [g["public_id"] for g in listed["items"]] == [here.public_id]
+    total = demo_group.scalar(select(func.count()).select_from(Guest))
+    with live.client(role="regional_manager") as c:
+        assert c.get("/api/v1/guests").json()["total"] == total
+
+
+def test_no_permissions_means_nothing_but_the_account_page(
+    live: LiveServer, demo_group: Session, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from guestgraph.db.models import Role
+
+    demo_group.add(Role(code="nothing", name_zh="无", name_en="Nothing", permissions=[]))
+    demo_group.commit()
+    with live.client(role="nothing") as c:
+        for path, marker in _get_routes(tmp_path):
+            if isinstance(marker, Requires) and marker.permission is not None:
+                assert c.get(path).status_code == 403, path
+    assert {str(p) for p in Permission}  # the enum is the vocabulary of permissions
