@@ -19,9 +19,8 @@ def random_key(version: int = 1) -> str:
 
 def crypto_settings(data_dir: Path, keystore_url: str, **overrides: object) -> Settings:
     """Settings for a vault whose keys live in files under `data_dir/keys` (generated)."""
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None, env="test", data_dir=data_dir, keystore_url=keystore_url, **overrides
-    )
+    overrides.setdefault("env", "test")
+    return Settings(_env_file=None, data_dir=data_dir, keystore_url=keystore_url, **overrides)  # type: ignore[call-arg]
 
 
 def open_vault(data_dir: Path, keystore_url: str, **overrides: object) -> Vault:
