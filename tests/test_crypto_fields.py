@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guestgraph.crypto import FieldContext, FieldTampered, UnknownKey, Vault, stored_length
-from guestgraph.crypto._aead import sm4_gcm_decrypt, sm4_gcm_encrypt
+from guestgraph.crypto._aead import associated_data, sm4_gcm_decrypt, sm4_gcm_encrypt
 from guestgraph.errors import GuestgraphError
 from tests.conftest import BACKENDS
 from tests.crypto_helpers import ctx, open_vault
@@ -156,3 +156,16 @@ def test_unknown_key_version_gives_a_clear_error(vault: Vault) -> None:
     stored = vault.encrypt(ref, ctx(), CANARY_PHONE).replace(f".{ref}.1.", f".{ref}.2.")
     with pytest.raises(UnknownKey, match="version 2 does not exist"):
         vault.decrypt(ref, ctx(), stored)
+
+
+def test_the_aad_encoding_is_unambiguous() -> None:
+    """Naive concatenation would make guest‖phone and guestp‖hone the same place."""
+    places = [
+        FieldContext("yunqi", "guest", "phone", "G1"),
+        FieldContext("yunqi", "guestp", "hone", "G1"),
+        FieldContext("yunqi", "guest", "phoneG", "1"),
+        FieldContext("yunqiguest", "", "phone", "G1"),
+    ]
+    aads = {associated_data(p, "a", "k", 1) for p in places}
+    assert len(aads) == len(places)
+    assert associated_data(places[0], "a", "k", 1) != associated_data(places[0], "a", "k", 2)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import struct
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -101,14 +100,13 @@ def sm4_gcm_decrypt(key: bytes, nonce: bytes, sealed: bytes, aad: bytes) -> byte
 
 
 def associated_data(ctx: FieldContext, alg: str, key_ref: str, key_version: int) -> bytes:
-    """AAD = format ‖ alg ‖ tenant ‖ table ‖ column ‖ row id ‖ key ref ‖ key version, each
-    length-prefixed so that no two different contexts encode to the same bytes."""
-    parts = (FORMAT, alg, ctx.tenant, ctx.table, ctx.column, str(ctx.row_id), key_ref, str(key_version))
-    out = bytearray()
-    for part in parts:
-        raw = part.encode("utf-8")
-        out += struct.pack(">H", len(raw)) + raw
-    return bytes(out)
+    """AAD = format ‖ alg ‖ tenant ‖ table ‖ column ‖ row id ‖ key ref ‖ key version, each part
+    length-prefixed (`len:part,`) so that no two different contexts encode to the same bytes."""
+    t, b, c, r, v = ctx.tenant, ctx.table, ctx.column, str(ctx.row_id), str(key_version)
+    return (
+        f"{FORMAT},{len(alg)}:{alg},{len(t)}:{t},{len(b)}:{b},{len(c)}:{c},{len(r)}:{r},"
+        f"{len(key_ref)}:{key_ref},{len(v)}:{v},"
+    ).encode()
 
 
 def seal(key: DataKey, ctx: FieldContext, plaintext: str, cipher: FieldCipher) -> str:
