@@ -191,3 +191,41 @@ def test_an_altered_wrapped_key_is_tampering(keystore_url: str, tmp_path: Path) 
     with pytest.raises(FieldTampered, match=f"wrapped data key {ref}"):
         vault.decrypt(ref, ctx(), stored)
     vault.close()
+
+
+def test_the_key_store_holds_no_plaintext_data_key(keystore_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from guestgraph.crypto._store import metadata
+
+    vault = open_vault(tmp_path, keystore_url)
+    ref = vault.new_guest_key()
+    key = vault.cache.get(ref)
+    assert key is not None and len(key.raw) == 32
+    with vault.store.engine.connect() as conn:
+        dump = b"".join(
+            repr(tuple(row)).encode() + b"".join(v for v in row if isinstance(v, bytes))
+            for table in metadata.sorted_tables
+            for row in conn.execute(select(table))
+        )
+    assert ref.encode() in dump and key.raw not in dump and key.raw.hex().encode() not in dump
+    vault.close()
+
+
+def test_preload_unwraps_a_page_of_keys_in_one_query(keystore_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import delete
+
+    from guestgraph.crypto._store import data_key
+
+    writer = open_vault(tmp_path, keystore_url)
+    refs = writer.new_guest_keys(60)
+    stored = {ref: writer.encrypt(ref, ctx(row=ref), ref[::-1]) for ref in refs}
+    writer.close()
+    reader = open_vault(tmp_path, keystore_url)
+    assert len(reader.cache) == 0
+    reader.preload([*refs, "NoSuchKeyRef0000000"])
+    assert len(reader.cache) == 60
+    with reader.store.engine.begin() as conn:  # from now on only the cache can answer
+        conn.execute(delete(data_key))
+    assert all(reader.decrypt(ref, ctx(row=ref), stored[ref]) == ref[::-1] for ref in refs)
+    reader.close()

@@ -120,6 +120,16 @@ class KeyStore:
             ).first()
         return None if row is None else WrappedKey(key_ref, row[0], row[1], bytes(row[2]))
 
+    def get_many(self, key_refs: Sequence[str]) -> list[WrappedKey]:
+        cols = (data_key.c.key_ref, data_key.c.version, data_key.c.kek_version, data_key.c.wrapped)
+        out: list[WrappedKey] = []
+        with self.engine.connect() as conn:
+            for start in range(0, len(key_refs), BATCH):
+                chunk = key_refs[start : start + BATCH]
+                rows = conn.execute(select(*cols).where(data_key.c.key_ref.in_(chunk)))
+                out += [WrappedKey(r[0], r[1], r[2], bytes(r[3])) for r in rows]
+        return out
+
     def is_shredded(self, key_ref: str) -> bool:
         with self.engine.connect() as conn:
             stmt = select(shred_tombstone.c.key_ref).where(shred_tombstone.c.key_ref == key_ref)

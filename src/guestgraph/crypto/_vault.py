@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
@@ -20,6 +21,11 @@ from guestgraph.errors import ConfigurationError
 
 DEK_BYTES = 32
 DEK_VERSION = 1
+
+
+def new_key_ref() -> str:
+    """A random key ref: 20 URL-safe characters (120 bits), unrelated to the guest's identity."""
+    return secrets.token_urlsafe(15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +94,20 @@ class Vault:
         """Create `count` DEKs in one batch (for bulk imports)."""
         kek_version = self.keks.current
         kek = self.keks.keys[kek_version]
-        keys = [
-            WrappedKey(secrets.token_urlsafe(15), DEK_VERSION, kek_version, aes_key_wrap(kek, dek))
-            for dek in (secrets.token_bytes(DEK_BYTES) for _ in range(count))
-        ]
-        self.store.add(keys)
-        return [k.key_ref for k in keys]
+        plain = [DataKey(new_key_ref(), DEK_VERSION, secrets.token_bytes(DEK_BYTES)) for _ in range(count)]
+        self.store.add([WrappedKey(k.ref, k.version, kek_version, aes_key_wrap(kek, k.raw)) for k in plain])
+        if self.cache.size:  # the new guests' fields are encrypted next: no key-store read
+            for key in plain[-self.cache.size :]:
+                self.cache.put(key)
+        return [k.ref for k in plain]
+
+    def preload(self, key_refs: Iterable[str]) -> None:
+        """Unwrap many guests' keys with one key-store query (a page of search results), so the
+        decrypts that follow hit the cache. Unknown or shredded refs are skipped here and reported
+        by `decrypt`."""
+        missing = [ref for ref in set(key_refs) if self.cache.get(ref) is None]
+        for wrapped in self.store.get_many(missing[: self.cache.size]):
+            self.cache.put(DataKey(wrapped.key_ref, wrapped.version, self._unwrap(wrapped)))
 
     def shred(self, key_ref: str) -> None:
         """Destroy a guest's DEK (crypto-shredding): journal first, then the key store, then the
