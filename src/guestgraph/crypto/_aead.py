@@ -157,6 +157,6 @@ def open_sealed(key: DataKey, ctx: FieldContext, env: Envelope) -> str:
 
 def stored_length(plaintext_bytes: int, key_ref_length: int = 20) -> int:
     """Characters a stored value takes for a plaintext of `plaintext_bytes` UTF-8 bytes: size the
-    column with it (an e-mail of 254 bytes needs 410 with a 20-character key ref, key version < 1000)."""
+    column with it (an e-mail of 254 bytes needs 406 with a 20-character key ref, key version < 1000)."""
     blob = NONCE_BYTES + plaintext_bytes + TAG_BYTES
     return len("g1.a..999.") + key_ref_length + (blob * 4 + 2) // 3
