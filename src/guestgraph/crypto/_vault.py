@@ -69,16 +69,22 @@ class Vault:
     @classmethod
     def from_settings(cls, settings: Settings) -> Vault:
         """Load the keys (refusing unsafe ones), open the key store and re-apply the shred journal."""
-        return cls(
-            store=KeyStore(settings.resolved_keystore_url),
-            keks=load_kek_ring(settings),
-            index_key=load_index_ring(settings),
-            journal=ShredJournal(settings.resolved_shred_journal),
-            cipher=settings.field_cipher,
-            index_hash=settings.blind_index_hash,
-            cache_size=settings.dek_cache_size,
-            cache_seconds=settings.dek_cache_seconds,
-        )
+        keks, index_key = load_kek_ring(settings), load_index_ring(settings)
+        store = KeyStore(settings.resolved_keystore_url)
+        try:
+            return cls(
+                store=store,
+                keks=keks,
+                index_key=index_key,
+                journal=ShredJournal(settings.resolved_shred_journal),
+                cipher=settings.field_cipher,
+                index_hash=settings.blind_index_hash,
+                cache_size=settings.dek_cache_size,
+                cache_seconds=settings.dek_cache_seconds,
+            )
+        except BaseException:
+            store.close()
+            raise
 
     def close(self) -> None:
         self.cache.clear()
