@@ -167,3 +167,20 @@ def test_tombstones_in_the_store_are_written_back_to_a_lost_journal(
     assert again.journal.read() == {ref}
     assert again.reapply_tombstones() == 0
     again.close()
+
+
+def test_a_read_racing_a_shred_cannot_put_the_key_back_in_the_cache(
+    fresh_db: Callable[[], str], tmp_path: Path
+) -> None:
+    from guestgraph.crypto._aead import DataKey
+
+    vault = open_vault(tmp_path, fresh_db())
+    ref = vault.new_guest_key()
+    stored = vault.encrypt(ref, ctx(), "x")
+    fetched_before_the_shred = vault.cache.get(ref)
+    assert isinstance(fetched_before_the_shred, DataKey)
+    vault.shred(ref)
+    vault.cache.put(fetched_before_the_shred)  # what the racing reader does next
+    with pytest.raises(KeyShredded):
+        vault.decrypt(ref, ctx(), stored)
+    vault.close()

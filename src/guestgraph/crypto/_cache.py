@@ -16,6 +16,7 @@ class KeyCache:
     def __init__(self, size: int, max_age: float) -> None:
         self.size, self.max_age = size, max_age
         self._items: OrderedDict[str, tuple[float, DataKey]] = OrderedDict()
+        self._shredded: set[str] = set()  # a read racing a shred must not re-cache the key
         self._lock = threading.Lock()
 
     def get(self, key_ref: str) -> DataKey | None:
@@ -35,13 +36,18 @@ class KeyCache:
         if self.size == 0:
             return
         with self._lock:
+            if key.ref in self._shredded:
+                return
             self._items[key.ref] = (time.monotonic(), key)
             self._items.move_to_end(key.ref)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
-    def discard(self, key_refs: list[str] | set[str]) -> None:
+    def shredded(self, key_refs: list[str] | set[str]) -> None:
+        """Evict these keys for good: a concurrent reader that fetched one before the shred
+        cannot put it back."""
         with self._lock:
+            self._shredded.update(key_refs)
             for ref in key_refs:
                 self._items.pop(ref, None)
 

@@ -120,7 +120,7 @@ class Vault:
         cache. Every value encrypted under it is unreadable from then on, in any backup."""
         self.journal.append([key_ref])
         self.store.shred([key_ref])
-        self.cache.discard([key_ref])
+        self.cache.shredded([key_ref])
 
     def reapply_tombstones(self) -> int:
         """Make the key store agree with the shred journal (both ways): destroy every key the
@@ -129,8 +129,10 @@ class Vault:
         journaled = self.journal.read()
         stored = self.store.tombstones()
         self.journal.append(sorted(stored - journaled))
-        destroyed = self.store.shred(journaled - stored) + self.store.purge_tombstoned()
-        self.cache.discard(journaled | stored)
+        revived = journaled - stored  # keys a restored key store brought back
+        destroyed = self.store.shred(revived) + self.store.purge_tombstoned()
+        self.cache.shredded(revived)
+        self.cache.clear()
         return destroyed
 
     # Fields
