@@ -13,6 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 DEFAULT_ARGS: dict[str, list[str]] = {
     "bench_demo_data.py": ["--guests", "100000"],
+    "bench_crypto.py": ["--keys", "100000"],
 }
 
 

@@ -69,6 +69,54 @@ class Settings(BaseSettings):
     password_reset_hours: int = Field(
         24, ge=1, le=72, description="How long an admin-issued reset link works."
     )
+    field_cipher: Literal["aes-256-gcm", "sm4-gcm"] = Field(
+        "aes-256-gcm",
+        description="Cipher for new field values; sm4-gcm where national algorithms are required. "
+        "Stored values name their cipher, so switching never breaks reading old ones.",
+    )
+    kek: SecretStr | None = Field(
+        None,
+        description="Key-encryption keys as `version:base64` entries (comma- or newline-separated, 32 "
+        "bytes each); the highest version wraps new data keys. Unset: read kek_file.",
+    )
+    kek_file: Path | None = Field(
+        None,
+        description="File holding the KEKs in the same format, mode 0600; default data_dir/keys/kek, "
+        "generated on first use. Keep it out of data backups.",
+    )
+    blind_index_key: SecretStr | None = Field(
+        None,
+        description="Key of the HMAC blind indexes (exact search on encrypted fields), `version:base64`; "
+        "never the same as a KEK. Unset: read blind_index_key_file.",
+    )
+    blind_index_key_file: Path | None = Field(
+        None,
+        description="File holding the blind-index key, mode 0600; default data_dir/keys/index_key, "
+        "generated on first use. Keep it out of data backups.",
+    )
+    blind_index_hash: Literal["hmac-sha256", "hmac-sm3"] = Field(
+        "hmac-sha256",
+        description="MAC of the blind indexes; changing it means recomputing every index.",
+    )
+    keystore_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the key store (wrapped data keys, shred tombstones), kept apart "
+        "from the data database; default: SQLite file data_dir/keys/keystore.db.",
+    )
+    shred_journal: Path | None = Field(
+        None,
+        description="Append-only list of shredded data keys, re-applied to the key store at every start "
+        "and restore; default data_dir/keys/shredded.journal. Never restore it from a backup.",
+    )
+    dek_cache_size: int = Field(
+        10_000, ge=0, description="Unwrapped data keys kept in memory per process (LRU); 0 disables."
+    )
+    dek_cache_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="Longest a cached data key is used without re-reading the key store, so a key "
+        "shredded by another process stops working here within this time.",
+    )
 
     @model_validator(mode="after")
     def _reject_placeholder_secret(self) -> Self:
@@ -91,6 +139,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def resolved_keystore_url(self) -> str:
+        if self.keystore_url:
+            return self.keystore_url
+        return f"sqlite:///{(self.data_dir / 'keys' / 'keystore.db').resolve()}"
+
+    @property
+    def resolved_shred_journal(self) -> Path:
+        return self.shred_journal or self.data_dir / "keys" / "shredded.journal"
 
 
 def ensure_secret_key(settings: Settings) -> SecretStr:

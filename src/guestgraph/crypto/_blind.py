@@ -1,0 +1,49 @@
+"""Blind indexes: a keyed MAC of a normalised value, so encrypted fields keep exact search.
+
+The key is dedicated (never a KEK or a data key) and lives outside the database. Without it an
+index cannot be computed, so the ~10⁹–10¹¹ phone and ID values cannot be brute-forced from a dump;
+whoever holds it can, so it is guarded like a KEK. Normalisation makes one person's value give one
+index however it was typed: E.164 phones, NFKC-lower-cased e-mails, ID numbers upper-cased without
+spaces. The kind is part of the MAC input, so a phone and an ID with the same digits never collide.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Literal, get_args
+
+from cryptography.hazmat.primitives import hashes, hmac
+
+from guestgraph.cleanse import parse_phone
+from guestgraph.errors import InvalidInput
+
+IndexKind = Literal["phone", "email", "id_number"]
+IndexHash = Literal["hmac-sha256", "hmac-sm3"]
+INDEX_KINDS: tuple[str, ...] = get_args(IndexKind)
+
+
+def normalise(kind: IndexKind, value: str, *, default_region: str = "CN") -> str:
+    """The canonical form of `value` that the index is computed over."""
+    if kind == "phone":
+        return parse_phone(value, default_region=default_region).e164
+    text = unicodedata.normalize("NFKC", value)
+    if kind == "email":
+        return text.strip().lower()
+    if kind == "id_number":
+        return "".join(text.split()).upper()
+    raise InvalidInput(f"Unknown blind index kind {kind!r}.", hint=f"Use one of: {', '.join(INDEX_KINDS)}.")
+
+
+class BlindIndexer:
+    """HMAC-SHA256 (or HMAC-SM3) under the index key; one prepared MAC copied per value."""
+
+    def __init__(self, key: bytes, algorithm: IndexHash) -> None:
+        digest = hashes.SHA256() if algorithm == "hmac-sha256" else hashes.SM3()
+        self._base = hmac.HMAC(key, digest)
+
+    def index(self, kind: IndexKind, value: str, *, default_region: str = "CN") -> str:
+        """The index of `value` as 64 lowercase hex characters (fits VARCHAR(64))."""
+        normal = normalise(kind, value, default_region=default_region)
+        mac = self._base.copy()
+        mac.update(kind.encode("ascii") + b"\x00" + normal.encode("utf-8"))
+        return mac.finalize().hex()

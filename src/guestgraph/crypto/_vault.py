@@ -1,0 +1,217 @@
+"""`Vault`: the one object the product uses for field encryption, blind indexes and guest keys."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+
+from guestgraph.config import Settings
+from guestgraph.crypto._aead import DataKey, FieldCipher, FieldContext, open_sealed, parse, seal
+from guestgraph.crypto._blind import BlindIndexer, IndexHash, IndexKind
+from guestgraph.crypto._cache import KeyCache
+from guestgraph.crypto._errors import FieldTampered, KeyShredded, UnknownKey
+from guestgraph.crypto._journal import ShredJournal
+from guestgraph.crypto._keyring import KeyRing, load_index_ring, load_kek_ring
+from guestgraph.crypto._store import KeyStore, WrappedKey
+from guestgraph.errors import ConfigurationError
+
+DEK_BYTES = 32
+DEK_VERSION = 1
+
+
+def new_key_ref() -> str:
+    """A random key ref: 20 URL-safe characters (120 bits), unrelated to the guest's identity."""
+    return secrets.token_urlsafe(15)
+
+
+@dataclass(frozen=True, slots=True)
+class KekRotation:
+    """What `rotate_kek` did: keys re-wrapped, seconds taken, and the KEK versions still in use."""
+
+    rewrapped: int
+    seconds: float
+    kek_versions_in_use: dict[int, int]
+
+
+class Vault:
+    """Encrypts and decrypts guest fields under per-guest data keys (DEKs), wrapped by versioned
+    KEKs in a key store apart from the data; computes blind indexes; shreds keys on erasure.
+
+    Thread-safe; build one per process with `Vault.from_settings(settings)` and `close()` it."""
+
+    def __init__(
+        self,
+        *,
+        store: KeyStore,
+        keks: KeyRing,
+        index_key: KeyRing,
+        journal: ShredJournal,
+        cipher: FieldCipher = "aes-256-gcm",
+        index_hash: IndexHash = "hmac-sha256",
+        cache_size: int = 10_000,
+        cache_seconds: float = 300.0,
+    ) -> None:
+        if set(keks.keys.values()) & set(index_key.keys.values()):
+            raise ConfigurationError(
+                "The blind-index key is the same as a KEK.",
+                hint="Give the blind index its own random key (GUESTGRAPH_BLIND_INDEX_KEY).",
+            )
+        self.store, self.keks, self.journal, self.cipher = store, keks, journal, cipher
+        self.cache = KeyCache(cache_size, cache_seconds)
+        self._indexer = BlindIndexer(index_key.keys[index_key.current], index_hash)
+        store.verify_keks(keks.keys)
+        self.reapply_tombstones()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Vault:
+        """Load the keys (refusing unsafe ones), open the key store and re-apply the shred journal."""
+        keks, index_key = load_kek_ring(settings), load_index_ring(settings)
+        store = KeyStore(settings.resolved_keystore_url)
+        try:
+            return cls(
+                store=store,
+                keks=keks,
+                index_key=index_key,
+                journal=ShredJournal(settings.resolved_shred_journal),
+                cipher=settings.field_cipher,
+                index_hash=settings.blind_index_hash,
+                cache_size=settings.dek_cache_size,
+                cache_seconds=settings.dek_cache_seconds,
+            )
+        except BaseException:
+            store.close()
+            raise
+
+    def close(self) -> None:
+        self.cache.clear()
+        self.store.close()
+
+    # Guest keys
+
+    def new_guest_key(self) -> str:
+        """Create a guest's DEK; returns its key ref (store it on the guest row)."""
+        return self.new_guest_keys(1)[0]
+
+    def new_guest_keys(self, count: int) -> list[str]:
+        """Create `count` DEKs in one batch (for bulk imports)."""
+        kek_version = self.keks.current
+        kek = self.keks.keys[kek_version]
+        plain = [DataKey(new_key_ref(), DEK_VERSION, secrets.token_bytes(DEK_BYTES)) for _ in range(count)]
+        self.store.add([WrappedKey(k.ref, k.version, kek_version, aes_key_wrap(kek, k.raw)) for k in plain])
+        if self.cache.size:  # the new guests' fields are encrypted next: no key-store read
+            for key in plain[-self.cache.size :]:
+                self.cache.put(key)
+        return [k.ref for k in plain]
+
+    def preload(self, key_refs: Iterable[str]) -> None:
+        """Unwrap many guests' keys with one key-store query (a page of search results), so the
+        decrypts that follow hit the cache. Unknown or shredded refs are skipped here and reported
+        by `decrypt`."""
+        missing = [ref for ref in set(key_refs) if self.cache.get(ref) is None]
+        for wrapped in self.store.get_many(missing[: self.cache.size]):
+            self.cache.put(DataKey(wrapped.key_ref, wrapped.version, self._unwrap(wrapped)))
+
+    def shred(self, key_ref: str) -> None:
+        """Destroy a guest's DEK (crypto-shredding): journal first, then the key store, then the
+        cache. Every value encrypted under it is unreadable from then on, in any backup."""
+        self.journal.append([key_ref])
+        self.store.shred([key_ref])
+        self.cache.shredded([key_ref])
+
+    def reapply_tombstones(self) -> int:
+        """Make the key store agree with the shred journal (both ways): destroy every key the
+        journal lists, and journal every tombstone the store has. Run after any key-store restore;
+        `from_settings` runs it at start-up. Returns the number of keys destroyed."""
+        journaled = self.journal.read()
+        stored = self.store.tombstones()
+        self.journal.append(sorted(stored - journaled))
+        revived = journaled - stored  # keys a restored key store brought back
+        destroyed = self.store.shred(revived) + self.store.purge_tombstoned()
+        self.cache.shredded(revived)
+        self.cache.clear()
+        return destroyed
+
+    # Fields
+
+    def encrypt(self, key_ref: str, ctx: FieldContext, value: str) -> str:
+        """`value` sealed for its place `ctx` under the guest's DEK, as compact ASCII."""
+        return seal(self._data_key(key_ref), ctx, value, self.cipher)
+
+    def decrypt(self, key_ref: str, ctx: FieldContext, stored: str) -> str:
+        """The plaintext of `stored`; `FieldTampered` if it was altered or belongs elsewhere,
+        `KeyShredded` if the guest was erased, `UnknownKey` if the key is not in this key store."""
+        envelope = parse(stored, ctx)
+        if envelope.key_ref != key_ref:
+            raise FieldTampered(f"{ctx.where()}: the value is sealed under another guest's key")
+        key = self._data_key(key_ref)
+        if envelope.key_version != key.version:
+            raise UnknownKey(
+                f"{ctx.where()}: data key {key_ref} version {envelope.key_version} does not exist "
+                f"(the key store has version {key.version}).",
+                hint="The value was written by another installation or key store; restore the matching one.",
+            )
+        return open_sealed(key, ctx, envelope)
+
+    def blind_index(self, kind: IndexKind, value: str, *, default_region: str = "CN") -> str:
+        """HMAC of the normalised value under the dedicated index key (64 hex characters)."""
+        return self._indexer.index(kind, value, default_region=default_region)
+
+    # KEK rotation
+
+    def rotate_kek(self, *, batch_size: int = 1000) -> KekRotation:
+        """Re-wrap every DEK under the current (highest) KEK, in set-based batches, while readers
+        keep working: each row changes atomically and every KEK in the ring still unwraps. Every
+        process must have the new KEK in its ring before this starts (see docs/architecture.md)."""
+        started, current, after, done = time.perf_counter(), self.keks.current, "", 0
+        while batch := self.store.pending_rewrap(current, after, batch_size):
+            new = [
+                WrappedKey(k.key_ref, k.version, current, aes_key_wrap(self.keks.keys[current], dek))
+                for k, dek in ((k, self._unwrap(k)) for k in batch)
+            ]
+            done += self.store.rewrap(batch, new)
+            after = batch[-1].key_ref
+        return KekRotation(done, time.perf_counter() - started, self.store.kek_versions_in_use())
+
+    def kek_versions_in_use(self) -> dict[int, int]:
+        return self.store.kek_versions_in_use()
+
+    # Internals
+
+    def _data_key(self, key_ref: str) -> DataKey:
+        cached = self.cache.get(key_ref)
+        if cached is not None:
+            return cached
+        wrapped = self.store.get(key_ref)
+        if wrapped is None:
+            if self.store.is_shredded(key_ref):
+                raise KeyShredded(
+                    f"The data key {key_ref} was shredded when its guest was erased.",
+                    hint="The guest's encrypted fields are gone for good; treat them as absent.",
+                )
+            raise UnknownKey(
+                f"The data key {key_ref} is not in the key store.",
+                hint="The value was written with another key store; check GUESTGRAPH_KEYSTORE_URL.",
+            )
+        key = DataKey(key_ref, wrapped.version, self._unwrap(wrapped))
+        self.cache.put(key)
+        return key
+
+    def _unwrap(self, wrapped: WrappedKey) -> bytes:
+        kek = self.keks.keys.get(wrapped.kek_version)
+        if kek is None:
+            raise UnknownKey(
+                f"The data key {wrapped.key_ref} is wrapped by KEK version {wrapped.kek_version}, "
+                f"which is not configured (have {sorted(self.keks.keys)}).",
+                hint="Add that KEK version to GUESTGRAPH_KEK or the key file until `rotate_kek` has run.",
+            )
+        try:
+            return aes_key_unwrap(kek, wrapped.wrapped)
+        except InvalidUnwrap as e:
+            raise FieldTampered(
+                f"key store: wrapped data key {wrapped.key_ref} (KEK version {wrapped.kek_version})",
+                hint="The wrapped key was altered in the key store; restore the key store from a copy.",
+            ) from e
