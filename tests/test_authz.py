@@ -189,3 +189,10 @@ def test_no_permissions_means_nothing_but_the_account_page(
             if isinstance(marker, Requires) and marker.permission is not None:
                 assert c.get(path).status_code == 403, path
     assert {str(p) for p in Permission}  # the enum is the vocabulary of permissions
+
+
+def test_a_signed_out_htmx_fragment_request_sends_the_page_to_sign_in(live: LiveServer) -> None:
+    with live.client(role=None) as c:
+        answer = c.get("/guests", params={"q": "wang"}, headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and answer.text == ""
+    assert answer.headers["HX-Redirect"] == "/login?next=%2Fguests%3Fq%3Dwang"

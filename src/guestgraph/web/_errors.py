@@ -33,7 +33,10 @@ async def on_guestgraph_error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, SecondFactorRequired):
             return RedirectResponse("/login/verify", status_code=303)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        login = f"/login?next={quote(target, safe='')}"
+        if request.headers.get("HX-Request"):  # a fragment request: send the whole page to sign-in
+            return Response(status_code=200, headers={"HX-Redirect": login})
+        return RedirectResponse(login, status_code=303)
     if exc.status >= 500:
         log.error("%s on %s %s", exc.code, request.method, request.url.path, exc_info=exc)
     return _respond(request, exc.status, exc.to_dict())
