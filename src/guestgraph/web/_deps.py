@@ -49,7 +49,8 @@ def get_paging(
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function": commit before the response is sent, so the next request (a redirect) sees the change.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PagingDep = Annotated[PageRequest, Depends(get_paging)]
 FactoryDep = Annotated[sessionmaker[Session], Depends(get_factory)]
 LocaleDep = Annotated[str, Depends(get_locale)]

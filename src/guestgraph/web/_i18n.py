@@ -10,6 +10,7 @@ from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -69,15 +70,24 @@ DYNAMIC_MESSAGES = (
 )
 
 
+def read_catalog(locale: str) -> Catalog:
+    """One catalog from every .po file of the locale (messages.po plus one per capability, e.g.
+    analytics.po), so that packages built in parallel do not edit the same file."""
+    merged = Catalog(locale=locale)
+    for po in sorted((CATALOG_DIR / locale / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale=locale):
+                if message.id:
+                    merged[message.id] = message
+    return merged
+
+
 def load_translations() -> dict[str, NullTranslations]:
     out: dict[str, NullTranslations] = {"en": NullTranslations()}
     for locale in LOCALES:
-        po = CATALOG_DIR / locale / "LC_MESSAGES" / "messages.po"
-        if po.exists():
-            with po.open("rb") as fh:
-                catalog = read_po(fh, locale=locale)
+        if (CATALOG_DIR / locale / "LC_MESSAGES").is_dir():
             buf = BytesIO()
-            write_mo(buf, catalog)
+            write_mo(buf, read_catalog(locale))
             buf.seek(0)
             out[locale] = Translations(fp=buf)
     return out
