@@ -3,7 +3,7 @@
 from guestgraph.db.models._base import Base
 from guestgraph.db.models.access import Role, ScopeLevel, StaffUser
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
-from guestgraph.db.models.identity import AppLock, GuestMention
+from guestgraph.db.models.identity import AppLock, GuestMention, MatchModelVersion, MatchReview
 from guestgraph.db.models.ingest import (
     BatchStatus,
     ImportBatch,
@@ -30,6 +30,8 @@ __all__ = [
     "Hotel",
     "ImportBatch",
     "Interaction",
+    "MatchModelVersion",
+    "MatchReview",
     "Outlet",
     "Preference",
     "QualityAlert",
