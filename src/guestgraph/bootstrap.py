@@ -60,7 +60,7 @@ def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress |
         with session_scope(factory) as session:
             counts = org.load_group(session, spec)
         imported = import_demo_files(factory, demo_dir)
-        identity.resolve_all(factory)
+        identity.resolve_all(factory, matching=settings.match_settings())
     finally:
         engine.dispose()
     return DemoLoad(True, demo_dir, counts["hotels"], roles, "loaded", imported)
