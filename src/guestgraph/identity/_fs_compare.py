@@ -33,8 +33,8 @@ LEVELS: dict[Kind, tuple[str, ...]] = {
     ),
     "string": ("missing", "exact", "close", "similar", "different"),
     "exact": ("missing", "exact", "different"),
-    "number": ("missing", "exact", "one digit off", "different"),
-    "date": ("missing", "exact", "one digit off", "different"),
+    "number": ("missing", "exact", "one digit off", "two digits off", "different"),
+    "date": ("missing", "exact", "one digit off", "two digits off", "different"),
     "email": ("missing", "exact", "same mailbox name", "different"),
     "document": ("missing", "exact", "conflicting"),
 }
@@ -60,18 +60,19 @@ class FieldSpec:
 
 
 def _present(values: NDArray[np.object_]) -> NDArray[np.bool_]:
-    return np.fromiter((v is not None and v != "" for v in values), dtype=bool, count=len(values))
+    missing = (values == None) | (values == "")  # noqa: E711 (element-wise on an object array)
+    return np.asarray(~missing, dtype=np.bool_)
 
 
-def _strings(values: NDArray[np.object_]) -> list[str]:
-    return ["" if v is None else str(v) for v in values]
+def _strings(values: NDArray[np.object_]) -> NDArray[np.object_]:
+    return np.where(_present(values), values, "")
 
 
 def _jaro_winkler(left: NDArray[np.object_], right: NDArray[np.object_]) -> NDArray[np.float64]:
     if len(left) == 0:
         return np.zeros(0)
     return np.asarray(
-        process.cpdist(_strings(left), _strings(right), scorer=JaroWinkler.normalized_similarity, workers=1),
+        process.cpdist(_strings(left), _strings(right), scorer=JaroWinkler.normalized_similarity, workers=-1),
         dtype=np.float64,
     )
 
@@ -80,7 +81,7 @@ def _edits(left: NDArray[np.object_], right: NDArray[np.object_]) -> NDArray[np.
     if len(left) == 0:
         return np.zeros(0, dtype=np.int64)
     return np.asarray(
-        process.cpdist(_strings(left), _strings(right), scorer=Levenshtein.distance, workers=1),
+        process.cpdist(_strings(left), _strings(right), scorer=Levenshtein.distance, workers=-1),
         dtype=np.int64,
     )
 
@@ -109,7 +110,8 @@ def compare(field: FieldSpec, left: Columns, right: Columns) -> NDArray[np.int8]
         local = known & (left[f"{field.col}_local"] == right[f"{field.col}_local"])
         rules = [(same, 1), (local, 2)]
     elif field.kind in ("number", "date"):
-        rules = [(same, 1), (known & (_edits(a, b) <= 1), 2)]
+        edits = _edits(a, b)
+        rules = [(same, 1), (known & (edits <= 1), 2), (known & (edits <= 2), 3)]
     elif field.kind == "string":
         jw = _jaro_winkler(a, b)
         rules = [(same, 1), (known & (jw >= CLOSE), 2), (known & (jw >= SIMILAR), 3)]

@@ -15,8 +15,7 @@ different ID numbers of one kind, or — for the weaker rules — two different 
 
 Relay e-mails and virtual numbers never take part (they are not in guest_mention), and a cashier's
 "王先生" (surname only) links only through an identifier. The probabilistic model (Fellegi–Sunter
-with EM and term frequencies) replaces rules 3–5 in the next slice; the clustering, stable IDs and
-golden records below stay.
+with EM and term frequencies, `_probabilistic`) then scores what these rules left apart.
 """
 
 from __future__ import annotations
