@@ -54,6 +54,7 @@ pytest: $(STAMP) browser
 test: lint typecheck migrations-check pytest
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -63,7 +63,7 @@ def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress |
         with session_scope(factory) as session:
             counts = org.load_group(session, spec)
         imported = import_demo_files(factory, demo_dir)
-        identity.resolve_all(factory)
+        identity.resolve_all(factory, matching=settings.match_settings())
         with session_scope(factory) as session:
             secret = ensure_secret_key(settings).get_secret_value()
             staff = create_demo_staff(session, demo_dir=demo_dir, secret_key=secret, now=datetime.now(UTC))

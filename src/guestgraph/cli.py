@@ -145,6 +145,9 @@ def import_files(
 @app.command()
 def resolve(
     all_records: Annotated[bool, typer.Option("--all", help="Re-cluster every mention (batch mode).")] = True,
+    retrain: Annotated[
+        bool, typer.Option("--retrain", help="Learn a new version of the matching model from the data first.")
+    ] = False,
 ) -> None:
     """Resolve guest mentions into golden guests with stable IDs (run after imports)."""
     from guestgraph import identity
@@ -153,13 +156,16 @@ def resolve(
     try:
         settings = load_settings()
         engine = make_engine(settings.resolved_database_url)
-        summary = identity.resolve_all(make_session_factory(engine))
+        summary = identity.resolve_all(
+            make_session_factory(engine), matching=settings.match_settings(retrain=retrain)
+        )
         engine.dispose()
     except GuestgraphError as e:
         raise _fail(e) from e
     console.print(
         f"{summary.mentions} mentions -> {summary.guests} guests ({summary.created} new, "
-        f"{summary.merged} merged) in {summary.seconds}s"
+        f"{summary.merged} merged) in {summary.seconds}s; model v{summary.model_version or '-'} linked "
+        f"{summary.probabilistic_links} pairs, {summary.review_pairs} pairs await review"
     )
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from guestgraph.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from guestgraph.identity import MatchSettings
 
 Environment = Literal["dev", "test", "production"]
 Locale = Literal["zh_CN", "en"]
@@ -117,6 +120,26 @@ class Settings(BaseSettings):
         description="Longest a cached data key is used without re-reading the key store, so a key "
         "shredded by another process stops working here within this time.",
     )
+    match_link_probability: float = Field(
+        0.99, gt=0, lt=1, description="Identity: link two guest records at or above this match probability."
+    )
+    match_review_probability: float = Field(
+        0.5, gt=0, lt=1, description="Identity: queue a pair for review at or above this probability."
+    )
+    match_min_training_records: int = Field(
+        1000, ge=2, description="Identity: records needed before the matching model is first trained."
+    )
+
+    def match_settings(self, *, retrain: bool = False) -> MatchSettings:
+        """The identity resolver's thresholds and training policy."""
+        from guestgraph.identity import MatchSettings
+
+        return MatchSettings(
+            link_probability=self.match_link_probability,
+            review_probability=min(self.match_review_probability, self.match_link_probability),
+            min_training_records=self.match_min_training_records,
+            retrain=retrain,
+        )
 
     @model_validator(mode="after")
     def _reject_placeholder_secret(self) -> Self:

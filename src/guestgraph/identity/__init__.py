@@ -1,19 +1,39 @@
-"""Govern: identity resolution into golden guests with stable IDs (first slice: exact evidence)."""
+"""Govern: identity resolution into golden guests with stable IDs: exact rules, then a
+Fellegi–Sunter model learnt from the group's own data, with a review queue for data stewards."""
 
 from guestgraph.identity._evaluate import PairScores, pairwise_scores
+from guestgraph.identity._fs_compare import FieldSpec
+from guestgraph.identity._fs_engine import ScoredPairs, TrainingRule, components, score_pairs, train_model
+from guestgraph.identity._fs_model import MatchModel
+from guestgraph.identity._fs_pairs import candidate_pairs
 from guestgraph.identity._links import Link, LinkNotFound, export_links, find_link, list_links
 from guestgraph.identity._mentions import mention_rows
+from guestgraph.identity._probabilistic import MatchSettings
+from guestgraph.identity._review import ReviewNotFound, ReviewPair, decide_review, list_reviews
 from guestgraph.identity._service import ResolveSummary, resolve_all
 
 __all__ = [
+    "FieldSpec",
     "Link",
     "LinkNotFound",
+    "MatchModel",
+    "MatchSettings",
     "PairScores",
     "ResolveSummary",
+    "ReviewNotFound",
+    "ReviewPair",
+    "ScoredPairs",
+    "TrainingRule",
+    "candidate_pairs",
+    "components",
+    "decide_review",
     "export_links",
     "find_link",
     "list_links",
+    "list_reviews",
     "mention_rows",
     "pairwise_scores",
     "resolve_all",
+    "score_pairs",
+    "train_model",
 ]

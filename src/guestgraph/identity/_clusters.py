@@ -1,5 +1,6 @@
 """Union-find over mentions that refuses links the evidence forbids (two different ID numbers of the
-same kind, two different birth dates) and remembers which rule joined each mention."""
+same kind, two different birth dates, two mentions a data steward said are different people) and
+remembers which rule joined each mention."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class Clusters:
     documents: dict[int, dict[str, str]] = field(default_factory=dict)
     births: dict[int, date] = field(default_factory=dict)
     rule: dict[int, str] = field(default_factory=dict)
+    apart: dict[int, set[int]] = field(default_factory=dict)  # root -> mentions it must never join
 
     def __post_init__(self) -> None:
         self.parent = list(range(self.size))
@@ -32,7 +34,14 @@ class Clusters:
         if born:
             self.births[i] = born
 
+    def forbid(self, a: int, b: int) -> None:
+        """`a` and `b` are different people (a steward's decision): no rule may join them."""
+        self.apart.setdefault(self.find(a), set()).add(b)
+        self.apart.setdefault(self.find(b), set()).add(a)
+
     def conflict(self, a: int, b: int, *, check_birth: bool) -> bool:
+        if any(self.find(x) == b for x in self.apart.get(a, ())):
+            return True
         da, db = self.documents.get(a, {}), self.documents.get(b, {})
         if any(db.get(kind, number) != number for kind, number in da.items()):
             return True
@@ -54,6 +63,8 @@ class Clusters:
         if rb in self.births and ra not in self.births:
             self.births[ra] = self.births[rb]
         self.births.pop(rb, None)
+        if rb in self.apart:
+            self.apart.setdefault(ra, set()).update(self.apart.pop(rb))
         self.rule.setdefault(b, rule)
         self.rule.setdefault(a, rule)
         return True

@@ -15,8 +15,7 @@ different ID numbers of one kind, or — for the weaker rules — two different 
 
 Relay e-mails and virtual numbers never take part (they are not in guest_mention), and a cashier's
 "王先生" (surname only) links only through an identifier. The probabilistic model (Fellegi–Sunter
-with EM and term frequencies) replaces rules 3–5 in the next slice; the clustering, stable IDs and
-golden records below stay.
+with EM and term frequencies, `_probabilistic`) then scores what these rules left apart.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guestgraph.db.models import GuestMention
+from guestgraph.db.models import GuestMention, SourceRecord
 from guestgraph.identity._clusters import Clusters
 
 Key = Callable[[Any], tuple[Any, ...] | None]
@@ -77,6 +76,10 @@ COLUMNS = (
     "room_night",
     "stay_span",
     "guest_id",
+    "name_simplified",
+    "city",
+    "source_system_id",
+    "person_index",
 )
 
 
@@ -97,19 +100,39 @@ class MentionKeys:
     room_night: str | None
     stay_span: str | None
     guest_id: int | None
+    name_simplified: str | None = None
+    city: str | None = None
+    source_system_id: int = 0
+    person_index: int = 0
+    external_id: str = ""
+
+    @property
+    def key(self) -> str:
+        """Names this person across new versions of its record (a mention's row id does not)."""
+        return f"{self.source_system_id}:{self.person_index}:{self.external_id}"[:240]
 
 
 def load_mentions(session: Session) -> list[MentionKeys]:
     cols = [getattr(GuestMention, c) for c in COLUMNS]
-    return [MentionKeys(*row) for row in session.execute(select(*cols).order_by(GuestMention.id))]
+    query = (
+        select(*cols, SourceRecord.external_id)
+        .join(SourceRecord, SourceRecord.id == GuestMention.source_record_id)
+        .order_by(GuestMention.id)
+    )
+    return [MentionKeys(*tuple(row)) for row in session.execute(query)]
 
 
-def cluster(mentions: list[MentionKeys]) -> tuple[Clusters, dict[int, int]]:
-    """Cluster mentions; returns the union-find (over list positions) and id -> position."""
+def cluster(
+    mentions: list[MentionKeys], apart: Iterable[tuple[int, int]] = ()
+) -> tuple[Clusters, dict[int, int]]:
+    """Cluster mentions by the rules; returns the union-find (over list positions) and id -> position.
+    `apart` holds position pairs a steward said are different people: no rule joins them."""
     position = {m.id: i for i, m in enumerate(mentions)}
     clusters = Clusters(len(mentions))
     for i, m in enumerate(mentions):
         clusters.note(i, m.id_type, m.id_number, m.birth_date)
+    for a, b in apart:
+        clusters.forbid(a, b)
     for name, key, check_birth in RULES:
         for members in _groups(mentions, key):
             first = members[0]

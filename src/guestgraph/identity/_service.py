@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.db.models import AppLock
 from guestgraph.identity._golden import assign, link_records_and_stays, refresh_golden
+from guestgraph.identity._probabilistic import MatchSettings, apply_decisions, match, queue_for_review
 from guestgraph.identity._resolve import cluster, load_mentions
 
 
@@ -21,6 +22,9 @@ class ResolveSummary:
     created: int
     merged: int
     seconds: float
+    probabilistic_links: int = 0  # links the model made beyond the exact rules
+    review_pairs: int = 0  # pairs now pending in the review queue
+    model_version: int | None = None
 
 
 def _exclusive(session: Session, name: str) -> None:
@@ -30,17 +34,31 @@ def _exclusive(session: Session, name: str) -> None:
     session.execute(update(AppLock).where(AppLock.name == name).values(acquired_at=datetime.now(UTC)))
 
 
-def resolve_all(factory: sessionmaker[Session]) -> ResolveSummary:
-    """Cluster every mention and bring guests, stays and folio links up to date. Re-running it on
-    unchanged data changes nothing (guest IDs are stable)."""
+def resolve_all(factory: sessionmaker[Session], *, matching: MatchSettings | None = None) -> ResolveSummary:
+    """Cluster every mention and bring guests, stays and folio links up to date: exact rules first,
+    then the probabilistic model on what they left apart, honouring every steward decision.
+    Re-running it on unchanged data changes nothing (guest IDs are stable)."""
+    settings = matching or MatchSettings()
     started = time.perf_counter()
     with factory.begin() as session:
         _exclusive(session, "resolve")
         mentions = load_mentions(session)
-        clusters, _position = cluster(mentions)
+        accepted, rejected = apply_decisions(session, mentions)
+        clusters, _position = cluster(mentions, apart=rejected)
+        for a, b in accepted:
+            clusters.union(a, b, "steward", check_birth=False)
+        outcome = match(session, mentions, clusters, settings)
         result = assign(session, mentions, clusters)
         refresh_golden(session)
         link_records_and_stays(session)
+        queued = queue_for_review(session, mentions, outcome)
     return ResolveSummary(
-        len(mentions), result.guests, result.created, result.merged, round(time.perf_counter() - started, 2)
+        len(mentions),
+        result.guests,
+        result.created,
+        result.merged,
+        round(time.perf_counter() - started, 2),
+        outcome.linked,
+        queued,
+        outcome.model_version,
     )

@@ -12,7 +12,7 @@ from guestgraph.db.models.access import (
     StaffUser,
 )
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
-from guestgraph.db.models.identity import AppLock, GuestMention
+from guestgraph.db.models.identity import AppLock, GuestMention, MatchModelVersion, MatchReview
 from guestgraph.db.models.ingest import (
     BatchStatus,
     ImportBatch,
@@ -44,6 +44,8 @@ __all__ = [
     "Hotel",
     "ImportBatch",
     "Interaction",
+    "MatchModelVersion",
+    "MatchReview",
     "Outlet",
     "Preference",
     "QualityAlert",

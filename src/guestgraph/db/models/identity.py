@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guestgraph.db.models._base import Base, IdMixin, utcnow
+from guestgraph.db.models._base import Base, IdMixin, JsonDoc, utcnow
 
 
 class GuestMention(IdMixin, Base):
@@ -68,3 +69,43 @@ class AppLock(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     acquired_at: Mapped[datetime | None]
+
+
+class MatchModelVersion(IdMixin, Base):
+    """A trained Fellegi–Sunter model (fields, comparison levels, m and u, prior) as JSON, versioned:
+    later resolve passes reuse the newest version until it is retrained."""
+
+    __tablename__ = "match_model"
+
+    version: Mapped[int] = mapped_column(unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    records: Mapped[int]  # mentions it was trained on
+    params: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+
+
+class MatchReview(IdMixin, Base):
+    """A pair of mentions the model could not decide (between the review and link thresholds), for a
+    data steward; `rejected` (different people) is honoured by every later resolve pass.
+
+    Mentions are named by a key that survives new versions of their records
+    ("source system id:person index:external id"); the guest ids are those at queueing time."""
+
+    __tablename__ = "match_review"
+    __table_args__ = (
+        UniqueConstraint("left_key", "right_key"),
+        Index("ix_match_review_status_weight", "status", "match_weight"),
+    )
+
+    left_key: Mapped[str] = mapped_column(String(240))
+    right_key: Mapped[str] = mapped_column(String(240))
+    left_guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"))
+    right_guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"))
+    match_weight: Mapped[float]
+    match_probability: Mapped[float]
+    contributions: Mapped[dict[str, Any]] = mapped_column(JsonDoc)  # field -> {level, weight}
+    model_version: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, accepted, rejected
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(500))
