@@ -10,9 +10,15 @@ from guestgraph.identity._links import Link, LinkNotFound, export_links, find_li
 from guestgraph.identity._mentions import mention_rows
 from guestgraph.identity._probabilistic import MatchSettings
 from guestgraph.identity._review import ReviewNotFound, ReviewPair, decide_review, list_reviews
+from guestgraph.identity._review_cards import Evidence, RecordSide, ReviewCard, review_cards, review_in_scope
 from guestgraph.identity._service import ResolveSummary, resolve_all
 
 __all__ = [
+    "Evidence",
+    "RecordSide",
+    "ReviewCard",
+    "review_cards",
+    "review_in_scope",
     "FieldSpec",
     "Link",
     "LinkNotFound",

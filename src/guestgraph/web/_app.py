@@ -23,6 +23,7 @@ from guestgraph.web import (
     routes_auth,
     routes_imports,
     routes_pages,
+    routes_review,
 )
 from guestgraph.web._auth import csrf_guard
 from guestgraph.web._errors import install_error_handlers
@@ -76,6 +77,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_auth.router)
     app.include_router(routes_auth.api)
     app.include_router(routes_admin.router)
+    app.include_router(routes_review.router)
+    app.include_router(routes_review.api)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     return app

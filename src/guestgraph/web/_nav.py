@@ -22,7 +22,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("register", "Front-desk registration", "/register", True, permission="stay.operate"),
     NavItem("imports", "Imports", "/imports", True, permission="import.manage"),
     NavItem("quality", "Data quality", "/quality", True, permission="quality.read"),
-    NavItem("review", "Review queue", "/soon/review", False, 5, "identity.review"),
+    NavItem("review", "Review queue", "/review", True, permission="identity.review"),
     NavItem("segments", "Segments", "/soon/segments", False, 8, "segment.manage"),
     NavItem("reports", "Reports", "/soon/reports", False, 8, "report.read"),
     NavItem("admin", "Administration", "/admin", True, permission="admin.users"),
