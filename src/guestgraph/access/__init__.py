@@ -1,6 +1,13 @@
 """Who may see and do what: staff accounts, sign-in with a second factor, sessions, roles with
 permissions, data scope (applied in the data layer) and masking."""
 
+from guestgraph.access._changes import (
+    PendingChange,
+    approve_access_change,
+    pending_access_changes,
+    propose_access_change,
+    reject_access_change,
+)
 from guestgraph.access._errors import (
     CsrfRejected,
     Forbidden,
@@ -44,6 +51,11 @@ from guestgraph.access._users import (
 )
 
 __all__ = [
+    "PendingChange",
+    "approve_access_change",
+    "pending_access_changes",
+    "propose_access_change",
+    "reject_access_change",
     "DEFAULT_ROLES",
     "CsrfRejected",
     "DataScope",

@@ -23,6 +23,7 @@ def _page(request: Request, session: SessionDep, **extra: object) -> Response:
     context = {
         "staff": access.list_staff(session),
         "roles": access.list_roles(session),
+        "changes": access.pending_access_changes(session),
         "hotels": org.list_hotels(session, scope=access.DataScope.group()),
         "active": "admin",
         "notice": None,
@@ -126,5 +127,57 @@ def role_mfa(
             session, code, required=required == "yes", by=principal.username, reason=reason, now=now_utc()
         )
     except GuestgraphError as e:
+        return _page(request, session, error=e)
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/access")
+def propose_change(
+    request: Request,
+    username: Text,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    role: Text,
+    scope_level: Annotated[str, Form(max_length=10)],
+    reason: Annotated[str, Form(max_length=300)],
+    scope_code: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    try:
+        access.propose_access_change(
+            session,
+            username,
+            role=role,
+            scope_level=scope_level,
+            scope_code=scope_code or None,
+            reason=reason,
+            by=principal.username,
+            now=now_utc(),
+        )
+    except GuestgraphError as e:
+        session.rollback()
+        return _page(request, session, error=e)
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/changes/{change_id}/approve")
+def approve_change(
+    request: Request, change_id: int, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    try:
+        access.approve_access_change(session, change_id, by=principal.username, now=now_utc())
+    except GuestgraphError as e:
+        session.rollback()
+        return _page(request, session, error=e)
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/changes/{change_id}/reject")
+def reject_change(
+    request: Request, change_id: int, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    try:
+        access.reject_access_change(session, change_id, by=principal.username, now=now_utc())
+    except GuestgraphError as e:
+        session.rollback()
         return _page(request, session, error=e)
     return RedirectResponse("/admin", status_code=303)
