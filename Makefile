@@ -30,6 +30,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/bandit -q -ll -r src
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -196,3 +196,20 @@ def test_a_signed_out_htmx_fragment_request_sends_the_page_to_sign_in(live: Live
         answer = c.get("/guests", params={"q": "wang"}, headers={"HX-Request": "true"})
     assert answer.status_code == 200 and answer.text == ""
     assert answer.headers["HX-Redirect"] == "/login?next=%2Fguests%3Fq%3Dwang"
+
+
+def test_every_page_and_api_answer_carries_the_security_headers(
+    live: LiveServer, demo_group: Session, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    with live.client(role="test_everything") as c:
+        for path, _marker in _get_routes(tmp_path):
+            answer = c.get(path)
+            h = answer.headers
+            assert "frame-ancestors 'none'" in h["content-security-policy"] or path == "/api/docs", path
+            assert (
+                "'unsafe-inline'" not in h["content-security-policy"].split("script-src")[1].split(";")[0]
+            ), path
+            assert h["x-content-type-options"] == "nosniff", path
+            assert h["referrer-policy"], path
+            assert h["strict-transport-security"].startswith("max-age=31536000; includeSubDomains"), path
+            assert h["cache-control"] == "no-store" or path == "/favicon.ico", path

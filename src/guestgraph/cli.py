@@ -220,6 +220,7 @@ def serve(
     import uvicorn
 
     from guestgraph.web import create_app
+    from guestgraph.web._requestlog import configure_logging
 
     try:
         settings = load_settings()
@@ -228,7 +229,11 @@ def serve(
         raise _fail(e) from e
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"guestgraph {__version__} serving on http://{bind_host}:{bind_port}")
-    uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
+    configure_logging()
+    # our own access log (web/_requestlog.py) leaves query strings out; uvicorn's would log them
+    uvicorn.run(
+        application, host=bind_host, port=bind_port, log_level="info", access_log=False, log_config=None
+    )
 
 
 from guestgraph.cli_staff import register as _register_staff  # noqa: E402 - after `app` exists

@@ -23,6 +23,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for `url`; the SQLite file's folder is created when missing."""
     kwargs.setdefault("json_serializer", _json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
+    kwargs.setdefault("hide_parameters", True)  # guest data never reaches logs through SQL errors
     try:
         parsed = make_url(url)
     except Exception as e:

@@ -37,7 +37,7 @@ def _rule_sql(rule: BlockingRule, max_block: int, link_only: bool) -> str:
     present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
     cross = " AND l.source <> r.source" if link_only else ""
     return (  # identifiers checked by _ident, the block size an int: nothing here comes from data
-        f"SELECT l.pos AS a, r.pos AS b FROM "  # noqa: S608
+        f"SELECT l.pos AS a, r.pos AS b FROM "  # noqa: S608  # nosec B608
         f"(SELECT {keys} FROM rec WHERE {present} GROUP BY {keys} HAVING count(*) <= {int(max_block)}) k "
         f"JOIN rec l ON {small} JOIN rec r ON {on} AND l.pos < r.pos{cross}"
     )
@@ -68,7 +68,7 @@ def candidate_pairs(
     try:
         con.register("rec", table)
         union = " UNION ".join(_rule_sql(r, max_block, source is not None) for r in rules)
-        found = con.execute(f"SELECT a, b FROM ({union}) ORDER BY a, b").fetchnumpy()  # noqa: S608
+        found = con.execute(f"SELECT a, b FROM ({union}) ORDER BY a, b").fetchnumpy()  # noqa: S608  # nosec B608
     finally:
         con.close()
     return np.asarray(found["a"], dtype=np.int64), np.asarray(found["b"], dtype=np.int64)

@@ -28,6 +28,7 @@ from guestgraph.web import (
 from guestgraph.web._auth import csrf_guard
 from guestgraph.web._errors import install_error_handlers
 from guestgraph.web._i18n import load_translations
+from guestgraph.web._requestlog import request_log
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_review.api)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
+    app.middleware("http")(request_log)
     return app
 
 

@@ -62,10 +62,19 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def on_unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.error(
+        "Unhandled %s on %s %s rid=%s",
+        type(exc).__name__,
+        request.method,
+        request.url.path,
+        getattr(request.state, "request_id", None),
+        exc_info=exc,
+    )
+    request_id = getattr(request.state, "request_id", None)
     body: dict[str, object] = {
         "error": "internal_error",
         "message": "Something went wrong on our side; the error has been logged.",
+        "request_id": request_id,
     }
     return _respond(request, 500, body)
 
