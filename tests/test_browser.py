@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -187,3 +188,25 @@ def test_first_sign_in_sets_up_the_authenticator_then_signs_out(
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto(live.base_url + "/guests")
     expect(page).to_have_url(re.compile(r"/login\?next="))
+
+
+@pytest.mark.parametrize(
+    "payload", ["<img src=x onerror=alert(1)>", "{{7*7}}", "\u202eevil\u202c'\"><script>alert(2)</script>"]
+)
+def test_guest_supplied_text_is_shown_as_text_never_run(
+    page: Page, live: LiveServer, demo_group, payload: str
+) -> None:
+    from tests.factories import make_guest, make_mention
+
+    guest = make_guest(demo_group, full_name="王" + payload, nationality=None)
+    make_mention(demo_group, guest, name_key="wang", name_simplified="王" + payload)
+    demo_group.commit()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(live.base_url + "/guests?q=" + quote(payload))
+    expect(page.locator("#guest-search")).to_have_value(payload)
+    page.goto(f"{live.base_url}/guests/{guest.public_id}")
+    expect(page.locator("h1")).to_contain_text("王")
+    assert "49" not in page.locator("h1").inner_text()
+    assert dialogs == []
+    assert page.locator("img[src=x]").count() == 0 and page.locator("main script").count() == 0
