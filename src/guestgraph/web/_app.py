@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
 from sqlalchemy import Engine
 from starlette.responses import Response
 
@@ -43,6 +45,29 @@ SECURITY_HEADERS = {
 DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'"
 
 
+class ErrorBody(BaseModel):
+    """Every error: a code, a message naming what and where, and a hint how to fix it."""
+
+    error: str
+    message: str
+    hint: str | None = None
+    request_id: str | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "Bad input (the message names the field)"),
+        (401, "Not signed in, or the session or key is no longer valid"),
+        (403, "Your role does not allow this, or a cross-site request was refused"),
+        (404, "Not found in your data scope"),
+        (409, "Conflicts with the current state"),
+        (429, "Too many attempts"),
+        (500, "Unexpected error (logged with the request id)"),
+    )
+}
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """Build the web application for `settings` (the engine may be passed in, e.g. by tests)."""
     ensure_secret_key(settings)
@@ -63,6 +88,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
         dependencies=[Depends(csrf_guard)],
+        responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.config import Settings
@@ -42,7 +42,7 @@ def get_locale(request: Request) -> str:
 
 def get_paging(
     settings: Annotated[Settings, Depends(get_settings)],
-    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1.")] = 1,
     size: Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Rows per page.")] = None,
 ) -> PageRequest:
     return PageRequest(page=page, size=size or settings.page_size)
@@ -54,3 +54,6 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PagingDep = Annotated[PageRequest, Depends(get_paging)]
 FactoryDep = Annotated[sessionmaker[Session], Depends(get_factory)]
 LocaleDep = Annotated[str, Depends(get_locale)]
+
+# A row id in a URL: larger numbers would overflow the database's BIGINT (a 500); they are a 422.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Row id.")]

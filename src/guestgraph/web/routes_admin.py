@@ -12,7 +12,7 @@ from guestgraph import access, org
 from guestgraph.access import Permission
 from guestgraph.errors import GuestgraphError
 from guestgraph.web._auth import CurrentPrincipal, allow, now_utc
-from guestgraph.web._deps import SessionDep, SettingsDep
+from guestgraph.web._deps import RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[allow(Permission.ADMIN_USERS)])
@@ -161,7 +161,7 @@ def propose_change(
 
 @router.post("/changes/{change_id}/approve")
 def approve_change(
-    request: Request, change_id: int, session: SessionDep, principal: CurrentPrincipal
+    request: Request, change_id: RowId, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
     try:
         access.approve_access_change(session, change_id, by=principal.username, now=now_utc())
@@ -173,7 +173,7 @@ def approve_change(
 
 @router.post("/changes/{change_id}/reject")
 def reject_change(
-    request: Request, change_id: int, session: SessionDep, principal: CurrentPrincipal
+    request: Request, change_id: RowId, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
     try:
         access.reject_access_change(session, change_id, by=principal.username, now=now_utc())

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from guestgraph import ingest, quality
 from guestgraph.access import Permission, authenticate_source
 from guestgraph.web._auth import SOURCE_KEY, ScopeDep, allow
-from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, SessionDep
+from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, RowId, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["ingestion"])
 KeyHeader = Annotated[str | None, Header(alias="X-API-Key", description="The source system's API key.")]
@@ -109,7 +109,7 @@ def api_imports(session: SessionDep, scope: ScopeDep, paging: PagingDep) -> dict
     summary="One batch: counts by outcome and rule, sample problem rows",
     dependencies=[allow(Permission.IMPORT_MANAGE)],
 )
-def api_import(batch_id: int, session: SessionDep, scope: ScopeDep, locale: LocaleDep) -> dict[str, Any]:
+def api_import(batch_id: RowId, session: SessionDep, scope: ScopeDep, locale: LocaleDep) -> dict[str, Any]:
     report = ingest.batch_report(session, scope=scope, batch_id=batch_id, locale=locale)
     return {
         "batch": asdict(report.batch) | {"reconciles": report.batch.reconciles},
@@ -123,7 +123,11 @@ def api_import(batch_id: int, session: SessionDep, scope: ScopeDep, locale: Loca
     summary="Data-quality figures per hotel and source",
     dependencies=[allow(Permission.QUALITY_READ)],
 )
-def api_quality(session: SessionDep, scope: ScopeDep, days: int = 90) -> dict[str, Any]:
+def api_quality(
+    session: SessionDep,
+    scope: ScopeDep,
+    days: Annotated[int, Query(ge=1, le=3650, description="Window in days.")] = 90,
+) -> dict[str, Any]:
     board = quality.dashboard(session, scope=scope, today=datetime.now(UTC).date(), days=days)
 
     def figures(f: quality.QualityFigures) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from guestgraph import ingest, org, quality
 from guestgraph.access import Permission
 from guestgraph.web._auth import ScopeDep, allow
-from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, SessionDep, SettingsDep
+from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
 
 router = APIRouter(include_in_schema=False)
@@ -53,14 +53,14 @@ def upload(
 
 @router.get("/imports/{batch_id}", dependencies=[allow(Permission.IMPORT_MANAGE)])
 def import_report(
-    request: Request, batch_id: int, session: SessionDep, scope: ScopeDep, locale: LocaleDep
+    request: Request, batch_id: RowId, session: SessionDep, scope: ScopeDep, locale: LocaleDep
 ) -> Response:
     report = ingest.batch_report(session, scope=scope, batch_id=batch_id, locale=locale)
     return render(request, "import_report.html", {"report": report, "active": "imports"})
 
 
 @router.get("/imports/{batch_id}/problems.csv", dependencies=[allow(Permission.IMPORT_MANAGE)])
-def problems_csv(batch_id: int, session: SessionDep, scope: ScopeDep, locale: LocaleDep) -> Response:
+def problems_csv(batch_id: RowId, session: SessionDep, scope: ScopeDep, locale: LocaleDep) -> Response:
     rows = list(ingest.problem_rows_csv(session, scope=scope, batch_id=batch_id, locale=locale))
     headers = {"Content-Disposition": f'attachment; filename="import-{batch_id}-problems.csv"'}
     return StreamingResponse(iter(rows), media_type="text/csv; charset=utf-8", headers=headers)
@@ -99,7 +99,7 @@ def discard_records(
 
 @router.get("/quarantine/{record_id}", dependencies=[allow(Permission.IMPORT_MANAGE)])
 def quarantined_record(
-    request: Request, record_id: int, session: SessionDep, scope: ScopeDep, locale: LocaleDep
+    request: Request, record_id: RowId, session: SessionDep, scope: ScopeDep, locale: LocaleDep
 ) -> Response:
     item = ingest.get_quarantined(session, scope=scope, record_id=record_id, locale=locale)
     return render(request, "quarantine_record.html", {"item": item, "active": "quality"})
@@ -107,7 +107,7 @@ def quarantined_record(
 
 @router.post("/quarantine/{record_id}", dependencies=[allow(Permission.IMPORT_MANAGE)])
 async def correct_record(
-    request: Request, record_id: int, factory: FactoryDep, scope: ScopeDep, locale: LocaleDep
+    request: Request, record_id: RowId, factory: FactoryDep, scope: ScopeDep, locale: LocaleDep
 ) -> Response:
     form = await request.form()
     corrections = {k: str(v) for k, v in form.items() if k.startswith(("fields.", "persons."))}

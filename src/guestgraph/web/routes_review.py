@@ -13,7 +13,7 @@ from guestgraph import identity
 from guestgraph.access import Permission
 from guestgraph.identity import ReviewNotFound
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow
-from guestgraph.web._deps import FactoryDep, PagingDep, SessionDep, SettingsDep
+from guestgraph.web._deps import FactoryDep, PagingDep, RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[allow(Permission.IDENTITY_REVIEW)])
@@ -26,7 +26,7 @@ def _decide(
     session: SessionDep,
     scope: ScopeDep,
     principal: CurrentPrincipal,
-    review_id: int,
+    review_id: RowId,
     decision: Decision,
     reason: str,
 ) -> identity.ReviewPair:
@@ -55,7 +55,7 @@ def review_page(
 @router.post("/review/{review_id:int}")
 def review_decide(
     request: Request,
-    review_id: int,
+    review_id: RowId,
     session: SessionDep,
     scope: ScopeDep,
     principal: CurrentPrincipal,
@@ -114,6 +114,6 @@ def api_reviews(
     summary="Accept (same person) or reject (different people) a pair; honoured by every later pass",
 )
 def api_decide(
-    review_id: int, body: DecisionIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+    review_id: RowId, body: DecisionIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, object]:
     return asdict(_decide(session, scope, principal, review_id, body.decision, body.reason or ""))

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -22,6 +23,19 @@ NAMING_CONVENTION = {
 # BIGINT primary keys on PostgreSQL; INTEGER on SQLite so that the key aliases the rowid.
 BigId: TypeEngine[int] = BigInteger().with_variant(Integer(), "sqlite")
 JsonDoc: TypeEngine[Any] = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """TIMESTAMP WITH TIME ZONE that always comes back timezone-aware (SQLite stores no offset: its
+    values were written as UTC, so UTC is attached on the way out)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 def utcnow() -> datetime:
@@ -43,7 +57,7 @@ def str_enum(enum_cls: type[enum.StrEnum], name: str) -> Enum:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map = {datetime: UtcDateTime()}
 
 
 class IdMixin:
