@@ -90,8 +90,8 @@ def test_security_headers_and_openapi(live: LiveServer) -> None:
 def test_coming_sections_say_so_honestly(live: LiveServer) -> None:
     with live.client() as c:
         c.cookies.set("gg_locale", "en")
-        r = c.get("/soon/review")
-    assert r.status_code == 200 and "not built yet" in r.text and "issue 5" in r.text
+        r = c.get("/soon/segments")
+    assert r.status_code == 200 and "not built yet" in r.text and "issue 8" in r.text
 
 
 def test_vendored_assets_are_served_with_their_licences(live: LiveServer) -> None:
