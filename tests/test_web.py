@@ -88,10 +88,14 @@ def test_security_headers_and_openapi(live: LiveServer) -> None:
 
 
 def test_coming_sections_say_so_honestly(live: LiveServer) -> None:
+    from guestgraph.web._nav import COMING
+
     with live.client() as c:
         c.cookies.set("gg_locale", "en")
-        r = c.get("/soon/segments")
-    assert r.status_code == 200 and "not built yet" in r.text and "issue 8" in r.text
+        for key, item in COMING.items():
+            r = c.get(f"/soon/{key}")
+            assert r.status_code == 200 and "not built yet" in r.text and f"issue {item.issue}" in r.text
+        assert c.get("/soon/no-such-section").status_code == 404
 
 
 def test_vendored_assets_are_served_with_their_licences(live: LiveServer) -> None:
