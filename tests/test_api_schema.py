@@ -40,9 +40,9 @@ def test_the_api_holds_its_schema_for_every_role(live: LiveServer, demo_group: S
                 continue  # pushes authenticate by source key: tests/test_ingest_push.py
 
             @SETTINGS
-            @hypothesis.given(case=op.as_strategy(), _=st.just(role))
-            def run(case, _):  # type: ignore[no-untyped-def]
-                case.call_and_validate(headers=headers)
+            @hypothesis.given(case=op.as_strategy(), sent=st.just(dict(headers)))
+            def run(case, sent):  # type: ignore[no-untyped-def]
+                case.call_and_validate(headers=sent)
 
             run()
             checked += 1

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Generic, Literal, TypeVar
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from guestgraph import __version__, identity, org, profiles
 from guestgraph.access import Permission
 from guestgraph.db import current_revision, head_revision
 from guestgraph.paging import Page
-from guestgraph.web._auth import PUBLIC, SIGNED_IN, ScopeDep, allow
+from guestgraph.web._auth import PUBLIC, SIGNED_IN, CurrentPrincipal, ScopeDep, allow
 from guestgraph.web._deps import PagingDep, SessionDep
 
 T = TypeVar("T")
@@ -143,3 +144,49 @@ def api_guests(
     if q and q.strip():
         return _page_out(profiles.search_guests(session, scope=scope, q=q, paging=paging))
     return _page_out(profiles.list_guests(session, scope=scope, paging=paging, hotel_code=hotel))
+
+
+class RevealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: Literal["phone", "email", "id_document_number", "birth_date"]
+    purpose: str = Field(max_length=40, description="Why: " + ", ".join(profiles.PURPOSES))
+
+
+class RevealOut(BaseModel):
+    public_id: str
+    field: str
+    value: str | None
+    purpose: str
+    expires_at: datetime
+
+
+@router.post(
+    "/guests/{public_id}/reveal",
+    response_model=RevealOut,
+    summary="See one full value for a stated purpose (logged; the grant lasts a few minutes)",
+    dependencies=[allow(Permission.GUEST_REVEAL)],
+)
+def api_reveal(public_id: str, body: RevealIn, session: SessionDep, principal: CurrentPrincipal) -> RevealOut:
+    shown = profiles.reveal(
+        session,
+        principal,
+        scope=principal.scope,
+        public_id=public_id,
+        field=body.field,
+        purpose=body.purpose,
+        now=datetime.now(UTC),
+    )
+    return RevealOut(**asdict(shown))
+
+
+@router.get(
+    "/guests/{public_id}/reveal/{field}",
+    response_model=RevealOut,
+    summary="The value again while your grant for it lasts",
+    dependencies=[allow(Permission.GUEST_REVEAL)],
+)
+def api_revealed(public_id: str, field: str, session: SessionDep, principal: CurrentPrincipal) -> RevealOut:
+    shown = profiles.revealed_again(
+        session, principal, scope=principal.scope, public_id=public_id, field=field, now=datetime.now(UTC)
+    )
+    return RevealOut(**asdict(shown))

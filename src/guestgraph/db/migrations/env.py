@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
 from sqlalchemy import Connection
 
 from guestgraph.db._engine import make_engine
 from guestgraph.db.models import Base
+from guestgraph.db.models._base import UtcDateTime
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,7 +21,15 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
+
+
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | Literal[False]:
+    """Write our UtcDateTime decorator as the plain TIMESTAMP WITH TIME ZONE it stores."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _url_from_settings() -> str:

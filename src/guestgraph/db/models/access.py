@@ -131,3 +131,17 @@ class AccessChange(IdMixin, Base):
     )
     decided_by: Mapped[str | None] = mapped_column(String(80))
     decided_at: Mapped[datetime | None]
+
+
+class RevealGrant(IdMixin, Base):
+    """A member of staff saw a full value (phone, ID number…) for a stated purpose; short-lived."""
+
+    __tablename__ = "reveal_grant"
+    __table_args__ = (Index("ix_reveal_grant_user_guest", "user_id", "guest_id", "field"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(30))
+    purpose: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
