@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -32,3 +33,18 @@ def hotel_today(hotel: Hotel, now: datetime | None = None) -> date:
     """Today's date at the hotel (its own time zone)."""
     zone = ZoneInfo(hotel.timezone or "Asia/Shanghai")
     return (now or datetime.now(zone)).astimezone(zone).date()
+
+
+@dataclass(frozen=True)
+class HotelChoice:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+def hotel_choices(session: Session, scope: DataScope) -> list[HotelChoice]:
+    """The hotels in scope for a form's select (no counts: cheap on every page)."""
+    rows = session.execute(
+        select(Hotel.code, Hotel.name_zh, Hotel.name_en).where(hotel_visible(scope)).order_by(Hotel.code)
+    )
+    return [HotelChoice(code, zh, en) for code, zh, en in rows]

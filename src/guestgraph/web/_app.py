@@ -21,6 +21,7 @@ from guestgraph.web import (
     routes_api,
     routes_api_ingest,
     routes_auth,
+    routes_frontdesk,
     routes_imports,
     routes_pages,
 )
@@ -76,6 +77,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_auth.router)
     app.include_router(routes_auth.api)
     app.include_router(routes_admin.router)
+    app.include_router(routes_frontdesk.router)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     return app
