@@ -210,3 +210,54 @@ def test_guest_supplied_text_is_shown_as_text_never_run(
     assert "49" not in page.locator("h1").inner_text()
     assert dialogs == []
     assert page.locator("img[src=x]").count() == 0 and page.locator("main script").count() == 0
+
+
+def test_add_a_preference_on_the_profile_without_a_reload(page: Page, live: LiveServer, demo_group) -> None:
+    from tests.factories import make_guest
+
+    guest = make_guest(demo_group, full_name="欧阳娜娜")
+    demo_group.commit()
+    page.goto(f"{live.base_url}/guests/{guest.public_id}?lang=en")
+    expect(page.locator("#preferences")).to_contain_text("No preferences yet.")
+    page.select_option("#preference-category", "allergy")
+    page.fill("#preference-value", "peanuts")
+    page.click("#preference-form button")
+    expect(page.locator("#preferences tr[data-category=allergy]")).to_contain_text("peanuts")
+    expect(page.locator("#preferences")).to_contain_text("Test test_everything")  # who added it
+    page.click("#preferences [data-retire]")
+    expect(page.locator("#preferences tr[data-category]")).to_have_count(0)
+
+
+def test_check_a_guest_in_and_out_from_the_arrivals_list(page: Page, live: LiveServer, demo_group) -> None:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from guestgraph.db.models import Hotel, Stay, StayStatus
+    from tests.factories import make_guest, make_stay
+
+    first = demo_group.scalars(select(Hotel).order_by(Hotel.code)).first()
+    assert first is not None
+    code, today = first.code, datetime.now(ZoneInfo(first.timezone)).date()
+    guest = make_guest(demo_group, full_name="王小明", vip_level="VIP1")
+    make_stay(demo_group, code, guest, arrival=today, status=StayStatus.BOOKED, confirmation_number="WALK1")
+    demo_group.commit()
+    page.goto(f"{live.base_url}/arrivals?hotel={code}")
+    row = page.locator("#arrivals tr[data-conf=WALK1]")
+    expect(row.locator("[data-alert=vip_arriving]")).to_be_visible()
+    row.locator("summary[data-op=check-in]").click()
+    row.locator("input[name=room_number]").fill("1208")
+    row.locator("select[name=id_type]").select_option("cn_resident_id")
+    row.locator("input[name=id_number]").fill("11010519491231002X")
+    row.locator("form.check-in button").click()
+    expect(page).to_have_url(re.compile(rf"/arrivals\?hotel={code}&day=today$"))
+    row = page.locator("#arrivals tr[data-conf=WALK1]")
+    expect(row).to_have_attribute("data-status", "in_house")
+    expect(row).to_contain_text("1208")
+    row.locator("button[data-op=check-out]").click()
+    expect(page.locator("#arrivals tr[data-conf=WALK1]")).to_have_count(0)  # left: no longer arriving
+    page.goto(f"{live.base_url}/guests/{guest.public_id}")
+    expect(page.locator("#stays tr.stay-checked_out")).to_have_count(1)
+    demo_group.expire_all()
+    stay = demo_group.scalars(select(Stay).where(Stay.confirmation_number == "WALK1")).one()
+    assert (stay.status, stay.room_number) == (StayStatus.CHECKED_OUT, "1208")

@@ -32,7 +32,7 @@ def test_reveal_needs_the_permission_and_a_purpose_and_expires(live: LiveServer,
         assert PHONE not in profile
     with live.client(role="hotel_manager") as manager:
         assert manager.post(url, json={"field": "phone"}).status_code == 422
-        assert manager.post(url, json={"field": "phone", "purpose": "curiosity"}).status_code == 400
+        assert manager.post(url, json={"field": "phone", "purpose": "curiosity"}).status_code == 422
         shown = manager.post(url, json={"field": "phone", "purpose": "guest_request"})
         assert shown.status_code == 200 and shown.json()["value"] == PHONE
         doc = manager.post(url, json={"field": "id_document_number", "purpose": "police_registration"})
@@ -56,3 +56,12 @@ def test_reveal_respects_the_data_scope(live: LiveServer, demo_group: Session) -
             f"/api/v1/guests/{guest.public_id}/reveal", json={"field": "phone", "purpose": "guest_request"}
         )
         assert answer.status_code == 404
+
+
+def test_the_api_offers_exactly_the_purposes_the_service_accepts() -> None:
+    import typing
+
+    from guestgraph.profiles import PURPOSES
+    from guestgraph.web.routes_api import RevealIn
+
+    assert typing.get_args(RevealIn.model_fields["purpose"].annotation) == tuple(PURPOSES)

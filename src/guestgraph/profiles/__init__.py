@@ -1,5 +1,22 @@
-"""Guests as staff see them: lists now, the 360° profile with the front-desk issue."""
+"""Guests as staff see them: search, lists and the 360° profile with preferences, interactions and
+alerts, always through the caller's data scope and masked."""
 
+from guestgraph.profiles._alerts import ALERT_KINDS, Alert, Visit, alerts_for, birthday_between
+from guestgraph.profiles._guests import visible_guest
+from guestgraph.profiles._interactions import (
+    INTERACTION_KINDS,
+    InteractionLine,
+    add_interaction,
+    list_interactions,
+)
+from guestgraph.profiles._preferences import (
+    PREFERENCE_CATEGORIES,
+    PreferenceLine,
+    PreferenceNotFound,
+    add_preference,
+    list_preferences,
+    retire_preference,
+)
 from guestgraph.profiles._profile import Attribute, GuestProfile, Identity, Lifetime, StayLine, get_profile
 from guestgraph.profiles._reveal import PURPOSES, REVEAL_FIELDS, Revealed, reveal, revealed_again
 from guestgraph.profiles._schemas import GuestSummary
@@ -12,13 +29,29 @@ __all__ = [
     "Revealed",
     "reveal",
     "revealed_again",
+    "ALERT_KINDS",
+    "INTERACTION_KINDS",
+    "PREFERENCE_CATEGORIES",
+    "Alert",
     "Attribute",
     "GuestProfile",
     "GuestSummary",
     "Identity",
+    "InteractionLine",
     "Lifetime",
+    "PreferenceLine",
+    "PreferenceNotFound",
     "StayLine",
+    "Visit",
+    "add_interaction",
+    "add_preference",
+    "alerts_for",
+    "birthday_between",
     "get_profile",
     "list_guests",
+    "list_interactions",
+    "list_preferences",
+    "retire_preference",
     "search_guests",
+    "visible_guest",
 ]

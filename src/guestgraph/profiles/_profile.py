@@ -7,13 +7,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from guestgraph.access import (
     DataScope,
-    guest_visible,
     mask_document,
     mask_email,
     mask_name,
@@ -24,7 +24,6 @@ from guestgraph.db.models import (
     Charge,
     Guest,
     GuestMention,
-    GuestStatus,
     Hotel,
     SourceRecord,
     SourceSystem,
@@ -32,7 +31,10 @@ from guestgraph.db.models import (
     StayGuest,
     StayStatus,
 )
-from guestgraph.errors import GuestNotFound
+from guestgraph.profiles._alerts import Alert, Visit, alerts_for
+from guestgraph.profiles._guests import visible_guest
+from guestgraph.profiles._interactions import InteractionLine, list_interactions
+from guestgraph.profiles._preferences import PreferenceLine, list_preferences
 
 MASKS = {
     "full_name": mask_name,
@@ -115,12 +117,19 @@ class GuestProfile:
     stays: list[StayLine]
     lifetime: Lifetime
     merged_ids: list[str]
+    preferences: list[PreferenceLine] = field(default_factory=list)
+    interactions: list[InteractionLine] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)  # about the stay in house or coming next
 
 
 def get_profile(session: Session, *, scope: DataScope, public_id: str) -> GuestProfile:
     """The profile of a guest in scope; a merged guest's old ID opens its survivor."""
-    guest = _visible_guest(session, scope, public_id)
+    guest = visible_guest(session, scope, public_id)
     stays = _stays(session, scope, guest.id)
+    preferences = list_preferences(session, [guest.id])
+    (alerts,) = alerts_for(
+        session, scope=scope, visits=[_next_visit(session, guest.id, stays)], preferences=preferences
+    )
     return GuestProfile(
         public_id=guest.public_id,
         status=guest.status.value,
@@ -129,24 +138,29 @@ def get_profile(session: Session, *, scope: DataScope, public_id: str) -> GuestP
         stays=stays,
         lifetime=_lifetime(stays),
         merged_ids=list(session.scalars(select(Guest.public_id).where(Guest.merged_into_id == guest.id))),
+        preferences=preferences.get(guest.id, []),
+        interactions=list_interactions(session, scope=scope, guest_id=guest.id),
+        alerts=alerts,
     )
 
 
-def _visible_guest(session: Session, scope: DataScope, public_id: str) -> Guest:
-    guest = session.scalar(select(Guest).where(Guest.public_id == public_id))
-    if guest is not None and guest.status is GuestStatus.MERGED and guest.merged_into_id is not None:
-        guest = session.get(Guest, guest.merged_into_id)
-    if (
-        guest is None
-        or guest.status is GuestStatus.ERASED
-        or not session.scalar(
-            select(func.count()).select_from(Guest).where(Guest.id == guest.id, guest_visible(scope))
-        )
-    ):
-        raise GuestNotFound(
-            f"No guest {public_id!r} in your data scope.", hint="Search for the guest instead."
-        )
-    return guest
+def _next_visit(session: Session, guest_id: int, stays: list[StayLine]) -> Visit:
+    """The stay the alerts are about: the one in house, else the next one booked (each hotel's own
+    today); none: only the alerts that need no stay."""
+    codes = {s.hotel for s in stays}
+    rows = session.execute(select(Hotel.code, Hotel.timezone).where(Hotel.code.in_(codes))).all()
+    zones = {row[0]: row[1] for row in rows}
+    coming = []
+    for s in stays:
+        today = datetime.now(ZoneInfo(zones.get(s.hotel, "Asia/Shanghai"))).date()
+        if s.status == StayStatus.IN_HOUSE.value or (
+            s.status == StayStatus.BOOKED.value and s.arrival >= today
+        ):
+            coming.append((s.status != StayStatus.IN_HOUSE.value, s.arrival, today, s))
+    if not coming:
+        return Visit(guest_id, datetime.now(ZoneInfo("Asia/Shanghai")).date())
+    _booked, _arrival, today, stay = min(coming, key=lambda c: (c[0], c[1]))
+    return Visit(guest_id, today, stay.arrival, stay.departure)
 
 
 def _attributes(session: Session, guest: Guest) -> list[Attribute]:

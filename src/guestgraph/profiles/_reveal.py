@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from guestgraph.access import DataScope, Forbidden, Permission, Principal
 from guestgraph.db.models import Guest, RevealGrant
 from guestgraph.errors import InvalidInput
-from guestgraph.profiles._profile import _visible_guest
+from guestgraph.profiles._guests import visible_guest
 
 REVEAL_FIELDS = ("phone", "email", "id_document_number", "birth_date")
 PURPOSES = {
@@ -67,7 +67,7 @@ def reveal(
         raise InvalidInput(
             "purpose: say why you need the full value.", hint=f"One of: {', '.join(PURPOSES)}."
         )
-    guest = _visible_guest(session, scope, public_id)
+    guest = visible_guest(session, scope, public_id)
     expires = now + timedelta(minutes=GRANT_MINUTES)
     session.add(
         RevealGrant(
@@ -87,7 +87,7 @@ def revealed_again(
     session: Session, principal: Principal, *, scope: DataScope, public_id: str, field: str, now: datetime
 ) -> Revealed:
     """The value again while this user's grant for it lasts; afterwards a new reason is needed."""
-    guest = _visible_guest(session, scope, public_id)
+    guest = visible_guest(session, scope, public_id)
     grant = session.scalar(
         select(RevealGrant)
         .where(

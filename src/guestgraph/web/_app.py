@@ -23,6 +23,7 @@ from guestgraph.web import (
     routes_api,
     routes_api_ingest,
     routes_auth,
+    routes_frontdesk,
     routes_imports,
     routes_pages,
     routes_review,
@@ -106,6 +107,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_admin.router)
     app.include_router(routes_review.router)
     app.include_router(routes_review.api)
+    app.include_router(routes_frontdesk.router)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     app.middleware("http")(request_log)

@@ -149,7 +149,14 @@ def api_guests(
 class RevealIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     field: Literal["phone", "email", "id_document_number", "birth_date"]
-    purpose: str = Field(max_length=40, description="Why: " + ", ".join(profiles.PURPOSES))
+    purpose: Literal[
+        "check_in_verification",
+        "guest_request",
+        "police_registration",
+        "billing_dispute",
+        "data_subject_request",
+        "security_investigation",
+    ] = Field(description="Why you need the full value (logged).")
 
 
 class RevealOut(BaseModel):

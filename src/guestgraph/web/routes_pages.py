@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from guestgraph import org, profiles
+from guestgraph import frontdesk, org, profiles
 from guestgraph.access import Permission
 from guestgraph.errors import NotFound
 from guestgraph.paging import PageRequest
@@ -75,7 +75,8 @@ def guest_page(request: Request, public_id: str, session: SessionDep, scope: Sco
     profile = profiles.get_profile(session, scope=scope, public_id=public_id)
     if profile.public_id != public_id:  # a merged guest's old ID: show the survivor at its own address
         return RedirectResponse(f"/guests/{profile.public_id}", status_code=301)
-    return render(request, "guest.html", {"profile": profile, "active": "guests"})
+    desk = frontdesk.desk_options(session, scope)
+    return render(request, "guest.html", {"profile": profile, "desk": desk, "active": "guests"})
 
 
 @router.get("/lang/{locale}", dependencies=[PUBLIC])

@@ -1,0 +1,50 @@
+"""The hotel a front-desk action is about, through the caller's data scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guestgraph.access import DataScope, hotel_visible
+from guestgraph.db.models import Hotel
+from guestgraph.errors import HotelNotFound
+
+
+def scoped_hotel(session: Session, scope: DataScope, code: str) -> Hotel:
+    """The hotel with `code` if it is in scope; one outside looks exactly like an unknown code."""
+    hotel = session.scalar(select(Hotel).where(Hotel.code == code, hotel_visible(scope)))
+    if hotel is None:
+        raise HotelNotFound(
+            f"No hotel with code {code!r} in your data scope.", hint="See the hotel list for valid codes."
+        )
+    return hotel
+
+
+def first_hotel_code(session: Session, scope: DataScope) -> str | None:
+    """The first hotel in scope by code (the default of the arrivals page)."""
+    return session.scalar(select(Hotel.code).where(hotel_visible(scope)).order_by(Hotel.code).limit(1))
+
+
+def hotel_today(hotel: Hotel, now: datetime | None = None) -> date:
+    """Today's date at the hotel (its own time zone)."""
+    zone = ZoneInfo(hotel.timezone or "Asia/Shanghai")
+    return (now or datetime.now(zone)).astimezone(zone).date()
+
+
+@dataclass(frozen=True)
+class HotelChoice:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+def hotel_choices(session: Session, scope: DataScope) -> list[HotelChoice]:
+    """The hotels in scope for a form's select (no counts: cheap on every page)."""
+    rows = session.execute(
+        select(Hotel.code, Hotel.name_zh, Hotel.name_en).where(hotel_visible(scope)).order_by(Hotel.code)
+    )
+    return [HotelChoice(code, zh, en) for code, zh, en in rows]

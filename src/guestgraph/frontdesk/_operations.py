@@ -1,0 +1,394 @@
+"""Stay operations for hotels without a PMS feed: create a reservation, check in (with the ID
+document), check out, cancel, mark a no-show, post a charge to the folio.
+
+Each operation is a front-desk source record run through the import engine like any file or push
+(standardised, checked by the same rules, stored with its lineage, projected onto the stay or folio).
+A stay's operations are versions of one record (`HOTEL:stay:CONFIRMATION`), so the stay's history
+is its record's versions. The clerk acted on a known guest, so the new record's mentions, the stay
+and the folio line are linked to that guest at once; the person on the record carries the guest's
+identifying values, so the next resolve pass links it to the same guest by the exact rules.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from guestgraph import cleanse, ingest
+from guestgraph.access import DataScope, stay_visible
+from guestgraph.db.models import (
+    Charge,
+    Guest,
+    GuestMention,
+    GuestRole,
+    RecordType,
+    SourceRecord,
+    SourceSystem,
+    Stay,
+    StayGuest,
+    StayStatus,
+)
+from guestgraph.errors import Conflict, InvalidInput, NotFound
+from guestgraph.frontdesk._hotels import scoped_hotel
+from guestgraph.profiles import visible_guest
+
+SOURCE = "frontdesk"
+OUTLETS = ("room", "fnb", "spa", "minibar", "other")
+ID_TYPES = ("cn_resident_id", "passport", "hk_macau_permit", "taiwan_permit", "other")
+# Our document types as a label the standardiser reads (it maps labels, not our codes, to types).
+ID_LABEL = {
+    "cn_resident_id": "resident id",
+    "passport": "passport",
+    "hk_macau_permit": "home return permit",
+    "taiwan_permit": "taiwan permit",
+}
+# What each operation needs the stay to be, and what it makes of it.
+TRANSITIONS: dict[str, tuple[frozenset[StayStatus], StayStatus]] = {
+    "check_in": (frozenset({StayStatus.BOOKED}), StayStatus.IN_HOUSE),
+    "check_out": (frozenset({StayStatus.IN_HOUSE}), StayStatus.CHECKED_OUT),
+    "cancel": (frozenset({StayStatus.BOOKED}), StayStatus.CANCELLED),
+    "no_show": (frozenset({StayStatus.BOOKED}), StayStatus.NO_SHOW),
+}
+CHARGEABLE = frozenset({StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT})
+GUEST_VALUES = {  # record person field -> golden guest attribute
+    "full_name": "full_name",
+    "gender": "gender",
+    "birth_date": "birth_date",
+    "nationality": "nationality",
+    "phone": "phone",
+    "email": "email",
+    "id_type": "id_document_type",
+    "id_number": "id_document_number",
+    "loyalty_number": "loyalty_number",
+}
+
+
+class StayNotFound(NotFound):
+    code = "stay_not_found"
+
+
+@dataclass(frozen=True)
+class NewReservation:
+    hotel_code: str
+    guest_public_id: str
+    arrival: date
+    departure: date
+    room_type: str | None = None
+    rate_plan: str | None = None
+    amount: Decimal | None = None  # room revenue of the whole stay
+    adults: int = 1
+    children: int = 0
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    hotel_code: str
+    confirmation_number: str
+    status: str  # the stay's status afterwards
+    guest_public_id: str
+    source_record_id: int  # the front-desk record that carries the operation (lineage)
+    batch_id: int
+
+
+@dataclass
+class _Plan:
+    hotel_code: str
+    confirmation_number: str
+    guest: Guest
+    record: ingest.InboundRecord
+    label: str
+
+
+def create_reservation(
+    factory: sessionmaker[Session],
+    *,
+    scope: DataScope,
+    reservation: NewReservation,
+    staff_user_id: int | None,
+) -> OperationResult:
+    """A new booked stay for a guest in scope at a hotel in scope."""
+    r = reservation
+    if r.departure <= r.arrival:
+        raise InvalidInput("The departure must be after the arrival.", hint="Check the dates.")
+    with factory() as session:
+        scoped_hotel(session, scope, r.hotel_code)
+        guest = visible_guest(session, scope, r.guest_public_id)
+        session.expunge(guest)
+    conf = "FD" + secrets.token_hex(4).upper()
+    fields = {
+        "confirmation_number": conf,
+        "arrival": r.arrival.isoformat(),
+        "departure": r.departure.isoformat(),
+        "room_type": r.room_type,
+        "rate_plan": r.rate_plan,
+        "channel": "front_desk",
+        "adults": str(r.adults),
+        "children": str(r.children),
+        "amount": str(r.amount) if r.amount is not None else None,
+        "stay_status": StayStatus.BOOKED.value,
+    }
+    record = _stay_record(r.hotel_code, conf, fields, _person(guest), version=1)
+    return _run(factory, _Plan(r.hotel_code, conf, guest, record, "reservation"), staff_user_id)
+
+
+def change_stay(
+    factory: sessionmaker[Session],
+    *,
+    scope: DataScope,
+    hotel_code: str,
+    confirmation_number: str,
+    operation: str,
+    staff_user_id: int | None,
+    room_number: str | None = None,
+    id_type: str | None = None,
+    id_number: str | None = None,
+) -> OperationResult:
+    """Check in (room number and the ID document seen), check out, cancel or mark a no-show."""
+    if operation not in TRANSITIONS:
+        raise InvalidInput(
+            f"Unknown stay operation {operation!r}.", hint=f"Use one of: {', '.join(TRANSITIONS)}."
+        )
+    allowed, becomes = TRANSITIONS[operation]
+    with factory() as session:
+        stay, guest, version = _stay_and_guest(session, scope, hotel_code, confirmation_number)
+        if stay.status not in allowed:
+            raise Conflict(
+                f"Stay {confirmation_number} is {stay.status.value}; {operation} needs "
+                f"{' or '.join(sorted(s.value for s in allowed))}.",
+                hint="Reload the page: someone may have changed the stay.",
+            )
+        fields = _stay_fields(stay) | {"stay_status": becomes.value}
+    person = _person(guest)
+    if operation == "check_in":
+        if not (id_type and id_number):
+            raise InvalidInput("Check-in records the ID document seen.", hint="Enter its type and number.")
+        if id_type not in ID_TYPES:
+            raise InvalidInput(
+                f"Unknown ID document type {id_type!r}.", hint=f"Use one of: {', '.join(ID_TYPES)}."
+            )
+        label = ID_LABEL.get(id_type, "other")
+        # The clerk holds the document: a number that cannot be right is refused (CleanseError, 400).
+        cleanse.parse_document(label, id_number)
+        person |= {"id_type": label, "id_number": id_number.strip()}
+        fields["room_number"] = (room_number or "").strip() or fields.get("room_number")
+    record = _stay_record(hotel_code, confirmation_number, fields, person, version=version + 1)
+    return _run(factory, _Plan(hotel_code, confirmation_number, guest, record, operation), staff_user_id)
+
+
+def post_charge(
+    factory: sessionmaker[Session],
+    *,
+    scope: DataScope,
+    hotel_code: str,
+    confirmation_number: str,
+    outlet: str,
+    amount: Decimal,
+    description: str | None,
+    staff_user_id: int | None,
+) -> OperationResult:
+    """A folio line on a stay in house (or a late charge after check-out)."""
+    if outlet not in OUTLETS:
+        raise InvalidInput(f"Unknown outlet {outlet!r}.", hint=f"Use one of: {', '.join(OUTLETS)}.")
+    if amount <= 0:
+        raise InvalidInput("A charge must be more than zero.", hint="Post a positive amount.")
+    with factory() as session:
+        stay, guest, _version = _stay_and_guest(session, scope, hotel_code, confirmation_number)
+        if stay.status not in CHARGEABLE:
+            raise Conflict(
+                f"Stay {confirmation_number} is {stay.status.value}; "
+                "charges go to stays in house or checked out.",
+                hint="Check the guest in first.",
+            )
+        currency = stay.currency
+    record = ingest.InboundRecord(
+        record_type=RecordType.FOLIO,
+        external_id=f"{hotel_code}:folio:{confirmation_number}:{secrets.token_hex(6)}",
+        location="front desk",
+        raw="",
+        raw_format="form",
+        fields={
+            "confirmation_number": confirmation_number,
+            "outlet": outlet,
+            "amount": str(amount),
+            "currency": currency,
+            "description": (description or "").strip() or None,
+            "posted_at": datetime.now(UTC).isoformat(),
+        },
+        persons=[{"role": "primary", "full_name": guest.full_name}],
+        source_version=1,
+        hotel_code=hotel_code,
+    )
+    return _run(factory, _Plan(hotel_code, confirmation_number, guest, record, "charge"), staff_user_id)
+
+
+def _stay_and_guest(
+    session: Session, scope: DataScope, hotel_code: str, confirmation_number: str
+) -> tuple[Stay, Guest, int]:
+    """The stay in scope, its primary guest, and the latest front-desk version of its record."""
+    hotel = scoped_hotel(session, scope, hotel_code)
+    stay = session.scalar(
+        select(Stay).where(
+            Stay.hotel_id == hotel.id, Stay.confirmation_number == confirmation_number, stay_visible(scope)
+        )
+    )
+    if stay is None:
+        raise StayNotFound(
+            f"No stay {confirmation_number!r} at {hotel_code}.", hint="Check the confirmation number."
+        )
+    guest = session.scalar(
+        select(Guest)
+        .join(StayGuest, StayGuest.guest_id == Guest.id)
+        .where(StayGuest.stay_id == stay.id, StayGuest.role == GuestRole.PRIMARY)
+    )
+    if guest is None:
+        raise Conflict(
+            f"Stay {confirmation_number} is not linked to a guest yet.",
+            hint="Run identity resolution (guestgraph resolve --all), then try again.",
+        )
+    version = session.scalar(
+        select(func.max(SourceRecord.source_version))
+        .join(SourceSystem, SourceSystem.id == SourceRecord.source_system_id)
+        .where(
+            SourceSystem.code == SOURCE,
+            SourceRecord.external_id == _stay_external_id(hotel_code, confirmation_number),
+        )
+    )
+    session.expunge(stay)
+    session.expunge(guest)
+    return stay, guest, version or 0
+
+
+def _stay_external_id(hotel_code: str, confirmation_number: str) -> str:
+    return f"{hotel_code}:stay:{confirmation_number}"
+
+
+def _stay_fields(stay: Stay) -> dict[str, str | None]:
+    """The stay as it stands, as record fields (each version carries the whole stay)."""
+
+    def text(value: object) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "confirmation_number": stay.confirmation_number,
+        "arrival": stay.arrival.isoformat(),
+        "departure": stay.departure.isoformat(),
+        "room_number": stay.room_number,
+        "room_type": stay.room_type,
+        "rate_plan": stay.rate_plan,
+        "channel": stay.channel,
+        "adults": text(stay.adults),
+        "children": text(stay.children),
+        "amount": text(stay.amount),
+        "currency": stay.currency,
+    }
+
+
+def _person(guest: Guest) -> dict[str, str | None]:
+    """The guest as the clerk confirmed them: the golden identifying values."""
+    person: dict[str, str | None] = {"role": "primary"}
+    for key, attr in GUEST_VALUES.items():
+        value = getattr(guest, attr)
+        person[key] = value.isoformat() if isinstance(value, date) else value
+    if person["id_type"]:
+        person["id_type"] = ID_LABEL.get(person["id_type"] or "", "other")
+    return person
+
+
+def _stay_record(
+    hotel_code: str, conf: str, fields: dict[str, str | None], person: dict[str, str | None], *, version: int
+) -> ingest.InboundRecord:
+    return ingest.InboundRecord(
+        record_type=RecordType.RESERVATION,
+        external_id=_stay_external_id(hotel_code, conf),
+        location="front desk",
+        raw="",
+        raw_format="form",
+        fields={k: v for k, v in fields.items() if v is not None},
+        persons=[person],
+        source_version=version,
+        hotel_code=hotel_code,
+    )
+
+
+def _run(factory: sessionmaker[Session], plan: _Plan, staff_user_id: int | None) -> OperationResult:
+    record = plan.record
+    record.raw = json.dumps(
+        {"operation": plan.label, "fields": record.fields, "persons": record.persons},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    request = ingest.ImportRequest(
+        source=SOURCE,
+        channel="form",
+        format="form",
+        hotel_code=plan.hotel_code,
+        filename=f"front desk: {plan.label}",
+        created_by_id=staff_user_id,
+    )
+    summary = ingest.run_import(factory, [record], request, collect=True)
+    if summary.duplicates:
+        raise Conflict(
+            f"Stay {plan.confirmation_number} changed while you worked on it.", hint="Reload and try again."
+        )
+    if summary.quarantined:
+        rules = ingest.default_rules()
+        problems = [
+            f"{f['field'] or '-'}: {rules.title(str(f['rule']), 'en')}"
+            for r in summary.records
+            for f in r.findings
+            if f["severity"] == "reject"
+        ]
+        raise InvalidInput(
+            f"The {plan.label.replace('_', ' ')} was refused: {'; '.join(problems) or 'see the quarantine'}.",
+            hint="Correct the values and try again (the refused record is in the quarantine).",
+        )
+    with factory.begin() as session:
+        record_id, status = _link(session, plan, record.external_id or "")
+    return OperationResult(
+        plan.hotel_code, plan.confirmation_number, status, plan.guest.public_id, record_id, summary.batch_id
+    )
+
+
+def _link(session: Session, plan: _Plan, external_id: str) -> tuple[int, str]:
+    """Point the new record, its mentions, the stay and the folio line at the guest the clerk chose
+    (what a resolve pass would do for this record)."""
+    record_id = session.scalar(
+        select(SourceRecord.id)
+        .join(SourceSystem, SourceSystem.id == SourceRecord.source_system_id)
+        .where(SourceSystem.code == SOURCE, SourceRecord.external_id == external_id, SourceRecord.is_current)
+        .order_by(SourceRecord.id.desc())
+        .limit(1)
+    )
+    if record_id is None:  # pragma: no cover - run_import stored it or raised
+        raise Conflict(f"The front-desk record {external_id} was not stored.")
+    guest_id = plan.guest.id
+    session.execute(update(SourceRecord).where(SourceRecord.id == record_id).values(guest_id=guest_id))
+    session.execute(
+        update(GuestMention)
+        .where(GuestMention.source_record_id == record_id, GuestMention.person_index == 0)
+        .values(guest_id=guest_id, link_rule="front_desk")
+    )
+    stay = session.scalar(
+        select(Stay)
+        .join(SourceRecord, SourceRecord.hotel_id == Stay.hotel_id)
+        .where(SourceRecord.id == record_id, Stay.confirmation_number == plan.confirmation_number)
+    )
+    if stay is None:  # pragma: no cover - the projection wrote it
+        raise Conflict(f"Stay {plan.confirmation_number} was not projected.")
+    linked = session.scalar(
+        select(func.count())
+        .select_from(StayGuest)
+        .where(
+            StayGuest.stay_id == stay.id, StayGuest.guest_id == guest_id, StayGuest.role == GuestRole.PRIMARY
+        )
+    )
+    if not linked:
+        session.execute(insert(StayGuest).values(stay_id=stay.id, guest_id=guest_id, role=GuestRole.PRIMARY))
+    session.execute(update(Charge).where(Charge.source_record_id == record_id).values(guest_id=guest_id))
+    return record_id, stay.status.value

@@ -1,0 +1,395 @@
+"""The front desk over HTTP: preferences and interactions on the profile, the arrivals list, and
+stay operations — as HTML (forms, HTMX fragments) and as JSON under /api/v1. Thin adapters: the
+scope and every rule live in `profiles` and `frontdesk`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from functools import partial
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from guestgraph import frontdesk, profiles
+from guestgraph.access import Permission
+from guestgraph.errors import NotFound
+from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow
+from guestgraph.web._deps import FactoryDep, SessionDep
+from guestgraph.web._render import render
+
+router = APIRouter()
+api = "/api/v1"
+Operation = Literal["check-in", "check-out", "cancel", "no-show"]
+OPERATION = {"check-in": "check_in", "check-out": "check_out", "cancel": "cancel", "no-show": "no_show"}
+
+
+class PreferenceIn(BaseModel):
+    category: str = Field(max_length=30, description=f"One of: {', '.join(profiles.PREFERENCE_CATEGORIES)}.")
+    value: str = Field(min_length=1, max_length=500)
+
+
+class InteractionIn(BaseModel):
+    kind: str = Field(max_length=20, description=f"One of: {', '.join(profiles.INTERACTION_KINDS)}.")
+    text: str = Field(min_length=1, max_length=4000)
+    hotel_code: str | None = Field(
+        None, max_length=20, description="Default: your hotel (group staff: none)."
+    )
+    direction: Literal["inbound", "outbound", "internal"] | None = None
+
+
+class ReservationIn(BaseModel):
+    guest_id: str = Field(max_length=20, description="The guest's public ID.")
+    arrival: date
+    departure: date
+    room_type: str | None = Field(None, max_length=40)
+    rate_plan: str | None = Field(None, max_length=40)
+    amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    adults: int = Field(1, ge=1, le=20)
+    children: int = Field(0, ge=0, le=20)
+
+
+class StayChangeIn(BaseModel):
+    room_number: str | None = Field(None, max_length=20, description="Check-in: the room given.")
+    id_type: str | None = Field(
+        None, max_length=20, description=f"Check-in: {', '.join(frontdesk.ID_TYPES)}."
+    )
+    id_number: str | None = Field(None, max_length=64, description="Check-in: the number on the document.")
+
+
+class ChargeIn(BaseModel):
+    outlet: str = Field(max_length=20, description=f"One of: {', '.join(frontdesk.OUTLETS)}.")
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    description: str | None = Field(None, max_length=200)
+
+
+def _back(next_url: str | None, fallback: str) -> Response:
+    target = next_url if next_url and next_url.startswith("/") and not next_url.startswith("//") else fallback
+    return RedirectResponse(target, status_code=303)
+
+
+# --- the profile: preferences and interactions (HTMX fragments, or a redirect without HTMX) ---------
+
+
+def _profile_part(
+    request: Request, session: SessionDep, scope: ScopeDep, public_id: str, part: str
+) -> Response:
+    if not request.headers.get("HX-Request"):
+        return RedirectResponse(f"/guests/{public_id}#{part}", status_code=303)
+    profile = profiles.get_profile(session, scope=scope, public_id=public_id)
+    context = {"profile": profile, "desk": frontdesk.desk_options(session, scope)}
+    return render(request, f"_{part}.html", context)
+
+
+@router.post(
+    "/guests/{public_id}/preferences", include_in_schema=False, dependencies=[allow(Permission.STAY_OPERATE)]
+)
+def add_preference_form(
+    request: Request,
+    public_id: str,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    category: Annotated[str, Form(max_length=30)],
+    value: Annotated[str, Form(max_length=500)],
+) -> Response:
+    profiles.add_preference(
+        session,
+        scope=scope,
+        public_id=public_id,
+        category=category,
+        value=value,
+        created_by_id=principal.user_id,
+    )
+    return _profile_part(request, session, scope, public_id, "preferences")
+
+
+@router.post(
+    "/guests/{public_id}/preferences/{preference_id}/retire",
+    include_in_schema=False,
+    dependencies=[allow(Permission.STAY_OPERATE)],
+)
+def retire_preference_form(
+    request: Request, public_id: str, preference_id: int, session: SessionDep, scope: ScopeDep
+) -> Response:
+    profiles.retire_preference(session, scope=scope, public_id=public_id, preference_id=preference_id)
+    return _profile_part(request, session, scope, public_id, "preferences")
+
+
+@router.post(
+    "/guests/{public_id}/interactions", include_in_schema=False, dependencies=[allow(Permission.STAY_OPERATE)]
+)
+def add_interaction_form(
+    request: Request,
+    public_id: str,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    kind: Annotated[str, Form(max_length=20)],
+    text: Annotated[str, Form(max_length=4000)],
+    hotel: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    profiles.add_interaction(
+        session,
+        scope=scope,
+        public_id=public_id,
+        kind=kind,
+        text=text,
+        hotel_code=hotel or None,
+        staff_user_id=principal.user_id,
+    )
+    return _profile_part(request, session, scope, public_id, "interactions")
+
+
+@router.post(
+    f"{api}/guests/{{public_id}}/preferences", status_code=201, dependencies=[allow(Permission.STAY_OPERATE)]
+)
+def api_add_preference(
+    public_id: str, body: PreferenceIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """Add a preference to a guest in your scope (needs stay.operate)."""
+    line = profiles.add_preference(
+        session,
+        scope=scope,
+        public_id=public_id,
+        category=body.category,
+        value=body.value,
+        created_by_id=principal.user_id,
+    )
+    return asdict(line)
+
+
+@router.delete(
+    f"{api}/guests/{{public_id}}/preferences/{{preference_id}}", dependencies=[allow(Permission.STAY_OPERATE)]
+)
+def api_retire_preference(
+    public_id: str, preference_id: int, session: SessionDep, scope: ScopeDep
+) -> dict[str, Any]:
+    """Retire a preference (kept with the time it was retired, no longer shown or used)."""
+    return asdict(
+        profiles.retire_preference(session, scope=scope, public_id=public_id, preference_id=preference_id)
+    )
+
+
+@router.post(
+    f"{api}/guests/{{public_id}}/interactions", status_code=201, dependencies=[allow(Permission.STAY_OPERATE)]
+)
+def api_add_interaction(
+    public_id: str, body: InteractionIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """Record a call, e-mail, chat, complaint, compliment or note about a guest in your scope."""
+    line = profiles.add_interaction(
+        session,
+        scope=scope,
+        public_id=public_id,
+        kind=body.kind,
+        text=body.text,
+        hotel_code=body.hotel_code,
+        direction=body.direction,
+        staff_user_id=principal.user_id,
+    )
+    return asdict(line)
+
+
+# --- arrivals ---------------------------------------------------------------------------------------
+
+
+@router.get("/arrivals", include_in_schema=False, dependencies=[allow(Permission.GUEST_READ)])
+def arrivals_page(
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    hotel: Annotated[str | None, Query(max_length=20)] = None,
+    day: frontdesk.Day = "today",
+) -> Response:
+    code = hotel or frontdesk.first_hotel_code(session, scope)
+    listed = frontdesk.list_arrivals(session, scope=scope, hotel_code=code, day=day) if code else None
+    context = {
+        "arrivals": listed,
+        "desk": frontdesk.desk_options(session, scope),
+        "day": day,
+        "active": "arrivals",
+    }
+    return render(request, "arrivals.html", context)
+
+
+@router.get(f"{api}/hotels/{{code}}/arrivals", dependencies=[allow(Permission.GUEST_READ)])
+def api_arrivals(
+    code: str, session: SessionDep, scope: ScopeDep, day: frontdesk.Day = "today"
+) -> dict[str, Any]:
+    """Today's or tomorrow's arrivals at a hotel in your scope, with each guest's preferences and alerts."""
+    return asdict(frontdesk.list_arrivals(session, scope=scope, hotel_code=code, day=day))
+
+
+# --- stay operations ----------------------------------------------------------------------------------
+
+
+async def _change(
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    code: str,
+    conf: str,
+    op: str,
+    body: StayChangeIn,
+) -> frontdesk.OperationResult:
+    if op not in OPERATION:
+        raise NotFound(f"No stay operation {op!r}.", hint=f"Use one of: {', '.join(OPERATION)}.")
+    call = partial(
+        frontdesk.change_stay,
+        factory,
+        scope=scope,
+        hotel_code=code,
+        confirmation_number=conf,
+        operation=OPERATION[op],
+        staff_user_id=principal.user_id,
+        room_number=body.room_number,
+        id_type=body.id_type,
+        id_number=body.id_number,
+    )
+    return await run_in_threadpool(call)
+
+
+async def _reserve(
+    factory: FactoryDep, scope: ScopeDep, principal: CurrentPrincipal, code: str, body: ReservationIn
+) -> frontdesk.OperationResult:
+    reservation = frontdesk.NewReservation(
+        code,
+        body.guest_id,
+        body.arrival,
+        body.departure,
+        body.room_type,
+        body.rate_plan,
+        body.amount,
+        body.adults,
+        body.children,
+    )
+    call = partial(
+        frontdesk.create_reservation,
+        factory,
+        scope=scope,
+        reservation=reservation,
+        staff_user_id=principal.user_id,
+    )
+    return await run_in_threadpool(call)
+
+
+async def _charge(
+    factory: FactoryDep, scope: ScopeDep, principal: CurrentPrincipal, code: str, conf: str, body: ChargeIn
+) -> frontdesk.OperationResult:
+    call = partial(
+        frontdesk.post_charge,
+        factory,
+        scope=scope,
+        hotel_code=code,
+        confirmation_number=conf,
+        outlet=body.outlet,
+        amount=body.amount,
+        description=body.description,
+        staff_user_id=principal.user_id,
+    )
+    return await run_in_threadpool(call)
+
+
+@router.post(f"{api}/hotels/{{code}}/stays", status_code=201, dependencies=[allow(Permission.STAY_OPERATE)])
+async def api_create_reservation(
+    code: str, body: ReservationIn, factory: FactoryDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """Book a stay for a guest (hotels without a PMS feed); stored as a front-desk source record."""
+    return asdict(await _reserve(factory, scope, principal, code, body))
+
+
+@router.post(
+    f"{api}/hotels/{{code}}/stays/{{conf}}/charges",
+    status_code=201,
+    dependencies=[allow(Permission.STAY_OPERATE)],
+)
+async def api_post_charge(
+    code: str, conf: str, body: ChargeIn, factory: FactoryDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """Post a charge to a stay's folio (in house, or a late charge after check-out)."""
+    return asdict(await _charge(factory, scope, principal, code, conf, body))
+
+
+@router.post(f"{api}/hotels/{{code}}/stays/{{conf}}/{{op}}", dependencies=[allow(Permission.STAY_OPERATE)])
+async def api_change_stay(
+    code: str,
+    conf: str,
+    op: Operation,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    body: StayChangeIn | None = None,
+) -> dict[str, Any]:
+    """Check in (room number and the ID document seen), check out, cancel or mark a no-show."""
+    return asdict(await _change(factory, scope, principal, code, conf, op, body or StayChangeIn()))
+
+
+@router.post(
+    "/guests/{public_id}/stays", include_in_schema=False, dependencies=[allow(Permission.STAY_OPERATE)]
+)
+async def reserve_form(
+    public_id: str,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    hotel: Annotated[str, Form(max_length=20)],
+    arrival: Annotated[date, Form()],
+    departure: Annotated[date, Form()],
+    room_type: Annotated[str, Form(max_length=40)] = "",
+    amount: Annotated[Decimal | None, Form(ge=0, max_digits=12, decimal_places=2)] = None,
+) -> Response:
+    body = ReservationIn(
+        guest_id=public_id, arrival=arrival, departure=departure, room_type=room_type or None, amount=amount
+    )
+    await _reserve(factory, scope, principal, hotel, body)
+    return RedirectResponse(f"/guests/{public_id}#stays", status_code=303)
+
+
+@router.post(
+    "/stays/{code}/{conf}/charges", include_in_schema=False, dependencies=[allow(Permission.STAY_OPERATE)]
+)
+async def charge_form(
+    code: str,
+    conf: str,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    outlet: Annotated[str, Form(max_length=20)],
+    amount: Annotated[Decimal, Form(gt=0, max_digits=12, decimal_places=2)],
+    description: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=300)] = "",  # noqa: A002 - the form field is `next`
+) -> Response:
+    result = await _charge(
+        factory,
+        scope,
+        principal,
+        code,
+        conf,
+        ChargeIn(outlet=outlet, amount=amount, description=description or None),
+    )
+    return _back(next, f"/guests/{result.guest_public_id}#stays")
+
+
+@router.post(
+    "/stays/{code}/{conf}/{op}", include_in_schema=False, dependencies=[allow(Permission.STAY_OPERATE)]
+)
+async def change_form(
+    code: str,
+    conf: str,
+    op: Operation,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    room_number: Annotated[str, Form(max_length=20)] = "",
+    id_type: Annotated[str, Form(max_length=20)] = "",
+    id_number: Annotated[str, Form(max_length=64)] = "",
+    next: Annotated[str, Form(max_length=300)] = "",  # noqa: A002 - the form field is `next`
+) -> Response:
+    body = StayChangeIn(room_number=room_number or None, id_type=id_type or None, id_number=id_number or None)
+    result = await _change(factory, scope, principal, code, conf, op, body)
+    return _back(next, f"/guests/{result.guest_public_id}#stays")

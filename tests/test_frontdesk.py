@@ -1,0 +1,420 @@
+"""Front desk in the data layer: preferences, interactions, alerts, arrivals and stay operations
+(each a front-desk source record through the import engine), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from guestgraph import frontdesk, identity, org, profiles
+from guestgraph.access import DataScope
+from guestgraph.db import make_session_factory
+from guestgraph.db.models import (
+    Charge,
+    Interaction,
+    RecordStatus,
+    SourceRecord,
+    SourceSystem,
+    Stay,
+    StayGuest,
+    StayStatus,
+)
+from guestgraph.errors import Conflict, GuestNotFound, HotelNotFound, InvalidInput
+from tests.factories import hotel, make_guest, make_mention, make_stay
+
+VALID_ID = "11010519491231002X"  # a resident ID number with a valid check digit
+
+
+def _today(session: Session, code: str) -> date:
+    return datetime.now(ZoneInfo(hotel(session, code).timezone)).date()
+
+
+def _codes(spec: org.GroupSpec) -> tuple[str, str]:
+    return spec.hotels[0].code, spec.hotels[1].code
+
+
+def test_preferences_are_added_listed_with_their_author_and_retired(
+    demo_group: Session, group_spec: org.GroupSpec
+) -> None:
+    a, b = _codes(group_spec)
+    guest, elsewhere = make_guest(demo_group), make_guest(demo_group)
+    make_stay(demo_group, a, guest)
+    make_stay(demo_group, b, elsewhere)
+    scope_a = DataScope.hotels(hotel(demo_group, a).id)
+    added = profiles.add_preference(
+        demo_group,
+        scope=scope_a,
+        public_id=guest.public_id,
+        category="pillow",
+        value=" feather  free ",
+        created_by_id=None,
+    )
+    assert (added.category, added.value, added.retired_at) == ("pillow", "feather free", None)
+    profiles.add_preference(
+        demo_group,
+        scope=scope_a,
+        public_id=guest.public_id,
+        category="allergy",
+        value="peanuts",
+        created_by_id=None,
+    )
+    shown = profiles.get_profile(demo_group, scope=scope_a, public_id=guest.public_id).preferences
+    assert [(p.category, p.value) for p in shown] == [("allergy", "peanuts"), ("pillow", "feather free")]
+    profiles.retire_preference(demo_group, scope=scope_a, public_id=guest.public_id, preference_id=added.id)
+    shown = profiles.get_profile(demo_group, scope=scope_a, public_id=guest.public_id).preferences
+    assert [p.category for p in shown] == ["allergy"]  # retired ones are kept, not shown
+    with pytest.raises(GuestNotFound):  # a guest of hotel B is none of hotel A's business
+        profiles.add_preference(
+            demo_group,
+            scope=scope_a,
+            public_id=elsewhere.public_id,
+            category="floor",
+            value="high",
+            created_by_id=None,
+        )
+    with pytest.raises(InvalidInput):
+        profiles.add_preference(
+            demo_group,
+            scope=scope_a,
+            public_id=guest.public_id,
+            category="mood",
+            value="x",
+            created_by_id=None,
+        )
+
+
+def test_a_preference_from_an_import_shows_its_source_record(demo_group: Session) -> None:
+    from guestgraph.db.models import Preference
+
+    guest = make_guest(demo_group)
+    make_mention(demo_group, guest, source="loyalty", full_name="王小明")
+    record_id = demo_group.scalar(select(SourceRecord.id).where(SourceRecord.guest_id == guest.id))
+    demo_group.add(Preference(guest_id=guest.id, category="floor", value="high", source_record_id=record_id))
+    demo_group.flush()
+    (line,) = profiles.get_profile(demo_group, scope=DataScope.group(), public_id=guest.public_id).preferences
+    assert (line.source, line.created_by) == ("loyalty", None) and line.source_external_id
+
+
+def test_interactions_are_scoped_to_the_hotels_of_the_reader(
+    demo_group: Session, group_spec: org.GroupSpec
+) -> None:
+    a, b = _codes(group_spec)
+    guest = make_guest(demo_group)
+    make_stay(demo_group, a, guest)
+    make_stay(demo_group, b, guest)
+    scope_a, scope_b = (DataScope.hotels(hotel(demo_group, c).id) for c in (a, b))
+    profiles.add_interaction(
+        demo_group,
+        scope=scope_a,
+        public_id=guest.public_id,
+        kind="complaint",
+        text="Noisy room",
+        staff_user_id=None,
+    )
+    profiles.add_interaction(
+        demo_group,
+        scope=scope_b,
+        public_id=guest.public_id,
+        kind="compliment",
+        text="Great breakfast",
+        staff_user_id=None,
+    )
+    group_note = profiles.add_interaction(
+        demo_group,
+        scope=DataScope.group(),
+        public_id=guest.public_id,
+        kind="call",
+        text="Asked for invoice",
+        staff_user_id=None,
+    )
+    assert (group_note.hotel, group_note.channel, group_note.direction) == (None, "phone", "inbound")
+
+    def texts(scope: DataScope) -> set[str]:
+        return {
+            i.text
+            for i in profiles.get_profile(demo_group, scope=scope, public_id=guest.public_id).interactions
+        }
+
+    assert texts(scope_a) == {"Noisy room", "Asked for invoice"}
+    assert texts(scope_b) == {"Great breakfast", "Asked for invoice"}
+    assert len(texts(DataScope.group())) == 3
+    with pytest.raises(HotelNotFound):  # hotel A's clerk cannot file a note under hotel B
+        profiles.add_interaction(
+            demo_group,
+            scope=scope_a,
+            public_id=guest.public_id,
+            kind="note",
+            text="x",
+            staff_user_id=None,
+            hotel_code=b,
+        )
+
+
+def test_alerts_derived_from_data(demo_group: Session, group_spec: org.GroupSpec) -> None:
+    a, _b = _codes(group_spec)
+    today = _today(demo_group, a)
+    birth = date(1990, (today + timedelta(days=1)).month, (today + timedelta(days=1)).day)
+    guest = make_guest(demo_group, loyalty_tier="platinum", birth_date=birth)
+    last = make_stay(demo_group, a, guest, arrival=today - timedelta(days=40))
+    make_stay(demo_group, a, guest, arrival=today, status=StayStatus.BOOKED)
+    demo_group.add(
+        Interaction(
+            guest_id=guest.id,
+            hotel_id=last.hotel_id,
+            channel="in_person",
+            direction="inbound",
+            kind="complaint",
+            text="Air conditioning broken\nsecond line",
+            occurred_at=datetime.combine(last.arrival + timedelta(days=1), datetime.min.time(), UTC),
+        )
+    )
+    for category, value in (("allergy", "shellfish"), ("do_not_rent", "damaged the room")):
+        profiles.add_preference(
+            demo_group,
+            scope=DataScope.group(),
+            public_id=guest.public_id,
+            category=category,
+            value=value,
+            created_by_id=None,
+        )
+    alerts = profiles.get_profile(demo_group, scope=DataScope.group(), public_id=guest.public_id).alerts
+    assert [(x.kind, x.detail) for x in alerts] == [
+        ("do_not_rent", "damaged the room"),
+        ("vip_arriving", "platinum"),
+        ("allergy", "shellfish"),
+        ("complaint_last_stay", "Air conditioning broken"),
+        ("birthday", (today + timedelta(days=1)).isoformat()),
+    ]
+    plain = make_guest(demo_group, loyalty_tier="silver")
+    make_stay(demo_group, a, plain, arrival=today, status=StayStatus.BOOKED)
+    assert profiles.get_profile(demo_group, scope=DataScope.group(), public_id=plain.public_id).alerts == []
+
+
+@pytest.mark.parametrize(
+    ("birth", "start", "end", "expected"),
+    [
+        (date(1990, 5, 3), date(2026, 5, 1), date(2026, 5, 3), date(2026, 5, 3)),
+        (date(1990, 5, 4), date(2026, 5, 1), date(2026, 5, 3), None),
+        (date(1990, 1, 1), date(2026, 12, 30), date(2027, 1, 2), date(2027, 1, 1)),  # across the new year
+        (date(1992, 2, 29), date(2027, 2, 27), date(2027, 3, 1), date(2027, 2, 28)),  # leap day, common year
+    ],
+)
+def test_birthday_during_the_stay(birth: date, start: date, end: date, expected: date | None) -> None:
+    assert profiles.birthday_between(birth, start, end) == expected
+
+
+def test_arrivals_list_today_and_tomorrow_with_highlights_in_scope(
+    demo_group: Session, group_spec: org.GroupSpec
+) -> None:
+    a, b = _codes(group_spec)
+    today = _today(demo_group, a)
+    vip = make_guest(demo_group, full_name="欧阳娜娜", vip_level="VIP2")
+    other = make_guest(demo_group)
+    make_stay(demo_group, a, vip, arrival=today, status=StayStatus.BOOKED, confirmation_number="A1")
+    make_stay(demo_group, a, other, arrival=today + timedelta(days=1), status=StayStatus.BOOKED)
+    make_stay(demo_group, a, other, arrival=today, status=StayStatus.CANCELLED)
+    make_stay(demo_group, b, other, arrival=today, status=StayStatus.BOOKED)
+    profiles.add_preference(
+        demo_group,
+        scope=DataScope.group(),
+        public_id=vip.public_id,
+        category="floor",
+        value="high",
+        created_by_id=None,
+    )
+    scope_a = DataScope.hotels(hotel(demo_group, a).id)
+    listed = frontdesk.list_arrivals(demo_group, scope=scope_a, hotel_code=a, day="today")
+    assert listed.date == today
+    (line,) = listed.lines
+    assert (line.confirmation_number, line.guest_public_id) == ("A1", vip.public_id)
+    assert line.guest_name == "欧**娜"
+    assert [p.value for p in line.preferences] == ["high"]
+    assert [x.kind for x in line.alerts] == ["vip_arriving"]
+    tomorrow = frontdesk.list_arrivals(demo_group, scope=scope_a, hotel_code=a, day="tomorrow")
+    assert [x.guest_public_id for x in tomorrow.lines] == [other.public_id]
+    assert tomorrow.lines[0].alerts == []  # a VIP alert is for the day of arrival only
+    with pytest.raises(HotelNotFound):
+        frontdesk.list_arrivals(demo_group, scope=scope_a, hotel_code=b)
+
+
+def _records(session: Session, external_id: str) -> list[tuple[int | None, str, bool]]:
+    session.expire_all()
+    return [
+        (r.source_version, r.status.value, r.is_current)
+        for r in session.scalars(
+            select(SourceRecord)
+            .join(SourceSystem, SourceSystem.id == SourceRecord.source_system_id)
+            .where(SourceSystem.code == "frontdesk", SourceRecord.external_id == external_id)
+            .order_by(SourceRecord.source_version)
+        )
+    ]
+
+
+def test_a_stay_from_reservation_to_check_out_is_a_front_desk_record_with_versions(
+    demo_group: Session,
+    engine,
+    group_spec: org.GroupSpec,  # type: ignore[no-untyped-def]
+) -> None:
+    a, b = _codes(group_spec)
+    today = _today(demo_group, a)
+    guest = make_guest(demo_group, full_name="王小明", phone="+8613812345678")
+    make_mention(demo_group, guest, full_name="王小明", name_key="wangxiaoming", phone="+8613812345678")
+    make_stay(demo_group, a, guest)  # a past stay: the guest is known at hotel A
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    scope_a = DataScope.hotels(hotel(demo_group, a).id)
+    booked = frontdesk.create_reservation(
+        factory,
+        scope=scope_a,
+        reservation=frontdesk.NewReservation(
+            a, guest.public_id, today, today + timedelta(days=2), "DK", amount=Decimal("900")
+        ),
+        staff_user_id=None,
+    )
+    conf = booked.confirmation_number
+    assert booked.status == "booked"
+    with pytest.raises(Conflict):
+        frontdesk.change_stay(
+            factory,
+            scope=scope_a,
+            hotel_code=a,
+            confirmation_number=conf,
+            operation="check_out",
+            staff_user_id=None,
+        )
+    with pytest.raises(InvalidInput):  # a resident ID with a wrong check digit
+        frontdesk.change_stay(
+            factory,
+            scope=scope_a,
+            hotel_code=a,
+            confirmation_number=conf,
+            operation="check_in",
+            staff_user_id=None,
+            room_number="1208",
+            id_type="cn_resident_id",
+            id_number="110105194912310021",
+        )
+    checked_in = frontdesk.change_stay(
+        factory,
+        scope=scope_a,
+        hotel_code=a,
+        confirmation_number=conf,
+        operation="check_in",
+        staff_user_id=None,
+        room_number="1208",
+        id_type="cn_resident_id",
+        id_number=VALID_ID,
+    )
+    assert checked_in.status == "in_house"
+    frontdesk.post_charge(
+        factory,
+        scope=scope_a,
+        hotel_code=a,
+        confirmation_number=conf,
+        outlet="minibar",
+        amount=Decimal("45.50"),
+        description="2 beers",
+        staff_user_id=None,
+    )
+    done = frontdesk.change_stay(
+        factory,
+        scope=scope_a,
+        hotel_code=a,
+        confirmation_number=conf,
+        operation="check_out",
+        staff_user_id=None,
+    )
+    assert done.status == "checked_out"
+    demo_group.expire_all()
+    stay = demo_group.scalars(select(Stay).where(Stay.confirmation_number == conf)).one()
+    assert (stay.status, stay.room_number, stay.amount) == (StayStatus.CHECKED_OUT, "1208", Decimal("900.00"))
+    history = _records(demo_group, f"{a}:stay:{conf}")
+    assert [(v, current) for v, _s, current in history] == [(1, False), (2, False), (3, True)]
+    assert [s for _v, s, _c in history][:2] == ["superseded", "superseded"]  # the refused check-in: none
+    assert stay.source_record_id is not None
+    mention_id = demo_group.scalar(
+        select(func.count())
+        .select_from(SourceRecord)
+        .where(SourceRecord.id == stay.source_record_id, SourceRecord.guest_id == guest.id)
+    )
+    assert mention_id == 1
+    charge = demo_group.scalars(select(Charge).where(Charge.stay_id == stay.id)).one()
+    assert (charge.amount, charge.outlet.value, charge.guest_id) == (Decimal("45.50"), "minibar", guest.id)
+    profile = profiles.get_profile(demo_group, scope=scope_a, public_id=guest.public_id)
+    line = next(s for s in profile.stays if s.confirmation_number == conf)
+    assert (line.status, line.spend) == ("checked_out", {"minibar": Decimal("45.50")})
+    # The next resolve pass keeps the stay with the same guest (the record carries the guest's identity).
+    identity.resolve_all(factory)
+    demo_group.expire_all()
+    owners = set(demo_group.scalars(select(StayGuest.guest_id).where(StayGuest.stay_id == stay.id)))
+    assert owners == {guest.id}
+    with pytest.raises(HotelNotFound):  # hotel A's clerk cannot operate hotel B
+        frontdesk.change_stay(
+            factory,
+            scope=scope_a,
+            hotel_code=b,
+            confirmation_number=conf,
+            operation="cancel",
+            staff_user_id=None,
+        )
+
+
+def test_cancel_and_no_show_and_a_stay_of_another_source(
+    demo_group: Session,
+    engine,
+    group_spec: org.GroupSpec,  # type: ignore[no-untyped-def]
+) -> None:
+    a, _b = _codes(group_spec)
+    today = _today(demo_group, a)
+    guest = make_guest(demo_group)
+    ota = make_stay(
+        demo_group,
+        a,
+        guest,
+        arrival=today,
+        status=StayStatus.BOOKED,
+        confirmation_number="CTRIP-1",
+        channel="ctrip",
+    )
+    make_stay(demo_group, a, guest, arrival=today, status=StayStatus.BOOKED, confirmation_number="CTRIP-2")
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    group = DataScope.group()
+    cancelled = frontdesk.change_stay(
+        factory,
+        scope=group,
+        hotel_code=a,
+        confirmation_number="CTRIP-1",
+        operation="cancel",
+        staff_user_id=None,
+    )
+    no_show = frontdesk.change_stay(
+        factory,
+        scope=group,
+        hotel_code=a,
+        confirmation_number="CTRIP-2",
+        operation="no_show",
+        staff_user_id=None,
+    )
+    assert (cancelled.status, no_show.status) == ("cancelled", "no_show")
+    demo_group.expire_all()
+    stay = demo_group.get(Stay, ota.id)
+    assert stay is not None and (stay.status, stay.channel) == (StayStatus.CANCELLED, "ctrip")
+    ((version, status, current),) = _records(demo_group, f"{a}:stay:CTRIP-1")
+    assert (version, current) == (1, True) and status != RecordStatus.QUARANTINED.value
+    with pytest.raises(Conflict):
+        frontdesk.change_stay(
+            factory,
+            scope=group,
+            hotel_code=a,
+            confirmation_number="CTRIP-1",
+            operation="check_in",
+            staff_user_id=None,
+            id_type="passport",
+            id_number="E12345678",
+        )
