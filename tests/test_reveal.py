@@ -65,3 +65,19 @@ def test_the_api_offers_exactly_the_purposes_the_service_accepts() -> None:
     from guestgraph.web.routes_api import RevealIn
 
     assert typing.get_args(RevealIn.model_fields["purpose"].annotation) == tuple(PURPOSES)
+
+
+def test_the_profile_page_reveals_a_value_for_a_purpose(live: LiveServer, demo_group: Session) -> None:
+    code = demo_group.scalars(select(Hotel.code).order_by(Hotel.id)).first()
+    guest = _guest(demo_group, code)
+    with live.client(role="hotel_manager") as manager:
+        page = manager.get(f"/guests/{guest.public_id}")
+        assert PHONE not in page.text and 'name="purpose"' in page.text
+        shown = manager.post(
+            f"/guests/{guest.public_id}/reveal",
+            data={"field": "phone", "purpose": "check_in_verification"},
+            headers={"HX-Request": "true"},
+        )
+        assert shown.status_code == 200 and PHONE in shown.text
+    with live.client(role="front_desk") as clerk:
+        assert 'name="purpose"' not in clerk.get(f"/guests/{guest.public_id}").text

@@ -36,11 +36,18 @@ from guestgraph.profiles._guests import visible_guest
 from guestgraph.profiles._interactions import InteractionLine, list_interactions
 from guestgraph.profiles._preferences import PreferenceLine, list_preferences
 
+
+def mask_birth_date(value: str | None) -> str | None:
+    """1990-05-17 -> 1990-**-** (the year only)."""
+    return value[:4] + "-**-**" if value else value
+
+
 MASKS = {
     "full_name": mask_name,
     "phone": mask_phone,
     "email": mask_email,
     "id_document_number": mask_document,
+    "birth_date": mask_birth_date,
 }
 SHOWN = (
     "full_name",

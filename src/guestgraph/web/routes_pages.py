@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from guestgraph import frontdesk, org, profiles
 from guestgraph.access import Permission
 from guestgraph.errors import NotFound
 from guestgraph.paging import PageRequest
-from guestgraph.web._auth import PUBLIC, SIGNED_IN, ScopeDep, allow
+from guestgraph.web._auth import PUBLIC, SIGNED_IN, CurrentPrincipal, ScopeDep, allow
 from guestgraph.web._deps import PagingDep, SessionDep
 from guestgraph.web._i18n import LOCALE_COOKIE, LOCALES
 from guestgraph.web._nav import COMING
@@ -76,7 +77,35 @@ def guest_page(request: Request, public_id: str, session: SessionDep, scope: Sco
     if profile.public_id != public_id:  # a merged guest's old ID: show the survivor at its own address
         return RedirectResponse(f"/guests/{profile.public_id}", status_code=301)
     desk = frontdesk.desk_options(session, scope)
-    return render(request, "guest.html", {"profile": profile, "desk": desk, "active": "guests"})
+    context = {
+        "profile": profile,
+        "desk": desk,
+        "active": "guests",
+        "reveal_fields": profiles.REVEAL_FIELDS,
+        "purposes": profiles.PURPOSES,
+    }
+    return render(request, "guest.html", context)
+
+
+@router.post("/guests/{public_id}/reveal", dependencies=[allow(Permission.GUEST_REVEAL)])
+def guest_reveal(
+    request: Request,
+    public_id: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    field: Annotated[str, Form(max_length=30)],
+    purpose: Annotated[str, Form(max_length=40)],
+) -> Response:
+    shown = profiles.reveal(
+        session,
+        principal,
+        scope=principal.scope,
+        public_id=public_id,
+        field=field,
+        purpose=purpose,
+        now=datetime.now(UTC),
+    )
+    return render(request, "_revealed.html", {"shown": shown})
 
 
 @router.get("/lang/{locale}", dependencies=[PUBLIC])
