@@ -23,6 +23,7 @@ from guestgraph.web import (
     routes_auth,
     routes_imports,
     routes_pages,
+    routes_privacy,
 )
 from guestgraph.web._auth import csrf_guard
 from guestgraph.web._errors import install_error_handlers
@@ -76,6 +77,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_auth.router)
     app.include_router(routes_auth.api)
     app.include_router(routes_admin.router)
+    app.include_router(routes_privacy.router)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     return app
