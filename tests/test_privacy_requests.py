@@ -122,3 +122,20 @@ def test_requests_over_http_refusal_needs_a_reason(live: LiveServer, demo_group:
         assert page.status_code == 200 and f'data-request="{rid}"' in page.text
         missing = c.post("/api/v1/privacy/requests", json={"guest": "G000000000000", "kind": "access"})
         assert missing.status_code == 404
+
+
+def test_the_overdue_command_lists_late_requests(demo_group: Session, db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from guestgraph.cli import app
+
+    g = make_guest(demo_group)
+    privacy.open_request(
+        demo_group, scope=DataScope.group(), public_id=g.public_id, kind=RequestKind.ERASURE,
+        jurisdiction=Jurisdiction.GDPR, details=None, recorded_by_id=None,
+        now=datetime.now(UTC) - timedelta(days=40), policy=POLICY,
+    )  # fmt: skip
+    demo_group.commit()
+    env = {"GUESTGRAPH_DATABASE_URL": db_url, "GUESTGRAPH_DATA_DIR": str(tmp_path), "GUESTGRAPH_ENV": "test"}
+    result = CliRunner().invoke(app, ["privacy", "overdue"], env=env)
+    assert result.exit_code == 1 and g.public_id in result.stdout
