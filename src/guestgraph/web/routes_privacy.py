@@ -138,7 +138,9 @@ def _consents(
         "topics": [(p.value, c.value) for p, channels in privacy.TOPICS.items() for c in channels],
         "error": error,
     }
-    return render(request, "_privacy_consents.html", context, status_code=error.status if error else 200)
+    # HTMX swaps only 2xx answers: the panel itself shows the error to the browser.
+    status = error.status if error and not request.headers.get("HX-Request") else 200
+    return render(request, "_privacy_consents.html", context, status_code=status)
 
 
 @router.get("/guests/{public_id}/consents", dependencies=READ)
