@@ -16,6 +16,7 @@ from guestgraph.privacy._consent import (
 from guestgraph.privacy._erase import RETENTION_BASIS, ErasureOutcome, erase_guest, shred_guest_keys
 from guestgraph.privacy._errors import ConsentNotAllowed, ReasonRequired, RequestNotFound
 from guestgraph.privacy._export import EXPORTED, NOT_EXPORTED, Subject, export_guest, subject_of
+from guestgraph.privacy._guest_list import ExportPurpose, GuestListExport, export_guest_list, neutralise
 from guestgraph.privacy._imported import import_consents
 from guestgraph.privacy._requests import (
     DeadlinePolicy,
@@ -50,6 +51,8 @@ __all__ = [
     "ConsentRow",
     "DeadlinePolicy",
     "ErasureOutcome",
+    "ExportPurpose",
+    "GuestListExport",
     "LawfulBasis",
     "Purpose",
     "ReasonRequired",
@@ -65,6 +68,7 @@ __all__ = [
     "due_date",
     "erase_guest",
     "export_guest",
+    "export_guest_list",
     "extend_request",
     "fulfil_erasure",
     "get_request",
@@ -72,6 +76,7 @@ __all__ = [
     "import_consents",
     "list_requests",
     "may_use",
+    "neutralise",
     "open_request",
     "record_consent",
     "record_guest_consent",

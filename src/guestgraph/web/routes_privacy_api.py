@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from guestgraph import privacy
@@ -229,3 +230,35 @@ def api_export(
     return privacy.export_guest(
         session, scope=scope, public_id=public_id, actor_id=principal.user_id, now=now_utc()
     )
+
+
+class GuestListIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    purpose: privacy.ExportPurpose = Field(description="Why the list leaves the system (required).")
+    hotel: str | None = Field(None, max_length=20, description="Only guests seen at this hotel code.")
+
+
+@api.post(
+    "/guests/export",
+    summary="Export a guest list as CSV: stated purpose, masked, consent-filtered for marketing, logged",
+    dependencies=[allow(Permission.GUEST_EXPORT)],
+    response_class=Response,
+)
+def api_export_guest_list(
+    body: GuestListIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> Response:
+    result = privacy.export_guest_list(
+        session,
+        scope=scope,
+        purpose=body.purpose,
+        hotel_code=body.hotel,
+        username=principal.username,
+        actor_id=principal.user_id,
+        now=now_utc(),
+    )
+    headers = {
+        "Content-Disposition": f'attachment; filename="guests-{result.export_id}.csv"',
+        "X-Export-Id": result.export_id,
+        "X-Export-Rows": str(result.rows),
+    }
+    return Response(result.csv_text, media_type="text/csv; charset=utf-8", headers=headers)
