@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from guestgraph import ingest, privacy
 from guestgraph.access import DataScope
-from guestgraph.db.models import Consent, ConsentDecision, Guest, GuestStatus
+from guestgraph.db.models import Consent, ConsentDecision, Guest, GuestStatus, Hotel
 from guestgraph.identity import resolve_all
 from guestgraph.ingest import PushBatch
 from guestgraph.privacy import Channel, ConsentInput, LawfulBasis, Purpose
@@ -150,3 +150,16 @@ def test_recording_over_http_front_desk_may_record_check_in_marketing_consent_wi
         assert [h["decision"] for h in history] == ["withdrawn", "granted"]
         page = c.get(f"/guests/{g.public_id}/consents")
         assert page.status_code == 200 and 'data-topic="marketing:sms"' in page.text
+
+
+def test_a_guest_outside_the_scope_is_a_404_like_a_missing_one(live: LiveServer, demo_group: Session) -> None:
+    g = make_guest(demo_group)
+    make_stay(demo_group, "SHA01", g)
+    other = next(h for h in demo_group.scalars(select(Hotel)) if h.code != "SHA01")
+    demo_group.commit()
+    with live.client(role="front_desk", scope=DataScope.hotels(other.id)) as c:
+        outside = c.get(f"/api/v1/guests/{g.public_id}/consents")
+        missing = c.get("/api/v1/guests/G000000000000/consents")
+        withdraw = c.post(f"/api/v1/guests/{g.public_id}/consents/withdraw", json={})
+    assert outside.status_code == missing.status_code == withdraw.status_code == 404
+    assert outside.json().keys() == missing.json().keys()

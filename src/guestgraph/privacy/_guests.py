@@ -15,10 +15,8 @@ from guestgraph.errors import GuestNotFound
 
 def find_guest(session: Session, *, scope: DataScope, public_id: str) -> Guest:
     """The active guest `public_id` names (the survivor for a merged ID), or GuestNotFound."""
-    guest = session.scalar(select(Guest).where(Guest.public_id == public_id))
-    seen = 0
-    while guest is not None and guest.status is GuestStatus.MERGED and guest.merged_into_id and seen < 10:
-        guest, seen = session.get(Guest, guest.merged_into_id), seen + 1
+    found = session.scalar(select(Guest.id).where(Guest.public_id == public_id))
+    guest = session.get(Guest, survivor(session, found)) if found is not None else None
     if guest is None or guest.status is not GuestStatus.ACTIVE:
         raise _not_found(public_id)
     if (
@@ -27,6 +25,15 @@ def find_guest(session: Session, *, scope: DataScope, public_id: str) -> Guest:
     ):
         raise _not_found(public_id)
     return guest
+
+
+def survivor(session: Session, guest_id: int) -> int:
+    """The guest a merged guest lives on as (itself if not merged): an old ID names the same person."""
+    guest = session.get(Guest, guest_id)
+    seen = 0
+    while guest is not None and guest.status is GuestStatus.MERGED and guest.merged_into_id and seen < 10:
+        guest, seen = session.get(Guest, guest.merged_into_id), seen + 1
+    return guest.id if guest is not None else guest_id
 
 
 def _not_found(public_id: str) -> GuestNotFound:

@@ -14,7 +14,7 @@ from guestgraph.errors import InvalidInput
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._consent import ConsentInput, ConsentRow, record_consent, withdraw_all
 from guestgraph.privacy._erase import erase_guest
-from guestgraph.privacy._guests import find_guest, require_group_scope
+from guestgraph.privacy._guests import find_guest, require_group_scope, survivor
 from guestgraph.privacy._requests import RequestRow, close_request, load_request
 from guestgraph.privacy._vocabulary import FRONT_DESK_GRANTS
 
@@ -95,7 +95,7 @@ def fulfil_erasure(
         raise InvalidInput(
             f"Request {request_id} names no guest.", hint="Record a new request for the guest."
         )
-    outcome = erase_guest(session, guest_id=request.guest_id, now=now)
+    outcome = erase_guest(session, guest_id=survivor(session, request.guest_id), now=now)
     privacy_event(session, "guest.erase", closed_by_id, request.guest_public_id, outcome.counts)
     return close_request(
         session,
