@@ -18,6 +18,7 @@ from guestgraph.privacy._errors import ConsentNotAllowed, ReasonRequired, Reques
 from guestgraph.privacy._export import EXPORTED, NOT_EXPORTED, Subject, export_guest, subject_of
 from guestgraph.privacy._guest_list import ExportPurpose, GuestListExport, export_guest_list, neutralise
 from guestgraph.privacy._imported import import_consents
+from guestgraph.privacy._inventory import CLASSIFIED, NOT_PERSONAL, Classification, classification, is_listed
 from guestgraph.privacy._requests import (
     DeadlinePolicy,
     RequestRow,
@@ -39,12 +40,15 @@ from guestgraph.privacy._service import (
 from guestgraph.privacy._vocabulary import TOPICS, Channel, LawfulBasis, Purpose
 
 __all__ = [
+    "CLASSIFIED",
     "EXPORTED",
     "NOT_EXPORTED",
+    "NOT_PERSONAL",
     "RETENTION_BASIS",
     "TOPICS",
     "Actor",
     "Channel",
+    "Classification",
     "ConsentAnswer",
     "ConsentInput",
     "ConsentNotAllowed",
@@ -60,6 +64,7 @@ __all__ = [
     "RequestRow",
     "Subject",
     "add_months",
+    "classification",
     "close_request",
     "consent_granted",
     "consent_history",
@@ -74,6 +79,7 @@ __all__ = [
     "get_request",
     "guest_id_for",
     "import_consents",
+    "is_listed",
     "list_requests",
     "may_use",
     "neutralise",
