@@ -139,3 +139,30 @@ def test_the_overdue_command_lists_late_requests(demo_group: Session, db_url: st
     env = {"GUESTGRAPH_DATABASE_URL": db_url, "GUESTGRAPH_DATA_DIR": str(tmp_path), "GUESTGRAPH_ENV": "test"}
     result = CliRunner().invoke(app, ["privacy", "overdue"], env=env)
     assert result.exit_code == 1 and g.public_id in result.stdout
+
+
+def test_the_request_pages_record_refuse_and_erase(live: LiveServer, demo_group: Session) -> None:
+    g = make_guest(demo_group, full_name="钱多多")
+    make_stay(demo_group, "SHA01", g)
+    demo_group.commit()
+    with live.client(role="compliance_officer") as c:
+        unknown = c.post(
+            "/privacy/requests", data={"guest": "G000000000000", "kind": "access", "jurisdiction": "pipl"}
+        )
+        assert (
+            unknown.status_code == 404
+            and 'id="form-error"' in unknown.text
+            and 'id="new-request"' in unknown.text
+        )
+        made = c.post(
+            "/privacy/requests", data={"guest": g.public_id, "kind": "erasure", "jurisdiction": "gdpr"}
+        )
+        assert made.status_code == 303
+        page = c.get(made.headers["location"])
+        assert page.status_code == 200 and 'id="erase"' in page.text and g.public_id in page.text
+        rid = made.headers["location"].rsplit("/", 1)[1]
+        assert c.post(f"/privacy/requests/{rid}/refuse", data={"reason": " "}).status_code == 422
+        assert c.post(f"/privacy/requests/{rid}/erase").status_code == 303
+        done = c.get(f"/privacy/requests/{rid}")
+        assert 'id="outcome"' in done.text and "stays_anonymised" in done.text and "钱多多" not in done.text
+        assert c.get(f"/guests/{g.public_id}").status_code == 404
