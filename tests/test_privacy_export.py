@@ -161,3 +161,25 @@ def test_the_export_over_http_json_and_page(live: LiveServer, demo_group: Sessio
         assert data["tables"]["consent"] and data["tables"]["source_record"][0]["raw_payload"] == "x"
         page = c.get(f"/privacy/guests/{guest.public_id}/export")
         assert page.status_code == 200 and "欧阳娜娜" in page.text and 'data-table="consent"' in page.text
+
+
+def test_erasure_handles_every_guest_table(demo_group: Session) -> None:
+    """The same generic seeding, then erasure: every seeded row is gone, or kept without the person."""
+    assert guest_linked(Base.metadata) - set(privacy.HANDLED) == set(), "say in privacy._erase.HANDLED"
+    guest = make_guest(demo_group, full_name="删除测试")
+    seeded = _seed(demo_group, guest)
+    privacy.erase_guest(demo_group, guest_id=guest.id, now=datetime.now(UTC))
+    kept = {"guest", "source_record", "stay", "charge", "privacy_request"}
+    for name, key in seeded.items():
+        table = Base.metadata.tables[name]
+        where = [
+            c == (v.value if isinstance(v, enum.Enum) else v)
+            for c, v in zip(table.primary_key.columns, key, strict=True)
+        ]
+        row = demo_group.execute(select(table).where(*where)).mappings().first()
+        assert (row is not None) == (name in kept), name
+        if row is not None and name in ("guest", "source_record"):
+            assert row["status"] == "erased", name
+        if row is not None and "guest_id" in table.c:
+            assert row["guest_id"] in (None, guest.id), name
+    assert demo_group.get(Guest, guest.id).full_name is None  # type: ignore[union-attr]

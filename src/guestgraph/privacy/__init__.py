@@ -13,7 +13,7 @@ from guestgraph.privacy._consent import (
     record_consent,
     withdraw_all,
 )
-from guestgraph.privacy._erase import RETENTION_BASIS, ErasureOutcome, erase_guest, shred_guest_keys
+from guestgraph.privacy._erase import HANDLED, RETENTION_BASIS, ErasureOutcome, erase_guest, shred_guest_keys
 from guestgraph.privacy._errors import ConsentNotAllowed, ReasonRequired, RequestNotFound
 from guestgraph.privacy._export import EXPORTED, NOT_EXPORTED, Subject, export_guest, subject_of
 from guestgraph.privacy._guest_list import ExportPurpose, GuestListExport, export_guest_list, neutralise
@@ -42,6 +42,7 @@ from guestgraph.privacy._vocabulary import TOPICS, Channel, LawfulBasis, Purpose
 __all__ = [
     "CLASSIFIED",
     "EXPORTED",
+    "HANDLED",
     "NOT_EXPORTED",
     "NOT_PERSONAL",
     "RETENTION_BASIS",

@@ -37,6 +37,22 @@ RETENTION_BASIS = (
     "accounting and tax records the law requires (PRC Accounting Archives Measures: accounting vouchers "
     "30 years (memory: check before quoting); GDPR 17(3)(b); PIPL 47: a retention period set by law)."
 )
+# What erasure does to each table that holds a guest's rows; a guest-linked table missing here fails
+# tests/test_privacy_export.py, so a new table cannot silently escape erasure.
+HANDLED: dict[str, str] = {
+    "guest": "emptied of personal data, status erased (the random ID answers 404)",
+    "source_record": "raw payload, standardised values and note wiped, status erased",
+    "record_issue": "deleted",
+    "guest_mention": "deleted",
+    "match_review": "deleted",
+    "consent": "deleted",
+    "preference": "deleted",
+    "interaction": "deleted",
+    "stay_guest": "deleted",
+    "stay": "kept without the person, for accounting",
+    "charge": "kept without the person and without its description, for accounting",
+    "privacy_request": "kept: the proof that the request was answered; it names only the erased guest row",
+}
 KEEP = frozenset({"id", "public_id", "status", "merged_into_id", "created_at", "updated_at", "provenance"})
 MIN_IDENTIFIER = 6  # shorter values would match unrelated records
 
