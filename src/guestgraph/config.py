@@ -129,6 +129,22 @@ class Settings(BaseSettings):
     match_min_training_records: int = Field(
         1000, ge=2, description="Identity: records needed before the matching model is first trained."
     )
+    privacy_pipl_response_days: int = Field(
+        30,
+        ge=1,
+        le=90,
+        description="Data-subject requests under PIPL / GB/T 35273: days to answer (the law says "
+        "'timely'; 35273 names 30 days). Set lower if your policy promises faster.",
+    )
+    privacy_gdpr_response_months: int = Field(
+        1, ge=1, le=1, description="Data-subject requests under GDPR: months to answer (Art. 12(3): one)."
+    )
+    privacy_gdpr_extension_months: int = Field(
+        2,
+        ge=0,
+        le=2,
+        description="GDPR: further months a complex request may take, with notice to the guest (Art. 12(3)).",
+    )
 
     def match_settings(self, *, retrain: bool = False) -> MatchSettings:
         """The identity resolver's thresholds and training policy."""

@@ -26,6 +26,7 @@ from guestgraph.web import (
     routes_frontdesk,
     routes_imports,
     routes_pages,
+    routes_privacy,
     routes_review,
 )
 from guestgraph.web._auth import csrf_guard
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_review.router)
     app.include_router(routes_review.api)
     app.include_router(routes_frontdesk.router)
+    app.include_router(routes_privacy.router)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     app.middleware("http")(request_log)

@@ -23,6 +23,7 @@ from guestgraph.db.models.ingest import (
     Severity,
 )
 from guestgraph.db.models.org import Hotel, Region
+from guestgraph.db.models.privacy import Jurisdiction, PrivacyRequest, RequestKind, RequestStatus
 from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, SourceRecord, SourceSystem
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
@@ -46,6 +47,10 @@ __all__ = [
     "Hotel",
     "ImportBatch",
     "Interaction",
+    "Jurisdiction",
+    "PrivacyRequest",
+    "RequestKind",
+    "RequestStatus",
     "MatchModelVersion",
     "MatchReview",
     "Outlet",

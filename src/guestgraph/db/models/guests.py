@@ -97,6 +97,9 @@ class Consent(IdMixin, Base):
     purpose: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(20))
     decision: Mapped[ConsentDecision] = mapped_column(str_enum(ConsentDecision, "consent_decision"))
+    lawful_basis: Mapped[str] = mapped_column(String(30), server_default="consent")
+    source: Mapped[str | None] = mapped_column(String(60))  # staff_ui, front_desk, api, import:<system>
+    notice_version: Mapped[str | None] = mapped_column(String(40))  # the privacy notice the guest saw
     evidence: Mapped[str | None] = mapped_column(Text)
     source_record_id: Mapped[int | None] = mapped_column(ForeignKey("source_record.id", ondelete="SET NULL"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))

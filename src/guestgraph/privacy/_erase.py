@@ -1,0 +1,184 @@
+"""Erasure everywhere (GDPR 17, PIPL 47): the golden record, its merged IDs, source records and their
+raw payloads, quarantined records holding the guest's identifiers, rule findings, mentions (names,
+pinyin, name keys, contacts), consents, preferences, interactions and review items. Kept, without
+the person: the stays and folio lines accounting law requires (hotel, dates, room, amounts).
+
+The guest row stays with status `erased` and no personal data, so its random public ID answers
+404 like an unknown one and a data-subject request can still point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Text, cast, delete, false, or_, select, update
+from sqlalchemy.orm import Session
+
+from guestgraph.db.models import (
+    Charge,
+    Consent,
+    Guest,
+    GuestMention,
+    GuestStatus,
+    Interaction,
+    MatchReview,
+    Preference,
+    RecordIssue,
+    RecordStatus,
+    RevealGrant,
+    SourceRecord,
+    StayGuest,
+)
+from guestgraph.privacy._export import subject_of
+
+RETENTION_BASIS = (
+    "Stays and folio lines are kept without the person (hotel, dates, room, rate, amounts) for the "
+    "accounting and tax records the law requires (PRC Accounting Archives Measures: accounting vouchers "
+    "30 years (memory: check before quoting); GDPR 17(3)(b); PIPL 47: a retention period set by law)."
+)
+# What erasure does to each table that holds a guest's rows; a guest-linked table missing here fails
+# tests/test_privacy_export.py, so a new table cannot silently escape erasure.
+HANDLED: dict[str, str] = {
+    "guest": "emptied of personal data, status erased (the random ID answers 404)",
+    "source_record": "raw payload, standardised values and note wiped, status erased",
+    "record_issue": "deleted",
+    "guest_mention": "deleted",
+    "match_review": "deleted",
+    "reveal_grant": "deleted",
+    "consent": "deleted",
+    "preference": "deleted",
+    "interaction": "deleted",
+    "stay_guest": "deleted",
+    "stay": "kept without the person, for accounting",
+    "charge": "kept without the person and without its description, for accounting",
+    "privacy_request": "kept: the proof that the request was answered; it names only the erased guest row",
+}
+KEEP = frozenset({"id", "public_id", "status", "merged_into_id", "created_at", "updated_at", "provenance"})
+MIN_IDENTIFIER = 6  # shorter values would match unrelated records
+
+
+@dataclass(frozen=True)
+class ErasureOutcome:
+    guest_public_ids: list[str]
+    counts: dict[str, int]
+    stays_kept_anonymised: int
+    basis: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "erased_guest_ids": self.guest_public_ids,
+            "counts": self.counts,
+            "kept": {"stays_anonymised": self.stays_kept_anonymised, "basis": self.basis},
+        }
+
+
+def _identifiers(session: Session, guest_ids: list[int]) -> set[str]:
+    """The guest's strong identifiers as stored and as commonly typed, to find unlinked records."""
+    values: set[str] = set()
+    for row in session.execute(
+        select(Guest.phone, Guest.email, Guest.id_document_number, Guest.loyalty_number).where(
+            Guest.id.in_(guest_ids)
+        )
+    ):
+        values.update(v for v in row if v)
+    for row in session.execute(
+        select(
+            GuestMention.phone, GuestMention.email, GuestMention.id_number, GuestMention.loyalty_number
+        ).where(GuestMention.guest_id.in_(guest_ids))
+    ):
+        values.update(v for v in row if v)
+    more = {v[3:] for v in values if v.startswith("+86")} | {v.lower() for v in values}
+    return {v for v in values | more if len(v) >= MIN_IDENTIFIER}
+
+
+def _like(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _holding(identifiers: set[str]) -> ColumnElement[bool]:
+    if not identifiers:
+        return false()
+    text = cast(SourceRecord.standardised, Text)
+    return or_(
+        *(SourceRecord.raw_payload.like(_like(v), escape="\\") for v in sorted(identifiers)),
+        *(text.like(_like(v), escape="\\") for v in sorted(identifiers)),
+    )
+
+
+def _records(session: Session, guest_ids: list[int], linked: list[int]) -> list[int]:
+    """The guest's records, and unresolved ones (quarantined, discarded) that hold its identifiers."""
+    loose = select(SourceRecord.id).where(
+        or_(SourceRecord.guest_id.is_(None), SourceRecord.guest_id.in_(guest_ids)),
+        _holding(_identifiers(session, guest_ids)),
+    )
+    return sorted(set(linked) | set(session.scalars(loose)))
+
+
+def shred_guest_keys(session: Session, guest_ids: list[int]) -> int:
+    """THE place for crypto-shredding (checklist CR-04). Once guest columns are encrypted with
+    `crypto.Vault` (a `key_ref` per guest), call `vault.shred(key_ref)` here for every guest in
+    `guest_ids`, before the rows are wiped, so backups taken earlier become unreadable too.
+    Today no guest column is encrypted, so there is no key to destroy."""
+    del session, guest_ids
+    return 0
+
+
+def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOutcome:
+    """Erase the guest and everything about them; set-based, in the caller's transaction."""
+    subject = subject_of(session, guest_id)
+    ids, stays = subject.guest_ids, subject.stay_ids
+    records = _records(session, ids, subject.record_ids)
+    public_ids = list(session.scalars(select(Guest.public_id).where(Guest.id.in_(ids)).order_by(Guest.id)))
+    counts: dict[str, int] = {"keys_shredded": shred_guest_keys(session, ids)}
+
+    def run(name: str, statement: Any) -> None:
+        counts[name] = int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+    run("record_issue", delete(RecordIssue).where(RecordIssue.source_record_id.in_(records)))
+    run(
+        "guest_mention",
+        delete(GuestMention).where(
+            or_(
+                GuestMention.guest_id.in_(ids),
+                GuestMention.source_record_id.in_(records) & GuestMention.guest_id.is_(None),
+            )
+        ),
+    )
+    run(
+        "match_review",
+        delete(MatchReview).where(
+            or_(MatchReview.left_guest_id.in_(ids), MatchReview.right_guest_id.in_(ids))
+        ),
+    )
+    for model in (Consent, Preference, Interaction, StayGuest, RevealGrant):
+        run(model.__tablename__, delete(model).where(model.guest_id.in_(ids)))
+    run(
+        "charge",
+        update(Charge)
+        .where(or_(Charge.guest_id.in_(ids), Charge.stay_id.in_(stays)))
+        .values(guest_id=None, description=None),
+    )
+    run(
+        "source_record",
+        update(SourceRecord)
+        .where(SourceRecord.id.in_(records))
+        .values(
+            raw_payload="",
+            standardised={},
+            content_hash="erased",
+            status=RecordStatus.ERASED,
+            is_current=False,
+            guest_id=None,
+            steward_note=None,
+        ),
+    )
+    personal = {c.name: None for c in Guest.__table__.columns if c.nullable and c.name not in KEEP}
+    run(
+        "guest",
+        update(Guest)
+        .where(Guest.id.in_(ids))
+        .values(**personal, provenance={}, status=GuestStatus.ERASED, merged_into_id=None, updated_at=now),
+    )
+    return ErasureOutcome(public_ids, counts, len(stays), RETENTION_BASIS)

@@ -1,0 +1,137 @@
+"""The guest's complete data (GDPR 15/20, PIPL 45): every row of every table that belongs to them,
+as JSON for machines and as a page for people.
+
+Which rows belong to a guest is declared per table in `EXPORTED` (or, with the reason, in
+`NOT_EXPORTED`); `tests/test_privacy_export.py` enumerates every table with a foreign key to a
+guest (directly, or through a source record or a stay) and fails on a table in neither.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, or_, select
+from sqlalchemy.orm import Session
+
+from guestgraph.access import DataScope
+from guestgraph.db.models import Base, GuestMention, SourceRecord, StayGuest
+from guestgraph.privacy._audit import privacy_event
+from guestgraph.privacy._consent import current_consents
+from guestgraph.privacy._guests import family, find_guest, require_group_scope
+
+FORMAT = "guestgraph.subject-export/1"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The guest's rows' keys: the guest and its merged IDs, its source records and its stays."""
+
+    guest_ids: list[int]
+    record_ids: list[int]
+    stay_ids: list[int]
+
+
+def subject_of(session: Session, guest_id: int) -> Subject:
+    ids = family(session, guest_id)
+    records = set(session.scalars(select(SourceRecord.id).where(SourceRecord.guest_id.in_(ids))))
+    records |= set(
+        session.scalars(select(GuestMention.source_record_id).where(GuestMention.guest_id.in_(ids)))
+    )
+    stays = set(session.scalars(select(StayGuest.stay_id).where(StayGuest.guest_id.in_(ids))))
+    return Subject(ids, sorted(records), sorted(stays))
+
+
+def _t(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+Rule = Callable[[Subject], ColumnElement[bool]]
+
+
+def _by_guest(table: str, column: str = "guest_id") -> Rule:
+    return lambda s: _t(table).c[column].in_(s.guest_ids)
+
+
+EXPORTED: dict[str, Rule] = {
+    "guest": _by_guest("guest", "id"),
+    "source_record": lambda s: _t("source_record").c.id.in_(s.record_ids),
+    "record_issue": lambda s: _t("record_issue").c.source_record_id.in_(s.record_ids),
+    "guest_mention": _by_guest("guest_mention"),
+    "stay": lambda s: _t("stay").c.id.in_(s.stay_ids),
+    "stay_guest": _by_guest("stay_guest"),
+    "charge": lambda s: or_(_t("charge").c.guest_id.in_(s.guest_ids), _t("charge").c.stay_id.in_(s.stay_ids)),
+    "consent": _by_guest("consent"),
+    "preference": _by_guest("preference"),
+    "interaction": _by_guest("interaction"),
+    "privacy_request": _by_guest("privacy_request"),
+}
+NOT_EXPORTED: dict[str, str] = {
+    "reveal_grant": "a record of which member of staff saw a full value and why (staff accountability, "
+    "answered from the audit trail); it holds no value of the guest and is deleted on erasure",
+    "match_review": "an internal work item comparing two guest IDs; it holds no data of the guest "
+    "beyond those IDs and the model's weights, and is deleted on erasure",
+}
+
+# What the guest is told about the processing itself (GDPR 15(1), PIPL 17, 44).
+PROCESSING: dict[str, Any] = {
+    "controller": "the hotel group operating this guestgraph deployment",
+    "purposes": {
+        "stay": "reservations, check-in registration required by law, billing (contract, legal obligation)",
+        "service": "preferences and service history across the group's hotels (contract)",
+        "marketing": "offers by e-mail, SMS, WeChat or post, only with consent per channel",
+        "profiling": "segments and personalisation, only with consent",
+    },
+    "recipients": "staff of the group's hotels, by role and hotel; the source systems listed in "
+    "source_record; other processors or recipients abroad only with separate consent",
+    "retention": "stays and folios: as accounting law requires (kept anonymised after erasure); "
+    "profile and contact data: until erasure or the retention schedule removes them",
+    "sources": "the systems named in source_record (PMS, channels, loyalty, POS, front desk)",
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, rule in EXPORTED.items():
+        table = _t(name)
+        query = select(table).where(rule(subject)).order_by(*table.primary_key.columns)
+        out[name] = [{k: _plain(v) for k, v in row._mapping.items()} for row in session.execute(query)]
+    return out
+
+
+def export_guest(
+    session: Session, *, scope: DataScope, public_id: str, actor_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """Everything about the guest `public_id`: golden record, source records with their raw payloads,
+    stays, charges, mentions, consents with their history, preferences, interactions, requests."""
+    require_group_scope(scope)
+    guest = find_guest(session, scope=scope, public_id=public_id)
+    subject = subject_of(session, guest.id)
+    tables = table_rows(session, subject)
+    privacy_event(session, "guest.export", actor_id, guest.public_id, {k: len(v) for k, v in tables.items()})
+    return {
+        "format": FORMAT,
+        "generated_at": now.isoformat(),
+        "guest": guest.public_id,
+        "processing": PROCESSING,
+        "consents_in_force": [
+            {k: _plain(v) for k, v in asdict(c).items()}
+            for c in current_consents(session, guest_id=guest.id, now=now)
+        ],
+        "tables": tables,
+        "not_exported": NOT_EXPORTED,
+    }

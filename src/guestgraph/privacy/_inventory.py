@@ -1,0 +1,172 @@
+"""The data inventory (checklist DG-02, first bullet): every column of every table is either
+classified here, with its sensitivity, purpose, retention and encryption, or listed as holding no
+personal data. `tests/test_privacy_inventory.py` scans the models and fails on a column in neither,
+so a new column cannot arrive unclassified. Sensitivity follows PIPL 28: ID numbers, whereabouts
+(stays) and health (allergies) are sensitive personal information."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Sensitivity = Literal["sensitive", "personal"]
+Encryption = Literal["planned", "none", "hashed", "sealed"]
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: str
+    sensitivity: Sensitivity
+    purpose: str
+    retention: str
+    encryption: Encryption  # "planned": the crypto vault (CR-01) is to be wired into these columns
+
+
+PROFILE = "until erasure, or the retention schedule after the last stay (DG-01, to come)"
+ACCOUNTING = "stays and folios: as accounting law requires, anonymised after erasure"
+STAFF_LOGS = "6 months at least (CSL 21); 3 years where it records sensitive-PI processing (PIPL 56)"
+
+IDENTITY = Classification("identity", "personal", "recognise the guest, address them", PROFILE, "none")
+DERIVED = Classification("identity (derived)", "personal", "identity resolution match keys", PROFILE, "none")
+CONTACT = Classification("contact", "personal", "service; marketing only with consent", PROFILE, "planned")
+DOCUMENT = Classification(
+    "identity document",
+    "sensitive",
+    "check-in registration required by law (public security)",
+    PROFILE,
+    "planned",
+)
+LOYALTY = Classification("loyalty", "personal", "loyalty programme (contract)", PROFILE, "none")
+WHEREABOUTS = Classification("whereabouts", "sensitive", "the stay itself (contract)", ACCOUNTING, "none")
+STAY = Classification("stay", "personal", "the stay itself (contract), accounting", ACCOUNTING, "none")
+FINANCIAL = Classification(
+    "financial", "personal", "billing, accounting (legal obligation)", ACCOUNTING, "none"
+)
+RAW = Classification(
+    "record as sent",
+    "sensitive",
+    "lineage: what each system sent, to explain every value",
+    PROFILE,
+    "planned",
+)
+PSEUDONYM = Classification("pseudonymous id", "personal", "link records across systems", PROFILE, "none")
+NOTES = Classification("service notes", "personal", "service history (contract)", PROFILE, "none")
+HEALTH = Classification(
+    "preferences incl. health", "sensitive", "service (allergies: separate consent)", PROFILE, "planned"
+)
+CONSENT = Classification("consent", "personal", "proof of consent and its withdrawal", PROFILE, "none")
+DSR = Classification(
+    "data-subject request", "personal", "proof that the guest's request was answered", "3 years", "none"
+)
+STAFF = Classification(
+    "staff account", "personal", "access control and audit", "account lifetime + " + STAFF_LOGS, "none"
+)
+STAFF_LOG = Classification(
+    "staff activity", "personal", "security: throttling, sessions, audit", STAFF_LOGS, "none"
+)
+SECRET = Classification("credential", "sensitive", "authentication", "account lifetime", "hashed")
+SEALED = Classification("credential", "sensitive", "second factor", "account lifetime", "sealed")
+LINEAGE = Classification(
+    "import log", "personal", "import reports (may repeat values as sent)", PROFILE, "none"
+)
+
+
+def _cols(spec: str, c: Classification) -> dict[str, Classification]:
+    return dict.fromkeys(spec.split(), c)
+
+
+CLASSIFIED: dict[str, dict[str, Classification]] = {
+    "guest": {
+        **_cols("full_name family_name given_name salutation gender nationality language", IDENTITY),
+        **_cols("name_pinyin", DERIVED),
+        **_cols("birth_date id_document_type id_document_number", DOCUMENT),
+        **_cols("phone email city country", CONTACT),
+        **_cols("loyalty_number loyalty_tier vip_level", LOYALTY),
+    },
+    "guest_mention": {
+        **_cols("full_name family_name given_name salutation gender nationality", IDENTITY),
+        **_cols("name_simplified name_pinyin name_key surname_only", DERIVED),
+        **_cols("birth_date id_type id_number", DOCUMENT),
+        **_cols("phone email city", CONTACT),
+        **_cols("loyalty_number loyalty_tier", LOYALTY),
+        **_cols("stay_ref channel_ref room_night stay_span", WHEREABOUTS),
+    },
+    "source_record": {
+        **_cols("raw_payload standardised steward_note", RAW),
+        **_cols("external_id", PSEUDONYM),
+    },
+    "record_issue": _cols("raw_value fixed_value detail", RAW),
+    "stay": {
+        **_cols("arrival departure room_number", WHEREABOUTS),
+        **_cols("confirmation_number", PSEUDONYM),
+        **_cols("room_type rate_plan channel adults children amount currency", STAY),
+    },
+    "charge": _cols("description amount posted_at", FINANCIAL),
+    "preference": _cols("category value", HEALTH),
+    "interaction": _cols("channel direction kind text occurred_at", NOTES),
+    "consent": _cols(
+        "purpose channel decision lawful_basis source notice_version evidence recorded_at", CONSENT
+    ),
+    "privacy_request": _cols(
+        "guest_public_id kind jurisdiction status received_at due_at extended_at extension_reason details "
+        "closed_at refusal_reason outcome",
+        DSR,
+    ),
+    "match_review": {
+        **_cols("left_key right_key contributions", DERIVED),
+        **_cols("decided_by reason", STAFF),
+    },
+    "staff_user": {
+        **_cols("username display_name email locale last_login_at is_active scope_level", STAFF),
+        **_cols("mfa_enrolled_at password_changed_at disabled_at", STAFF),
+        **_cols("password_hash recovery_codes mfa_last_step", SECRET),
+        **_cols("mfa_secret", SEALED),
+    },
+    "staff_session": {
+        **_cols("token_hash", SECRET),
+        **_cols("ip user_agent created_at last_seen_at mfa_ok mfa_failures ended_at", STAFF_LOG),
+    },
+    "login_attempt": _cols("username ip at ok", STAFF_LOG),
+    "password_reset": {**_cols("token_hash", SECRET), **_cols("issued_by", STAFF)},
+    "access_change": _cols("proposed_by decided_by reason change", STAFF),
+    "reveal_grant": _cols("field purpose created_at expires_at", STAFF_LOG),
+    "import_batch": _cols("filename error", LINEAGE),
+}
+
+# Columns that hold no personal data (keys and foreign keys are never listed: they are references).
+NOT_PERSONAL: dict[str, str] = {
+    "guest": "public_id status created_at updated_at provenance",
+    "guest_mention": "person_index role trust_rank seen_at link_rule",
+    "source_record": "record_type version_key content_hash is_current location source_version "
+    "source_updated_at received_at raw_format status",
+    "record_issue": "rule severity field person",
+    "stay": "status created_at updated_at",
+    "charge": "outlet currency",
+    "preference": "created_at retired_at",
+    "match_review": "match_weight match_probability model_version status created_at decided_at",
+    "staff_user": "created_at updated_at",
+    "password_reset": "created_at expires_at used_at",
+    "access_change": "proposed_at status decided_at",
+    "import_batch": "channel format profile file_sha256 file_size status started_at finished_at rows_read "
+    "accepted accepted_with_warnings quarantined duplicates superseded checkpoint rule_counts",
+    "app_lock": "acquired_at",
+    "match_model": "version created_at records params",
+    "region": "code name_zh name_en created_at updated_at",
+    "hotel": "code name_zh name_en city_zh city_en timezone currency rooms quality_threshold "
+    "created_at updated_at",
+    "role": "code name_zh name_en permissions mfa_required mfa_exempted_by mfa_exempted_at "
+    "mfa_exemption_reason created_at updated_at",
+    "source_system": "code kind name_zh name_en trust_rank api_key_hash api_key_hint created_at updated_at",
+    "quality_alert": "metric value threshold raised_at resolved_at",
+    "quality_stat": "day records valid quarantined persons complete with_name with_phone with_email "
+    "with_document with_birth_date non_identifying_contact",
+}
+
+
+def classification(table: str, column: str) -> Classification | None:
+    """The column's classification; None for a column listed as holding no personal data."""
+    return CLASSIFIED.get(table, {}).get(column)
+
+
+def is_listed(table: str, column: str) -> bool:
+    return column in CLASSIFIED.get(table, {}) or column in NOT_PERSONAL.get(table, "").split()

@@ -1,0 +1,209 @@
+"""Privacy pages: the data-subject request queue, one request with its actions, the readable export,
+and the consent panel of the guest profile (an HTMX fragment). The JSON API is in
+`routes_privacy_api.py` and is included here, so the app includes one router."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from guestgraph import privacy
+from guestgraph.access import Permission
+from guestgraph.db.models import ConsentDecision, Jurisdiction, RequestKind
+from guestgraph.errors import GuestgraphError
+from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
+from guestgraph.web._deps import SessionDep, SettingsDep
+from guestgraph.web._render import render
+from guestgraph.web.routes_privacy_api import actor, api
+
+router = APIRouter(include_in_schema=False)
+MANAGE = [allow(Permission.PRIVACY_MANAGE)]
+READ = [allow(Permission.GUEST_READ)]
+Short = Annotated[str, Form(max_length=40)]
+Long = Annotated[str, Form(max_length=2000)]
+
+
+def _queue(
+    request: Request, session: SessionDep, scope: ScopeDep, error: GuestgraphError | None = None
+) -> Response:
+    now = now_utc()
+    context = {
+        "requests": privacy.list_requests(session, scope=scope, now=now),
+        "overdue": privacy.list_requests(session, scope=scope, now=now, overdue_only=True),
+        "kinds": list(RequestKind),
+        "jurisdictions": list(Jurisdiction),
+        "error": error,
+        "active": "privacy",
+    }
+    return render(request, "privacy.html", context, status_code=error.status if error else 200)
+
+
+@router.get("/privacy", dependencies=MANAGE)
+def privacy_page(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
+    return _queue(request, session, scope)
+
+
+@router.post("/privacy/requests", dependencies=MANAGE)
+def create_request(
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    guest: Short,
+    kind: Short,
+    jurisdiction: Short,
+    details: Long = "",
+) -> Response:
+    try:
+        row = privacy.open_request(
+            session,
+            scope=scope,
+            public_id=guest.strip(),
+            kind=RequestKind(kind),
+            jurisdiction=Jurisdiction(jurisdiction),
+            details=details,
+            recorded_by_id=principal.user_id,
+            now=now_utc(),
+            policy=privacy.DeadlinePolicy.from_settings(settings),
+        )
+    except GuestgraphError as e:
+        session.rollback()
+        return _queue(request, session, scope, e)
+    return RedirectResponse(f"/privacy/requests/{row.id}", status_code=303)
+
+
+@router.get("/privacy/requests/{request_id}", dependencies=MANAGE)
+def request_page(request: Request, request_id: int, session: SessionDep, scope: ScopeDep) -> Response:
+    row = privacy.get_request(session, request_id, scope=scope, now=now_utc())
+    return render(request, "privacy_request.html", {"item": row, "active": "privacy"})
+
+
+@router.post("/privacy/requests/{request_id}/{action}", dependencies=MANAGE)
+def request_action(
+    request: Request,
+    request_id: int,
+    action: str,
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    reason: Long = "",
+) -> Response:
+    now, who = now_utc(), principal.user_id
+    if action == "extend":
+        policy = privacy.DeadlinePolicy.from_settings(settings)
+        privacy.extend_request(session, request_id, scope=scope, reason=reason, now=now, policy=policy)
+    elif action in ("complete", "refuse"):
+        refused = action == "refuse"
+        privacy.close_request(
+            session, request_id, scope=scope, refused=refused, reason=reason, closed_by_id=who, now=now
+        )
+    elif action == "erase":
+        privacy.fulfil_erasure(session, request_id, scope=scope, closed_by_id=who, now=now)
+    else:
+        return render(
+            request, "error.html", {"status": 404, "error": {"message": "No such action."}}, status_code=404
+        )
+    return RedirectResponse(f"/privacy/requests/{request_id}", status_code=303)
+
+
+@router.get("/privacy/guests/{public_id}/export", dependencies=MANAGE)
+def export_page(
+    request: Request, public_id: str, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> Response:
+    data = privacy.export_guest(
+        session, scope=scope, public_id=public_id, actor_id=principal.user_id, now=now_utc()
+    )
+    return render(request, "privacy_export.html", {"data": data, "active": "privacy"})
+
+
+def _consents(
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    public_id: str,
+    error: GuestgraphError | None = None,
+) -> Response:
+    guest_id = privacy.guest_id_for(session, scope=scope, public_id=public_id)
+    now = now_utc()
+    context = {
+        "public_id": public_id,
+        "in_force": {
+            (c.purpose, c.channel): c for c in privacy.current_consents(session, guest_id=guest_id, now=now)
+        },
+        "history": privacy.consent_history(session, guest_id=guest_id),
+        "topics": [(p.value, c.value) for p, channels in privacy.TOPICS.items() for c in channels],
+        "error": error,
+    }
+    # HTMX swaps only 2xx answers: the panel itself shows the error to the browser.
+    status = error.status if error and not request.headers.get("HX-Request") else 200
+    return render(request, "_privacy_consents.html", context, status_code=status)
+
+
+@router.get("/guests/{public_id}/consents", dependencies=READ)
+def consents_fragment(request: Request, public_id: str, session: SessionDep, scope: ScopeDep) -> Response:
+    return _consents(request, session, scope, public_id)
+
+
+@router.post("/guests/{public_id}/consents", dependencies=READ)
+def record_consent(
+    request: Request,
+    public_id: str,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    topic: Short,
+    decision: Short,
+    evidence: Long = "",
+    notice_version: Short = "",
+) -> Response:
+    purpose, _, channel = topic.partition(":")
+    source = "staff_ui" if principal.can(Permission.PRIVACY_MANAGE) else "front_desk"
+    try:
+        entry = privacy.ConsentInput(
+            privacy.Purpose(purpose),
+            privacy.Channel(channel),
+            ConsentDecision(decision),
+            source,
+            notice_version=notice_version or None,
+            evidence=evidence or None,
+        )
+        privacy.record_guest_consent(
+            session, scope=scope, public_id=public_id, entry=entry, actor=actor(principal), now=now_utc()
+        )
+    except ValueError:
+        return _consents(
+            request, session, scope, public_id, privacy.ConsentNotAllowed("Unknown consent topic.")
+        )
+    except GuestgraphError as e:
+        session.rollback()
+        return _consents(request, session, scope, public_id, e)
+    return _consents(request, session, scope, public_id)
+
+
+@router.post("/guests/{public_id}/consents/withdraw", dependencies=READ)
+def withdraw(
+    request: Request,
+    public_id: str,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    evidence: Long = "",
+) -> Response:
+    source = "staff_ui" if principal.can(Permission.PRIVACY_MANAGE) else "front_desk"
+    privacy.withdraw_guest_consents(
+        session,
+        scope=scope,
+        public_id=public_id,
+        actor=actor(principal),
+        source=source,
+        evidence=evidence or None,
+        now=now_utc(),
+    )
+    return _consents(request, session, scope, public_id)
+
+
+router.include_router(api)

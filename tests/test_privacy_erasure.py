@@ -1,0 +1,157 @@
+"""PR-03: erasure everywhere, proven by a canary. A guest with a valid ID number, phone, e-mail and a
+rare name comes in through every import path (CSV file, push API, front-desk form) plus a quarantined
+row; after resolution and erasure through the API, a full database dump (SQLite `iterdump`,
+PostgreSQL `pg_dump`) holds none of the canary's values, normalised forms or pinyin."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from guestgraph import identity, ingest, privacy
+from guestgraph.access import issue_source_key
+from guestgraph.db.models import Guest, Interaction, Preference, RecordStatus, SourceRecord, Stay, StayGuest
+from tests.conftest import LiveServer
+from tests.ingest_helpers import factory, good_row, write_pms_cn
+
+NAME, PHONE, EMAIL = "诸葛青云", "13987654321", "Zhuge.Qingyun@Canary-Mail.example"
+
+
+def cn_id(base17: str) -> str:
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return base17 + "10X98765432"[sum(int(d) * w for d, w in zip(base17, weights, strict=True)) % 11]
+
+
+ID_NUMBER = cn_id("11010519880512437")
+NEEDLES = {
+    NAME,
+    json.dumps(NAME)[1:-1],  # as a JSON \u escape
+    "zhuge",
+    "qingyun",
+    ID_NUMBER,
+    PHONE,
+    "+86" + PHONE,
+    "139 8765 4321",
+    "8765-4321",
+    EMAIL,
+}
+
+
+def dump(db_url: str) -> str:
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        with sqlite3.connect(str(url.database)) as conn:
+            return "\n".join(conn.iterdump())
+    args = ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    done = subprocess.run(
+        ["/usr/bin/pg_dump", *args, "-d", str(url.database)], capture_output=True, check=True
+    )  # noqa: S603
+    return done.stdout.decode()
+
+
+def hits(text: str) -> set[str]:
+    low = text.lower()
+    return {n for n in NEEDLES if n.lower() in low}
+
+
+def _seed_everywhere(live: LiveServer, session: Session, tmp_path: Path) -> None:
+    canary_row = {
+        "姓名": NAME,
+        "证件号码": ID_NUMBER,
+        "手机": "139 8765 4321",
+        "邮箱": EMAIL,
+        "生日": "1988-05-12",
+    }
+    rows = [
+        good_row("C-1", **canary_row),
+        good_row("", **canary_row),  # no confirmation number: quarantined, never resolved
+        good_row("K-1"),  # a control guest who must survive
+    ]
+    ingest.import_file(factory(live.engine), write_pms_cn(tmp_path / "SHA01_stays.csv", rows), source="pms")
+    key = issue_source_key(session, source="ota_booking")
+    session.commit()
+    person = {"given_name": "Qingyun", "family_name": "Zhuge", "phone": "+86-139-8765-4321", "email": EMAIL}
+    booking = {
+        "external_id": "OTA-9",
+        "record_type": "reservation",
+        "version": 1,
+        "hotel_code": "SHA01",
+        "fields": {
+            "confirmation_number": "OTA-9",
+            "arrival": "2026-12-01",
+            "departure": "2026-12-03",
+            "amount": "990",
+        },
+        "persons": [{"role": "primary", "values": {**person, "consent_email_marketing": "yes"}}],
+    }
+    form = {
+        "hotel_code": "SHA01", "full_name": NAME, "gender": "男", "id_type": "身份证", "id_number": ID_NUMBER,
+        "phone": PHONE, "email": EMAIL, "birth_date": "1988-05-12", "nationality": "中国",
+        "arrival": "2026-11-23", "departure": "2026-11-25", "room_number": "1808",
+        "notes": NAME + " 对花生过敏",
+    }  # fmt: skip
+    with live.client(role=None, headers={"X-API-Key": key}) as c:
+        pushed = c.post("/api/v1/sources/ota_booking/records", json={"records": [booking]})
+        assert pushed.status_code == 200, pushed.text
+    with live.client(follow_redirects=True) as c:
+        assert c.post("/register", data=form).status_code == 200
+    identity.resolve_all(factory(live.engine))
+
+
+def test_erasure_leaves_nothing_of_the_canary_in_a_full_dump(
+    live: LiveServer, demo_group: Session, tmp_path: Path
+) -> None:
+    _seed_everywhere(live, demo_group, tmp_path)
+    with factory(live.engine)() as s:
+        privacy.import_consents(s, now=datetime.now(UTC))
+        guest_id = s.scalars(select(SourceRecord.guest_id).where(SourceRecord.external_id == "OTA-9")).one()
+        assert guest_id is not None
+        s.add_all([Preference(guest_id=guest_id, category="pillow", value=NAME + " likes feather-free")])
+        s.add(
+            Interaction(guest_id=guest_id, channel="phone", direction="in", kind="note", text="call " + PHONE)
+        )
+        s.commit()
+        guest = s.get(Guest, guest_id)
+        assert guest is not None and guest.full_name == NAME
+        public_id = guest.public_id
+        quarantined = s.scalar(select(func.count()).where(SourceRecord.status == RecordStatus.QUARANTINED))
+        assert quarantined == 1
+        stays_before = s.scalar(select(func.count()).select_from(Stay))
+        linked = s.scalar(
+            select(func.count(StayGuest.stay_id.distinct())).where(StayGuest.guest_id == guest_id)
+        )
+        assert linked and linked >= 2
+    before = hits(dump(live.db_url))
+    assert before >= NEEDLES - {"8765-4321"} - {json.dumps(NAME)[1:-1]}, before  # the grep finds them
+
+    with live.client(role="compliance_officer") as c:
+        made = c.post("/api/v1/privacy/requests", json={"guest": public_id, "kind": "erasure"})
+        assert made.status_code == 201, made.text
+        erased = c.post(f"/api/v1/privacy/requests/{made.json()['id']}/erase")
+        assert erased.status_code == 200, erased.text
+        outcome = erased.json()["outcome"]
+        assert erased.json()["status"] == "completed" and outcome["kept"]["stays_anonymised"] == linked
+        assert c.get(f"/api/v1/guests/{public_id}").status_code == 404
+        assert c.get(f"/guests/{public_id}").status_code == 404
+        for q in (PHONE, EMAIL, NAME, "zhuge qingyun", ID_NUMBER):
+            assert c.get("/api/v1/guests", params={"q": q}).json()["total"] == 0, q
+        assert c.get("/api/v1/guests", params={"q": "王小明"}).json()["total"] == 1  # the control survives
+
+    assert hits(dump(live.db_url)) == set()
+    identity.resolve_all(factory(live.engine))  # a later pass brings nothing back
+    assert hits(dump(live.db_url)) == set()
+    with factory(live.engine)() as s:
+        assert s.scalar(select(func.count()).select_from(Stay)) == stays_before
+        guest = s.get(Guest, guest_id)
+        assert guest is not None and guest.status.value == "erased" and guest.full_name is None
+        answer = privacy.may_use(
+            s, guest_id, privacy.Purpose.MARKETING, privacy.Channel.EMAIL, now=datetime.now(UTC)
+        )
+        assert answer.answer == "denied"
