@@ -20,14 +20,14 @@ import httpx
 import psycopg
 import pytest
 import uvicorn
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from guestgraph.config import Settings
 from guestgraph.db import make_engine, make_session_factory
 from guestgraph.db._migrate import upgrade
-from guestgraph.db.models import Base
+from guestgraph.db.models import AuditControl, Base
 from guestgraph.demo import generate_demo
 from guestgraph.org import GroupSpec, load_group, read_group_file
 
@@ -124,9 +124,14 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 def wipe(engine: Engine) -> None:
+    """Empty every table; the audit log through its one sanctioned deletion path (prune_through),
+    and its control row is reset to the genesis head rather than deleted."""
     with engine.begin() as conn:
+        conn.execute(update(AuditControl).values(prune_through=2**62))
         for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(delete(table))
+            if table.name != "audit_control":
+                conn.execute(delete(table))
+        conn.execute(update(AuditControl).values(last_seq=0, last_hash=b"\x00" * 32, prune_through=0))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from guestgraph.db.models._base import Base
 from guestgraph.db.models.access import Role, ScopeLevel, StaffUser
+from guestgraph.db.models.audit import AuditControl, AuditEventRow
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
 from guestgraph.db.models.identity import AppLock, GuestMention
 from guestgraph.db.models.ingest import (
@@ -18,6 +19,8 @@ from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGues
 
 __all__ = [
     "AppLock",
+    "AuditControl",
+    "AuditEventRow",
     "Base",
     "BatchStatus",
     "Charge",

@@ -1,0 +1,218 @@
+"""The audit chain on both databases: appends, the append-only triggers, and tampering caught by
+`verify` with the first bad seq named (LG-03)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from guestgraph.audit import AuditEvent, record, verify
+from guestgraph.audit._checkpoints import append_checkpoint
+from guestgraph.errors import InvalidInput
+from tests.audit_helpers import T0, add_events, audit_settings, rechain, rows, triggers_off
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str):
+    return audit_settings(tmp_path, db_url)
+
+
+def test_events_get_gap_free_seqs_and_exact_bytes(session: Session, settings) -> None:
+    assert add_events(session, 5) == [1, 2, 3, 4, 5]
+    stored = rows(session.connection())
+    assert stored[2][1].startswith(b'{"seq":3,"action":"auth.login","actor_role":"front_desk"')
+    body = json.loads(stored[2][1])
+    assert body["time"] == "2026-11-01T09:02:00.000000Z" and body["category"] == "security"
+    assert stored[0][2] == hashlib.sha256(b"\x00" * 32 + stored[0][1]).digest()
+    assert stored[1][2] == hashlib.sha256(stored[0][2] + stored[1][1]).digest()
+    report = verify(session, settings=settings)
+    assert report.ok, report.problem
+    assert (report.events_checked, report.first_seq, report.last_seq) == (5, 1, 5)
+    assert report.warnings  # no checkpoint yet: says what cannot be detected
+
+
+def test_sensitive_category_by_default_for_guest_reads_reveals_exports() -> None:
+    assert AuditEvent("guest.reveal").category == "sensitive"
+    assert AuditEvent("export.guests").category == "sensitive"
+    assert AuditEvent("profile.view", guest_public_id="G1").category == "sensitive"
+    assert AuditEvent("auth.login", outcome="failed").category == "security"
+    assert AuditEvent("auth.login", category="sensitive").category == "sensitive"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"action": "Login"},
+        {"action": "auth"},
+        {"action": "auth.login", "outcome": "maybe"},
+        {"action": "auth.login", "details": {"password": "x"}},
+        {"action": "export.guests", "details": {"filter": {"phone": "13800000000"}}},
+        {"action": "export.guests", "details": {"rows": list(range(1000))}},
+    ],
+)
+def test_bad_events_are_refused(kwargs: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput):
+        AuditEvent(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_rolled_back_event_leaves_no_gap(session: Session, settings) -> None:
+    add_events(session, 2)
+    record(session, AuditEvent("auth.login"))
+    session.rollback()
+    assert add_events(session, 1) == [3]
+    assert verify(session, settings=settings).ok
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE audit_event SET action = 'auth.logout' WHERE seq = 2", "DELETE FROM audit_event WHERE seq = 2"],
+)
+def test_triggers_refuse_update_and_delete(session: Session, engine: Engine, sql: str) -> None:
+    add_events(session, 3)
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text(sql))
+    with engine.connect() as conn:
+        assert len(rows(conn)) == 3
+
+
+def test_postgres_refuses_truncate(session: Session, engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("TRUNCATE is PostgreSQL only")
+    add_events(session, 1)
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("TRUNCATE audit_event"))
+
+
+def _bad(session: Session, settings) -> tuple[int | None, str | None]:
+    session.rollback()
+    report = verify(session, settings=settings)
+    assert not report.ok
+    return report.first_bad_seq, report.problem
+
+
+def test_edited_payload_is_named(session: Session, engine: Engine, settings) -> None:
+    add_events(session, 8)
+    with triggers_off(engine) as conn:
+        payload = rows(conn)[4][1].replace(b"10.0.0.7", b"10.0.0.8")
+        conn.execute(text("UPDATE audit_event SET payload = :p WHERE seq = 5"), {"p": payload})
+    assert _bad(session, settings)[0] == 5
+
+
+def test_edited_search_column_is_named(session: Session, engine: Engine, settings) -> None:
+    add_events(session, 8)
+    with triggers_off(engine) as conn:
+        conn.execute(text("UPDATE audit_event SET actor_username = 'someone' WHERE seq = 6"))
+    seq, problem = _bad(session, settings)
+    assert seq == 6 and "search columns" in str(problem)
+
+
+def test_time_moved_back_is_named(session: Session, engine: Engine, settings) -> None:
+    add_events(session, 8)
+    with triggers_off(engine) as conn:
+        conn.execute(
+            text("UPDATE audit_event SET occurred_at = :t WHERE seq = 7"), {"t": T0.replace(year=2020)}
+        )
+    assert _bad(session, settings)[0] == 7
+
+
+def test_deleted_event_is_named(session: Session, engine: Engine, settings) -> None:
+    add_events(session, 8)
+    with triggers_off(engine) as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE seq = 4"))
+    seq, problem = _bad(session, settings)
+    assert seq == 4 and "missing" in str(problem)
+
+
+def test_inserted_event_is_named(session: Session, engine: Engine, settings) -> None:
+    """A forged event at seq 4 with a correct link to seq 3; the old 4.. moved up by one."""
+    add_events(session, 8)
+    with triggers_off(engine) as conn:
+        stored = rows(conn)
+        for seq in range(8, 3, -1):
+            conn.execute(text("UPDATE audit_event SET seq = seq + 1 WHERE seq = :s"), {"s": seq})
+        forged = stored[3][1].replace(b"user2", b"user9")
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (seq, occurred_at, action, outcome, category, actor_user_id,"
+                " actor_username, guest_public_id, payload, hash) SELECT 4, occurred_at, action, outcome,"
+                " category, actor_user_id, 'user9', guest_public_id, :p, :h FROM audit_event WHERE seq = 5"
+            ),
+            {"p": forged, "h": hashlib.sha256(stored[2][2] + forged).digest()},
+        )
+        conn.execute(text("UPDATE audit_control SET last_seq = 9"))
+    assert _bad(session, settings)[0] == 5  # the first event whose link no longer holds
+
+
+def test_swapped_events_are_named(session: Session, engine: Engine, settings) -> None:
+    add_events(session, 8)
+    with triggers_off(engine) as conn:
+        stored = rows(conn)
+        for seq, (_s, payload, digest) in ((3, stored[3]), (4, stored[2])):
+            conn.execute(
+                text("UPDATE audit_event SET payload = :p, hash = :h WHERE seq = :s"),
+                {"p": payload, "h": digest, "s": seq},
+            )
+    assert _bad(session, settings)[0] == 3
+
+
+def _truncate_tail(engine: Engine, keep: int) -> None:
+    """What a careful attacker does: drop the newest events and move the writers' head back."""
+    with triggers_off(engine) as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE seq > :k"), {"k": keep})
+        head = rows(conn)[-1][2]
+        conn.execute(text("UPDATE audit_control SET last_seq = :k, last_hash = :h"), {"k": keep, "h": head})
+
+
+def test_tail_truncation_is_missed_by_the_chain_alone(session: Session, engine: Engine, settings) -> None:
+    add_events(session, 8)
+    _truncate_tail(engine, 5)
+    report = verify(session, settings=settings)
+    assert report.ok and report.last_seq == 5  # the chain alone cannot tell: hence the checkpoints
+    assert any("truncated tail" in w for w in report.warnings)
+
+
+def test_tail_truncation_is_caught_against_the_checkpoint(session: Session, engine: Engine, settings) -> None:
+    add_events(session, 8)
+    append_checkpoint(settings, 8, rows(session.connection())[-1][2])
+    session.rollback()
+    _truncate_tail(engine, 5)
+    seq, problem = _bad(session, settings)
+    assert seq == 6 and "checkpoint covers seq 8" in str(problem)
+
+
+def test_careless_tail_truncation_is_caught_by_the_head(session: Session, engine: Engine, settings) -> None:
+    add_events(session, 8)
+    with triggers_off(engine) as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE seq > 6"))
+    assert _bad(session, settings)[0] == 7
+
+
+def test_full_rewrite_is_missed_without_and_caught_with_a_checkpoint(
+    session: Session, engine: Engine, settings
+) -> None:
+    add_events(session, 8)
+    with triggers_off(engine) as conn:
+        payload = rows(conn)[2][1].replace(b"user1", b"user2")
+        rechain(conn, {3: payload})
+        conn.execute(text("UPDATE audit_event SET actor_username = 'user2' WHERE seq = 3"))
+    assert verify(session, settings=settings).ok  # a consistent forgery: only a checkpoint knows
+
+
+def test_full_rewrite_is_caught_against_an_earlier_checkpoint(
+    session: Session, engine: Engine, settings
+) -> None:
+    add_events(session, 8)
+    append_checkpoint(settings, 6, rows(session.connection())[5][2])
+    session.rollback()
+    with triggers_off(engine) as conn:
+        payload = rows(conn)[2][1].replace(b"user1", b"user2")
+        rechain(conn, {3: payload})
+        conn.execute(text("UPDATE audit_event SET actor_username = 'user2' WHERE seq = 3"))
+    seq, problem = _bad(session, settings)
+    assert seq == 6 and "rewritten" in str(problem)
