@@ -137,7 +137,8 @@ def _rows(session: Session, start: int, batch_size: int) -> Iterator[tuple[int, 
         .where(AuditEventRow.seq >= start)
         .order_by(AuditEventRow.seq)
     )
-    result = session.connection().execution_options(yield_per=batch_size).execute(query)
+    # per statement: Connection.execution_options() would leave the session's connection streaming
+    result = session.connection().execute(query, execution_options={"yield_per": batch_size})
     for partition in result.partitions():
         yield from partition
 
