@@ -26,9 +26,12 @@ def settings(tmp_path: Path, db_url: str):
 def test_events_get_gap_free_seqs_and_exact_bytes(session: Session, settings) -> None:
     assert add_events(session, 5) == [1, 2, 3, 4, 5]
     stored = rows(session.connection())
-    assert stored[2][1].startswith(b'{"seq":3,"action":"auth.login","actor_role":"front_desk"')
-    body = json.loads(stored[2][1])
-    assert body["time"] == "2026-11-01T09:02:00.000000Z" and body["category"] == "security"
+    assert stored[2][1].startswith(
+        b'{"seq":3,"time":"2026-11-01T09:02:00.000000Z","action":"auth.login","outcome":"ok",'
+        b'"category":"security","actor_user_id":1,"guest_public_id":null,"actor_username":"user1",'
+        b'"actor_role":"front_desk","details":{"n":2},"object_id":null,'
+    )
+    assert json.loads(stored[2][1])["request_id"] == "req-2"
     assert stored[0][2] == hashlib.sha256(b"\x00" * 32 + stored[0][1]).digest()
     assert stored[1][2] == hashlib.sha256(stored[0][2] + stored[1][1]).digest()
     report = verify(session, settings=settings)
@@ -216,3 +219,19 @@ def test_full_rewrite_is_caught_against_an_earlier_checkpoint(
         conn.execute(text("UPDATE audit_event SET actor_username = 'user2' WHERE seq = 3"))
     seq, problem = _bad(session, settings)
     assert seq == 6 and "rewritten" in str(problem)
+
+
+def test_any_text_as_a_username_verifies(session: Session, settings) -> None:
+    """Failed logins carry whatever was typed: quotes, a forged log line, Han script, 500 characters."""
+    names = ['a"b\\c', "x\n[INFO] admin login ok", "王小明", "\x01\x7f", "u" * 500, None]
+    for name in names:
+        record(session, AuditEvent("auth.login", outcome="failed", actor_username=name))
+    session.commit()
+    report = verify(session, settings=settings)
+    assert report.ok and report.events_checked == len(names), report.problem
+    assert json.loads(rows(session.connection())[4][1])["actor_username"] == "u" * 79 + "…"
+
+
+def test_guest_public_id_must_look_like_one() -> None:
+    with pytest.raises(InvalidInput):
+        AuditEvent("guest.view", guest_public_id='G1","x')

@@ -15,6 +15,7 @@ Category = Literal["security", "sensitive"]
 
 GENESIS = b"\x00" * 32  # the "previous hash" of seq 1
 MAX_DETAILS_BYTES = 2048
+MAX_USERNAME = 80  # the search column's length
 _ACTION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 # Processing of sensitive personal information (PIPL 56): kept three years, not six months.
 SENSITIVE_PREFIXES = ("guest.", "export.", "dsr.")
@@ -64,6 +65,14 @@ class AuditEvent:
         if self.category is None:
             sensitive = self.action.startswith(SENSITIVE_PREFIXES) or self.guest_public_id is not None
             object.__setattr__(self, "category", "sensitive" if sensitive else "security")
+        if self.actor_username is not None and len(self.actor_username) > MAX_USERNAME:
+            # a failed login may carry any text as a username: keep it, shortened, never refuse
+            object.__setattr__(self, "actor_username", self.actor_username[: MAX_USERNAME - 1] + "…")
+        if self.guest_public_id is not None and not _GUEST_ID.match(self.guest_public_id):
+            raise InvalidInput(
+                f"Audit guest_public_id {self.guest_public_id!r} is not a guest public id.",
+                hint="Pass Guest.public_id (letters, digits, - and _; at most 20).",
+            )
         _check_details(self.details)
 
     def body(self) -> dict[str, Any]:
@@ -103,23 +112,34 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(TIME_FORMAT)
 
 
+# The payload's header, in this order: seq, time, then the fields copied into the search columns.
+# Every value before actor_username is plain ASCII without quotes or backslashes (validated here), so
+# the database can rebuild that part from the columns by concatenation; verify adds the username.
+HEADER_FIELDS = ("action", "outcome", "category", "actor_user_id", "guest_public_id", "actor_username")
+_GUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+_quote = json.encoder.encode_basestring  # exactly what json.dumps(ensure_ascii=False) writes for a str
+
+
 def encode(seq: int, moment: datetime, event: AuditEvent) -> bytes:
-    """The canonical bytes: `{"seq":N,` first (so verify can check the position without parsing),
-    then the other fields with sorted keys, compact separators, UTF-8. Stored as is; never rebuilt."""
-    rest = event.body()
-    rest["time"] = format_time(moment)
+    """The canonical bytes, stored as is and never rebuilt: UTF-8 compact JSON whose header holds, in
+    this order, seq, time and the fields copied into the search columns (`header`), then the other
+    fields with sorted keys. Verify checks the header against the columns without parsing JSON."""
+    body = event.body()
+    head = {"seq": seq, "time": format_time(moment)} | {name: body.pop(name) for name in HEADER_FIELDS}
     try:
-        text = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        first = json.dumps(head, separators=(",", ":"), ensure_ascii=False)
+        rest = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as e:
         raise InvalidInput(
             f"Audit details of {event.action} are not plain JSON: {e}",
             hint="Use strings, numbers, booleans, lists and objects only.",
         ) from e
-    return b'{"seq":%d,' % seq + text[1:].encode("utf-8")
+    return (first[:-1] + "," + rest[1:]).encode("utf-8")
 
 
-def seq_prefix(seq: int) -> bytes:
-    return b'{"seq":%d,' % seq
+def username_part(username: str | None) -> bytes:
+    """The header's last value as `encode` writes it (JSON string or null), then the comma."""
+    return b"null," if username is None else (_quote(username) + ",").encode("utf-8")
 
 
 def decode(payload: bytes) -> dict[str, Any]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from guestgraph.audit._checkpoints import Checkpoint, load_public_key, read_checkpoints
-from guestgraph.audit._columns import first_column_mismatch
-from guestgraph.audit._event import GENESIS, decode, seq_prefix
+from guestgraph.audit._event import GENESIS, decode, username_part
+from guestgraph.audit._stream import stream_rows
 from guestgraph.config import Settings
 from guestgraph.db.models import AuditControl, AuditEventRow
 from guestgraph.errors import GuestgraphError
@@ -125,22 +124,7 @@ def _verify(
         pruned = _last_prune_through(session)
         if first > 1 and pruned != first - 1:
             return report.fail(first, f"events before seq {first} are gone and no audit.prune event says so")
-    bad = first_column_mismatch(session, start)
-    if bad is not None:
-        report.fail(bad, f"seq {bad}: its search columns disagree with its stored bytes")
     return report
-
-
-def _rows(session: Session, start: int, batch_size: int) -> Iterator[tuple[int, bytes, bytes]]:
-    query = (
-        select(AuditEventRow.seq, AuditEventRow.payload, AuditEventRow.hash)
-        .where(AuditEventRow.seq >= start)
-        .order_by(AuditEventRow.seq)
-    )
-    # per statement: Connection.execution_options() would leave the session's connection streaming
-    result = session.connection().execute(query, execution_options={"yield_per": batch_size})
-    for partition in result.partitions():
-        yield from partition
 
 
 def _check_chain(
@@ -153,24 +137,28 @@ def _check_chain(
 ) -> None:
     sha256 = hashlib.sha256
     expected = start
-    for seq, payload, stored in _rows(session, start, batch_size):
-        if seq != expected:
-            report.fail(expected, f"seq {expected} is missing (the next stored event is seq {seq})")
-            return
-        payload = bytes(payload)
-        digest = sha256(previous + payload).digest()
-        if digest != stored:
-            report.fail(seq, f"seq {seq} does not match the chain (edited, inserted or moved)")
-            return
-        if not payload.startswith(seq_prefix(seq)):
-            report.fail(seq, f"seq {seq} carries the bytes of another position")
-            return
-        cp = checkpoints.get(seq)
-        if cp is not None and cp.hash != digest:
-            report.fail(seq, f"seq {seq} differs from its signed checkpoint (the log was rewritten)")
-            return
-        previous = digest
-        expected += 1
+    usernames: dict[str | None, bytes] = {}
+    for batch in stream_rows(session, start, batch_size):
+        if len(usernames) > 100_000:
+            usernames.clear()
+        for seq, head, username, payload, stored in batch:
+            if seq != expected:
+                report.fail(expected, f"seq {expected} is missing (the next stored event is seq {seq})")
+                return
+            digest = sha256(previous + payload).digest()
+            if digest != stored:
+                report.fail(seq, f"seq {seq} does not match the chain (edited, inserted or moved)")
+                return
+            tail = usernames.get(username) or usernames.setdefault(username, username_part(username))
+            if not (head and payload.startswith(head) and payload.startswith(tail, len(head))):
+                report.fail(seq, f"seq {seq}: its search columns disagree with its stored bytes")
+                return
+            cp = checkpoints.get(seq)
+            if cp is not None and cp.hash != digest:
+                report.fail(seq, f"seq {seq} differs from its signed checkpoint (the log was rewritten)")
+                return
+            previous = digest
+            expected += 1
     report.events_checked = expected - start
     report.last_hash = previous.hex()
 
