@@ -13,6 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 DEFAULT_ARGS: dict[str, list[str]] = {
     "bench_demo_data.py": ["--guests", "100000"],
+    "bench_audit.py": ["--events", "1000000"],  # add --postgres URL for PostgreSQL; 10 M: --events 10000000
 }
 
 

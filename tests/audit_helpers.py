@@ -56,9 +56,11 @@ def triggers_off(engine: Engine) -> Iterator[Connection]:
             assert len(ddl) == 2
             for name, _sql in ddl:
                 conn.execute(text(f"DROP TRIGGER {name}"))
-            yield conn
-            for _name, sql in ddl:
-                conn.execute(text(sql))
+            try:
+                yield conn
+            finally:  # SQLite runs this DDL outside the transaction: restore it whatever happened
+                for _name, sql in ddl:
+                    conn.execute(text(sql))
 
 
 def rows(conn: Connection) -> list[tuple[int, bytes, bytes]]:

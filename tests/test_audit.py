@@ -14,8 +14,11 @@ from sqlalchemy.orm import Session
 
 from guestgraph.audit import AuditEvent, record, verify
 from guestgraph.audit._checkpoints import append_checkpoint
+from guestgraph.db import make_engine
+from guestgraph.db._migrate import upgrade
 from guestgraph.errors import InvalidInput
 from tests.audit_helpers import T0, add_events, audit_settings, rechain, rows, triggers_off
+from tests.conftest import PG_URL
 
 
 @pytest.fixture
@@ -74,7 +77,7 @@ def test_a_rolled_back_event_leaves_no_gap(session: Session, settings) -> None:
 
 @pytest.mark.parametrize(
     "sql",
-    ["UPDATE audit_event SET action = 'auth.logout' WHERE seq = 2", "DELETE FROM audit_event WHERE seq = 2"],
+    ["UPDATE audit_event SET hash = hash WHERE seq = 2", "DELETE FROM audit_event WHERE seq = 2"],
 )
 def test_triggers_refuse_update_and_delete(session: Session, engine: Engine, sql: str) -> None:
     add_events(session, 3)
@@ -107,21 +110,35 @@ def test_edited_payload_is_named(session: Session, engine: Engine, settings) -> 
     assert _bad(session, settings)[0] == 5
 
 
-def test_edited_search_column_is_named(session: Session, engine: Engine, settings) -> None:
-    add_events(session, 8)
-    with triggers_off(engine) as conn:
-        conn.execute(text("UPDATE audit_event SET actor_username = 'someone' WHERE seq = 6"))
-    seq, problem = _bad(session, settings)
-    assert seq == 6 and "search columns" in str(problem)
+@pytest.mark.parametrize(
+    ("column", "value"), [("actor_username", "someone"), ("occurred_at", T0.replace(year=2020))]
+)
+def test_search_columns_cannot_be_edited_apart_from_the_payload(
+    session: Session, engine: Engine, column: str, value: object
+) -> None:
+    """They are generated from the payload: even with the triggers off the database refuses."""
+    add_events(session, 3)
+    with pytest.raises(DBAPIError, match="generated column"), triggers_off(engine) as conn:
+        conn.execute(text(f"UPDATE audit_event SET {column} = :v WHERE seq = 2"), {"v": value})
 
 
-def test_time_moved_back_is_named(session: Session, engine: Engine, settings) -> None:
-    add_events(session, 8)
-    with triggers_off(engine) as conn:
-        conn.execute(
-            text("UPDATE audit_event SET occurred_at = :t WHERE seq = 7"), {"t": T0.replace(year=2020)}
-        )
-    assert _bad(session, settings)[0] == 7
+def test_a_search_column_made_editable_is_reported(scratch_db, tmp_path: Path) -> None:
+    """PostgreSQL can turn a generated column into a plain one; verify notices the schema."""
+    if not PG_URL:
+        pytest.skip("needs PostgreSQL (ALTER COLUMN … DROP EXPRESSION)")
+    url = scratch_db("postgresql")
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            add_events(s, 3)
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE audit_event ALTER COLUMN actor_username DROP EXPRESSION"))
+        with Session(engine) as s:
+            report = verify(s, settings=audit_settings(tmp_path, url))
+        assert not report.ok and "no longer all generated" in str(report.problem)
+    finally:
+        engine.dispose()
 
 
 def test_deleted_event_is_named(session: Session, engine: Engine, settings) -> None:
@@ -141,11 +158,7 @@ def test_inserted_event_is_named(session: Session, engine: Engine, settings) -> 
             conn.execute(text("UPDATE audit_event SET seq = seq + 1 WHERE seq = :s"), {"s": seq})
         forged = stored[3][1].replace(b"user2", b"user9")
         conn.execute(
-            text(
-                "INSERT INTO audit_event (seq, occurred_at, action, outcome, category, actor_user_id,"
-                " actor_username, guest_public_id, payload, hash) SELECT 4, occurred_at, action, outcome,"
-                " category, actor_user_id, 'user9', guest_public_id, :p, :h FROM audit_event WHERE seq = 5"
-            ),
+            text("INSERT INTO audit_event (seq, payload, hash) VALUES (4, :p, :h)"),
             {"p": forged, "h": hashlib.sha256(stored[2][2] + forged).digest()},
         )
         conn.execute(text("UPDATE audit_control SET last_seq = 9"))
@@ -203,7 +216,6 @@ def test_full_rewrite_is_missed_without_and_caught_with_a_checkpoint(
     with triggers_off(engine) as conn:
         payload = rows(conn)[2][1].replace(b"user1", b"user2")
         rechain(conn, {3: payload})
-        conn.execute(text("UPDATE audit_event SET actor_username = 'user2' WHERE seq = 3"))
     assert verify(session, settings=settings).ok  # a consistent forgery: only a checkpoint knows
 
 
@@ -216,7 +228,6 @@ def test_full_rewrite_is_caught_against_an_earlier_checkpoint(
     with triggers_off(engine) as conn:
         payload = rows(conn)[2][1].replace(b"user1", b"user2")
         rechain(conn, {3: payload})
-        conn.execute(text("UPDATE audit_event SET actor_username = 'user2' WHERE seq = 3"))
     seq, problem = _bad(session, settings)
     assert seq == 6 and "rewritten" in str(problem)
 
@@ -235,3 +246,24 @@ def test_any_text_as_a_username_verifies(session: Session, settings) -> None:
 def test_guest_public_id_must_look_like_one() -> None:
     with pytest.raises(InvalidInput):
         AuditEvent("guest.view", guest_public_id='G1","x')
+
+
+def test_missing_triggers_are_reported(session: Session, engine: Engine, settings) -> None:
+    add_events(session, 2)
+    session.close()
+    off, on = "ALTER TABLE audit_event DISABLE TRIGGER USER", "ALTER TABLE audit_event ENABLE TRIGGER USER"
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(off))
+        try:
+            report = verify(session, settings=settings)
+        finally:
+            session.rollback()
+            with engine.begin() as conn:
+                conn.execute(text(on))
+    else:
+        with triggers_off(engine):  # SQLite runs the DROP TRIGGER outside the transaction
+            report = verify(session, settings=settings)
+    assert report.ok and any("append-only triggers" in w for w in report.warnings)
+    session.rollback()
+    assert not any("triggers" in w for w in verify(session, settings=settings).warnings)

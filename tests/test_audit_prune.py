@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -96,8 +96,9 @@ def test_prefix_deleted_outside_prune_is_caught(
 def test_prune_refuses_a_broken_chain(session: Session, engine: Engine, tmp_path: Path, db_url: str) -> None:
     settings = audit_settings(tmp_path, db_url)
     _seed(session)
-    with triggers_off(engine) as conn:
-        conn.execute(text("UPDATE audit_event SET category = 'security' WHERE seq = 5"))  # make it prunable
+    with triggers_off(engine) as conn:  # make the export prunable: a security event
+        payload = rows(conn)[4][1].replace(b'"category":"sensitive"', b'"category":"security"')
+        conn.execute(text("UPDATE audit_event SET payload = :p WHERE seq = 5"), {"p": payload})
     with pytest.raises(AuditChainBroken, match="first bad seq: 5"):
         prune(session, settings=settings, now=NOW)
     session.rollback()
@@ -116,9 +117,10 @@ def test_search_by_user_guest_action_and_time(session: Session) -> None:
     assert [r.seq for r in search_events(session, guest="G42", paging=PageRequest()).items] == [7]
     assert search_events(session, action="guest.", paging=PageRequest()).total == 1
     assert search_events(session, action="auth.login", paging=PageRequest()).total == 7
+    beijing = timezone(timedelta(hours=8))
     window = search_events(
         session,
-        since=datetime(2026, 11, 1, 9, 1, tzinfo=UTC),
+        since=datetime(2026, 11, 1, 17, 1, tzinfo=beijing),  # 09:01 UTC
         until=datetime(2026, 11, 1, 9, 3, tzinfo=UTC),
         paging=PageRequest(),
     )

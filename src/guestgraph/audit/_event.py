@@ -112,18 +112,15 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(TIME_FORMAT)
 
 
-# The payload's header, in this order: seq, time, then the fields copied into the search columns.
-# Every value before actor_username is plain ASCII without quotes or backslashes (validated here), so
-# the database can rebuild that part from the columns by concatenation; verify adds the username.
+# The payload starts with seq and time, then the fields the database copies into the search columns.
 HEADER_FIELDS = ("action", "outcome", "category", "actor_user_id", "guest_public_id", "actor_username")
 _GUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
-_quote = json.encoder.encode_basestring  # exactly what json.dumps(ensure_ascii=False) writes for a str
 
 
 def encode(seq: int, moment: datetime, event: AuditEvent) -> bytes:
-    """The canonical bytes, stored as is and never rebuilt: UTF-8 compact JSON whose header holds, in
-    this order, seq, time and the fields copied into the search columns (`header`), then the other
-    fields with sorted keys. Verify checks the header against the columns without parsing JSON."""
+    """The canonical bytes, stored as is and never rebuilt: UTF-8 compact JSON that starts with seq,
+    time and the search fields (`HEADER_FIELDS`, in that order), then the other fields with sorted
+    keys. `verify` checks the `{"seq":N,` prefix, so each event's bytes are bound to their position."""
     body = event.body()
     head = {"seq": seq, "time": format_time(moment)} | {name: body.pop(name) for name in HEADER_FIELDS}
     try:
@@ -137,9 +134,8 @@ def encode(seq: int, moment: datetime, event: AuditEvent) -> bytes:
     return (first[:-1] + "," + rest[1:]).encode("utf-8")
 
 
-def username_part(username: str | None) -> bytes:
-    """The header's last value as `encode` writes it (JSON string or null), then the comma."""
-    return b"null," if username is None else (_quote(username) + ",").encode("utf-8")
+def seq_prefix(seq: int) -> bytes:
+    return b'{"seq":%d,' % seq
 
 
 def decode(payload: bytes) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def prune(
     `audit_security_retention_days`, sensitive ones after `audit_sensitive_retention_days`), in the
     caller's transaction. A sensitive event still due stops the prefix, even with older security
     events behind it. Refuses when the log does not verify."""
-    moment = now or datetime.now(UTC)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)  # SQLite compares the stored UTC text
     lock_head(session, advance=False)
     report = verify(session, settings=settings)
     if not report.ok:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -49,9 +49,9 @@ def search_events(
         else:
             where.append(AuditEventRow.action == action)
     if since is not None:
-        where.append(AuditEventRow.occurred_at >= since)
+        where.append(AuditEventRow.occurred_at >= since.astimezone(UTC))  # SQLite compares text in UTC
     if until is not None:
-        where.append(AuditEventRow.occurred_at < until)
+        where.append(AuditEventRow.occurred_at < until.astimezone(UTC))
     total = session.scalar(select(func.count()).select_from(AuditEventRow).where(*where)) or 0
     payloads = session.scalars(
         select(AuditEventRow.payload)

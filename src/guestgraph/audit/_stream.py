@@ -2,9 +2,7 @@
 
 This is the one place that goes below SQLAlchemy to the driver's cursor: a PostgreSQL server-side
 (named) cursor in binary mode, or SQLite's own cursor, fetched `batch_size` rows at a time, so memory
-stays flat however long the log. The database rebuilds each payload's header from the search columns
-up to the username (plain ASCII values, see `_event.HEADER_FIELDS`); `verify` compares it with the
-stored bytes, so a search column that disagrees with its payload is caught in the same pass.
+stays flat however long the log.
 """
 
 from __future__ import annotations
@@ -16,27 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-Row = tuple[
-    int, bytes | None, str | None, bytes, bytes
-]  # seq, header up to username, username, payload, hash
-
-_HEADER = """'{{"seq":' || seq || ',"time":"' || {time} || '","action":"' || action
-    || '","outcome":"' || outcome || '","category":"' || category
-    || '","actor_user_id":' || coalesce({user_id}, 'null')
-    || ',"guest_public_id":' || coalesce('"' || guest_public_id || '"', 'null') || ',"actor_username":'"""
-_POSTGRES_HEADER = _HEADER.format(
-    time="""to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
-    user_id="actor_user_id::text",
-)
-_SQLITE_HEADER = _HEADER.format(time="replace(occurred_at, ' ', 'T') || 'Z'", user_id="actor_user_id")
-_POSTGRES = (
-    "SELECT seq, convert_to(" + _POSTGRES_HEADER + ", 'UTF8'), actor_username, payload, hash "
-    "FROM audit_event WHERE seq >= %s ORDER BY seq"
-)
-_SQLITE = (
-    "SELECT seq, CAST(" + _SQLITE_HEADER + " AS BLOB), actor_username, payload, hash "
-    "FROM audit_event WHERE seq >= ? ORDER BY seq"
-)
+Row = tuple[int, bytes, bytes]  # seq, payload, hash
+_POSTGRES = "SELECT seq, payload, hash FROM audit_event WHERE seq >= %s ORDER BY seq"
+_SQLITE = "SELECT seq, payload, hash FROM audit_event WHERE seq >= ? ORDER BY seq"
 
 
 def stream_rows(session: Session, start: int, batch_size: int) -> Iterator[list[Row]]:

@@ -4,12 +4,13 @@ Revision ID: 0006
 Revises: 0004
 Create Date: 2026-11-23 06:45:00
 
-Self-contained: the table, its indexes, the control row and the triggers that refuse UPDATE and DELETE
+Self-contained: the table (its search columns generated from the payload), its indexes, the control row and the triggers that refuse UPDATE and DELETE
 (PostgreSQL: a plpgsql function, also refusing TRUNCATE; SQLite: BEFORE triggers with RAISE(ABORT)).
 A DELETE passes only for seq <= audit_control.prune_through, which `guestgraph audit prune` raises.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -44,20 +45,53 @@ SQLITE_TRIGGERS = [
 ]
 
 
+PG_FUNCTIONS = [
+    # Immutable by construction: UTF-8 bytes to jsonb, and our fixed ISO format read as UTC.
+    """CREATE FUNCTION audit_payload(payload bytea) RETURNS jsonb LANGUAGE sql IMMUTABLE STRICT
+    AS $$ SELECT convert_from(payload, 'UTF8')::jsonb $$""",
+    """CREATE FUNCTION audit_time(value text) RETURNS timestamptz LANGUAGE sql IMMUTABLE STRICT
+    AS $$ SELECT rtrim(value, 'Z')::timestamp AT TIME ZONE 'UTC' $$""",
+]
+PG_GENERATED = {
+    "occurred_at": "audit_time(audit_payload(payload) ->> 'time')",
+    "actor_user_id": "(audit_payload(payload) ->> 'actor_user_id')::bigint",
+    **{
+        name: f"audit_payload(payload) ->> '{name}'"
+        for name in ("action", "outcome", "category", "actor_username", "guest_public_id")
+    },
+}
+SQLITE_GENERATED = {
+    "occurred_at": "replace(replace(json_extract(CAST(payload AS TEXT), '$.time'), 'T', ' '), 'Z', '')",
+    **{
+        name: f"json_extract(CAST(payload AS TEXT), '$.{name}')"
+        for name in ("action", "outcome", "category", "actor_user_id", "actor_username", "guest_public_id")
+    },
+}
+
+
 def upgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    if postgres:
+        for statement in PG_FUNCTIONS:
+            op.execute(statement)
+    generated = PG_GENERATED if postgres else SQLITE_GENERATED
+
+    def column(name: str, type_: Any, nullable: bool) -> sa.Column[Any]:
+        return sa.Column(name, type_, sa.Computed(generated[name], persisted=True), nullable=nullable)
+
     big = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     op.create_table(
         "audit_event",
         sa.Column("seq", big, autoincrement=False, nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("action", sa.String(length=64), nullable=False),
-        sa.Column("outcome", sa.String(length=10), nullable=False),
-        sa.Column("category", sa.String(length=10), nullable=False),
-        sa.Column("actor_user_id", sa.BigInteger(), nullable=True),
-        sa.Column("actor_username", sa.String(length=80), nullable=True),
-        sa.Column("guest_public_id", sa.String(length=20), nullable=True),
         sa.Column("payload", sa.LargeBinary(), nullable=False),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
+        column("occurred_at", sa.DateTime(timezone=True), False),
+        column("action", sa.String(length=64), False),
+        column("outcome", sa.String(length=10), False),
+        column("category", sa.String(length=10), False),
+        column("actor_user_id", sa.BigInteger(), True),
+        column("actor_username", sa.String(length=80), True),
+        column("guest_public_id", sa.String(length=20), True),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_event")),
     )
     for name, cols in [
@@ -77,7 +111,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_control")),
     )
     op.bulk_insert(control, [{"id": 1, "last_seq": 0, "last_hash": GENESIS, "prune_through": 0}])
-    if op.get_bind().dialect.name == "postgresql":
+    if postgres:
         op.execute(PG_GUARD)
         op.execute(
             "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
@@ -96,4 +130,5 @@ def downgrade() -> None:
     op.drop_table("audit_control")
     op.drop_table("audit_event")  # drops its triggers with it
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")
+        for function in ("audit_event_append_only()", "audit_payload(bytea)", "audit_time(text)"):
+            op.execute(f"DROP FUNCTION IF EXISTS {function}")
