@@ -111,3 +111,23 @@ def test_checkpoint_signed_by_another_key_fails_verify(session: Session, tmp_pat
     load_or_create_key(settings)  # a new key: the old checkpoints no longer verify
     report = verify(session, settings=settings)
     assert not report.ok and "bad signature" in str(report.problem)
+
+
+def test_a_stale_checkpoint_is_renewed_on_the_next_commit(
+    session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    settings = audit_settings(
+        tmp_path, str(engine.url), audit_checkpoint_every=1000, audit_checkpoint_minutes=30
+    )
+    factory = make_session_factory(engine)
+    install_checkpoints(factory, settings)
+    for _ in range(2):
+        with factory.begin() as s:
+            record(s, AuditEvent("auth.login"))
+    assert [c["seq"] for c in _lines(settings)] == [1]  # the first; the second is neither stale nor due
+    path = settings.resolved_audit_dir / CHECKPOINTS_FILE
+    old = path.stat().st_mtime - 31 * 60
+    os.utime(path, (old, old))
+    with factory.begin() as s:
+        record(s, AuditEvent("auth.logout"))
+    assert [c["seq"] for c in _lines(settings)] == [1, 3]
