@@ -62,7 +62,7 @@ def verify(
 ) -> VerifyReport:
     """Check the whole log (or, with `from_checkpoint`, only what follows the latest valid
     checkpoint). Detects an edited, inserted, deleted or swapped event by the chain, a truncated tail
-    or rewritten log by the checkpoints, and search columns that disagree with the stored bytes."""
+    or rewritten log by the checkpoints, and search columns no longer generated from the payload."""
     started = time.perf_counter()
     report = VerifyReport()
     try:
