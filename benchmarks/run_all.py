@@ -15,6 +15,7 @@ DEFAULT_ARGS: dict[str, list[str]] = {
     "bench_demo_data.py": ["--guests", "100000"],
     "bench_crypto.py": ["--keys", "100000"],
     "bench_identity_quality.py": ["--guests", "5000", "--seed", "9"],
+    "bench_audit.py": ["--events", "1000000"],  # add --postgres URL for PostgreSQL; 10 M: --events 10000000
 }
 
 

@@ -20,7 +20,7 @@ import httpx
 import psycopg
 import pytest
 import uvicorn
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -28,9 +28,11 @@ from guestgraph.access import DataScope
 from guestgraph.config import Settings
 from guestgraph.db import make_engine, make_session_factory
 from guestgraph.db._migrate import upgrade
-from guestgraph.db.models import Base
+from guestgraph.db.models import AuditControl, Base
 from guestgraph.demo import generate_demo
 from guestgraph.org import GroupSpec, load_group, read_group_file
+
+pytest_plugins = ["tests.browser_fixtures"]
 
 PG_URL = os.environ.get("GUESTGRAPH_TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -125,9 +127,14 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 def wipe(engine: Engine) -> None:
+    """Empty every table; the audit log through its one sanctioned deletion path (prune_through),
+    and its control row is reset to the genesis head rather than deleted."""
     with engine.begin() as conn:
+        conn.execute(update(AuditControl).values(prune_through=2**62))
         for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(delete(table))
+            if table.name != "audit_control":
+                conn.execute(delete(table))
+        conn.execute(update(AuditControl).values(last_seq=0, last_hash=b"\x00" * 32, prune_through=0))
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import LiveServer
 from tests.factories import make_guest
-from tests.test_browser import browser, page  # noqa: F401 - the signed-in browser fixtures
 
 pytestmark = pytest.mark.browser
 
 
 def test_record_and_withdraw_consent_on_the_profile(
-    page: Page,  # noqa: F811 - the fixture imported above
+    page: Page,
     live: LiveServer,
     demo_group: Session,
 ) -> None:

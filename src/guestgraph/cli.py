@@ -193,6 +193,50 @@ def export_links(
     console.print(f"Wrote {count} links to {out}")
 
 
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    from_checkpoint: Annotated[
+        bool, typer.Option("--from-checkpoint", help="Check only what follows the latest signed checkpoint.")
+    ] = False,
+) -> None:
+    """Recompute the hash chain and check it against the signed checkpoints; exit 1 naming the first
+    bad seq when an event was edited, inserted, deleted, swapped or the tail cut off."""
+    from guestgraph.cli_audit import run_verify
+
+    try:
+        code = run_verify(load_settings(), from_checkpoint=from_checkpoint, console=console)
+    except GuestgraphError as e:
+        raise _fail(e) from e
+    raise typer.Exit(code)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the head of the audit log now (run it from a scheduler every few minutes)."""
+    from guestgraph.cli_audit import run_checkpoint
+
+    try:
+        run_checkpoint(load_settings(), console=console)
+    except GuestgraphError as e:
+        raise _fail(e) from e
+
+
+@audit_app.command("prune")
+def audit_prune() -> None:
+    """Delete the oldest events past retention (security 183 days, sensitive 3 years, or the longer
+    configured periods); the chain stays verifiable from a signed checkpoint, and the prune is audited."""
+    from guestgraph.cli_audit import run_prune
+
+    try:
+        run_prune(load_settings(), console=console)
+    except GuestgraphError as e:
+        raise _fail(e) from e
+
+
 @app.command("source-key")
 def source_key(source: Annotated[str, typer.Argument(help="Source system code, e.g. ota_ctrip.")]) -> None:
     """Issue (or rotate) the push-API key of a source system; it is shown once, only its hash is kept."""

@@ -25,6 +25,8 @@ Locale = Literal["zh_CN", "en"]
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "password", "dev", "test", "xxx", "todo", "placeholder"}
 )
+AUDIT_SECURITY_MIN_DAYS = 183  # six months (Cybersecurity Law art. 21)
+AUDIT_SENSITIVE_MIN_DAYS = 1096  # three years, leap day included (PIPL art. 56)
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -157,6 +159,34 @@ class Settings(BaseSettings):
             retrain=retrain,
         )
 
+    # Audit log (issue 7). Retention can only be raised: CSL art. 21 asks 6 months for security logs,
+    # PIPL art. 56 three years for records of processing sensitive personal information.
+    audit_dir: Path | None = Field(
+        None,
+        description="Folder for signed audit checkpoints, outside the database; default data_dir/audit. "
+        "Point it at storage the database host cannot rewrite (another host, WORM share) in production.",
+    )
+    audit_signing_key_file: Path | None = Field(
+        None,
+        description="Ed25519 key that signs audit checkpoints (PEM, mode 0600); generated on first use; "
+        "default data_dir/audit_signing_key.pem.",
+    )
+    audit_checkpoint_every: int = Field(
+        1000, ge=1, description="Write a signed checkpoint each time the audit log passes this many events."
+    )
+    audit_checkpoint_minutes: int = Field(
+        60, ge=1, description="Also write one when the last is older than this many minutes."
+    )
+    audit_security_retention_days: int = Field(
+        AUDIT_SECURITY_MIN_DAYS,
+        description=f"Days security events are kept; at least {AUDIT_SECURITY_MIN_DAYS} (CSL art. 21).",
+    )
+    audit_sensitive_retention_days: int = Field(
+        AUDIT_SENSITIVE_MIN_DAYS,
+        description="Days records of sensitive personal-information processing (reveals, exports, "
+        f"data-subject requests, guest reads) are kept; at least {AUDIT_SENSITIVE_MIN_DAYS} (PIPL art. 56).",
+    )
+
     @model_validator(mode="after")
     def _reject_placeholder_secret(self) -> Self:
         if self.secret_key is not None and self.env != "dev":
@@ -168,6 +198,27 @@ class Settings(BaseSettings):
                     "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _audit_retention_at_least_the_law(self) -> Self:
+        for field, minimum, law in (
+            ("audit_security_retention_days", AUDIT_SECURITY_MIN_DAYS, "Cybersecurity Law art. 21"),
+            ("audit_sensitive_retention_days", AUDIT_SENSITIVE_MIN_DAYS, "PIPL art. 56"),
+        ):
+            if getattr(self, field) < minimum:
+                raise ValueError(
+                    f"GUESTGRAPH_{field.upper()} is {getattr(self, field)} days, below the {minimum} days "
+                    f"{law} requires; set {minimum} or more (retention can only be raised)"
+                )
+        return self
+
+    @property
+    def resolved_audit_dir(self) -> Path:
+        return self.audit_dir or self.data_dir / "audit"
+
+    @property
+    def resolved_audit_key_file(self) -> Path:
+        return self.audit_signing_key_file or self.data_dir / "audit_signing_key.pem"
 
     @property
     def resolved_database_url(self) -> str:

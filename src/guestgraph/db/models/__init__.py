@@ -12,6 +12,7 @@ from guestgraph.db.models.access import (
     StaffSession,
     StaffUser,
 )
+from guestgraph.db.models.audit import AuditControl, AuditEventRow
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
 from guestgraph.db.models.identity import AppLock, GuestMention, MatchModelVersion, MatchReview
 from guestgraph.db.models.ingest import (
@@ -35,6 +36,8 @@ __all__ = [
     "RevealGrant",
     "StaffSession",
     "AppLock",
+    "AuditControl",
+    "AuditEventRow",
     "Base",
     "BatchStatus",
     "Charge",
