@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from guestgraph import privacy
+from guestgraph import audit, privacy
 from guestgraph.db.models import ConsentDecision
+from guestgraph.paging import PageRequest
 from guestgraph.privacy import Channel, ConsentInput, Purpose
 from tests.conftest import LiveServer
 from tests.factories import make_guest, make_stay
@@ -59,6 +60,10 @@ def test_guest_list_export_over_http(
     assert by_id[opted_in.public_id]["phone"] == "'+86138****5678"  # masked; a leading + starts a formula
     assert "13812345678" not in answer.text
     assert by_id[formula.public_id]["name"].startswith("'=HYPERLINK")
-    events = [r.getMessage() for r in caplog.records if "guest_list.export" in r.getMessage()]
-    assert len(events) == 2 and f"'rows': {len(rows)}" in events[0]
+    demo_group.expire_all()
+    events = audit.search_events(
+        demo_group, action="export.guest_list", paging=PageRequest(page=1, size=10)
+    ).items
+    assert len(events) == 2 and events[1].event.details["rows"] == len(rows)  # newest first
+    assert events[1].event.category == "sensitive" and events[1].event.actor_role == "marketing"
     assert everyone.headers["X-Export-Rows"] == "3"

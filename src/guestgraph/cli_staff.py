@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from guestgraph import access
+from guestgraph import access, audit
 from guestgraph.config import Settings, load_settings
 from guestgraph.db import make_engine, make_session_factory, session_scope
 from guestgraph.demo_staff import demo_code
@@ -31,6 +32,13 @@ def _db() -> Iterator[tuple[Settings, Session]]:
             yield settings, session
     finally:
         engine.dispose()
+
+
+def _log(session: Session, action: str, username: str, **details: str) -> None:
+    """The command line acts as the operating-system user who ran it."""
+    operator = f"cli:{getpass.getuser()}"
+    with audit.acting_as(audit.Actor(username=operator)):
+        audit.log_event(session, action, object_type="staff_user", object_id=username, details=dict(details))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -60,6 +68,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
                     username=username, display_name=name, role="admin", scope=access.DataScope.group()
                 )
                 access.create_user(session, spec, password=password, now=datetime.now(UTC))
+                _log(session, "admin.user_create", username, role="admin")
         except GuestgraphError as e:
             raise fail(e) from e
         console.print(f"Created admin {username!r}. Sign in on the web; the authenticator is set up then.")
@@ -88,6 +97,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         try:
             with _db() as (_settings, session):
                 access.set_active(session, username, active=False, by="cli", now=datetime.now(UTC))
+                _log(session, "admin.user_disable", username)
         except GuestgraphError as e:
             raise fail(e) from e
         console.print(f"Disabled {username!r}.")

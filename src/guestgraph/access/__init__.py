@@ -32,7 +32,14 @@ from guestgraph.access._passwords import check_password_policy, hash_password
 from guestgraph.access._permissions import Permission
 from guestgraph.access._roles import DEFAULT_ROLES, ensure_default_roles
 from guestgraph.access._scope import DataScope, guest_visible, hotel_id_visible, hotel_visible, stay_visible
-from guestgraph.access._sessions import Principal, SessionPolicy, end_session, load_principal, start_session
+from guestgraph.access._sessions import (
+    Principal,
+    SessionPolicy,
+    end_session,
+    load_principal,
+    session_user,
+    start_session,
+)
 from guestgraph.access._users import (
     NewUser,
     RoleRow,
@@ -103,6 +110,7 @@ __all__ = [
     "StaffRow",
     "RoleRow",
     "sign_in",
+    "session_user",
     "start_session",
     "stay_visible",
     "verify_second_factor",

@@ -145,3 +145,10 @@ def end_user_sessions(db: Session, user_id: int, *, now: datetime) -> int:
 def _aware(value: datetime, like: datetime) -> datetime:
     # SQLite hands back naive datetimes; they were stored as UTC.
     return value.replace(tzinfo=like.tzinfo) if value.tzinfo is None and like.tzinfo is not None else value
+
+
+def session_user(db: Session, token: str | None) -> tuple[int, str] | None:
+    """(user id, username) of a live session, pending second factor included (for the audit trail)."""
+    row = find_session(db, token)
+    user = db.get(StaffUser, row.user_id) if row is not None else None
+    return (user.id, user.username) if user is not None else None

@@ -6,6 +6,7 @@ the database, retention that matches the law, and a search for the audit page.
 """
 
 from guestgraph.audit._checkpoints import Checkpoint
+from guestgraph.audit._context import Actor, acting_as, begin_request, bind_actor, current_actor, log_event
 from guestgraph.audit._event import AuditEvent, Category, Outcome
 from guestgraph.audit._prune import PruneResult, prune
 from guestgraph.audit._record import install_checkpoints, record
@@ -14,6 +15,12 @@ from guestgraph.audit._service import CheckpointResult, checkpoint
 from guestgraph.audit._verify import AuditChainBroken, VerifyReport, verify
 
 __all__ = [
+    "Actor",
+    "acting_as",
+    "begin_request",
+    "bind_actor",
+    "current_actor",
+    "log_event",
     "AuditChainBroken",
     "AuditEvent",
     "AuditRecord",

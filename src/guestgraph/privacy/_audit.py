@@ -1,15 +1,13 @@
-"""SEAM for the audit trail (the lead is merging `audit/`): every privacy action calls
-`privacy_event` exactly once, with the actor, the guest's public ID (never personal data), the
-action and counts. Today it writes a log line; wire it to the audit chain here and nowhere else."""
+"""The privacy package's one door to the audit trail: every privacy action appends exactly one event,
+with the actor, the guest's public ID (never personal data), the action and counts."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
-log = logging.getLogger("guestgraph.privacy")
+from guestgraph import audit
 
 
 def privacy_event(
@@ -19,5 +17,11 @@ def privacy_event(
     guest_public_id: str | None,
     detail: Mapping[str, object],
 ) -> None:
-    del session  # the audit chain will append in the caller's transaction
-    log.info("privacy %s by staff %s on %s: %s", action, actor_id, guest_public_id, dict(detail))
+    if action == "guest_list.export":
+        name = "export.guest_list"
+    else:
+        name = action if action.startswith(("guest.", "export.")) else f"privacy.{action}"
+    details = {str(k).replace(" ", "_"): v for k, v in detail.items()}
+    if actor_id is not None and audit.current_actor().user_id is None:
+        audit.bind_actor(user_id=actor_id)
+    audit.log_event(session, name, guest_public_id=guest_public_id, details=details)

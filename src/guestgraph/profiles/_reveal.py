@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guestgraph import audit
 from guestgraph.access import DataScope, Forbidden, Permission, Principal
 from guestgraph.db.models import Guest, RevealGrant
 from guestgraph.errors import InvalidInput
@@ -80,6 +81,9 @@ def reveal(
         )
     )
     session.flush()
+    audit.log_event(
+        session, "guest.reveal", guest_public_id=guest.public_id, purpose=purpose, details={"field": field}
+    )
     return Revealed(guest.public_id, field, _value(guest, field), purpose, expires)
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from starlette.responses import Response
 
-from guestgraph import __version__
+from guestgraph import __version__, audit
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import current_revision, head_revision, make_engine, make_session_factory
 from guestgraph.errors import DatabaseError
@@ -22,6 +22,7 @@ from guestgraph.web import (
     routes_admin,
     routes_api,
     routes_api_ingest,
+    routes_audit,
     routes_auth,
     routes_frontdesk,
     routes_imports,
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    audit.install_checkpoints(app.state.session_factory, settings)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.translations = load_translations()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -106,6 +108,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_auth.router)
     app.include_router(routes_auth.api)
     app.include_router(routes_admin.router)
+    app.include_router(routes_audit.router)
+    app.include_router(routes_audit.api)
     app.include_router(routes_review.router)
     app.include_router(routes_review.api)
     app.include_router(routes_frontdesk.router)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 
-from guestgraph import access
+from guestgraph import access, audit
 from guestgraph.access import CsrfRejected, Forbidden, Permission, Principal
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.web._deps import SessionDep
@@ -93,6 +93,12 @@ def current_principal(request: Request, session: SessionDep) -> Principal:
             "Enter the code from your authenticator app to finish signing in.", hint="Go to /login/verify."
         )
     request.state.principal = principal
+    audit.bind_actor(
+        user_id=principal.user_id,
+        username=principal.username,
+        role=principal.role,
+        scope=principal.scope_label,
+    )
     return principal
 
 
@@ -105,8 +111,11 @@ class Requires:
     def __init__(self, permission: Permission | None) -> None:
         self.permission = permission
 
-    def __call__(self, principal: CurrentPrincipal) -> Principal:
+    def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
         if self.permission is not None and not principal.can(self.permission):
+            log_in_own_transaction(
+                request, "access.denied", outcome="denied", details={"permission": str(self.permission)}
+            )
             raise Forbidden(
                 f"Your role ({principal.role}) does not allow this ({self.permission}).",
                 hint="Ask an admin if your work needs it.",
@@ -115,6 +124,14 @@ class Requires:
 
     def __repr__(self) -> str:
         return f"Requires({self.permission})"
+
+
+def log_in_own_transaction(request: Request, action: str, **fields: Any) -> None:
+    """An audit event that must survive the request's rollback (a refusal, a failed sign-in)."""
+    factory = request.app.state.session_factory
+    with factory() as own:
+        audit.log_event(own, action, **fields)
+        own.commit()
 
 
 def public() -> None:

@@ -27,6 +27,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("segments", "Segments", "/soon/segments", False, 8, "segment.manage"),
     NavItem("reports", "Reports", "/soon/reports", False, 8, "report.read"),
     NavItem("privacy", "Privacy", "/privacy", True, permission="privacy.manage"),
+    NavItem("audit", "Audit trail", "/audit", True, permission="audit.read"),
     NavItem("admin", "Administration", "/admin", True, permission="admin.users"),
 )
 COMING: dict[str, NavItem] = {item.key: item for item in NAV if not item.ready}

@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request
 from starlette.responses import Response
 
+from guestgraph import audit
+
 log = logging.getLogger("guestgraph.access")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -34,6 +36,7 @@ async def request_log(request: Request, call_next: Callable[[Request], Awaitable
     incoming = request.headers.get("x-request-id", "")
     request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
     request.state.request_id = request_id
+    audit.begin_request(source_ip=request.client.host if request.client else None, request_id=request_id)
     started = time.perf_counter()
     response = await call_next(request)
     response.headers["X-Request-ID"] = request_id

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from guestgraph import access, org
+from guestgraph import access, audit, org
 from guestgraph.access import Permission
 from guestgraph.errors import GuestgraphError
-from guestgraph.web._auth import CurrentPrincipal, allow, now_utc
+from guestgraph.web._auth import CurrentPrincipal, allow, log_in_own_transaction, now_utc
 from guestgraph.web._deps import RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
 
@@ -63,6 +63,13 @@ def create_user(
             username=username.strip(), display_name=display_name.strip(), role=role, scope=scope
         )
         access.create_user(session, spec, password=None, now=now)
+        audit.log_event(
+            session,
+            "admin.user_create",
+            object_type="staff_user",
+            object_id=spec.username,
+            details={"role": role},
+        )
         token = access.issue_password_reset(
             session,
             spec.username,
@@ -96,6 +103,7 @@ def disable_user(
 ) -> Response:
     try:
         access.set_active(session, username, active=False, by=principal.username, now=now_utc())
+        audit.log_event(session, "admin.user_disable", object_type="staff_user", object_id=username)
     except GuestgraphError as e:
         return _page(request, session, error=e)
     return RedirectResponse("/admin", status_code=303)
@@ -104,12 +112,14 @@ def disable_user(
 @router.post("/users/{username}/enable")
 def enable_user(username: str, session: SessionDep, principal: CurrentPrincipal) -> Response:
     access.set_active(session, username, active=True, by=principal.username, now=now_utc())
+    audit.log_event(session, "admin.user_enable", object_type="staff_user", object_id=username)
     return RedirectResponse("/admin", status_code=303)
 
 
 @router.post("/users/{username}/reset-mfa")
 def reset_mfa(username: str, session: SessionDep) -> Response:
     access.reset_second_factor(session, username, now=now_utc())
+    audit.log_event(session, "admin.mfa_reset", object_type="staff_user", object_id=username)
     return RedirectResponse("/admin", status_code=303)
 
 
@@ -125,6 +135,13 @@ def role_mfa(
     try:
         access.set_role_mfa(
             session, code, required=required == "yes", by=principal.username, reason=reason, now=now_utc()
+        )
+        audit.log_event(
+            session,
+            "admin.role_mfa",
+            object_type="role",
+            object_id=code,
+            details={"required": required == "yes"},
         )
     except GuestgraphError as e:
         return _page(request, session, error=e)
@@ -153,6 +170,13 @@ def propose_change(
             by=principal.username,
             now=now_utc(),
         )
+        audit.log_event(
+            session,
+            "admin.access_propose",
+            object_type="staff_user",
+            object_id=username,
+            details={"role": role, "scope_level": scope_level, "scope_code": scope_code or None},
+        )
     except GuestgraphError as e:
         session.rollback()
         return _page(request, session, error=e)
@@ -164,8 +188,19 @@ def approve_change(
     request: Request, change_id: RowId, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
     try:
-        access.approve_access_change(session, change_id, by=principal.username, now=now_utc())
+        user = access.approve_access_change(session, change_id, by=principal.username, now=now_utc())
+        audit.log_event(
+            session,
+            "admin.access_approve",
+            object_type="staff_user",
+            object_id=user.username,
+            details={"change": change_id},
+        )
     except GuestgraphError as e:
+        session.rollback()
+        log_in_own_transaction(
+            request, "admin.access_approve", outcome="denied", details={"change": change_id}
+        )
         session.rollback()
         return _page(request, session, error=e)
     return RedirectResponse("/admin", status_code=303)
@@ -177,6 +212,7 @@ def reject_change(
 ) -> Response:
     try:
         access.reject_access_change(session, change_id, by=principal.username, now=now_utc())
+        audit.log_event(session, "admin.access_reject", object_type="access_change", object_id=str(change_id))
     except GuestgraphError as e:
         session.rollback()
         return _page(request, session, error=e)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
-from guestgraph import __version__, identity, org, profiles
+from guestgraph import __version__, audit, identity, org, profiles
 from guestgraph.access import Permission
 from guestgraph.db import current_revision, head_revision
 from guestgraph.paging import Page
@@ -100,7 +100,9 @@ def api_hotel(code: str, session: SessionDep, scope: ScopeDep) -> org.HotelPubli
     dependencies=[allow(Permission.GUEST_READ)],
 )
 def api_guest(public_id: str, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
-    return asdict(profiles.get_profile(session, scope=scope, public_id=public_id))
+    profile = profiles.get_profile(session, scope=scope, public_id=public_id)
+    audit.log_event(session, "guest.read", guest_public_id=profile.public_id)
+    return asdict(profile)
 
 
 @router.get(

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
-from guestgraph import access
+from guestgraph import access, audit
 from guestgraph.access import InvalidCredentials, NextStep, TooManyAttempts, WeakPassword
 from guestgraph.config import ensure_secret_key
 from guestgraph.errors import InvalidInput
@@ -48,6 +48,33 @@ def _signed_in(response: Response, request: Request, token: str, target: str) ->
     return response
 
 
+def _failed(
+    session: SessionDep,
+    action: str,
+    error: Exception,
+    *,
+    username: str | None = None,
+    who: tuple[int, str] | None = None,
+) -> None:
+    """Record a refused sign-in step and commit it with the attempt, though the answer is an error."""
+    if who is not None:
+        audit.bind_actor(user_id=who[0], username=who[1])
+    audit.log_event(
+        session,
+        action,
+        outcome="denied" if isinstance(error, TooManyAttempts) else "failed",
+        actor_username=username,
+    )
+    session.commit()
+
+
+def _succeeded(
+    session: SessionDep, action: str, user_id: int | None, username: str | None, **details: str
+) -> None:
+    audit.bind_actor(user_id=user_id, username=username)
+    audit.log_event(session, action, details=dict(details))
+
+
 def _to(target: str) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
@@ -77,9 +104,10 @@ def login_submit(
             policy=login_policy(settings),
         )
     except (InvalidCredentials, TooManyAttempts) as e:
-        session.commit()  # the failed attempt counts
+        _failed(session, "auth.login", e, username=username)
         context = {"next": _safe_next(next), "error": e, "username": username}
         return render(request, "login.html", context, status_code=e.status)
+    _succeeded(session, "auth.login", result.user_id, username, step=result.next_step.value)
     target = _safe_next(next)
     if result.next_step is NextStep.VERIFY:
         target = f"/login/verify?next={target}"
@@ -101,6 +129,7 @@ def verify_submit(
     code: Annotated[str, Form(max_length=40)],
     next: Annotated[str, Form(max_length=500)] = "/",  # noqa: A002
 ) -> Response:
+    who = access.session_user(session, request_token(request))
     try:
         token = access.verify_second_factor(
             session,
@@ -111,10 +140,11 @@ def verify_submit(
             policy=login_policy(settings),
         )
     except (InvalidCredentials, TooManyAttempts) as e:
-        session.commit()
+        _failed(session, "auth.mfa", e, who=who)
         return render(
             request, "login_verify.html", {"next": _safe_next(next), "error": e}, status_code=e.status
         )
+    _succeeded(session, "auth.mfa", *(who or (None, None)))
     return _signed_in(_to(_safe_next(next)), request, token, _safe_next(next))
 
 
@@ -142,6 +172,7 @@ def enroll_submit(
     next: Annotated[str, Form(max_length=500)] = "/",  # noqa: A002
 ) -> Response:
     secret = ensure_secret_key(settings).get_secret_value()
+    who = access.session_user(session, request_token(request))
     try:
         token, codes = access.confirm_enrollment(
             session,
@@ -152,17 +183,21 @@ def enroll_submit(
             policy=login_policy(settings),
         )
     except (InvalidCredentials, TooManyAttempts) as e:
-        session.commit()
+        _failed(session, "auth.mfa_enrol", e, who=who)
         seed, uri = access.enrollment_seed(session, request_token(request), secret_key=secret)
         context = {"next": _safe_next(next), "seed": seed, "qr": _qr_svg(uri), "error": e}
         return render(request, "login_enroll.html", context, status_code=e.status)
+    _succeeded(session, "auth.mfa_enrol", *(who or (None, None)))
     response = render(request, "recovery_codes.html", {"codes": codes, "next": _safe_next(next)})
     return _signed_in(response, request, token, _safe_next(next))
 
 
 @router.post("/logout", dependencies=[PUBLIC])
 def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    who = access.session_user(session, request_token(request))
     access.end_session(session, request_token(request), now=now_utc())
+    if who is not None:
+        _succeeded(session, "auth.logout", *who)
     response = _to("/login")
     response.delete_cookie(session_cookie(settings), path="/", secure=settings.cookie_secure, httponly=True)
     return response
@@ -180,7 +215,8 @@ def reset_submit(
     try:
         if password != repeat:
             raise WeakPassword("The two passwords differ.", hint="Type the same password twice.")
-        access.complete_password_reset(session, token, password, now=now_utc())
+        user = access.complete_password_reset(session, token, password, now=now_utc())
+        _succeeded(session, "auth.password_reset", user.id, user.username)
     except InvalidInput as e:
         return render(
             request, "reset.html", {"token": token, "error": e, "done": False}, status_code=e.status
@@ -206,6 +242,7 @@ def account_password(
         if password != repeat:
             raise WeakPassword("The two passwords differ.", hint="Type the same password twice.")
         access.change_password(session, principal.user_id, current=current, new=password, now=now_utc())
+        audit.log_event(session, "auth.password_change")
     except (InvalidInput, InvalidCredentials) as e:
         return render(request, "account.html", {"error": e, "done": False}, status_code=e.status)
     return _to("/login?next=/account")  # every session ended with the old password
@@ -256,15 +293,17 @@ def api_login(body: ApiLogin, request: Request, session: SessionDep, settings: S
             token = access.verify_second_factor(
                 session, token, body.code or "", now=now, secret_key=secret, policy=policy
             )
-    except (InvalidCredentials, TooManyAttempts):
-        session.commit()  # failed attempts count towards throttling
+    except (InvalidCredentials, TooManyAttempts) as e:
+        _failed(session, "auth.login", e, username=body.username)  # failed attempts count towards throttling
         raise
+    _succeeded(session, "auth.login", result.user_id, body.username, step="api")
     return ApiToken(token=token, expires_in=settings.session_absolute_hours * 3600)
 
 
 @api.post("/logout", status_code=204, summary="End this token's session", dependencies=[SIGNED_IN])
 def api_logout(request: Request, session: SessionDep) -> Response:
     access.end_session(session, request_token(request), now=now_utc())
+    audit.log_event(session, "auth.logout")
     return Response(status_code=204)
 
 

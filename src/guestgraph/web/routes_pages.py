@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from guestgraph import frontdesk, org, profiles
+from guestgraph import audit, frontdesk, org, profiles
 from guestgraph.access import Permission
 from guestgraph.errors import NotFound
 from guestgraph.paging import PageRequest
@@ -77,6 +77,7 @@ def guest_page(request: Request, public_id: str, session: SessionDep, scope: Sco
     if profile.public_id != public_id:  # a merged guest's old ID: show the survivor at its own address
         return RedirectResponse(f"/guests/{profile.public_id}", status_code=301)
     desk = frontdesk.desk_options(session, scope)
+    audit.log_event(session, "guest.read", guest_public_id=profile.public_id)
     context = {
         "profile": profile,
         "desk": desk,

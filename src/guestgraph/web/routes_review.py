@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from guestgraph import identity
+from guestgraph import audit, identity
 from guestgraph.access import Permission
 from guestgraph.identity import ReviewNotFound
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow
@@ -32,9 +32,17 @@ def _decide(
 ) -> identity.ReviewPair:
     if not identity.review_in_scope(session, review_id, scope=scope):
         raise ReviewNotFound(f"No review pair {review_id}.", hint="List the queue for current pairs.")
-    return identity.decide_review(
+    pair = identity.decide_review(
         session, review_id, decision=decision, decided_by=principal.username, reason=reason.strip() or None
     )
+    audit.log_event(
+        session,
+        "identity.review",
+        object_type="match_review",
+        object_id=str(review_id),
+        details={"decision": decision},
+    )
+    return pair
 
 
 @router.get("/review")

@@ -1,0 +1,102 @@
+"""The audit trail for compliance officers and admins: search by user, guest, action and time, and
+check the chain."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from guestgraph import audit
+from guestgraph.access import Permission
+from guestgraph.paging import Page
+from guestgraph.web._auth import allow
+from guestgraph.web._deps import PagingDep, SessionDep, SettingsDep
+from guestgraph.web._render import render
+
+router = APIRouter(include_in_schema=False, dependencies=[allow(Permission.AUDIT_READ)])
+api = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[allow(Permission.AUDIT_READ)])
+Text = Annotated[str | None, Query(max_length=80)]
+Day = Annotated[date | None, Query(description="UTC day, inclusive.")]
+
+
+def _search(
+    session: SessionDep,
+    paging: PagingDep,
+    user: str | None,
+    guest: str | None,
+    action: str | None,
+    since: date | None,
+    until: date | None,
+) -> Page[audit.AuditRecord]:
+    who: int | str | None = int(user) if user and user.isdigit() else (user or None)
+    return audit.search_events(
+        session,
+        user=who,
+        guest=guest or None,
+        action=action or None,
+        since=datetime.combine(since, time.min) if since else None,
+        until=datetime.combine(until, time.min) + timedelta(days=1) if until else None,
+        paging=paging,
+    )
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    paging: PagingDep,
+    user: Text = None,
+    guest: Text = None,
+    action: Text = None,
+    since: Day = None,
+    until: Day = None,
+) -> Response:
+    page = _search(session, paging, user, guest, action, since, until)
+    filters = {
+        "user": user or "",
+        "guest": guest or "",
+        "action": action or "",
+        "since": since or "",
+        "until": until or "",
+    }
+    context = {"page": page, "filters": filters, "active": "audit", "report": None}
+    template = "_audit_rows.html" if request.headers.get("HX-Request") else "audit.html"
+    return render(request, template, context)
+
+
+@router.post("/audit/verify")
+def audit_verify(request: Request, session: SessionDep, settings: SettingsDep, paging: PagingDep) -> Response:
+    report = audit.verify(session, settings=settings)
+    audit.log_event(
+        session,
+        "audit.verify",
+        outcome="ok" if report.ok else "failed",
+        details={"events": report.events_checked},
+    )
+    page = _search(session, paging, None, None, None, None, None)
+    filters = {"user": "", "guest": "", "action": "", "since": "", "until": ""}
+    return render(
+        request, "audit.html", {"page": page, "filters": filters, "active": "audit", "report": report}
+    )
+
+
+@api.get(
+    "/events",
+    summary="Audit events, newest first, by user, guest, action (prefix with a trailing dot) and day",
+)
+def api_events(
+    session: SessionDep,
+    paging: PagingDep,
+    user: Text = None,
+    guest: Text = None,
+    action: Text = None,
+    since: Day = None,
+    until: Day = None,
+) -> dict[str, Any]:
+    page = _search(session, paging, user, guest, action, since, until)
+    items = [{"seq": r.seq, "time": r.time.isoformat(), **asdict(r.event)} for r in page.items]
+    return {"items": items, "total": page.total, "page": page.page, "size": page.size, "pages": page.pages}
