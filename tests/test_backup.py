@@ -252,6 +252,15 @@ def test_scheduled_backups_run_when_due_and_keep_the_newest(
     assert kept == made[3:]
 
 
+def test_no_backup_when_the_key_store_shares_the_data_database(
+    demo_group: Session, db_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(tmp_path, db_url, keystore_url=db_url)
+    with pytest.raises(ops.BackupError, match="key store is in the data database"):
+        ops.create_backup(settings, tmp_path / "x.ggbk", now=NOW)
+    assert not (tmp_path / "x.ggbk").exists()
+
+
 def test_restore_reapplies_crypto_shredding(
     backup_file: tuple[Settings, Path], db_url: str, scratch_db: Callable[[str], str], tmp_path: Path
 ) -> None:

@@ -44,12 +44,15 @@ def create_backup(
     """Take an online, consistent snapshot of the configured database and write it to `out`,
     encrypted under the backup key (created on first use). Written to a temporary name, mode 0600,
     and renamed into place when complete."""
+    _refuse_key_store_in_data(settings)
     key = load_backup_key(settings, create=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     with tempfile.TemporaryDirectory(prefix="guestgraph-backup-") as work:
         payload = Path(work) / "payload"
         snap = _engines.snapshot(settings.resolved_database_url, payload)
+        if KEY_STORE_TABLES & set(snap.row_counts):
+            raise BackupError(_KEY_STORE_MESSAGE, hint=_KEY_STORE_HINT)
         header = BackupHeader(
             engine=snap.engine,
             payload=snap.payload,
@@ -70,6 +73,19 @@ def create_backup(
             partial.unlink(missing_ok=True)
             raise BackupError(f"Could not write the backup {out}: {e.strerror}") from e
     return BackupResult(out, header, out.stat().st_size)
+
+
+KEY_STORE_TABLES = frozenset({"data_key", "shred_tombstone", "kek_check"})
+_KEY_STORE_MESSAGE = (
+    "The crypto key store is in the data database, so a backup would carry the guests' data keys "
+    "and a restore could revive erased guests (CR-04); no backup was written."
+)
+_KEY_STORE_HINT = "Point GUESTGRAPH_KEYSTORE_URL at its own database (default: data_dir/keys/keystore.db)."
+
+
+def _refuse_key_store_in_data(settings: Settings) -> None:
+    if settings.resolved_keystore_url == settings.resolved_database_url:
+        raise BackupError(_KEY_STORE_MESSAGE, hint=_KEY_STORE_HINT)
 
 
 def restore_backup(
