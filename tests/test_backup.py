@@ -186,6 +186,32 @@ def test_a_truncated_file_is_refused_and_nothing_restored(
     assert is_empty(target)
 
 
+def chunk_ends(data: bytes) -> list[int]:
+    """Offsets where the header and each sealed chunk end (the file's structure, read plainly)."""
+    offset = 8 + 4 + int.from_bytes(data[8:12], "big")
+    ends = [offset]
+    while offset < len(data):
+        offset += 4 + int.from_bytes(data[offset : offset + 4], "big")
+        ends.append(offset)
+    return ends
+
+
+def test_a_file_cut_at_a_chunk_boundary_is_refused(
+    backup_file: tuple[Settings, Path], db_url: str, scratch_db: Callable[[str], str]
+) -> None:
+    """Dropping whole chunks (above all the manifest) leaves every remaining chunk authentic."""
+    settings, path = backup_file
+    data = path.read_bytes()
+    ends = chunk_ends(data)
+    assert ends[-1] == len(data) and len(ends) >= 3  # header, data chunk(s), manifest
+    target = scratch_db(backend(db_url))
+    for cut in ends[:-1]:
+        path.write_bytes(data[:cut])
+        with pytest.raises(ops.BackupRefused, match="manifest is missing"):
+            ops.restore_backup(settings, path, into=target)
+    assert is_empty(target)
+
+
 def test_extra_bytes_after_the_manifest_are_refused(
     backup_file: tuple[Settings, Path], db_url: str, scratch_db: Callable[[str], str]
 ) -> None:
