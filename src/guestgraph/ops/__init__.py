@@ -1,0 +1,39 @@
+"""Operations (issue 7, OP-02): online, encrypted, verified backups and restores.
+
+    result = create_backup(settings, Path("nightly.ggbk"), now=datetime.now(UTC))
+    restored = restore_backup(settings, Path("nightly.ggbk"), into="sqlite:///fresh.db")
+
+The crypto key store and shred journal are never in a backup (CR-04); a restore re-applies the
+current tombstones. See the "Backups" section of docs/architecture.md.
+"""
+
+from guestgraph.ops._backup import (
+    BackupResult,
+    RestoreResult,
+    create_backup,
+    restore_backup,
+    vault_configured,
+)
+from guestgraph.ops._errors import BackupError, BackupRefused, RestoreMismatch, RestoreTargetNotEmpty
+from guestgraph.ops._format import BackupHeader
+from guestgraph.ops._key import backup_key_path, load_backup_key
+from guestgraph.ops._schedule import backup_dir, list_backups, rotate_backups, run_scheduled_backup
+
+__all__ = [
+    "BackupError",
+    "BackupHeader",
+    "BackupRefused",
+    "BackupResult",
+    "RestoreMismatch",
+    "RestoreResult",
+    "RestoreTargetNotEmpty",
+    "backup_dir",
+    "backup_key_path",
+    "create_backup",
+    "list_backups",
+    "load_backup_key",
+    "restore_backup",
+    "rotate_backups",
+    "run_scheduled_backup",
+    "vault_configured",
+]

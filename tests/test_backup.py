@@ -1,0 +1,350 @@
+"""OP-02: online, encrypted, verified backups and restores on both engines (and CR-04 on restore)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from guestgraph import ops
+from guestgraph.config import Settings
+from guestgraph.crypto import KeyShredded, Vault
+from guestgraph.db import make_engine, make_session_factory
+from guestgraph.db.models import Guest
+from guestgraph.errors import ConfigurationError
+from tests.conftest import make_settings
+from tests.crypto_helpers import ctx, random_key
+from tests.factories import make_guest, make_stay
+
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+CHECKED = ("guest", "stay", "stay_guest", "hotel")
+
+
+def backend(url: str) -> str:
+    return make_url(url).get_backend_name()
+
+
+def key_b64() -> str:
+    return base64.b64encode(os.urandom(32)).decode("ascii")
+
+
+def settings_for(tmp_path: Path, db_url: str, **overrides: object) -> Settings:
+    overrides.setdefault("backup_key", key_b64())
+    return make_settings(tmp_path, db_url, **overrides)
+
+
+def seed(session: Session, guests: int = 40) -> None:
+    hotel_code = session.execute(text("SELECT code FROM hotel ORDER BY id")).scalars().first()
+    assert hotel_code is not None
+    for i in range(guests):
+        g = make_guest(session, full_name=f"测试{i}", email=f"bk{i}@example.com")
+        if i % 2 == 0:
+            make_stay(session, hotel_code, g)
+    session.commit()
+
+
+def table_checksum(url: str, table: str) -> str:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            pk = inspect(conn).get_pk_constraint(table)["constrained_columns"]
+            order = ", ".join(pk) or "1"
+            rows = conn.execute(text(f"SELECT * FROM {table} ORDER BY {order}")).all()  # noqa: S608
+    finally:
+        engine.dispose()
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+
+
+def guest_ids(url: str) -> set[int]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(select(Guest.id)).scalars())
+    finally:
+        engine.dispose()
+
+
+def is_empty(url: str) -> bool:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return not inspect(conn).get_table_names()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def backup_file(demo_group: Session, db_url: str, tmp_path: Path) -> tuple[Settings, Path]:
+    seed(demo_group)
+    settings = settings_for(tmp_path, db_url)
+    result = ops.create_backup(settings, tmp_path / "b.ggbk", now=NOW)
+    return settings, result.path
+
+
+def test_round_trip_while_the_app_keeps_writing(
+    demo_group: Session, db_url: str, engine: Engine, scratch_db: Callable[[str], str], tmp_path: Path
+) -> None:
+    seed(demo_group, guests=200)
+    before = guest_ids(db_url)
+    stop, inserted = threading.Event(), [0]
+
+    def writer() -> None:
+        factory = make_session_factory(engine)
+        while not stop.is_set():
+            with factory() as s:
+                make_guest(s, full_name="并发")
+                s.commit()
+            inserted[0] += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while inserted[0] < 5:
+            threading.Event().wait(0.01)
+        settings = settings_for(tmp_path, db_url)
+        progress: list[tuple[int, int]] = []
+        result = ops.create_backup(
+            settings, tmp_path / "live.ggbk", now=NOW, progress=lambda d, t: progress.append((d, t))
+        )
+    finally:
+        stop.set()
+        thread.join()
+    after = guest_ids(db_url)
+    assert inserted[0] > 5 and progress and progress[-1][0] == progress[-1][1]
+    assert oct(result.path.stat().st_mode & 0o777) == "0o600"
+    header = result.header
+    assert header.engine == backend(db_url) and header.schema_revision is not None
+    assert len(before) <= header.row_counts["guest"] <= len(after)
+
+    target = scratch_db(backend(db_url))
+    restored = ops.restore_backup(settings, result.path, into=target)
+    assert restored.row_counts == header.row_counts  # also checked inside restore_backup
+    assert restored.schema_is_head and restored.shredded_keys is None
+    assert restored.audit.startswith(("not run", "verified"))
+    # a consistent moment: the restored guests are exactly the oldest N of the source
+    copied = guest_ids(target)
+    assert before <= copied <= after and copied == set(sorted(after)[: len(copied)])
+    for table in ("stay", "stay_guest", "hotel"):  # not written during the backup
+        assert table_checksum(target, table) == table_checksum(db_url, table)
+    if backend(db_url) == "sqlite":
+        with sqlite3.connect(make_url(target).database or "") as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_round_trip_content_matches_when_quiet(
+    backup_file: tuple[Settings, Path], db_url: str, scratch_db: Callable[[str], str]
+) -> None:
+    settings, path = backup_file
+    target = scratch_db(backend(db_url))
+    ops.restore_backup(settings, path, into=target)
+    for table in CHECKED:
+        assert table_checksum(target, table) == table_checksum(db_url, table)
+    plain = path.read_bytes()
+    assert "测试".encode() not in plain and b"bk1@example.com" not in plain  # encrypted
+
+
+@pytest.mark.parametrize("where", ["header", "first chunk", "middle", "last byte"])
+def test_a_flipped_byte_is_refused_and_nothing_restored(
+    backup_file: tuple[Settings, Path], db_url: str, scratch_db: Callable[[str], str], where: str
+) -> None:
+    settings, path = backup_file
+    data = bytearray(path.read_bytes())
+    offset = {"header": 30, "first chunk": 2000, "middle": len(data) // 2, "last byte": len(data) - 1}
+    data[offset[where]] ^= 0x01
+    path.write_bytes(bytes(data))
+    target = scratch_db(backend(db_url))
+    with pytest.raises(ops.BackupRefused) as err:
+        ops.restore_backup(settings, path, into=target)
+    assert err.value.hint and "another copy" in err.value.hint or "header" in err.value.message
+    assert is_empty(target)
+
+
+@pytest.mark.parametrize("keep", [-1, -17, 0.5, 100])
+def test_a_truncated_file_is_refused_and_nothing_restored(
+    backup_file: tuple[Settings, Path], db_url: str, scratch_db: Callable[[str], str], keep: float
+) -> None:
+    settings, path = backup_file
+    data = path.read_bytes()
+    cut = int(len(data) * keep) if isinstance(keep, float) else (keep if keep > 0 else len(data) + keep)
+    path.write_bytes(data[:cut])
+    target = scratch_db(backend(db_url))
+    with pytest.raises(ops.BackupRefused):
+        ops.restore_backup(settings, path, into=target)
+    assert is_empty(target)
+
+
+def chunk_ends(data: bytes) -> list[int]:
+    """Offsets where the header and each sealed chunk end (the file's structure, read plainly)."""
+    offset = 8 + 4 + int.from_bytes(data[8:12], "big")
+    ends = [offset]
+    while offset < len(data):
+        offset += 4 + int.from_bytes(data[offset : offset + 4], "big")
+        ends.append(offset)
+    return ends
+
+
+def test_a_file_cut_at_a_chunk_boundary_is_refused(
+    backup_file: tuple[Settings, Path], db_url: str, scratch_db: Callable[[str], str]
+) -> None:
+    """Dropping whole chunks (above all the manifest) leaves every remaining chunk authentic."""
+    settings, path = backup_file
+    data = path.read_bytes()
+    ends = chunk_ends(data)
+    assert ends[-1] == len(data) and len(ends) >= 3  # header, data chunk(s), manifest
+    target = scratch_db(backend(db_url))
+    for cut in ends[:-1]:
+        path.write_bytes(data[:cut])
+        with pytest.raises(ops.BackupRefused, match="manifest is missing"):
+            ops.restore_backup(settings, path, into=target)
+    assert is_empty(target)
+
+
+def test_extra_bytes_after_the_manifest_are_refused(
+    backup_file: tuple[Settings, Path], db_url: str, scratch_db: Callable[[str], str]
+) -> None:
+    settings, path = backup_file
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(ops.BackupRefused, match="after its manifest"):
+        ops.restore_backup(settings, path, into=scratch_db(backend(db_url)))
+
+
+def test_the_wrong_key_is_refused_with_a_clear_message(
+    backup_file: tuple[Settings, Path], db_url: str, scratch_db: Callable[[str], str]
+) -> None:
+    settings, path = backup_file
+    other = settings.model_copy(update={"backup_key": SecretStr(key_b64())})
+    target = scratch_db(backend(db_url))
+    with pytest.raises(ops.BackupRefused, match="another backup key"):
+        ops.restore_backup(other, path, into=target)
+    assert is_empty(target)
+
+
+def test_a_non_empty_target_is_refused(backup_file: tuple[Settings, Path], db_url: str) -> None:
+    settings, path = backup_file
+    with pytest.raises(ops.RestoreTargetNotEmpty) as err:
+        ops.restore_backup(settings, path, into=db_url)
+    assert err.value.hint and "--force" in err.value.hint
+
+
+def test_force_replaces_a_non_empty_target(
+    backup_file: tuple[Settings, Path], db_url: str, scratch_db: Callable[[str], str]
+) -> None:
+    settings, path = backup_file
+    target = scratch_db(backend(db_url))
+    ops.restore_backup(settings, path, into=target)
+    ops.restore_backup(settings, path, into=target, force=True)
+    assert table_checksum(target, "guest") == table_checksum(db_url, "guest")
+
+
+def test_the_key_file_is_created_private_and_a_readable_one_refused(tmp_path: Path, db_url: str) -> None:
+    settings = make_settings(tmp_path, db_url)
+    with pytest.raises(ConfigurationError, match="No backup key"):
+        ops.load_backup_key(settings)
+    key = ops.load_backup_key(settings, create=True)
+    path = ops.backup_key_path(settings)
+    assert len(key) == 32 and path.stat().st_mode & 0o777 == 0o600
+    assert ops.load_backup_key(settings) == key
+    path.chmod(0o644)
+    with pytest.raises(ConfigurationError) as err:
+        ops.load_backup_key(settings)
+    assert err.value.hint == f"Run: chmod 600 {path}"
+
+
+def test_scheduled_backups_run_when_due_and_keep_the_newest(
+    demo_group: Session, db_url: str, tmp_path: Path
+) -> None:
+    off = settings_for(tmp_path, db_url)
+    assert ops.run_scheduled_backup(off, NOW) is None
+    settings = off.model_copy(update={"backup_every_hours": 6, "backup_keep": 3})
+    made = []
+    for hours in (0, 2, 6, 12, 18, 24):
+        result = ops.run_scheduled_backup(settings, NOW + timedelta(hours=hours))
+        made.append(result.path.name if result else None)
+    assert made[1] is None and all(made[i] for i in (0, 2, 3, 4, 5))
+    kept = [p.name for _t, p in ops.list_backups(ops.backup_dir(settings))]
+    assert kept == made[3:]
+
+
+def test_no_backup_when_the_key_store_shares_the_data_database(
+    demo_group: Session, db_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(tmp_path, db_url, keystore_url=db_url)
+    with pytest.raises(ops.BackupError, match="key store is in the data database"):
+        ops.create_backup(settings, tmp_path / "x.ggbk", now=NOW)
+    assert not (tmp_path / "x.ggbk").exists()
+
+
+def test_restore_reapplies_crypto_shredding(
+    backup_file: tuple[Settings, Path], db_url: str, scratch_db: Callable[[str], str], tmp_path: Path
+) -> None:
+    """CR-04: the key store is not in the backup; even when an old key store comes back with the
+    data, the shred journal re-applied by restore keeps an erased guest's key destroyed."""
+    settings, path = backup_file
+    settings = settings.model_copy(
+        update={
+            "kek": SecretStr(random_key()),
+            "blind_index_key": SecretStr(random_key()),
+            "data_dir": tmp_path / "vault",
+        }
+    )
+    vault = Vault.from_settings(settings)
+    erased, kept = vault.new_guest_key(), vault.new_guest_key()
+    sealed = vault.encrypt(kept, ctx(row="K"), "13800000000")
+    gone = vault.encrypt(erased, ctx(row="E"), "13900000000")
+    vault.close()
+    keystore = make_url(settings.resolved_keystore_url).database or ""
+    shutil.copy(keystore, f"{keystore}.old")
+    vault = Vault.from_settings(settings)
+    vault.shred(erased)
+    vault.close()
+    shutil.copy(f"{keystore}.old", keystore)  # the key store as of the backup's time
+
+    restored = ops.restore_backup(settings, path, into=scratch_db(backend(db_url)))
+    assert restored.shredded_keys == 1
+    vault = Vault.from_settings(settings)
+    try:
+        with pytest.raises(KeyShredded):
+            vault.decrypt(erased, ctx(row="E"), gone)
+        assert vault.decrypt(kept, ctx(row="K"), sealed) == "13800000000"
+    finally:
+        vault.close()
+
+
+def test_cli_backup_and_restore(
+    demo_group: Session,
+    db_url: str,
+    scratch_db: Callable[[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from guestgraph.cli import app
+
+    seed(demo_group, guests=5)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GUESTGRAPH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GUESTGRAPH_DATABASE_URL", db_url)
+    monkeypatch.setenv("GUESTGRAPH_ENV", "test")
+    runner = CliRunner()
+    out = tmp_path / "cli.ggbk"
+    done = runner.invoke(app, ["backup", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "Wrote" in done.output and (tmp_path / "keys" / "backup_key").exists()
+    refused = runner.invoke(app, ["restore", str(out)])  # the configured database is not empty
+    assert refused.exit_code == 2 and "--force" in refused.output
+    target = scratch_db(backend(db_url))
+    done = runner.invoke(app, ["restore", str(out), "--into", target])
+    assert done.exit_code == 0, done.output
+    assert "row counts and schema revision match" in " ".join(done.output.split())
