@@ -87,6 +87,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
                 token = access.issue_password_reset(
                     session, username, by="cli", now=datetime.now(UTC), valid=valid
                 )
+                _log(session, "admin.password_reset", username)
         except GuestgraphError as e:
             raise fail(e) from e
         typer.echo(f"{base_url.rstrip('/')}/reset/{token}")

@@ -5,6 +5,14 @@ the database, retention that matches the law, and a search for the audit page.
                                      purpose="service", details={"field": "phone"}))
 """
 
+from guestgraph.audit._anomaly import (
+    AlertLine,
+    AnomalyPolicy,
+    acknowledge_alert,
+    check_actor,
+    check_export,
+    list_alerts,
+)
 from guestgraph.audit._checkpoints import Checkpoint
 from guestgraph.audit._context import Actor, acting_as, begin_request, bind_actor, current_actor, log_event
 from guestgraph.audit._event import AuditEvent, Category, Outcome
@@ -15,6 +23,12 @@ from guestgraph.audit._service import CheckpointResult, checkpoint
 from guestgraph.audit._verify import AuditChainBroken, VerifyReport, verify
 
 __all__ = [
+    "AlertLine",
+    "AnomalyPolicy",
+    "acknowledge_alert",
+    "check_actor",
+    "check_export",
+    "list_alerts",
     "Actor",
     "acting_as",
     "begin_request",

@@ -4,6 +4,7 @@ with the actor, the guest's public ID (never personal data), the action and coun
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -25,3 +26,9 @@ def privacy_event(
     if actor_id is not None and audit.current_actor().user_id is None:
         audit.bind_actor(user_id=actor_id)
     audit.log_event(session, name, guest_public_id=guest_public_id, details=details)
+    rows = details.get("rows")
+    if name == "export.guest_list" and isinstance(rows, int):
+        now = datetime.now(UTC)
+        audit.check_export(
+            session, audit.current_actor().username, rows, now=now, policy=audit.AnomalyPolicy()
+        )

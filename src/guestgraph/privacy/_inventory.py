@@ -130,6 +130,7 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     "password_reset": {**_cols("token_hash", SECRET), **_cols("issued_by", STAFF)},
     "access_change": _cols("proposed_by decided_by reason change", STAFF),
     "reveal_grant": _cols("field purpose created_at expires_at", STAFF_LOG),
+    "security_alert": _cols("actor_username dedupe_key facts acknowledged_by", STAFF_LOG),
     # the audit trail: who did what to which guest ID, never the data itself (PIPL 56 retention)
     "audit_event": _cols(
         "payload occurred_at action outcome category actor_user_id actor_username guest_public_id", STAFF_LOG
@@ -141,6 +142,7 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
 NOT_PERSONAL: dict[str, str] = {
     "audit_event": "hash",
     "audit_control": "last_seq last_hash prune_through",
+    "security_alert": "rule raised_at acknowledged_at",
     "guest": "public_id status created_at updated_at provenance",
     "guest_mention": "person_index role trust_rank seen_at link_rule",
     "source_record": "record_type version_key content_hash is_current location source_version "

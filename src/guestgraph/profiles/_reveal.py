@@ -84,6 +84,7 @@ def reveal(
     audit.log_event(
         session, "guest.reveal", guest_public_id=guest.public_id, purpose=purpose, details={"field": field}
     )
+    audit.check_actor(session, principal.username, now=now, policy=audit.AnomalyPolicy())
     return Revealed(guest.public_id, field, _value(guest, field), purpose, expires)
 
 

@@ -92,6 +92,7 @@ def reset_password(
         token = access.issue_password_reset(
             session, username, by=principal.username, now=now_utc(), valid=valid
         )
+        audit.log_event(session, "admin.password_reset", object_type="staff_user", object_id=username)
     except GuestgraphError as e:
         return _page(request, session, error=e)
     return _page(request, session, notice={"username": username, "link": _reset_link(request, token)})

@@ -4,17 +4,17 @@ check the chain."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from guestgraph import audit
 from guestgraph.access import Permission
 from guestgraph.paging import Page
-from guestgraph.web._auth import allow
-from guestgraph.web._deps import PagingDep, SessionDep, SettingsDep
+from guestgraph.web._auth import CurrentPrincipal, allow
+from guestgraph.web._deps import PagingDep, RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[allow(Permission.AUDIT_READ)])
@@ -63,7 +63,13 @@ def audit_page(
         "since": since or "",
         "until": until or "",
     }
-    context = {"page": page, "filters": filters, "active": "audit", "report": None}
+    context = {
+        "page": page,
+        "filters": filters,
+        "active": "audit",
+        "report": None,
+        "alerts": audit.list_alerts(session),
+    }
     template = "_audit_rows.html" if request.headers.get("HX-Request") else "audit.html"
     return render(request, template, context)
 
@@ -79,9 +85,26 @@ def audit_verify(request: Request, session: SessionDep, settings: SettingsDep, p
     )
     page = _search(session, paging, None, None, None, None, None)
     filters = {"user": "", "guest": "", "action": "", "since": "", "until": ""}
-    return render(
-        request, "audit.html", {"page": page, "filters": filters, "active": "audit", "report": report}
-    )
+    context = {
+        "page": page,
+        "filters": filters,
+        "active": "audit",
+        "report": report,
+        "alerts": audit.list_alerts(session),
+    }
+    return render(request, "audit.html", context)
+
+
+@router.post("/audit/alerts/{alert_id}/acknowledge")
+def acknowledge(alert_id: RowId, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    audit.acknowledge_alert(session, alert_id, by=principal.username, now=datetime.now(UTC))
+    audit.log_event(session, "audit.alert_acknowledge", object_type="security_alert", object_id=str(alert_id))
+    return RedirectResponse("/audit", status_code=303)
+
+
+@api.get("/alerts", summary="Open security alerts (bulk exports, many full-value views, off-hours access)")
+def api_alerts(session: SessionDep) -> list[dict[str, Any]]:
+    return [asdict(a) for a in audit.list_alerts(session)]
 
 
 @api.get(

@@ -25,10 +25,12 @@ from guestgraph.db.models.ingest import (
 )
 from guestgraph.db.models.org import Hotel, Region
 from guestgraph.db.models.privacy import Jurisdiction, PrivacyRequest, RequestKind, RequestStatus
+from guestgraph.db.models.security import SecurityAlert
 from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, SourceRecord, SourceSystem
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
 __all__ = [
+    "SecurityAlert",
     "AccessChange",
     "AccessChangeStatus",
     "LoginAttempt",
