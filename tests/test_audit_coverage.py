@@ -62,7 +62,7 @@ def test_sign_in_success_and_failure_are_recorded(live: LiveServer, demo_group: 
     for e in events:
         _complete(e, signed_in=False)
         assert e.event.actor_username == user.username
-    assert events[0].event.actor_user_id == user.id
+    assert events[0].event.actor_user_id == user.id and events[0].event.actor_role == "hotel_manager"
 
 
 def test_reads_reveals_and_refusals_are_recorded_without_values(

@@ -242,3 +242,10 @@ def scope_for(db: Session, *, level: str, code: str | None) -> DataScope:
             raise InvalidInput(f"scope: no hotel {code!r}.", hint="Pick a hotel code from the list.")
         return DataScope.hotels(hotel_id)
     raise InvalidInput(f"scope level {level!r} is not one of group, region, hotel.")
+
+
+def role_of(db: Session, user_id: int) -> str | None:
+    """The role code of a user (for the audit trail of sign-in steps, before a session is complete)."""
+    return db.scalar(
+        select(Role.code).join(StaffUser, StaffUser.role_id == Role.id).where(StaffUser.id == user_id)
+    )

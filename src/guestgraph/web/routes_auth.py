@@ -58,7 +58,7 @@ def _failed(
 ) -> None:
     """Record a refused sign-in step and commit it with the attempt, though the answer is an error."""
     if who is not None:
-        audit.bind_actor(user_id=who[0], username=who[1])
+        audit.bind_actor(user_id=who[0], username=who[1], role=access.role_of(session, who[0]))
     audit.log_event(
         session,
         action,
@@ -71,7 +71,8 @@ def _failed(
 def _succeeded(
     session: SessionDep, action: str, user_id: int | None, username: str | None, **details: str
 ) -> None:
-    audit.bind_actor(user_id=user_id, username=username)
+    role = access.role_of(session, user_id) if user_id is not None else None
+    audit.bind_actor(user_id=user_id, username=username, role=role)
     audit.log_event(session, action, details=dict(details))
 
 
