@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -51,3 +54,42 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
             typer.echo(f"{r.id}\t{r.guest_public_id}\t{r.kind}\t{r.jurisdiction}\tdue {r.due_at:%Y-%m-%d}")
         console.print(f"{len(rows)} overdue request(s)")
         raise typer.Exit(1 if rows else 0)
+
+    @privacy_app.command("breach-report")
+    def breach_report(
+        cause: Annotated[str, typer.Option(help="What happened, in a sentence.")],
+        measures: Annotated[str, typer.Option(help="What was done to contain it.")],
+        contact: Annotated[str, typer.Option(help="Who guests and regulators should contact.")],
+        hotel: Annotated[str | None, typer.Option(help="Every guest with a stay at this hotel.")] = None,
+        guests: Annotated[Path | None, typer.Option(help="A file of guest IDs, one per line.")] = None,
+        discovered: Annotated[
+            datetime | None, typer.Option(help="When it was discovered (UTC); default now.")
+        ] = None,
+        out: Annotated[Path | None, typer.Option(help="Write the JSON record here.")] = None,
+    ) -> None:
+        """The incident record for affected guests: categories, counts, clocks and notice drafts."""
+        from guestgraph import audit, privacy
+
+        if (hotel is None) == (guests is None):
+            raise typer.BadParameter("Give exactly one of --hotel or --guests.")
+        affected = (
+            privacy.affected_by_hotel(hotel)
+            if hotel
+            else privacy.affected_by_ids([x.strip() for x in guests.read_text("utf-8").split() if x.strip()])  # type: ignore[union-attr]
+        )
+        when = (discovered or datetime.now(UTC)).replace(tzinfo=UTC) if discovered else datetime.now(UTC)
+        try:
+            engine = make_engine(load_settings().resolved_database_url)
+            with session_scope(make_session_factory(engine)) as session:
+                report = privacy.breach_report(
+                    session, affected, cause=cause, measures=measures, contact=contact, discovered_at=when
+                )
+                with audit.acting_as(audit.Actor(username="cli")):
+                    audit.log_event(session, "privacy.breach_report", details={"guests": report.guests})
+            engine.dispose()
+        except GuestgraphError as e:
+            raise fail(e) from e
+        text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
+        if out:
+            out.write_text(text, "utf-8")
+        typer.echo(text)

@@ -1,6 +1,7 @@
 """Protect: the consent ledger every use of guest data must ask, data-subject requests with their
 deadlines, the guest's complete export, and erasure everywhere."""
 
+from guestgraph.privacy._breach import BreachReport, affected_by_hotel, affected_by_ids, breach_report
 from guestgraph.privacy._consent import (
     ConsentAnswer,
     ConsentInput,
@@ -40,6 +41,10 @@ from guestgraph.privacy._service import (
 from guestgraph.privacy._vocabulary import TOPICS, Channel, LawfulBasis, Purpose
 
 __all__ = [
+    "BreachReport",
+    "affected_by_hotel",
+    "affected_by_ids",
+    "breach_report",
     "CLASSIFIED",
     "EXPORTED",
     "HANDLED",
