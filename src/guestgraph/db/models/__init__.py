@@ -12,6 +12,7 @@ from guestgraph.db.models.access import (
     StaffSession,
     StaffUser,
 )
+from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, MessageStatus
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
 from guestgraph.db.models.identity import AppLock, GuestMention, MatchModelVersion, MatchReview
 from guestgraph.db.models.ingest import (
@@ -37,6 +38,9 @@ __all__ = [
     "AppLock",
     "Base",
     "BatchStatus",
+    "Campaign",
+    "CampaignMessage",
+    "CampaignStatus",
     "Charge",
     "Consent",
     "ConsentDecision",
@@ -53,6 +57,7 @@ __all__ = [
     "RequestStatus",
     "MatchModelVersion",
     "MatchReview",
+    "MessageStatus",
     "Outlet",
     "Preference",
     "QualityAlert",
