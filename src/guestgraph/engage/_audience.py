@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, insert, literal, select, update
+from sqlalchemy import Select, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope, guest_visible
@@ -43,7 +43,7 @@ def audience(campaign: Campaign, *, scope: DataScope, guest_ids: Iterable[int] |
         window.append(stays.c.last_departure >= campaign.last_stay_from)
     if campaign.last_stay_to is not None:
         window.append(stays.c.last_departure <= campaign.last_stay_to)
-    return query.join(stays, stays.c.guest_id == Guest.id).where(and_(*window))
+    return query.join(stays, stays.c.guest_id == Guest.id).where(*window)
 
 
 def queue_campaign(
