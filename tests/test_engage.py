@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -18,6 +19,7 @@ from guestgraph.db.models import CampaignMessage, ConsentDecision, Guest
 from guestgraph.privacy import Channel, ConsentInput, Purpose
 from tests.factories import hotel, make_guest, make_stay
 from tests.smtp_peer import Collector, smtp_peer
+from tests.test_cli import run
 
 GROUP = DataScope.group()
 KEY = b"k" * 32
@@ -270,3 +272,34 @@ def test_templates_are_sandboxed_and_escaped(demo_group: Session, peer: tuple[Co
             engage.preview(s, broken.id, scope=GROUP, guest_public_id=guest.public_id, policy=policy)
     with pytest.raises(engage.TemplateInvalid):
         campaign(s, subject_en="{% if %}")
+
+
+def test_the_sender_as_a_worker_process(
+    demo_group: Session, db_url: str, peer: tuple[Collector, int], tmp_path: Path
+) -> None:
+    s, (collector, port) = demo_group, peer
+    guests = [make_guest(s) for _ in range(3)]
+    for g in guests:
+        consent(s, g, ConsentDecision.GRANTED)
+    c = campaign(s)
+    engage.queue_campaign(s, c.id, scope=GROUP, now=now(), guest_ids=[g.id for g in guests])
+    s.commit()
+    env = {
+        "GUESTGRAPH_DATABASE_URL": db_url,
+        "GUESTGRAPH_DATA_DIR": str(tmp_path),
+        "GUESTGRAPH_SMTP_PORT": str(port),
+        "GUESTGRAPH_PUBLIC_BASE_URL": "https://gg.example",
+    }
+    done = run("campaigns", "send", "--campaign", str(c.id), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "3 sent, 0 skipped, 0 failed" in done.stderr
+    assert sorted(collector.recipients()) == sorted(str(g.email) for g in guests)
+    assert "0 sent" in run("campaigns", "send", env=env).stderr
+    late = make_guest(s)
+    consent(s, late, ConsentDecision.GRANTED)
+    engage.queue_campaign(s, c.id, scope=GROUP, now=now(), guest_ids=[late.id])
+    s.commit()
+    down = run("campaigns", "send", env={**env, "GUESTGRAPH_SMTP_PORT": "1"})
+    assert down.returncode != 0 and "Cannot reach the SMTP server 127.0.0.1:1" in down.stderr
+    assert statuses(s)[late.id] == ("queued", None)  # released, sent by the next run
+    assert "1 sent" in run("campaigns", "send", env=env).stderr

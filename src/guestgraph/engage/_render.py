@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 from sqlalchemy import select
@@ -132,12 +133,17 @@ def check_template(source: str, where: str) -> None:
         ) from e
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str, html: bool) -> Template:
+    return (_HTML if html else _TEXT).from_string(source)
+
+
 def render(subject: str, body: str, fields: GuestFields, lang: Lang) -> Rendered:
     values = asdict(fields)
     try:
-        text_body = _TEXT.from_string(body).render(values)
-        html_body = _HTML.from_string(body).render(values)
-        rendered_subject = " ".join(_TEXT.from_string(subject).render(values).split())
+        text_body = _compiled(body, False).render(values)
+        html_body = _compiled(body, True).render(values)
+        rendered_subject = " ".join(_compiled(subject, False).render(values).split())
     except TemplateError as e:
         raise TemplateInvalid(
             f"The campaign's {lang} template cannot be filled in: {e}",
