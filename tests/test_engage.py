@@ -274,6 +274,21 @@ def test_templates_are_sandboxed_and_escaped(demo_group: Session, peer: tuple[Co
         campaign(s, subject_en="{% if %}")
 
 
+def test_a_template_that_cannot_be_filled_fails_the_message_not_the_sender(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    s, (collector, port) = demo_group, peer
+    english, chinese = make_guest(s, nationality="GB"), make_guest(s)
+    for g in (english, chinese):
+        consent(s, g, ConsentDecision.GRANTED)
+    c = campaign(s, body_en="Dear {{ nosuchfield }}")
+    engage.queue_campaign(s, c.id, scope=GROUP, now=now(), guest_ids=[english.id, chinese.id])
+    s.commit()
+    assert send(engine, port).failed == 1
+    assert collector.recipients() == [chinese.email]
+    assert statuses(s)[english.id] == ("failed", "the template could not be filled in")
+
+
 def test_the_sender_as_a_worker_process(
     demo_group: Session, db_url: str, peer: tuple[Collector, int], tmp_path: Path
 ) -> None:

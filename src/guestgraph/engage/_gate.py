@@ -20,7 +20,8 @@ CAPPED = "frequency cap reached"
 NO_ADDRESS = "no e-mail address"
 INTERRUPTED = "interrupted while sending (not retried)"
 REFUSED = "refused by the mail server"
-REASONS = (NO_CONSENT, WITHDRAWN, ERASED, MERGED, CAPPED, NO_ADDRESS, INTERRUPTED, REFUSED)
+TEMPLATE = "the template could not be filled in"
+REASONS = (NO_CONSENT, WITHDRAWN, ERASED, MERGED, CAPPED, NO_ADDRESS, INTERRUPTED, REFUSED, TEMPLATE)
 
 
 def sent_recently(

@@ -21,8 +21,8 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.db.models import Campaign, CampaignMessage, Guest, MessageStatus
-from guestgraph.engage._errors import DeliveryError
-from guestgraph.engage._gate import INTERRUPTED, REFUSED, reason_to_skip
+from guestgraph.engage._errors import DeliveryError, TemplateInvalid
+from guestgraph.engage._gate import INTERRUPTED, REFUSED, TEMPLATE, reason_to_skip
 from guestgraph.engage._mail import SmtpTransport, build_mail
 from guestgraph.engage._policy import EngagePolicy
 from guestgraph.engage._render import guest_fields, language_of, render
@@ -131,8 +131,13 @@ def _deliver(
     subject, body = (
         (campaign.subject_zh, campaign.body_zh) if lang == "zh" else (campaign.subject_en, campaign.body_en)
     )
+    try:
+        rendered = render(subject, body, fields, lang)
+    except TemplateInvalid:
+        _finish(session, message_id, worker, MessageStatus.FAILED, TEMPLATE, now)
+        return MessageStatus.FAILED
     mail = build_mail(
-        render(subject, body, fields, lang),
+        rendered,
         sender=policy.smtp.sender,
         to=guest.email,
         unsubscribe=link,
