@@ -180,7 +180,9 @@ def test_two_senders_at_once_send_each_guest_exactly_one_mail(
     reports: list[engage.SendReport] = []
 
     def run() -> None:
-        reports.append(engage.send_queued(factory, policy=policy_for(port), clock=now, batch=3))
+        reports.append(
+            engage.send_queued(factory, policy=policy_for(port), clock=now, batch=3, connections=2)
+        )
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
