@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from guestgraph import privacy
 from guestgraph.access import DataScope
-from guestgraph.db.models import Base, Guest, Hotel, SourceSystem
+from guestgraph.db.models import Base, Campaign, Guest, Hotel, SourceSystem
 from tests.auth_helpers import make_staff
 from tests.conftest import LiveServer
 from tests.factories import hotel, make_guest
@@ -95,6 +95,14 @@ def _value(column: Column[Any]) -> Any:
     raise AssertionError(f"no seed value for {column} ({kind})")
 
 
+def _campaign(session: Session) -> int:
+    texts = dict.fromkeys(("subject_zh", "subject_en", "body_zh", "body_en"), "t")
+    campaign = Campaign(name="seed", purpose="marketing", channel="email", **texts)
+    session.add(campaign)
+    session.flush()
+    return campaign.id
+
+
 def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
     """One row in every guest-linked table, foreign keys pointing at the guest's rows."""
     staff = make_staff(session, role="compliance_officer")
@@ -103,6 +111,7 @@ def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
         "hotel": session.scalars(select(Hotel.id)).first(),
         "source_system": session.scalar(select(SourceSystem.id).where(SourceSystem.code == "pms")),
         "staff_user": staff.id,
+        "campaign": _campaign(session),
     }
     seeded: dict[str, tuple[Any, ...]] = {}
     linked = guest_linked(Base.metadata)

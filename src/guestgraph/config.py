@@ -167,6 +167,26 @@ class Settings(BaseSettings):
         description="GDPR: further months a complex request may take, with notice to the guest (Art. 12(3)).",
     )
 
+    smtp_host: str = Field("127.0.0.1", description="Engage: SMTP server that campaign e-mail goes through.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="Engage: SMTP port (587 with STARTTLS is usual).")
+    smtp_user: str | None = Field(None, description="Engage: SMTP user name; unset sends without AUTH.")
+    smtp_password: SecretStr | None = Field(None, description="Engage: SMTP password for smtp_user.")
+    smtp_starttls: bool = Field(False, description="Engage: upgrade the SMTP connection with STARTTLS.")
+    smtp_from: str = Field(
+        "guestgraph <no-reply@localhost>", description="Engage: From address of campaign e-mail."
+    )
+    smtp_timeout_seconds: float = Field(30.0, gt=0, description="Engage: SMTP connect and command timeout.")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Engage: public address of this server, for unsubscribe links in e-mail (no trailing /).",
+    )
+    campaign_frequency_cap: int = Field(
+        2, ge=1, description="Engage: most marketing messages per guest within campaign_frequency_days."
+    )
+    campaign_frequency_days: int = Field(
+        7, ge=1, le=365, description="Engage: the window of the frequency cap, in days."
+    )
+
     def match_settings(self, *, retrain: bool = False) -> MatchSettings:
         """The identity resolver's thresholds and training policy."""
         from guestgraph.identity import MatchSettings

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Text, cast, delete, false, or_, select, up
 from sqlalchemy.orm import Session
 
 from guestgraph.db.models import (
+    CampaignMessage,
     Charge,
     Consent,
     Guest,
@@ -47,6 +48,7 @@ HANDLED: dict[str, str] = {
     "guest_mention": "deleted",
     "match_review": "deleted",
     "reveal_grant": "deleted",
+    "campaign_message": "deleted (its unsubscribe link then names nothing)",
     "consent": "deleted",
     "preference": "deleted",
     "interaction": "deleted",
@@ -152,7 +154,7 @@ def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOut
             or_(MatchReview.left_guest_id.in_(ids), MatchReview.right_guest_id.in_(ids))
         ),
     )
-    for model in (Consent, Preference, Interaction, StayGuest, RevealGrant):
+    for model in (Consent, Preference, Interaction, StayGuest, RevealGrant, CampaignMessage):
         run(model.__tablename__, delete(model).where(model.guest_id.in_(ids)))
     run(
         "charge",

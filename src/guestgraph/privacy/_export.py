@@ -69,6 +69,7 @@ EXPORTED: dict[str, Rule] = {
     "preference": _by_guest("preference"),
     "interaction": _by_guest("interaction"),
     "privacy_request": _by_guest("privacy_request"),
+    "campaign_message": _by_guest("campaign_message"),
 }
 NOT_EXPORTED: dict[str, str] = {
     "reveal_grant": "a record of which member of staff saw a full value and why (staff accountability, "

@@ -66,6 +66,13 @@ STAFF_LOG = Classification(
 )
 SECRET = Classification("credential", "sensitive", "authentication", "account lifetime", "hashed")
 SEALED = Classification("credential", "sensitive", "second factor", "account lifetime", "sealed")
+MARKETING = Classification(
+    "marketing contact",
+    "personal",
+    "which marketing message a guest got or why not (consent proof)",
+    PROFILE,
+    "none",
+)
 LINEAGE = Classification(
     "import log", "personal", "import reports (may repeat values as sent)", PROFILE, "none"
 )
@@ -136,6 +143,7 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         "payload occurred_at action outcome category actor_user_id actor_username guest_public_id", STAFF_LOG
     ),
     "import_batch": _cols("filename error", LINEAGE),
+    "campaign_message": _cols("status reason queued_at claimed_at sent_at", MARKETING),
 }
 
 # Columns that hold no personal data (keys and foreign keys are never listed: they are references).
@@ -158,6 +166,9 @@ NOT_PERSONAL: dict[str, str] = {
     "import_batch": "channel format profile file_sha256 file_size status started_at finished_at rows_read "
     "accepted accepted_with_warnings quarantined duplicates superseded checkpoint rule_counts",
     "app_lock": "acquired_at",
+    "campaign": "name purpose channel subject_zh subject_en body_zh body_en last_stay_from last_stay_to "
+    "status queued_at created_at updated_at",
+    "campaign_message": "claimed_by",
     "match_model": "version created_at records params",
     "region": "code name_zh name_en created_at updated_at",
     "hotel": "code name_zh name_en city_zh city_en timezone currency rooms quality_threshold "

@@ -24,6 +24,7 @@ from guestgraph.web import (
     routes_api_ingest,
     routes_audit,
     routes_auth,
+    routes_engage,
     routes_frontdesk,
     routes_imports,
     routes_pages,
@@ -114,6 +115,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_review.api)
     app.include_router(routes_frontdesk.router)
     app.include_router(routes_privacy.router)
+    app.include_router(routes_engage.router)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     app.middleware("http")(request_log)

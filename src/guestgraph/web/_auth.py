@@ -25,6 +25,10 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Paths whose signed token in the URL is the whole authority (no ambient credential is used): the
+# one-click unsubscribe that mail providers POST without cookies (RFC 8058). Cross-site browser
+# requests to them are still refused; only the form token is not asked for.
+TOKEN_PATHS = ("/u/",)
 
 
 def session_cookie(settings: Settings) -> str:
@@ -176,6 +180,8 @@ async def csrf_guard(request: Request) -> None:
         origin and urlsplit(origin).netloc != request.headers.get("host")
     ):
         raise CsrfRejected("Cross-site request refused.", hint="Submit the form from guestgraph itself.")
+    if request.url.path.startswith(TOKEN_PATHS):
+        return
     settings: Settings = request.app.state.settings
     cookie = request.cookies.get(session_cookie(settings)) or request.cookies.get(pre_cookie(settings))
     is_form = request.headers.get("content-type", "").startswith(FORM_TYPES)

@@ -26,6 +26,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("review", "Review queue", "/review", True, permission="identity.review"),
     NavItem("segments", "Segments", "/soon/segments", False, 8, "segment.manage"),
     NavItem("reports", "Reports", "/soon/reports", False, 8, "report.read"),
+    NavItem("campaigns", "Campaigns", "/campaigns", True, permission="campaign.manage"),
     NavItem("privacy", "Privacy", "/privacy", True, permission="privacy.manage"),
     NavItem("audit", "Audit trail", "/audit", True, permission="audit.read"),
     NavItem("admin", "Administration", "/admin", True, permission="admin.users"),

@@ -13,6 +13,7 @@ from guestgraph.db.models.access import (
     StaffUser,
 )
 from guestgraph.db.models.audit import AuditControl, AuditEventRow
+from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, MessageStatus
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
 from guestgraph.db.models.identity import AppLock, GuestMention, MatchModelVersion, MatchReview
 from guestgraph.db.models.ingest import (
@@ -42,6 +43,9 @@ __all__ = [
     "AuditEventRow",
     "Base",
     "BatchStatus",
+    "Campaign",
+    "CampaignMessage",
+    "CampaignStatus",
     "Charge",
     "Consent",
     "ConsentDecision",
@@ -58,6 +62,7 @@ __all__ = [
     "RequestStatus",
     "MatchModelVersion",
     "MatchReview",
+    "MessageStatus",
     "Outlet",
     "Preference",
     "QualityAlert",

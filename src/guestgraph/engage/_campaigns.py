@@ -1,0 +1,170 @@
+"""Campaigns: create, read and list them in the staff member's scope, and count their outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from guestgraph.access import DataScope, hotel_id_visible, hotel_visible
+from guestgraph.db.models import Campaign, CampaignMessage, CampaignStatus, Hotel
+from guestgraph.engage._errors import CampaignNotFound
+from guestgraph.engage._render import check_template
+from guestgraph.errors import HotelNotFound, InvalidInput
+from guestgraph.privacy import Channel, Purpose
+
+
+@dataclass(frozen=True)
+class CampaignInput:
+    """A campaign as staff write it; the audience is a hotel and/or a window of the last stay."""
+
+    name: str
+    subject_zh: str
+    subject_en: str
+    body_zh: str
+    body_en: str
+    hotel_code: str | None = None
+    last_stay_from: date | None = None
+    last_stay_to: date | None = None
+    purpose: Purpose = Purpose.MARKETING
+    channel: Channel = Channel.EMAIL
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    id: int
+    name: str
+    purpose: str
+    channel: str
+    status: str
+    hotel_code: str | None
+    last_stay_from: date | None
+    last_stay_to: date | None
+    subject_zh: str
+    subject_en: str
+    body_zh: str
+    body_en: str
+    created_at: datetime
+    queued_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CampaignResults:
+    """How many messages are in each status, and why guests were skipped or failed."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _check(spec: CampaignInput) -> None:
+    if not spec.name.strip():
+        raise InvalidInput(
+            "The campaign needs a name.", hint="Name it after its offer, e.g. 'Spring win-back'."
+        )
+    if spec.channel is not Channel.EMAIL:
+        raise InvalidInput(f"Campaigns cannot send over {spec.channel.value} yet.", hint="Use channel email.")
+    if spec.last_stay_from and spec.last_stay_to and spec.last_stay_from > spec.last_stay_to:
+        raise InvalidInput("The last-stay window ends before it starts.", hint="Swap the two dates.")
+    for where, source in (
+        ("Chinese subject", spec.subject_zh),
+        ("English subject", spec.subject_en),
+        ("Chinese body", spec.body_zh),
+        ("English body", spec.body_en),
+    ):
+        check_template(source, where)
+
+
+def _hotel_id(session: Session, scope: DataScope, code: str | None) -> int | None:
+    if not code:
+        if not scope.is_group:
+            raise InvalidInput(
+                "Your data scope covers some hotels only: choose one of them.",
+                hint="Pick the hotel whose guests the campaign is for.",
+            )
+        return None
+    hotel_id = session.scalar(select(Hotel.id).where(Hotel.code == code, hotel_visible(scope)))
+    if hotel_id is None:
+        raise HotelNotFound(
+            f"No hotel {code!r} in your scope.", hint="Use a hotel code from the Hotels page."
+        )
+    return hotel_id
+
+
+def create_campaign(
+    session: Session, *, scope: DataScope, spec: CampaignInput, created_by_id: int | None, now: datetime
+) -> CampaignRow:
+    _check(spec)
+    campaign = Campaign(
+        name=spec.name.strip()[:120],
+        purpose=spec.purpose.value,
+        channel=spec.channel.value,
+        subject_zh=spec.subject_zh,
+        subject_en=spec.subject_en,
+        body_zh=spec.body_zh,
+        body_en=spec.body_en,
+        hotel_id=_hotel_id(session, scope, spec.hotel_code),
+        last_stay_from=spec.last_stay_from,
+        last_stay_to=spec.last_stay_to,
+        status=CampaignStatus.DRAFT,
+        created_by_id=created_by_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(campaign)
+    session.flush()
+    return get_campaign(session, campaign.id, scope=scope)
+
+
+def load_campaign(session: Session, campaign_id: int, *, scope: DataScope) -> Campaign:
+    campaign = session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id, hotel_id_visible(Campaign.hotel_id, scope))
+    )
+    if campaign is None:
+        raise CampaignNotFound(
+            f"No campaign {campaign_id} in your scope.", hint="Open it from the Campaigns page."
+        )
+    return campaign
+
+
+def _row(c: Campaign, hotel_code: str | None) -> CampaignRow:
+    return CampaignRow(
+        c.id, c.name, c.purpose, c.channel, c.status.value, hotel_code, c.last_stay_from, c.last_stay_to,
+        c.subject_zh, c.subject_en, c.body_zh, c.body_en, c.created_at, c.queued_at,
+    )  # fmt: skip
+
+
+def get_campaign(session: Session, campaign_id: int, *, scope: DataScope) -> CampaignRow:
+    c = load_campaign(session, campaign_id, scope=scope)
+    code = session.scalar(select(Hotel.code).where(Hotel.id == c.hotel_id)) if c.hotel_id else None
+    return _row(c, code)
+
+
+def list_campaigns(session: Session, *, scope: DataScope) -> list[CampaignRow]:
+    rows = session.execute(
+        select(Campaign, Hotel.code)
+        .outerjoin(Hotel, Hotel.id == Campaign.hotel_id)
+        .where(hotel_id_visible(Campaign.hotel_id, scope))
+        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    )
+    return [_row(c, code) for c, code in rows]
+
+
+def campaign_results(session: Session, campaign_id: int, *, scope: DataScope) -> CampaignResults:
+    load_campaign(session, campaign_id, scope=scope)
+    counts: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    for status, reason, n in session.execute(
+        select(CampaignMessage.status, CampaignMessage.reason, func.count())
+        .where(CampaignMessage.campaign_id == campaign_id)
+        .group_by(CampaignMessage.status, CampaignMessage.reason)
+    ):
+        counts[status.value] = counts.get(status.value, 0) + n
+        if reason:
+            reasons[reason] = reasons.get(reason, 0) + n
+    return CampaignResults(counts, reasons)

@@ -1,0 +1,48 @@
+"""What the engage package needs from the settings, as one value passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from guestgraph.config import Settings, ensure_secret_key
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    starttls: bool
+    sender: str
+    timeout: float
+
+
+@dataclass(frozen=True)
+class EngagePolicy:
+    smtp: SmtpConfig
+    frequency_cap: int  # most marketing messages per guest within `frequency_window`
+    frequency_window: timedelta
+    public_base_url: str  # for unsubscribe links
+    signing_key: bytes  # signs unsubscribe tokens
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EngagePolicy:
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        smtp = SmtpConfig(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_user,
+            password,
+            settings.smtp_starttls,
+            settings.smtp_from,
+            settings.smtp_timeout_seconds,
+        )
+        return cls(
+            smtp=smtp,
+            frequency_cap=settings.campaign_frequency_cap,
+            frequency_window=timedelta(days=settings.campaign_frequency_days),
+            public_base_url=settings.public_base_url.rstrip("/"),
+            signing_key=ensure_secret_key(settings).get_secret_value().encode(),
+        )

@@ -1,0 +1,162 @@
+"""Templates: a sandboxed Jinja2 environment over a guest's fields, in the guest's language.
+
+The subject and the plain-text part are rendered without escaping; the HTML part with autoescape,
+so a guest's name can never inject markup. Unknown fields fail (StrictUndefined), at preview time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Literal
+
+from jinja2 import StrictUndefined, Template, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guestgraph.db.models import Guest, Hotel, Stay, StayGuest
+from guestgraph.engage._errors import TemplateInvalid
+
+Lang = Literal["zh", "en"]
+_TEXT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_HTML = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+CHINESE_SPEAKING = frozenset({"CN", "HK", "MO", "TW", "SG"})
+FIELDS = (
+    "name",
+    "salutation",
+    "family_name",
+    "given_name",
+    "hotel",
+    "arrival",
+    "departure",
+    "unsubscribe_url",
+)
+
+
+@dataclass(frozen=True)
+class GuestFields:
+    """What a template may use: `{{ name }}` is the addressed name (王先生, Mr Wang)."""
+
+    name: str
+    salutation: str
+    family_name: str
+    given_name: str
+    hotel: str
+    arrival: str
+    departure: str
+    unsubscribe_url: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    lang: Lang
+    subject: str
+    text: str
+    html: str
+
+
+def language_of(guest: Guest) -> Lang:
+    spoken = (guest.language or "").lower()
+    if spoken.startswith("zh"):
+        return "zh"
+    if spoken:
+        return "en"
+    return "zh" if guest.nationality in CHINESE_SPEAKING or guest.nationality is None else "en"
+
+
+def _latin_family(guest: Guest) -> str:
+    family = guest.family_name or ""
+    if family.isascii():
+        return family
+    return (guest.name_pinyin or "").split(" ")[0].title()
+
+
+def _addressed(guest: Guest, lang: Lang) -> tuple[str, str]:
+    gender = (guest.gender or "").upper()
+    if lang == "zh":
+        title = {"M": "先生", "F": "女士"}.get(gender, "")
+        family = guest.family_name or guest.full_name or ""
+        return (f"{family}{title}" if title else guest.full_name or "贵宾"), title
+    title = {"M": "Mr", "F": "Ms"}.get(gender, "")
+    family = _latin_family(guest)
+    if title and family:
+        return f"{title} {family}", title
+    return guest.full_name or "Guest", title
+
+
+def guest_fields(
+    session: Session, guest: Guest, *, lang: Lang, hotel_id: int | None, unsubscribe_url: str
+) -> GuestFields:
+    """The guest's fields for a template; hotel and dates are of their latest stay (at `hotel_id`)."""
+    query = (
+        select(Stay.arrival, Stay.departure, Hotel.name_zh, Hotel.name_en)
+        .join(StayGuest, StayGuest.stay_id == Stay.id)
+        .join(Hotel, Hotel.id == Stay.hotel_id)
+        .where(StayGuest.guest_id == guest.id)
+        .order_by(Stay.departure.desc(), Stay.id.desc())
+        .limit(1)
+    )
+    if hotel_id is not None:
+        query = query.where(Stay.hotel_id == hotel_id)
+    stay = session.execute(query).first()
+    name, salutation = _addressed(guest, lang)
+    hotel = (stay[2] if lang == "zh" else stay[3]) if stay else ""
+    return GuestFields(
+        name=name,
+        salutation=salutation,
+        family_name=guest.family_name or "",
+        given_name=guest.given_name or "",
+        hotel=hotel,
+        arrival=_day(stay[0] if stay else None, lang),
+        departure=_day(stay[1] if stay else None, lang),
+        unsubscribe_url=unsubscribe_url,
+    )
+
+
+def _day(day: date | None, lang: Lang) -> str:
+    if day is None:
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.strftime("%d %b %Y")
+
+
+def check_template(source: str, where: str) -> None:
+    """Refuse a template that does not parse, naming where."""
+    try:
+        _TEXT.parse(source)
+    except TemplateError as e:
+        raise TemplateInvalid(
+            f"The {where} template does not parse: {e}",
+            hint="Use {{ name }}, {{ hotel }}, {{ arrival }} … and close every {% %} block.",
+        ) from e
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str, html: bool) -> Template:
+    return (_HTML if html else _TEXT).from_string(source)
+
+
+def render(subject: str, body: str, fields: GuestFields, lang: Lang) -> Rendered:
+    values = asdict(fields)
+    try:
+        text_body = _compiled(body, False).render(values)
+        html_body = _compiled(body, True).render(values)
+        rendered_subject = " ".join(_compiled(subject, False).render(values).split())
+    except TemplateError as e:
+        raise TemplateInvalid(
+            f"The campaign's {lang} template cannot be filled in: {e}",
+            hint="Only these fields exist: " + ", ".join(FIELDS) + ".",
+        ) from e
+    return Rendered(lang, rendered_subject, text_body, _as_html(html_body, fields.unsubscribe_url, lang))
+
+
+def _as_html(body: str, unsubscribe: str, lang: Lang) -> str:
+    """Wrap the autoescaped body (already safe HTML) in paragraphs and add the unsubscribe footer."""
+    paragraphs = "".join(
+        "<p>" + p.strip().replace("\n", "<br>") + "</p>\n" for p in body.split("\n\n") if p.strip()
+    )
+    label = "退订" if lang == "zh" else "Unsubscribe"
+    footer = f'<p style="font-size:small"><a href="{escape(unsubscribe)}">{label}</a></p>\n'
+    return "<!doctype html>\n<html><body>\n" + paragraphs + footer + "</body></html>\n"

@@ -1,0 +1,234 @@
+"""Campaign pages and API (campaign.manage), and the public unsubscribe link `/u/{token}`.
+
+Sending runs after the response (a background task) with its own sessions; the page then shows the
+results filling in. A separate worker (`guestgraph campaigns send`) can do the same work."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from guestgraph import engage
+from guestgraph.access import DataScope, Permission
+from guestgraph.config import Settings
+from guestgraph.db.models import Hotel
+from guestgraph.errors import GuestgraphError
+from guestgraph.web._auth import PUBLIC, CurrentPrincipal, ScopeDep, allow, now_utc
+from guestgraph.web._deps import FactoryDep, RowId, SessionDep, SettingsDep
+from guestgraph.web._render import render
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["campaigns"])
+MANAGE = [allow(Permission.CAMPAIGN_MANAGE)]
+Short = Annotated[str, Form(max_length=200)]
+Text = Annotated[str, Form(max_length=20_000)]
+Token = Annotated[str, Path(max_length=80)]
+
+
+class CampaignIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    name: str = Field(max_length=120)
+    subject_zh: str = Field(max_length=200)
+    subject_en: str = Field(max_length=200)
+    body_zh: str = Field(max_length=20_000)
+    body_en: str = Field(max_length=20_000)
+    hotel_code: str | None = Field(None, max_length=20, description="Only guests whose last stay was here.")
+    last_stay_from: date | None = Field(None, description="Last stay departed on or after this day.")
+    last_stay_to: date | None = Field(None, description="Last stay departed on or before this day.")
+
+
+def _send_later(factory: sessionmaker[Session], settings: Settings, campaign_id: int) -> None:
+    policy = engage.EngagePolicy.from_settings(settings)
+    engage.send_queued(factory, policy=policy, clock=now_utc, campaign_id=campaign_id)
+
+
+def _hotels(session: Session) -> list[str]:
+    return list(session.scalars(select(Hotel.code).order_by(Hotel.code)))
+
+
+def _list(
+    request: Request, session: Session, scope: DataScope, error: GuestgraphError | None = None
+) -> Response:
+    context = {
+        "campaigns": engage.list_campaigns(session, scope=scope),
+        "hotels": _hotels(session),
+        "fields": engage.FIELDS,
+        "error": error,
+        "active": "campaigns",
+    }
+    return render(request, "campaigns.html", context, status_code=error.status if error else 200)
+
+
+def _detail(request: Request, session: Session, scope: DataScope, campaign_id: int, **extra: Any) -> Response:
+    error = extra.get("error")
+    context = {
+        "campaign": engage.get_campaign(session, campaign_id, scope=scope),
+        "results": engage.campaign_results(session, campaign_id, scope=scope),
+        "active": "campaigns",
+        "preview": None,
+        "notice": None,
+        **extra,
+    }
+    return render(request, "campaign.html", context, status_code=error.status if error else 200)
+
+
+@router.get("/campaigns", dependencies=MANAGE)
+def campaigns_page(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
+    return _list(request, session, scope)
+
+
+def _optional_day(value: str) -> date | None:
+    return date.fromisoformat(value) if value.strip() else None
+
+
+@router.post("/campaigns", dependencies=MANAGE)
+def create_page(
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    name: Short,
+    subject_zh: Short,
+    subject_en: Short,
+    body_zh: Text,
+    body_en: Text,
+    hotel: Short = "",
+    last_stay_from: Annotated[str, Form(max_length=10)] = "",
+    last_stay_to: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    try:
+        spec = engage.CampaignInput(
+            name, subject_zh, subject_en, body_zh, body_en, hotel or None,
+            _optional_day(last_stay_from), _optional_day(last_stay_to),
+        )  # fmt: skip
+        row = engage.create_campaign(
+            session, scope=scope, spec=spec, created_by_id=principal.user_id, now=now_utc()
+        )
+    except GuestgraphError as e:
+        session.rollback()
+        return _list(request, session, scope, e)
+    return RedirectResponse(f"/campaigns/{row.id}", status_code=303)
+
+
+@router.get("/campaigns/{campaign_id}", dependencies=MANAGE)
+def campaign_page(request: Request, campaign_id: RowId, session: SessionDep, scope: ScopeDep) -> Response:
+    return _detail(request, session, scope, campaign_id)
+
+
+@router.post("/campaigns/{campaign_id}/preview", dependencies=MANAGE)
+def preview_page(
+    request: Request,
+    campaign_id: RowId,
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    guest: Short,
+) -> Response:
+    policy = engage.EngagePolicy.from_settings(settings)
+    try:
+        shown = engage.preview(session, campaign_id, scope=scope, guest_public_id=guest, policy=policy)
+    except GuestgraphError as e:
+        return _detail(request, session, scope, campaign_id, error=e, guest=guest)
+    return _detail(request, session, scope, campaign_id, preview=shown, guest=guest)
+
+
+@router.post("/campaigns/{campaign_id}/test", dependencies=MANAGE)
+def test_page(
+    request: Request,
+    campaign_id: RowId,
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    guest: Short,
+    to: Short,
+) -> Response:
+    policy = engage.EngagePolicy.from_settings(settings)
+    try:
+        shown = engage.send_test(
+            session, campaign_id, scope=scope, guest_public_id=guest, to=to, policy=policy
+        )
+    except GuestgraphError as e:
+        return _detail(request, session, scope, campaign_id, error=e, guest=guest)
+    return _detail(request, session, scope, campaign_id, preview=shown, guest=guest, notice=to.strip())
+
+
+@router.post("/campaigns/{campaign_id}/send", dependencies=MANAGE)
+def send_page(
+    campaign_id: RowId,
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    factory: FactoryDep,
+    tasks: BackgroundTasks,
+) -> Response:
+    engage.queue_campaign(session, campaign_id, scope=scope, now=now_utc())
+    session.commit()
+    tasks.add_task(_send_later, factory, settings, campaign_id)
+    return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
+
+
+@router.get("/u/{token}", dependencies=[PUBLIC])
+def unsubscribe_page(request: Request, token: Token, session: SessionDep, settings: SettingsDep) -> Response:
+    key = engage.EngagePolicy.from_settings(settings).signing_key
+    target = engage.unsubscription(session, token, key=key, now=now_utc())
+    return render(request, "unsubscribe.html", {"target": target, "token": token})
+
+
+@router.post("/u/{token}", dependencies=[PUBLIC])
+def unsubscribe_post(request: Request, token: Token, session: SessionDep, settings: SettingsDep) -> Response:
+    """The page's button and the one-click POST of mail providers (List-Unsubscribe-Post)."""
+    key = engage.EngagePolicy.from_settings(settings).signing_key
+    target = engage.unsubscribe(session, token, key=key, now=now_utc())
+    return render(request, "unsubscribe.html", {"target": target, "token": token, "done": True})
+
+
+@api.get("/campaigns", summary="Campaigns in your scope", dependencies=MANAGE)
+def api_campaigns(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
+    return [asdict(c) for c in engage.list_campaigns(session, scope=scope)]
+
+
+@api.post("/campaigns", summary="Create a campaign (a draft)", status_code=201, dependencies=MANAGE)
+def api_create(
+    body: CampaignIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    spec = engage.CampaignInput(**body.model_dump())
+    row = engage.create_campaign(
+        session, scope=scope, spec=spec, created_by_id=principal.user_id, now=now_utc()
+    )
+    return asdict(row)
+
+
+@api.get("/campaigns/{campaign_id}", summary="A campaign and its results", dependencies=MANAGE)
+def api_campaign(campaign_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    results = engage.campaign_results(session, campaign_id, scope=scope)
+    return {
+        "campaign": asdict(engage.get_campaign(session, campaign_id, scope=scope)),
+        "results": {"counts": results.counts, "reasons": results.reasons, "total": results.total},
+    }
+
+
+@api.post(
+    "/campaigns/{campaign_id}/send", summary="Queue the audience and start sending", dependencies=MANAGE
+)
+def api_send(
+    campaign_id: RowId,
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    factory: FactoryDep,
+    tasks: BackgroundTasks,
+) -> dict[str, int]:
+    queued = engage.queue_campaign(session, campaign_id, scope=scope, now=now_utc())
+    session.commit()
+    tasks.add_task(_send_later, factory, settings, campaign_id)
+    return {"queued": queued}
+
+
+router.include_router(api)
