@@ -26,7 +26,15 @@ from guestgraph.service._tickets import (
     create_ticket,
     ticket_from_interaction,
 )
-from guestgraph.service._views import EventLine, TicketView, get_ticket, list_tickets, ticket_history
+from guestgraph.service._views import (
+    Complaint,
+    EventLine,
+    TicketView,
+    complaints_without_ticket,
+    get_ticket,
+    list_tickets,
+    ticket_history,
+)
 
 __all__ = [
     "CATEGORIES",
@@ -34,6 +42,7 @@ __all__ = [
     "TRANSITIONS",
     "BreachReport",
     "BusinessHours",
+    "Complaint",
     "EventLine",
     "InvalidServiceInput",
     "InvalidTransition",
@@ -47,6 +56,7 @@ __all__ = [
     "assign_ticket",
     "change_status",
     "check_breaches",
+    "complaints_without_ticket",
     "create_ticket",
     "get_ticket",
     "hours_for",

@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from guestgraph.access import DataScope, hotel_id_visible
-from guestgraph.db.models import Guest, Hotel, ServiceTicket, StaffUser, TicketEvent
+from guestgraph.db.models import Guest, Hotel, Interaction, ServiceTicket, StaffUser, TicketEvent
 from guestgraph.service._errors import TicketNotFound
 from guestgraph.service._policies import ACTIVE
 
@@ -125,3 +125,29 @@ def ticket_history(session: Session, *, scope: DataScope, ticket_id: int) -> lis
         .order_by(TicketEvent.at, TicketEvent.id)
     )
     return [EventLine(e.at, name, e.kind, e.from_status, e.to_status, e.text) for e, name in rows]
+
+
+@dataclass(frozen=True)
+class Complaint:
+    interaction_id: int
+    text: str
+    occurred_at: datetime
+
+
+def complaints_without_ticket(
+    session: Session, *, scope: DataScope, guest_id: int, limit: int = 5
+) -> list[Complaint]:
+    """The guest's complaints logged at hotels in scope that no ticket follows up yet, newest first."""
+    rows = session.execute(
+        select(Interaction.id, Interaction.text, Interaction.occurred_at)
+        .where(
+            Interaction.guest_id == guest_id,
+            Interaction.kind == "complaint",
+            Interaction.hotel_id.is_not(None),
+            hotel_id_visible(Interaction.hotel_id, scope),
+            ~select(ServiceTicket.id).where(ServiceTicket.interaction_id == Interaction.id).exists(),
+        )
+        .order_by(Interaction.occurred_at.desc())
+        .limit(limit)
+    )
+    return [Complaint(int(i), text, at) for i, text, at in rows]
