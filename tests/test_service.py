@@ -82,6 +82,12 @@ def test_lifecycle_history_and_invalid_transitions(demo_group: Session) -> None:
         service.change_status(demo_group, scope=scope, ticket_id=t.id, to="done", actor_id=None, now=later)
     with pytest.raises(service.InvalidServiceInput):
         _open(demo_group, a, category="weather")
+    _, b = _two(demo_group)
+    elsewhere = make_staff(demo_group, role="service_agent", scope=DataScope.hotels(b.id))
+    with pytest.raises(service.InvalidServiceInput):  # cannot see hotel a: cannot be given its ticket
+        _open(demo_group, a, assignee_id=elsewhere.id)
+    group_agent = make_staff(demo_group, role="service_agent")
+    assert _open(demo_group, a, assignee_id=group_agent.id).status == "assigned"
 
 
 def test_another_hotels_ticket_is_indistinguishable_from_none(demo_group: Session) -> None:

@@ -112,6 +112,7 @@ def test_pages_forms_and_htmx_actions(live: LiveServer, demo_group: Session) -> 
         assert f'data-ticket="{tid}"' in board.text and 'id="sla"' in board.text
         assert f'data-ticket="{tid}"' not in c.get("/service").text  # the default board shows open tickets
         assert c.get("/service/sla").status_code == 403  # the dashboard alone is for report.read
+        assert c.get("/service", params={"status": "done"}).status_code == 400
     with live.client(role="hotel_manager", scope=DataScope.hotels(a.id)) as m:
         sla = m.get("/service/sla")
         assert sla.status_code == 200 and f'data-hotel="{a.code}"' in sla.text

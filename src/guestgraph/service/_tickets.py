@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope, hotel_id_visible, hotel_visible
@@ -14,6 +14,7 @@ from guestgraph.db.models import (
     Guest,
     Hotel,
     Interaction,
+    ScopeLevel,
     ServiceTicket,
     StaffUser,
     TicketEvent,
@@ -64,10 +65,23 @@ def _hotel_id(session: Session, scope: DataScope, code: str | None) -> int:
     return ids[0]
 
 
-def _assignee(session: Session, user_id: int) -> int:
-    if not session.scalar(select(func.count()).where(StaffUser.id == user_id, StaffUser.is_active)):
+def _assignee(session: Session, user_id: int, hotel_id: int) -> int:
+    """The member of staff, if active and able to see the hotel (never handed a ticket they cannot open)."""
+    hotel = select(Hotel.id, Hotel.region_id).where(Hotel.id == hotel_id).subquery()
+    sees_hotel = or_(
+        StaffUser.scope_level == ScopeLevel.GROUP,
+        (StaffUser.scope_level == ScopeLevel.REGION) & (StaffUser.scope_region_id == hotel.c.region_id),
+        (StaffUser.scope_level == ScopeLevel.HOTEL) & (StaffUser.scope_hotel_id == hotel.c.id),
+    )
+    if not session.scalar(
+        select(func.count())
+        .select_from(StaffUser)
+        .join(hotel, true())
+        .where(StaffUser.id == user_id, StaffUser.is_active, sees_hotel)
+    ):
         raise InvalidServiceInput(
-            f"No active member of staff {user_id}.", hint="Pick someone from the staff list."
+            f"No active member of staff {user_id} who works at this hotel.",
+            hint="Pick someone from the hotel's staff.",
         )
     return user_id
 
@@ -95,7 +109,7 @@ def create_ticket(
     hotel_id = _hotel_id(session, scope, ticket.hotel_code)
     guest_id = visible_guest(session, scope, ticket.guest_public_id).id if ticket.guest_public_id else None
     team = _text(ticket.team, "team", required=False, limit=40)
-    assignee = _assignee(session, ticket.assignee_id) if ticket.assignee_id else None
+    assignee = _assignee(session, ticket.assignee_id, hotel_id) if ticket.assignee_id else None
     if assignee is None and team:
         assignee = least_loaded(session, hotel_id=hotel_id, team=team)
     hours = hours_for(session, hotel_id, default_hours)
@@ -215,7 +229,7 @@ def assign_ticket(
     row = ticket_row(session, scope, ticket_id)
     if row.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         raise InvalidTransition(f"Ticket {ticket_id} is {row.status}.", hint="Reopen it first.")
-    row.assignee_id = _assignee(session, assignee_id)
+    row.assignee_id = _assignee(session, assignee_id, row.hotel_id)
     name = session.scalar(select(StaffUser.display_name).where(StaffUser.id == assignee_id))
     before = row.status
     if row.status is TicketStatus.OPEN:

@@ -9,8 +9,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from guestgraph.access import DataScope, hotel_id_visible
-from guestgraph.db.models import Guest, Hotel, Interaction, ServiceTicket, StaffUser, TicketEvent
-from guestgraph.service._errors import TicketNotFound
+from guestgraph.db.models import (
+    Guest,
+    Hotel,
+    Interaction,
+    ServiceTicket,
+    StaffUser,
+    TicketEvent,
+    TicketStatus,
+)
+from guestgraph.service._errors import InvalidServiceInput, TicketNotFound
 from guestgraph.service._policies import ACTIVE
 
 
@@ -102,7 +110,11 @@ def list_tickets(
     """Tickets in scope, most urgent deadline first, filtered as asked."""
     query = _select(scope)
     if status:
-        query = query.where(ServiceTicket.status == status)
+        if status not in set(TicketStatus):
+            raise InvalidServiceInput(
+                f"Unknown status {status!r}.", hint=f"Use one of: {', '.join(TicketStatus)}."
+            )
+        query = query.where(ServiceTicket.status == TicketStatus(status))
     if open_only:
         query = query.where(ServiceTicket.status.in_(ACTIVE))
     if hotel_code:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from guestgraph import frontdesk, profiles, service
 from guestgraph.access import Permission
+from guestgraph.db.models import TicketStatus
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import SessionDep, SettingsDep
 from guestgraph.web._render import render
@@ -55,7 +56,11 @@ class AssignIn(BaseModel):
 def _detail(session: SessionDep, scope: ScopeDep, ticket_id: int) -> dict[str, Any]:
     ticket = service.get_ticket(session, scope=scope, ticket_id=ticket_id)
     history = service.ticket_history(session, scope=scope, ticket_id=ticket_id)
-    return {"ticket": ticket, "history": history, "moves": sorted(service.TRANSITIONS[ticket.status])}  # type: ignore[index]
+    return {
+        "ticket": ticket,
+        "history": history,
+        "moves": sorted(service.TRANSITIONS[TicketStatus(ticket.status)]),
+    }
 
 
 def _after(request: Request, session: SessionDep, scope: ScopeDep, ticket_id: int) -> Response:
@@ -228,26 +233,20 @@ def api_create(
     body: TicketIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     """Open a ticket (or, with `interaction_id`, the ticket for a logged complaint) with its SLA due times."""
-    common = {
-        "scope": scope,
-        "actor_id": principal.user_id,
-        "now": now_utc(),
-        "default_hours": settings.service_hours_default,
-    }
+    now, hours, actor = now_utc(), settings.service_hours_default, principal.user_id
     if body.interaction_id is not None:
         ticket = service.ticket_from_interaction(
-            session,
-            interaction_id=body.interaction_id,
-            category=body.category,
-            priority=body.priority,
-            **common,  # type: ignore[arg-type]
-        )
+            session, scope=scope, interaction_id=body.interaction_id, actor_id=actor, now=now,
+            default_hours=hours, category=body.category, priority=body.priority,
+        )  # fmt: skip
     else:
         spec = service.NewTicket(
             body.title, body.category, body.priority, body.hotel_code, body.description, body.guest_id,
             body.team, body.assignee_id,
         )  # fmt: skip
-        ticket = service.create_ticket(session, ticket=spec, **common)  # type: ignore[arg-type]
+        ticket = service.create_ticket(
+            session, scope=scope, ticket=spec, actor_id=actor, now=now, default_hours=hours
+        )
     return asdict(ticket)
 
 
