@@ -86,6 +86,14 @@ def test_a_logged_complaint_becomes_a_ticket_through_the_api(live: LiveServer, d
         assert (
             f'data-ticket="{made.json()["id"]}"' in fragment.text and "data-interaction" not in fragment.text
         )
+        second = profiles.add_interaction(
+            demo_group, scope=DataScope.group(), public_id=guest.public_id, kind="complaint",
+            text="Towels missing", staff_user_id=None, hotel_code=a.code,
+        )  # fmt: skip
+        demo_group.commit()
+        opened = c.post(f"/service/complaints/{second.id}", follow_redirects=True)
+        assert opened.status_code == 200 and "Towels missing" in opened.text
+        assert "/service/tickets/" in str(opened.url)
     with live.client(role="front_desk", scope=DataScope.hotels(a.id)) as desk:  # sees it, cannot open it
         seen = desk.get(f"/service/guests/{guest.public_id}")
         assert (
