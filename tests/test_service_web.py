@@ -124,5 +124,6 @@ def test_pages_forms_and_htmx_actions(live: LiveServer, demo_group: Session) -> 
     with live.client(role="hotel_manager", scope=DataScope.hotels(a.id)) as m:
         sla = m.get("/service/sla")
         assert sla.status_code == 200 and f'data-hotel="{a.code}"' in sla.text
+        assert 'href="/service/sla"' in sla.text and 'href="/service"' not in sla.text  # nav by role
         assert m.get("/api/v1/service/sla").json()[0]["tickets"] == 1
         assert m.get("/service").status_code == 403

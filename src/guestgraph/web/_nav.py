@@ -25,6 +25,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("quality", "Data quality", "/quality", True, permission="quality.read"),
     NavItem("review", "Review queue", "/review", True, permission="identity.review"),
     NavItem("service", "Service", "/service", True, permission="ticket.manage"),
+    NavItem("sla", "SLA dashboard", "/service/sla", True, permission="report.read"),
     NavItem("segments", "Segments", "/soon/segments", False, 8, "segment.manage"),
     NavItem("reports", "Reports", "/soon/reports", False, 8, "report.read"),
     NavItem("privacy", "Privacy", "/privacy", True, permission="privacy.manage"),

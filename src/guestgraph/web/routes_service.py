@@ -101,7 +101,7 @@ def board(
 @router.get("/service/sla", include_in_schema=False, dependencies=[allow(Permission.REPORT_READ)])
 def sla_page(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
     return render(
-        request, "service_sla.html", {"active": "service", "sla": service.sla_dashboard(session, scope=scope)}
+        request, "service_sla.html", {"active": "sla", "sla": service.sla_dashboard(session, scope=scope)}
     )
 
 
