@@ -229,3 +229,36 @@ def test_a_complaint_becomes_a_ticket_once_and_erasure_removes_it(demo_group: Se
         == 0
     )
     assert hotel(demo_group, a.code).id == a.id
+
+
+def test_dashboard_counts_breaches_and_median_minutes(demo_group: Session) -> None:
+    a, b = _two(demo_group)
+    group = DataScope.group()
+    fast, slow, waiting = (_open(demo_group, a) for _ in range(3))
+    service.add_comment(
+        demo_group, scope=group, ticket_id=fast.id, text="ok", actor_id=None, now=NOW + timedelta(minutes=10)
+    )
+    service.change_status(
+        demo_group,
+        scope=group,
+        ticket_id=fast.id,
+        to="resolved",
+        actor_id=None,
+        now=NOW + timedelta(minutes=90),
+    )
+    service.change_status(
+        demo_group,
+        scope=group,
+        ticket_id=slow.id,
+        to="in_progress",
+        actor_id=None,
+        now=NOW + timedelta(minutes=25),
+    )
+    _open(demo_group, b, category="billing")
+    service.check_breaches(demo_group, waiting.respond_due_at + timedelta(minutes=1))  # `waiting` breaches
+    rows = {(r.hotel, r.category): r for r in service.sla_dashboard(demo_group, scope=group)}
+    room = rows[(a.code, "room")]
+    assert (room.tickets, room.open, room.breached_open, room.breached_total) == (3, 2, 1, 1)
+    assert (room.median_response_minutes, room.median_resolution_minutes) == (17.5, 90.0)
+    assert rows[(b.code, "billing")].median_response_minutes is None
+    assert [r.hotel for r in service.sla_dashboard(demo_group, scope=DataScope.hotels(b.id))] == [b.code]

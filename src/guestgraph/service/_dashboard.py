@@ -7,8 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope, hotel_id_visible
@@ -28,8 +29,15 @@ class SlaRow:
     median_resolution_minutes: float | None
 
 
-def _minutes(start: datetime, end: datetime | None) -> float | None:
-    return None if end is None else (end - start).total_seconds() / 60
+def _minutes(dialect: str, start: Any, end: Any) -> ColumnElement[Any]:
+    """Minutes from `start` to `end` computed by the database (no per-row datetime parsing here)."""
+    if dialect == "postgresql":
+        return func.extract("epoch", end - start) / 60
+    return (func.julianday(end) - func.julianday(start)) * 1440
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _median(values: list[float | None]) -> float | None:
@@ -39,14 +47,14 @@ def _median(values: list[float | None]) -> float | None:
 
 def sla_dashboard(session: Session, *, scope: DataScope, since: datetime | None = None) -> list[SlaRow]:
     """One row per hotel and category in scope (tickets created since `since`, if given)."""
+    dialect = session.get_bind().dialect.name
     query = (
         select(
             Hotel.code,
             ServiceTicket.category,
             ServiceTicket.status,
-            ServiceTicket.created_at,
-            ServiceTicket.first_response_at,
-            ServiceTicket.resolved_at,
+            _minutes(dialect, ServiceTicket.created_at, ServiceTicket.first_response_at),
+            _minutes(dialect, ServiceTicket.created_at, ServiceTicket.resolved_at),
             ServiceTicket.respond_breached_at.is_not(None) | ServiceTicket.resolve_breached_at.is_not(None),
         )
         .join(Hotel, Hotel.id == ServiceTicket.hotel_id)
@@ -55,10 +63,9 @@ def sla_dashboard(session: Session, *, scope: DataScope, since: datetime | None 
     if since is not None:
         query = query.where(ServiceTicket.created_at >= since)
     groups: dict[tuple[str, str], list[tuple[bool, bool, float | None, float | None]]] = defaultdict(list)
-    for hotel, category, status, created, responded, resolved, breached in session.execute(query):
-        is_open = status in ACTIVE
+    for hotel, category, status, responded, resolved, breached in session.execute(query):
         groups[(hotel, category)].append(
-            (is_open, bool(breached), _minutes(created, responded), _minutes(created, resolved))
+            (status in ACTIVE, bool(breached), _float(responded), _float(resolved))
         )
     return [
         SlaRow(
