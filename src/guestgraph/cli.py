@@ -283,11 +283,13 @@ def serve(
 from guestgraph.cli_engage import register as _register_engage  # noqa: E402
 from guestgraph.cli_ops import register as _register_ops  # noqa: E402 - after `app` exists
 from guestgraph.cli_privacy import register as _register_privacy  # noqa: E402 - after `app` exists
+from guestgraph.cli_service import register as _register_service  # noqa: E402 - after `app` exists
 from guestgraph.cli_staff import register as _register_staff  # noqa: E402 - after `app` exists
 
 _register_staff(app, fail=_fail)
 _register_ops(app, fail=_fail)
 _register_engage(app, fail=_fail)
+_register_service(app, fail=_fail)
 _register_privacy(app, fail=_fail)
 
 if __name__ == "__main__":  # pragma: no cover

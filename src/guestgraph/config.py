@@ -166,6 +166,12 @@ class Settings(BaseSettings):
         le=2,
         description="GDPR: further months a complex request may take, with notice to the guest (Art. 12(3)).",
     )
+    service_hours_default: str = Field(
+        "08:00-22:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]|24):[0-5]\d$",
+        description="Service tickets: business hours (local, every day) for SLA clocks at hotels without "
+        "their own; HH:MM-HH:MM, a close before the open spans midnight, 00:00-24:00 is round the clock.",
+    )
 
     smtp_host: str = Field("127.0.0.1", description="Engage: SMTP server that campaign e-mail goes through.")
     smtp_port: int = Field(25, ge=1, le=65535, description="Engage: SMTP port (587 with STARTTLS is usual).")

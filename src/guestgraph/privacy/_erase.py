@@ -29,6 +29,7 @@ from guestgraph.db.models import (
     RecordIssue,
     RecordStatus,
     RevealGrant,
+    ServiceTicket,
     SourceRecord,
     StayGuest,
 )
@@ -52,6 +53,7 @@ HANDLED: dict[str, str] = {
     "consent": "deleted",
     "preference": "deleted",
     "interaction": "deleted",
+    "service_ticket": "deleted, with its history and escalations",
     "stay_guest": "deleted",
     "stay": "kept without the person, for accounting",
     "charge": "kept without the person and without its description, for accounting",
@@ -154,7 +156,7 @@ def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOut
             or_(MatchReview.left_guest_id.in_(ids), MatchReview.right_guest_id.in_(ids))
         ),
     )
-    for model in (Consent, Preference, Interaction, StayGuest, RevealGrant, CampaignMessage):
+    for model in (ServiceTicket, Consent, Preference, Interaction, StayGuest, RevealGrant, CampaignMessage):
         run(model.__tablename__, delete(model).where(model.guest_id.in_(ids)))
     run(
         "charge",

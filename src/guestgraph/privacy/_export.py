@@ -68,6 +68,7 @@ EXPORTED: dict[str, Rule] = {
     "consent": _by_guest("consent"),
     "preference": _by_guest("preference"),
     "interaction": _by_guest("interaction"),
+    "service_ticket": _by_guest("service_ticket"),
     "privacy_request": _by_guest("privacy_request"),
     "campaign_message": _by_guest("campaign_message"),
 }

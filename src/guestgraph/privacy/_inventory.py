@@ -111,6 +111,8 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     "charge": _cols("description amount posted_at", FINANCIAL),
     "preference": _cols("category value", HEALTH),
     "interaction": _cols("channel direction kind text occurred_at", NOTES),
+    "service_ticket": _cols("title description", NOTES),
+    "ticket_event": _cols("text", NOTES),
     "consent": _cols(
         "purpose channel decision lawful_basis source notice_version evidence recorded_at", CONSENT
     ),
@@ -169,6 +171,13 @@ NOT_PERSONAL: dict[str, str] = {
     "campaign": "name purpose channel subject_zh subject_en body_zh body_en last_stay_from last_stay_to "
     "status queued_at created_at updated_at",
     "campaign_message": "claimed_by",
+    "service_ticket": "category priority status team created_at updated_at respond_due_at resolve_due_at "
+    "first_response_at resolved_at closed_at respond_breached_at resolve_breached_at",
+    "ticket_event": "at kind from_status to_status",
+    "ticket_escalation": "deadline at",
+    "sla_policy": "category priority respond_minutes resolve_minutes created_at updated_at",
+    "service_hours": "opens closes",
+    "service_team_member": "team",
     "match_model": "version created_at records params",
     "region": "code name_zh name_en created_at updated_at",
     "hotel": "code name_zh name_en city_zh city_en timezone currency rooms quality_threshold "

@@ -30,6 +30,7 @@ from guestgraph.web import (
     routes_pages,
     routes_privacy,
     routes_review,
+    routes_service,
 )
 from guestgraph.web._auth import csrf_guard
 from guestgraph.web._errors import install_error_handlers
@@ -116,6 +117,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_frontdesk.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_engage.router)
+    app.include_router(routes_service.router)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     app.middleware("http")(request_log)

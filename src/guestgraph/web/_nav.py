@@ -24,6 +24,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("imports", "Imports", "/imports", True, permission="import.manage"),
     NavItem("quality", "Data quality", "/quality", True, permission="quality.read"),
     NavItem("review", "Review queue", "/review", True, permission="identity.review"),
+    NavItem("service", "Service", "/service", True, permission="ticket.manage"),
+    NavItem("sla", "SLA dashboard", "/service/sla", True, permission="report.read"),
     NavItem("segments", "Segments", "/soon/segments", False, 8, "segment.manage"),
     NavItem("reports", "Reports", "/soon/reports", False, 8, "report.read"),
     NavItem("campaigns", "Campaigns", "/campaigns", True, permission="campaign.manage"),

@@ -27,6 +27,15 @@ from guestgraph.db.models.ingest import (
 from guestgraph.db.models.org import Hotel, Region
 from guestgraph.db.models.privacy import Jurisdiction, PrivacyRequest, RequestKind, RequestStatus
 from guestgraph.db.models.security import SecurityAlert
+from guestgraph.db.models.service import (
+    ServiceHours,
+    ServiceTeamMember,
+    ServiceTicket,
+    SlaPolicy,
+    TicketEscalation,
+    TicketEvent,
+    TicketStatus,
+)
 from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, SourceRecord, SourceSystem
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
@@ -73,7 +82,14 @@ __all__ = [
     "Region",
     "Role",
     "ScopeLevel",
+    "ServiceHours",
+    "ServiceTeamMember",
+    "ServiceTicket",
     "Severity",
+    "SlaPolicy",
+    "TicketEscalation",
+    "TicketEvent",
+    "TicketStatus",
     "SourceKind",
     "SourceRecord",
     "SourceSystem",

@@ -1,0 +1,107 @@
+"""Service tickets: requests and complaints with an owner and SLA deadlines, their append-only
+history, escalations, SLA policies, business hours per hotel and service teams."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from guestgraph.db.models._base import Base, IdMixin, TimestampMixin, str_enum, utcnow
+
+
+class TicketStatus(enum.StrEnum):
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class ServiceTicket(IdMixin, TimestampMixin, Base):
+    """One request or complaint at a hotel, optionally about a guest, with its SLA due times."""
+
+    __tablename__ = "service_ticket"
+    __table_args__ = (Index("ix_service_ticket_hotel_status", "hotel_id", "status"),)
+
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), index=True)
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interaction.id", ondelete="SET NULL"))
+    category: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str] = mapped_column(String(10))
+    status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus, "ticket_status"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    team: Mapped[str | None] = mapped_column(String(40))
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    respond_due_at: Mapped[datetime]
+    resolve_due_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    respond_breached_at: Mapped[datetime | None]
+    resolve_breached_at: Mapped[datetime | None]
+
+
+class TicketEvent(IdMixin, Base):
+    """The append-only history of a ticket: creation, every status change, assignment and comment."""
+
+    __tablename__ = "ticket_event"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_ticket.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))  # created, status, assigned, comment, breach
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class TicketEscalation(IdMixin, Base):
+    """A breached deadline escalated to the hotel's manager (one per ticket and deadline)."""
+
+    __tablename__ = "ticket_escalation"
+    __table_args__ = (UniqueConstraint("ticket_id", "deadline"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_ticket.id", ondelete="CASCADE"), index=True)
+    deadline: Mapped[str] = mapped_column(String(10))  # respond | resolve
+    escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SlaPolicy(IdMixin, TimestampMixin, Base):
+    """Respond and resolve targets, in business minutes, per category and priority."""
+
+    __tablename__ = "sla_policy"
+    __table_args__ = (UniqueConstraint("category", "priority"),)
+
+    category: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str] = mapped_column(String(10))
+    respond_minutes: Mapped[int]
+    resolve_minutes: Mapped[int]
+
+
+class ServiceHours(IdMixin, Base):
+    """A hotel's business hours for SLA clocks, local wall time; `closes` before `opens` spans midnight."""
+
+    __tablename__ = "service_hours"
+
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="CASCADE"), unique=True)
+    opens: Mapped[str] = mapped_column(String(5))  # HH:MM
+    closes: Mapped[str] = mapped_column(String(5))  # HH:MM, 24:00 allowed
+
+
+class ServiceTeamMember(IdMixin, Base):
+    """A member of staff in a hotel's service team (e.g. housekeeping, engineering, front office)."""
+
+    __tablename__ = "service_team_member"
+    __table_args__ = (UniqueConstraint("hotel_id", "team", "user_id"),)
+
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="CASCADE"))
+    team: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,72 @@
+"""Service tickets with SLA: requests and complaints from staff, the API or a logged complaint, with
+an owner, a lifecycle (open → assigned → in progress → resolved → closed, reopen), an append-only
+history, due times in each hotel's business hours, breach detection with escalation to the hotel
+manager, auto-assignment by team and load, and the SLA dashboard's figures."""
+
+from guestgraph.service._assign import add_team_member, least_loaded
+from guestgraph.service._breaches import BreachReport, check_breaches
+from guestgraph.service._dashboard import SlaRow, sla_dashboard
+from guestgraph.service._errors import InvalidServiceInput, InvalidTransition, TicketNotFound
+from guestgraph.service._hours import BusinessHours, add_business_minutes
+from guestgraph.service._policies import (
+    CATEGORIES,
+    PRIORITIES,
+    TRANSITIONS,
+    hours_for,
+    load_sla_policies,
+    policy_minutes,
+    set_service_hours,
+    shipped_policies,
+)
+from guestgraph.service._tickets import (
+    NewTicket,
+    add_comment,
+    assign_ticket,
+    change_status,
+    create_ticket,
+    ticket_from_interaction,
+)
+from guestgraph.service._views import (
+    Complaint,
+    EventLine,
+    TicketView,
+    complaints_without_ticket,
+    get_ticket,
+    list_tickets,
+    ticket_history,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "PRIORITIES",
+    "TRANSITIONS",
+    "BreachReport",
+    "BusinessHours",
+    "Complaint",
+    "EventLine",
+    "InvalidServiceInput",
+    "InvalidTransition",
+    "NewTicket",
+    "SlaRow",
+    "TicketNotFound",
+    "TicketView",
+    "add_business_minutes",
+    "add_comment",
+    "add_team_member",
+    "assign_ticket",
+    "change_status",
+    "check_breaches",
+    "complaints_without_ticket",
+    "create_ticket",
+    "get_ticket",
+    "hours_for",
+    "least_loaded",
+    "list_tickets",
+    "load_sla_policies",
+    "policy_minutes",
+    "set_service_hours",
+    "shipped_policies",
+    "sla_dashboard",
+    "ticket_from_interaction",
+    "ticket_history",
+]

@@ -1,0 +1,307 @@
+"""Service tickets over HTTP: the board and SLA dashboard, the ticket page with its history and
+HTMX actions, the guest profile's open tickets, and JSON under /api/v1/tickets. Thin adapters:
+scope, lifecycle and SLA rules live in `guestgraph.service`.
+
+Who may use what: working tickets needs ticket.manage (the service agent role); the SLA dashboard
+alone (/service/sla, /api/v1/service/sla) needs report.read (hotel and regional managers); the
+open tickets on a guest's profile need guest.read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from guestgraph import frontdesk, profiles, service
+from guestgraph.access import Permission
+from guestgraph.db.models import TicketStatus
+from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
+from guestgraph.web._deps import SessionDep, SettingsDep
+from guestgraph.web._render import render
+
+router = APIRouter()
+api = "/api/v1"
+TICKETS = allow(Permission.TICKET_MANAGE)
+Status = Literal["open", "assigned", "in_progress", "resolved", "closed"]
+
+
+class TicketIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    category: str = Field("other", max_length=20, description=f"One of: {', '.join(service.CATEGORIES)}.")
+    priority: str = Field("normal", max_length=10, description=f"One of: {', '.join(service.PRIORITIES)}.")
+    hotel_code: str | None = Field(None, max_length=20, description="Default: your hotel if you have one.")
+    description: str | None = Field(None, max_length=4000)
+    guest_id: str | None = Field(None, max_length=20, description="The guest's public ID (in your scope).")
+    team: str | None = Field(None, max_length=40, description="Auto-assigned to its least-loaded member.")
+    assignee_id: int | None = None
+    interaction_id: int | None = Field(None, description="A logged complaint: its guest, hotel and text.")
+
+
+class StatusIn(BaseModel):
+    status: Status
+    note: str | None = Field(None, max_length=4000)
+
+
+class CommentIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class AssignIn(BaseModel):
+    assignee_id: int
+
+
+def _detail(session: SessionDep, scope: ScopeDep, ticket_id: int) -> dict[str, Any]:
+    ticket = service.get_ticket(session, scope=scope, ticket_id=ticket_id)
+    history = service.ticket_history(session, scope=scope, ticket_id=ticket_id)
+    return {
+        "ticket": ticket,
+        "history": history,
+        "moves": sorted(service.TRANSITIONS[TicketStatus(ticket.status)]),
+    }
+
+
+def _after(request: Request, session: SessionDep, scope: ScopeDep, ticket_id: int) -> Response:
+    if not request.headers.get("HX-Request"):
+        return RedirectResponse(f"/service/tickets/{ticket_id}", status_code=303)
+    return render(request, "_ticket_detail.html", _detail(session, scope, ticket_id))
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+@router.get("/service", include_in_schema=False, dependencies=[TICKETS])
+def board(
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    status: Annotated[str, Query(max_length=20)] = "",
+    hotel: Annotated[str, Query(max_length=20)] = "",
+    category: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    tickets = service.list_tickets(
+        session, scope=scope, status=status or None, hotel_code=hotel or None, category=category or None,
+        open_only=not status,
+    )  # fmt: skip
+    context = {
+        "active": "service",
+        "tickets": tickets,
+        "sla": service.sla_dashboard(session, scope=scope),
+        "hotels": frontdesk.desk_options(session, scope).hotels,
+        "categories": service.CATEGORIES,
+        "priorities": service.PRIORITIES,
+        "statuses": list(service.TRANSITIONS),
+        "filters": {"status": status, "hotel": hotel, "category": category},
+    }
+    return render(request, "service.html", context)
+
+
+@router.get("/service/sla", include_in_schema=False, dependencies=[allow(Permission.REPORT_READ)])
+def sla_page(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
+    return render(
+        request, "service_sla.html", {"active": "sla", "sla": service.sla_dashboard(session, scope=scope)}
+    )
+
+
+@router.post("/service/tickets", include_in_schema=False, dependencies=[TICKETS])
+def create_form(
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    title: Annotated[str, Form(max_length=200)],
+    category: Annotated[str, Form(max_length=20)] = "other",
+    priority: Annotated[str, Form(max_length=10)] = "normal",
+    hotel: Annotated[str, Form(max_length=20)] = "",
+    guest: Annotated[str, Form(max_length=20)] = "",
+    team: Annotated[str, Form(max_length=40)] = "",
+    description: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    spec = service.NewTicket(
+        title, category, priority, hotel or None, description or None, guest or None, team or None
+    )
+    ticket = service.create_ticket(
+        session, scope=scope, ticket=spec, actor_id=principal.user_id, now=now_utc(),
+        default_hours=settings.service_hours_default,
+    )  # fmt: skip
+    return RedirectResponse(f"/service/tickets/{ticket.id}", status_code=303)
+
+
+@router.get("/service/tickets/{ticket_id}", include_in_schema=False, dependencies=[TICKETS])
+def ticket_page(request: Request, ticket_id: int, session: SessionDep, scope: ScopeDep) -> Response:
+    return render(request, "ticket.html", {"active": "service", **_detail(session, scope, ticket_id)})
+
+
+@router.post("/service/tickets/{ticket_id}/status", include_in_schema=False, dependencies=[TICKETS])
+def status_form(
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    status: Annotated[str, Form(max_length=20)],
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    service.change_status(
+        session,
+        scope=scope,
+        ticket_id=ticket_id,
+        to=status,
+        actor_id=principal.user_id,
+        now=now_utc(),
+        note=note,
+    )
+    return _after(request, session, scope, ticket_id)
+
+
+@router.post("/service/tickets/{ticket_id}/take", include_in_schema=False, dependencies=[TICKETS])
+def take_form(
+    request: Request, ticket_id: int, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> Response:
+    uid = principal.user_id
+    service.assign_ticket(
+        session, scope=scope, ticket_id=ticket_id, assignee_id=uid, actor_id=uid, now=now_utc()
+    )
+    return _after(request, session, scope, ticket_id)
+
+
+@router.post("/service/tickets/{ticket_id}/comments", include_in_schema=False, dependencies=[TICKETS])
+def comment_form(
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    text: Annotated[str, Form(max_length=4000)],
+) -> Response:
+    service.add_comment(
+        session, scope=scope, ticket_id=ticket_id, text=text, actor_id=principal.user_id, now=now_utc()
+    )
+    return _after(request, session, scope, ticket_id)
+
+
+@router.post("/service/complaints/{interaction_id}", include_in_schema=False, dependencies=[TICKETS])
+def complaint_form(
+    interaction_id: int,
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> Response:
+    ticket = service.ticket_from_interaction(
+        session, scope=scope, interaction_id=interaction_id, actor_id=principal.user_id, now=now_utc(),
+        default_hours=settings.service_hours_default,
+    )  # fmt: skip
+    return RedirectResponse(f"/service/tickets/{ticket.id}", status_code=303)
+
+
+@router.get(
+    "/service/guests/{public_id}", include_in_schema=False, dependencies=[allow(Permission.GUEST_READ)]
+)
+def guest_tickets(request: Request, public_id: str, session: SessionDep, scope: ScopeDep) -> Response:
+    guest = profiles.visible_guest(session, scope, public_id)
+    context = {
+        "tickets": service.list_tickets(session, scope=scope, guest_id=guest.id, open_only=True),
+        "complaints": service.complaints_without_ticket(session, scope=scope, guest_id=guest.id),
+    }
+    return render(request, "_guest_tickets.html", context)
+
+
+# --- JSON -----------------------------------------------------------------------------------------
+
+
+@router.get(f"{api}/tickets", dependencies=[TICKETS])
+def api_list(
+    session: SessionDep,
+    scope: ScopeDep,
+    status: Annotated[Status | None, Query()] = None,
+    hotel: Annotated[str | None, Query(max_length=20)] = None,
+    category: Annotated[str | None, Query(max_length=20)] = None,
+    open_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Tickets in your scope, most urgent resolve deadline first (at most 200)."""
+    found = service.list_tickets(
+        session, scope=scope, status=status, hotel_code=hotel, category=category, open_only=open_only
+    )
+    return [asdict(t) for t in found]
+
+
+@router.post(f"{api}/tickets", status_code=201, dependencies=[TICKETS])
+def api_create(
+    body: TicketIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """Open a ticket (or, with `interaction_id`, the ticket for a logged complaint) with its SLA due times."""
+    now, hours, actor = now_utc(), settings.service_hours_default, principal.user_id
+    if body.interaction_id is not None:
+        ticket = service.ticket_from_interaction(
+            session, scope=scope, interaction_id=body.interaction_id, actor_id=actor, now=now,
+            default_hours=hours, category=body.category, priority=body.priority,
+        )  # fmt: skip
+    else:
+        spec = service.NewTicket(
+            body.title, body.category, body.priority, body.hotel_code, body.description, body.guest_id,
+            body.team, body.assignee_id,
+        )  # fmt: skip
+        ticket = service.create_ticket(
+            session, scope=scope, ticket=spec, actor_id=actor, now=now, default_hours=hours
+        )
+    return asdict(ticket)
+
+
+@router.get(f"{api}/tickets/{{ticket_id}}", dependencies=[TICKETS])
+def api_get(ticket_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    """A ticket in your scope with its full history."""
+    detail = _detail(session, scope, ticket_id)
+    return {**asdict(detail["ticket"]), "history": [asdict(e) for e in detail["history"]]}
+
+
+@router.post(f"{api}/tickets/{{ticket_id}}/status", dependencies=[TICKETS])
+def api_status(
+    ticket_id: int, body: StatusIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """Move the ticket along its lifecycle (409 when the move is not allowed; back to open reopens)."""
+    ticket = service.change_status(
+        session,
+        scope=scope,
+        ticket_id=ticket_id,
+        to=body.status,
+        actor_id=principal.user_id,
+        now=now_utc(),
+        note=body.note,
+    )
+    return asdict(ticket)
+
+
+@router.post(f"{api}/tickets/{{ticket_id}}/comments", dependencies=[TICKETS])
+def api_comment(
+    ticket_id: int, body: CommentIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """Comment on the ticket; the first comment counts as the first response."""
+    ticket = service.add_comment(
+        session, scope=scope, ticket_id=ticket_id, text=body.text, actor_id=principal.user_id, now=now_utc()
+    )
+    return asdict(ticket)
+
+
+@router.post(f"{api}/tickets/{{ticket_id}}/assign", dependencies=[TICKETS])
+def api_assign(
+    ticket_id: int, body: AssignIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """Give the ticket to a member of staff."""
+    ticket = service.assign_ticket(
+        session,
+        scope=scope,
+        ticket_id=ticket_id,
+        assignee_id=body.assignee_id,
+        actor_id=principal.user_id,
+        now=now_utc(),
+    )
+    return asdict(ticket)
+
+
+@router.get(f"{api}/service/sla", dependencies=[allow(Permission.REPORT_READ)])
+def api_sla(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
+    """The SLA dashboard's figures per hotel and category in your scope (medians in minutes)."""
+    return [asdict(row) for row in service.sla_dashboard(session, scope=scope)]
