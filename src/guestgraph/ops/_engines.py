@@ -10,7 +10,7 @@ import subprocess  # noqa: S404 - pg_dump and pg_restore, argument lists only
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, func, inspect, select, table, text
 from sqlalchemy.engine import URL, make_url
 
 from guestgraph.db import make_engine
@@ -34,8 +34,7 @@ def engine_name(url: str) -> str:
 def row_counts(conn: Connection) -> dict[str, int]:
     """Rows per table, in the connection's current transaction."""
     names = sorted(inspect(conn).get_table_names())
-    quote = conn.dialect.identifier_preparer.quote
-    return {n: int(conn.execute(text(f"SELECT count(*) FROM {quote(n)}")).scalar_one()) for n in names}  # noqa: S608
+    return {n: int(conn.execute(select(func.count()).select_from(table(n))).scalar_one()) for n in names}
 
 
 def _revision(conn: Connection, counts: dict[str, int]) -> str | None:
