@@ -108,9 +108,20 @@ def refresh_golden(session: Session) -> int:
     return len(values)
 
 
+def _has_han(name: str | None) -> bool:
+    return bool(name) and any("\u4e00" <= ch <= "\u9fff" for ch in name or "")
+
+
 def _golden(guest_id: int, rows: list[Any]) -> dict[str, Any]:
-    ranked = sorted(rows, key=lambda r: (r.trust_rank, -(r.seen_at.timestamp() if r.seen_at else 0)))
-    named = [r for r in ranked if not r.surname_only] or ranked
+    # most trusted source first, then the newest; the record id breaks ties the same way on every database
+    ranked = sorted(
+        rows, key=lambda r: (r.trust_rank, -(r.seen_at.timestamp() if r.seen_at else 0), -r.source_record_id)
+    )
+    # for names, among equally trusted sources the name as written in Han characters (as on the ID card)
+    named = sorted(
+        [r for r in ranked if not r.surname_only] or ranked,
+        key=lambda r: (r.trust_rank, not _has_han(r.full_name)),
+    )
     out: dict[str, Any] = {
         "id": guest_id,
         "status": GuestStatus.ACTIVE,
