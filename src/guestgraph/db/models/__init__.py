@@ -11,6 +11,7 @@ from guestgraph.db.models.access import (
     StaffSession,
     StaffUser,
 )
+from guestgraph.db.models.analytics import GuestMetrics, GuestStageHistory, GuestTag, Segment, SegmentMember
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
 from guestgraph.db.models.identity import AppLock, GuestMention, MatchModelVersion, MatchReview
 from guestgraph.db.models.ingest import (
@@ -39,8 +40,11 @@ __all__ = [
     "ConsentDecision",
     "Guest",
     "GuestMention",
+    "GuestMetrics",
     "GuestRole",
+    "GuestStageHistory",
     "GuestStatus",
+    "GuestTag",
     "Hotel",
     "ImportBatch",
     "Interaction",
@@ -55,6 +59,8 @@ __all__ = [
     "RecordType",
     "Region",
     "Role",
+    "Segment",
+    "SegmentMember",
     "ScopeLevel",
     "Severity",
     "SourceKind",

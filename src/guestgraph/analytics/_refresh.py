@@ -1,0 +1,85 @@
+"""A full refresh: metrics, RFM, lifecycle and its history, rule tags, dynamic segments — one
+transaction, set-based, so readers see either the old figures or the new ones."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TypeVar
+
+from sqlalchemy import Engine, func, select
+
+from guestgraph.analytics._history import record_stage_changes
+from guestgraph.analytics._metrics import insert_metrics, now_utc
+from guestgraph.analytics._rules import RuleSet, load_rules
+from guestgraph.analytics._scores import classify, score_rfm
+from guestgraph.analytics._segments import refresh_dynamic_segments
+from guestgraph.analytics._settings import AnalyticsSettings
+from guestgraph.analytics._tags import refresh_rule_tags
+from guestgraph.db.models import GuestMetrics
+
+T = TypeVar("T")
+Step = Callable[[str, int, int], None]
+STEPS = ("metrics", "scores", "lifecycle", "history", "tags", "segments")
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    guests: int
+    as_of: date
+    seconds: float
+    stages: dict[str, int]
+    tags: dict[str, int]
+    stage_changes: int
+    segments: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def refresh(
+    engine: Engine,
+    *,
+    settings: AnalyticsSettings,
+    as_of: date | None = None,
+    rules: RuleSet | None = None,
+    now: datetime | None = None,
+    progress: Step | None = None,
+) -> RefreshSummary:
+    """Recompute every guest's metrics, scores, stage, tags and dynamic segment membership as of
+    `as_of` (today by default)."""
+    now = now or now_utc()
+    as_of = as_of or now.date()
+    rules = rules or load_rules()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    with engine.begin() as conn:
+
+        def step(name: str, run: Callable[[], T]) -> T:
+            t = time.perf_counter()
+            if progress:
+                progress(name, STEPS.index(name), len(STEPS))
+            result = run()
+            timings[name] = round(time.perf_counter() - t, 3)
+            return result
+
+        guests = step("metrics", lambda: insert_metrics(conn, as_of=as_of, words=rules.vocabulary))
+        step("scores", lambda: score_rfm(conn, settings))
+        step("lifecycle", lambda: classify(conn, settings))
+        _closed, opened = step("history", lambda: record_stage_changes(conn, as_of=as_of))
+        tags = step("tags", lambda: refresh_rule_tags(conn, rules, today=as_of, now=now))
+        segments = step("segments", lambda: refresh_dynamic_segments(conn, today=as_of, now=now))
+        query = select(GuestMetrics.stage, func.count()).group_by(GuestMetrics.stage)
+        stages = {str(stage): int(n) for stage, n in conn.execute(query)}
+    if progress:
+        progress("done", len(STEPS), len(STEPS))
+    return RefreshSummary(
+        guests=guests,
+        as_of=as_of,
+        seconds=round(time.perf_counter() - started, 3),
+        stages=stages,
+        tags=tags,
+        stage_changes=opened,
+        segments=segments,
+        timings=timings,
+    )
