@@ -231,9 +231,11 @@ def serve(
     uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
 
 
+from guestgraph.cli_analytics import register as _register_analytics  # noqa: E402 - after `app` exists
 from guestgraph.cli_staff import register as _register_staff  # noqa: E402 - after `app` exists
 
 _register_staff(app, fail=_fail)
+_register_analytics(app, fail=_fail)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

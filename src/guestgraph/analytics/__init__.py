@@ -17,8 +17,11 @@ from guestgraph.analytics._conditions import (
     StayCondition,
     TagCondition,
 )
+from guestgraph.analytics._insight import GuestInsight, guest_insight
 from guestgraph.analytics._names import RFM_GROUP_BY_CODE, RFM_GROUPS, STAGES, Named
+from guestgraph.analytics._refresh import STEPS as REFRESH_STEPS
 from guestgraph.analytics._refresh import RefreshSummary, refresh
+from guestgraph.analytics._reports import ChurnWarning, Dashboard, churn_warnings, dashboard
 from guestgraph.analytics._rules import RuleSet, TagRule, load_rules
 from guestgraph.analytics._segments import (
     Preview,
@@ -37,6 +40,7 @@ from guestgraph.analytics._settings import AnalyticsSettings
 from guestgraph.analytics._tags import TagView, add_manual_tag, guest_tags, retire_manual_tag
 
 __all__ = [
+    "REFRESH_STEPS",
     "RFM_GROUPS",
     "RFM_GROUP_BY_CODE",
     "STAGES",
@@ -45,8 +49,11 @@ __all__ = [
     "AnyOf",
     "AttributeCondition",
     "BirthdayCondition",
+    "ChurnWarning",
     "Condition",
+    "Dashboard",
     "MetricCondition",
+    "GuestInsight",
     "Named",
     "Not",
     "Preview",
@@ -61,9 +68,12 @@ __all__ = [
     "TagRule",
     "TagView",
     "add_manual_tag",
+    "churn_warnings",
     "create_segment",
+    "dashboard",
     "delete_segment",
     "get_segment",
+    "guest_insight",
     "guest_tags",
     "list_segments",
     "load_rules",

@@ -18,7 +18,9 @@ from guestgraph.db import current_revision, head_revision, make_engine, make_ses
 from guestgraph.errors import DatabaseError
 from guestgraph.web import (
     routes_admin,
+    routes_analytics,
     routes_api,
+    routes_api_analytics,
     routes_api_ingest,
     routes_auth,
     routes_imports,
@@ -76,6 +78,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_auth.router)
     app.include_router(routes_auth.api)
     app.include_router(routes_admin.router)
+    app.include_router(routes_analytics.router)
+    app.include_router(routes_api_analytics.router)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     return app

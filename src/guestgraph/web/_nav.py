@@ -23,8 +23,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("imports", "Imports", "/imports", True, permission="import.manage"),
     NavItem("quality", "Data quality", "/quality", True, permission="quality.read"),
     NavItem("review", "Review queue", "/soon/review", False, 5, "identity.review"),
-    NavItem("segments", "Segments", "/soon/segments", False, 8, "segment.manage"),
-    NavItem("reports", "Reports", "/soon/reports", False, 8, "report.read"),
+    NavItem("segments", "Segments", "/segments", True, permission="segment.manage"),
+    NavItem("reports", "Reports", "/reports", True, permission="report.read"),
     NavItem("admin", "Administration", "/admin", True, permission="admin.users"),
 )
 COMING: dict[str, NavItem] = {item.key: item for item in NAV if not item.ready}

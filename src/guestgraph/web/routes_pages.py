@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from guestgraph import org, profiles
+from guestgraph import analytics, org, profiles
 from guestgraph.access import Permission
 from guestgraph.errors import NotFound
 from guestgraph.paging import PageRequest
 from guestgraph.web._auth import PUBLIC, SIGNED_IN, ScopeDep, allow
-from guestgraph.web._deps import PagingDep, SessionDep
+from guestgraph.web._deps import LocaleDep, PagingDep, SessionDep
 from guestgraph.web._i18n import LOCALE_COOKIE, LOCALES
 from guestgraph.web._nav import COMING
 from guestgraph.web._render import render
@@ -71,11 +71,16 @@ def guests_page(
 
 
 @router.get("/guests/{public_id}", dependencies=[allow(Permission.GUEST_READ)])
-def guest_page(request: Request, public_id: str, session: SessionDep, scope: ScopeDep) -> Response:
+def guest_page(
+    request: Request, public_id: str, session: SessionDep, scope: ScopeDep, locale: LocaleDep
+) -> Response:
     profile = profiles.get_profile(session, scope=scope, public_id=public_id)
     if profile.public_id != public_id:  # a merged guest's old ID: show the survivor at its own address
         return RedirectResponse(f"/guests/{profile.public_id}", status_code=301)
-    return render(request, "guest.html", {"profile": profile, "active": "guests"})
+    insight = analytics.guest_insight(
+        session, scope=scope, public_id=public_id, rules=analytics.load_rules(), locale=locale
+    )
+    return render(request, "guest.html", {"profile": profile, "insight": insight, "active": "guests"})
 
 
 @router.get("/lang/{locale}", dependencies=[PUBLIC])
