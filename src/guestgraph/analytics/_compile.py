@@ -7,6 +7,7 @@ complement. Stay and spend conditions look only at stays and folio lines in the 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, and_, case, cast, exists, false, func, not_, or_, select, true
@@ -71,11 +72,9 @@ def _hotel_ids(codes: list[str], scope: DataScope) -> Any:
 
 
 def _stay(c: StayCondition, scope: DataScope) -> ColumnElement[bool]:
-    where: list[ColumnElement[bool]] = [
-        StayGuest.guest_id == Guest.id,
-        StayGuest.role != "booker",
-        Stay.status.in_(c.statuses),
-    ]
+    """Guests with at least `min_count` matching stays: one grouped pass over the stays (a semi-join),
+    not a lookup per guest."""
+    where: list[ColumnElement[bool]] = [StayGuest.role != "booker", Stay.status.in_(c.statuses)]
     if c.hotels or not scope.is_group:
         where.append(Stay.hotel_id.in_(_hotel_ids(c.hotels, scope)))
     if c.arrival_from:
@@ -94,22 +93,24 @@ def _stay(c: StayCondition, scope: DataScope) -> ColumnElement[bool]:
     ):
         if values:
             where.append(column.in_(values))
-    joined = select(Stay.id).join(StayGuest, StayGuest.stay_id == Stay.id).where(*where)
-    if c.min_count == 1:
-        return exists(joined)
-    counted = (
-        select(func.count(func.distinct(Stay.id))).join(StayGuest, StayGuest.stay_id == Stay.id).where(*where)
-    )
-    return counted.scalar_subquery() >= c.min_count
+    guests = select(StayGuest.guest_id).join(Stay, Stay.id == StayGuest.stay_id).where(*where)
+    if c.min_count > 1:
+        guests = guests.group_by(StayGuest.guest_id).having(func.count(func.distinct(Stay.id)) >= c.min_count)
+    return Guest.id.in_(guests)
 
 
 def _day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=UTC)
 
 
+def _holds_for_zero(op: str, amount: Decimal) -> bool:
+    return {">": amount < 0, ">=": amount <= 0, "<": amount > 0, "<=": amount >= 0}[op]
+
+
 def _spend(c: SpendCondition, scope: DataScope) -> ColumnElement[bool]:
+    """Spend per guest in one grouped pass over the folio lines; a guest without lines spent 0."""
     lost = exists().where(Stay.id == Charge.stay_id, Stay.status.in_(("cancelled", "no_show")))
-    where: list[ColumnElement[bool]] = [Charge.guest_id == Guest.id, ~lost]
+    where: list[ColumnElement[bool]] = [Charge.guest_id.is_not(None), ~lost]
     if c.outlets:
         where.append(Charge.outlet.in_(c.outlets))
     if c.hotels or not scope.is_group:
@@ -118,8 +119,11 @@ def _spend(c: SpendCondition, scope: DataScope) -> ColumnElement[bool]:
         where.append(Charge.posted_at >= _day_start(c.since))
     if c.until:
         where.append(Charge.posted_at < _day_start(c.until + timedelta(days=1)))
-    total = select(func.round(func.coalesce(func.sum(Charge.amount), 0), 2)).where(*where).scalar_subquery()
-    return _compare(total, c.op, c.amount)
+    total = func.round(func.sum(Charge.amount), 2)
+    per_guest = select(Charge.guest_id).where(*where).group_by(Charge.guest_id)
+    if _holds_for_zero(c.op, c.amount):  # everyone but the guests whose spend fails the test
+        return Guest.id.not_in(per_guest.having(not_(_compare(total, c.op, c.amount))))
+    return Guest.id.in_(per_guest.having(_compare(total, c.op, c.amount)))
 
 
 def compile_condition(condition: Condition, *, scope: DataScope, today: date) -> ColumnElement[bool]:
@@ -135,13 +139,12 @@ def compile_condition(condition: Condition, *, scope: DataScope, today: date) ->
     if isinstance(condition, MetricCondition):
         return _two_valued(_compare(metric_column(condition.field), condition.op, condition.value))
     if isinstance(condition, TagCondition):
-        return exists().where(
-            GuestTag.guest_id == Guest.id, GuestTag.tag == condition.tag, GuestTag.retired_at.is_(None)
-        )
+        tagged = select(GuestTag.guest_id).where(GuestTag.tag == condition.tag, GuestTag.retired_at.is_(None))
+        return Guest.id.in_(tagged)
     if isinstance(condition, StayCondition):
         return _stay(condition, scope)
     if isinstance(condition, SpendCondition):
-        return _two_valued(_spend(condition, scope))
+        return _spend(condition, scope)
     if isinstance(condition, BirthdayCondition):
         return _two_valued(month_of(Guest.birth_date) == today.month)
     raise TypeError(f"unknown condition {condition!r}")  # pragma: no cover - the union is closed

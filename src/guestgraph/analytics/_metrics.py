@@ -26,6 +26,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
 )
 
 from guestgraph.analytics._sqlfuncs import day_of_week, days_between, least, weekend_nights
@@ -237,6 +238,7 @@ def insert_metrics(conn: Connection, *, as_of: date, words: Vocabulary) -> int:
     )
     conn.execute(delete(GuestMetrics))
     conn.execute(insert(GuestMetrics).from_select(list(columns), source))
+    conn.execute(text("ANALYZE guest_metrics"))  # fresh statistics for the UPDATEs and joins that follow
     return conn.scalar(select(func.count()).select_from(GuestMetrics)) or 0
 
 

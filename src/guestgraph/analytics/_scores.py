@@ -75,12 +75,9 @@ def _stage(s: AnalyticsSettings) -> Any:
 
 
 def classify(conn: Connection, settings: AnalyticsSettings) -> None:
-    conn.execute(update(M).values(rfm_group=_group(), stage=_stage(settings)))
-    conn.execute(
-        update(M).values(
-            churn_warning=case(
-                (and_(M.stage == "at_risk", M.m_score >= settings.churn_min_m_score), literal(True)),
-                else_=literal(False),
-            )
-        )
+    stage = _stage(settings)
+    churn = case(
+        (and_(stage == "at_risk", M.m_score >= settings.churn_min_m_score), literal(True)),
+        else_=literal(False),
     )
+    conn.execute(update(M).values(rfm_group=_group(), stage=stage, churn_warning=churn))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, literal, select, update
+from sqlalchemy import Connection, and_, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope, guest_visible
@@ -37,8 +37,10 @@ def refresh_rule_tags(conn: Connection, rules: RuleSet, *, today: date, now: dat
             .where(open_tag, GuestTag.guest_id.not_in(matched))
             .values(retired_at=now, retired_by=RULE)
         )
-        already = exists().where(open_tag, GuestTag.guest_id == Guest.id)
-        fresh = matched.where(~already).add_columns(literal(rule.code), literal(RULE), literal(now))
+        already = select(GuestTag.guest_id).where(open_tag)
+        fresh = matched.where(Guest.id.not_in(already)).add_columns(
+            literal(rule.code), literal(RULE), literal(now)
+        )
         conn.execute(insert(GuestTag).from_select(["guest_id", "tag", "kind", "since"], fresh))
         counts[rule.code] = conn.scalar(select(func.count()).select_from(GuestTag).where(open_tag)) or 0
     return counts
