@@ -43,7 +43,7 @@ from guestgraph.db._migrate import upgrade
 AS_OF = date(2026, 11, 1)
 SERIES = {
     "sqlite": "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) ",
-    "postgresql": "WITH s(i) AS (SELECT generate_series(1, {n})) ",
+    "postgresql": "WITH s(i) AS (SELECT generate_series(1, {n})::bigint) ",
 }
 DAYS_BEFORE = {
     "sqlite": "date('2026-11-01', '-' || ({k}) || ' days')",

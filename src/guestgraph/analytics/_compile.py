@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, exists, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, Float, and_, case, cast, false, func, not_, or_, select, true
 
 from guestgraph.access import DataScope, hotel_visible
 from guestgraph.analytics._conditions import (
@@ -109,8 +109,11 @@ def _holds_for_zero(op: str, amount: Decimal) -> bool:
 
 def _spend(c: SpendCondition, scope: DataScope) -> ColumnElement[bool]:
     """Spend per guest in one grouped pass over the folio lines; a guest without lines spent 0."""
-    lost = exists().where(Stay.id == Charge.stay_id, Stay.status.in_(("cancelled", "no_show")))
-    where: list[ColumnElement[bool]] = [Charge.guest_id.is_not(None), ~lost]
+    lost = select(Stay.id).where(Stay.status.in_(("cancelled", "no_show")))  # one list, not a lookup per line
+    where: list[ColumnElement[bool]] = [
+        Charge.guest_id.is_not(None),
+        or_(Charge.stay_id.is_(None), Charge.stay_id.not_in(lost)),
+    ]
     if c.outlets:
         where.append(Charge.outlet.in_(c.outlets))
     if c.hotels or not scope.is_group:

@@ -20,7 +20,6 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    exists,
     func,
     insert,
     literal,
@@ -52,9 +51,14 @@ def _in(column: Any, values: tuple[str, ...]) -> Any:
 
 def _stay_facts(as_of: date, words: Vocabulary) -> Subquery:
     today = literal(as_of, Date)
+    primary = func.max(case((StayGuest.role == "primary", 1), else_=0))
     links = (
-        select(StayGuest.guest_id, StayGuest.stay_id).where(StayGuest.role != "booker").distinct().subquery()
+        select(StayGuest.guest_id, StayGuest.stay_id, primary.label("is_primary"))
+        .where(StayGuest.role != "booker")
+        .group_by(StayGuest.guest_id, StayGuest.stay_id)
+        .subquery()
     )
+    room_lines = select(Charge.stay_id).where(Charge.outlet == "room").distinct().subquery()
     counted = and_(Stay.status.in_(COUNTED), Stay.arrival <= today)
     nights = days_between(Stay.arrival, Stay.departure)
     ranked = (
@@ -68,11 +72,19 @@ def _stay_facts(as_of: date, words: Vocabulary) -> Subquery:
             Stay.channel,
             Stay.rate_plan,
             case((counted, 1), else_=0).label("counted"),
+            case(
+                (
+                    and_(links.c.is_primary == 1, room_lines.c.stay_id.is_(None)),
+                    func.coalesce(Stay.amount, 0),
+                ),
+                else_=0,
+            ).label("room"),
             func.dense_rank()
             .over(partition_by=(links.c.guest_id, counted), order_by=Stay.arrival.desc())
             .label("recent"),
         )
         .join(Stay, Stay.id == links.c.stay_id)
+        .outerjoin(room_lines, room_lines.c.stay_id == Stay.id)
         .subquery()
     )
     r = ranked.c
@@ -98,6 +110,7 @@ def _stay_facts(as_of: date, words: Vocabulary) -> Subquery:
             count_if(corporate).label("corporate_stays"),
             count_if(_in(r.channel, words.ota_channels)).label("ota_stays"),
             count_if(_in(r.channel, words.direct_channels)).label("direct_stays"),
+            func.sum(case((yes, r.room), else_=0)).label("room"),
         )
         .group_by(r.guest_id)
         .subquery("stay_facts")
@@ -129,26 +142,9 @@ def _home_hotel(as_of: date) -> Subquery:
     return select(per_hotel.c.guest_id, per_hotel.c.hotel_id).where(per_hotel.c.rn == 1).subquery("home")
 
 
-def _room_revenue(as_of: date) -> Subquery:
-    """Room revenue of the stays the guest was primary on, unless the folio carries room lines."""
-    room_lines = exists().where(Charge.stay_id == Stay.id, Charge.outlet == "room")
-    return (
-        select(StayGuest.guest_id, func.sum(func.coalesce(Stay.amount, 0)).label("room"))
-        .join(Stay, Stay.id == StayGuest.stay_id)
-        .where(
-            StayGuest.role == "primary",
-            Stay.status.in_(COUNTED),
-            Stay.arrival <= literal(as_of, Date),
-            ~room_lines,
-        )
-        .group_by(StayGuest.guest_id)
-        .subquery("room")
-    )
-
-
 def _spend() -> Subquery:
     """Folio lines charged to the guest, by outlet, leaving out cancelled and no-show stays."""
-    lost = exists().where(Stay.id == Charge.stay_id, Stay.status.in_(LOST))
+    lost = select(Stay.id).where(Stay.status.in_(LOST))  # one list, not a lookup per line
 
     def outlet(*names: str) -> Any:
         return func.sum(case((Charge.outlet.in_(names), Charge.amount), else_=0))
@@ -161,7 +157,7 @@ def _spend() -> Subquery:
             outlet("spa").label("spa"),
             outlet("minibar", "other").label("other"),
         )
-        .where(Charge.guest_id.is_not(None), ~lost)
+        .where(Charge.guest_id.is_not(None), or_(Charge.stay_id.is_(None), Charge.stay_id.not_in(lost)))
         .group_by(Charge.guest_id)
         .subquery("spend")
     )
@@ -185,13 +181,7 @@ def _money(*parts: Any) -> Any:
 
 def insert_metrics(conn: Connection, *, as_of: date, words: Vocabulary) -> int:
     """Replace guest_metrics with one row per active guest; returns the number of rows."""
-    sf, home, room, spend, comp = (
-        _stay_facts(as_of, words),
-        _home_hotel(as_of),
-        _room_revenue(as_of),
-        _spend(),
-        _complaints(),
-    )
+    sf, home, spend, comp = _stay_facts(as_of, words), _home_hotel(as_of), _spend(), _complaints()
     stays = func.coalesce(sf.c.stays, 0)
     nights = func.coalesce(sf.c.nights, 0)
     interval = case(
@@ -217,11 +207,11 @@ def insert_metrics(conn: Connection, *, as_of: date, words: Vocabulary) -> int:
         "ota_stays": func.coalesce(sf.c.ota_stays, 0),
         "direct_stays": func.coalesce(sf.c.direct_stays, 0),
         "complaints": func.coalesce(comp.c.n, 0),
-        "room_revenue": _money(room.c.room, spend.c.room),
+        "room_revenue": _money(sf.c.room, spend.c.room),
         "fnb_spend": _money(spend.c.fnb),
         "spa_spend": _money(spend.c.spa),
         "other_spend": _money(spend.c.other),
-        "monetary": _money(room.c.room, spend.c.room, spend.c.fnb, spend.c.spa, spend.c.other),
+        "monetary": _money(sf.c.room, spend.c.room, spend.c.fnb, spend.c.spa, spend.c.other),
         "stage": literal("prospect"),
         "churn_warning": literal(False),
         "computed_on": literal(as_of, Date),
@@ -231,7 +221,6 @@ def insert_metrics(conn: Connection, *, as_of: date, words: Vocabulary) -> int:
         .select_from(Guest)
         .outerjoin(sf, sf.c.guest_id == Guest.id)
         .outerjoin(home, home.c.guest_id == Guest.id)
-        .outerjoin(room, room.c.guest_id == Guest.id)
         .outerjoin(spend, spend.c.guest_id == Guest.id)
         .outerjoin(comp, comp.c.guest_id == Guest.id)
         .where(Guest.status == GuestStatus.ACTIVE)

@@ -22,6 +22,7 @@ from guestgraph.db.models import GuestMetrics
 
 T = TypeVar("T")
 Step = Callable[[str, int, int], None]
+SQLITE_CACHE_KIB = 256 * 1024
 STEPS = ("metrics", "scores", "lifecycle", "history", "tags", "segments")
 
 
@@ -54,6 +55,9 @@ def refresh(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":  # the refresh reads every stay and folio line: give it memory
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
 
         def step(name: str, run: Callable[[], T]) -> T:
             t = time.perf_counter()
@@ -71,6 +75,10 @@ def refresh(
         segments = step("segments", lambda: refresh_dynamic_segments(conn, today=as_of, now=now))
         query = select(GuestMetrics.stage, func.count()).group_by(GuestMetrics.stage)
         stages = {str(stage): int(n) for stage, n in conn.execute(query)}
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:  # back to the defaults for the pooled connections
+            conn.exec_driver_sql("PRAGMA cache_size=-2000")
+            conn.exec_driver_sql("PRAGMA temp_store=DEFAULT")
     if progress:
         progress("done", len(STEPS), len(STEPS))
     return RefreshSummary(
