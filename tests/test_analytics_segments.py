@@ -38,7 +38,7 @@ HOTELS = ("SHA01", "HGH01", "PEK01")
 CHANNELS = ("ctrip", "DIRECT", "官网", "CORPORATE")
 ROOMS = ("SKD", "DTW", "SUI")
 RATES = ("BAR", "CORP", "OTACT")
-OUTLETS = ("fnb", "spa", "minibar", "room")
+OUTLETS = ("fnb", "spa", "minibar", "room", "other")
 TIERS = ("silver", "gold", "platinum", None)
 STATUSES = (
     StayStatus.CHECKED_OUT,

@@ -107,8 +107,17 @@ def _holds_for_zero(op: str, amount: Decimal) -> bool:
     return {">": amount < 0, ">=": amount <= 0, "<": amount > 0, "<=": amount >= 0}[op]
 
 
+# Lifetime spend at these outlets is already summed per guest by the refresh (guest_metrics).
+_REFRESHED_SPEND = {("fnb",): "fnb_spend", ("spa",): "spa_spend", ("minibar", "other"): "other_spend"}
+
+
 def _spend(c: SpendCondition, scope: DataScope) -> ColumnElement[bool]:
-    """Spend per guest in one grouped pass over the folio lines; a guest without lines spent 0."""
+    """Spend per guest in one grouped pass over the folio lines; a guest without lines spent 0.
+    Lifetime spend at F&B, spa or minibar + other, group-wide, reads the refreshed figure instead."""
+    refreshed = _REFRESHED_SPEND.get(tuple(sorted(set(c.outlets))))
+    if refreshed and scope.is_group and not (c.hotels or c.since or c.until):
+        spent = func.coalesce(getattr(M, refreshed), 0)
+        return _two_valued(_compare(spent, c.op, c.amount))
     lost = select(Stay.id).where(Stay.status.in_(("cancelled", "no_show")))  # one list, not a lookup per line
     where: list[ColumnElement[bool]] = [
         Charge.guest_id.is_not(None),

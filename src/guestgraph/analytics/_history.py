@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, Date, exists, func, insert, literal, select, update
+from sqlalchemy import Connection, Date, exists, func, insert, literal, select, text, update
 from sqlalchemy.orm import aliased
 
 from guestgraph.db.models import GuestMetrics as M
@@ -15,6 +15,7 @@ def record_stage_changes(conn: Connection, *, as_of: date) -> tuple[int, int]:
     """Close the open row of every guest whose stage changed and open one for the new stage;
     returns (rows closed now, rows open since `as_of`)."""
     today = literal(as_of, Date)
+    conn.execute(text("ANALYZE guest_stage_history"))
     same = exists().where(M.guest_id == H.guest_id, M.stage == H.stage)
     closed = conn.execute(update(H).where(H.left_on.is_(None), ~same).values(left_on=today)).rowcount
     last_closed = (

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from guestgraph.analytics._history import record_stage_changes
 from guestgraph.analytics._metrics import insert_metrics, now_utc
@@ -22,7 +22,7 @@ from guestgraph.db.models import GuestMetrics
 
 T = TypeVar("T")
 Step = Callable[[str, int, int], None]
-SQLITE_CACHE_KIB = 256 * 1024
+SQLITE_CACHE_KIB = 256 * 1024  # and PostgreSQL work_mem
 STEPS = ("metrics", "scores", "lifecycle", "history", "tags", "segments")
 
 
@@ -55,9 +55,12 @@ def refresh(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":  # the refresh reads every stay and folio line: give it memory
+        # The refresh reads every stay and folio line: give it memory (hash anti-joins stay hashed).
+        if conn.dialect.name == "sqlite":
             conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        else:
+            conn.exec_driver_sql(f"SET LOCAL work_mem = '{SQLITE_CACHE_KIB // 1024}MB'")
 
         def step(name: str, run: Callable[[], T]) -> T:
             t = time.perf_counter()
@@ -73,6 +76,8 @@ def refresh(
         _closed, opened = step("history", lambda: record_stage_changes(conn, as_of=as_of))
         tags = step("tags", lambda: refresh_rule_tags(conn, rules, today=as_of, now=now))
         segments = step("segments", lambda: refresh_dynamic_segments(conn, today=as_of, now=now))
+        for table in ("guest_metrics", "guest_tag", "guest_stage_history", "segment_member"):
+            conn.execute(text(f"ANALYZE {table}"))  # statistics for the segment queries that follow
         query = select(GuestMetrics.stage, func.count()).group_by(GuestMetrics.stage)
         stages = {str(stage): int(n) for stage, n in conn.execute(query)}
     if engine.dialect.name == "sqlite":

@@ -91,8 +91,19 @@ def preview_segment(
 ) -> Preview:
     """How many guests match, and the first `size` of them by spend (masked)."""
     ids = member_query(definition, scope=scope, today=today)
+    _roomy(session)
     count = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
     return Preview(count, _rows(session, ids, size))
+
+
+def _roomy(session: Session) -> None:
+    """A segment may read every stay and folio line: give it 64 MB (SQLite page cache; PostgreSQL
+    work_mem for this transaction) so that it hashes and sorts in memory."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA cache_size=-65536")
+    else:
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
 
 
 def _info(s: Segment) -> SegmentInfo:

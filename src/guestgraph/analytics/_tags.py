@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, literal, select, update
+from sqlalchemy import Connection, and_, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope, guest_visible
@@ -22,6 +22,7 @@ MANUAL = "manual"
 def refresh_rule_tags(conn: Connection, rules: RuleSet, *, today: date, now: datetime) -> dict[str, int]:
     """Tag every guest a rule now matches, retire rule tags that no longer apply; returns the counts."""
     counts: dict[str, int] = {}
+    conn.execute(text("ANALYZE guest_tag"))
     for rule in rules.tags:
         matched = (
             select(Guest.id)
