@@ -1,4 +1,5 @@
-"""Stage 1 of a refresh: every active guest's stay, spend and complaint facts, in one INSERT … SELECT.
+"""Stage 1 of a refresh, first half: every active guest's stay, spend and complaint facts, as one SELECT
+(grouped subqueries left-joined to `guest`); `_scores` adds scores and stage and inserts the rows.
 
 Counted stays are checked-out or in-house stays that have begun by `as_of`, on which the guest was a
 guest (primary or additional), not only the booker.
@@ -11,7 +12,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     Date,
     Float,
     Integer,
@@ -19,17 +19,14 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    delete,
     func,
-    insert,
     literal,
     or_,
     select,
-    text,
 )
 
 from guestgraph.analytics._sqlfuncs import day_of_week, days_between, least, weekend_nights
-from guestgraph.db.models import Charge, Guest, GuestMetrics, GuestStatus, Interaction, Stay, StayGuest
+from guestgraph.db.models import Charge, Guest, GuestStatus, Interaction, Stay, StayGuest
 
 COUNTED = ("checked_out", "in_house")
 LOST = ("cancelled", "no_show")
@@ -179,8 +176,8 @@ def _money(*parts: Any) -> Any:
     return func.round(total, 2)
 
 
-def insert_metrics(conn: Connection, *, as_of: date, words: Vocabulary) -> int:
-    """Replace guest_metrics with one row per active guest; returns the number of rows."""
+def metrics_source(*, as_of: date, words: Vocabulary) -> Subquery:
+    """One row of facts per active guest (everything in guest_metrics but scores and stage)."""
     sf, home, spend, comp = _stay_facts(as_of, words), _home_hotel(as_of), _spend(), _complaints()
     stays = func.coalesce(sf.c.stays, 0)
     nights = func.coalesce(sf.c.nights, 0)
@@ -212,23 +209,18 @@ def insert_metrics(conn: Connection, *, as_of: date, words: Vocabulary) -> int:
         "spa_spend": _money(spend.c.spa),
         "other_spend": _money(spend.c.other),
         "monetary": _money(sf.c.room, spend.c.room, spend.c.fnb, spend.c.spa, spend.c.other),
-        "stage": literal("prospect"),
-        "churn_warning": literal(False),
         "computed_on": literal(as_of, Date),
     }
-    source = (
-        select(*(v.label(k) if hasattr(v, "label") else v for k, v in columns.items()))
+    return (
+        select(*(v.label(k) for k, v in columns.items()))
         .select_from(Guest)
         .outerjoin(sf, sf.c.guest_id == Guest.id)
         .outerjoin(home, home.c.guest_id == Guest.id)
         .outerjoin(spend, spend.c.guest_id == Guest.id)
         .outerjoin(comp, comp.c.guest_id == Guest.id)
         .where(Guest.status == GuestStatus.ACTIVE)
+        .subquery("facts")
     )
-    conn.execute(delete(GuestMetrics))
-    conn.execute(insert(GuestMetrics).from_select(list(columns), source))
-    conn.execute(text("ANALYZE guest_metrics"))  # fresh statistics for the UPDATEs and joins that follow
-    return conn.scalar(select(func.count()).select_from(GuestMetrics)) or 0
 
 
 def now_utc() -> datetime:

@@ -12,9 +12,9 @@ from typing import TypeVar
 from sqlalchemy import Engine, func, select, text
 
 from guestgraph.analytics._history import record_stage_changes
-from guestgraph.analytics._metrics import insert_metrics, now_utc
+from guestgraph.analytics._metrics import metrics_source, now_utc
 from guestgraph.analytics._rules import RuleSet, load_rules
-from guestgraph.analytics._scores import classify, score_rfm
+from guestgraph.analytics._scores import insert_metrics
 from guestgraph.analytics._segments import refresh_dynamic_segments
 from guestgraph.analytics._settings import AnalyticsSettings
 from guestgraph.analytics._tags import refresh_rule_tags
@@ -23,7 +23,7 @@ from guestgraph.db.models import GuestMetrics
 T = TypeVar("T")
 Step = Callable[[str, int, int], None]
 SQLITE_CACHE_KIB = 256 * 1024  # and PostgreSQL work_mem
-STEPS = ("metrics", "scores", "lifecycle", "history", "tags", "segments")
+STEPS = ("metrics", "history", "tags", "segments")
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,8 @@ def refresh(
             timings[name] = round(time.perf_counter() - t, 3)
             return result
 
-        guests = step("metrics", lambda: insert_metrics(conn, as_of=as_of, words=rules.vocabulary))
-        step("scores", lambda: score_rfm(conn, settings))
-        step("lifecycle", lambda: classify(conn, settings))
+        facts = metrics_source(as_of=as_of, words=rules.vocabulary)
+        guests = step("metrics", lambda: insert_metrics(conn, facts=facts, settings=settings))
         _closed, opened = step("history", lambda: record_stage_changes(conn, as_of=as_of))
         tags = step("tags", lambda: refresh_rule_tags(conn, rules, today=as_of, now=now))
         segments = step("segments", lambda: refresh_dynamic_segments(conn, today=as_of, now=now))

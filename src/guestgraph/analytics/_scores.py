@@ -1,5 +1,6 @@
-"""Stage 2 of a refresh: RFM scores by quintile, the RFM group, the lifecycle stage and the churn
-warning, as UPDATEs over guest_metrics (the same arithmetic on SQLite and PostgreSQL).
+"""Stage 1 of a refresh, second half: RFM scores by quintile, the RFM group, the lifecycle stage and the
+churn warning over the guests' facts, written with the facts in one INSERT … SELECT into guest_metrics
+(window functions, no UPDATEs; the same arithmetic on SQLite and PostgreSQL).
 
 A score is 1 + ⌊5 · (guests ranked strictly below) / (guests scored)⌋ within the partition (the group,
 or the guest's home hotel): equal values always share a score, the lowest value scores 1, and the top
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, literal, select, update
+from sqlalchemy import Connection, Subquery, and_, case, delete, func, insert, select, text
 
 from guestgraph.analytics._names import HIGH_SCORE, RFM_GROUPS
 from guestgraph.analytics._settings import AnalyticsSettings
@@ -18,34 +19,40 @@ from guestgraph.analytics._sqlfuncs import days_between
 from guestgraph.db.models import GuestMetrics as M
 
 
-def _score(order_by: Any, partition: Any) -> Any:
-    rank = func.rank().over(partition_by=partition, order_by=order_by)
-    n = func.count().over(partition_by=partition)
-    return 1 + (5 * (rank - 1)) // n
+def scored(facts: Subquery, settings: AnalyticsSettings) -> Subquery:
+    """The facts with R, F and M scores (guests with a counted stay only)."""
+    c = facts.c
+    has_stay = c.stays > 0
+    partition = [has_stay, c.home_hotel_id] if settings.score_within == "hotel" else [has_stay]
+
+    def score(order_by: Any) -> Any:
+        rank = func.rank().over(partition_by=partition, order_by=order_by)
+        n = func.count().over(partition_by=partition)
+        return case((has_stay, 1 + (5 * (rank - 1)) // n), else_=None)
+
+    frequency = c.nights if settings.frequency == "nights" else c.stays
+    return select(
+        *c,
+        score(c.last_departure).label("r_score"),
+        score(frequency).label("f_score"),
+        score(c.monetary).label("m_score"),
+    ).subquery("scored")
 
 
-def score_rfm(conn: Connection, settings: AnalyticsSettings) -> None:
-    partition = M.home_hotel_id if settings.score_within == "hotel" else None
-    frequency = M.nights if settings.frequency == "nights" else M.stays
-    scores = (
-        select(
-            M.guest_id,
-            _score(M.last_departure, partition).label("r"),
-            _score(frequency, partition).label("f"),
-            _score(M.monetary, partition).label("m"),
-        )
-        .where(M.stays > 0)
-        .subquery()
-    )
-    conn.execute(
-        update(M)
-        .where(M.guest_id == scores.c.guest_id)
-        .values(r_score=scores.c.r, f_score=scores.c.f, m_score=scores.c.m)
-    )
+def insert_metrics(conn: Connection, *, facts: Subquery, settings: AnalyticsSettings) -> int:
+    """Replace guest_metrics with one row per active guest, scored, grouped and staged, in one INSERT."""
+    s = scored(facts, settings).c
+    stage = _stage(settings, s)
+    churn = case((and_(stage == "at_risk", s.m_score >= settings.churn_min_m_score), True), else_=False)
+    final = select(*s, _group(s).label("rfm_group"), stage.label("stage"), churn.label("churn_warning"))
+    conn.execute(delete(M))
+    conn.execute(insert(M).from_select([col.name for col in final.selected_columns], final))
+    conn.execute(text("ANALYZE guest_metrics"))
+    return conn.scalar(select(func.count()).select_from(M)) or 0
 
 
-def _group() -> Any:
-    cols = (M.r_score, M.f_score, M.m_score)
+def _group(c: Any) -> Any:
+    cols = (c.r_score, c.f_score, c.m_score)
     whens = [
         (
             and_(*(c >= HIGH_SCORE if high else c < HIGH_SCORE for c, high in zip(cols, key, strict=True))),
@@ -53,10 +60,10 @@ def _group() -> Any:
         )
         for key, g in RFM_GROUPS.items()
     ]
-    return case((M.r_score.is_(None), None), *whens, else_=None)
+    return case((c.r_score.is_(None), None), *whens, else_=None)
 
 
-def _stage(s: AnalyticsSettings) -> Any:
+def _stage(s: AnalyticsSettings, M: Any) -> Any:  # noqa: N803 - the guest_metrics columns
     usual = case(
         (M.stays >= 2, func.coalesce(M.usual_interval_days, 0) * s.at_risk_factor), else_=s.at_risk_days
     )
@@ -72,12 +79,3 @@ def _stage(s: AnalyticsSettings) -> Any:
         (M.stays == 1, "new"),
         else_="active",
     )
-
-
-def classify(conn: Connection, settings: AnalyticsSettings) -> None:
-    stage = _stage(settings)
-    churn = case(
-        (and_(stage == "at_risk", M.m_score >= settings.churn_min_m_score), literal(True)),
-        else_=literal(False),
-    )
-    conn.execute(update(M).values(rfm_group=_group(), stage=stage, churn_warning=churn))
