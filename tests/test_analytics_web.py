@@ -93,6 +93,7 @@ def test_dashboard_churn_list_and_guest_page(live: LiveServer, demo_group: Sessi
         board = c.get("/api/v1/reports/dashboard").json()
         assert (board["guests"], board["stays"], board["churn_warnings"]) == (2, 4, 1)
         assert board["stages"] == {"at_risk": 1, "new": 1, "prospect": 1, "churned": 2}
+        assert board["channel_groups"] == {"other": 3, "ota": 1}  # the big spender's stays name no channel
         page = c.get("/reports?lang=en")
         assert page.status_code == 200 and "Repeat rate" in page.text and 'id="churn-count">1<' in page.text
         churn = c.get("/api/v1/reports/churn").json()

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     Date,
     Float,
     Integer,
@@ -176,7 +177,7 @@ def _money(*parts: Any) -> Any:
     return func.round(total, 2)
 
 
-def metrics_source(*, as_of: date, words: Vocabulary) -> Subquery:
+def metrics_source(*, as_of: date, words: Vocabulary) -> CTE:
     """One row of facts per active guest (everything in guest_metrics but scores and stage)."""
     sf, home, spend, comp = _stay_facts(as_of, words), _home_hotel(as_of), _spend(), _complaints()
     stays = func.coalesce(sf.c.stays, 0)
@@ -219,7 +220,8 @@ def metrics_source(*, as_of: date, words: Vocabulary) -> Subquery:
         .outerjoin(spend, spend.c.guest_id == Guest.id)
         .outerjoin(comp, comp.c.guest_id == Guest.id)
         .where(Guest.status == GuestStatus.ACTIVE)
-        .subquery("facts")
+        .cte("facts")
+        .prefix_with("MATERIALIZED")  # computed once, then scored; flattened, SQLite re-joins per row
     )
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope, guest_visible, mask_name, stay_visible
 from guestgraph.analytics._compile import guest_source
+from guestgraph.analytics._metrics import Vocabulary
+from guestgraph.analytics._rules import load_rules
 from guestgraph.analytics._settings import AnalyticsSettings
 from guestgraph.analytics._sqlfuncs import days_between
 from guestgraph.db.models import Charge, Guest, GuestMetrics, GuestStatus, Stay, StayGuest
@@ -34,6 +37,7 @@ class Dashboard:
     adr: Decimal | None
     revenue_by_outlet: dict[str, Decimal]
     channels: dict[str, int]
+    channel_groups: dict[str, int]
     stages: dict[str, int]
     rfm_groups: dict[str, int]
     churn_warnings: int
@@ -56,7 +60,23 @@ def _period_stays(scope: DataScope, since: date, until: date) -> list[ColumnElem
     return [Stay.status.in_(COUNTED), Stay.arrival >= since, Stay.arrival <= until, stay_visible(scope)]
 
 
-def dashboard(session: Session, *, scope: DataScope, since: date, until: date) -> Dashboard:
+def _channel_group(words: Vocabulary) -> Any:
+    """OTA, direct, corporate or other, by the rule file's vocabulary (as the refresh classifies stays)."""
+    channel = func.lower(Stay.channel)
+    corporate = [w.lower() for w in words.corporate_channels] or ["-"]
+    ota = [w.lower() for w in words.ota_channels] or ["-"]
+    direct = [w.lower() for w in words.direct_channels] or ["-"]
+    return case(
+        (channel.in_(corporate), "corporate"),
+        (channel.in_(ota), "ota"),
+        (channel.in_(direct), "direct"),
+        else_="other",
+    )
+
+
+def dashboard(
+    session: Session, *, scope: DataScope, since: date, until: date, words: Vocabulary | None = None
+) -> Dashboard:
     """Guests who stayed in the period (new = first stay in it), stays, nights, ADR, revenue by outlet,
     channel mix, and the lifecycle / RFM distribution of the guests in scope."""
     where = _period_stays(scope, since, until)
@@ -89,6 +109,8 @@ def dashboard(session: Session, *, scope: DataScope, since: date, until: date) -
         .group_by(Stay.channel)
         .order_by(func.count().desc())
     ).all()
+    group = _channel_group(words or load_rules().vocabulary)
+    groups_mix = session.execute(select(group, func.count()).where(*where).group_by(group)).all()
     visible = [Guest.status == GuestStatus.ACTIVE, guest_visible(scope)]
     stages = session.execute(
         select(M.stage, func.count()).select_from(guest_source()).where(*visible).group_by(M.stage)
@@ -115,6 +137,7 @@ def dashboard(session: Session, *, scope: DataScope, since: date, until: date) -
         adr=(room / int(night_total)).quantize(Decimal("0.01")) if night_total else None,
         revenue_by_outlet={k: v.quantize(Decimal("0.01")) for k, v in revenue.items()},
         channels={str(c): int(n) for c, n in channels},
+        channel_groups={str(g): int(n) for g, n in sorted(groups_mix, key=lambda r: -int(r[1]))},
         stages={str(s): int(n) for s, n in stages if s is not None},
         rfm_groups={str(g): int(n) for g, n in groups},
         churn_warnings=int(warnings),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Subquery, and_, case, delete, func, insert, select, text
+from sqlalchemy import CTE, Connection, Subquery, and_, case, delete, func, insert, select, text
 
 from guestgraph.analytics._names import HIGH_SCORE, RFM_GROUPS
 from guestgraph.analytics._settings import AnalyticsSettings
@@ -19,7 +19,7 @@ from guestgraph.analytics._sqlfuncs import days_between
 from guestgraph.db.models import GuestMetrics as M
 
 
-def scored(facts: Subquery, settings: AnalyticsSettings) -> Subquery:
+def scored(facts: CTE, settings: AnalyticsSettings) -> Subquery:
     """The facts with R, F and M scores (guests with a counted stay only)."""
     c = facts.c
     has_stay = c.stays > 0
@@ -39,7 +39,7 @@ def scored(facts: Subquery, settings: AnalyticsSettings) -> Subquery:
     ).subquery("scored")
 
 
-def insert_metrics(conn: Connection, *, facts: Subquery, settings: AnalyticsSettings) -> int:
+def insert_metrics(conn: Connection, *, facts: CTE, settings: AnalyticsSettings) -> int:
     """Replace guest_metrics with one row per active guest, scored, grouped and staged, in one INSERT."""
     s = scored(facts, settings).c
     stage = _stage(settings, s)
