@@ -103,6 +103,15 @@ def _campaign(session: Session) -> int:
     return campaign.id
 
 
+def _segment(session: Session) -> int:
+    from guestgraph.db.models import Segment
+
+    segment = Segment(name="seed", definition={}, kind="dynamic", created_by="test")
+    session.add(segment)
+    session.flush()
+    return segment.id
+
+
 def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
     """One row in every guest-linked table, foreign keys pointing at the guest's rows."""
     staff = make_staff(session, role="compliance_officer")
@@ -112,6 +121,7 @@ def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
         "source_system": session.scalar(select(SourceSystem.id).where(SourceSystem.code == "pms")),
         "staff_user": staff.id,
         "campaign": _campaign(session),
+        "segment": _segment(session),
     }
     seeded: dict[str, tuple[Any, ...]] = {}
     linked = guest_linked(Base.metadata)

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from guestgraph.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from guestgraph.analytics import AnalyticsSettings
     from guestgraph.identity import MatchSettings
 
 Environment = Literal["dev", "test", "production"]
@@ -192,6 +193,56 @@ class Settings(BaseSettings):
     campaign_frequency_days: int = Field(
         7, ge=1, le=365, description="Engage: the window of the frequency cap, in days."
     )
+
+    rfm_frequency: Literal["stays", "nights"] = Field(
+        "stays", description="Analytics: RFM frequency counts stays or nights."
+    )
+    rfm_score_within: Literal["group", "hotel"] = Field(
+        "group",
+        description="Analytics: RFM quintiles over the whole group, or within each guest's home hotel.",
+    )
+    lifecycle_at_risk_days: int = Field(
+        120, ge=1, description="Analytics: a one-stay guest is at risk this many days after check-out."
+    )
+    lifecycle_at_risk_factor: float = Field(
+        1.5,
+        gt=0,
+        description="Analytics: a repeat guest is at risk after this many times their usual interval.",
+    )
+    lifecycle_at_risk_min_days: int = Field(
+        30, ge=1, description="Analytics: never at risk sooner than this many days after check-out."
+    )
+    lifecycle_dormant_days: int = Field(
+        180, ge=1, description="Analytics: dormant this many days after the last check-out."
+    )
+    lifecycle_churned_days: int = Field(
+        540, ge=1, description="Analytics: churned this many days after the last check-out."
+    )
+    lifecycle_won_back_days: int = Field(
+        180, ge=1, description="Analytics: 'won back' lasts this long after a return from dormancy."
+    )
+    churn_min_m_score: int = Field(
+        4,
+        ge=1,
+        le=5,
+        description="Analytics: churn warnings list at-risk guests with this monetary score or more.",
+    )
+
+    def analytics_settings(self) -> AnalyticsSettings:
+        """RFM and lifecycle settings for `guestgraph.analytics`."""
+        from guestgraph.analytics import AnalyticsSettings
+
+        return AnalyticsSettings(
+            frequency=self.rfm_frequency,
+            score_within=self.rfm_score_within,
+            at_risk_days=self.lifecycle_at_risk_days,
+            at_risk_factor=self.lifecycle_at_risk_factor,
+            at_risk_min_days=self.lifecycle_at_risk_min_days,
+            dormant_days=self.lifecycle_dormant_days,
+            churned_days=max(self.lifecycle_churned_days, self.lifecycle_dormant_days),
+            won_back_days=self.lifecycle_won_back_days,
+            churn_min_m_score=self.churn_min_m_score,
+        )
 
     def match_settings(self, *, retrain: bool = False) -> MatchSettings:
         """The identity resolver's thresholds and training policy."""

@@ -22,13 +22,17 @@ from guestgraph.db.models import (
     Consent,
     Guest,
     GuestMention,
+    GuestMetrics,
+    GuestStageHistory,
     GuestStatus,
+    GuestTag,
     Interaction,
     MatchReview,
     Preference,
     RecordIssue,
     RecordStatus,
     RevealGrant,
+    SegmentMember,
     ServiceTicket,
     SourceRecord,
     StayGuest,
@@ -49,6 +53,10 @@ HANDLED: dict[str, str] = {
     "guest_mention": "deleted",
     "match_review": "deleted",
     "reveal_grant": "deleted",
+    "guest_metrics": "deleted (derived: scores and lifecycle)",
+    "guest_stage_history": "deleted (derived)",
+    "guest_tag": "deleted (derived and staff tags)",
+    "segment_member": "deleted (the guest leaves every segment)",
     "campaign_message": "deleted (its unsubscribe link then names nothing)",
     "consent": "deleted",
     "preference": "deleted",
@@ -156,7 +164,19 @@ def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOut
             or_(MatchReview.left_guest_id.in_(ids), MatchReview.right_guest_id.in_(ids))
         ),
     )
-    for model in (ServiceTicket, Consent, Preference, Interaction, StayGuest, RevealGrant, CampaignMessage):
+    for model in (
+        ServiceTicket,
+        Consent,
+        Preference,
+        Interaction,
+        StayGuest,
+        RevealGrant,
+        CampaignMessage,
+        GuestMetrics,
+        GuestStageHistory,
+        GuestTag,
+        SegmentMember,
+    ):
         run(model.__tablename__, delete(model).where(model.guest_id.in_(ids)))
     run(
         "charge",

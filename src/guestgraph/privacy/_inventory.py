@@ -73,6 +73,9 @@ MARKETING = Classification(
     PROFILE,
     "none",
 )
+PROFILING = Classification(
+    "profiling", "personal", "segments, scores and tags (PIPL 24: profiling)", PROFILE, "none"
+)
 LINEAGE = Classification(
     "import log", "personal", "import reports (may repeat values as sent)", PROFILE, "none"
 )
@@ -110,6 +113,20 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     },
     "charge": _cols("description amount posted_at", FINANCIAL),
     "preference": _cols("category value", HEALTH),
+    "guest_metrics": _cols(
+        "bookings stays nights first_arrival last_arrival previous_arrival last_departure days_since "
+        "usual_interval_days longest_stay weekday_share child_stays corporate_stays ota_stays direct_stays "
+        "complaints room_revenue fnb_spend spa_spend other_spend monetary r_score f_score m_score rfm_group "
+        "stage churn_warning",
+        PROFILING,
+    ),
+    "guest_stage_history": _cols("stage previous_stage entered_on left_on", PROFILING),
+    "guest_tag": {
+        **_cols("tag kind note since retired_at", PROFILING),
+        **_cols("added_by retired_by", STAFF),
+    },
+    "segment_member": _cols("entered_at left_at", PROFILING),
+    "segment": _cols("created_by", STAFF),
     "interaction": _cols("channel direction kind text occurred_at", NOTES),
     "service_ticket": _cols("title description", NOTES),
     "ticket_event": _cols("text", NOTES),
@@ -161,6 +178,8 @@ NOT_PERSONAL: dict[str, str] = {
     "stay": "status created_at updated_at",
     "charge": "outlet currency",
     "preference": "created_at retired_at",
+    "guest_metrics": "computed_on",
+    "segment": "name definition kind created_at updated_at frozen_at members",
     "match_review": "match_weight match_probability model_version status created_at decided_at",
     "staff_user": "created_at updated_at",
     "password_reset": "created_at expires_at used_at",

@@ -20,7 +20,9 @@ from guestgraph.db import current_revision, head_revision, make_engine, make_ses
 from guestgraph.errors import DatabaseError
 from guestgraph.web import (
     routes_admin,
+    routes_analytics,
     routes_api,
+    routes_api_analytics,
     routes_api_ingest,
     routes_audit,
     routes_auth,
@@ -118,6 +120,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_privacy.router)
     app.include_router(routes_engage.router)
     app.include_router(routes_service.router)
+    app.include_router(routes_analytics.router)
+    app.include_router(routes_api_analytics.router)
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     app.middleware("http")(request_log)

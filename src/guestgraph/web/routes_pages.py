@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from guestgraph import audit, frontdesk, org, profiles
+from guestgraph import analytics, audit, frontdesk, org, profiles
 from guestgraph.access import Permission
 from guestgraph.errors import NotFound
 from guestgraph.paging import PageRequest
 from guestgraph.web._auth import PUBLIC, SIGNED_IN, CurrentPrincipal, ScopeDep, allow
-from guestgraph.web._deps import PagingDep, SessionDep
+from guestgraph.web._deps import LocaleDep, PagingDep, SessionDep
 from guestgraph.web._i18n import LOCALE_COOKIE, LOCALES
 from guestgraph.web._nav import COMING
 from guestgraph.web._render import render
@@ -72,14 +72,20 @@ def guests_page(
 
 
 @router.get("/guests/{public_id}", dependencies=[allow(Permission.GUEST_READ)])
-def guest_page(request: Request, public_id: str, session: SessionDep, scope: ScopeDep) -> Response:
+def guest_page(
+    request: Request, public_id: str, session: SessionDep, scope: ScopeDep, locale: LocaleDep
+) -> Response:
     profile = profiles.get_profile(session, scope=scope, public_id=public_id)
     if profile.public_id != public_id:  # a merged guest's old ID: show the survivor at its own address
         return RedirectResponse(f"/guests/{profile.public_id}", status_code=301)
     desk = frontdesk.desk_options(session, scope)
+    insight = analytics.guest_insight(
+        session, scope=scope, public_id=public_id, rules=analytics.load_rules(), locale=locale
+    )
     audit.log_event(session, "guest.read", guest_public_id=profile.public_id)
     context = {
         "profile": profile,
+        "insight": insight,
         "desk": desk,
         "active": "guests",
         "reveal_fields": profiles.REVEAL_FIELDS,

@@ -12,6 +12,7 @@ from guestgraph.db.models.access import (
     StaffSession,
     StaffUser,
 )
+from guestgraph.db.models.analytics import GuestMetrics, GuestStageHistory, GuestTag, Segment, SegmentMember
 from guestgraph.db.models.audit import AuditControl, AuditEventRow
 from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, MessageStatus
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
@@ -60,8 +61,11 @@ __all__ = [
     "ConsentDecision",
     "Guest",
     "GuestMention",
+    "GuestMetrics",
     "GuestRole",
+    "GuestStageHistory",
     "GuestStatus",
+    "GuestTag",
     "Hotel",
     "ImportBatch",
     "Interaction",
@@ -81,6 +85,8 @@ __all__ = [
     "RecordType",
     "Region",
     "Role",
+    "Segment",
+    "SegmentMember",
     "ScopeLevel",
     "ServiceHours",
     "ServiceTeamMember",

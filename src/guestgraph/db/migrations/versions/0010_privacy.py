@@ -1,7 +1,7 @@
 """Consent ledger: lawful basis, source, notice version; data-subject requests with deadlines
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-23 07:11:51.188648
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

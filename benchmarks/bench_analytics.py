@@ -1,0 +1,220 @@
+"""Full analytics refresh and segment count + preview at scale (guestgraph.analytics).
+
+    python benchmarks/bench_analytics.py [--guests 200000] [--postgres postgresql+psycopg://…/db]
+
+Builds a group set-based with INSERT … SELECT over a number series (no Python loop over rows):
+9 hotels, `--guests` guests, 4 stays per guest on average (unevenly spread; 1 in 20 cancelled) and
+3 folio lines per stay, in a fresh SQLite file (and, with --postgres, the given empty database). Then
+times one full refresh (metrics, RFM, lifecycle + history, 13 rule tags, dynamic segments), a second
+one a week later (tags and stage history then change only where the data changed), and the
+count and first preview page (20 guests, masked) of two segments of 4 and 5 conditions, median of 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from guestgraph import analytics
+from guestgraph.access import DataScope
+from guestgraph.analytics import (
+    AllOf,
+    AttributeCondition,
+    MetricCondition,
+    Not,
+    SegmentDefinition,
+    SpendCondition,
+    StayCondition,
+    TagCondition,
+)
+from guestgraph.db import make_engine
+from guestgraph.db._migrate import upgrade
+
+AS_OF = date(2026, 11, 1)
+SERIES = {
+    "sqlite": "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) ",
+    "postgresql": "WITH s(i) AS (SELECT generate_series(1, {n})::bigint) ",
+}
+DAYS_BEFORE = {
+    "sqlite": "date('2026-11-01', '-' || ({k}) || ' days')",
+    "postgresql": "(DATE '2026-11-01' - ({k})::int)",
+}
+DAYS_AFTER = {
+    "sqlite": "date({d}, '+' || ({k}) || ' days')",
+    "postgresql": "({d} + ({k})::int)",
+}
+NOW = "'2026-11-01 08:00:00'"
+
+
+def _guest_of(j: str, n: int) -> str:
+    """A well-spread guest for stay j; every third stay goes to the first quarter (repeat guests)."""
+    spread = f"((({j}) * 2654435761) % 4294967296)"
+    return f"(1 + {spread} % (CASE WHEN ({j}) % 3 = 0 THEN {max(n // 4, 1)} ELSE {n} END))"
+
+
+def build(engine: Engine, guests: int) -> dict[str, float]:
+    d = engine.dialect.name
+    stays, charges = guests * 4, guests * 12
+    arrival = DAYS_BEFORE[d].format(k="(i * 7919) % 1100")
+    nights = "(1 + (i * 31) % 5 + CASE WHEN i % 50 = 0 THEN 7 ELSE 0 END)"
+    steps = {
+        "hotels": [
+            "INSERT INTO region (id, code, name_zh, name_en, created_at, updated_at) "
+            f"VALUES (1, 'R', '华东', 'East', {NOW}, {NOW})",
+            SERIES[d].format(n=9)
+            + "INSERT INTO hotel (id, code, name_zh, name_en, region_id, timezone, currency, created_at, "
+            "updated_at, quality_threshold) "
+            "SELECT i, 'H0' || i, '酒店' || i, 'Hotel ' || i, 1, 'Asia/Shanghai', 'CNY', "
+            f"{NOW}, {NOW}, 0.8 FROM s",
+        ],
+        "guests": [
+            SERIES[d].format(n=guests)
+            + "INSERT INTO guest (id, public_id, status, provenance, full_name, gender, loyalty_tier, "
+            "birth_date, created_at, updated_at) SELECT i, 'B' || i, 'active', '{}', '宾客' || i, "
+            "CASE WHEN i % 2 = 0 THEN 'M' ELSE 'F' END, "
+            "CASE i % 10 WHEN 0 THEN 'gold' WHEN 1 THEN 'platinum' WHEN 2 THEN 'silver' END, "
+            f"{DAYS_BEFORE[d].format(k='7000 + (i * 13) % 15000')}, {NOW}, {NOW} FROM s"
+        ],
+        "stays": [
+            SERIES[d].format(n=stays)
+            + "INSERT INTO stay (id, hotel_id, confirmation_number, arrival, departure, room_type, "
+            "rate_plan, channel, adults, children, amount, currency, status, created_at, updated_at) "
+            f"SELECT i, 1 + (i * 13) % 9, 'C' || i, {arrival}, {DAYS_AFTER[d].format(d=arrival, k=nights)}, "
+            "CASE i % 3 WHEN 0 THEN 'SKD' WHEN 1 THEN 'DKD' ELSE 'SUI' END, "
+            "CASE i % 6 WHEN 0 THEN 'OTACT' WHEN 1 THEN 'BAR' WHEN 2 THEN 'WEBBAR' WHEN 3 THEN 'CORP' "
+            "WHEN 4 THEN 'OTABK' ELSE 'RACK' END, "
+            "CASE i % 6 WHEN 0 THEN 'ctrip' WHEN 1 THEN 'DIRECT' WHEN 2 THEN '官网' WHEN 3 THEN 'CORPORATE' "
+            "WHEN 4 THEN 'booking' ELSE 'walkin' END, 2, CASE WHEN i % 11 = 0 THEN 1 ELSE 0 END, "
+            "300 + (i * 37) % 2000, 'CNY', CASE WHEN i % 20 = 0 THEN 'cancelled' ELSE 'checked_out' END, "
+            f"{NOW}, {NOW} FROM s",
+            SERIES[d].format(n=stays) + "INSERT INTO stay_guest (stay_id, guest_id, role) "
+            f"SELECT i, {_guest_of('i', guests)}, 'primary' FROM s",
+        ],
+        "charges": [
+            SERIES[d].format(n=charges)
+            + "INSERT INTO charge (id, hotel_id, stay_id, guest_id, outlet, amount, currency, posted_at) "
+            f"SELECT i, 1 + (((i + 2) / 3) * 13) % 9, (i + 2) / 3, {_guest_of('(i + 2) / 3', guests)}, "
+            "CASE WHEN i % 17 = 0 THEN 'spa' WHEN i % 3 = 0 THEN 'minibar' ELSE 'fnb' END, "
+            f"20 + (i * 53) % 800, 'CNY', {NOW} FROM s",
+        ],
+    }
+    timings: dict[str, float] = {}
+    for name, statements in steps.items():
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            for sql in statements:
+                conn.execute(text(sql))
+        timings[name] = time.perf_counter() - started
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
+    return timings
+
+
+SEGMENTS = {
+    "4 conditions": AllOf(
+        conditions=[
+            MetricCondition(field="stage", op="in", value=["at_risk", "dormant"]),
+            MetricCondition(field="m_score", op=">=", value=4),
+            AttributeCondition(field="loyalty_tier", op="in", value=["gold", "platinum"]),
+            Not(condition=TagCondition(tag="complained")),
+        ]
+    ),
+    "5 conditions": AllOf(
+        conditions=[
+            StayCondition(hotels=["H01"], channels=["ctrip", "booking"], arrival_from=date(2025, 11, 1)),
+            MetricCondition(field="f_score", op=">=", value=3),
+            TagCondition(tag="business"),
+            SpendCondition(outlets=["fnb"], op=">=", amount=Decimal(500)),
+            AttributeCondition(field="gender", op="=", value="F"),
+        ]
+    ),
+}
+
+
+def median_ms(fn: Callable[[], object], runs: int = 3) -> tuple[float, object]:
+    result: object = None
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000, result
+
+
+def run(url: str, guests: int) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    built = build(engine, guests)
+    print(
+        f"  {engine.dialect.name}: built {guests:,} guests, {guests * 4:,} stays, "
+        f"{guests * 12:,} folio lines in " + ", ".join(f"{k} {v:.1f}s" for k, v in built.items()),
+        flush=True,
+    )
+    summary = analytics.refresh(
+        engine, settings=analytics.AnalyticsSettings(), as_of=AS_OF, now=datetime(2026, 11, 1, 8)
+    )
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items())
+    print(f"  full refresh: {summary.seconds:.1f}s ({steps}); stages {summary.stages}", flush=True)
+    again = analytics.refresh(
+        engine, settings=analytics.AnalyticsSettings(), as_of=date(2026, 11, 8), now=datetime(2026, 11, 8, 8)
+    )
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in again.timings.items())
+    print(
+        f"  full refresh a week later (tags and stages already there): {again.seconds:.1f}s ({steps}); "
+        f"{again.stage_changes:,} stage changes",
+        flush=True,
+    )
+    with Session(engine) as session:
+        for name, condition in SEGMENTS.items():
+            definition = SegmentDefinition(condition=condition)
+            scope = DataScope.group()
+            count_ms, count = median_ms(
+                lambda d=definition, sc=scope: analytics.preview_segment(
+                    session, scope=sc, definition=d, today=AS_OF, size=1
+                )
+            )
+            preview_ms, _ = median_ms(
+                lambda d=definition, sc=scope: analytics.preview_segment(
+                    session, scope=sc, definition=d, today=AS_OF, size=20
+                )
+            )
+            print(
+                f"  segment {name}: {count.count:,} guests; count + 1 row {count_ms:.0f} ms; "  # type: ignore[attr-defined]
+                f"count + first page of 20 {preview_ms:.0f} ms",
+                flush=True,
+            )
+    engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--guests", type=int, default=200_000)
+    parser.add_argument("--postgres", help="an empty PostgreSQL database to use as well")
+    args = parser.parse_args()
+    print(
+        f"bench_analytics: {' '.join(sys.argv)} · {platform.machine()} · "
+        f"Python {platform.python_version()} · "
+        f"{datetime.now():%Y-%m-%d}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.guests)
+    if args.postgres:
+        run(args.postgres, args.guests)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""A full refresh: metrics, RFM, lifecycle and its history, rule tags, dynamic segments — one
+transaction, set-based, so readers see either the old figures or the new ones."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TypeVar
+
+from sqlalchemy import Engine, func, select, text
+
+from guestgraph.analytics._history import record_stage_changes
+from guestgraph.analytics._metrics import metrics_source, now_utc
+from guestgraph.analytics._rules import RuleSet, load_rules
+from guestgraph.analytics._scores import insert_metrics
+from guestgraph.analytics._segments import refresh_dynamic_segments
+from guestgraph.analytics._settings import AnalyticsSettings
+from guestgraph.analytics._tags import refresh_rule_tags
+from guestgraph.db.models import GuestMetrics
+
+T = TypeVar("T")
+Step = Callable[[str, int, int], None]
+SQLITE_CACHE_KIB = 256 * 1024  # and PostgreSQL work_mem
+STEPS = ("metrics", "history", "tags", "segments")
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    guests: int
+    as_of: date
+    seconds: float
+    stages: dict[str, int]
+    tags: dict[str, int]
+    stage_changes: int
+    segments: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def refresh(
+    engine: Engine,
+    *,
+    settings: AnalyticsSettings,
+    as_of: date | None = None,
+    rules: RuleSet | None = None,
+    now: datetime | None = None,
+    progress: Step | None = None,
+) -> RefreshSummary:
+    """Recompute every guest's metrics, scores, stage, tags and dynamic segment membership as of
+    `as_of` (today by default)."""
+    now = now or now_utc()
+    as_of = as_of or now.date()
+    rules = rules or load_rules()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        # The refresh reads every stay and folio line: give it memory (hash anti-joins stay hashed).
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        else:
+            conn.exec_driver_sql(f"SET LOCAL work_mem = '{SQLITE_CACHE_KIB // 1024}MB'")
+
+        def step(name: str, run: Callable[[], T]) -> T:
+            t = time.perf_counter()
+            if progress:
+                progress(name, STEPS.index(name), len(STEPS))
+            result = run()
+            timings[name] = round(time.perf_counter() - t, 3)
+            return result
+
+        facts = metrics_source(as_of=as_of, words=rules.vocabulary)
+        guests = step("metrics", lambda: insert_metrics(conn, facts=facts, settings=settings))
+        _closed, opened = step("history", lambda: record_stage_changes(conn, as_of=as_of))
+        tags = step("tags", lambda: refresh_rule_tags(conn, rules, today=as_of, now=now))
+        segments = step("segments", lambda: refresh_dynamic_segments(conn, today=as_of, now=now))
+        for table in ("guest_metrics", "guest_tag", "guest_stage_history", "segment_member"):
+            conn.execute(text(f"ANALYZE {table}"))  # statistics for the segment queries that follow
+        query = select(GuestMetrics.stage, func.count()).group_by(GuestMetrics.stage)
+        stages = {str(stage): int(n) for stage, n in conn.execute(query)}
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:  # back to the defaults for the pooled connections
+            conn.exec_driver_sql("PRAGMA cache_size=-2000")
+            conn.exec_driver_sql("PRAGMA temp_store=DEFAULT")
+    if progress:
+        progress("done", len(STEPS), len(STEPS))
+    return RefreshSummary(
+        guests=guests,
+        as_of=as_of,
+        seconds=round(time.perf_counter() - started, 3),
+        stages=stages,
+        tags=tags,
+        stage_changes=opened,
+        segments=segments,
+        timings=timings,
+    )

@@ -1,0 +1,144 @@
+"""Tags: rule tags recomputed set-based at each refresh, manual tags staff add and retire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, literal, select, text, update
+from sqlalchemy.orm import Session
+
+from guestgraph.access import DataScope, guest_visible
+from guestgraph.analytics._compile import compile_condition, guest_source
+from guestgraph.analytics._rules import RuleSet
+from guestgraph.db.models import Guest, GuestMetrics, GuestStatus, GuestTag
+from guestgraph.errors import Conflict, GuestNotFound, InvalidInput, NotFound
+
+RULE = "rule"
+MANUAL = "manual"
+
+
+def refresh_rule_tags(conn: Connection, rules: RuleSet, *, today: date, now: datetime) -> dict[str, int]:
+    """Tag every guest a rule now matches, retire rule tags that no longer apply; returns the counts."""
+    counts: dict[str, int] = {}
+    conn.execute(text("ANALYZE guest_tag"))
+    for rule in rules.tags:
+        matched = (
+            select(Guest.id)
+            .select_from(guest_source())
+            .where(
+                Guest.status == GuestStatus.ACTIVE,
+                compile_condition(rule.when, scope=DataScope.group(), today=today),
+            )
+        )
+        open_tag = and_(GuestTag.kind == RULE, GuestTag.tag == rule.code, GuestTag.retired_at.is_(None))
+        conn.execute(
+            update(GuestTag)
+            .where(open_tag, GuestTag.guest_id.not_in(matched))
+            .values(retired_at=now, retired_by=RULE)
+        )
+        already = select(GuestTag.guest_id).where(open_tag)
+        fresh = matched.where(Guest.id.not_in(already)).add_columns(
+            literal(rule.code), literal(RULE), literal(now)
+        )
+        conn.execute(insert(GuestTag).from_select(["guest_id", "tag", "kind", "since"], fresh))
+        counts[rule.code] = conn.scalar(select(func.count()).select_from(GuestTag).where(open_tag)) or 0
+    return counts
+
+
+@dataclass(frozen=True)
+class TagView:
+    """A tag as shown on a guest: why it applies (rule and facts) and since when."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    since: datetime
+    added_by: str | None
+    note: str | None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def _guest_id(session: Session, scope: DataScope, public_id: str) -> int:
+    gid = session.scalar(select(Guest.id).where(Guest.public_id == public_id, guest_visible(scope)))
+    if gid is None:
+        raise GuestNotFound(f"No guest {public_id} in your data scope.", hint="Check the guest ID.")
+    return gid
+
+
+def _facts(session: Session, guest_id: int, names: tuple[str, ...]) -> dict[str, Any]:
+    metrics = session.get(GuestMetrics, guest_id)
+    guest = session.get(Guest, guest_id)
+    out: dict[str, Any] = {}
+    for name in names:
+        if name == "birth_month":
+            out[name] = guest.birth_date.month if guest and guest.birth_date else None
+        elif hasattr(GuestMetrics, name) and metrics is not None:
+            out[name] = getattr(metrics, name)
+        elif hasattr(Guest, name) and guest is not None:
+            out[name] = getattr(guest, name)
+    return out
+
+
+def guest_tags(
+    session: Session, *, scope: DataScope, public_id: str, rules: RuleSet, locale: str
+) -> list[TagView]:
+    """The guest's current tags, rule tags with the facts behind them."""
+    guest_id = _guest_id(session, scope, public_id)
+    rows = session.scalars(
+        select(GuestTag)
+        .where(GuestTag.guest_id == guest_id, GuestTag.retired_at.is_(None))
+        .order_by(GuestTag.since)
+    )
+    views = []
+    for t in rows:
+        rule = rules.get(t.tag) if t.kind == RULE else None
+        name = rule.name(locale) if rule else t.tag
+        facts = _facts(session, guest_id, rule.facts) if rule else {}
+        views.append(TagView(t.id, t.tag, name, t.kind, t.since, t.added_by, t.note, facts))
+    return views
+
+
+def add_manual_tag(
+    session: Session,
+    *,
+    scope: DataScope,
+    public_id: str,
+    tag: str,
+    by: str,
+    now: datetime,
+    note: str | None = None,
+) -> int:
+    """Put a staff tag on a guest; the same open tag twice is a conflict."""
+    tag = tag.strip()
+    if not 1 <= len(tag) <= 40:
+        raise InvalidInput("A tag needs 1 to 40 characters.", hint="Shorten the tag.")
+    guest_id = _guest_id(session, scope, public_id)
+    duplicate = session.scalar(
+        select(GuestTag.id).where(
+            GuestTag.guest_id == guest_id, GuestTag.tag == tag, GuestTag.retired_at.is_(None)
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(f"The guest already carries the tag {tag!r}.", hint="Retire it first to re-add it.")
+    row = GuestTag(guest_id=guest_id, tag=tag, kind=MANUAL, added_by=by, since=now, note=(note or None))
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def retire_manual_tag(
+    session: Session, *, scope: DataScope, public_id: str, tag_id: int, by: str, now: datetime
+) -> None:
+    """Take a staff tag off a guest (it stays in the history with who retired it and when)."""
+    guest_id = _guest_id(session, scope, public_id)
+    row = session.get(GuestTag, tag_id)
+    if row is None or row.guest_id != guest_id or row.retired_at is not None:
+        raise NotFound(f"No open tag {tag_id} on guest {public_id}.", hint="Reload the guest's tags.")
+    if row.kind != MANUAL:
+        raise InvalidInput(
+            "Rule tags follow their rule and cannot be removed by hand.", hint="Change the rule instead."
+        )
+    row.retired_at, row.retired_by = now, by

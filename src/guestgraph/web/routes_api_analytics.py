@@ -1,0 +1,174 @@
+"""JSON API for segments, reports, churn warnings and guest tags (thin adapters over `analytics`)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from guestgraph import analytics
+from guestgraph.access import Permission
+from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
+from guestgraph.web._deps import LocaleDep, PagingDep, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["analytics"])
+SEGMENTS = [allow(Permission.SEGMENT_MANAGE)]
+REPORTS = [allow(Permission.REPORT_READ)]
+
+
+class SegmentIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    kind: str = Field("dynamic", pattern="^(dynamic|frozen)$")
+    definition: analytics.SegmentDefinition
+
+
+class SegmentPatch(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    definition: analytics.SegmentDefinition | None = None
+
+
+class TagIn(BaseModel):
+    tag: str = Field(min_length=1, max_length=40)
+    note: str | None = Field(None, max_length=200)
+
+
+def _preview(p: analytics.Preview) -> dict[str, Any]:
+    return {"count": p.count, "guests": [asdict(g) for g in p.guests]}
+
+
+@router.post("/segments/preview", summary="Count and first page of a segment (masked)", dependencies=SEGMENTS)
+def api_preview(
+    definition: analytics.SegmentDefinition,
+    session: SessionDep,
+    scope: ScopeDep,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    preview = analytics.preview_segment(
+        session, scope=scope, definition=definition, today=now_utc().date(), size=size
+    )
+    return _preview(preview)
+
+
+@router.get("/segments", summary="Saved segments", dependencies=SEGMENTS)
+def api_segments(session: SessionDep) -> list[dict[str, Any]]:
+    return [asdict(s) for s in analytics.list_segments(session)]
+
+
+@router.post(
+    "/segments",
+    status_code=201,
+    summary="Save a segment (dynamic, or a frozen snapshot)",
+    dependencies=SEGMENTS,
+)
+def api_create_segment(
+    body: SegmentIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    now = now_utc()
+    info = analytics.create_segment(
+        session,
+        scope=scope,
+        name=body.name,
+        definition=body.definition,
+        kind=body.kind,
+        by=principal.username,
+        today=now.date(),
+        now=now,
+    )
+    return asdict(info)
+
+
+@router.get(
+    "/segments/{segment_id}", summary="A saved segment with its count and preview", dependencies=SEGMENTS
+)
+def api_segment(segment_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    info = analytics.get_segment(session, segment_id)
+    preview = analytics.segment_preview(session, scope=scope, segment_id=segment_id, today=now_utc().date())
+    return asdict(info) | {"preview": _preview(preview)}
+
+
+@router.patch("/segments/{segment_id}", summary="Rename or change a dynamic segment", dependencies=SEGMENTS)
+def api_update_segment(segment_id: int, body: SegmentPatch, session: SessionDep) -> dict[str, Any]:
+    info = analytics.update_segment(
+        session, segment_id=segment_id, name=body.name, definition=body.definition, now=now_utc()
+    )
+    return asdict(info)
+
+
+@router.delete("/segments/{segment_id}", status_code=204, summary="Delete a segment", dependencies=SEGMENTS)
+def api_delete_segment(segment_id: int, session: SessionDep) -> None:
+    analytics.delete_segment(session, segment_id=segment_id)
+
+
+@router.get("/reports/dashboard", summary="Management dashboard figures (scoped)", dependencies=REPORTS)
+def api_dashboard(
+    session: SessionDep,
+    scope: ScopeDep,
+    since: Annotated[date | None, Query(description="First arrival day; default 365 days ago.")] = None,
+    until: Annotated[date | None, Query(description="Last arrival day; default today.")] = None,
+) -> dict[str, Any]:
+    until = until or now_utc().date()
+    board = analytics.dashboard(session, scope=scope, since=since or until - timedelta(days=365), until=until)
+    return asdict(board)
+
+
+@router.get(
+    "/reports/churn",
+    summary="Churn warnings: valuable guests past their usual interval",
+    dependencies=REPORTS,
+)
+def api_churn(
+    session: SessionDep, scope: ScopeDep, paging: PagingDep, settings: SettingsDep
+) -> dict[str, Any]:
+    page = analytics.churn_warnings(
+        session, scope=scope, paging=paging, settings=settings.analytics_settings()
+    )
+    return {
+        "items": [asdict(i) for i in page.items],
+        "total": page.total,
+        "page": page.page,
+        "size": page.size,
+    }
+
+
+@router.get(
+    "/guests/{public_id}/tags",
+    summary="A guest's tags, with why and since when",
+    dependencies=[allow(Permission.GUEST_READ)],
+)
+def api_guest_tags(
+    public_id: str, session: SessionDep, scope: ScopeDep, locale: LocaleDep
+) -> list[dict[str, Any]]:
+    tags = analytics.guest_tags(
+        session, scope=scope, public_id=public_id, rules=analytics.load_rules(), locale=locale
+    )
+    return [asdict(t) for t in tags]
+
+
+@router.post("/guests/{public_id}/tags", status_code=201, summary="Add a staff tag", dependencies=SEGMENTS)
+def api_add_tag(
+    public_id: str, body: TagIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, int]:
+    tag_id = analytics.add_manual_tag(
+        session,
+        scope=scope,
+        public_id=public_id,
+        tag=body.tag,
+        note=body.note,
+        by=principal.username,
+        now=now_utc(),
+    )
+    return {"id": tag_id}
+
+
+@router.delete(
+    "/guests/{public_id}/tags/{tag_id}", status_code=204, summary="Retire a staff tag", dependencies=SEGMENTS
+)
+def api_retire_tag(
+    public_id: str, tag_id: int, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> None:
+    analytics.retire_manual_tag(
+        session, scope=scope, public_id=public_id, tag_id=tag_id, by=principal.username, now=now_utc()
+    )

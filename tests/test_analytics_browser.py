@@ -1,0 +1,39 @@
+"""Building a segment and viewing the dashboard in a real browser (Debian's Chromium)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session
+
+from tests.conftest import LiveServer
+from tests.test_analytics_web import _seed
+
+pytestmark = pytest.mark.browser
+
+
+def test_build_a_segment_with_a_live_count_then_save_it(
+    page: Page,
+    live: LiveServer,
+    demo_group: Session,
+) -> None:
+    _seed(live, demo_group)
+    page.goto(live.base_url + "/segments?lang=en")
+    expect(page.locator("#segment-count")).to_have_text("5")  # no condition: every guest with metrics
+    page.check("input[name=stage][value=at_risk]")
+    expect(page.locator("#segment-count")).to_have_text("1")
+    expect(page.locator("#segment-guests")).to_contain_text("王*明")
+    page.fill("#segment-name", "At risk")
+    page.click("#save-segment")
+    expect(page.locator("h1")).to_have_text("At risk")
+    expect(page.locator("#segment-count")).to_have_text("1")
+
+
+def test_dashboard_shows_figures_and_bars(page: Page, live: LiveServer, demo_group: Session) -> None:
+    _seed(live, demo_group)
+    page.goto(live.base_url + "/reports?lang=en")
+    expect(page.locator("#churn-count")).to_have_text("1")
+    expect(page.locator("#lifecycle meter")).to_have_count(4)
+    page.click("a[href='/reports/churn']")
+    expect(page.locator("#churn-list")).to_contain_text("60")
+    expect(page.locator("#churn-list a")).to_have_count(1)

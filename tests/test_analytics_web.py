@@ -1,0 +1,112 @@
+"""Segments, reports and churn warnings over real HTTP: permissions, scope, masking, saved segments."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guestgraph import analytics
+from guestgraph.access import DataScope
+from guestgraph.db.models import Hotel
+from tests.conftest import LiveServer
+from tests.factories import make_guest, make_stay
+
+TODAY = date.today()
+
+
+def _seed(live: LiveServer, session: Session) -> dict[str, str]:
+    """A big spender past her usual interval at SHA01, a new guest at HGH01, a prospect, and two
+    guests who churned long ago (so that four are scored and the big spender's M is 4)."""
+    vip = make_guest(session, full_name="王小明", loyalty_tier="gold")
+    for days in (240, 180, 120):  # every 60 days; last check-out 118 days ago > 1.5 x 60 -> at risk
+        make_stay(session, "SHA01", vip, arrival=TODAY - timedelta(days=days), amount=Decimal("9000"))
+    regular = make_guest(session, full_name="李四")
+    make_stay(
+        session, "HGH01", regular, arrival=TODAY - timedelta(days=10), amount=Decimal("300"), channel="ctrip"
+    )
+    make_guest(session, full_name="张三")
+    for name in ("赵一", "钱二"):
+        gone = make_guest(session, full_name=name)
+        make_stay(session, "HGH01", gone, arrival=TODAY - timedelta(days=800), amount=Decimal("100"))
+    session.commit()
+    analytics.refresh(live.engine, settings=analytics.AnalyticsSettings(), as_of=TODAY)
+    return {"vip": vip.public_id, "regular": regular.public_id}
+
+
+def test_segment_preview_api_is_scoped_masked_and_needs_segment_manage(
+    live: LiveServer, demo_group: Session
+) -> None:
+    ids = _seed(live, demo_group)
+    body = {"condition": {"type": "metric", "field": "stays", "op": ">=", "value": 1}}
+    with live.client(role="marketing") as c:
+        r = c.post("/api/v1/segments/preview", json=body)
+        assert r.status_code == 200, r.text
+        preview = r.json()
+        assert preview["count"] == 4
+        assert [g["public_id"] for g in preview["guests"]][:2] == [ids["vip"], ids["regular"]]  # by spend
+        assert preview["guests"][0]["name"] == "王*明"
+        bad = c.post(
+            "/api/v1/segments/preview",
+            json={"condition": {"type": "metric", "field": "salary", "op": "=", "value": 1}},
+        )
+        assert bad.status_code == 422
+    sha = demo_group.scalars(select(Hotel.id).where(Hotel.code == "SHA01")).one()
+    with live.client(role="marketing", scope=DataScope.hotels(sha)) as c:
+        assert c.post("/api/v1/segments/preview", json=body).json()["count"] == 1  # only the SHA01 guest
+    with live.client(role="front_desk") as c:
+        assert c.post("/api/v1/segments/preview", json=body).status_code == 403
+        assert c.get("/segments").status_code == 403
+
+
+def test_saved_segments_crud_and_builder_page(live: LiveServer, demo_group: Session) -> None:
+    ids = _seed(live, demo_group)
+    definition = {
+        "condition": {"type": "stay", "hotels": ["HGH01"], "arrival_from": str(TODAY - timedelta(days=30))}
+    }
+    with live.client(role="marketing") as c:
+        r = c.post("/api/v1/segments", json={"name": "杭州住客", "kind": "frozen", "definition": definition})
+        assert r.status_code == 201, r.text
+        seg = r.json()
+        assert (seg["kind"], seg["members"]) == ("frozen", 1) and seg["frozen_at"]
+        got = c.get(f"/api/v1/segments/{seg['id']}").json()
+        assert got["preview"]["guests"][0]["public_id"] == ids["regular"]
+        assert c.patch(f"/api/v1/segments/{seg['id']}", json={"definition": definition}).status_code == 400
+        assert c.get("/api/v1/segments").json()[0]["name"] == "杭州住客"
+        page = c.get("/segments")
+        assert page.status_code == 200 and "segment-builder" in page.text and "杭州住客" in page.text
+        form = {"stage": ["new", "active"], "hotel": "HGH01", "name": "x"}
+        fragment = c.post("/segments/preview", data=form, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200 and 'id="segment-count">1<' in fragment.text
+        saved = c.post("/segments", data={**form, "name": "新客", "kind": "dynamic"}, follow_redirects=False)
+        assert saved.status_code == 303
+        assert "李*" in c.get(saved.headers["location"]).text
+        assert c.delete(f"/api/v1/segments/{seg['id']}").status_code == 204
+        assert c.get(f"/api/v1/segments/{seg['id']}").status_code == 404
+
+
+def test_dashboard_churn_list_and_guest_page(live: LiveServer, demo_group: Session) -> None:
+    ids = _seed(live, demo_group)
+    with live.client(role="hotel_manager") as c:
+        board = c.get("/api/v1/reports/dashboard").json()
+        assert (board["guests"], board["stays"], board["churn_warnings"]) == (2, 4, 1)
+        assert board["stages"] == {"at_risk": 1, "new": 1, "prospect": 1, "churned": 2}
+        assert board["channel_groups"] == {"other": 3, "ota": 1}  # the big spender's stays name no channel
+        page = c.get("/reports?lang=en")
+        assert page.status_code == 200 and "Repeat rate" in page.text and 'id="churn-count">1<' in page.text
+        churn = c.get("/api/v1/reports/churn").json()
+        assert [i["public_id"] for i in churn["items"]] == [ids["vip"]]
+        assert churn["items"][0]["usual_interval_days"] == 60
+        html = c.get("/reports/churn?lang=en").text
+        assert "Usually returns every 60 days" in html
+        guest = c.get(f"/guests/{ids['vip']}?lang=en").text
+        assert 'id="churn-warning"' in guest and "Champions" in guest and 'id="rfm">3-4-4<' in guest
+    with live.client(role="marketing") as c:
+        r = c.post(f"/api/v1/guests/{ids['regular']}/tags", json={"tag": "喜欢高楼层"})
+        assert r.status_code == 201
+        tags = c.get(f"/api/v1/guests/{ids['regular']}/tags").json()
+        assert {t["code"] for t in tags} >= {"喜欢高楼层", "ota_only"}
+    with live.client(role="front_desk") as c:
+        assert c.get("/reports").status_code == 403
