@@ -56,10 +56,7 @@ def _check_throttle(
     last_ok = db.scalar(
         select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username, LoginAttempt.ok.is_(True))
     )
-    since = max(
-        window_start,
-        last_ok.replace(tzinfo=now.tzinfo) if last_ok and last_ok.tzinfo is None else last_ok or window_start,
-    )
+    since = max(window_start, last_ok or window_start)
     per_user = _failures_since(
         db, where=(LoginAttempt.username == username) & LoginAttempt.ok.is_(False), since=since
     )

@@ -104,13 +104,10 @@ def load_principal(
     if user is None or not user.is_active:
         row.ended_at = now
         return None
-    if (
-        now - _aware(row.last_seen_at, now) > policy.idle
-        or now - _aware(row.created_at, now) > policy.absolute
-    ):
+    if now - row.last_seen_at > policy.idle or now - row.created_at > policy.absolute:
         row.ended_at = now
         return None
-    if now - _aware(row.last_seen_at, now) > TOUCH_EVERY:
+    if now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now
     role: Role = user.role
     return Principal(
@@ -140,11 +137,6 @@ def end_user_sessions(db: Session, user_id: int, *, now: datetime) -> int:
         .values(ended_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def _aware(value: datetime, like: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    return value.replace(tzinfo=like.tzinfo) if value.tzinfo is None and like.tzinfo is not None else value
 
 
 def session_user(db: Session, token: str | None) -> tuple[int, str] | None:

@@ -112,7 +112,7 @@ def issue_password_reset(db: Session, username: str, *, by: str, now: datetime, 
 def complete_password_reset(db: Session, token: str, new_password: str, *, now: datetime) -> StaffUser:
     """Set the password chosen by the user; the token works once. The second factor is untouched."""
     row = db.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_digest(token)))
-    if row is None or row.used_at is not None or _aware(row.expires_at, now) < now:
+    if row is None or row.used_at is not None or row.expires_at < now:
         raise InvalidInput(
             "This password reset link is not valid: it was used already, has expired or never existed.",
             hint="Ask an admin for a new link.",
@@ -160,10 +160,6 @@ def set_role_mfa(db: Session, role_code: str, *, required: bool, by: str, reason
     role.mfa_exempted_by, role.mfa_exempted_at = (None, None) if required else (by, now)
     role.mfa_exemption_reason = None if required else reason.strip()[:300]
     return role
-
-
-def _aware(value: datetime, like: datetime) -> datetime:
-    return value.replace(tzinfo=like.tzinfo) if value.tzinfo is None else value
 
 
 @dataclass(frozen=True)
