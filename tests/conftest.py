@@ -26,13 +26,31 @@ from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope
 from guestgraph.config import Settings
-from guestgraph.db import make_engine, make_session_factory
+from guestgraph.db import make_session_factory
 from guestgraph.db._migrate import upgrade
 from guestgraph.db.models import AuditControl, Base
 from guestgraph.demo import generate_demo
 from guestgraph.org import GroupSpec, load_group, read_group_file
+from guestgraph.pii import open_engine
 
 pytest_plugins = ["tests.browser_fixtures"]
+
+
+def _test_keys() -> None:
+    """One set of field-encryption keys for the whole run, shared through the environment by every
+    Settings the tests build (the app under test, CLI runs, subprocesses), so that what one part
+    seals the others open. The key store and shred journal live in a scratch folder."""
+    import base64
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="guestgraph-test-keys-"))
+    for name in ("GUESTGRAPH_KEK", "GUESTGRAPH_BLIND_INDEX_KEY"):
+        os.environ.setdefault(name, "1:" + base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
+    os.environ.setdefault("GUESTGRAPH_KEYSTORE_URL", f"sqlite:///{folder / 'keystore.db'}")
+    os.environ.setdefault("GUESTGRAPH_SHRED_JOURNAL", str(folder / "shredded.journal"))
+
+
+_test_keys()
 
 PG_URL = os.environ.get("GUESTGRAPH_TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -120,8 +138,9 @@ def db_url(request: pytest.FixtureRequest, scratch_db) -> str:
 
 
 @pytest.fixture(scope="session")
-def engine(db_url: str) -> Iterator[Engine]:
-    eng = make_engine(db_url)
+def engine(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The test database's engine, with the run's field-encryption vault attached."""
+    eng = open_engine(make_settings(tmp_path_factory.mktemp("data"), db_url))
     yield eng
     eng.dispose()
 
@@ -200,7 +219,7 @@ def live_server(
     from guestgraph.web import create_app
 
     settings = make_settings(tmp_path_factory.mktemp("live"), db_url)
-    app = create_app(settings)
+    app = create_app(settings, engine=open_engine(settings))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

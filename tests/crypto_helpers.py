@@ -20,6 +20,8 @@ def random_key(version: int = 1) -> str:
 def crypto_settings(data_dir: Path, keystore_url: str, **overrides: object) -> Settings:
     """Settings for a vault whose keys live in files under `data_dir/keys` (generated)."""
     overrides.setdefault("env", "test")
+    for name in ("kek", "blind_index_key", "shred_journal"):  # these tests' own keys, not the run's
+        overrides.setdefault(name, None)
     return Settings(_env_file=None, data_dir=data_dir, keystore_url=keystore_url, **overrides)  # type: ignore[call-arg]
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.db.models import Guest, GuestRole, Hotel, Stay, StayGuest, StayStatus
 
 _seq = itertools.count(1)
@@ -27,10 +28,36 @@ def make_guest(session: Session, **overrides: object) -> Guest:
         "email": f"guest{n}@example.com",
     }
     values.update(overrides)
+    sensitive = _sensitive(values, number="id_document_number")
     guest = Guest(**values)
     session.add(guest)
     session.flush()
+    vault = pii.vault_of(session)
+    for column, value in pii.seal_person(
+        vault, vault.new_guest_key(), "guest", guest.public_id, sensitive
+    ).items():
+        setattr(guest, column, value)
+    session.flush()
+    # the clear values stay on the returned object (not mapped, never stored) for the test's assertions
+    guest.phone, guest.email = sensitive.phone, sensitive.email  # type: ignore[attr-defined]
+    guest.id_document_number, guest.birth_date = sensitive.id_number, sensitive.birth_date  # type: ignore[attr-defined]
     return guest
+
+
+def _sensitive(values: dict[str, object], *, number: str) -> pii.Sensitive:
+    """Take the sensitive fields out of `values` (they are sealed, not stored as given)."""
+    born = values.pop("birth_date", None)
+    return pii.Sensitive(
+        phone=values.pop("phone", None),  # type: ignore[arg-type]
+        email=values.pop("email", None),  # type: ignore[arg-type]
+        id_number=values.pop(number, None),  # type: ignore[arg-type]
+        birth_date=born if isinstance(born, date) else None,
+    )
+
+
+def contact(session: Session, guest: Guest) -> pii.Sensitive:
+    """A guest's sensitive fields, opened (as the app would for a full-value reveal)."""
+    return pii.open_person(pii.vault_of(session), "guest", guest.public_id, guest)
 
 
 def hotel(session: Session, code: str) -> Hotel:
@@ -67,19 +94,24 @@ def make_mention(session: Session, guest: Guest, source: str = "pms", **values: 
     from guestgraph.db.models import GuestMention, RecordStatus, RecordType, SourceRecord, SourceSystem
 
     system = session.scalars(select(SourceSystem).where(SourceSystem.code == source)).one()
+    vault = pii.vault_of(session)
+    key_ref, external_id = vault.new_guest_key(), f"M{next(_seq)}"
     record = SourceRecord(
         source_system_id=system.id,
         record_type=RecordType.RESERVATION,
-        external_id=f"M{next(_seq)}",
+        external_id=external_id,
         version_key="h",
         content_hash="h",
         raw_format="csv",
-        raw_payload="{}",
+        key_ref=key_ref,
+        **pii.seal_record(vault, key_ref, pii.record_row(system.id, external_id, "h"), "{}", {}),
         status=RecordStatus.ACCEPTED,
         guest_id=guest.id,
     )
     session.add(record)
     session.flush()
+    sensitive = _sensitive(values, number="id_number")
+    sealed = pii.seal_person(vault, key_ref, "guest_mention", pii.mention_row(record.id, 0), sensitive)
     session.add(
         GuestMention(
             source_record_id=record.id,
@@ -88,6 +120,12 @@ def make_mention(session: Session, guest: Guest, source: str = "pms", **values: 
             source_system_id=system.id,
             guest_id=guest.id,
             **values,
+            **sealed,
         )
     )
     session.flush()
+
+
+def opened_record(session: Session, record: object) -> pii.OpenRecord:
+    """A source record's payload and standardised form, opened."""
+    return pii.open_record(pii.vault_of(session), record)

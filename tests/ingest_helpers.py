@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.db import make_session_factory
 from guestgraph.db.models import RecordIssue, SourceRecord
+from tests.factories import opened_record
 
 PMS_CN_HEADER = [
     "确认号",
@@ -90,7 +91,7 @@ def rules_of(session: Session, external_id: str) -> set[str]:
             .where(SourceRecord.external_id == external_id)
         )
     )
-    query = select(SourceRecord.standardised).where(SourceRecord.external_id == external_id)
-    documents = session.scalars(query)
+    query = select(SourceRecord).where(SourceRecord.external_id == external_id)
+    documents = [opened_record(session, r).standardised for r in session.scalars(query)]
     changes = {change[0] for std in documents for change in std.get("changes", [])}
     return issues | changes

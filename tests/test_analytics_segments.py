@@ -169,8 +169,7 @@ def evaluate(c: Any, gid: int, w: World) -> bool:  # noqa: PLR0911 - one branch 
     if isinstance(c, TagCondition):
         return (gid, c.tag) in w.tags
     if isinstance(c, BirthdayCondition):
-        b = w.guests[gid].birth_date
-        return b is not None and b.month == TODAY.month
+        return w.guests[gid].birth_month == TODAY.month
     if isinstance(c, StayCondition):
         return sum(1 for s, code in w.stays.get(gid, []) if _stay_matches(c, s, code)) >= c.min_count
     if isinstance(c, SpendCondition):

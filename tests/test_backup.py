@@ -132,7 +132,7 @@ def test_round_trip_while_the_app_keeps_writing(
     target = scratch_db(backend(db_url))
     restored = ops.restore_backup(settings, result.path, into=target)
     assert restored.row_counts == header.row_counts  # also checked inside restore_backup
-    assert restored.schema_is_head and restored.shredded_keys is None
+    assert restored.schema_is_head and restored.shredded_keys is not None  # the vault's journal re-applied
     assert restored.audit.startswith(("not run", "verified"))
     # a consistent moment: the restored guests are exactly the oldest N of the source
     copied = guest_ids(target)
@@ -298,6 +298,8 @@ def test_restore_reapplies_crypto_shredding(
             "kek": SecretStr(random_key()),
             "blind_index_key": SecretStr(random_key()),
             "data_dir": tmp_path / "vault",
+            "keystore_url": None,  # this test's own key store and journal, not the run's
+            "shred_journal": None,
         }
     )
     vault = Vault.from_settings(settings)
@@ -348,3 +350,35 @@ def test_cli_backup_and_restore(
     done = runner.invoke(app, ["restore", str(out), "--into", target])
     assert done.exit_code == 0, done.output
     assert "row counts and schema revision match" in " ".join(done.output.split())
+
+
+def test_a_guest_erased_after_a_backup_stays_unreadable_in_its_restore(
+    demo_group: Session, db_url: str, scratch_db: Callable[[str], str], tmp_path: Path
+) -> None:
+    """CR-04 end to end: backup B holds guest G sealed; G is erased; B restored into a fresh database
+    with the current key store gives G's fields back as shredded, while the other guests open."""
+    from guestgraph import pii, privacy
+
+    erased = make_guest(demo_group, full_name="备份前", phone="+8613911112222", email="before@example.com")
+    kept = make_guest(demo_group, full_name="留下", phone="+8613933334444", email="kept@example.com")
+    demo_group.commit()
+    settings = settings_for(tmp_path, db_url)
+    path = ops.create_backup(settings, tmp_path / "b.ggbk", now=NOW).path
+    outcome = privacy.erase_guest(demo_group, guest_id=erased.id, now=NOW)
+    demo_group.commit()
+    assert outcome.counts["keys_shredded"] >= 1
+
+    target = scratch_db(backend(db_url))
+    restored = ops.restore_backup(settings, path, into=target)
+    assert restored.shredded_keys is not None and restored.shredded_keys >= 1
+    engine = pii.open_engine(settings.model_copy(update={"database_url": target}))
+    try:
+        with Session(engine) as s:
+            rows = {g.public_id: g for g in s.scalars(select(Guest))}
+            old = rows[erased.public_id]
+            assert old.phone_enc is not None  # the ciphertext came back with the backup ...
+            opened = pii.open_guests(pii.vault_of(s), rows.values())
+            assert opened[old.id].shredded and opened[old.id].phone is None  # ... but its key did not
+            assert opened[rows[kept.public_id].id].phone == "+8613933334444"
+    finally:
+        engine.dispose()

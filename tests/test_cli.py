@@ -15,9 +15,14 @@ from guestgraph.db import make_engine
 from guestgraph.db.models import Guest, Hotel, Role
 from tests.conftest import BACKENDS
 
+TEST_KEYS = frozenset(
+    {"GUESTGRAPH_KEK", "GUESTGRAPH_BLIND_INDEX_KEY", "GUESTGRAPH_KEYSTORE_URL", "GUESTGRAPH_SHRED_JOURNAL"}
+)
+
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GUESTGRAPH_")}
+    # the run's field-encryption keys are kept (see conftest._test_keys); every other setting is the test's
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GUESTGRAPH_") or k in TEST_KEYS}
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "guestgraph.cli", *args],

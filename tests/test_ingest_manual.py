@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from guestgraph.db.models import SourceRecord
 from tests.conftest import LiveServer
+from tests.factories import opened_record
 
 FORM = {
     "hotel_code": "SHA01",
@@ -45,6 +46,6 @@ def test_submit_stores_a_front_desk_record_with_lineage(live: LiveServer, demo_g
     assert r.status_code == 200 and 'id="n-read">1<' in r.text
     record = demo_group.scalar(select(SourceRecord).where(SourceRecord.raw_format == "form"))
     assert record is not None and record.external_id.startswith("SHA01:form:")
-    person = record.standardised["persons"][0]
+    person = opened_record(demo_group, record).standardised["persons"][0]
     assert (person["phone"], person["birth_date"], person["gender"]) == ("+8613812345678", "1990-03-07", "M")
     assert record.source_system.code == "frontdesk" and record.location == "form"

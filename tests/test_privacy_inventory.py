@@ -47,12 +47,23 @@ def test_no_stale_entries_and_every_classification_is_complete() -> None:
         if k.sensitivity == "sensitive"
     }
     assert {
-        "guest.id_document_number",
+        "guest.id_number_enc",
         "stay.arrival",
         "preference.value",
-        "source_record.raw_payload",
+        "source_record.raw_sealed",
     } <= sensitive
-    assert (
-        privacy.classification("guest", "phone") is not None
-        and privacy.classification("guest", "phone").encryption == "planned"
-    )  # type: ignore[union-attr]
+    phone = privacy.classification("guest", "phone_enc")
+    assert phone is not None and phone.encryption == "sealed"
+
+
+def test_sealed_columns_are_marked_sealed_and_blind_indexes_hashed() -> None:
+    """CR-01 in the inventory: every `*_enc` / `*_sealed` column is classified `sealed`, every blind
+    index `hashed`, and no guest or mention column still says `planned`."""
+    for table, cols in privacy.CLASSIFIED.items():
+        for column, c in cols.items():
+            if column.endswith(("_enc", "_sealed")):
+                assert c.encryption == "sealed", f"{table}.{column}"
+            if column.endswith("_bidx"):
+                assert c.encryption == "hashed", f"{table}.{column}"
+    for table in ("guest", "guest_mention", "source_record"):
+        assert all(c.encryption != "planned" for c in privacy.CLASSIFIED[table].values()), table

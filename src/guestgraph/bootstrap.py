@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from guestgraph import analytics, identity, ingest, org, privacy
 from guestgraph.access import ensure_default_roles
 from guestgraph.config import Settings, ensure_secret_key
-from guestgraph.db import make_engine, make_session_factory, session_scope
+from guestgraph.db import make_session_factory, session_scope
 from guestgraph.db._migrate import upgrade
 from guestgraph.demo_staff import DemoAccount, create_demo_staff
 from guestgraph.errors import DatabaseError
+from guestgraph.pii import open_engine
 
 Progress = Callable[[int, int], None]
 
@@ -46,7 +47,7 @@ def migrate(settings: Settings) -> None:
 def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress | None = None) -> DemoLoad:
     """Generate the demo group's source files (once) and load the group into the database."""
     demo_dir = settings.data_dir / "demo"
-    engine = make_engine(settings.resolved_database_url)
+    engine = open_engine(settings)
     factory = make_session_factory(engine)
     try:
         with session_scope(factory) as session:

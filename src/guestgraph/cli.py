@@ -151,11 +151,12 @@ def resolve(
 ) -> None:
     """Resolve guest mentions into golden guests with stable IDs (run after imports)."""
     from guestgraph import identity
-    from guestgraph.db import make_engine, make_session_factory
+    from guestgraph.db import make_session_factory
+    from guestgraph.pii import open_engine
 
     try:
         settings = load_settings()
-        engine = make_engine(settings.resolved_database_url)
+        engine = open_engine(settings)
         summary = identity.resolve_all(
             make_session_factory(engine), matching=settings.match_settings(retrain=retrain)
         )
@@ -180,11 +181,12 @@ def export_links(
 ) -> None:
     """Write the cross-reference every downstream system needs: source system + external id -> guest id."""
     from guestgraph import identity
-    from guestgraph.db import make_engine, make_session_factory
+    from guestgraph.db import make_session_factory
+    from guestgraph.pii import open_engine
 
     try:
         settings = load_settings()
-        engine = make_engine(settings.resolved_database_url)
+        engine = open_engine(settings)
         with make_session_factory(engine)() as session:
             count = identity.export_links(session, out, source=source)
         engine.dispose()
@@ -241,11 +243,12 @@ def audit_prune() -> None:
 def source_key(source: Annotated[str, typer.Argument(help="Source system code, e.g. ota_ctrip.")]) -> None:
     """Issue (or rotate) the push-API key of a source system; it is shown once, only its hash is kept."""
     from guestgraph.access import issue_source_key
-    from guestgraph.db import make_engine, make_session_factory, session_scope
+    from guestgraph.db import make_session_factory, session_scope
+    from guestgraph.pii import open_engine
 
     try:
         settings = load_settings()
-        engine = make_engine(settings.resolved_database_url)
+        engine = open_engine(settings)
         with session_scope(make_session_factory(engine)) as session:
             key = issue_source_key(session, source=source)
         engine.dispose()

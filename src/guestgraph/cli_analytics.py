@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from guestgraph.config import load_settings
-from guestgraph.db import make_engine
 from guestgraph.errors import GuestgraphError
+from guestgraph.pii import open_engine
 
 console = Console(stderr=True)
 analytics_app = typer.Typer(help="Know the guest: RFM, lifecycle, tags and segments.", no_args_is_help=True)
@@ -37,7 +37,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
             raise typer.BadParameter(f"{as_of!r} is not a date like 2026-11-23.") from e
         try:
             settings = load_settings()
-            engine = make_engine(settings.resolved_database_url)
+            engine = open_engine(settings)
             with Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),

@@ -10,8 +10,9 @@ import typer
 from rich.console import Console
 
 from guestgraph.config import load_settings
-from guestgraph.db import make_engine, make_session_factory
+from guestgraph.db import make_session_factory
 from guestgraph.errors import GuestgraphError
+from guestgraph.pii import open_engine
 
 console = Console(stderr=True)
 campaigns_app = typer.Typer(help="E-mail campaigns: the sender worker.", no_args_is_help=True)
@@ -34,7 +35,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph import engage
 
         settings = load_settings()
-        engine = make_engine(settings.resolved_database_url)
+        engine = open_engine(settings)
         try:
             policy = engage.EngagePolicy.from_settings(settings)
             report = engage.send_queued(

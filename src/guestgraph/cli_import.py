@@ -11,8 +11,9 @@ from rich.table import Table
 
 from guestgraph import ingest
 from guestgraph.config import Settings
-from guestgraph.db import make_engine, make_session_factory
+from guestgraph.db import make_session_factory
 from guestgraph.errors import GuestgraphError
+from guestgraph.pii import open_engine
 
 
 def run_import_command(
@@ -25,7 +26,7 @@ def run_import_command(
     console: Console,
 ) -> int:
     """Import every file; returns the exit code (0 all imported, 1 some files failed)."""
-    engine = make_engine(settings.resolved_database_url)
+    engine = open_engine(settings)
     factory = make_session_factory(engine)
     results: list[ingest.FileImport] = []
     failures: list[tuple[Path, str]] = []

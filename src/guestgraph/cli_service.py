@@ -11,8 +11,9 @@ from rich.console import Console
 from sqlalchemy import select
 
 from guestgraph.config import load_settings
-from guestgraph.db import make_engine, make_session_factory, session_scope
+from guestgraph.db import make_session_factory, session_scope
 from guestgraph.errors import GuestgraphError, InvalidInput
+from guestgraph.pii import open_engine
 
 console = Console(stderr=True)
 service_app = typer.Typer(
@@ -31,7 +32,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph import service
 
         try:
-            engine = make_engine(load_settings().resolved_database_url)
+            engine = open_engine(load_settings())
             with session_scope(make_session_factory(engine)) as session:
                 written = service.load_sla_policies(session, replace=replace)
             engine.dispose()
@@ -45,7 +46,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph import access, service
 
         try:
-            engine = make_engine(load_settings().resolved_database_url)
+            engine = open_engine(load_settings())
             with session_scope(make_session_factory(engine)) as session:
                 set_to = service.set_service_hours(
                     session, scope=access.DataScope.group(), hotel_code=hotel, window=window
@@ -62,7 +63,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph.db.models import Hotel, StaffUser
 
         try:
-            engine = make_engine(load_settings().resolved_database_url)
+            engine = open_engine(load_settings())
             with session_scope(make_session_factory(engine)) as session:
                 hotel_id = session.scalar(select(Hotel.id).where(Hotel.code == hotel))
                 user_id = session.scalar(select(StaffUser.id).where(StaffUser.username == username))
@@ -82,7 +83,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph import service
 
         try:
-            engine = make_engine(load_settings().resolved_database_url)
+            engine = open_engine(load_settings())
             with session_scope(make_session_factory(engine)) as session:
                 report = service.check_breaches(session, datetime.now(UTC))
             engine.dispose()

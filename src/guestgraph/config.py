@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     password_reset_hours: int = Field(
         24, ge=1, le=72, description="How long an admin-issued reset link works."
     )
+    tenant: str = Field(
+        "default",
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Name of this installation, bound into every encrypted value (a value copied to "
+        "another installation does not decrypt there). Never change it once data is stored.",
+    )
     field_cipher: Literal["aes-256-gcm", "sm4-gcm"] = Field(
         "aes-256-gcm",
         description="Cipher for new field values; sm4-gcm where national algorithms are required. "

@@ -25,7 +25,7 @@ from guestgraph.analytics._conditions import (
     StayCondition,
     TagCondition,
 )
-from guestgraph.analytics._sqlfuncs import days_between, month_of
+from guestgraph.analytics._sqlfuncs import days_between
 from guestgraph.db.models import Charge, Guest, GuestMetrics, GuestTag, Hotel, Stay, StayGuest
 
 M = GuestMetrics
@@ -158,7 +158,7 @@ def compile_condition(condition: Condition, *, scope: DataScope, today: date) ->
     if isinstance(condition, SpendCondition):
         return _spend(condition, scope)
     if isinstance(condition, BirthdayCondition):
-        return _two_valued(month_of(Guest.birth_date) == today.month)
+        return _two_valued(Guest.birth_month == today.month)
     raise TypeError(f"unknown condition {condition!r}")  # pragma: no cover - the union is closed
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import DataScope, guest_visible, mask_email, mask_name, mask_phone
 from guestgraph.analytics._compile import compile_condition, guest_source
 from guestgraph.analytics._conditions import SegmentDefinition
@@ -71,12 +72,13 @@ def _rows(session: Session, ids_query: Any, size: int) -> list[SegmentGuest]:
         .order_by(func.coalesce(M.monetary, 0).desc(), Guest.id)
         .limit(size)
     ).all()
+    sealed = pii.open_guests(pii.vault_of(session), (r[0] for r in rows))
     return [
         SegmentGuest(
             g.public_id,
             mask_name(g.full_name),
-            mask_phone(g.phone),
-            mask_email(g.email),
+            mask_phone(sealed[g.id].phone),
+            mask_email(sealed[g.id].email),
             g.loyalty_tier,
             stage,
             group,

@@ -74,7 +74,7 @@ def _facts(session: Session, guest_id: int, names: tuple[str, ...]) -> dict[str,
     out: dict[str, Any] = {}
     for name in names:
         if name == "birth_month":
-            out[name] = guest.birth_date.month if guest and guest.birth_date else None
+            out[name] = guest.birth_month if guest else None
         elif hasattr(GuestMetrics, name) and metrics is not None:
             out[name] = getattr(metrics, name)
         elif hasattr(Guest, name) and guest is not None:

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, hmac
 from guestgraph.cleanse import parse_phone
 from guestgraph.errors import InvalidInput
 
-IndexKind = Literal["phone", "email", "id_number"]
+IndexKind = Literal["phone", "phone_tail", "email", "email_local", "id_number", "birth_date"]
 IndexHash = Literal["hmac-sha256", "hmac-sm3"]
 INDEX_KINDS: tuple[str, ...] = get_args(IndexKind)
 
@@ -27,9 +27,13 @@ def normalise(kind: IndexKind, value: str, *, default_region: str = "CN") -> str
     if kind == "phone":
         return parse_phone(value, default_region=default_region).e164
     text = unicodedata.normalize("NFKC", value)
+    if kind == "phone_tail":  # the last four digits a clerk reads off a booking
+        return "".join(ch for ch in text if ch.isdigit())[-4:]
     if kind == "email":
         return text.strip().lower()
-    if kind == "id_number":
+    if kind == "email_local":  # the mailbox name: the same person at another provider
+        return text.strip().lower().partition("@")[0]
+    if kind in ("id_number", "birth_date"):
         return "".join(text.split()).upper()
     raise InvalidInput(f"Unknown blind index kind {kind!r}.", hint=f"Use one of: {', '.join(INDEX_KINDS)}.")
 

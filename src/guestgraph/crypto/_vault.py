@@ -54,6 +54,7 @@ class Vault:
         index_hash: IndexHash = "hmac-sha256",
         cache_size: int = 10_000,
         cache_seconds: float = 300.0,
+        tenant: str = "default",
     ) -> None:
         if set(keks.keys.values()) & set(index_key.keys.values()):
             raise ConfigurationError(
@@ -61,6 +62,7 @@ class Vault:
                 hint="Give the blind index its own random key (GUESTGRAPH_BLIND_INDEX_KEY).",
             )
         self.store, self.keks, self.journal, self.cipher = store, keks, journal, cipher
+        self.tenant = tenant  # part of every value's AAD (FieldContext.tenant)
         self.cache = KeyCache(cache_size, cache_seconds)
         self._indexer = BlindIndexer(index_key.keys[index_key.current], index_hash)
         store.verify_keks(keks.keys)
@@ -81,6 +83,7 @@ class Vault:
                 index_hash=settings.blind_index_hash,
                 cache_size=settings.dek_cache_size,
                 cache_seconds=settings.dek_cache_seconds,
+                tenant=settings.tenant,
             )
         except BaseException:
             store.close()

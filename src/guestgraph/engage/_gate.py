@@ -63,7 +63,7 @@ def reason_to_skip(
         return NO_CONSENT
     if not answer.granted:
         return WITHDRAWN
-    if not guest.email:
+    if guest.email_enc is None:  # sealed: its presence is known without opening it
         return NO_ADDRESS
     if sent_recently(session, guest.id, purpose.value, now=now, policy=policy) >= policy.frequency_cap:
         return CAPPED

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from guestgraph import pii
 from guestgraph.db.models import Campaign, CampaignMessage, Guest, MessageStatus
 from guestgraph.engage._errors import DeliveryError, TemplateInvalid
 from guestgraph.engage._gate import INTERRUPTED, REFUSED, TEMPLATE, reason_to_skip
@@ -122,7 +123,8 @@ def _deliver(
     ).one()
     purpose, channel = Purpose(campaign.purpose), Channel(campaign.channel)
     reason = reason_to_skip(session, guest, purpose=purpose, channel=channel, now=now, policy=policy)
-    if reason is not None or guest.email is None:
+    address = pii.guest_values(pii.vault_of(session), guest)["email"] if reason is None else None
+    if reason is not None or address is None:
         _finish(session, message_id, worker, MessageStatus.SKIPPED, reason, now)
         return MessageStatus.SKIPPED
     lang = language_of(guest)
@@ -139,7 +141,7 @@ def _deliver(
     mail = build_mail(
         rendered,
         sender=policy.smtp.sender,
-        to=guest.email,
+        to=address,
         unsubscribe=link,
         message_id=f"<campaign-{campaign.id}.message-{message.id}@guestgraph>",
     )

@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import cleanse, ingest
+from guestgraph import cleanse, ingest, pii
 from guestgraph.access import DataScope, stay_visible
 from guestgraph.db.models import (
     Charge,
@@ -119,6 +119,7 @@ def create_reservation(
     with factory() as session:
         scoped_hotel(session, scope, r.hotel_code)
         guest = visible_guest(session, scope, r.guest_public_id)
+        person = _person(session, guest)
         session.expunge(guest)
     conf = "FD" + secrets.token_hex(4).upper()
     fields = {
@@ -133,7 +134,7 @@ def create_reservation(
         "amount": str(r.amount) if r.amount is not None else None,
         "stay_status": StayStatus.BOOKED.value,
     }
-    record = _stay_record(r.hotel_code, conf, fields, _person(guest), version=1)
+    record = _stay_record(r.hotel_code, conf, fields, person, version=1)
     return _run(factory, _Plan(r.hotel_code, conf, guest, record, "reservation"), staff_user_id)
 
 
@@ -164,7 +165,7 @@ def change_stay(
                 hint="Reload the page: someone may have changed the stay.",
             )
         fields = _stay_fields(stay) | {"stay_status": becomes.value}
-    person = _person(guest)
+        person = _person(session, guest)
     if operation == "check_in":
         if not (id_type and id_number):
             raise InvalidInput("Check-in records the ID document seen.", hint="Enter its type and number.")
@@ -289,11 +290,12 @@ def _stay_fields(stay: Stay) -> dict[str, str | None]:
     }
 
 
-def _person(guest: Guest) -> dict[str, str | None]:
-    """The guest as the clerk confirmed them: the golden identifying values."""
+def _person(session: Session, guest: Guest) -> dict[str, str | None]:
+    """The guest as the clerk confirmed them: the golden identifying values (sealed ones opened)."""
     person: dict[str, str | None] = {"role": "primary"}
+    sealed = pii.guest_values(pii.vault_of(session), guest)
     for key, attr in GUEST_VALUES.items():
-        value = getattr(guest, attr)
+        value = sealed[attr] if attr in sealed else getattr(guest, attr)
         person[key] = value.isoformat() if isinstance(value, date) else value
     if person["id_type"]:
         person["id_type"] = ID_LABEL.get(person["id_type"] or "", "other")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
+from guestgraph.crypto import Vault
 from guestgraph.db.models import Charge, Guest, GuestMention, GuestStatus, SourceRecord, Stay, StayGuest
 from guestgraph.identity._clusters import Clusters
-from guestgraph.identity._resolve import MentionKeys
+from guestgraph.identity._resolve import OPEN_CHUNK, SEALED_COLUMNS, MentionKeys
 
 GOLDEN = (
     "full_name",
@@ -90,22 +93,51 @@ def _retire(session: Session, survivors: dict[int, int], claimed: set[int]) -> i
 
 
 def refresh_golden(session: Session) -> int:
-    """Survivorship: each attribute from the most trusted, then most recent, mention that has it."""
+    """Survivorship: each attribute from the most trusted, then most recent, mention that has it.
+    Sensitive attributes are opened from the mentions and sealed again under the guest's own key."""
+    vault = pii.vault_of(session)
+    plain = [c for c in GOLDEN if c not in pii.SEALED_FIELDS]
     cols = [
         GuestMention.guest_id,
         GuestMention.source_record_id,
+        GuestMention.person_index,
         GuestMention.trust_rank,
         GuestMention.seen_at,
         GuestMention.surname_only,
-        *[getattr(GuestMention, c) for c in GOLDEN],
+        *[getattr(GuestMention, c) for c in (*plain, *SEALED_COLUMNS)],
     ]
+    rows = session.execute(select(*cols).where(GuestMention.guest_id.is_not(None))).all()
     by_guest: dict[int, list[Any]] = {}
-    for row in session.execute(select(*cols).where(GuestMention.guest_id.is_not(None))):
-        by_guest.setdefault(row.guest_id, []).append(row)
-    values = [_golden(guest_id, rows) for guest_id, rows in by_guest.items()]
+    for start in range(0, len(rows), OPEN_CHUNK):
+        chunk = rows[start : start + OPEN_CHUNK]
+        pii.preload(vault, (r.key_ref for r in chunk))
+        for r in chunk:
+            row = pii.mention_row(r.source_record_id, r.person_index)
+            opened = pii.open_person(vault, "guest_mention", row, r)
+            by_guest.setdefault(r.guest_id, []).append(SimpleNamespace(**r._asdict(), **opened.as_dict()))
+    keys = _guest_keys(session, vault, list(by_guest))
+    values = []
+    for guest_id, mention_rows in by_guest.items():
+        out = _golden(guest_id, mention_rows)
+        public_id, key_ref = keys[guest_id]
+        sensitive = pii.Sensitive(**{f: out.pop(MENTION_TO_GUEST.get(f, f)) for f in pii.SEALED_FIELDS})
+        values.append(out | pii.seal_person(vault, key_ref, "guest", public_id, sensitive))
     if values:
         session.execute(update(Guest), values)
     return len(values)
+
+
+def _guest_keys(session: Session, vault: Vault, guest_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(public id, key ref) per guest; guests without a data key get one now."""
+    found: dict[int, tuple[str, str | None]] = {}
+    for start in range(0, len(guest_ids), 900):
+        query = select(Guest.id, Guest.public_id, Guest.key_ref).where(
+            Guest.id.in_(guest_ids[start : start + 900])
+        )
+        found.update({gid: (public, ref) for gid, public, ref in session.execute(query)})
+    missing = [gid for gid, (_public, ref) in found.items() if ref is None]
+    fresh = dict(zip(missing, vault.new_guest_keys(len(missing)), strict=True)) if missing else {}
+    return {gid: (public, ref or fresh[gid]) for gid, (public, ref) in found.items()}
 
 
 def _has_han(name: str | None) -> bool:

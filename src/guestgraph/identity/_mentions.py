@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from guestgraph import pii
+from guestgraph.crypto import Vault
+
 RESOLVED_ROLES = frozenset({"primary", "additional", "booker"})
 STRONG_DOCUMENTS = frozenset({"cn_resident_id", "passport", "hk_macau_permit", "taiwan_permit"})
 
@@ -38,6 +41,8 @@ def stay_keys(
 def mention_rows(
     standardised: dict[str, Any],
     *,
+    vault: Vault,
+    key_ref: str,
     source_record_id: int,
     source_system_id: int,
     hotel_id: int | None,
@@ -49,6 +54,7 @@ def mention_rows(
     """One row per person worth resolving: a guest, companion or booker with a name or an identifier.
 
     Relay e-mails and virtual numbers are left out: they identify the channel, not the guest.
+    Phones, e-mails, document numbers and birth dates are sealed under the record's key `key_ref`.
     """
     rows = []
     stay = stay_keys(
@@ -87,12 +93,15 @@ def mention_rows(
                 "surname_only": bool(p.get("surname_only")),
                 "salutation": _cut(p.get("salutation"), 20),
                 "gender": p.get("gender"),
-                "birth_date": _day(p.get("birth_date")),
                 "nationality": p.get("nationality"),
-                "phone": phone,
-                "email": _cut(email, 254),
                 "id_type": doc_type if id_number else None,
-                "id_number": id_number,
+                **pii.seal_person(
+                    vault,
+                    key_ref,
+                    "guest_mention",
+                    pii.mention_row(source_record_id, index),
+                    pii.Sensitive(phone, _cut(email, 254), id_number, _day(p.get("birth_date"))),
+                ),
                 "loyalty_number": _cut(p.get("loyalty_number"), 40),
                 "loyalty_tier": _cut(p.get("loyalty_tier"), 40),
                 "city": _cut(p.get("city"), 100),

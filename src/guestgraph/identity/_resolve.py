@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.db.models import GuestMention, SourceRecord
 from guestgraph.identity._clusters import Clusters
 
@@ -112,14 +113,34 @@ class MentionKeys:
         return f"{self.source_system_id}:{self.person_index}:{self.external_id}"[:240]
 
 
+SEALED_COLUMNS = ("key_ref", "phone_enc", "email_enc", "id_number_enc", "birth_date_enc")
+OPEN_CHUNK = 5_000  # keys unwrapped per key-store query (within the vault's key cache)
+
+
 def load_mentions(session: Session) -> list[MentionKeys]:
-    cols = [getattr(GuestMention, c) for c in COLUMNS]
+    """Every mention with its match keys; the sealed fields are opened in memory, chunk by chunk."""
+    plain = [c for c in COLUMNS if c not in pii.SEALED_FIELDS]
+    cols = [getattr(GuestMention, c) for c in (*plain, *SEALED_COLUMNS, "source_record_id")]
     query = (
         select(*cols, SourceRecord.external_id)
         .join(SourceRecord, SourceRecord.id == GuestMention.source_record_id)
         .order_by(GuestMention.id)
     )
-    return [MentionKeys(*tuple(row)) for row in session.execute(query)]
+    rows = session.execute(query).all()
+    vault = pii.vault_of(session)
+    out: list[MentionKeys] = []
+    for start in range(0, len(rows), OPEN_CHUNK):
+        chunk = rows[start : start + OPEN_CHUNK]
+        pii.preload(vault, (r.key_ref for r in chunk))
+        for r in chunk:
+            values = r._asdict()
+            opened = pii.open_person(
+                vault, "guest_mention", pii.mention_row(r.source_record_id, r.person_index), r
+            )
+            for name in (*SEALED_COLUMNS, "source_record_id"):
+                del values[name]
+            out.append(MentionKeys(**values, **opened.as_dict()))
+    return out
 
 
 def cluster(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import DataScope, guest_visible, mask_document, mask_email, mask_name, mask_phone
 from guestgraph.db.models import Guest, GuestMention, Hotel, SourceRecord, SourceSystem
 from guestgraph.db.models.identity import MatchReview
@@ -91,19 +92,24 @@ def _sides(session: Session, keys: set[str]) -> dict[str, RecordSide]:
         )
     ).all()
     out = {}
+    vault = pii.vault_of(session)
+    pii.preload(vault, (r[0].key_ref for r in rows))
     for m, external, source, hotel, public_id in rows:
         found = parsed.get((m.source_system_id, m.person_index, external))
         if found is None:
             continue
+        sealed = pii.open_person(
+            vault, "guest_mention", pii.mention_row(m.source_record_id, m.person_index), m
+        )
         out[found] = RecordSide(
             guest_public_id=public_id,
             source=source,
             hotel=hotel,
             name=mask_name(m.full_name or m.name_simplified),
-            phone=mask_phone(m.phone),
-            email=mask_email(m.email),
-            document=mask_document(m.id_number),
-            birth_year=m.birth_date.year if m.birth_date else None,
+            phone=mask_phone(sealed.phone),
+            email=mask_email(sealed.email),
+            document=mask_document(sealed.id_number),
+            birth_year=sealed.birth_date.year if sealed.birth_date else None,
             loyalty=mask_document(m.loyalty_number),
         )
     return out

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from guestgraph import pii
 from guestgraph.db.models import Charge, GuestMention, RecordStatus, RecordType, Stay
 from guestgraph.identity import mention_rows
 from guestgraph.ingest._store import Prepared, dialect_insert
@@ -69,12 +70,15 @@ def _mentions(
     if replaced:
         conn.execute(delete(GuestMention).where(GuestMention.source_record_id.in_(replaced)))
     now = datetime.now(UTC)
+    vault = pii.vault_of(conn)
     values = [
         m
         for p in rows
-        if _applies(p) and p.id is not None
+        if _applies(p) and p.id is not None and p.key_ref is not None
         for m in mention_rows(
             p.outcome.standardised,
+            vault=vault,
+            key_ref=p.key_ref,
             source_record_id=p.id,
             source_system_id=source_id,
             hotel_id=hotel_ids.get(p.outcome.standardised["record"].get("hotel_code") or ""),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from guestgraph import pii
 from guestgraph.access import DataScope, hotel_id_visible
 from guestgraph.db.models import Hotel, RecordIssue, RecordStatus, RecordType, SourceRecord, SourceSystem
 from guestgraph.errors import InvalidInput, NotFound
@@ -98,6 +99,7 @@ def _item(session: Session, r: SourceRecord, locale: str) -> QuarantinedRecord:
         for rule, field, raw, detail in issues
     ]
     hotel = session.scalar(select(Hotel.code).where(Hotel.id == r.hotel_id)) if r.hotel_id else None
+    opened = pii.open_record(pii.vault_of(session), r)
     return QuarantinedRecord(
         r.id,
         r.source_system.code,
@@ -108,8 +110,8 @@ def _item(session: Session, r: SourceRecord, locale: str) -> QuarantinedRecord:
         r.batch_id,
         r.received_at,
         reasons,
-        (r.standardised or {}).get("sent", {}),
-        r.raw_payload,
+        opened.standardised.get("sent", {}),
+        opened.raw or "",
     )
 
 
@@ -168,7 +170,7 @@ def _rebuild(record: SourceRecord, item: QuarantinedRecord, corrections: dict[st
         location=f"correction of {item.location or record.id}",
         raw_format="correction",
         raw=json.dumps(
-            {"corrects": record.id, "corrections": corrections, "original": record.raw_payload},
+            {"corrects": record.id, "corrections": corrections, "original": item.raw},
             ensure_ascii=False,
             sort_keys=True,
         ),

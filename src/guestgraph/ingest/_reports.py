@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import DataScope, hotel_id_visible
 from guestgraph.db.models import Hotel, ImportBatch, RecordIssue, RecordStatus, SourceRecord, SourceSystem
 from guestgraph.errors import NotFound
@@ -151,7 +152,11 @@ def problem_rows(
             SourceRecord.location,
             SourceRecord.external_id,
             SourceRecord.status,
-            SourceRecord.raw_payload,
+            SourceRecord.source_system_id,
+            SourceRecord.version_key,
+            SourceRecord.key_ref,
+            SourceRecord.raw_sealed,
+            SourceRecord.standardised_sealed,
         )
         .where(SourceRecord.batch_id == batch_id, SourceRecord.status.in_(PROBLEM))
         .order_by(SourceRecord.id)
@@ -159,12 +164,15 @@ def problem_rows(
     if limit is not None:
         query = query.limit(limit)
     rows = session.execute(query).all()
+    vault = pii.vault_of(session)
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
         reasons = _reasons(session, [r[0] for r in chunk], rules, locale)
-        for rid, location, ext, status, raw in chunk:
-            shown = str(status.value if hasattr(status, "value") else status)
-            yield ProblemRow(rid, location, ext, shown, raw, reasons.get(rid, []))
+        pii.preload(vault, (r.key_ref for r in chunk))
+        for r in chunk:
+            shown = str(r.status.value if hasattr(r.status, "value") else r.status)
+            raw = pii.open_record(vault, r).raw or ""
+            yield ProblemRow(r.id, r.location, r.external_id, shown, raw, reasons.get(r.id, []))
 
 
 def _reasons(session: Session, record_ids: list[int], rules: RuleSet, locale: str) -> dict[int, list[str]]:

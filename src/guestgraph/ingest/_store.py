@@ -11,6 +11,8 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from guestgraph import pii
+from guestgraph.crypto import Vault
 from guestgraph.db.models import RecordIssue, RecordStatus, Severity, SourceRecord
 from guestgraph.ingest._findings import Outcome
 from guestgraph.ingest._inbound import InboundRecord
@@ -31,6 +33,7 @@ class Prepared:
     duplicate: bool = False
     replaces: int | None = None  # id of the version this one supersedes
     id: int | None = None
+    key_ref: str | None = None  # the record's data key: seals its payload and its persons' fields
 
 
 def dialect_insert(conn: Connection, table: Any) -> Any:
@@ -69,7 +72,10 @@ def insert_records(
     """Insert new versions (a concurrent duplicate is skipped by the unique key) and learn their ids."""
     if not rows:
         return
-    values = [_row_values(p, source_id, batch_id, received_at, hotel_ids) for p in rows]
+    vault = pii.vault_of(conn)
+    for p, key_ref in zip(rows, vault.new_guest_keys(len(rows)), strict=True):
+        p.key_ref = key_ref
+    values = [_row_values(vault, p, source_id, batch_id, received_at, hotel_ids) for p in rows]
     conn.execute(dialect_insert(conn, SourceRecord.__table__).on_conflict_do_nothing(), values)
     ids: dict[tuple[str, str], int] = {}
     externals = sorted({p.external_id for p in rows})
@@ -90,9 +96,11 @@ def insert_records(
 
 
 def _row_values(
-    p: Prepared, source_id: int, batch_id: int, received_at: Any, hotel_ids: dict[str, int]
+    vault: Vault, p: Prepared, source_id: int, batch_id: int, received_at: Any, hotel_ids: dict[str, int]
 ) -> dict[str, Any]:
     hotel = p.outcome.standardised["record"].get("hotel_code")
+    assert p.key_ref is not None  # noqa: S101 (set by insert_records)
+    row = pii.record_row(source_id, p.external_id, p.version_key)
     return {
         "source_system_id": source_id,
         "hotel_id": hotel_ids.get(hotel or ""),
@@ -107,8 +115,13 @@ def _row_values(
         "source_updated_at": None,
         "received_at": received_at,
         "raw_format": p.record.raw_format,
-        "raw_payload": p.raw,
-        "standardised": p.outcome.standardised,
+        "key_ref": p.key_ref,
+        **pii.seal_record(vault, p.key_ref, row, p.raw, p.outcome.standardised),
+        "has_consent_flags": any(
+            key.startswith("consent_") and value is not None
+            for person in p.outcome.standardised.get("persons", [])
+            for key, value in person.items()
+        ),
         "status": p.status.value,
     }
 

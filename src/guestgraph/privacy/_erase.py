@@ -9,13 +9,15 @@ The guest row stays with status `erased` and no personal data, so its random pub
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, cast, delete, false, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.db.models import (
     CampaignMessage,
     Charge,
@@ -67,6 +69,14 @@ HANDLED: dict[str, str] = {
     "charge": "kept without the person and without its description, for accounting",
     "privacy_request": "kept: the proof that the request was answered; it names only the erased guest row",
 }
+GUEST_SEALED = (Guest.key_ref, Guest.phone_enc, Guest.email_enc, Guest.id_number_enc, Guest.birth_date_enc)
+MENTION_SEALED = (
+    GuestMention.key_ref,
+    GuestMention.phone_enc,
+    GuestMention.email_enc,
+    GuestMention.id_number_enc,
+    GuestMention.birth_date_enc,
+)
 KEEP = frozenset({"id", "public_id", "status", "merged_into_id", "created_at", "updated_at", "provenance"})
 MIN_IDENTIFIER = 6  # shorter values would match unrelated records
 
@@ -88,53 +98,86 @@ class ErasureOutcome:
 
 def _identifiers(session: Session, guest_ids: list[int]) -> set[str]:
     """The guest's strong identifiers as stored and as commonly typed, to find unlinked records."""
+    vault = pii.vault_of(session)
     values: set[str] = set()
-    for row in session.execute(
-        select(Guest.phone, Guest.email, Guest.id_document_number, Guest.loyalty_number).where(
-            Guest.id.in_(guest_ids)
-        )
-    ):
-        values.update(v for v in row if v)
-    for row in session.execute(
+    guests = session.execute(
+        select(Guest.id, Guest.public_id, Guest.loyalty_number, *GUEST_SEALED).where(Guest.id.in_(guest_ids))
+    ).all()
+    for g in guests:
+        opened = pii.open_person(vault, "guest", g.public_id, g)
+        values.update(v for v in (opened.phone, opened.email, opened.id_number, g.loyalty_number) if v)
+    mentions = session.execute(
         select(
-            GuestMention.phone, GuestMention.email, GuestMention.id_number, GuestMention.loyalty_number
+            GuestMention.source_record_id,
+            GuestMention.person_index,
+            GuestMention.loyalty_number,
+            *MENTION_SEALED,
         ).where(GuestMention.guest_id.in_(guest_ids))
-    ):
-        values.update(v for v in row if v)
+    ).all()
+    pii.preload(vault, (m.key_ref for m in mentions))
+    for m in mentions:
+        opened = pii.open_person(
+            vault, "guest_mention", pii.mention_row(m.source_record_id, m.person_index), m
+        )
+        values.update(v for v in (opened.phone, opened.email, opened.id_number, m.loyalty_number) if v)
     more = {v[3:] for v in values if v.startswith("+86")} | {v.lower() for v in values}
     return {v for v in values | more if len(v) >= MIN_IDENTIFIER}
 
 
-def _like(value: str) -> str:
-    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _holding(identifiers: set[str]) -> ColumnElement[bool]:
+def _holding(session: Session, candidates: Any, identifiers: set[str]) -> list[int]:
+    """Ids of the `candidates` records whose payload holds one of `identifiers`: the payloads are
+    sealed, so each candidate is opened in memory (unresolved records only: quarantined, discarded)."""
     if not identifiers:
-        return false()
-    text = cast(SourceRecord.standardised, Text)
-    return or_(
-        *(SourceRecord.raw_payload.like(_like(v), escape="\\") for v in sorted(identifiers)),
-        *(text.like(_like(v), escape="\\") for v in sorted(identifiers)),
-    )
+        return []
+    vault = pii.vault_of(session)
+    found: list[int] = []
+    rows = session.execute(candidates).all()
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start : start + 5000]
+        pii.preload(vault, (r.key_ref for r in chunk))
+        for r in chunk:
+            opened = pii.open_record(vault, r)
+            text = (opened.raw or "") + "\n" + json.dumps(opened.standardised, ensure_ascii=False)
+            folded = text.lower()
+            if any(v in text or v.lower() in folded for v in identifiers):
+                found.append(r.id)
+    return found
 
 
 def _records(session: Session, guest_ids: list[int], linked: list[int]) -> list[int]:
     """The guest's records, and unresolved ones (quarantined, discarded) that hold its identifiers."""
-    loose = select(SourceRecord.id).where(
-        or_(SourceRecord.guest_id.is_(None), SourceRecord.guest_id.in_(guest_ids)),
-        _holding(_identifiers(session, guest_ids)),
+    loose = select(
+        SourceRecord.id,
+        SourceRecord.source_system_id,
+        SourceRecord.external_id,
+        SourceRecord.version_key,
+        SourceRecord.key_ref,
+        SourceRecord.raw_sealed,
+        SourceRecord.standardised_sealed,
+    ).where(SourceRecord.guest_id.is_(None), SourceRecord.key_ref.is_not(None))
+    return sorted(set(linked) | set(_holding(session, loose, _identifiers(session, guest_ids))))
+
+
+def shred_guest_keys(session: Session, guest_ids: list[int], record_ids: list[int]) -> int:
+    """THE place for crypto-shredding (checklist CR-04): destroy the data keys of the guests and of
+    their source records before the rows are wiped, so backups taken earlier are unreadable too."""
+    vault = pii.vault_of(session)
+    refs = set(
+        session.scalars(select(Guest.key_ref).where(Guest.id.in_(guest_ids), Guest.key_ref.is_not(None)))
     )
-    return sorted(set(linked) | set(session.scalars(loose)))
-
-
-def shred_guest_keys(session: Session, guest_ids: list[int]) -> int:
-    """THE place for crypto-shredding (checklist CR-04). Once guest columns are encrypted with
-    `crypto.Vault` (a `key_ref` per guest), call `vault.shred(key_ref)` here for every guest in
-    `guest_ids`, before the rows are wiped, so backups taken earlier become unreadable too.
-    Today no guest column is encrypted, so there is no key to destroy."""
-    del session, guest_ids
-    return 0
+    for start in range(0, len(record_ids), 900):
+        chunk = record_ids[start : start + 900]
+        refs.update(
+            session.scalars(
+                select(SourceRecord.key_ref).where(
+                    SourceRecord.id.in_(chunk), SourceRecord.key_ref.is_not(None)
+                )
+            )
+        )
+    keys = sorted(r for r in refs if r)
+    for key_ref in keys:
+        vault.shred(key_ref)
+    return len(keys)
 
 
 def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOutcome:
@@ -143,7 +186,7 @@ def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOut
     ids, stays = subject.guest_ids, subject.stay_ids
     records = _records(session, ids, subject.record_ids)
     public_ids = list(session.scalars(select(Guest.public_id).where(Guest.id.in_(ids)).order_by(Guest.id)))
-    counts: dict[str, int] = {"keys_shredded": shred_guest_keys(session, ids)}
+    counts: dict[str, int] = {"keys_shredded": shred_guest_keys(session, ids, records)}
 
     def run(name: str, statement: Any) -> None:
         counts[name] = int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
@@ -189,8 +232,9 @@ def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOut
         update(SourceRecord)
         .where(SourceRecord.id.in_(records))
         .values(
-            raw_payload="",
-            standardised={},
+            key_ref=None,
+            raw_sealed="",
+            standardised_sealed=None,
             content_hash="erased",
             status=RecordStatus.ERASED,
             is_current=False,

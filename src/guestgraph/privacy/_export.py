@@ -13,12 +13,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, or_, select
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import DataScope
+from guestgraph.crypto import Vault
 from guestgraph.db.models import Base, GuestMention, SourceRecord, StayGuest
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._consent import current_consents
@@ -110,12 +113,39 @@ def _plain(value: Any) -> Any:
     return value
 
 
+SEALED_TABLES = frozenset({"guest", "guest_mention", "source_record"})
+KEY_COLUMNS = frozenset({"key_ref", "raw_sealed", "standardised_sealed"})
+
+
+def _opened(vault: Vault, table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A row of a sealed table as the guest gave it: values opened, ciphertexts and indexes left out."""
+    out = {k: v for k, v in row.items() if k not in KEY_COLUMNS and not k.endswith(("_enc", "_bidx"))}
+    stored = SimpleNamespace(**row)
+    if table == "source_record":
+        opened = pii.open_record(vault, stored)
+        return out | {"raw_payload": opened.raw, "standardised": opened.standardised}
+    name = (
+        row["public_id"]
+        if table == "guest"
+        else pii.mention_row(row["source_record_id"], row["person_index"])
+    )
+    person = pii.open_person(vault, table, name, stored)
+    number = "id_document_number" if table == "guest" else "id_number"
+    values = {"phone": person.phone, "email": person.email, number: person.id_number}
+    return out | values | {"birth_date": person.birth_date}
+
+
 def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
+    vault = pii.vault_of(session)
     for name, rule in EXPORTED.items():
         table = _t(name)
         query = select(table).where(rule(subject)).order_by(*table.primary_key.columns)
-        out[name] = [{k: _plain(v) for k, v in row._mapping.items()} for row in session.execute(query)]
+        rows = [dict(row._mapping) for row in session.execute(query)]
+        if name in SEALED_TABLES:
+            pii.preload(vault, (r.get("key_ref") for r in rows))
+            rows = [_opened(vault, name, r) for r in rows]
+        out[name] = [{k: _plain(v) for k, v in row.items()} for row in rows]
     return out
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import DataScope, guest_visible, mask_email, mask_name, mask_phone
 from guestgraph.db.models import Guest, GuestStatus, Hotel, SourceRecord, Stay, StayGuest
 from guestgraph.errors import InvalidInput
@@ -91,8 +92,10 @@ def export_guest_list(
     out.write(f"purpose {purpose.value}; masked; do not forward\r\n")
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
+    sealed = pii.open_guests(pii.vault_of(session), guests)
     for g in guests:
-        values = (g.public_id, mask_name(g.full_name), mask_phone(g.phone), mask_email(g.email))
+        contact = sealed[g.id]
+        values = (g.public_id, mask_name(g.full_name), mask_phone(contact.phone), mask_email(contact.email))
         writer.writerow([neutralise(v) for v in (*values, g.nationality, g.city, g.loyalty_tier)])
     detail = {"export": export_id, "purpose": purpose.value, "hotel": hotel_code or "*", "rows": len(guests)}
     privacy_event(session, "guest_list.export", actor_id, None, detail)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.db.models import (
     Consent,
     ConsentDecision,
@@ -42,7 +43,11 @@ def import_consents(session: Session, *, now: datetime) -> int:
             GuestMention.person_index,
             SourceRecord.id,
             SourceRecord.external_id,
-            SourceRecord.standardised,
+            SourceRecord.source_system_id,
+            SourceRecord.version_key,
+            SourceRecord.key_ref,
+            SourceRecord.raw_sealed,
+            SourceRecord.standardised_sealed,
             SourceRecord.source_updated_at,
             SourceRecord.received_at,
             SourceSystem.code,
@@ -52,18 +57,26 @@ def import_consents(session: Session, *, now: datetime) -> int:
         .where(
             GuestMention.guest_id.is_not(None),
             SourceRecord.status.in_(APPLIED),
-            cast(SourceRecord.standardised, Text).like('%"consent\\_%', escape="\\"),
+            SourceRecord.has_consent_flags,
             ~exists().where(Consent.source_record_id == SourceRecord.id),
         )
         .order_by(SourceRecord.id, GuestMention.person_index)
     )
+    rows = session.execute(query).all()
+    vault = pii.vault_of(session)
+    pii.preload(vault, (r.key_ref for r in rows))
     added = [
         entry
-        for guest_id, index, record_id, external_id, standardised, updated, received, code in session.execute(
-            query
-        )
+        for r in rows
         for entry in _entries(
-            guest_id, index, record_id, external_id, standardised, updated or received, code, now
+            r.guest_id,
+            r.person_index,
+            r.id,
+            r.external_id,
+            pii.open_record(vault, r).standardised,
+            r.source_updated_at or r.received_at,
+            r.code,
+            now,
         )
     ]
     session.add_all(added)

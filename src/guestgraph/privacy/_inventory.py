@@ -28,14 +28,21 @@ STAFF_LOGS = "6 months at least (CSL 21); 3 years where it records sensitive-PI 
 
 IDENTITY = Classification("identity", "personal", "recognise the guest, address them", PROFILE, "none")
 DERIVED = Classification("identity (derived)", "personal", "identity resolution match keys", PROFILE, "none")
-CONTACT = Classification("contact", "personal", "service; marketing only with consent", PROFILE, "planned")
+CONTACT = Classification("contact", "personal", "service; marketing only with consent", PROFILE, "sealed")
+PLACE = Classification("contact", "personal", "service, reports by city and country", PROFILE, "none")
 DOCUMENT = Classification(
     "identity document",
     "sensitive",
     "check-in registration required by law (public security)",
     PROFILE,
-    "planned",
+    "sealed",
 )
+BIRTHDAY = Classification(
+    "birthday (month and day only)", "personal", "birthday greetings and arrival alerts", PROFILE, "none"
+)
+# A keyed HMAC (CR-03): exact search and matching without the value; useless without the index key.
+BLIND_INDEX = Classification("blind index", "personal", "exact search and matching", PROFILE, "hashed")
+KEY_REF = Classification("data key reference", "personal", "crypto-shredding (CR-04)", PROFILE, "none")
 LOYALTY = Classification("loyalty", "personal", "loyalty programme (contract)", PROFILE, "none")
 WHEREABOUTS = Classification("whereabouts", "sensitive", "the stay itself (contract)", ACCOUNTING, "none")
 STAY = Classification("stay", "personal", "the stay itself (contract), accounting", ACCOUNTING, "none")
@@ -47,8 +54,12 @@ RAW = Classification(
     "sensitive",
     "lineage: what each system sent, to explain every value",
     PROFILE,
-    "planned",
+    "sealed",
 )
+ISSUE = Classification(
+    "values a rule flagged", "sensitive", "import reports: the value as sent and as fixed", PROFILE, "planned"
+)
+NOTE = Classification("steward note", "personal", "why a record was discarded", PROFILE, "none")
 PSEUDONYM = Classification("pseudonymous id", "personal", "link records across systems", PROFILE, "none")
 NOTES = Classification("service notes", "personal", "service history (contract)", PROFILE, "none")
 HEALTH = Classification(
@@ -89,23 +100,32 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     "guest": {
         **_cols("full_name family_name given_name salutation gender nationality language", IDENTITY),
         **_cols("name_pinyin", DERIVED),
-        **_cols("birth_date id_document_type id_document_number", DOCUMENT),
-        **_cols("phone email city country", CONTACT),
+        **_cols("id_document_type id_number_enc birth_date_enc", DOCUMENT),
+        **_cols("phone_enc email_enc", CONTACT),
+        **_cols("city country", PLACE),
+        **_cols("birth_month birth_day", BIRTHDAY),
+        **_cols("phone_bidx phone_tail_bidx email_bidx id_number_bidx", BLIND_INDEX),
+        **_cols("key_ref", KEY_REF),
         **_cols("loyalty_number loyalty_tier vip_level", LOYALTY),
     },
     "guest_mention": {
         **_cols("full_name family_name given_name salutation gender nationality", IDENTITY),
         **_cols("name_simplified name_pinyin name_key surname_only", DERIVED),
-        **_cols("birth_date id_type id_number", DOCUMENT),
-        **_cols("phone email city", CONTACT),
+        **_cols("id_type id_number_enc birth_date_enc", DOCUMENT),
+        **_cols("phone_enc email_enc", CONTACT),
+        **_cols("city", PLACE),
+        **_cols("phone_bidx email_bidx id_number_bidx birth_bidx", BLIND_INDEX),
+        **_cols("key_ref", KEY_REF),
         **_cols("loyalty_number loyalty_tier", LOYALTY),
         **_cols("stay_ref channel_ref room_night stay_span", WHEREABOUTS),
     },
     "source_record": {
-        **_cols("raw_payload standardised steward_note", RAW),
+        **_cols("raw_sealed standardised_sealed", RAW),
+        **_cols("steward_note", NOTE),
+        **_cols("key_ref", KEY_REF),
         **_cols("external_id", PSEUDONYM),
     },
-    "record_issue": _cols("raw_value fixed_value detail", RAW),
+    "record_issue": _cols("raw_value fixed_value detail", ISSUE),
     "stay": {
         **_cols("arrival departure room_number", WHEREABOUTS),
         **_cols("confirmation_number", PSEUDONYM),
@@ -173,7 +193,7 @@ NOT_PERSONAL: dict[str, str] = {
     "guest": "public_id status created_at updated_at provenance",
     "guest_mention": "person_index role trust_rank seen_at link_rule",
     "source_record": "record_type version_key content_hash is_current location source_version "
-    "source_updated_at received_at raw_format status",
+    "source_updated_at received_at raw_format status has_consent_flags",
     "record_issue": "rule severity field person",
     "stay": "status created_at updated_at",
     "charge": "outlet currency",

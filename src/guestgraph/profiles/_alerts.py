@@ -48,9 +48,11 @@ def alerts_for(
     if not ids:
         return []
     guests = {
-        gid: (vip, tier, birth)
-        for gid, vip, tier, birth in session.execute(
-            select(Guest.id, Guest.vip_level, Guest.loyalty_tier, Guest.birth_date).where(Guest.id.in_(ids))
+        gid: (vip, tier, (month, day) if month and day else None)
+        for gid, vip, tier, month, day in session.execute(
+            select(Guest.id, Guest.vip_level, Guest.loyalty_tier, Guest.birth_month, Guest.birth_day).where(
+                Guest.id.in_(ids)
+            )
         )
     }
     complaints = _complaints(session, scope, ids)
@@ -76,12 +78,13 @@ def alerts_for(
     return out
 
 
-def birthday_between(birth: date, start: date, end: date) -> date | None:
-    """The guest's birthday falling from `start` to `end` (both included); 29 February is kept on
-    28 February in other years."""
+def birthday_between(birth: tuple[int, int], start: date, end: date) -> date | None:
+    """The guest's birthday (month, day) falling from `start` to `end` (both included); 29 February
+    is kept on 28 February in other years."""
+    month, mday = birth
     for year in range(start.year, end.year + 1):
         try:
-            day = birth.replace(year=year)
+            day = date(year, month, mday)
         except ValueError:
             day = date(year, 2, 28)
         if start <= day <= end:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import (
     DataScope,
     mask_document,
@@ -181,8 +182,9 @@ def _attributes(session: Session, guest: Guest) -> list[Attribute]:
         )
     }
     out = []
+    sealed = pii.guest_values(pii.vault_of(session), guest)
     for name in SHOWN:
-        value = getattr(guest, name)
+        value = sealed[name] if name in sealed else getattr(guest, name)
         text = value.isoformat() if isinstance(value, date) else value
         shown = MASKS[name](text) if name in MASKS else text
         code, at = origin.get((guest.provenance or {}).get(PROVENANCE_KEY.get(name, name), -1), (None, None))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guestgraph import audit
+from guestgraph import audit, pii
 from guestgraph.access import DataScope, Forbidden, Permission, Principal
 from guestgraph.db.models import Guest, RevealGrant
 from guestgraph.errors import InvalidInput
@@ -38,8 +38,8 @@ class Revealed:
     expires_at: datetime
 
 
-def _value(guest: Guest, field: str) -> str | None:
-    value = getattr(guest, field)
+def _value(session: Session, guest: Guest, field: str) -> str | None:
+    value = pii.guest_values(pii.vault_of(session), guest)[field]
     if value is None:
         return None
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
@@ -85,7 +85,7 @@ def reveal(
         session, "guest.reveal", guest_public_id=guest.public_id, purpose=purpose, details={"field": field}
     )
     audit.check_actor(session, principal.username, now=now, policy=audit.AnomalyPolicy())
-    return Revealed(guest.public_id, field, _value(guest, field), purpose, expires)
+    return Revealed(guest.public_id, field, _value(session, guest, field), purpose, expires)
 
 
 def revealed_again(
@@ -106,4 +106,4 @@ def revealed_again(
     )
     if grant is None or not principal.can(Permission.GUEST_REVEAL):
         raise Forbidden("No current reason to see this value.", hint="Reveal it again and state the purpose.")
-    return Revealed(guest.public_id, field, _value(guest, field), grant.purpose, grant.expires_at)
+    return Revealed(guest.public_id, field, _value(session, guest, field), grant.purpose, grant.expires_at)

@@ -10,8 +10,9 @@ import re
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from guestgraph import cleanse
+from guestgraph import cleanse, pii
 from guestgraph.access import DataScope, guest_visible
+from guestgraph.crypto import Vault
 from guestgraph.db.models import Guest, GuestMention, GuestStatus, Stay, StayGuest
 from guestgraph.paging import Page, PageRequest
 from guestgraph.profiles._schemas import GuestSummary
@@ -25,13 +26,16 @@ def _mentioned(condition: ColumnElement[bool]) -> Select[int | None]:
     return select(GuestMention.guest_id).where(condition, GuestMention.guest_id.is_not(None))
 
 
-def _candidates(q: str) -> list[tuple[str, IdQuery]]:
-    """(why, guest ids) for each way the query could identify a guest, strongest first."""
+def _candidates(vault: Vault, q: str) -> list[tuple[str, IdQuery]]:
+    """(why, guest ids) for each way the query could identify a guest, strongest first. Phones,
+    e-mails and ID numbers are found by their keyed blind index (the columns hold ciphertext)."""
     text = q.strip()
     found: list[tuple[str, IdQuery]] = []
     compact = re.sub(r"[\s-]", "", text).upper()
     if compact:
-        found.append(("id_number", _mentioned(GuestMention.id_number == compact)))
+        found.append(
+            ("id_number", _mentioned(GuestMention.id_number_bidx == pii.index(vault, "id_number", compact)))
+        )
         found.append(("loyalty_number", _mentioned(GuestMention.loyalty_number == compact)))
         by_conf = (
             select(StayGuest.guest_id)
@@ -40,14 +44,18 @@ def _candidates(q: str) -> list[tuple[str, IdQuery]]:
         )
         found.append(("confirmation_number", by_conf))
     if "@" in text:
-        found.append(("email", _mentioned(GuestMention.email == text.lower())))
+        found.append(("email", _mentioned(GuestMention.email_bidx == pii.index(vault, "email", text))))
     if DIGITS.fullmatch(text):
         digits = re.sub(r"\D", "", text)
         if len(digits) == 4:
-            found.append(("phone_last4", select(Guest.id).where(Guest.phone.like(f"%{digits}"))))
+            tail = pii.index(vault, "phone_tail", digits)
+            found.append(("phone_last4", select(Guest.id).where(Guest.phone_tail_bidx == tail)))
         elif len(digits) >= 7:
             with contextlib.suppress(cleanse.CleanseError):  # not a phone number: the other readings stand
-                found.append(("phone", _mentioned(GuestMention.phone == cleanse.parse_phone(text).e164)))
+                e164 = cleanse.parse_phone(text).e164
+                found.append(
+                    ("phone", _mentioned(GuestMention.phone_bidx == pii.index(vault, "phone", e164)))
+                )
     elif len(text) >= 2 and "@" not in text:
         found += _name_candidates(text)
     return found
@@ -74,7 +82,8 @@ def search_guests(session: Session, *, scope: DataScope, q: str, paging: PageReq
     ranked: list[int] = []
     seen: set[int] = set()
     visible = [Guest.status == GuestStatus.ACTIVE, guest_visible(scope)]
-    for _why, ids in _candidates(q):
+    vault = pii.vault_of(session)
+    for _why, ids in _candidates(vault, q):
         rows = session.scalars(
             select(Guest.id).where(Guest.id.in_(ids), *visible).order_by(Guest.updated_at.desc()).limit(500)
         )
@@ -84,4 +93,5 @@ def search_guests(session: Session, *, scope: DataScope, q: str, paging: PageReq
                 ranked.append(gid)
     page_ids = ranked[paging.offset : paging.offset + paging.size]
     guests = {g.id: g for g in session.scalars(select(Guest).where(Guest.id.in_(page_ids)))}
-    return Page([_summary(guests[i]) for i in page_ids], len(ranked), paging.page, paging.size)
+    sealed = pii.open_guests(vault, guests.values())
+    return Page([_summary(guests[i], sealed[i]) for i in page_ids], len(ranked), paging.page, paging.size)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import DataScope, guest_visible, mask_email, mask_name, mask_phone
 from guestgraph.db.models import Guest, GuestStatus, Hotel, SourceRecord, Stay, StayGuest
 from guestgraph.paging import Page, PageRequest
@@ -26,7 +27,10 @@ def list_guests(
         .offset(paging.offset)
         .limit(paging.size)
     )
-    return Page(items=[_summary(g) for g in rows], total=total, page=paging.page, size=paging.size)
+    guests = list(rows)
+    sealed = pii.open_guests(pii.vault_of(session), guests)
+    items = [_summary(g, sealed[g.id]) for g in guests]
+    return Page(items=items, total=total, page=paging.page, size=paging.size)
 
 
 def _seen_at_hotel(hotel_code: str) -> ColumnElement[bool]:
@@ -38,15 +42,15 @@ def _seen_at_hotel(hotel_code: str) -> ColumnElement[bool]:
     return Guest.id.in_(by_stay.union(by_record))
 
 
-def _summary(guest: Guest) -> GuestSummary:
+def _summary(guest: Guest, sealed: pii.Sensitive) -> GuestSummary:
     return GuestSummary(
         public_id=guest.public_id,
         name=mask_name(guest.full_name),
         name_pinyin=guest.name_pinyin,
         gender=guest.gender,
         nationality=guest.nationality,
-        phone=mask_phone(guest.phone),
-        email=mask_email(guest.email),
+        phone=mask_phone(sealed.phone),
+        email=mask_email(sealed.email),
         loyalty_tier=guest.loyalty_tier,
         status=guest.status.value,
         updated_at=guest.updated_at,

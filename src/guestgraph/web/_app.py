@@ -16,8 +16,9 @@ from starlette.responses import Response
 
 from guestgraph import __version__, audit
 from guestgraph.config import Settings, ensure_secret_key
-from guestgraph.db import current_revision, head_revision, make_engine, make_session_factory
+from guestgraph.db import current_revision, head_revision, make_session_factory
 from guestgraph.errors import DatabaseError
+from guestgraph.pii import open_engine
 from guestgraph.web import (
     routes_admin,
     routes_analytics,
@@ -78,7 +79,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """Build the web application for `settings` (the engine may be passed in, e.g. by tests)."""
     ensure_secret_key(settings)
-    engine = engine or make_engine(settings.resolved_database_url)
+    engine = engine or open_engine(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
@@ -50,13 +50,22 @@ class Guest(IdMixin, TimestampMixin, Base):
     name_pinyin: Mapped[str | None] = mapped_column(String(200))
     salutation: Mapped[str | None] = mapped_column(String(20))
     gender: Mapped[str | None] = mapped_column(String(1))
-    birth_date: Mapped[date | None]
     nationality: Mapped[str | None] = mapped_column(String(2))
     language: Mapped[str | None] = mapped_column(String(16))
-    phone: Mapped[str | None] = mapped_column(String(32), index=True)
-    email: Mapped[str | None] = mapped_column(String(254), index=True)
     id_document_type: Mapped[str | None] = mapped_column(String(20))
-    id_document_number: Mapped[str | None] = mapped_column(String(64))
+    # Sensitive fields are sealed under the guest's data key (`key_ref`, see guestgraph.pii): the
+    # columns hold ciphertext, exact search uses the keyed blind indexes, and erasure shreds the key.
+    key_ref: Mapped[str | None] = mapped_column(String(32))
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_tail_bidx: Mapped[str | None] = mapped_column(String(64), index=True)  # last four digits
+    email_enc: Mapped[str | None] = mapped_column(Text)
+    email_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    birth_date_enc: Mapped[str | None] = mapped_column(Text)
+    birth_month: Mapped[int | None]  # month and day only, for birthday greetings and alerts
+    birth_day: Mapped[int | None]
     loyalty_number: Mapped[str | None] = mapped_column(String(40), index=True)
     loyalty_tier: Mapped[str | None] = mapped_column(String(40))
     vip_level: Mapped[str | None] = mapped_column(String(20))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guestgraph.db.models._base import Base, IdMixin, JsonDoc, utcnow
@@ -22,7 +22,7 @@ class GuestMention(IdMixin, Base):
     __tablename__ = "guest_mention"
     __table_args__ = (
         Index("ix_guest_mention_record", "source_record_id", "person_index", unique=True),
-        Index("ix_guest_mention_name_birth", "name_key", "birth_date"),
+        Index("ix_guest_mention_name_birth", "name_key", "birth_bidx"),
     )
 
     source_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"))
@@ -41,12 +41,19 @@ class GuestMention(IdMixin, Base):
     surname_only: Mapped[bool] = mapped_column(default=False)
     salutation: Mapped[str | None] = mapped_column(String(20))
     gender: Mapped[str | None] = mapped_column(String(1))
-    birth_date: Mapped[date | None]
     nationality: Mapped[str | None] = mapped_column(String(2))
-    phone: Mapped[str | None] = mapped_column(String(32), index=True)
-    email: Mapped[str | None] = mapped_column(String(254), index=True)
     id_type: Mapped[str | None] = mapped_column(String(30))
-    id_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Sealed under the source record's data key (`key_ref`), with keyed blind indexes for exact
+    # matching and search; identity resolution opens the values it compares (guestgraph.pii).
+    key_ref: Mapped[str | None] = mapped_column(String(32))
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_enc: Mapped[str | None] = mapped_column(Text)
+    email_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    birth_date_enc: Mapped[str | None] = mapped_column(Text)
+    birth_bidx: Mapped[str | None] = mapped_column(String(64))
     loyalty_number: Mapped[str | None] = mapped_column(String(40), index=True)
     loyalty_tier: Mapped[str | None] = mapped_column(String(40))
     city: Mapped[str | None] = mapped_column(String(100))

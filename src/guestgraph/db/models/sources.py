@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from guestgraph.db.models._base import Base, IdMixin, JsonDoc, TimestampMixin, str_enum, utcnow
+from guestgraph.db.models._base import Base, IdMixin, TimestampMixin, str_enum, utcnow
 
 
 class SourceKind(enum.StrEnum):
@@ -83,8 +82,13 @@ class SourceRecord(IdMixin, Base):
     source_updated_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     raw_format: Mapped[str] = mapped_column(String(20))
-    raw_payload: Mapped[str] = mapped_column(Text)
-    standardised: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    # The record as sent and as standardised, sealed under the record's own data key (`key_ref`):
+    # erasing its guest shreds the key, so no backup can give the payload back (guestgraph.pii).
+    key_ref: Mapped[str | None] = mapped_column(String(32))
+    raw_sealed: Mapped[str] = mapped_column(Text, server_default="")
+    standardised_sealed: Mapped[str | None] = mapped_column(Text)
+    # The standardised persons carry consent flags (consent_email_marketing...) for the ledger.
+    has_consent_flags: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus, "record_status"), index=True)
     guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"), index=True)
     steward_note: Mapped[str | None] = mapped_column(Text)

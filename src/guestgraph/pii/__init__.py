@@ -1,0 +1,43 @@
+"""Guest personal data at rest (issue 7, checklist CR-01..CR-04): which vault seals a database's
+rows, and how the sensitive fields of guests, mentions and source records are sealed and opened.
+
+Tables hold ciphertext (`*_enc`, `raw_sealed`, `standardised_sealed`) and keyed blind indexes
+(`*_bidx`) only; a guest's fields are under the guest's data key and a source record's under its
+own, so erasing a guest shreds those keys and every copy of the values, backups included, is gone.
+"""
+
+from guestgraph.pii._binding import attach_vault, open_engine, vault_of
+from guestgraph.pii._fields import (
+    SEALED_FIELDS,
+    OpenRecord,
+    Sensitive,
+    guest_values,
+    index,
+    mention_row,
+    open_guests,
+    open_person,
+    open_record,
+    preload,
+    record_row,
+    seal_person,
+    seal_record,
+)
+
+__all__ = [
+    "SEALED_FIELDS",
+    "OpenRecord",
+    "Sensitive",
+    "attach_vault",
+    "guest_values",
+    "open_guests",
+    "index",
+    "mention_row",
+    "open_engine",
+    "open_person",
+    "open_record",
+    "preload",
+    "record_row",
+    "seal_person",
+    "seal_record",
+    "vault_of",
+]
