@@ -194,6 +194,16 @@ class Settings(BaseSettings):
         7, ge=1, le=365, description="Engage: the window of the frequency cap, in days."
     )
 
+    survey_valid_days: int = Field(
+        30, ge=1, le=365, description="Surveys: days a post-stay survey link stays open after it is sent."
+    )
+    survey_rate_limit: int = Field(
+        20,
+        ge=1,
+        description="Surveys and self-service: invalid links one address may try within 10 minutes before "
+        "its requests to the public pages are refused (429).",
+    )
+
     rfm_frequency: Literal["stays", "nights"] = Field(
         "stays", description="Analytics: RFM frequency counts stays or nights."
     )

@@ -36,6 +36,7 @@ from guestgraph.db.models import (
     ServiceTicket,
     SourceRecord,
     StayGuest,
+    Survey,
 )
 from guestgraph.privacy._export import subject_of
 
@@ -62,6 +63,7 @@ HANDLED: dict[str, str] = {
     "preference": "deleted",
     "interaction": "deleted",
     "service_ticket": "deleted, with its history and escalations",
+    "survey": "deleted, with its answer (its link then names nothing)",
     "stay_guest": "deleted",
     "stay": "kept without the person, for accounting",
     "charge": "kept without the person and without its description, for accounting",
@@ -165,6 +167,7 @@ def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOut
         ),
     )
     for model in (
+        Survey,
         ServiceTicket,
         Consent,
         Preference,
