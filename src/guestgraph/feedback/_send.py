@@ -54,11 +54,9 @@ class SurveyReport:
     failed: int = 0
 
 
-def due_surveys(
-    session: Session, *, scope: DataScope, since: date, today: date
-) -> list[tuple[int, int, int]]:
-    """(stay, guest, hotel) of checked-out stays that departed from `since` to `today`, in scope,
-    whose primary guest has no survey for that stay yet."""
+def due_surveys(session: Session, *, scope: DataScope, since: date) -> list[tuple[int, int, int]]:
+    """(stay, guest, hotel) of checked-out stays (the status says they left, whatever the hotel's local
+    date) that departed on or after `since`, in scope, whose primary guest has no survey for it yet."""
     already = exists().where(and_(Survey.stay_id == Stay.id, Survey.guest_id == StayGuest.guest_id))
     rows = session.execute(
         select(Stay.id, StayGuest.guest_id, Stay.hotel_id)
@@ -67,7 +65,6 @@ def due_surveys(
         .where(
             Stay.status == StayStatus.CHECKED_OUT,
             Stay.departure >= since,
-            Stay.departure <= today,
             StayGuest.role == GuestRole.PRIMARY,
             hotel_visible(scope),
             ~already,
@@ -88,7 +85,7 @@ def send_surveys(
     """Send the due surveys; commits as it goes (before and after each mail)."""
     now = clock()
     report = SurveyReport()
-    due = due_surveys(session, scope=scope, since=since, today=now.date())
+    due = due_surveys(session, scope=scope, since=since)
     with engage.SmtpTransport(policy.engage.smtp) as smtp:
         for stay_id, guest_id, hotel_id in due:
             outcome = _one(session, smtp, stay_id, guest_id, hotel_id, policy=policy, now=clock())

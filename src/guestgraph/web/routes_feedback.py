@@ -30,7 +30,7 @@ Label = Annotated[str, Path(max_length=20, pattern=r"^[a-z_]+$")]
 
 
 class SendIn(BaseModel):
-    checked_out_since: date = Field(description="Stays that departed on or after this day (up to today).")
+    checked_out_since: date = Field(description="Checked-out stays that departed on or after this day.")
 
 
 class ClassifyIn(BaseModel):
