@@ -83,7 +83,6 @@ def send_surveys(
     clock: Clock,
 ) -> SurveyReport:
     """Send the due surveys; commits as it goes (before and after each mail)."""
-    now = clock()
     report = SurveyReport()
     due = due_surveys(session, scope=scope, since=since)
     with engage.SmtpTransport(policy.engage.smtp) as smtp:

@@ -30,9 +30,12 @@ def _limited(request: Request, settings: Settings) -> bool:
     return False
 
 
-def _page(request: Request, token: str, state: str, **context: object) -> Response:
+def _page(request: Request, token: str, state: str, status: int | None = None, **context: object) -> Response:
     return render(
-        request, "survey_public.html", {"state": state, "token": token, **context}, status_code=STATUS[state]
+        request,
+        "survey_public.html",
+        {"state": state, "token": token, **context},
+        status_code=status or STATUS[state],
     )
 
 
@@ -49,7 +52,10 @@ def survey_page(request: Request, token: Token, session: SessionDep, settings: S
         form = feedback.survey_form(session, token, now=now_utc())
     except feedback.SurveyLinkInvalid:
         return _invalid(request, token)
-    return _page(request, token, form.state, hotel=form.hotel)
+    # Revisiting an answered link is normal (200); only a second submission is a conflict (409).
+    return _page(
+        request, token, form.state, hotel=form.hotel, status=200 if form.state == "answered" else None
+    )
 
 
 @router.post("/s/{token}", dependencies=[PUBLIC], include_in_schema=False)
