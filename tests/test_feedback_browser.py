@@ -78,3 +78,31 @@ def test_the_survey_page_on_a_phone(anonymous_page: Page, live: LiveServer, demo
     assert (answered.nps, answered.csat, answered.sentiment, answered.topic) == (8, 4, "praise", "fnb")
     page.goto(link)
     expect(page.locator("#survey")).to_have_attribute("data-state", "answered")
+
+
+def test_the_self_service_page_on_a_phone(
+    anonymous_page: Page, live: LiveServer, demo_group: Session
+) -> None:
+    from guestgraph import selfservice
+
+    code = demo_group.scalars(select(Hotel.code).order_by(Hotel.code)).first()
+    assert code is not None
+    guest = make_guest(demo_group)
+    issued = selfservice.issue_link(
+        demo_group, scope=DataScope.group(), guest_public_id=guest.public_id, hotel_code=code,
+        base_url=live.base_url, valid_for=timedelta(days=1), actor_id=None, now=datetime.now(UTC),
+    )  # fmt: skip
+    demo_group.commit()
+    page = anonymous_page
+    page.set_viewport_size(PHONE)
+    page.goto(issued.url + "?lang=en")
+    expect(page.locator("h1")).to_have_text("How can we help?")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    choice = page.locator("label:has(input[name=kind][value=repair])")
+    box = choice.bounding_box()
+    assert box is not None and box["height"] >= 44
+    choice.click()
+    page.fill("#request-text", "The desk lamp flickers")
+    page.click("#request-form button")
+    expect(page.locator("#request-filed")).to_be_visible()
+    expect(page.locator("#requests li[data-status=received]")).to_contain_text("The desk lamp flickers")

@@ -197,6 +197,12 @@ class Settings(BaseSettings):
     survey_valid_days: int = Field(
         30, ge=1, le=365, description="Surveys: days a post-stay survey link stays open after it is sent."
     )
+    self_service_valid_days: int = Field(
+        14,
+        ge=1,
+        le=365,
+        description="Self-service: days a guest's request link stays open after it is issued.",
+    )
     survey_rate_limit: int = Field(
         20,
         ge=1,

@@ -74,6 +74,8 @@ EXPORTED: dict[str, Rule] = {
     "segment_member": _by_guest("segment_member"),
     "service_ticket": _by_guest("service_ticket"),
     "survey": _by_guest("survey"),
+    "self_service_link": _by_guest("self_service_link"),
+    "self_service_request": _by_guest("self_service_request"),
     "privacy_request": _by_guest("privacy_request"),
     "campaign_message": _by_guest("campaign_message"),
 }

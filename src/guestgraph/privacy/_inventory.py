@@ -145,6 +145,8 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("sent_at skip_reason lang", MARKETING),
         **_cols("token_hash", LINK),
     },
+    "self_service_link": _cols("token_hash", LINK),
+    "self_service_request": _cols("kind created_at", NOTES),
     "consent": _cols(
         "purpose channel decision lawful_basis source notice_version evidence recorded_at", CONSENT
     ),
@@ -211,6 +213,7 @@ NOT_PERSONAL: dict[str, str] = {
     "ticket_escalation": "deadline at",
     "survey": "created_at expires_at",
     "feedback_rule": "dimension label words updated_at",
+    "self_service_link": "created_at expires_at",
     "sla_policy": "category priority respond_minutes resolve_minutes created_at updated_at",
     "service_hours": "opens closes",
     "service_team_member": "team",

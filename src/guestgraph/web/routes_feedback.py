@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from guestgraph import audit, feedback
+from guestgraph import audit, feedback, selfservice
 from guestgraph.access import Permission
 from guestgraph.config import Settings
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
@@ -31,6 +31,10 @@ Label = Annotated[str, Path(max_length=20, pattern=r"^[a-z_]+$")]
 
 class SendIn(BaseModel):
     checked_out_since: date = Field(description="Checked-out stays that departed on or after this day.")
+
+
+class LinkIn(BaseModel):
+    hotel_code: str = Field(max_length=20, description="The hotel the guest's requests go to.")
 
 
 class ClassifyIn(BaseModel):
@@ -144,6 +148,29 @@ def api_answers(
 @api.post("/surveys/send", summary="Send post-stay surveys (consent allowing)", dependencies=SEND)
 def api_send(body: SendIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> dict[str, int]:
     return asdict(_send(session, scope, settings, body.checked_out_since))
+
+
+@api.post(
+    "/guests/{public_id}/self-service-links",
+    summary="Issue a guest's self-service link (shown once)",
+    status_code=201,
+    dependencies=SEND,
+)
+def api_self_service_link(
+    public_id: Annotated[str, Path(max_length=20)],
+    body: LinkIn,
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> dict[str, Any]:
+    valid_for = timedelta(days=settings.self_service_valid_days)
+    issued = selfservice.issue_link(
+        session, scope=scope, guest_public_id=public_id, hotel_code=body.hotel_code,
+        base_url=settings.public_base_url.rstrip("/"), valid_for=valid_for, actor_id=principal.user_id,
+        now=now_utc(),
+    )  # fmt: skip
+    return {"url": issued.url, "expires_at": issued.expires_at.isoformat()}
 
 
 @api.get("/feedback/rules", summary="The feedback classification words", dependencies=RULES)

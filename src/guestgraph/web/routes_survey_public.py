@@ -1,5 +1,6 @@
-"""The guest's survey page `/s/{token}`: public (the secret link is the only key), mobile-first,
-showing nothing of the guest; invalid links are counted per address and refused past a limit."""
+"""The guest's pages reached by a secret link: the survey `/s/{token}` and self-service `/r/{token}`.
+Public (the link is the only key), mobile-first, showing nothing of the guest but their own requests;
+invalid links are counted per address and refused past a limit."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
-from guestgraph import feedback
+from guestgraph import feedback, selfservice
 from guestgraph.access import TooManyAttempts
 from guestgraph.config import Settings
 from guestgraph.web._auth import PUBLIC, client_ip, now_utc
@@ -82,3 +83,55 @@ def survey_answer(
     except feedback.SurveyAnswered:
         return _page(request, token, "answered")
     return _page(request, token, "thanks", ticket=done.ticket_id is not None)
+
+
+# --- self-service ---------------------------------------------------------------------------------
+
+SELF = {"ok": 200, "invalid": 404, "expired": 410, "limited": 429, "busy": 429}
+
+
+def _self_page(request: Request, token: str, state: str, **context: object) -> Response:
+    ctx = {"state": state, "token": token, "kinds": list(selfservice.KINDS), **context}
+    return render(request, "selfservice_public.html", ctx, status_code=SELF[state])
+
+
+def _self_view(
+    request: Request, session: SessionDep, token: str, state: str = "ok", **extra: object
+) -> Response:
+    try:
+        page = selfservice.request_page(session, token, now=now_utc())
+    except selfservice.LinkInvalid:
+        limiter_of(request).fail(client_ip(request) or "?")
+        return _self_page(request, token, "invalid")
+    except selfservice.LinkExpired:
+        return _self_page(request, token, "expired")
+    return _self_page(request, token, state, hotel=page.hotel, requests=page.requests, **extra)
+
+
+@router.get("/r/{token}", dependencies=[PUBLIC], include_in_schema=False)
+def self_service_page(request: Request, token: Token, session: SessionDep, settings: SettingsDep) -> Response:
+    if _limited(request, settings):
+        return _self_page(request, token, "limited")
+    return _self_view(request, session, token)
+
+
+@router.post("/r/{token}", dependencies=[PUBLIC], include_in_schema=False)
+def self_service_request(
+    request: Request,
+    token: Token,
+    session: SessionDep,
+    settings: SettingsDep,
+    kind: Annotated[str, Form(max_length=20)],
+    text: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    if _limited(request, settings):
+        return _self_page(request, token, "limited")
+    try:
+        selfservice.file_request(
+            session, token, kind=kind, text=text, now=now_utc(), default_hours=settings.service_hours_default
+        )
+    except selfservice.TooManyRequests:
+        return _self_view(request, session, token, "busy")
+    except (selfservice.LinkInvalid, selfservice.LinkExpired):
+        return _self_view(request, session, token)
+    return _self_view(request, session, token, filed=True)

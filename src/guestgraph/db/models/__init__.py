@@ -15,7 +15,7 @@ from guestgraph.db.models.access import (
 from guestgraph.db.models.analytics import GuestMetrics, GuestStageHistory, GuestTag, Segment, SegmentMember
 from guestgraph.db.models.audit import AuditControl, AuditEventRow
 from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, MessageStatus
-from guestgraph.db.models.feedback import FeedbackRule, Survey
+from guestgraph.db.models.feedback import FeedbackRule, SelfServiceLink, SelfServiceRequest, Survey
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
 from guestgraph.db.models.identity import AppLock, GuestMention, MatchModelVersion, MatchReview
 from guestgraph.db.models.ingest import (
@@ -43,6 +43,8 @@ from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGues
 
 __all__ = [
     "FeedbackRule",
+    "SelfServiceLink",
+    "SelfServiceRequest",
     "Survey",
     "SecurityAlert",
     "AccessChange",

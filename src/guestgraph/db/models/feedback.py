@@ -50,3 +50,29 @@ class FeedbackRule(IdMixin, Base):
     words: Mapped[str] = mapped_column(Text)  # one word or phrase per line
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+
+
+class SelfServiceLink(IdMixin, Base):
+    """A guest's self-service link at one hotel (from a message or a QR code in the room): its
+    random token stored only as a SHA-256 hash."""
+
+    __tablename__ = "self_service_link"
+
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), index=True)
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+
+
+class SelfServiceRequest(IdMixin, Base):
+    """A request a guest filed through their link, and the ticket it became."""
+
+    __tablename__ = "self_service_request"
+
+    link_id: Mapped[int] = mapped_column(ForeignKey("self_service_link.id", ondelete="CASCADE"), index=True)
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_ticket.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # towels | repair | late_checkout | other
+    created_at: Mapped[datetime]

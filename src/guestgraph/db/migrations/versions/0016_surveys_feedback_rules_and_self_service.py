@@ -1,8 +1,8 @@
-"""surveys and feedback rules
+"""surveys feedback rules and self-service
 
 Revision ID: 0016
 Revises: 0014
-Create Date: 2026-11-23 11:22:02.868765
+Create Date: 2026-11-23 12:03:45.555439
 """
 
 from collections.abc import Sequence
@@ -38,6 +38,70 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_rule")),
         sa.UniqueConstraint("dimension", "label", name=op.f("uq_feedback_rule_dimension_label")),
     )
+    op.create_table(
+        "self_service_link",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("guest_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("hotel_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["staff_user.id"],
+            name=op.f("fk_self_service_link_created_by_id_staff_user"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["guest_id"], ["guest.id"], name=op.f("fk_self_service_link_guest_id_guest"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["hotel_id"], ["hotel.id"], name=op.f("fk_self_service_link_hotel_id_hotel"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_self_service_link")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_self_service_link_token_hash")),
+    )
+    with op.batch_alter_table("self_service_link", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_self_service_link_guest_id"), ["guest_id"], unique=False)
+
+    op.create_table(
+        "self_service_request",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("link_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("guest_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["guest_id"],
+            ["guest.id"],
+            name=op.f("fk_self_service_request_guest_id_guest"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["link_id"],
+            ["self_service_link.id"],
+            name=op.f("fk_self_service_request_link_id_self_service_link"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["service_ticket.id"],
+            name=op.f("fk_self_service_request_ticket_id_service_ticket"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_self_service_request")),
+        sa.UniqueConstraint("ticket_id", name=op.f("uq_self_service_request_ticket_id")),
+    )
+    with op.batch_alter_table("self_service_request", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_self_service_request_guest_id"), ["guest_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_self_service_request_link_id"), ["link_id"], unique=False)
+
     op.create_table(
         "survey",
         sa.Column(
@@ -104,5 +168,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_survey_guest_id"))
 
     op.drop_table("survey")
+    with op.batch_alter_table("self_service_request", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_self_service_request_link_id"))
+        batch_op.drop_index(batch_op.f("ix_self_service_request_guest_id"))
+
+    op.drop_table("self_service_request")
+    with op.batch_alter_table("self_service_link", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_self_service_link_guest_id"))
+
+    op.drop_table("self_service_link")
     op.drop_table("feedback_rule")
     # ### end Alembic commands ###
