@@ -71,6 +71,8 @@ def test_public_routes_are_only_the_expected_ones(tmp_path) -> None:  # type: ig
         "/favicon.ico",
         "/api/v1/auth/login",
         "/u/{token}",  # the unsubscribe link in marketing e-mail: its signed token is the authority
+        "/s/{token}",  # a guest's post-stay survey: its random secret is the authority
+        "/r/{token}",  # a guest's self-service requests: its random secret is the authority
     }
     assert public_paths <= allowed, public_paths - allowed
 

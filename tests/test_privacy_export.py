@@ -140,8 +140,8 @@ def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
         result = session.execute(insert(table).values(**values))
         key = tuple(result.inserted_primary_key or ())
         seeded[table.name] = key
-        if table.name in ("source_record", "stay"):
-            parents[table.name] = key[0]
+        if len(key) == 1:  # a later table's required foreign key points at this row (self_service_request)
+            parents.setdefault(table.name, key[0])
     session.flush()
     return seeded
 

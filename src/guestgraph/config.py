@@ -202,6 +202,22 @@ class Settings(BaseSettings):
         7, ge=1, le=365, description="Engage: the window of the frequency cap, in days."
     )
 
+    survey_valid_days: int = Field(
+        30, ge=1, le=365, description="Surveys: days a post-stay survey link stays open after it is sent."
+    )
+    self_service_valid_days: int = Field(
+        14,
+        ge=1,
+        le=365,
+        description="Self-service: days a guest's request link stays open after it is issued.",
+    )
+    survey_rate_limit: int = Field(
+        20,
+        ge=1,
+        description="Surveys and self-service: invalid links one address may try within 10 minutes before "
+        "its requests to the public pages are refused (429).",
+    )
+
     rfm_frequency: Literal["stays", "nights"] = Field(
         "stays", description="Analytics: RFM frequency counts stays or nights."
     )

@@ -17,6 +17,7 @@ class Permission(enum.StrEnum):
     SEGMENT_MANAGE = "segment.manage"
     CAMPAIGN_MANAGE = "campaign.manage"
     TICKET_MANAGE = "ticket.manage"
+    FEEDBACK_RULES = "feedback.rules"  # edit the words that classify guest feedback
     PRIVACY_MANAGE = "privacy.manage"
     AUDIT_READ = "audit.read"
     ADMIN_USERS = "admin.users"

@@ -41,7 +41,7 @@ DEFAULT_ROLES: tuple[RoleSpec, ...] = (
         "data_steward",
         "数据管理员",
         "Data steward",
-        (P.GUEST_READ, P.IMPORT_MANAGE, P.QUALITY_READ, P.IDENTITY_REVIEW, P.STAY_OPERATE),
+        (P.GUEST_READ, P.IMPORT_MANAGE, P.QUALITY_READ, P.IDENTITY_REVIEW, P.STAY_OPERATE, P.FEEDBACK_RULES),
     ),
     RoleSpec(
         "compliance_officer",

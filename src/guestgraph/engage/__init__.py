@@ -13,9 +13,10 @@ from guestgraph.engage._campaigns import (
 )
 from guestgraph.engage._errors import CampaignNotFound, DeliveryError, InvalidToken, TemplateInvalid
 from guestgraph.engage._gate import REASONS, reason_to_skip
+from guestgraph.engage._mail import SmtpTransport
 from guestgraph.engage._policy import EngagePolicy, SmtpConfig
 from guestgraph.engage._preview import preview, send_test
-from guestgraph.engage._render import FIELDS, GuestFields, Rendered
+from guestgraph.engage._render import FIELDS, GuestFields, Rendered, guest_fields, language_of
 from guestgraph.engage._sender import SendReport, claim, recover_interrupted, send_queued
 from guestgraph.engage._tokens import sign_message, unsubscribe_url
 from guestgraph.engage._unsubscribe import Unsubscription, unsubscribe, unsubscription
@@ -34,6 +35,7 @@ __all__ = [
     "Rendered",
     "SendReport",
     "SmtpConfig",
+    "SmtpTransport",
     "TemplateInvalid",
     "Unsubscription",
     "audience",
@@ -41,6 +43,8 @@ __all__ = [
     "claim",
     "create_campaign",
     "get_campaign",
+    "guest_fields",
+    "language_of",
     "list_campaigns",
     "preview",
     "queue_campaign",

@@ -35,9 +35,12 @@ from guestgraph.db.models import (
     RecordStatus,
     RevealGrant,
     SegmentMember,
+    SelfServiceLink,
+    SelfServiceRequest,
     ServiceTicket,
     SourceRecord,
     StayGuest,
+    Survey,
 )
 from guestgraph.privacy._export import subject_of
 
@@ -64,6 +67,9 @@ HANDLED: dict[str, str] = {
     "preference": "deleted",
     "interaction": "deleted",
     "service_ticket": "deleted, with its history and escalations",
+    "survey": "deleted, with its answer (its link then names nothing)",
+    "self_service_link": "deleted (the link then names nothing)",
+    "self_service_request": "deleted (with its ticket)",
     "stay_guest": "deleted",
     "stay": "kept without the person, for accounting",
     "charge": "kept without the person and without its description, for accounting",
@@ -208,6 +214,9 @@ def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOut
         ),
     )
     for model in (
+        SelfServiceRequest,
+        SelfServiceLink,
+        Survey,
         ServiceTicket,
         Consent,
         Preference,

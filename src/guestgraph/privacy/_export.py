@@ -76,6 +76,9 @@ EXPORTED: dict[str, Rule] = {
     "guest_tag": _by_guest("guest_tag"),
     "segment_member": _by_guest("segment_member"),
     "service_ticket": _by_guest("service_ticket"),
+    "survey": _by_guest("survey"),
+    "self_service_link": _by_guest("self_service_link"),
+    "self_service_request": _by_guest("self_service_request"),
     "privacy_request": _by_guest("privacy_request"),
     "campaign_message": _by_guest("campaign_message"),
 }

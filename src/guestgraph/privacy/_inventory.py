@@ -87,6 +87,16 @@ MARKETING = Classification(
 PROFILING = Classification(
     "profiling", "personal", "segments, scores and tags (PIPL 24: profiling)", PROFILE, "none"
 )
+FEEDBACK = Classification(
+    "guest feedback",
+    "personal",
+    "service quality: survey answers and their follow-up (contract)",
+    PROFILE,
+    "none",
+)
+LINK = Classification(
+    "survey link", "sensitive", "lets only the guest answer their survey", PROFILE, "hashed"
+)
 LINEAGE = Classification(
     "import log", "personal", "import reports (may repeat values as sent)", PROFILE, "none"
 )
@@ -150,6 +160,13 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     "interaction": _cols("channel direction kind text occurred_at", NOTES),
     "service_ticket": _cols("title description", NOTES),
     "ticket_event": _cols("text", NOTES),
+    "survey": {
+        **_cols("nps csat comment sentiment topic matched answered_at", FEEDBACK),
+        **_cols("sent_at skip_reason lang", MARKETING),
+        **_cols("token_hash", LINK),
+    },
+    "self_service_link": _cols("token_hash", LINK),
+    "self_service_request": _cols("kind created_at", NOTES),
     "consent": _cols(
         "purpose channel decision lawful_basis source notice_version evidence recorded_at", CONSENT
     ),
@@ -214,6 +231,9 @@ NOT_PERSONAL: dict[str, str] = {
     "first_response_at resolved_at closed_at respond_breached_at resolve_breached_at",
     "ticket_event": "at kind from_status to_status",
     "ticket_escalation": "deadline at",
+    "survey": "created_at expires_at",
+    "feedback_rule": "dimension label words updated_at",
+    "self_service_link": "created_at expires_at",
     "sla_policy": "category priority respond_minutes resolve_minutes created_at updated_at",
     "service_hours": "opens closes",
     "service_team_member": "team",

@@ -28,12 +28,14 @@ from guestgraph.web import (
     routes_audit,
     routes_auth,
     routes_engage,
+    routes_feedback,
     routes_frontdesk,
     routes_imports,
     routes_pages,
     routes_privacy,
     routes_review,
     routes_service,
+    routes_survey_public,
 )
 from guestgraph.web._auth import csrf_guard
 from guestgraph.web._errors import install_error_handlers
@@ -121,6 +123,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_privacy.router)
     app.include_router(routes_engage.router)
     app.include_router(routes_service.router)
+    app.include_router(routes_feedback.router)
+    app.include_router(routes_survey_public.router)
     app.include_router(routes_analytics.router)
     app.include_router(routes_api_analytics.router)
     install_error_handlers(app)

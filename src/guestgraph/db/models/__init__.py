@@ -15,6 +15,7 @@ from guestgraph.db.models.access import (
 from guestgraph.db.models.analytics import GuestMetrics, GuestStageHistory, GuestTag, Segment, SegmentMember
 from guestgraph.db.models.audit import AuditControl, AuditEventRow
 from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, MessageStatus
+from guestgraph.db.models.feedback import FeedbackRule, SelfServiceLink, SelfServiceRequest, Survey
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
 from guestgraph.db.models.identity import AppLock, GuestMention, MatchModelVersion, MatchReview
 from guestgraph.db.models.ingest import (
@@ -41,6 +42,10 @@ from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, S
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
 __all__ = [
+    "FeedbackRule",
+    "SelfServiceLink",
+    "SelfServiceRequest",
+    "Survey",
     "SecurityAlert",
     "AccessChange",
     "AccessChangeStatus",

@@ -1,0 +1,78 @@
+"""Post-stay surveys (one row per link sent, holding its one answer) and the steward's edits to the
+feedback classification words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from guestgraph.db.models._base import Base, IdMixin, JsonDoc
+
+
+class Survey(IdMixin, Base):
+    """A survey about one guest's stay: the link (its token stored only as a SHA-256 hash), why it was
+    not sent if it was not, and the guest's one answer with its classification."""
+
+    __tablename__ = "survey"
+    __table_args__ = (UniqueConstraint("stay_id", "guest_id"),)
+
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), index=True)
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"), index=True)
+    stay_id: Mapped[int | None] = mapped_column(ForeignKey("stay.id", ondelete="SET NULL"))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    lang: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    skip_reason: Mapped[str | None] = mapped_column(String(60))
+    answered_at: Mapped[datetime | None]
+    nps: Mapped[int | None]  # 0-10: how likely to recommend
+    csat: Mapped[int | None]  # 1-5: how satisfied with the stay
+    comment: Mapped[str | None] = mapped_column(Text)
+    sentiment: Mapped[str | None] = mapped_column(String(20))  # complaint | suggestion | praise
+    topic: Mapped[str | None] = mapped_column(String(20))
+    matched: Mapped[Any | None] = mapped_column(JsonDoc)  # the words that decided the classification
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interaction.id", ondelete="SET NULL"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("service_ticket.id", ondelete="SET NULL"))
+
+
+class FeedbackRule(IdMixin, Base):
+    """A steward's word list for one label (replaces the shipped list for that label)."""
+
+    __tablename__ = "feedback_rule"
+    __table_args__ = (UniqueConstraint("dimension", "label"),)
+
+    dimension: Mapped[str] = mapped_column(String(20))  # sentiment | topic
+    label: Mapped[str] = mapped_column(String(20))
+    words: Mapped[str] = mapped_column(Text)  # one word or phrase per line
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+
+
+class SelfServiceLink(IdMixin, Base):
+    """A guest's self-service link at one hotel (from a message or a QR code in the room): its
+    random token stored only as a SHA-256 hash."""
+
+    __tablename__ = "self_service_link"
+
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), index=True)
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+
+
+class SelfServiceRequest(IdMixin, Base):
+    """A request a guest filed through their link, and the ticket it became."""
+
+    __tablename__ = "self_service_request"
+
+    link_id: Mapped[int] = mapped_column(ForeignKey("self_service_link.id", ondelete="CASCADE"), index=True)
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_ticket.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # towels | repair | late_checkout | other
+    created_at: Mapped[datetime]

@@ -1,0 +1,55 @@
+"""Feedback and surveys: post-stay surveys (NPS 0-10, CSAT 1-5, a comment) sent by e-mail after
+check-out where consent allows, answered once on a public page by a secret link; the answer on the
+guest's timeline, a ticket for a low score, scores per hotel and month, and free-text classification
+(complaint / suggestion / praise, and a topic) by word lists a data steward edits."""
+
+from guestgraph.feedback._answer import (
+    LOW_CSAT,
+    LOW_NPS,
+    Answer,
+    Answered,
+    SurveyForm,
+    answer_survey,
+    is_low,
+    survey_form,
+)
+from guestgraph.feedback._classify import Classification, classify
+from guestgraph.feedback._errors import (
+    InvalidFeedbackInput,
+    SurveyAnswered,
+    SurveyExpired,
+    SurveyLinkInvalid,
+)
+from guestgraph.feedback._rules import DIMENSIONS, Rules, current_rules, save_rule, shipped_rules
+from guestgraph.feedback._scores import FeedbackLine, ScoreRow, recent_feedback, survey_scores
+from guestgraph.feedback._send import SurveyPolicy, SurveyReport, due_surveys, send_surveys
+
+__all__ = [
+    "DIMENSIONS",
+    "LOW_CSAT",
+    "LOW_NPS",
+    "Answer",
+    "Answered",
+    "Classification",
+    "FeedbackLine",
+    "InvalidFeedbackInput",
+    "Rules",
+    "ScoreRow",
+    "SurveyAnswered",
+    "SurveyExpired",
+    "SurveyForm",
+    "SurveyLinkInvalid",
+    "SurveyPolicy",
+    "SurveyReport",
+    "answer_survey",
+    "classify",
+    "current_rules",
+    "due_surveys",
+    "is_low",
+    "recent_feedback",
+    "save_rule",
+    "send_surveys",
+    "shipped_rules",
+    "survey_form",
+    "survey_scores",
+]

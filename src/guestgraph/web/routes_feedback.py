@@ -1,0 +1,195 @@
+"""Surveys and feedback for staff: scores per hotel and month with the latest answers (/surveys,
+report.read; JSON under /api/v1/surveys), sending the post-stay surveys (ticket.manage), and the
+classification words a data steward edits (/feedback/rules, feedback.rules). Thin adapters: rules,
+consent and scope live in `guestgraph.feedback`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from guestgraph import audit, feedback, selfservice
+from guestgraph.access import Permission
+from guestgraph.config import Settings
+from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
+from guestgraph.web._deps import SessionDep, SettingsDep
+from guestgraph.web._render import render
+
+router = APIRouter()
+api = APIRouter(prefix="/api/v1", tags=["surveys"])
+REPORTS = [allow(Permission.REPORT_READ)]
+SEND = [allow(Permission.TICKET_MANAGE)]
+RULES = [allow(Permission.FEEDBACK_RULES)]
+Dimension = Literal["sentiment", "topic"]
+Label = Annotated[str, Path(max_length=20, pattern=r"^[a-z_]+$")]
+
+
+class SendIn(BaseModel):
+    checked_out_since: date = Field(description="Checked-out stays that departed on or after this day.")
+
+
+class LinkIn(BaseModel):
+    hotel_code: str = Field(max_length=20, description="The hotel the guest's requests go to.")
+
+
+class ClassifyIn(BaseModel):
+    text: str = Field(max_length=4000)
+
+
+class RuleIn(BaseModel):
+    words: list[str] = Field(max_length=300, description="The label's words or phrases (each ≤ 40 chars).")
+
+
+def _send(session: SessionDep, scope: ScopeDep, settings: Settings, since: date) -> feedback.SurveyReport:
+    return feedback.send_surveys(
+        session, scope=scope, since=since, policy=feedback.SurveyPolicy.from_settings(settings), clock=now_utc
+    )
+
+
+def _rules_context(session: SessionDep) -> dict[str, Any]:
+    rules = feedback.current_rules(session)
+    return {"dimensions": {d: rules.of(d) for d in feedback.DIMENSIONS}}
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+@router.get("/surveys", include_in_schema=False, dependencies=REPORTS)
+def surveys_page(
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    sent: Annotated[int | None, Query(ge=0)] = None,
+    skipped: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    context = {
+        "active": "surveys",
+        "by_hotel": feedback.survey_scores(session, scope=scope),
+        "by_month": feedback.survey_scores(session, scope=scope, by_month=True),
+        "recent": feedback.recent_feedback(session, scope=scope),
+        "since": (now_utc().date() - timedelta(days=7)).isoformat(),
+        "report": {"sent": sent, "skipped": skipped} if sent is not None else None,
+    }
+    return render(request, "surveys.html", context)
+
+
+@router.post("/surveys/send", include_in_schema=False, dependencies=SEND)
+def send_form(
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    since: Annotated[date, Form()],
+) -> Response:
+    report = _send(session, scope, settings, since)
+    return RedirectResponse(f"/surveys?sent={report.sent}&skipped={report.skipped}", status_code=303)
+
+
+@router.get("/feedback/rules", include_in_schema=False, dependencies=RULES)
+def rules_page(
+    request: Request, session: SessionDep, text: Annotated[str, Query(max_length=2000)] = ""
+) -> Response:
+    tried = feedback.classify(text, feedback.current_rules(session)) if text.strip() else None
+    context = {"active": "feedback_rules", "text": text, "tried": tried, **_rules_context(session)}
+    return render(request, "feedback_rules.html", context)
+
+
+@router.post("/feedback/rules/{dimension}/{label}", include_in_schema=False, dependencies=RULES)
+def rules_form(
+    dimension: Dimension,
+    label: Label,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    words: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    _save(session, principal.user_id, dimension, label, words)
+    return RedirectResponse(f"/feedback/rules#rule-{dimension}-{label}", status_code=303)
+
+
+def _save(session: SessionDep, actor_id: int, dimension: str, label: str, words: str) -> tuple[str, ...]:
+    saved = feedback.save_rule(
+        session, dimension=dimension, label=label, words=words, actor_id=actor_id, now=now_utc()
+    )
+    audit.log_event(
+        session, "feedback.rules.edit", object_type="feedback_rule", object_id=f"{dimension}/{label}",
+        details={"words": len(saved)},
+    )  # fmt: skip
+    return saved
+
+
+# --- JSON -----------------------------------------------------------------------------------------
+
+
+@api.get("/surveys/scores", summary="Survey scores per hotel (and month) in your scope", dependencies=REPORTS)
+def api_scores(
+    session: SessionDep,
+    scope: ScopeDep,
+    since: date | None = None,
+    until: date | None = None,
+    by: Annotated[
+        Literal["hotel", "month"], Query(description="Group by hotel, or hotel and month.")
+    ] = "hotel",
+) -> list[dict[str, Any]]:
+    rows = feedback.survey_scores(session, scope=scope, since=since, until=until, by_month=by == "month")
+    return [asdict(r) for r in rows]
+
+
+@api.get("/surveys/answers", summary="The latest survey answers in your scope", dependencies=REPORTS)
+def api_answers(
+    session: SessionDep, scope: ScopeDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
+    return [asdict(r) for r in feedback.recent_feedback(session, scope=scope, limit=limit)]
+
+
+@api.post("/surveys/send", summary="Send post-stay surveys (consent allowing)", dependencies=SEND)
+def api_send(body: SendIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> dict[str, int]:
+    return asdict(_send(session, scope, settings, body.checked_out_since))
+
+
+@api.post(
+    "/guests/{public_id}/self-service-links",
+    summary="Issue a guest's self-service link (shown once)",
+    status_code=201,
+    dependencies=SEND,
+)
+def api_self_service_link(
+    public_id: Annotated[str, Path(max_length=20)],
+    body: LinkIn,
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> dict[str, Any]:
+    valid_for = timedelta(days=settings.self_service_valid_days)
+    issued = selfservice.issue_link(
+        session, scope=scope, guest_public_id=public_id, hotel_code=body.hotel_code,
+        base_url=settings.public_base_url.rstrip("/"), valid_for=valid_for, actor_id=principal.user_id,
+        now=now_utc(),
+    )  # fmt: skip
+    return {"url": issued.url, "expires_at": issued.expires_at.isoformat()}
+
+
+@api.get("/feedback/rules", summary="The feedback classification words", dependencies=RULES)
+def api_rules(session: SessionDep) -> dict[str, dict[str, list[str]]]:
+    rules = feedback.current_rules(session)
+    return {d: {label: list(words) for label, words in rules.of(d).items()} for d in feedback.DIMENSIONS}
+
+
+@api.put("/feedback/rules/{dimension}/{label}", summary="Replace one label's words", dependencies=RULES)
+def api_rule(
+    dimension: Dimension, label: Label, body: RuleIn, session: SessionDep, principal: CurrentPrincipal
+) -> dict[str, list[str]]:
+    return {"words": list(_save(session, principal.user_id, dimension, label, "\n".join(body.words)))}
+
+
+@api.post("/feedback/classify", summary="Classify a text with the current words", dependencies=RULES)
+def api_classify(body: ClassifyIn, session: SessionDep) -> dict[str, Any]:
+    found = feedback.classify(body.text, feedback.current_rules(session))
+    return {**asdict(found), "matched": found.matched}
+
+
+router.include_router(api)

@@ -1,0 +1,137 @@
+"""The guest's pages reached by a secret link: the survey `/s/{token}` and self-service `/r/{token}`.
+Public (the link is the only key), mobile-first, showing nothing of the guest but their own requests;
+invalid links are counted per address and refused past a limit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import Response
+
+from guestgraph import feedback, selfservice
+from guestgraph.access import TooManyAttempts
+from guestgraph.config import Settings
+from guestgraph.web._auth import PUBLIC, client_ip, now_utc
+from guestgraph.web._deps import SessionDep, SettingsDep
+from guestgraph.web._ratelimit import limiter_of
+from guestgraph.web._render import render
+
+router = APIRouter()
+Token = Annotated[str, Path(max_length=100)]
+STATUS = {"open": 200, "thanks": 200, "answered": 409, "expired": 410, "invalid": 404, "limited": 429}
+
+
+def _limited(request: Request, settings: Settings) -> bool:
+    """True for an address that tried too many invalid links (the page says why, status 429)."""
+    try:
+        limiter_of(request).check(client_ip(request) or "?", settings.survey_rate_limit)
+    except TooManyAttempts:
+        return True
+    return False
+
+
+def _page(request: Request, token: str, state: str, status: int | None = None, **context: object) -> Response:
+    return render(
+        request,
+        "survey_public.html",
+        {"state": state, "token": token, **context},
+        status_code=status or STATUS[state],
+    )
+
+
+def _invalid(request: Request, token: str) -> Response:
+    limiter_of(request).fail(client_ip(request) or "?")
+    return _page(request, token, "invalid")
+
+
+@router.get("/s/{token}", dependencies=[PUBLIC], include_in_schema=False)
+def survey_page(request: Request, token: Token, session: SessionDep, settings: SettingsDep) -> Response:
+    if _limited(request, settings):
+        return _page(request, token, "limited")
+    try:
+        form = feedback.survey_form(session, token, now=now_utc())
+    except feedback.SurveyLinkInvalid:
+        return _invalid(request, token)
+    # Revisiting an answered link is normal (200); only a second submission is a conflict (409).
+    return _page(
+        request, token, form.state, hotel=form.hotel, status=200 if form.state == "answered" else None
+    )
+
+
+@router.post("/s/{token}", dependencies=[PUBLIC], include_in_schema=False)
+def survey_answer(
+    request: Request,
+    token: Token,
+    session: SessionDep,
+    settings: SettingsDep,
+    nps: Annotated[int, Form(ge=0, le=10)],
+    csat: Annotated[int, Form(ge=1, le=5)],
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    if _limited(request, settings):
+        return _page(request, token, "limited")
+    answer = feedback.Answer(nps, csat, comment)
+    try:
+        done = feedback.answer_survey(
+            session, token, answer=answer, now=now_utc(), default_hours=settings.service_hours_default
+        )
+    except feedback.SurveyLinkInvalid:
+        return _invalid(request, token)
+    except feedback.SurveyExpired:
+        return _page(request, token, "expired")
+    except feedback.SurveyAnswered:
+        return _page(request, token, "answered")
+    return _page(request, token, "thanks", ticket=done.ticket_id is not None)
+
+
+# --- self-service ---------------------------------------------------------------------------------
+
+SELF = {"ok": 200, "invalid": 404, "expired": 410, "limited": 429, "busy": 429}
+
+
+def _self_page(request: Request, token: str, state: str, **context: object) -> Response:
+    ctx = {"state": state, "token": token, "kinds": list(selfservice.KINDS), **context}
+    return render(request, "selfservice_public.html", ctx, status_code=SELF[state])
+
+
+def _self_view(
+    request: Request, session: SessionDep, token: str, state: str = "ok", **extra: object
+) -> Response:
+    try:
+        page = selfservice.request_page(session, token, now=now_utc())
+    except selfservice.LinkInvalid:
+        limiter_of(request).fail(client_ip(request) or "?")
+        return _self_page(request, token, "invalid")
+    except selfservice.LinkExpired:
+        return _self_page(request, token, "expired")
+    return _self_page(request, token, state, hotel=page.hotel, requests=page.requests, **extra)
+
+
+@router.get("/r/{token}", dependencies=[PUBLIC], include_in_schema=False)
+def self_service_page(request: Request, token: Token, session: SessionDep, settings: SettingsDep) -> Response:
+    if _limited(request, settings):
+        return _self_page(request, token, "limited")
+    return _self_view(request, session, token)
+
+
+@router.post("/r/{token}", dependencies=[PUBLIC], include_in_schema=False)
+def self_service_request(
+    request: Request,
+    token: Token,
+    session: SessionDep,
+    settings: SettingsDep,
+    kind: Annotated[str, Form(max_length=20)],
+    text: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    if _limited(request, settings):
+        return _self_page(request, token, "limited")
+    try:
+        selfservice.file_request(
+            session, token, kind=kind, text=text, now=now_utc(), default_hours=settings.service_hours_default
+        )
+    except selfservice.TooManyRequests:
+        return _self_view(request, session, token, "busy")
+    except (selfservice.LinkInvalid, selfservice.LinkExpired):
+        return _self_view(request, session, token)
+    return _self_view(request, session, token, filed=True)
