@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
-from guestgraph import audit, engage
+from guestgraph import audit, engage, pii
 from guestgraph.access import DataScope, hotel_visible
 from guestgraph.config import Settings
 from guestgraph.db.models import Guest, GuestRole, Hotel, Stay, StayGuest, StayStatus, Survey
@@ -116,7 +116,8 @@ def _one(
     reason = engage.reason_to_skip(
         session, guest, purpose=PURPOSE, channel=CHANNEL, now=now, policy=policy.engage
     )
-    if reason is not None or not guest.email:
+    address = pii.guest_values(pii.vault_of(session), guest)["email"] if reason is None else None
+    if reason is not None or not address:
         row.skip_reason = reason
         session.add(row)
         session.commit()
@@ -129,7 +130,7 @@ def _one(
     link = f"{policy.engage.public_base_url}/s/{token}?lang={locale}"
     rendered = survey_mail(lang=lang, name=fields.name, hotel=fields.hotel, link=link, days=policy.days)
     mail = build_survey_mail(
-        rendered, sender=policy.engage.smtp.sender, to=guest.email, message_id=f"<survey-{row.id}@guestgraph>"
+        rendered, sender=policy.engage.smtp.sender, to=address, message_id=f"<survey-{row.id}@guestgraph>"
     )
     try:
         smtp.send(mail)

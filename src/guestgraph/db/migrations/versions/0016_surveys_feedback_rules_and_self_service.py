@@ -1,7 +1,7 @@
 """surveys feedback rules and self-service
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-23 12:03:45.555439
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
