@@ -14,7 +14,14 @@ from guestgraph.privacy._consent import (
     record_consent,
     withdraw_all,
 )
-from guestgraph.privacy._erase import HANDLED, RETENTION_BASIS, ErasureOutcome, erase_guest, shred_guest_keys
+from guestgraph.privacy._erase import (
+    HANDLED,
+    RETENTION_BASIS,
+    ErasureOutcome,
+    erase_guest,
+    erase_guests,
+    shred_guest_keys,
+)
 from guestgraph.privacy._errors import ConsentNotAllowed, ReasonRequired, RequestNotFound
 from guestgraph.privacy._export import EXPORTED, NOT_EXPORTED, Subject, export_guest, subject_of
 from guestgraph.privacy._guest_list import ExportPurpose, GuestListExport, export_guest_list, neutralise
@@ -30,6 +37,13 @@ from guestgraph.privacy._requests import (
     get_request,
     list_requests,
     open_request,
+)
+from guestgraph.privacy._retention import (
+    RetentionRun,
+    ScheduleLine,
+    retention_schedule,
+    run_retention,
+    set_retention,
 )
 from guestgraph.privacy._service import (
     Actor,
@@ -78,6 +92,12 @@ __all__ = [
     "current_consents",
     "due_date",
     "erase_guest",
+    "erase_guests",
+    "RetentionRun",
+    "ScheduleLine",
+    "retention_schedule",
+    "run_retention",
+    "set_retention",
     "export_guest",
     "export_guest_list",
     "extend_request",

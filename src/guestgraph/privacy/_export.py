@@ -22,7 +22,7 @@ from guestgraph.access import DataScope
 from guestgraph.db.models import Base, GuestMention, SourceRecord, StayGuest
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._consent import current_consents
-from guestgraph.privacy._guests import family, find_guest, require_group_scope
+from guestgraph.privacy._guests import family_of, find_guest, require_group_scope
 
 FORMAT = "guestgraph.subject-export/1"
 
@@ -37,7 +37,12 @@ class Subject:
 
 
 def subject_of(session: Session, guest_id: int) -> Subject:
-    ids = family(session, guest_id)
+    return subject_of_many(session, [guest_id])
+
+
+def subject_of_many(session: Session, guest_ids: list[int]) -> Subject:
+    """The rows' keys of several guests together (the retention job erases them in one pass)."""
+    ids = family_of(session, guest_ids)
     records = set(session.scalars(select(SourceRecord.id).where(SourceRecord.guest_id.in_(ids))))
     records |= set(
         session.scalars(select(GuestMention.source_record_id).where(GuestMention.guest_id.in_(ids)))
