@@ -153,3 +153,68 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         except GuestgraphError as e:
             raise fail(e) from e
         console.print(f"{line.category}: {line.days if line.days is not None else 'kept until erasure'}")
+
+    @privacy_app.command("recipient-add")
+    def recipient_add(
+        code: Annotated[str, typer.Argument(help="A short code, e.g. booking-hk.")],
+        name: Annotated[str, typer.Option(help="Who it is.")],
+        kind: Annotated[str, typer.Option(help="processor, entrusted, sync_target or export_destination.")],
+        country: Annotated[str, typer.Option(help="ISO 3166 code; CN is mainland China only.")],
+        route: Annotated[
+            str | None,
+            typer.Option(
+                help="Outside mainland China: booking_contract, under_threshold, standard_contract, "
+                "certification or security_assessment."
+            ),
+        ] = None,
+        reference: Annotated[str | None, typer.Option(help="Filing number or certificate id.")] = None,
+        inactive: Annotated[bool, typer.Option(help="Record it, but let no data go to it.")] = False,
+    ) -> None:
+        """Add or change a recipient guest data may leave to (audited)."""
+        from guestgraph import audit, privacy
+        from guestgraph.db.models import RecipientKind, TransferRoute
+
+        try:
+            kind_value = RecipientKind(kind)
+            route_value = TransferRoute(route) if route else None
+        except ValueError as e:
+            raise typer.BadParameter(str(e)) from e
+        try:
+            engine = make_engine(load_settings().resolved_database_url)
+            with (
+                session_scope(make_session_factory(engine)) as session,
+                audit.acting_as(audit.Actor(username="cli")),
+            ):
+                row = privacy.save_recipient(
+                    session,
+                    code=code,
+                    name=name,
+                    kind=kind_value,
+                    country=country,
+                    route=route_value,
+                    route_reference=reference,
+                    active=not inactive,
+                    actor_id=None,
+                )
+            engine.dispose()
+        except GuestgraphError as e:
+            raise fail(e) from e
+        console.print(f"{row.code}: {row.kind} in {row.country}, route {row.route or 'none'}")
+
+    @privacy_app.command("recipients")
+    def recipients() -> None:
+        """List the recipients guest data may leave to, with country and route."""
+        from guestgraph import privacy
+
+        try:
+            engine = make_engine(load_settings().resolved_database_url)
+            with session_scope(make_session_factory(engine)) as session:
+                rows = privacy.list_recipients(session)
+            engine.dispose()
+        except GuestgraphError as e:
+            raise fail(e) from e
+        for r in rows:
+            state = "active" if r.active else "inactive"
+            typer.echo(
+                f"{r.code}\t{r.kind}\t{r.country}\t{r.route or '-'}\t{r.route_reference or '-'}\t{state}"
+            )

@@ -52,6 +52,16 @@ from guestgraph.privacy._service import (
     record_guest_consent,
     withdraw_guest_consents,
 )
+from guestgraph.privacy._transfer import (
+    ROUTES,
+    RecipientNotFound,
+    RecipientRow,
+    TransferBlocked,
+    TransferGate,
+    list_recipients,
+    save_recipient,
+    transfer_gate,
+)
 from guestgraph.privacy._vocabulary import TOPICS, Channel, LawfulBasis, Purpose
 
 __all__ = [
@@ -65,6 +75,14 @@ __all__ = [
     "NOT_EXPORTED",
     "NOT_PERSONAL",
     "RETENTION_BASIS",
+    "ROUTES",
+    "RecipientNotFound",
+    "RecipientRow",
+    "TransferBlocked",
+    "TransferGate",
+    "list_recipients",
+    "save_recipient",
+    "transfer_gate",
     "TOPICS",
     "Actor",
     "Channel",
