@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from guestgraph import audit, privacy
+from guestgraph.access import DataScope
 from guestgraph.db.models import ConsentDecision, Guest, RecipientKind, TransferRoute
 from guestgraph.errors import InvalidInput
 from guestgraph.paging import PageRequest
@@ -124,3 +125,10 @@ def test_recipients_are_checked_when_configured(session: Session) -> None:
     assert (row.country, row.route, row.cross_border) == ("DE", "under_threshold", True)
     gate = privacy.transfer_gate(session, recipient_code="z", marketing=True)
     assert gate.consents == (Purpose.CROSS_BORDER,)
+    guest = make_guest(session)
+    data = privacy.export_guest(
+        session, scope=DataScope.group(), public_id=guest.public_id, actor_id=None, now=datetime.now(UTC)
+    )
+    processing = data["processing"]  # the guest is told who receives data and for how long it is kept
+    assert processing["recipients_configured"] == "z (sync_target, DE, route under_threshold)"
+    assert "interaction: 1095 days" in processing["retention_schedule"]

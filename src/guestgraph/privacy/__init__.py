@@ -39,8 +39,12 @@ from guestgraph.privacy._requests import (
     open_request,
 )
 from guestgraph.privacy._retention import (
+    LastRun,
+    RetentionOverview,
     RetentionRun,
     ScheduleLine,
+    last_runs,
+    retention_overview,
     retention_schedule,
     run_retention,
     set_retention,
@@ -112,6 +116,10 @@ __all__ = [
     "erase_guest",
     "erase_guests",
     "RetentionRun",
+    "LastRun",
+    "RetentionOverview",
+    "last_runs",
+    "retention_overview",
     "ScheduleLine",
     "retention_schedule",
     "run_retention",

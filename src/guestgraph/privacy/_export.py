@@ -23,6 +23,7 @@ from guestgraph.db.models import Base, GuestMention, SourceRecord, StayGuest
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._consent import current_consents
 from guestgraph.privacy._guests import family_of, find_guest, require_group_scope
+from guestgraph.privacy._transfer import list_recipients
 
 FORMAT = "guestgraph.subject-export/1"
 
@@ -115,6 +116,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _configured(session: Session) -> dict[str, str]:
+    """The recipients and retention periods as configured today (GDPR 15(1)(c)(d), PIPL 17)."""
+    from guestgraph.privacy._retention import retention_schedule  # it erases through this package
+
+    recipients = "; ".join(
+        f"{r.code} ({r.kind}, {r.country}{', route ' + r.route if r.route else ''})"
+        for r in list_recipients(session)
+        if r.active
+    )
+    schedule = "; ".join(
+        f"{line.category}: {line.days if line.days is not None else 'until erasure'}"
+        + (" days" if line.days is not None else "")
+        for line in retention_schedule(session)
+    )
+    return {"recipients_configured": recipients or "none", "retention_schedule": schedule}
+
+
 def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for name, rule in EXPORTED.items():
@@ -138,7 +156,7 @@ def export_guest(
         "format": FORMAT,
         "generated_at": now.isoformat(),
         "guest": guest.public_id,
-        "processing": PROCESSING,
+        "processing": {**PROCESSING, **_configured(session)},
         "consents_in_force": [
             {k: _plain(v) for k, v in asdict(c).items()}
             for c in current_consents(session, guest_id=guest.id, now=now)

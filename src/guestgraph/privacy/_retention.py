@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Executable, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from guestgraph import audit
+from guestgraph.access import DataScope
 from guestgraph.db.models import (
     CampaignMessage,
     Charge,
@@ -40,9 +42,13 @@ from guestgraph.db.models import (
     TicketStatus,
 )
 from guestgraph.errors import InvalidInput
+from guestgraph.paging import PageRequest
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._erase import erase_guests
+from guestgraph.privacy._guests import require_group_scope
+from guestgraph.privacy._transfer import RecipientRow, list_recipients
 
+RUN_ACTION = "guest.retention"
 ERASE_CHUNK = 500  # guests per erasure statement set (bound parameters stay well under the limits)
 MAX_DAYS = 36_500
 
@@ -135,10 +141,32 @@ class RetentionRun:
     applied: bool
     counts: dict[str, int]
     cutoffs: dict[str, str]
+    per_category: dict[str, int]
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class LastRun:
+    at: datetime
+    actor: str | None
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class RetentionOverview:
+    """The compliance page: the schedule, what a run would remove now, the last runs, the recipients."""
+
+    schedule: list[ScheduleLine]
+    due: RetentionRun
+    runs: list[LastRun]
+    recipients: list[RecipientRow]
 
 
 def retention_schedule(session: Session) -> list[ScheduleLine]:
@@ -165,8 +193,12 @@ def set_retention(
     note: str | None,
     actor_id: int | None,
     now: datetime,
+    scope: DataScope | None = None,
 ) -> ScheduleLine:
-    """Configure one period (None keeps the category's data until the guest is erased); audited."""
+    """Configure one period (None keeps the category's data until the guest is erased); audited.
+    From a page, `scope` is the staff member's: the schedule covers every hotel, so group-wide only."""
+    if scope is not None:
+        require_group_scope(scope)
     try:
         known = Category(category)
     except ValueError as e:
@@ -311,12 +343,19 @@ def _count(session: Session, model: Any, where: ColumnElement[bool]) -> int:
 
 
 def run_retention(
-    session: Session, *, now: datetime, apply: bool, actor_id: int | None = None
+    session: Session,
+    *,
+    now: datetime,
+    apply: bool,
+    actor_id: int | None = None,
+    scope: DataScope | None = None,
 ) -> RetentionRun:
     """Count (dry run) or remove (apply) everything past its period at `now`, in the caller's
     transaction. Applied, the counts are what each statement changed; one `guest.retention` audit
     event records them. The guests to erase are chosen before anything is removed, so a dry run
     and the run that follows it give the same counts."""
+    if scope is not None:
+        require_group_scope(scope)
     moment = now.astimezone(UTC)  # SQLite compares the stored UTC text
     cut = {
         Category(line.category): moment - timedelta(days=line.days)
@@ -325,12 +364,14 @@ def run_retention(
     }
     expired = _expired_guests(session, cut[Category.PROFILE]) if Category.PROFILE in cut else []
     counts: dict[str, int] = {}
-    for key, _category, model, where, statement in _steps(cut):
+    per_category = dict.fromkeys((c.value for c in Category), 0)
+    for key, category, model, where, statement in _steps(cut):
         if apply:
             counts[key] = int(session.execute(statement()).rowcount or 0)  # type: ignore[attr-defined]
         else:
             counts[key] = _count(session, model, where)
-    counts["guests_erased"] = len(expired)
+        per_category[category.value] += counts[key]
+    counts["guests_erased"] = per_category[Category.PROFILE.value] = len(expired)
     if apply:
         for start in range(0, len(expired), ERASE_CHUNK):
             erase_guests(
@@ -338,5 +379,24 @@ def run_retention(
             )
     cutoffs = {c.value: at.date().isoformat() for c, at in cut.items()}
     if apply:
-        privacy_event(session, "guest.retention", actor_id, None, {**counts, "before": cutoffs})
-    return RetentionRun(now, apply, counts, cutoffs)
+        privacy_event(session, RUN_ACTION, actor_id, None, {**counts, "before": cutoffs})
+    return RetentionRun(now, apply, counts, cutoffs, per_category)
+
+
+def last_runs(session: Session, *, limit: int = 5) -> list[LastRun]:
+    """The latest applied runs, from their audit events (the audit log is the run history)."""
+    page = audit.search_events(session, action=RUN_ACTION, paging=PageRequest(page=1, size=limit))
+    return [
+        LastRun(
+            r.time,
+            r.event.actor_username,
+            {k: v for k, v in r.event.details.items() if isinstance(v, int) and not isinstance(v, bool)},
+        )
+        for r in page.items
+    ]
+
+
+def retention_overview(session: Session, *, scope: DataScope, now: datetime) -> RetentionOverview:
+    require_group_scope(scope)
+    due = run_retention(session, now=now, apply=False)
+    return RetentionOverview(retention_schedule(session), due, last_runs(session), list_recipients(session))
