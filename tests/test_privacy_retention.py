@@ -359,5 +359,42 @@ def test_the_command_counts_applies_and_configures(backend: str, scratch_db, tmp
     engine = make_engine(url)
     with engine.connect() as conn:
         actions = conn.scalars(select(AuditEventRow.action).order_by(AuditEventRow.seq)).all()
-    engine.dispose()
     assert actions[-2:] == ["privacy.retention.configure", "guest.retention"]  # the dry run logs nothing
+    refused = run(
+        "privacy",
+        "recipient-add",
+        "crm-sg",
+        "--name",
+        "CRM",
+        "--kind",
+        "export_destination",
+        "--country",
+        "SG",
+        "--route",
+        "standard_contract",
+        env=env,
+    )
+    assert refused.returncode != 0 and "needs its reference" in refused.stderr, refused.stderr
+    added = run(
+        "privacy",
+        "recipient-add",
+        "crm-sg",
+        "--name",
+        "CRM",
+        "--kind",
+        "export_destination",
+        "--country",
+        "SG",
+        "--route",
+        "standard_contract",
+        "--reference",
+        "SC-2026-17",
+        env=env,
+    )
+    assert added.returncode == 0, added.stderr
+    listed = run("privacy", "recipients", env=env)
+    assert "crm-sg\texport_destination\tSG\tstandard_contract\tSC-2026-17\tactive" in listed.stdout
+    with engine.connect() as conn:
+        actions = conn.scalars(select(AuditEventRow.action).order_by(AuditEventRow.seq)).all()
+    engine.dispose()
+    assert actions[-1] == "privacy.recipient.save"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Executable, Select, delete, func, or_, select, union, update
 from sqlalchemy.orm import Session, aliased
 
 from guestgraph import audit
@@ -226,32 +226,32 @@ def set_retention(
 Step = tuple[str, Category, Any, ColumnElement[bool], Callable[[], Executable]]
 
 
-def _owned_by_guest(guest_column: Any, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    """EXISTS a row of the outer `Guest` (or of a guest merged into it) meeting `conditions`."""
+def _owners(guest_column: Any, *conditions: ColumnElement[bool]) -> Select[int]:
+    """The guests (a merged guest counts for the guest it was merged into) owning a row that meets
+    `conditions`: one uncorrelated set, so the planner can hash it once rather than probe per guest."""
     member = aliased(Guest)
     owner = func.coalesce(member.merged_into_id, member.id)
-    return exists().where(member.id == guest_column, owner == Guest.id, *conditions)
+    return select(owner).where(member.id == guest_column, *conditions)
 
 
-def _stayed_since(cutoff: datetime) -> ColumnElement[bool]:
-    return _owned_by_guest(StayGuest.guest_id, Stay.id == StayGuest.stay_id, Stay.departure >= cutoff.date())
-
-
-def _recent_record(cutoff: datetime) -> ColumnElement[bool]:
-    return _owned_by_guest(SourceRecord.guest_id, SourceRecord.received_at >= cutoff)
+def _active_since(cutoff: datetime) -> list[Select[int]]:
+    """Owners of a stay that ended, or a record received, at or after `cutoff`."""
+    stayed = _owners(StayGuest.guest_id, Stay.id == StayGuest.stay_id, Stay.departure >= cutoff.date())
+    return [stayed, _owners(SourceRecord.guest_id, SourceRecord.received_at >= cutoff)]
 
 
 def _expired_guests(session: Session, cutoff: datetime) -> list[int]:
     """Active guests none of whose data is newer than `cutoff`, and with nothing open."""
-    recent = or_(
-        _stayed_since(cutoff),
-        _recent_record(cutoff),
-        _owned_by_guest(Interaction.guest_id, Interaction.occurred_at >= cutoff),
-        _owned_by_guest(Consent.guest_id, Consent.recorded_at >= cutoff),
-        _owned_by_guest(PrivacyRequest.guest_id, PrivacyRequest.status == RequestStatus.OPEN),
-        _owned_by_guest(ServiceTicket.guest_id, ServiceTicket.status != TicketStatus.CLOSED),
+    keep = union(
+        *_active_since(cutoff),
+        _owners(Interaction.guest_id, Interaction.occurred_at >= cutoff),
+        _owners(Consent.guest_id, Consent.recorded_at >= cutoff),
+        _owners(PrivacyRequest.guest_id, PrivacyRequest.status == RequestStatus.OPEN),
+        _owners(ServiceTicket.guest_id, ServiceTicket.status != TicketStatus.CLOSED),
     )
-    query = select(Guest.id).where(Guest.status == GuestStatus.ACTIVE, Guest.created_at < cutoff, ~recent)
+    query = select(Guest.id).where(
+        Guest.status == GuestStatus.ACTIVE, Guest.created_at < cutoff, Guest.id.not_in(keep)
+    )
     return list(session.scalars(query.order_by(Guest.id)))
 
 
@@ -270,7 +270,7 @@ def _steps(cut: dict[Category, datetime]) -> list[Step]:
 
     if (c := cut.get(Category.IDENTITY_DOCUMENT)) is not None:
         holds = or_(Guest.id_document_number.is_not(None), Guest.id_document_type.is_not(None))
-        stale = ~or_(_stayed_since(c), _recent_record(c))
+        stale = Guest.id.not_in(union(*_active_since(c)))
         cleared = {"id_document_number": None, "id_document_type": None}
         add("identity_documents_cleared", Category.IDENTITY_DOCUMENT, Guest, holds & stale, cleared)
         mention_holds = or_(GuestMention.id_number.is_not(None), GuestMention.id_type.is_not(None))
