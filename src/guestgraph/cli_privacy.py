@@ -93,3 +93,128 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         if out:
             out.write_text(text, "utf-8")
         typer.echo(text)
+
+    @privacy_app.command("retention")
+    def retention(
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run/--apply", help="Only count (default), or delete and anonymise.")
+        ] = True,
+    ) -> None:
+        """Enforce the retention schedule: what has outlived its period is deleted or anonymised, and
+        guests with nothing recent left are erased; one audit event records the counts."""
+        from guestgraph import audit, privacy
+
+        try:
+            engine = make_engine(load_settings().resolved_database_url)
+            with session_scope(make_session_factory(engine)) as session:
+                with audit.acting_as(audit.Actor(username="cli")):
+                    run = privacy.run_retention(session, now=datetime.now(UTC), apply=not dry_run)
+                schedule = privacy.retention_schedule(session)
+            engine.dispose()
+        except GuestgraphError as e:
+            raise fail(e) from e
+        for line in schedule:
+            period = f"{line.days} days" if line.days is not None else "kept"
+            before = run.cutoffs.get(line.category, "-")
+            typer.echo(f"{line.category}\t{period}\tbefore {before}")
+        for key, n in run.counts.items():
+            typer.echo(f"{key}\t{n}")
+        verb = "removed or anonymised" if run.applied else "would be removed or anonymised (dry run)"
+        console.print(f"{run.total} row(s) and guest(s) {verb}")
+
+    @privacy_app.command("retention-set")
+    def retention_set(
+        category: Annotated[str, typer.Argument(help="A category of the schedule, e.g. interaction.")],
+        days: Annotated[str, typer.Argument(help="The period in days, or 'keep' to keep until erasure.")],
+        note: Annotated[str | None, typer.Option(help="Why it differs from the default.")] = None,
+    ) -> None:
+        """Configure one retention period of the schedule (audited)."""
+        from guestgraph import audit, privacy
+
+        try:
+            period = None if days == "keep" else int(days)
+        except ValueError as e:
+            raise typer.BadParameter("Give a number of days or 'keep'.") from e
+        try:
+            engine = make_engine(load_settings().resolved_database_url)
+            with (
+                session_scope(make_session_factory(engine)) as session,
+                audit.acting_as(audit.Actor(username="cli")),
+            ):
+                line = privacy.set_retention(
+                    session,
+                    category=category,
+                    days=period,
+                    note=note,
+                    actor_id=None,
+                    now=datetime.now(UTC),
+                )
+            engine.dispose()
+        except GuestgraphError as e:
+            raise fail(e) from e
+        console.print(f"{line.category}: {line.days if line.days is not None else 'kept until erasure'}")
+
+    @privacy_app.command("recipient-add")
+    def recipient_add(
+        code: Annotated[str, typer.Argument(help="A short code, e.g. booking-hk.")],
+        name: Annotated[str, typer.Option(help="Who it is.")],
+        kind: Annotated[str, typer.Option(help="processor, entrusted, sync_target or export_destination.")],
+        country: Annotated[str, typer.Option(help="ISO 3166 code; CN is mainland China only.")],
+        route: Annotated[
+            str | None,
+            typer.Option(
+                help="Outside mainland China: booking_contract, under_threshold, standard_contract, "
+                "certification or security_assessment."
+            ),
+        ] = None,
+        reference: Annotated[str | None, typer.Option(help="Filing number or certificate id.")] = None,
+        inactive: Annotated[bool, typer.Option(help="Record it, but let no data go to it.")] = False,
+    ) -> None:
+        """Add or change a recipient guest data may leave to (audited)."""
+        from guestgraph import audit, privacy
+        from guestgraph.db.models import RecipientKind, TransferRoute
+
+        try:
+            kind_value = RecipientKind(kind)
+            route_value = TransferRoute(route) if route else None
+        except ValueError as e:
+            raise typer.BadParameter(str(e)) from e
+        try:
+            engine = make_engine(load_settings().resolved_database_url)
+            with (
+                session_scope(make_session_factory(engine)) as session,
+                audit.acting_as(audit.Actor(username="cli")),
+            ):
+                row = privacy.save_recipient(
+                    session,
+                    code=code,
+                    name=name,
+                    kind=kind_value,
+                    country=country,
+                    route=route_value,
+                    route_reference=reference,
+                    active=not inactive,
+                    actor_id=None,
+                )
+            engine.dispose()
+        except GuestgraphError as e:
+            raise fail(e) from e
+        console.print(f"{row.code}: {row.kind} in {row.country}, route {row.route or 'none'}")
+
+    @privacy_app.command("recipients")
+    def recipients() -> None:
+        """List the recipients guest data may leave to, with country and route."""
+        from guestgraph import privacy
+
+        try:
+            engine = make_engine(load_settings().resolved_database_url)
+            with session_scope(make_session_factory(engine)) as session:
+                rows = privacy.list_recipients(session)
+            engine.dispose()
+        except GuestgraphError as e:
+            raise fail(e) from e
+        for r in rows:
+            state = "active" if r.active else "inactive"
+            typer.echo(
+                f"{r.code}\t{r.kind}\t{r.country}\t{r.route or '-'}\t{r.route_reference or '-'}\t{state}"
+            )

@@ -66,6 +66,7 @@ class PushRecord(BaseModel):
 
 
 class PushBatch(BaseModel):
+    model_config = {"extra": "forbid"}
     records: list[PushRecord] = Field(min_length=1, max_length=MAX_PUSH)
 
 

@@ -14,7 +14,14 @@ from guestgraph.privacy._consent import (
     record_consent,
     withdraw_all,
 )
-from guestgraph.privacy._erase import HANDLED, RETENTION_BASIS, ErasureOutcome, erase_guest, shred_guest_keys
+from guestgraph.privacy._erase import (
+    HANDLED,
+    RETENTION_BASIS,
+    ErasureOutcome,
+    erase_guest,
+    erase_guests,
+    shred_guest_keys,
+)
 from guestgraph.privacy._errors import ConsentNotAllowed, ReasonRequired, RequestNotFound
 from guestgraph.privacy._export import EXPORTED, NOT_EXPORTED, Subject, export_guest, subject_of
 from guestgraph.privacy._guest_list import ExportPurpose, GuestListExport, export_guest_list, neutralise
@@ -31,12 +38,33 @@ from guestgraph.privacy._requests import (
     list_requests,
     open_request,
 )
+from guestgraph.privacy._retention import (
+    LastRun,
+    RetentionOverview,
+    RetentionRun,
+    ScheduleLine,
+    last_runs,
+    retention_overview,
+    retention_schedule,
+    run_retention,
+    set_retention,
+)
 from guestgraph.privacy._service import (
     Actor,
     fulfil_erasure,
     guest_id_for,
     record_guest_consent,
     withdraw_guest_consents,
+)
+from guestgraph.privacy._transfer import (
+    ROUTES,
+    RecipientNotFound,
+    RecipientRow,
+    TransferBlocked,
+    TransferGate,
+    list_recipients,
+    save_recipient,
+    transfer_gate,
 )
 from guestgraph.privacy._vocabulary import TOPICS, Channel, LawfulBasis, Purpose
 
@@ -51,6 +79,14 @@ __all__ = [
     "NOT_EXPORTED",
     "NOT_PERSONAL",
     "RETENTION_BASIS",
+    "ROUTES",
+    "RecipientNotFound",
+    "RecipientRow",
+    "TransferBlocked",
+    "TransferGate",
+    "list_recipients",
+    "save_recipient",
+    "transfer_gate",
     "TOPICS",
     "Actor",
     "Channel",
@@ -78,6 +114,16 @@ __all__ = [
     "current_consents",
     "due_date",
     "erase_guest",
+    "erase_guests",
+    "RetentionRun",
+    "LastRun",
+    "RetentionOverview",
+    "last_runs",
+    "retention_overview",
+    "ScheduleLine",
+    "retention_schedule",
+    "run_retention",
+    "set_retention",
     "export_guest",
     "export_guest_list",
     "extend_request",

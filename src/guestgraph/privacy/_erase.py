@@ -42,7 +42,7 @@ from guestgraph.db.models import (
     StayGuest,
     Survey,
 )
-from guestgraph.privacy._export import subject_of
+from guestgraph.privacy._export import subject_of_many
 
 RETENTION_BASIS = (
     "Stays and folio lines are kept without the person (hotel, dates, room, rate, amounts) for the "
@@ -188,9 +188,18 @@ def shred_guest_keys(session: Session, guest_ids: list[int], record_ids: list[in
 
 def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOutcome:
     """Erase the guest and everything about them; set-based, in the caller's transaction."""
-    subject = subject_of(session, guest_id)
+    return erase_guests(session, guest_ids=[guest_id], now=now)
+
+
+def erase_guests(
+    session: Session, *, guest_ids: list[int], now: datetime, scan_unlinked: bool = True
+) -> ErasureOutcome:
+    """`erase_guest` for several guests in one pass (the retention job). `scan_unlinked=False` skips
+    the search of unresolved records for the guests' identifiers (one LIKE per identifier, too many
+    for a batch); the retention schedule wipes those records by age instead."""
+    subject = subject_of_many(session, guest_ids)
     ids, stays = subject.guest_ids, subject.stay_ids
-    records = _records(session, ids, subject.record_ids)
+    records = _records(session, ids, subject.record_ids) if scan_unlinked else subject.record_ids
     public_ids = list(session.scalars(select(Guest.public_id).where(Guest.id.in_(ids)).order_by(Guest.id)))
     counts: dict[str, int] = {"keys_shredded": shred_guest_keys(session, ids, records)}
 

@@ -25,7 +25,8 @@ from guestgraph.crypto import Vault
 from guestgraph.db.models import Base, GuestMention, SourceRecord, StayGuest
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._consent import current_consents
-from guestgraph.privacy._guests import family, find_guest, require_group_scope
+from guestgraph.privacy._guests import family_of, find_guest, require_group_scope
+from guestgraph.privacy._transfer import list_recipients
 
 FORMAT = "guestgraph.subject-export/1"
 
@@ -40,7 +41,12 @@ class Subject:
 
 
 def subject_of(session: Session, guest_id: int) -> Subject:
-    ids = family(session, guest_id)
+    return subject_of_many(session, [guest_id])
+
+
+def subject_of_many(session: Session, guest_ids: list[int]) -> Subject:
+    """The rows' keys of several guests together (the retention job erases them in one pass)."""
+    ids = family_of(session, guest_ids)
     records = set(session.scalars(select(SourceRecord.id).where(SourceRecord.guest_id.in_(ids))))
     records |= set(
         session.scalars(select(GuestMention.source_record_id).where(GuestMention.guest_id.in_(ids)))
@@ -138,6 +144,23 @@ def _opened(vault: Vault, table: str, row: dict[str, Any]) -> dict[str, Any]:
     return out | values | {"birth_date": person.birth_date}
 
 
+def _configured(session: Session) -> dict[str, str]:
+    """The recipients and retention periods as configured today (GDPR 15(1)(c)(d), PIPL 17)."""
+    from guestgraph.privacy._retention import retention_schedule  # it erases through this package
+
+    recipients = "; ".join(
+        f"{r.code} ({r.kind}, {r.country}{', route ' + r.route if r.route else ''})"
+        for r in list_recipients(session)
+        if r.active
+    )
+    schedule = "; ".join(
+        f"{line.category}: {line.days if line.days is not None else 'until erasure'}"
+        + (" days" if line.days is not None else "")
+        for line in retention_schedule(session)
+    )
+    return {"recipients_configured": recipients or "none", "retention_schedule": schedule}
+
+
 def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     vault = pii.vault_of(session)
@@ -166,7 +189,7 @@ def export_guest(
         "format": FORMAT,
         "generated_at": now.isoformat(),
         "guest": guest.public_id,
-        "processing": PROCESSING,
+        "processing": {**PROCESSING, **_configured(session)},
         "consents_in_force": [
             {k: _plain(v) for k, v in asdict(c).items()}
             for c in current_consents(session, guest_id=guest.id, now=now)

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from guestgraph import pii
@@ -20,6 +20,7 @@ from guestgraph.db.models import Guest, GuestStatus, Hotel, SourceRecord, Stay, 
 from guestgraph.errors import InvalidInput
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._consent import consent_granted
+from guestgraph.privacy._transfer import transfer_gate
 from guestgraph.privacy._vocabulary import Channel, Purpose
 
 MAX_ROWS = 100_000
@@ -49,6 +50,8 @@ class GuestListExport:
     export_id: str
     rows: int
     csv_text: str
+    recipient: str | None = None
+    excluded_no_consent: int = 0  # guests left out for want of a separate transfer consent
 
 
 def neutralise(value: str | None) -> str:
@@ -74,13 +77,25 @@ def export_guest_list(
     username: str,
     actor_id: int | None,
     now: datetime,
+    recipient: str | None = None,
 ) -> GuestListExport:
-    """Active guests in scope (and at `hotel_code`), masked, as CSV with a watermark line first."""
+    """Active guests in scope (and at `hotel_code`), masked, as CSV with a watermark line first.
+    With a `recipient`, the transfer gate applies (DG-03): refused without a route it needs, and
+    guests without a separate consent it needs are left out and counted."""
     where = [Guest.status == GuestStatus.ACTIVE, guest_visible(scope)]
     if hotel_code:
         where.append(_at_hotel(hotel_code))
     if purpose in CONSENT_FOR:
         where.append(consent_granted(Purpose.MARKETING, CONSENT_FOR[purpose], now=now))
+    gate = (
+        transfer_gate(session, recipient_code=recipient, marketing=purpose in CONSENT_FOR)
+        if recipient
+        else None
+    )
+    eligible = 0
+    if gate is not None and gate.consents:
+        eligible = session.scalar(select(func.count()).select_from(Guest).where(*where)) or 0
+        where.append(gate.allowed(now=now))
     guests = list(session.scalars(select(Guest).where(*where).order_by(Guest.id).limit(MAX_ROWS + 1)))
     if len(guests) > MAX_ROWS:
         raise InvalidInput(
@@ -89,7 +104,8 @@ def export_guest_list(
     export_id = uuid.uuid4().hex
     out = io.StringIO()
     out.write(f"# guestgraph export {export_id} by {neutralise(username)} at {now:%Y-%m-%dT%H:%M:%SZ}, ")
-    out.write(f"purpose {purpose.value}; masked; do not forward\r\n")
+    to = f"for {gate.recipient.code} ({gate.recipient.country}); " if gate else ""
+    out.write(f"purpose {purpose.value}; {to}masked; do not forward\r\n")
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     sealed = pii.open_guests(pii.vault_of(session), guests)
@@ -97,6 +113,14 @@ def export_guest_list(
         contact = sealed[g.id]
         values = (g.public_id, mask_name(g.full_name), mask_phone(contact.phone), mask_email(contact.email))
         writer.writerow([neutralise(v) for v in (*values, g.nationality, g.city, g.loyalty_tier)])
-    detail = {"export": export_id, "purpose": purpose.value, "hotel": hotel_code or "*", "rows": len(guests)}
+    detail: dict[str, object] = {
+        "export": export_id,
+        "purpose": purpose.value,
+        "hotel": hotel_code or "*",
+        "rows": len(guests),
+    }
+    excluded = max(eligible - len(guests), 0) if gate is not None and gate.consents else 0
+    if gate is not None:
+        detail |= {**gate.detail(), "excluded_no_consent": excluded}
     privacy_event(session, "guest_list.export", actor_id, None, detail)
-    return GuestListExport(export_id, len(guests), out.getvalue())
+    return GuestListExport(export_id, len(guests), out.getvalue(), recipient, excluded)

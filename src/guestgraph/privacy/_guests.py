@@ -53,7 +53,12 @@ def require_group_scope(scope: DataScope) -> None:
 
 def family(session: Session, guest_id: int) -> list[int]:
     """The guest and every guest merged into it (at any depth): one person, several old IDs."""
-    ids, frontier = {guest_id}, {guest_id}
+    return family_of(session, [guest_id])
+
+
+def family_of(session: Session, guest_ids: list[int]) -> list[int]:
+    """`family` for many guests at once: one query per level of merging, not per guest."""
+    ids, frontier = set(guest_ids), set(guest_ids)
     while frontier:
         frontier = set(session.scalars(select(Guest.id).where(Guest.merged_into_id.in_(frontier)))) - ids
         ids |= frontier

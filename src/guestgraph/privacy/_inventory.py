@@ -22,8 +22,14 @@ class Classification:
     encryption: Encryption  # "planned": the crypto vault (CR-01) is to be wired into these columns
 
 
-PROFILE = "until erasure, or the retention schedule after the last stay (DG-01, to come)"
-ACCOUNTING = "stays and folios: as accounting law requires, anonymised after erasure"
+# The retention schedule (privacy/_retention.py, DG-01) names each period; defaults, configurable there.
+PROFILE = "until erasure, or 3 years without a stay or contact (retention schedule: profile)"
+ACCOUNTING = (
+    "stays and folios: as accounting law requires; the guest unlinked after 5 years (schedule: stay_link) "
+    "and on erasure"
+)
+DOCUMENT_PERIOD = "1 year after the last stay or record (retention schedule: identity_document)"
+SERVICE_PERIOD = "3 years (retention schedule: interaction, service_ticket), or until erasure"
 STAFF_LOGS = "6 months at least (CSL 21); 3 years where it records sensitive-PI processing (PIPL 56)"
 
 IDENTITY = Classification("identity", "personal", "recognise the guest, address them", PROFILE, "none")
@@ -34,7 +40,7 @@ DOCUMENT = Classification(
     "identity document",
     "sensitive",
     "check-in registration required by law (public security)",
-    PROFILE,
+    DOCUMENT_PERIOD,
     "sealed",
 )
 BIRTHDAY = Classification(
@@ -53,7 +59,7 @@ RAW = Classification(
     "record as sent",
     "sensitive",
     "lineage: what each system sent, to explain every value",
-    PROFILE,
+    PROFILE + "; unresolved records 180 days (schedule: unresolved_record)",
     "sealed",
 )
 ISSUE = Classification(
@@ -61,7 +67,7 @@ ISSUE = Classification(
 )
 NOTE = Classification("steward note", "personal", "why a record was discarded", PROFILE, "none")
 PSEUDONYM = Classification("pseudonymous id", "personal", "link records across systems", PROFILE, "none")
-NOTES = Classification("service notes", "personal", "service history (contract)", PROFILE, "none")
+NOTES = Classification("service notes", "personal", "service history (contract)", SERVICE_PERIOD, "none")
 HEALTH = Classification(
     "preferences incl. health", "sensitive", "service (allergies: separate consent)", PROFILE, "planned"
 )
@@ -81,7 +87,7 @@ MARKETING = Classification(
     "marketing contact",
     "personal",
     "which marketing message a guest got or why not (consent proof)",
-    PROFILE,
+    "3 years (retention schedule: marketing), or until erasure",
     "none",
 )
 PROFILING = Classification(
@@ -245,6 +251,8 @@ NOT_PERSONAL: dict[str, str] = {
     "mfa_exemption_reason created_at updated_at",
     "source_system": "code kind name_zh name_en trust_rank api_key_hash api_key_hint created_at updated_at",
     "quality_alert": "metric value threshold raised_at resolved_at",
+    "retention_rule": "category days note updated_at",
+    "data_recipient": "code name kind country route route_reference active created_at updated_at",
     "quality_stat": "day records valid quarantined persons complete with_name with_phone with_email "
     "with_document with_birth_date non_identifying_contact",
 }

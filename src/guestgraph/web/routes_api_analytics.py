@@ -20,17 +20,20 @@ REPORTS = [allow(Permission.REPORT_READ)]
 
 
 class SegmentIn(BaseModel):
+    model_config = {"extra": "forbid"}
     name: str = Field(min_length=1, max_length=100)
     kind: str = Field("dynamic", pattern="^(dynamic|frozen)$")
     definition: analytics.SegmentDefinition
 
 
 class SegmentPatch(BaseModel):
+    model_config = {"extra": "forbid"}
     name: str | None = Field(None, min_length=1, max_length=100)
     definition: analytics.SegmentDefinition | None = None
 
 
 class TagIn(BaseModel):
+    model_config = {"extra": "forbid"}
     tag: str = Field(min_length=1, max_length=40)
     note: str | None = Field(None, max_length=200)
 

@@ -29,11 +29,13 @@ OPERATION = {"check-in": "check_in", "check-out": "check_out", "cancel": "cancel
 
 
 class PreferenceIn(BaseModel):
+    model_config = {"extra": "forbid"}
     category: str = Field(max_length=30, description=f"One of: {', '.join(profiles.PREFERENCE_CATEGORIES)}.")
     value: str = Field(min_length=1, max_length=500)
 
 
 class InteractionIn(BaseModel):
+    model_config = {"extra": "forbid"}
     kind: str = Field(max_length=20, description=f"One of: {', '.join(profiles.INTERACTION_KINDS)}.")
     text: str = Field(min_length=1, max_length=4000)
     hotel_code: str | None = Field(
@@ -43,6 +45,7 @@ class InteractionIn(BaseModel):
 
 
 class ReservationIn(BaseModel):
+    model_config = {"extra": "forbid"}
     guest_id: str = Field(max_length=20, description="The guest's public ID.")
     arrival: date
     departure: date
@@ -54,6 +57,7 @@ class ReservationIn(BaseModel):
 
 
 class StayChangeIn(BaseModel):
+    model_config = {"extra": "forbid"}
     room_number: str | None = Field(None, max_length=20, description="Check-in: the room given.")
     id_type: str | None = Field(
         None, max_length=20, description=f"Check-in: {', '.join(frontdesk.ID_TYPES)}."
@@ -62,6 +66,7 @@ class StayChangeIn(BaseModel):
 
 
 class ChargeIn(BaseModel):
+    model_config = {"extra": "forbid"}
     outlet: str = Field(max_length=20, description=f"One of: {', '.join(frontdesk.OUTLETS)}.")
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
     description: str | None = Field(None, max_length=200)

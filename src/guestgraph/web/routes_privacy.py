@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from guestgraph import privacy
 from guestgraph.access import Permission
 from guestgraph.db.models import ConsentDecision, Jurisdiction, RequestKind
-from guestgraph.errors import GuestgraphError
+from guestgraph.errors import GuestgraphError, InvalidInput
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import SessionDep, SettingsDep
 from guestgraph.web._render import render
@@ -118,6 +118,49 @@ def export_page(
         session, scope=scope, public_id=public_id, actor_id=principal.user_id, now=now_utc()
     )
     return render(request, "privacy_export.html", {"data": data, "active": "privacy"})
+
+
+@router.get("/privacy/retention", dependencies=MANAGE)
+def retention_page(request: Request, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> Response:
+    overview = privacy.retention_overview(session, scope=scope, now=now_utc())
+    context = {
+        "overview": overview,
+        "routes": privacy.ROUTES,
+        "audit_days": (settings.audit_security_retention_days, settings.audit_sensitive_retention_days),
+        "active": "privacy",
+    }
+    return render(request, "privacy_retention.html", context)
+
+
+@router.post("/privacy/retention/rules", dependencies=MANAGE)
+def retention_rule(
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    category: Short,
+    days: Short = "",
+    note: Long = "",
+) -> Response:
+    if days.strip() and not days.strip().isdigit():
+        raise InvalidInput(
+            f"{days!r} is not a number of days.", hint="Give whole days, or leave it empty to keep."
+        )
+    privacy.set_retention(
+        session,
+        category=category,
+        days=int(days) if days.strip() else None,
+        note=note or None,
+        actor_id=principal.user_id,
+        now=now_utc(),
+        scope=scope,
+    )
+    return RedirectResponse("/privacy/retention", status_code=303)
+
+
+@router.post("/privacy/retention/run", dependencies=MANAGE)
+def retention_run(session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal) -> Response:
+    privacy.run_retention(session, now=now_utc(), apply=True, actor_id=principal.user_id, scope=scope)
+    return RedirectResponse("/privacy/retention", status_code=303)
 
 
 def _consents(

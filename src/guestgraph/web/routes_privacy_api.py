@@ -236,6 +236,12 @@ class GuestListIn(BaseModel):
     model_config = {"extra": "forbid"}
     purpose: privacy.ExportPurpose = Field(description="Why the list leaves the system (required).")
     hotel: str | None = Field(None, max_length=20, description="Only guests seen at this hotel code.")
+    recipient: str | None = Field(
+        None,
+        max_length=40,
+        description="The configured recipient the list goes to; its cross-border and third-party gates "
+        "apply (guests without a needed separate consent are left out and counted).",
+    )
 
 
 @api.post(
@@ -252,6 +258,7 @@ def api_export_guest_list(
         scope=scope,
         purpose=body.purpose,
         hotel_code=body.hotel,
+        recipient=body.recipient,
         username=principal.username,
         actor_id=principal.user_id,
         now=now_utc(),
@@ -260,5 +267,6 @@ def api_export_guest_list(
         "Content-Disposition": f'attachment; filename="guests-{result.export_id}.csv"',
         "X-Export-Id": result.export_id,
         "X-Export-Rows": str(result.rows),
+        "X-Export-Excluded-No-Consent": str(result.excluded_no_consent),
     }
     return Response(result.csv_text, media_type="text/csv; charset=utf-8", headers=headers)

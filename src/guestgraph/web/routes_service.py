@@ -29,6 +29,7 @@ Status = Literal["open", "assigned", "in_progress", "resolved", "closed"]
 
 
 class TicketIn(BaseModel):
+    model_config = {"extra": "forbid"}
     title: str = Field(min_length=1, max_length=200)
     category: str = Field("other", max_length=20, description=f"One of: {', '.join(service.CATEGORIES)}.")
     priority: str = Field("normal", max_length=10, description=f"One of: {', '.join(service.PRIORITIES)}.")
@@ -41,15 +42,18 @@ class TicketIn(BaseModel):
 
 
 class StatusIn(BaseModel):
+    model_config = {"extra": "forbid"}
     status: Status
     note: str | None = Field(None, max_length=4000)
 
 
 class CommentIn(BaseModel):
+    model_config = {"extra": "forbid"}
     text: str = Field(min_length=1, max_length=4000)
 
 
 class AssignIn(BaseModel):
+    model_config = {"extra": "forbid"}
     assignee_id: int
 
 

@@ -27,7 +27,16 @@ from guestgraph.db.models.ingest import (
     Severity,
 )
 from guestgraph.db.models.org import Hotel, Region
-from guestgraph.db.models.privacy import Jurisdiction, PrivacyRequest, RequestKind, RequestStatus
+from guestgraph.db.models.privacy import (
+    DataRecipient,
+    Jurisdiction,
+    PrivacyRequest,
+    RecipientKind,
+    RequestKind,
+    RequestStatus,
+    RetentionRule,
+    TransferRoute,
+)
 from guestgraph.db.models.security import SecurityAlert
 from guestgraph.db.models.service import (
     ServiceHours,
@@ -76,6 +85,10 @@ __all__ = [
     "Interaction",
     "Jurisdiction",
     "PrivacyRequest",
+    "DataRecipient",
+    "RecipientKind",
+    "RetentionRule",
+    "TransferRoute",
     "RequestKind",
     "RequestStatus",
     "MatchModelVersion",
