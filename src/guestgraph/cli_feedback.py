@@ -10,8 +10,9 @@ import typer
 from rich.console import Console
 
 from guestgraph.config import load_settings
-from guestgraph.db import make_engine, make_session_factory
+from guestgraph.db import make_session_factory
 from guestgraph.errors import GuestgraphError
+from guestgraph.pii import open_engine
 
 console = Console(stderr=True)
 survey_app = typer.Typer(help="Post-stay surveys: send them after check-out.", no_args_is_help=True)
@@ -38,7 +39,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph import access, feedback
 
         settings = load_settings()
-        engine = make_engine(settings.resolved_database_url)
+        engine = open_engine(settings)
         since: date = checked_out_since.date() if checked_out_since else _now().date() - timedelta(days=1)
         try:
             with make_session_factory(engine)() as session:

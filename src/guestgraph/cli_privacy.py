@@ -12,8 +12,9 @@ import typer
 from rich.console import Console
 
 from guestgraph.config import load_settings
-from guestgraph.db import make_engine, make_session_factory, session_scope
+from guestgraph.db import make_session_factory, session_scope
 from guestgraph.errors import GuestgraphError
+from guestgraph.pii import open_engine
 
 console = Console(stderr=True)
 privacy_app = typer.Typer(help="Consent ledger and data-subject requests.", no_args_is_help=True)
@@ -28,7 +29,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph import privacy
 
         try:
-            engine = make_engine(load_settings().resolved_database_url)
+            engine = open_engine(load_settings())
             with session_scope(make_session_factory(engine)) as session:
                 added = privacy.import_consents(session, now=datetime.now(UTC))
             engine.dispose()
@@ -42,7 +43,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph import access, privacy
 
         try:
-            engine = make_engine(load_settings().resolved_database_url)
+            engine = open_engine(load_settings())
             with session_scope(make_session_factory(engine)) as session:
                 rows = privacy.list_requests(
                     session, scope=access.DataScope.group(), now=datetime.now(UTC), overdue_only=True
@@ -79,7 +80,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         )
         when = (discovered or datetime.now(UTC)).replace(tzinfo=UTC) if discovered else datetime.now(UTC)
         try:
-            engine = make_engine(load_settings().resolved_database_url)
+            engine = open_engine(load_settings())
             with session_scope(make_session_factory(engine)) as session:
                 report = privacy.breach_report(
                     session, affected, cause=cause, measures=measures, contact=contact, discovered_at=when
@@ -105,7 +106,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph import audit, privacy
 
         try:
-            engine = make_engine(load_settings().resolved_database_url)
+            engine = open_engine(load_settings())
             with session_scope(make_session_factory(engine)) as session:
                 with audit.acting_as(audit.Actor(username="cli")):
                     run = privacy.run_retention(session, now=datetime.now(UTC), apply=not dry_run)
@@ -136,7 +137,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         except ValueError as e:
             raise typer.BadParameter("Give a number of days or 'keep'.") from e
         try:
-            engine = make_engine(load_settings().resolved_database_url)
+            engine = open_engine(load_settings())
             with (
                 session_scope(make_session_factory(engine)) as session,
                 audit.acting_as(audit.Actor(username="cli")),
@@ -180,7 +181,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         except ValueError as e:
             raise typer.BadParameter(str(e)) from e
         try:
-            engine = make_engine(load_settings().resolved_database_url)
+            engine = open_engine(load_settings())
             with (
                 session_scope(make_session_factory(engine)) as session,
                 audit.acting_as(audit.Actor(username="cli")),
@@ -207,7 +208,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph import privacy
 
         try:
-            engine = make_engine(load_settings().resolved_database_url)
+            engine = open_engine(load_settings())
             with session_scope(make_session_factory(engine)) as session:
                 rows = privacy.list_recipients(session)
             engine.dispose()

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Executable, Select, delete, func, or_, select, union, update
 from sqlalchemy.orm import Session, aliased
 
-from guestgraph import audit
+from guestgraph import audit, pii
 from guestgraph.access import DataScope
 from guestgraph.db.models import (
     CampaignMessage,
@@ -321,8 +321,9 @@ def _steps(cut: dict[Category, datetime]) -> list[Step]:
         unlinked = GuestMention.source_record_id.in_(old) & GuestMention.guest_id.is_(None)
         add("unresolved_mentions_deleted", Category.UNRESOLVED_RECORD, GuestMention, unlinked)
         wiped = {
-            "raw_payload": "",
-            "standardised": {},
+            "key_ref": None,
+            "raw_sealed": "",
+            "standardised_sealed": None,
             "content_hash": "erased",
             "status": RecordStatus.ERASED,
             "is_current": False,
@@ -340,6 +341,16 @@ def _steps(cut: dict[Category, datetime]) -> list[Step]:
 
 def _count(session: Session, model: Any, where: ColumnElement[bool]) -> int:
     return int(session.scalar(select(func.count()).select_from(model).where(where)) or 0)
+
+
+def _shred_record_keys(session: Session, where: ColumnElement[bool]) -> int:
+    """Destroy the data keys of the records about to be wiped (crypto-shredding: old backups too)."""
+    vault = pii.vault_of(session)
+    query = select(SourceRecord.key_ref).where(where, SourceRecord.key_ref.is_not(None))
+    refs = sorted({ref for ref in session.scalars(query) if ref})
+    for key_ref in refs:
+        vault.shred(key_ref)
+    return len(refs)
 
 
 def run_retention(
@@ -367,6 +378,8 @@ def run_retention(
     per_category = dict.fromkeys((c.value for c in Category), 0)
     for key, category, model, where, statement in _steps(cut):
         if apply:
+            if model is SourceRecord:  # crypto-shred the records' keys first, so backups lose them too
+                _shred_record_keys(session, where)
             counts[key] = int(session.execute(statement()).rowcount or 0)  # type: ignore[attr-defined]
         else:
             counts[key] = _count(session, model, where)

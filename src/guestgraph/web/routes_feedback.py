@@ -30,18 +30,26 @@ Label = Annotated[str, Path(max_length=20, pattern=r"^[a-z_]+$")]
 
 
 class SendIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
     checked_out_since: date = Field(description="Checked-out stays that departed on or after this day.")
 
 
 class LinkIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
     hotel_code: str = Field(max_length=20, description="The hotel the guest's requests go to.")
 
 
 class ClassifyIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
     text: str = Field(max_length=4000)
 
 
 class RuleIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
     words: list[str] = Field(max_length=300, description="The label's words or phrases (each ≤ 40 chars).")
 
 
