@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from _bench_db import bench_engine
 from guestgraph import analytics
 from guestgraph.access import DataScope
 from guestgraph.analytics import (
@@ -38,7 +39,6 @@ from guestgraph.analytics import (
     StayCondition,
     TagCondition,
 )
-from guestgraph.db import make_engine
 from guestgraph.db._migrate import upgrade
 
 AS_OF = date(2026, 11, 1)
@@ -154,7 +154,7 @@ def median_ms(fn: Callable[[], object], runs: int = 3) -> tuple[float, object]:
 
 def run(url: str, guests: int) -> None:
     upgrade(url)
-    engine = make_engine(url)
+    engine = bench_engine(url)
     built = build(engine, guests)
     print(
         f"  {engine.dialect.name}: built {guests:,} guests, {guests * 4:,} stays, "

@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from sqlalchemy import text
 
+from _bench_db import bench_engine
 from guestgraph import ops
 from guestgraph.config import Settings
 from guestgraph.db import make_engine
@@ -37,7 +38,7 @@ def rss_mib() -> float:
 
 def fill(url: str, mb: int) -> None:
     upgrade(url)
-    engine = make_engine(url)
+    engine = bench_engine(url)
     rows = mb * 1_000_000 // ROW_BYTES
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE bench_filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"))

@@ -27,9 +27,10 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+from _bench_db import bench_engine
 from guestgraph import engage  # noqa: E402
 from guestgraph.access import DataScope  # noqa: E402
-from guestgraph.db import make_engine, make_session_factory  # noqa: E402
+from guestgraph.db import make_session_factory  # noqa: E402
 from guestgraph.db._migrate import upgrade  # noqa: E402
 from guestgraph.db.models import (  # noqa: E402
     Consent,
@@ -58,7 +59,7 @@ def _database(backend: str, postgres: str, tmp: Path) -> str:
 
 
 def build(url: str, mails: int) -> int:
-    engine = make_engine(url)
+    engine = bench_engine(url)
     now = datetime.now(UTC)
     yesterday = now - timedelta(days=1)
     with engine.begin() as conn:
@@ -127,7 +128,7 @@ def main() -> None:
         url = _database(args.backend, args.postgres, Path(tmp))
         upgrade(url)
         build(url, args.mails)
-        engine = make_engine(url)
+        engine = bench_engine(url)
         peer = subprocess.Popen(
             [sys.executable, "-m", "tests.smtp_peer"],
             stdin=subprocess.PIPE,

@@ -37,10 +37,10 @@ def truth_keys(demo: Path) -> dict[tuple[str, str], str]:
 def predicted_keys(url: str) -> dict[tuple[str, str], int]:
     from sqlalchemy import select
 
-    from guestgraph.db import make_engine
+    from _bench_db import bench_engine
     from guestgraph.db.models import GuestMention, SourceRecord, SourceSystem
 
-    engine = make_engine(url)
+    engine = bench_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(
             select(SourceSystem.code, SourceRecord.external_id, GuestMention.guest_id)
@@ -57,9 +57,10 @@ def main() -> int:
     parser.add_argument("--guests", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
+    from _bench_db import bench_engine
     from guestgraph import identity, org
     from guestgraph.bootstrap import import_demo_files
-    from guestgraph.db import make_engine, make_session_factory
+    from guestgraph.db import make_session_factory
     from guestgraph.db._migrate import upgrade
     from guestgraph.demo import generate_demo
 
@@ -72,7 +73,7 @@ def main() -> int:
         generate_demo(out_dir=work / "demo", guests=args.guests, seed=args.seed)
         url = f"sqlite:///{work / 'identity.db'}"
         upgrade(url)
-        engine = make_engine(url)
+        engine = bench_engine(url)
         factory = make_session_factory(engine)
         with factory.begin() as session:
             org.load_group(session, org.read_group_file(work / "demo" / "group.json"))

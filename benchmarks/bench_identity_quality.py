@@ -117,10 +117,10 @@ def _guest_frame(url: str) -> pd.DataFrame:
     """Every primary guest mention, cleaned generically, keyed like the truth file."""
     from sqlalchemy import select
 
-    from guestgraph.db import make_engine
+    from _bench_db import bench_engine
     from guestgraph.db.models import GuestMention, SourceRecord, SourceSystem
 
-    engine = make_engine(url)
+    engine = bench_engine(url)
     cols = [GuestMention.full_name, GuestMention.birth_date, GuestMention.gender, GuestMention.phone]
     cols += [GuestMention.email, GuestMention.id_number, GuestMention.loyalty_number]
     with engine.connect() as conn:
@@ -143,10 +143,11 @@ def _guest_frame(url: str) -> pd.DataFrame:
 
 def demo_rows(guests: int, seed: int) -> list[tuple[str, str, identity.PairScores, float]]:
     import _splink_side
+    from _bench_db import bench_engine
     from bench_identity import predicted_keys, truth_keys
     from guestgraph import org
     from guestgraph.bootstrap import import_demo_files
-    from guestgraph.db import make_engine, make_session_factory
+    from guestgraph.db import make_session_factory
     from guestgraph.db._migrate import upgrade
     from guestgraph.demo import generate_demo
 
@@ -155,7 +156,7 @@ def demo_rows(guests: int, seed: int) -> list[tuple[str, str, identity.PairScore
         generate_demo(out_dir=work / "demo", guests=guests, seed=seed)
         url = f"sqlite:///{work / 'identity.db'}"
         upgrade(url)
-        engine = make_engine(url)
+        engine = bench_engine(url)
         factory = make_session_factory(engine)
         with factory.begin() as session:
             org.load_group(session, org.read_group_file(work / "demo" / "group.json"))

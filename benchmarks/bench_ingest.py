@@ -75,12 +75,13 @@ def _vary(row: list[str], lap: int) -> list[str]:
 
 def child(url: str, group: Path, csv_path: Path) -> None:
     """Runs in a fresh process: migrate, load the group, import, print one JSON line."""
+    from _bench_db import bench_engine
     from guestgraph import ingest, org
-    from guestgraph.db import make_engine, make_session_factory
+    from guestgraph.db import make_session_factory
     from guestgraph.db._migrate import upgrade
 
     upgrade(url)
-    engine = make_engine(url)
+    engine = bench_engine(url)
     factory = make_session_factory(engine)
     with factory.begin() as session:
         org.load_group(session, org.read_group_file(group))
@@ -148,9 +149,9 @@ def main() -> int:
 def _reset_postgres(url: str) -> None:
     from sqlalchemy import text
 
-    from guestgraph.db import make_engine
+    from _bench_db import bench_engine
 
-    engine = make_engine(url)
+    engine = bench_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))

@@ -47,9 +47,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--guests", type=int, default=20000)
     args = parser.parse_args()
+    from _bench_db import bench_engine
     from guestgraph import org
     from guestgraph.access import issue_source_key
-    from guestgraph.db import make_engine, make_session_factory
+    from guestgraph.db import make_session_factory
     from guestgraph.db._migrate import upgrade
     from guestgraph.demo import generate_demo
 
@@ -62,7 +63,7 @@ def main() -> int:
         generate_demo(out_dir=work / "demo", guests=args.guests, seed=3)
         url = f"sqlite:///{work / 'push.db'}"
         upgrade(url)
-        engine = make_engine(url)
+        engine = bench_engine(url)
         with make_session_factory(engine).begin() as session:
             org.load_group(session, org.read_group_file(work / "demo" / "group.json"))
             key = issue_source_key(session, source="ota_booking")

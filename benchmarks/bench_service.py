@@ -74,9 +74,10 @@ def main() -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
+    from _bench_db import bench_engine
     from guestgraph import org, service
     from guestgraph.access import DataScope
-    from guestgraph.db import make_engine, make_session_factory
+    from guestgraph.db import make_session_factory
     from guestgraph.db._migrate import upgrade
     from guestgraph.demo import generate_demo
 
@@ -86,7 +87,7 @@ def main() -> int:
         generate_demo(out_dir=work / "demo", guests=50, seed=1)
         url, admin = _database(args, work)
         upgrade(url)
-        engine = make_engine(url)
+        engine = bench_engine(url)
         factory = make_session_factory(engine)
         with factory.begin() as session:
             org.load_group(session, org.read_group_file(work / "demo" / "group.json"))

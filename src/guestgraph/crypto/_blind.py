@@ -9,6 +9,7 @@ spaces. The kind is part of the MAC input, so a phone and an ID with the same di
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Literal, get_args
 
@@ -20,11 +21,14 @@ from guestgraph.errors import InvalidInput
 IndexKind = Literal["phone", "phone_tail", "email", "email_local", "id_number", "birth_date"]
 IndexHash = Literal["hmac-sha256", "hmac-sm3"]
 INDEX_KINDS: tuple[str, ...] = get_args(IndexKind)
+E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
 def normalise(kind: IndexKind, value: str, *, default_region: str = "CN") -> str:
     """The canonical form of `value` that the index is computed over."""
     if kind == "phone":
+        if E164.fullmatch(value):  # already standardised (ingest stores E.164): no second parse
+            return value
         return parse_phone(value, default_region=default_region).e164
     text = unicodedata.normalize("NFKC", value)
     if kind == "phone_tail":  # the last four digits a clerk reads off a booking
