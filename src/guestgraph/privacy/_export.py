@@ -75,6 +75,8 @@ EXPORTED: dict[str, Rule] = {
     "service_ticket": _by_guest("service_ticket"),
     "privacy_request": _by_guest("privacy_request"),
     "campaign_message": _by_guest("campaign_message"),
+    "journey_enrolment": _by_guest("journey_enrolment"),
+    "journey_step_run": _by_guest("journey_step_run"),
 }
 NOT_EXPORTED: dict[str, str] = {
     "reveal_grant": "a record of which member of staff saw a full value and why (staff accountability, "

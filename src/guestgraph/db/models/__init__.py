@@ -25,6 +25,13 @@ from guestgraph.db.models.ingest import (
     RecordIssue,
     Severity,
 )
+from guestgraph.db.models.journeys import (
+    EnrolmentStatus,
+    Journey,
+    JourneyEnrolment,
+    JourneyStatus,
+    JourneyStepRun,
+)
 from guestgraph.db.models.org import Hotel, Region
 from guestgraph.db.models.privacy import Jurisdiction, PrivacyRequest, RequestKind, RequestStatus
 from guestgraph.db.models.security import SecurityAlert
@@ -69,6 +76,11 @@ __all__ = [
     "Hotel",
     "ImportBatch",
     "Interaction",
+    "EnrolmentStatus",
+    "Journey",
+    "JourneyEnrolment",
+    "JourneyStatus",
+    "JourneyStepRun",
     "Jurisdiction",
     "PrivacyRequest",
     "RequestKind",

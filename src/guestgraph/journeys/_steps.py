@@ -1,0 +1,295 @@
+"""Running a step for a batch of claimed enrolments at the same step of one journey: waits,
+conditions and tags set-based (one statement each), tasks and e-mails per guest. Each step writes
+its step runs (unique per enrolment and step), the guests' timeline entries and the move to the next
+step in one transaction, guarded by the worker's claim."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from guestgraph.access import DataScope
+from guestgraph.analytics import SegmentDefinition, member_query
+from guestgraph.db.models import (
+    EnrolmentStatus,
+    Guest,
+    GuestStatus,
+    GuestTag,
+    Hotel,
+    Interaction,
+    Journey,
+    JourneyEnrolment,
+    JourneyStepRun,
+)
+from guestgraph.journeys._definition import EXIT, Branch, JourneyDefinition, Tag, Task, Wait
+
+E = JourneyEnrolment
+ERASED = "guest erased"
+MERGED = "guest merged into another"
+TIMELINE_CHANNEL = "journey"
+
+
+def scope_of(journey: Journey) -> DataScope:
+    return DataScope.hotels(journey.hotel_id) if journey.hotel_id else DataScope.group()
+
+
+def mine(ids: list[int], worker: str) -> Any:
+    return (E.id.in_(ids), E.claimed_by == worker, E.status == EnrolmentStatus.RUNNING)
+
+
+def stop_gone(session: Session, ids: list[int], *, worker: str, now: datetime) -> int:
+    """Erased or merged guests leave their journeys, with the reason; commits."""
+    stopped = 0
+    for status, reason in ((GuestStatus.ERASED, ERASED), (GuestStatus.MERGED, MERGED)):
+        gone = select(Guest.id).where(Guest.status == status)
+        result = session.execute(
+            update(E)
+            .where(*mine(ids, worker), E.guest_id.in_(gone))
+            .values(status=EnrolmentStatus.STOPPED, reason=reason, step=None, ended_at=now, claimed_by=None)
+        )
+        stopped += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    session.commit()
+    return stopped
+
+
+def advance(
+    session: Session,
+    ids: list[int],
+    *,
+    worker: str,
+    to: str | None,
+    now: datetime,
+    next_at: datetime | None = None,
+) -> None:
+    """Move the enrolments on to step `to` (None: done; EXIT: out of the journey)."""
+    if not ids:
+        return
+    if to is None or to == EXIT:
+        status = EnrolmentStatus.DONE if to is None else EnrolmentStatus.EXITED
+        values: dict[str, Any] = {"status": status, "step": None, "ended_at": now, "next_at": None}
+    else:
+        values = {"status": EnrolmentStatus.WAITING, "step": to, "next_at": next_at or now}
+    session.execute(update(E).where(*mine(ids, worker)).values(**values, claimed_by=None, reason=None))
+
+
+def record_runs(
+    session: Session,
+    ids: list[int],
+    *,
+    step: str,
+    kind: str,
+    outcome: str,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    if not ids:
+        return
+    rows = select(
+        E.id,
+        E.journey_id,
+        E.guest_id,
+        literal(step),
+        literal(kind),
+        literal(outcome),
+        literal(reason),
+        literal(now),
+    ).where(E.id.in_(ids))
+    session.execute(
+        insert(JourneyStepRun).from_select(
+            ["enrolment_id", "journey_id", "guest_id", "step", "kind", "outcome", "reason", "started_at"],
+            rows,
+        )
+    )
+
+
+def timeline(
+    session: Session, ids: list[int], journey: Journey, text: str, *, now: datetime, kind: str = "note"
+) -> None:
+    """The step on each guest's timeline (their 360° profile), at the enrolment's hotel."""
+    if not ids:
+        return
+    hotel = func.coalesce(E.hotel_id, literal(journey.hotel_id))
+    rows = select(
+        E.guest_id,
+        hotel,
+        literal(TIMELINE_CHANNEL),
+        literal("out"),
+        literal(kind),
+        literal(text[:4000]),
+        literal(now),
+    ).where(E.id.in_(ids))
+    session.execute(
+        insert(Interaction).from_select(
+            ["guest_id", "hotel_id", "channel", "direction", "kind", "text", "occurred_at"], rows
+        )
+    )
+
+
+def note(journey: Journey, step: str, what: str) -> str:
+    return f"旅程 Journey «{journey.name}» · {step}: {what}"
+
+
+def already_run(session: Session, ids: list[int], step: str) -> list[int]:
+    done = select(JourneyStepRun.enrolment_id).where(
+        JourneyStepRun.enrolment_id.in_(ids), JourneyStepRun.step == step
+    )
+    return list(session.scalars(done))
+
+
+def run_wait(
+    session: Session,
+    ids: list[int],
+    journey: Journey,
+    d: JourneyDefinition,
+    step: Wait,
+    *,
+    worker: str,
+    now: datetime,
+) -> None:
+    record_runs(session, ids, step=step.key, kind=step.type, outcome="done", now=now)
+    timeline(session, ids, journey, note(journey, step.key, f"wait {step.duration} / 等待"), now=now)
+    advance(session, ids, worker=worker, to=d.after(step.key), now=now, next_at=now + step.duration)
+
+
+def _matching(ids: list[int], journey: Journey, step: Branch, now: datetime) -> Select[Any]:
+    members = member_query(
+        SegmentDefinition(condition=step.condition), scope=scope_of(journey), today=now.date()
+    )
+    return select(E.id).where(E.id.in_(ids), E.guest_id.in_(members))
+
+
+def run_branch(
+    session: Session,
+    ids: list[int],
+    journey: Journey,
+    d: JourneyDefinition,
+    step: Branch,
+    *,
+    worker: str,
+    now: datetime,
+) -> None:
+    matched = list(session.scalars(_matching(ids, journey, step, now)))
+    unmatched = sorted(set(ids) - set(matched))
+    record_runs(session, matched, step=step.key, kind=step.type, outcome="matched", now=now)
+    record_runs(session, unmatched, step=step.key, kind=step.type, outcome="unmatched", now=now)
+    where = "exit / 退出" if step.otherwise == EXIT else step.otherwise
+    timeline(session, matched, journey, note(journey, step.key, "condition met / 符合条件"), now=now)
+    timeline(
+        session,
+        unmatched,
+        journey,
+        note(journey, step.key, f"condition not met / 不符合条件 → {where}"),
+        now=now,
+    )
+    advance(session, matched, worker=worker, to=d.after(step.key), now=now)
+    advance(session, unmatched, worker=worker, to=step.otherwise, now=now)
+
+
+def run_tag(
+    session: Session,
+    ids: list[int],
+    journey: Journey,
+    d: JourneyDefinition,
+    step: Tag,
+    *,
+    worker: str,
+    now: datetime,
+) -> None:
+    by = f"journey:{journey.id}"
+    guests = select(E.guest_id).where(E.id.in_(ids))
+    carrying = select(GuestTag.guest_id).where(GuestTag.tag == step.tag, GuestTag.retired_at.is_(None))
+    if step.type == "add_tag":
+        rows = (
+            select(E.guest_id, literal(step.tag), literal("manual"), literal(by), literal(now))
+            .where(E.id.in_(ids), E.guest_id.not_in(carrying))
+            .distinct()
+        )
+        session.execute(insert(GuestTag).from_select(["guest_id", "tag", "kind", "added_by", "since"], rows))
+        what = f"tag {step.tag} added / 添加标签"
+    else:
+        session.execute(
+            update(GuestTag)
+            .where(
+                GuestTag.guest_id.in_(guests),
+                GuestTag.tag == step.tag,
+                GuestTag.kind == "manual",
+                GuestTag.retired_at.is_(None),
+            )
+            .values(retired_at=now, retired_by=by)
+        )
+        what = f"tag {step.tag} removed / 移除标签"
+    record_runs(session, ids, step=step.key, kind=step.type, outcome="done", now=now)
+    timeline(session, ids, journey, note(journey, step.key, what), now=now)
+    advance(session, ids, worker=worker, to=d.after(step.key), now=now)
+
+
+def run_task(
+    session: Session,
+    ids: list[int],
+    journey: Journey,
+    d: JourneyDefinition,
+    step: Task,
+    *,
+    worker: str,
+    now: datetime,
+    default_hours: str,
+) -> None:
+    """A service ticket per guest at the enrolment's hotel; skipped (with the reason) without one."""
+    from guestgraph.service import NewTicket, create_ticket
+
+    rows = session.execute(
+        select(E.id, Guest.public_id, Hotel.code)
+        .join(Guest, Guest.id == E.guest_id)
+        .outerjoin(Hotel, Hotel.id == func.coalesce(E.hotel_id, literal(journey.hotel_id)))
+        .where(E.id.in_(ids))
+    ).all()
+    for enrolment_id, public_id, hotel_code in rows:
+        if hotel_code is None:
+            record_runs(
+                session,
+                [enrolment_id],
+                step=step.key,
+                kind=step.type,
+                outcome="skipped",
+                now=now,
+                reason="no hotel for the task",
+            )
+            continue
+        title = f"{step.title_zh} · {step.title_en}"[:200]
+        ticket = NewTicket(
+            title,
+            step.category,
+            step.priority,
+            hotel_code,
+            note(journey, step.key, title),
+            public_id,
+            step.team,
+        )
+        made = create_ticket(
+            session,
+            scope=DataScope.group(),
+            ticket=ticket,
+            actor_id=None,
+            now=now,
+            default_hours=default_hours,
+        )
+        record_runs(
+            session,
+            [enrolment_id],
+            step=step.key,
+            kind=step.type,
+            outcome="done",
+            now=now,
+            reason=f"ticket {made.id}",
+        )
+        timeline(
+            session,
+            [enrolment_id],
+            journey,
+            note(journey, step.key, f"task / 任务 #{made.id}: {title}"),
+            now=now,
+        )
+    advance(session, ids, worker=worker, to=d.after(step.key), now=now)
