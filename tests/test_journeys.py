@@ -6,7 +6,7 @@ step, and every step lands on the guest's timeline."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,9 +19,14 @@ from guestgraph.db import make_session_factory
 from guestgraph.db.models import (
     ConsentDecision,
     Guest,
+    GuestMetrics,
+    GuestStageHistory,
     GuestTag,
     Interaction,
+    JourneyEnrolment,
     JourneyStatus,
+    ServiceTicket,
+    StayStatus,
 )
 from guestgraph.privacy import Channel, ConsentInput, Purpose
 from tests.factories import make_guest, make_stay
@@ -123,3 +128,162 @@ def test_post_stay_mail_goes_only_where_the_gate_allows(
 
     third = run(engine, port, T0 + timedelta(days=3))
     assert third.steps == 0 and len(collector.received) == 2  # nobody twice
+
+
+def test_pause_keeps_guests_at_their_step_and_resume_goes_on(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    s, (collector, port) = demo_group, peer
+    guest = make_guest(s)
+    consent(s, guest)
+    checked_out(s, guest)
+    journey = start(s, "post_stay")
+    run(engine, port, T0)
+    journeys.set_status(s, journey.id, scope=GROUP, status=JourneyStatus.PAUSED, now=T0)
+    s.commit()
+
+    paused = run(engine, port, T0 + timedelta(days=2))
+    assert (paused.enrolled, paused.steps, collector.received) == (0, 0, [])
+    assert runs(s, journey.id).at_step == {"thanks": 1}
+    with pytest.raises(journeys.JourneyStateConflict):
+        journeys.set_status(s, journey.id, scope=GROUP, status=JourneyStatus.PAUSED, now=T0)
+    journeys.set_status(s, journey.id, scope=GROUP, status=JourneyStatus.ACTIVE, now=T0 + timedelta(days=2))
+    s.commit()
+
+    resumed = run(engine, port, T0 + timedelta(days=2))
+    assert resumed.outcomes == {"sent": 1} and resumed.enrolled == 0
+    assert collector.recipients() == [guest.email]
+    assert runs(s, journey.id).by_status == {"done": 1}
+
+
+def test_quiet_hours_put_a_send_off_until_they_end(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    s, (collector, port) = demo_group, peer
+    guest = make_guest(s)
+    consent(s, guest)
+    checked_out(s, guest)
+    journey = start(s, "post_stay")
+    run(engine, port, T0)
+    late = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai (SHA01)
+
+    assert run(engine, port, late).outcomes == {"deferred": 1}
+    assert collector.received == []
+    (line,) = journeys.journey_guests(s, journey.id, scope=GROUP)
+    assert line.reason == "quiet hours: waiting until they end" and line.status == "waiting"
+    assert run(engine, port, datetime(2026, 11, 22, 0, 59, tzinfo=UTC)).steps == 0  # 08:59 local
+    assert run(engine, port, datetime(2026, 11, 22, 1, 0, tzinfo=UTC)).outcomes == {"sent": 1}
+    assert collector.recipients() == [guest.email]
+
+
+def test_frequency_cap_counts_journey_mails(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    s, (collector, port) = demo_group, peer
+    guest = make_guest(s)
+    consent(s, guest)
+    checked_out(s, guest)
+    journey = start(s, "post_stay")
+    run(engine, port, T0, cap=1)
+    make_stay(s, "SHA01", guest, arrival=T0.date() - timedelta(days=2), departure=T0.date())
+    s.commit()
+    # the first stay's mail goes out; the second stay's (same day) meets the cap of one
+    assert run(engine, port, T0 + timedelta(days=1, minutes=1), cap=1).outcomes == {"sent": 1, "wait": 1}
+    assert run(engine, port, T0 + timedelta(days=2, minutes=1), cap=1).outcomes == {"skipped": 1}
+    assert len(collector.received) == 1
+    assert runs(s, journey.id).reasons == {"frequency cap reached": 1}
+    assert engage.reason_to_skip(
+        s, guest, purpose=Purpose.MARKETING, channel=Channel.EMAIL, now=T0 + timedelta(days=2),
+        policy=policy_for(port, cap=1).engage,
+    ) == "frequency cap reached"  # fmt: skip
+
+
+def _dormant(s: Session, guest: Guest, *, m_score: int) -> None:
+    s.add(GuestMetrics(guest_id=guest.id, stage="dormant", m_score=m_score, computed_on=T0.date()))
+    s.add(
+        GuestStageHistory(guest_id=guest.id, stage="dormant", previous_stage="at_risk", entered_on=T0.date())
+    )
+
+
+def test_win_back_tags_mails_then_branches_on_who_came_back(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    s, (collector, port) = demo_group, peer
+    back, away, low = make_guest(s), make_guest(s), make_guest(s)
+    for g in (back, away, low):
+        consent(s, g)
+        make_stay(s, "SHA01", g, arrival=date(2026, 3, 1))
+    _dormant(s, back, m_score=5)
+    _dormant(s, away, m_score=4)
+    _dormant(s, low, m_score=2)  # not high-value: not enrolled
+    journey = start(s, "win_back")
+
+    first = run(engine, port, T0)
+    assert first.enrolled == 2 and first.outcomes == {"add_tag": 2, "sent": 2, "wait": 2}
+    tagged = set(s.scalars(select(GuestTag.guest_id).where(GuestTag.tag == "win_back")))
+    assert tagged == {back.id, away.id}
+    s.get(GuestMetrics, back.id).stage = "active"  # type: ignore[union-attr]
+    s.commit()
+
+    later = run(engine, port, T0 + timedelta(days=14, minutes=1))
+    assert later.outcomes == {"condition": 2, "sent": 1}
+    assert sorted(collector.recipients()) == sorted([str(back.email), str(away.email), str(away.email)])
+    counts = runs(s, journey.id)
+    assert counts.steps["still_away"] == {"matched": 1, "unmatched": 1}
+    assert counts.by_status == {"done": 1, "exited": 1}
+
+
+def test_vip_arrival_alerts_the_duty_manager(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    s, (_collector, port) = demo_group, peer
+    vip, plain = make_guest(s, vip_level="V2"), make_guest(s)
+    for g in (vip, plain):
+        make_stay(s, "SHA01", g, arrival=T0.date(), departure=T0.date() + timedelta(days=2),
+                  status=StayStatus.IN_HOUSE)  # fmt: skip
+    journey = start(s, "vip_arrival")
+
+    assert run(engine, port, T0).outcomes == {"create_task": 1}
+    (ticket,) = s.scalars(select(ServiceTicket))
+    assert ticket.guest_id == vip.id and ticket.team == "duty_manager" and ticket.priority == "high"
+    assert ticket.hotel_id == s.scalar(select(JourneyEnrolment.hotel_id))
+    assert "VIP arrival" in ticket.title
+    assert runs(s, journey.id).steps == {"alert": {"done": 1}}
+    assert run(engine, port, T0 + timedelta(hours=1)).steps == 0  # once per stay
+
+
+def test_birthday_and_first_stay_triggers(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    s, (collector, port) = demo_group, peer
+    soon = make_guest(s, birth_date=date(1990, 11, 27))  # T0 + 7 days
+    other = make_guest(s, birth_date=date(1990, 5, 1))
+    newcomer, regular = make_guest(s), make_guest(s)
+    for g in (soon, other, newcomer, regular):
+        consent(s, g)
+    make_stay(s, "SHA01", regular, arrival=date(2025, 5, 1))
+    for g in (newcomer, regular):
+        make_stay(s, "SHA01", g, arrival=T0.date(), departure=T0.date() + timedelta(days=1),
+                  status=StayStatus.IN_HOUSE)  # fmt: skip
+    start(s, "birthday")
+    start(s, "first_stay")
+
+    report = run(engine, port, T0)
+    assert report.enrolled == 2
+    assert sorted(collector.recipients()) == sorted([str(soon.email), str(newcomer.email)])
+    assert run(engine, port, T0 + timedelta(hours=2)).enrolled == 0  # once a year, once per stay
+    assert s.scalar(select(GuestTag.guest_id).where(GuestTag.tag == "birthday_greeted")) == soon.id
+
+
+def test_a_definition_that_branches_backwards_is_refused(demo_group: Session) -> None:
+    bad = {
+        "trigger": {"type": "checked_out"},
+        "steps": [
+            {"key": "a", "type": "wait", "days": 1},
+            {"key": "b", "type": "condition", "condition": {"type": "tag", "tag": "x"}, "otherwise": "a"},
+        ],
+    }
+    with pytest.raises(journeys.JourneyInvalid, match="later step"):
+        journeys.create_journey(
+            demo_group, scope=GROUP, name="loop", definition=bad, hotel_code=None, created_by_id=None, now=T0
+        )
