@@ -7,7 +7,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, exists, extract, literal, select, true, update
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    extract,
+    literal,
+    null,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -39,6 +52,7 @@ from guestgraph.journeys._definition import (
 )
 
 E = JourneyEnrolment
+NO_STAY = cast(null(), BigInteger)  # typed, so PostgreSQL takes it for stay_id
 ON_A_STAY = (GuestRole.PRIMARY, GuestRole.ADDITIONAL)
 COUNTED = (StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT)
 
@@ -102,21 +116,21 @@ def _guest_rows(trigger: Any, journey: Journey, now: datetime) -> Select[Any]:
     if isinstance(trigger, StageChanged):
         h = GuestStageHistory
         return (
-            select(h.guest_id, _key("stage:", h.id), _home(journey), literal(None))
+            select(h.guest_id, _key("stage:", h.id), _home(journey), NO_STAY)
             .join(Guest, Guest.id == h.guest_id)
             .where(h.stage == trigger.stage, h.left_on.is_(None), h.entered_on >= since.date())
         )
     if isinstance(trigger, SegmentEntered):
         m = SegmentMember
         query = (
-            select(m.guest_id, _key("segment:", m.id), _home(journey), literal(None))
+            select(m.guest_id, _key("segment:", m.id), _home(journey), NO_STAY)
             .join(Guest, Guest.id == m.guest_id)
             .where(m.segment_id == trigger.segment_id, m.left_at.is_(None))
         )
         return query if trigger.include_existing else query.where(m.entered_at >= since)
     assert isinstance(trigger, BirthdayIn)
     target: date = now.date() + timedelta(days=trigger.days)
-    return select(Guest.id, literal(f"birthday:{target.year}", String), _home(journey), literal(None)).where(
+    return select(Guest.id, literal(f"birthday:{target.year}", String), _home(journey), NO_STAY).where(
         extract("month", Guest.birth_date) == target.month, extract("day", Guest.birth_date) == target.day
     )
 
