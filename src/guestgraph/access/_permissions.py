@@ -16,6 +16,7 @@ class Permission(enum.StrEnum):
     REPORT_READ = "report.read"
     SEGMENT_MANAGE = "segment.manage"
     CAMPAIGN_MANAGE = "campaign.manage"
+    JOURNEY_MANAGE = "journey.manage"
     TICKET_MANAGE = "ticket.manage"
     PRIVACY_MANAGE = "privacy.manage"
     AUDIT_READ = "audit.read"

@@ -34,14 +34,14 @@ DEFAULT_ROLES: tuple[RoleSpec, ...] = (
         "marketing",
         "市场营销",
         "Marketing",
-        (P.GUEST_READ, P.GUEST_EXPORT, P.SEGMENT_MANAGE, P.CAMPAIGN_MANAGE, P.REPORT_READ),
+        (P.GUEST_READ, P.GUEST_EXPORT, P.SEGMENT_MANAGE, P.CAMPAIGN_MANAGE, P.JOURNEY_MANAGE, P.REPORT_READ),
     ),
     RoleSpec("service_agent", "客服专员", "Service agent", (P.GUEST_READ, P.TICKET_MANAGE)),
     RoleSpec(
         "data_steward",
         "数据管理员",
         "Data steward",
-        (P.GUEST_READ, P.IMPORT_MANAGE, P.QUALITY_READ, P.IDENTITY_REVIEW, P.STAY_OPERATE),
+        (P.GUEST_READ, P.IMPORT_MANAGE, P.QUALITY_READ, P.IDENTITY_REVIEW, P.STAY_OPERATE, P.JOURNEY_MANAGE),
     ),
     RoleSpec(
         "compliance_officer",

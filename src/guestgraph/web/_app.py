@@ -29,6 +29,7 @@ from guestgraph.web import (
     routes_engage,
     routes_frontdesk,
     routes_imports,
+    routes_journeys,
     routes_pages,
     routes_privacy,
     routes_review,
@@ -119,6 +120,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_frontdesk.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_engage.router)
+    app.include_router(routes_journeys.router)
     app.include_router(routes_service.router)
     app.include_router(routes_analytics.router)
     app.include_router(routes_api_analytics.router)
