@@ -30,7 +30,7 @@ from guestgraph.db.models import (
 )
 from guestgraph.privacy import Channel, ConsentInput, Purpose
 from tests.factories import make_guest, make_stay
-from tests.smtp_peer import Collector, smtp_peer
+from tests.smtp_peer import Collector, free_port, smtp_peer
 
 GROUP = DataScope.group()
 KEY = b"k" * 32
@@ -287,3 +287,24 @@ def test_a_definition_that_branches_backwards_is_refused(demo_group: Session) ->
         journeys.create_journey(
             demo_group, scope=GROUP, name="loop", definition=bad, hotel_code=None, created_by_id=None, now=T0
         )
+
+
+def test_mail_server_down_hands_the_guests_back_and_they_are_sent_later(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    s, (collector, port) = demo_group, peer
+    guests = [make_guest(s) for _ in range(3)]
+    for g in guests:
+        consent(s, g)
+    checked_out(s, *guests)
+    journey = start(s, "post_stay")
+    run(engine, port, T0)
+
+    with pytest.raises(engage.DeliveryError):
+        run(engine, free_port(), T0 + timedelta(days=1, minutes=1))  # nothing listens there
+    counts = runs(s, journey.id)
+    assert counts.by_status == {"waiting": 3} and counts.at_step == {"thanks": 3}
+    assert "thanks" not in counts.steps  # no step run left behind: the mails did not leave
+
+    assert run(engine, port, T0 + timedelta(days=1, minutes=2)).outcomes == {"sent": 3}
+    assert sorted(collector.recipients()) == sorted(str(g.email) for g in guests)

@@ -67,9 +67,15 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
                 return
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())
-            journeys.run(factory, policy=policy, clock=clock, stop=stop,
-                         poll_seconds=poll or settings.journey_poll_seconds,
-                         on_pass=lambda r: console.print(_summary(r)))  # fmt: skip
+            journeys.run(
+                factory,
+                policy=policy,
+                clock=clock,
+                stop=stop,
+                poll_seconds=poll or settings.journey_poll_seconds,
+                on_pass=lambda r: console.print(_summary(r)),
+                on_error=lambda e: console.print(f"[bold red]Pass failed:[/] {e.message} {e.hint or ''}"),
+            )
         except GuestgraphError as e:
             raise fail(e) from e
         finally:

@@ -112,8 +112,8 @@ class Task(_Step):
     title_zh: str = Field(min_length=1, max_length=200)
     title_en: str = Field(min_length=1, max_length=200)
     team: str | None = Field(None, max_length=40)
-    category: str = "other"
-    priority: str = "normal"
+    category: Literal["room", "cleaning", "fnb", "billing", "noise", "lost_item", "other"] = "other"
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"  # service.CATEGORIES, PRIORITIES
 
 
 Step = Annotated[Wait | Branch | SendEmail | Tag | Task, Field(discriminator="type")]

@@ -121,11 +121,14 @@ def send_step(
     now: datetime,
 ) -> str:
     """Send (or skip, or put off) one guest's e-mail; returns sent, skipped, failed, deferred or lost."""
-    e, guest = session.execute(
+    found = session.execute(
         select(E, Guest)
         .join(Guest, Guest.id == E.guest_id)
         .where(E.id == enrolment_id, *mine([enrolment_id], worker))
-    ).one()
+    ).first()
+    if found is None:  # erased (or handed back) since the claim: nothing to send
+        return "stopped"
+    e, guest = found
     purpose = Purpose(step.purpose)
     reason = (
         SUPPRESSED

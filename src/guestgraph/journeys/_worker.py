@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from guestgraph.db.models import EnrolmentStatus, Journey, JourneyEnrolment
 from guestgraph.engage import DeliveryError
 from guestgraph.engage._mail import SmtpTransport
+from guestgraph.errors import GuestgraphError
 from guestgraph.journeys._claim import claim, recover, worker_id
 from guestgraph.journeys._definition import (
     Branch,
@@ -170,10 +171,18 @@ def run(
     poll_seconds: float,
     stop: threading.Event,
     on_pass: Callable[[PassReport], None] | None = None,
+    on_error: Callable[[GuestgraphError], None] | None = None,
 ) -> None:
-    """Passes until `stop` is set, sleeping `poll_seconds` between them."""
+    """Passes until `stop` is set, sleeping `poll_seconds` between them. A pass that fails with an error
+    of ours (the mail server down: its claims were handed back) is reported and retried next time."""
     while not stop.is_set():
-        report = run_pass(factory, policy=policy, clock=clock, stop=stop)
-        if on_pass is not None:
-            on_pass(report)
+        try:
+            report = run_pass(factory, policy=policy, clock=clock, stop=stop)
+        except GuestgraphError as e:
+            if on_error is None:
+                raise
+            on_error(e)
+        else:
+            if on_pass is not None:
+                on_pass(report)
         stop.wait(poll_seconds)
