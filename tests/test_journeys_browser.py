@@ -3,6 +3,7 @@ run it, see the figures and each guest's reason, pause it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -46,6 +47,14 @@ def test_create_activate_watch_and_pause_a_journey(
     expect(page.locator("h1")).to_have_text("离店感谢与满意度调查")
     expect(page.locator("#journey-status")).to_have_attribute("data-status", "draft")
     expect(page.locator('#steps tr[data-step="thanks"]')).to_contain_text("发送邮件")
+    # the editor (a broken definition is refused: tests/test_journeys_web.py)
+    definition = json.loads(json.dumps(journeys.TEMPLATES["post_stay"].definition))
+    definition["steps"][1]["subject_zh"] = "谢谢您，{{ name }}"
+    page.fill("#edit-form input[name=name]", "离店感谢（改）")
+    page.fill("#edit-form textarea[name=definition]", json.dumps(definition, ensure_ascii=False))
+    page.click("#edit-form button")
+    expect(page.locator("h1")).to_have_text("离店感谢（改）")
+    expect(page.locator('#steps tr[data-step="thanks"]')).to_contain_text("谢谢您，{{ name }}")
     page.click("#activate-form button")
     expect(page.locator("#journey-status")).to_have_attribute("data-status", "active")
 

@@ -48,6 +48,8 @@ def test_journey_pages_api_timeline_and_unsubscribe(
             url = created.headers["location"]
             journey_id = int(url.rsplit("/", 1)[1])
             assert 'data-status="draft"' in c.get(url).text
+            broken = c.post(f"{url}/edit", data={"name": "x", "definition": '{"trigger": '})
+            assert broken.status_code == 422 and 'id="form-error"' in broken.text and "line 1" in broken.text
             assert c.post(f"{url}/activate", follow_redirects=False).status_code == 303
 
             policy = journeys.JourneyPolicy.from_settings(live.settings)
@@ -90,6 +92,13 @@ def test_journeys_are_for_marketing_and_scoped(live: LiveServer, demo_group: Ses
         assert bad.status_code == 422 and bad.json()["error"] == "journey_invalid"
         assert {t["code"] for t in c.get("/api/v1/journey-templates").json()} == set(journeys.TEMPLATES)
     journey_id = made.json()["id"]
+    with live.client(role="data_steward") as c:
+        definition = made.json()["definition"]
+        edited = c.put(f"/api/v1/journeys/{journey_id}", json={"name": "VIP", "definition": definition})
+        assert edited.status_code == 200 and edited.json()["name"] == "VIP"
+        assert c.post(f"/api/v1/journeys/{journey_id}/activate").json()["status"] == "active"
+        again = c.put(f"/api/v1/journeys/{journey_id}", json={"name": "VIP 2", "definition": definition})
+        assert again.status_code == 409 and again.json()["error"] == "journey_state_conflict"
     with live.client(role="front_desk") as c:
         assert c.get("/journeys").status_code == 403
         assert c.get(f"/api/v1/journeys/{journey_id}").status_code == 403

@@ -14,6 +14,7 @@ from guestgraph.journeys._journeys import (
     get_journey,
     list_journeys,
     set_status,
+    update_journey,
 )
 from guestgraph.journeys._policy import JourneyPolicy, QuietHours
 from guestgraph.journeys._send import SUPPRESS_TAG
@@ -44,4 +45,5 @@ __all__ = [
     "run",
     "run_pass",
     "set_status",
+    "update_journey",
 ]

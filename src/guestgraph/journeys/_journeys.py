@@ -156,6 +156,34 @@ def list_journeys(session: Session, *, scope: DataScope) -> list[JourneyRow]:
     return [_row(j, code) for j, code in rows]
 
 
+def update_journey(
+    session: Session,
+    journey_id: int,
+    *,
+    scope: DataScope,
+    name: str,
+    definition: dict[str, Any],
+    now: datetime,
+) -> JourneyRow:
+    """Change a draft's name and steps (texts, waits, conditions …). Only a draft: once guests are on
+    their way, a step they wait at must not change under them."""
+    j = load_journey(session, journey_id, scope=scope)
+    if j.status is not JourneyStatus.DRAFT:
+        raise JourneyStateConflict(
+            f"Journey {journey_id} is {j.status.value}; only a draft can be edited.",
+            hint="Create a new journey (from the template or this one's definition) and pause this one.",
+        )
+    if not name.strip():
+        raise InvalidInput("The journey needs a name.", hint="Name it after what it does.")
+    parsed = parse_definition(definition)
+    _check_mail(parsed)
+    j.name, j.updated_at = name.strip()[:120], now
+    j.definition = parsed.model_dump(mode="json", exclude_none=True)
+    session.flush()
+    audit.log_event(session, "journey.update", object_type="journey", object_id=str(j.id))
+    return get_journey(session, journey_id, scope=scope)
+
+
 def set_status(
     session: Session, journey_id: int, *, scope: DataScope, status: JourneyStatus, now: datetime
 ) -> JourneyRow:

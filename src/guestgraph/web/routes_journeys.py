@@ -4,6 +4,7 @@ guest with theirs), activate and pause. The steps themselves run in `guestgraph 
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -61,6 +62,7 @@ def _detail(
     scope: DataScope,
     journey_id: int,
     error: GuestgraphError | None = None,
+    draft: str | None = None,
 ) -> Response:
     journey = journeys.get_journey(session, journey_id, scope=scope)
     context = {
@@ -69,6 +71,7 @@ def _detail(
         "trigger": journey.definition["trigger"],
         "counts": journeys.journey_counts(session, journey_id, scope=scope),
         "guests": journeys.journey_guests(session, journey_id, scope=scope),
+        "draft": draft if draft is not None else json.dumps(journey.definition, ensure_ascii=False, indent=2),
         "error": error,
         "active": "journeys",
     }
@@ -113,6 +116,30 @@ def journey_page(request: Request, journey_id: RowId, session: SessionDep, scope
 
 def _set(session: Session, scope: DataScope, journey_id: int, status: JourneyStatus) -> journeys.JourneyRow:
     return journeys.set_status(session, journey_id, scope=scope, status=status, now=now_utc())
+
+
+@router.post("/journeys/{journey_id}/edit", dependencies=MANAGE)
+def edit_page(
+    request: Request,
+    journey_id: RowId,
+    session: SessionDep,
+    scope: ScopeDep,
+    name: Annotated[str, Form(max_length=120)],
+    definition: Annotated[str, Form(max_length=200_000)],
+) -> Response:
+    try:
+        try:
+            parsed = json.loads(definition)
+        except json.JSONDecodeError as e:
+            raise journeys.JourneyInvalid(
+                f"The definition is not JSON (line {e.lineno}, column {e.colno}): {e.msg}",
+                hint="Check the commas and quotes near there.",
+            ) from e
+        journeys.update_journey(session, journey_id, scope=scope, name=name, definition=parsed, now=now_utc())
+    except GuestgraphError as e:
+        session.rollback()
+        return _detail(request, session, scope, journey_id, e, draft=definition)
+    return RedirectResponse(f"/journeys/{journey_id}", status_code=303)
 
 
 @router.post("/journeys/{journey_id}/activate", dependencies=MANAGE)
@@ -197,6 +224,20 @@ def api_journey(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> dict
 )
 def api_guests(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
     return [asdict(g) for g in journeys.journey_guests(session, journey_id, scope=scope)]
+
+
+class JourneyEdit(BaseModel):
+    model_config = {"extra": "forbid"}
+    name: str = Field(max_length=120)
+    definition: dict[str, Any]
+
+
+@api.put("/journeys/{journey_id}", summary="Edit a draft journey's name and steps", dependencies=MANAGE)
+def api_update(journey_id: RowId, body: JourneyEdit, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    row = journeys.update_journey(
+        session, journey_id, scope=scope, name=body.name, definition=body.definition, now=now_utc()
+    )
+    return asdict(row)
 
 
 @api.post("/journeys/{journey_id}/activate", summary="Activate (or resume) a journey", dependencies=MANAGE)
