@@ -86,8 +86,15 @@ def test_post_stay_mail_goes_only_where_the_gate_allows(
 ) -> None:
     s, (collector, port) = demo_group, peer
     yes, unknown, withdrawn, suppressed, erased = (make_guest(s) for _ in range(5))
-    english = make_guest(s, full_name="Anna Smith", family_name="Smith", given_name="Anna", gender="F",
-                         nationality="GB", name_pinyin=None)  # fmt: skip
+    english = make_guest(
+        s,
+        full_name="Anna Smith",
+        family_name="Smith",
+        given_name="Anna",
+        gender="F",
+        nationality="GB",
+        name_pinyin=None,
+    )
     for g in (yes, withdrawn, suppressed, erased, english):
         consent(s, g)
     consent(s, withdrawn, ConsentDecision.WITHDRAWN)
@@ -192,10 +199,17 @@ def test_frequency_cap_counts_journey_mails(
     assert run(engine, port, T0 + timedelta(days=2, minutes=1), cap=1).outcomes == {"skipped": 1}
     assert len(collector.received) == 1
     assert runs(s, journey.id).reasons == {"frequency cap reached": 1}
-    assert engage.reason_to_skip(
-        s, guest, purpose=Purpose.MARKETING, channel=Channel.EMAIL, now=T0 + timedelta(days=2),
-        policy=policy_for(port, cap=1).engage,
-    ) == "frequency cap reached"  # fmt: skip
+    assert (
+        engage.reason_to_skip(
+            s,
+            guest,
+            purpose=Purpose.MARKETING,
+            channel=Channel.EMAIL,
+            now=T0 + timedelta(days=2),
+            policy=policy_for(port, cap=1).engage,
+        )
+        == "frequency cap reached"
+    )
 
 
 def _dormant(s: Session, guest: Guest, *, m_score: int) -> None:
@@ -239,8 +253,14 @@ def test_vip_arrival_alerts_the_duty_manager(
     s, (_collector, port) = demo_group, peer
     vip, plain = make_guest(s, vip_level="V2"), make_guest(s)
     for g in (vip, plain):
-        make_stay(s, "SHA01", g, arrival=T0.date(), departure=T0.date() + timedelta(days=2),
-                  status=StayStatus.IN_HOUSE)  # fmt: skip
+        make_stay(
+            s,
+            "SHA01",
+            g,
+            arrival=T0.date(),
+            departure=T0.date() + timedelta(days=2),
+            status=StayStatus.IN_HOUSE,
+        )
     journey = start(s, "vip_arrival")
 
     assert run(engine, port, T0).outcomes == {"create_task": 1}
@@ -263,8 +283,14 @@ def test_birthday_and_first_stay_triggers(
         consent(s, g)
     make_stay(s, "SHA01", regular, arrival=date(2025, 5, 1))
     for g in (newcomer, regular):
-        make_stay(s, "SHA01", g, arrival=T0.date(), departure=T0.date() + timedelta(days=1),
-                  status=StayStatus.IN_HOUSE)  # fmt: skip
+        make_stay(
+            s,
+            "SHA01",
+            g,
+            arrival=T0.date(),
+            departure=T0.date() + timedelta(days=1),
+            status=StayStatus.IN_HOUSE,
+        )
     start(s, "birthday")
     start(s, "first_stay")
 
@@ -308,3 +334,54 @@ def test_mail_server_down_hands_the_guests_back_and_they_are_sent_later(
 
     assert run(engine, port, T0 + timedelta(days=1, minutes=2)).outcomes == {"sent": 3}
     assert sorted(collector.recipients()) == sorted(str(g.email) for g in guests)
+
+
+def test_a_guest_the_lifecycle_refresh_makes_dormant_gets_the_win_back_mail(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    """End to end with the real analytics refresh on an injected day: big spenders whose last stay was
+    long ago become dormant, and only they (high-value) get the win-back offer, once."""
+    from decimal import Decimal
+
+    from guestgraph import analytics
+
+    s, (collector, port) = demo_group, peer
+    big = [make_guest(s) for _ in range(3)]
+    small = [make_guest(s) for _ in range(10)]
+    for g in big + small:
+        consent(s, g)
+    gone = T0.date() - timedelta(days=200)
+    for n, g in enumerate(big):
+        make_stay(s, "SHA01", g, arrival=gone - timedelta(days=3), departure=gone, amount=Decimal(30000 + n))
+    for n, g in enumerate(small):
+        make_stay(
+            s,
+            "SHA01",
+            g,
+            arrival=T0.date() - timedelta(days=12),
+            departure=T0.date() - timedelta(days=10),
+            amount=Decimal(300 + n),
+        )
+    s.commit()
+    month_ago = T0 - timedelta(days=30)
+    analytics.refresh(engine, settings=analytics.AnalyticsSettings(), as_of=month_ago.date(), now=month_ago)
+    journey = journeys.create_from_template(
+        s, scope=GROUP, code="win_back", locale="zh_CN", hotel_code=None, created_by_id=None, now=month_ago
+    )
+    journeys.set_status(s, journey.id, scope=GROUP, status=JourneyStatus.ACTIVE, now=month_ago)
+    s.commit()
+    assert run(engine, port, month_ago).enrolled == 0  # at risk then, not dormant yet
+
+    analytics.refresh(engine, settings=analytics.AnalyticsSettings(), as_of=T0.date(), now=T0)
+    s.expire_all()
+    dormant_high = set(
+        s.scalars(
+            select(GuestMetrics.guest_id).where(GuestMetrics.stage == "dormant", GuestMetrics.m_score >= 4)
+        )
+    )
+    assert dormant_high == {g.id for g in big}
+    report = run(engine, port, T0)
+    assert report.enrolled == 3 and report.outcomes["sent"] == 3
+    assert sorted(collector.recipients()) == sorted(str(g.email) for g in big)
+    assert all(m.message["Subject"].endswith("我们想念您") for m in collector.received)
+    assert run(engine, port, T0 + timedelta(hours=1)).enrolled == 0  # the same stage change enrols once
