@@ -136,7 +136,7 @@ def _guest_rows(trigger: Any, journey: Journey, now: datetime) -> Select[Any]:
 
 
 def trigger_rows(journey: Journey, definition: JourneyDefinition, now: datetime) -> Select[Any]:
-    """The guests the trigger catches now, in the journey's scope, not yet enrolled for that occurrence."""
+    """The guests the trigger catches now, in the journey's scope (some may be enrolled already)."""
     trigger = definition.trigger
     rows = (
         _stay_rows(trigger, journey, now)
@@ -150,8 +150,8 @@ def trigger_rows(journey: Journey, definition: JourneyDefinition, now: datetime)
         select(guest_id, key, hotel_id, stay_id)
         .join(Guest, Guest.id == guest_id)
         .where(Guest.status == GuestStatus.ACTIVE, guest_visible(scope))
-        .where(~exists().where(E.journey_id == journey.id, E.guest_id == guest_id, E.trigger_key == key))
-    )
+    )  # who is already enrolled is left to ON CONFLICT DO NOTHING (a NOT EXISTS here went quadratic on
+    # PostgreSQL: the anti-join re-scanned the index entries the same INSERT was adding)
     if trigger.where is not None:
         matching = member_query(SegmentDefinition(condition=trigger.where), scope=scope, today=now.date())
         query = query.where(guest_id.in_(matching))
