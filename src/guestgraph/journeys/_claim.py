@@ -25,8 +25,8 @@ def worker_id() -> str:
     return f"{socket.gethostname()[:20]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def claim(session: Session, *, worker: str, batch: int, now: datetime) -> list[int]:
-    """Claim up to `batch` enrolments whose step is due, in active journeys; commits."""
+def claim(session: Session, *, worker: str, batch: int, now: datetime) -> int:
+    """Claim up to `batch` enrolments whose step is due, in active journeys; commits; how many."""
     pick = (
         select(E.id)
         .join(Journey, Journey.id == E.journey_id)
@@ -36,17 +36,13 @@ def claim(session: Session, *, worker: str, batch: int, now: datetime) -> list[i
     )
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True, of=E)
-    session.execute(
+    claimed = session.execute(
         update(E)
         .where(E.id.in_(pick), E.status == EnrolmentStatus.WAITING)
         .values(status=EnrolmentStatus.RUNNING, claimed_by=worker, claimed_at=now)
     )
     session.commit()
-    return list(
-        session.scalars(
-            select(E.id).where(E.claimed_by == worker, E.status == EnrolmentStatus.RUNNING).order_by(E.id)
-        )
-    )
+    return int(claimed.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def recover(session: Session, *, now: datetime, lease: timedelta) -> int:

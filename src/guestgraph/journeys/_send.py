@@ -32,7 +32,7 @@ from guestgraph.engage._tokens import journey_unsubscribe_url
 from guestgraph.journeys._claim import STARTED
 from guestgraph.journeys._definition import JourneyDefinition, SendEmail
 from guestgraph.journeys._policy import JourneyPolicy
-from guestgraph.journeys._steps import advance, mine, note, record_runs, timeline
+from guestgraph.journeys._steps import advance, note, one, record_runs, timeline
 from guestgraph.privacy import Channel, Purpose
 
 E = JourneyEnrolment
@@ -70,11 +70,17 @@ def _skip(
     worker: str,
     now: datetime,
 ) -> str:
-    record_runs(session, [e.id], step=step.key, kind=step.type, outcome="skipped", reason=reason, now=now)
-    timeline(
-        session, [e.id], journey, note(journey, step.key, f"e-mail not sent / 未发送邮件: {reason}"), now=now
+    record_runs(
+        session, one(e.id, worker), step=step.key, kind=step.type, outcome="skipped", reason=reason, now=now
     )
-    advance(session, [e.id], worker=worker, to=d.after(step.key), now=now)
+    timeline(
+        session,
+        one(e.id, worker),
+        journey,
+        note(journey, step.key, f"e-mail not sent / 未发送邮件: {reason}"),
+        now=now,
+    )
+    advance(session, one(e.id, worker), to=d.after(step.key), now=now)
     session.commit()
     return "skipped"
 
@@ -122,9 +128,7 @@ def send_step(
 ) -> str:
     """Send (or skip, or put off) one guest's e-mail; returns sent, skipped, failed, deferred or lost."""
     found = session.execute(
-        select(E, Guest)
-        .join(Guest, Guest.id == E.guest_id)
-        .where(E.id == enrolment_id, *mine([enrolment_id], worker))
+        select(E, Guest).join(Guest, Guest.id == E.guest_id).where(*one(enrolment_id, worker))
     ).first()
     if found is None:  # erased (or handed back) since the claim: nothing to send
         return "stopped"
@@ -143,14 +147,14 @@ def send_step(
     if resume is not None:
         session.execute(
             update(E)
-            .where(*mine([e.id], worker))
+            .where(*one(e.id, worker))
             .values(status=EnrolmentStatus.WAITING, next_at=resume, reason=QUIET, claimed_by=None)
         )
         session.commit()
         return "deferred"
     run_id = _begin(session, e, step, now)
     if run_id is None:  # another worker began this step: move on without sending
-        advance(session, [e.id], worker=worker, to=d.after(step.key), now=now)
+        advance(session, one(e.id, worker), to=d.after(step.key), now=now)
         session.commit()
         return "lost"
     outcome, why = _deliver(session, e, guest, journey, step, run_id, smtp=smtp, policy=policy)
@@ -160,8 +164,8 @@ def send_step(
         if outcome == "sent"
         else f"e-mail failed / 发送失败: {why}"
     )
-    timeline(session, [e.id], journey, note(journey, step.key, what), now=now, kind="email")
-    advance(session, [e.id], worker=worker, to=d.after(step.key), now=now)
+    timeline(session, one(e.id, worker), journey, note(journey, step.key, what), now=now, kind="email")
+    advance(session, one(e.id, worker), to=d.after(step.key), now=now)
     session.commit()
     return outcome
 

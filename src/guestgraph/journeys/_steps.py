@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope
@@ -36,18 +36,38 @@ def scope_of(journey: Journey) -> DataScope:
     return DataScope.hotels(journey.hotel_id) if journey.hotel_id else DataScope.group()
 
 
-def mine(ids: list[int], worker: str) -> Any:
-    return (E.id.in_(ids), E.claimed_by == worker, E.status == EnrolmentStatus.RUNNING)
+Where = tuple[ColumnElement[bool], ...]  # which claimed enrolments a statement is about
 
 
-def stop_gone(session: Session, ids: list[int], *, worker: str, now: datetime) -> int:
+def held(worker: str) -> Where:
+    """Every enrolment this worker holds (claimed and still running)."""
+    return (E.claimed_by == worker, E.status == EnrolmentStatus.RUNNING)
+
+
+def at_step(worker: str, journey_id: int, step: str) -> Where:
+    """The worker's enrolments at one step of one journey: what a set-based step works on (no id
+    lists: a batch of thousands is one predicate)."""
+    return (*held(worker), E.journey_id == journey_id, E.step == step)
+
+
+def one(enrolment_id: int, worker: str) -> Where:
+    return (E.id == enrolment_id, *held(worker))
+
+
+def already_run(journey_id: int, step: str) -> ColumnElement[bool]:
+    """The enrolment has a step run for `step` already (done, or a send begun)."""
+    del journey_id  # the unique (enrolment, step) index answers it row by row
+    return exists().where(JourneyStepRun.enrolment_id == E.id, JourneyStepRun.step == step)
+
+
+def stop_gone(session: Session, *, worker: str, now: datetime) -> int:
     """Erased or merged guests leave their journeys, with the reason; commits."""
     stopped = 0
     for status, reason in ((GuestStatus.ERASED, ERASED), (GuestStatus.MERGED, MERGED)):
         gone = select(Guest.id).where(Guest.status == status)
         result = session.execute(
             update(E)
-            .where(*mine(ids, worker), E.guest_id.in_(gone))
+            .where(*held(worker), E.guest_id.in_(gone))
             .values(status=EnrolmentStatus.STOPPED, reason=reason, step=None, ended_at=now, claimed_by=None)
         )
         stopped += int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -57,27 +77,24 @@ def stop_gone(session: Session, ids: list[int], *, worker: str, now: datetime) -
 
 def advance(
     session: Session,
-    ids: list[int],
+    where: Where,
     *,
-    worker: str,
     to: str | None,
     now: datetime,
     next_at: datetime | None = None,
 ) -> None:
     """Move the enrolments on to step `to` (None: done; EXIT: out of the journey)."""
-    if not ids:
-        return
     if to is None or to == EXIT:
         status = EnrolmentStatus.DONE if to is None else EnrolmentStatus.EXITED
         values: dict[str, Any] = {"status": status, "step": None, "ended_at": now, "next_at": None}
     else:
         values = {"status": EnrolmentStatus.WAITING, "step": to, "next_at": next_at or now}
-    session.execute(update(E).where(*mine(ids, worker)).values(**values, claimed_by=None, reason=None))
+    session.execute(update(E).where(*where).values(**values, claimed_by=None, reason=None))
 
 
 def record_runs(
     session: Session,
-    ids: list[int],
+    where: Where,
     *,
     step: str,
     kind: str,
@@ -85,8 +102,6 @@ def record_runs(
     now: datetime,
     reason: str | None = None,
 ) -> None:
-    if not ids:
-        return
     rows = select(
         E.id,
         E.journey_id,
@@ -96,7 +111,7 @@ def record_runs(
         literal(outcome),
         literal(reason),
         literal(now),
-    ).where(E.id.in_(ids))
+    ).where(*where)
     session.execute(
         insert(JourneyStepRun).from_select(
             ["enrolment_id", "journey_id", "guest_id", "step", "kind", "outcome", "reason", "started_at"],
@@ -106,11 +121,9 @@ def record_runs(
 
 
 def timeline(
-    session: Session, ids: list[int], journey: Journey, text: str, *, now: datetime, kind: str = "note"
+    session: Session, where: Where, journey: Journey, text: str, *, now: datetime, kind: str = "note"
 ) -> None:
     """The step on each guest's timeline (their 360° profile), at the enrolment's hotel."""
-    if not ids:
-        return
     hotel = func.coalesce(E.hotel_id, literal(journey.hotel_id))
     rows = select(
         E.guest_id,
@@ -120,7 +133,7 @@ def timeline(
         literal(kind),
         literal(text[:4000]),
         literal(now),
-    ).where(E.id.in_(ids))
+    ).where(*where)
     session.execute(
         insert(Interaction).from_select(
             ["guest_id", "hotel_id", "channel", "direction", "kind", "text", "occurred_at"], rows
@@ -132,79 +145,64 @@ def note(journey: Journey, step: str, what: str) -> str:
     return f"旅程 Journey «{journey.name}» · {step}: {what}"
 
 
-def already_run(session: Session, ids: list[int], step: str) -> list[int]:
-    done = select(JourneyStepRun.enrolment_id).where(
-        JourneyStepRun.enrolment_id.in_(ids), JourneyStepRun.step == step
-    )
-    return list(session.scalars(done))
-
-
 def run_wait(
     session: Session,
-    ids: list[int],
+    where: Where,
     journey: Journey,
     d: JourneyDefinition,
     step: Wait,
     *,
-    worker: str,
     now: datetime,
 ) -> None:
-    record_runs(session, ids, step=step.key, kind=step.type, outcome="done", now=now)
-    timeline(session, ids, journey, note(journey, step.key, f"wait {step.duration} / 等待"), now=now)
-    advance(session, ids, worker=worker, to=d.after(step.key), now=now, next_at=now + step.duration)
+    record_runs(session, where, step=step.key, kind=step.type, outcome="done", now=now)
+    timeline(session, where, journey, note(journey, step.key, f"wait {step.duration} / 等待"), now=now)
+    advance(session, where, to=d.after(step.key), now=now, next_at=now + step.duration)
 
 
-def _matching(ids: list[int], journey: Journey, step: Branch, now: datetime) -> Select[Any]:
+def _matching(journey: Journey, step: Branch, now: datetime) -> ColumnElement[bool]:
     members = member_query(
         SegmentDefinition(condition=step.condition), scope=scope_of(journey), today=now.date()
     )
-    return select(E.id).where(E.id.in_(ids), E.guest_id.in_(members))
+    return E.guest_id.in_(members)
 
 
 def run_branch(
     session: Session,
-    ids: list[int],
+    where: Where,
     journey: Journey,
     d: JourneyDefinition,
     step: Branch,
     *,
-    worker: str,
     now: datetime,
 ) -> None:
-    matched = list(session.scalars(_matching(ids, journey, step, now)))
-    unmatched = sorted(set(ids) - set(matched))
+    matched = (*where, _matching(journey, step, now))
     record_runs(session, matched, step=step.key, kind=step.type, outcome="matched", now=now)
-    record_runs(session, unmatched, step=step.key, kind=step.type, outcome="unmatched", now=now)
-    where = "exit / 退出" if step.otherwise == EXIT else step.otherwise
     timeline(session, matched, journey, note(journey, step.key, "condition met / 符合条件"), now=now)
-    timeline(
-        session,
-        unmatched,
-        journey,
-        note(journey, step.key, f"condition not met / 不符合条件 → {where}"),
-        now=now,
-    )
-    advance(session, matched, worker=worker, to=d.after(step.key), now=now)
-    advance(session, unmatched, worker=worker, to=step.otherwise, now=now)
+    advance(session, matched, to=d.after(step.key), now=now)
+    # the matching guests have moved on: the rest of the group did not match
+    target = "exit / 退出" if step.otherwise == EXIT else step.otherwise
+    record_runs(session, where, step=step.key, kind=step.type, outcome="unmatched", now=now)
+    what = f"condition not met / 不符合条件 → {target}"
+    timeline(session, where, journey, note(journey, step.key, what), now=now)
+    advance(session, where, to=step.otherwise, now=now)
 
 
 def run_tag(
     session: Session,
-    ids: list[int],
+    where: Where,
     journey: Journey,
     d: JourneyDefinition,
     step: Tag,
     *,
-    worker: str,
     now: datetime,
 ) -> None:
     by = f"journey:{journey.id}"
-    guests = select(E.guest_id).where(E.id.in_(ids))
+    guests = select(E.guest_id).where(*where)
     carrying = select(GuestTag.guest_id).where(GuestTag.tag == step.tag, GuestTag.retired_at.is_(None))
     if step.type == "add_tag":
         rows = (
             select(E.guest_id, literal(step.tag), literal("manual"), literal(by), literal(now))
-            .where(E.id.in_(ids), E.guest_id.not_in(carrying))
+            .where(*where, E.guest_id.not_in(carrying))
             .distinct()
         )
         session.execute(insert(GuestTag).from_select(["guest_id", "tag", "kind", "added_by", "since"], rows))
@@ -221,19 +219,18 @@ def run_tag(
             .values(retired_at=now, retired_by=by)
         )
         what = f"tag {step.tag} removed / 移除标签"
-    record_runs(session, ids, step=step.key, kind=step.type, outcome="done", now=now)
-    timeline(session, ids, journey, note(journey, step.key, what), now=now)
-    advance(session, ids, worker=worker, to=d.after(step.key), now=now)
+    record_runs(session, where, step=step.key, kind=step.type, outcome="done", now=now)
+    timeline(session, where, journey, note(journey, step.key, what), now=now)
+    advance(session, where, to=d.after(step.key), now=now)
 
 
 def run_task(
     session: Session,
-    ids: list[int],
+    where: Where,
     journey: Journey,
     d: JourneyDefinition,
     step: Task,
     *,
-    worker: str,
     now: datetime,
     default_hours: str,
 ) -> None:
@@ -244,13 +241,13 @@ def run_task(
         select(E.id, Guest.public_id, Hotel.code)
         .join(Guest, Guest.id == E.guest_id)
         .outerjoin(Hotel, Hotel.id == func.coalesce(E.hotel_id, literal(journey.hotel_id)))
-        .where(E.id.in_(ids))
+        .where(*where)
     ).all()
     for enrolment_id, public_id, hotel_code in rows:
         if hotel_code is None:
             record_runs(
                 session,
-                [enrolment_id],
+                (*where, E.id == enrolment_id),
                 step=step.key,
                 kind=step.type,
                 outcome="skipped",
@@ -278,7 +275,7 @@ def run_task(
         )
         record_runs(
             session,
-            [enrolment_id],
+            (*where, E.id == enrolment_id),
             step=step.key,
             kind=step.type,
             outcome="done",
@@ -287,9 +284,9 @@ def run_task(
         )
         timeline(
             session,
-            [enrolment_id],
+            (*where, E.id == enrolment_id),
             journey,
             note(journey, step.key, f"task / 任务 #{made.id}: {title}"),
             now=now,
         )
-    advance(session, ids, worker=worker, to=d.after(step.key), now=now)
+    advance(session, where, to=d.after(step.key), now=now)

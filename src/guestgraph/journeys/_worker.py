@@ -5,12 +5,11 @@ poll interval. Several workers may run at once, on one machine or many."""
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.db.models import EnrolmentStatus, Journey, JourneyEnrolment
@@ -33,7 +32,8 @@ from guestgraph.journeys._send import send_step
 from guestgraph.journeys._steps import (
     advance,
     already_run,
-    mine,
+    at_step,
+    held,
     run_branch,
     run_tag,
     run_task,
@@ -57,19 +57,16 @@ class PassReport:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + n
 
 
-def _groups(session: Session, ids: list[int], worker: str) -> dict[tuple[int, str], list[int]]:
-    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for eid, journey_id, step in session.execute(
-        select(E.id, E.journey_id, E.step).where(*mine(ids, worker)).order_by(E.id)
-    ):
-        if step is not None:  # a running enrolment always has its step
-            groups[(journey_id, step)].append(eid)
-    return groups
+def _groups(session: Session, worker: str) -> list[tuple[int, str]]:
+    """The (journey, step) pairs this worker holds enrolments at."""
+    rows = session.execute(
+        select(E.journey_id, E.step).where(*held(worker)).distinct().order_by(E.journey_id, E.step)
+    )
+    return [(journey_id, step) for journey_id, step in rows if step is not None]
 
 
 def _run_group(
     session: Session,
-    ids: list[int],
     journey: Journey,
     d: JourneyDefinition,
     key: str,
@@ -80,42 +77,41 @@ def _run_group(
     now: datetime,
     report: PassReport,
 ) -> None:
-    ran = already_run(session, ids, key)
-    if ran:  # begun or done before (a worker died after the mail left): never again
-        advance(session, ran, worker=worker, to=d.after(key), now=now)
-        session.commit()
-        ids = [i for i in ids if i not in set(ran)]
+    where = at_step(worker, journey.id, key)
+    # begun or done before (a worker died after the mail left): moved on, never done again
+    advance(session, (*where, already_run(journey.id, key)), to=d.after(key), now=now)
+    session.commit()
     step = d.step(key)
     if isinstance(step, SendEmail):
-        for position, eid in enumerate(ids):
+        for eid in list(session.scalars(select(E.id).where(*where).order_by(E.id))):
             try:
-                report.count(
-                    send_step(
-                        session, eid, journey, d, step, worker=worker, smtp=smtp, policy=policy, now=now
-                    )
+                outcome = send_step(
+                    session, eid, journey, d, step, worker=worker, smtp=smtp, policy=policy, now=now
                 )
             except DeliveryError:
-                _release(session, ids[position:], worker)
+                _release(session, worker)
                 raise
+            report.count(outcome)
+            report.steps += 1
         return
+    count = int(session.scalar(select(func.count()).select_from(E).where(*where)) or 0)
     if isinstance(step, Wait):
-        run_wait(session, ids, journey, d, step, worker=worker, now=now)
+        run_wait(session, where, journey, d, step, now=now)
     elif isinstance(step, Branch):
-        run_branch(session, ids, journey, d, step, worker=worker, now=now)
+        run_branch(session, where, journey, d, step, now=now)
     elif isinstance(step, Tag):
-        run_tag(session, ids, journey, d, step, worker=worker, now=now)
+        run_tag(session, where, journey, d, step, now=now)
     elif isinstance(step, Task):
-        run_task(session, ids, journey, d, step, worker=worker, now=now, default_hours=policy.default_hours)
+        run_task(session, where, journey, d, step, now=now, default_hours=policy.default_hours)
     session.commit()
-    report.count(step.type, len(ids))
+    report.count(step.type, count)
+    report.steps += count
 
 
-def _release(session: Session, ids: list[int], worker: str) -> None:
-    """The mail server could not be reached: hand these back, due as they were."""
+def _release(session: Session, worker: str) -> None:
+    """The mail server could not be reached: hand back what this worker holds, due as it was."""
     session.rollback()
-    session.execute(
-        update(E).where(*mine(ids, worker)).values(status=EnrolmentStatus.WAITING, claimed_by=None)
-    )
+    session.execute(update(E).where(*held(worker)).values(status=EnrolmentStatus.WAITING, claimed_by=None))
     session.commit()
 
 
@@ -134,24 +130,18 @@ def run_pass(
         report.recovered = recover(session, now=clock(), lease=policy.lease)
     with SmtpTransport(policy.engage.smtp) as smtp, factory() as session:
         while not (stop and stop.is_set()) and (
-            ids := claim(session, worker=worker, batch=policy.batch, now=clock())
+            claim(session, worker=worker, batch=policy.batch, now=clock())
         ):
             now = clock()
-            report.stopped += stop_gone(session, ids, worker=worker, now=now)
-            journeys = {
-                j.id: j
-                for j in session.scalars(
-                    select(Journey).where(Journey.id.in_(select(E.journey_id).where(E.id.in_(ids))))
-                )
-            }
-            for (journey_id, key), group in _groups(session, ids, worker).items():
+            report.stopped += stop_gone(session, worker=worker, now=now)
+            claimed = select(E.journey_id).where(*held(worker))
+            journeys = {j.id: j for j in session.scalars(select(Journey).where(Journey.id.in_(claimed)))}
+            for journey_id, key in _groups(session, worker):
                 journey = journeys[journey_id]
-                d = parse_definition(journey.definition)
                 _run_group(
                     session,
-                    group,
                     journey,
-                    d,
+                    parse_definition(journey.definition),
                     key,
                     worker=worker,
                     smtp=smtp,
@@ -159,7 +149,6 @@ def run_pass(
                     now=now,
                     report=report,
                 )
-                report.steps += len(group)
     return report
 
 
