@@ -385,3 +385,37 @@ def test_a_guest_the_lifecycle_refresh_makes_dormant_gets_the_win_back_mail(
     assert sorted(collector.recipients()) == sorted(str(g.email) for g in big)
     assert all(m.message["Subject"].endswith("我们想念您") for m in collector.received)
     assert run(engine, port, T0 + timedelta(hours=1)).enrolled == 0  # the same stage change enrols once
+
+
+def test_pre_arrival_waits_until_three_days_before_arrival_at_ten_local(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    s, (collector, port) = demo_group, peer
+    later, soon = make_guest(s), make_guest(s)
+    for g in (later, soon):
+        consent(s, g)
+    for g, days in ((later, 10), (soon, 2)):
+        arrival = T0.date() + timedelta(days=days)
+        make_stay(
+            s,
+            "SHA01",
+            g,
+            arrival=arrival,
+            departure=arrival + timedelta(days=2),
+            status=StayStatus.BOOKED,
+            created_at=T0 - timedelta(hours=1),
+        )
+    journey = journeys.create_from_template(
+        s, scope=GROUP, code="pre_arrival", locale="en", hotel_code=None, created_by_id=None, now=T0
+    )
+    journeys.set_status(s, journey.id, scope=GROUP, status=JourneyStatus.ACTIVE, now=T0 - timedelta(days=1))
+    s.commit()
+
+    first = run(engine, port, T0)
+    assert first.enrolled == 2 and first.outcomes == {"wait": 2, "sent": 1}  # 3 days before `soon` is past
+    assert collector.recipients() == [soon.email]
+    due = datetime.combine(T0.date() + timedelta(days=7), datetime.min.time(), UTC) + timedelta(hours=2)
+    assert run(engine, port, due - timedelta(minutes=1)).steps == 0  # 09:59 in Shanghai
+    assert run(engine, port, due).outcomes == {"sent": 1}  # 10:00 in Shanghai, 7 days on
+    (mail,) = collector.to(str(later.email))
+    assert "2026年11月30日" in mail.text()  # {{ arrival }}

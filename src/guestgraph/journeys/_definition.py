@@ -71,10 +71,17 @@ class _Step(_Part):
 
 
 class Wait(_Step):
+    """A duration; or, with `until`, until `offset_days` from the arrival or departure of the stay that
+    enrolled the guest, at `hour` local time of its hotel (a guest without a stay, or a time already
+    past, goes straight on)."""
+
     type: Literal["wait"] = "wait"
     days: int = Field(0, ge=0, le=365)
     hours: int = Field(0, ge=0, le=24 * 365)
     minutes: int = Field(0, ge=0, le=60 * 24)
+    until: Literal["arrival", "departure"] | None = None
+    offset_days: int = Field(0, ge=-365, le=365)
+    hour: int = Field(10, ge=0, le=23)
 
     @property
     def duration(self) -> timedelta:

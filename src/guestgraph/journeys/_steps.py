@@ -5,8 +5,9 @@ step in one transaction, guarded by the worker's claim."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from guestgraph.db.models import (
     Journey,
     JourneyEnrolment,
     JourneyStepRun,
+    Stay,
 )
 from guestgraph.journeys._definition import EXIT, Branch, JourneyDefinition, Tag, Task, Wait
 
@@ -153,10 +155,39 @@ def run_wait(
     step: Wait,
     *,
     now: datetime,
+    timezone: str = "Asia/Shanghai",
 ) -> None:
+    if step.until is None:
+        what = f"wait {step.duration} / 等待"
+    else:
+        what = f"wait until {step.offset_days:+d} days from {step.until} / 等待至{step.until}"
     record_runs(session, where, step=step.key, kind=step.type, outcome="done", now=now)
-    timeline(session, where, journey, note(journey, step.key, f"wait {step.duration} / 等待"), now=now)
+    timeline(session, where, journey, note(journey, step.key, what), now=now)
+    if step.until is not None:
+        for due, ids in _stay_times(session, where, step, now, timezone).items():
+            advance(session, (*where, E.id.in_(ids)), to=d.after(step.key), now=now, next_at=due)
     advance(session, where, to=d.after(step.key), now=now, next_at=now + step.duration)
+
+
+def _stay_times(
+    session: Session, where: Where, step: Wait, now: datetime, timezone: str
+) -> dict[datetime, list[int]]:
+    """When each enrolment's wait ends, from its stay's date at the hotel's local hour (grouped, so that
+    a batch is a few UPDATEs: guests share their days)."""
+    day = Stay.arrival if step.until == "arrival" else Stay.departure
+    rows = session.execute(
+        select(E.id, day, Hotel.timezone)
+        .join(Stay, Stay.id == E.stay_id)
+        .join(Hotel, Hotel.id == Stay.hotel_id)
+        .where(*where)
+    )
+    due: dict[datetime, list[int]] = {}
+    for enrolment_id, on, zone in rows:
+        local = datetime.combine(
+            on + timedelta(days=step.offset_days), time(step.hour), ZoneInfo(zone or timezone)
+        )
+        due.setdefault(max(local.astimezone(UTC), now), []).append(enrolment_id)
+    return due
 
 
 def _matching(journey: Journey, step: Branch, now: datetime) -> ColumnElement[bool]:

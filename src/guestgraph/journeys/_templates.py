@@ -118,6 +118,28 @@ BIRTHDAY = JourneyTemplate(
         ],
     },
 )
+PRE_ARRIVAL = JourneyTemplate(
+    "pre_arrival",
+    "抵店前偏好确认",
+    "Pre-arrival preference check",
+    "客人预订后，在抵店前三天上午十点（酒店当地时间）发送偏好确认邮件。",
+    "After a booking: three days before arrival, at 10:00 hotel time, an e-mail asking for preferences.",
+    {
+        "trigger": {"type": "booking_created", "within_days": 2},
+        "steps": [
+            {"key": "before", "type": "wait", "until": "arrival", "offset_days": -3, "hour": 10},
+            _mail(
+                "preferences",
+                "{{ name }}，期待您{{ arrival }}光临{{ hotel }}",
+                "{{ name }}, we look forward to {{ arrival }} at {{ hotel }}",
+                "尊敬的{{ name }}：\n\n您将于{{ arrival }}入住{{ hotel }}。对房间楼层、枕头或饮食有任何偏好，"
+                "请直接回复本邮件告诉我们。",
+                "Dear {{ name }},\n\nYou arrive at {{ hotel }} on {{ arrival }}. Reply to this mail with any "
+                "preference (floor, pillow, diet) and we will have it ready.",
+            ),
+        ],
+    },
+)
 FIRST_STAY = JourneyTemplate(
     "first_stay",
     "首次入住欢迎",
@@ -159,5 +181,5 @@ VIP_ARRIVAL = JourneyTemplate(
     },
 )
 TEMPLATES: dict[str, JourneyTemplate] = {
-    t.code: t for t in (WIN_BACK, POST_STAY, BIRTHDAY, FIRST_STAY, VIP_ARRIVAL)
+    t.code: t for t in (WIN_BACK, POST_STAY, BIRTHDAY, PRE_ARRIVAL, FIRST_STAY, VIP_ARRIVAL)
 }

@@ -96,7 +96,7 @@ def _run_group(
         return
     count = int(session.scalar(select(func.count()).select_from(E).where(*where)) or 0)
     if isinstance(step, Wait):
-        run_wait(session, where, journey, d, step, now=now)
+        run_wait(session, where, journey, d, step, now=now, timezone=policy.timezone)
     elif isinstance(step, Branch):
         run_branch(session, where, journey, d, step, now=now)
     elif isinstance(step, Tag):
