@@ -92,6 +92,12 @@ def test_journeys_are_for_marketing_and_scoped(live: LiveServer, demo_group: Ses
         assert bad.status_code == 422 and bad.json()["error"] == "journey_invalid"
         assert {t["code"] for t in c.get("/api/v1/journey-templates").json()} == set(journeys.TEMPLATES)
     journey_id = made.json()["id"]
+    with live.client(role="marketing") as c:
+        group_wide = c.post("/api/v1/journeys", json={"template": "birthday"}).json()["id"]
+    sha01 = DataScope.hotels(hotel(demo_group, "SHA01").id)
+    with live.client(role="marketing", scope=sha01) as c:
+        assert [j["id"] for j in c.get("/api/v1/journeys").json()] == [journey_id]
+        assert c.post(f"/api/v1/journeys/{group_wide}/activate").status_code == 404  # not theirs
     with live.client(role="data_steward") as c:
         definition = made.json()["definition"]
         edited = c.put(f"/api/v1/journeys/{journey_id}", json={"name": "VIP", "definition": definition})

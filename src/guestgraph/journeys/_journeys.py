@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from guestgraph import audit
-from guestgraph.access import DataScope, hotel_id_visible, hotel_visible
+from guestgraph.access import DataScope, hotel_visible
 from guestgraph.db.models import Hotel, Journey, JourneyStatus
 from guestgraph.engage._render import check_template
 from guestgraph.errors import HotelNotFound, InvalidInput
@@ -123,10 +123,16 @@ def create_from_template(
     )
 
 
+def visible(scope: DataScope) -> ColumnElement[bool]:
+    """Group staff see every journey; others the journeys of their hotels only (a group-wide journey
+    reaches guests of every hotel, so it is not theirs to see or pause)."""
+    if scope.is_group:
+        return true()
+    return Journey.hotel_id.in_(select(Hotel.id).where(hotel_visible(scope)))
+
+
 def load_journey(session: Session, journey_id: int, *, scope: DataScope) -> Journey:
-    found = session.scalar(
-        select(Journey).where(Journey.id == journey_id, hotel_id_visible(Journey.hotel_id, scope))
-    )
+    found = session.scalar(select(Journey).where(Journey.id == journey_id, visible(scope)))
     if found is None:
         raise JourneyNotFound(
             f"No journey {journey_id} in your scope.", hint="Open it from the Journeys page."
@@ -150,7 +156,7 @@ def list_journeys(session: Session, *, scope: DataScope) -> list[JourneyRow]:
     rows = session.execute(
         select(Journey, Hotel.code)
         .outerjoin(Hotel, Hotel.id == Journey.hotel_id)
-        .where(hotel_id_visible(Journey.hotel_id, scope))
+        .where(visible(scope))
         .order_by(Journey.created_at.desc(), Journey.id.desc())
     )
     return [_row(j, code) for j, code in rows]
