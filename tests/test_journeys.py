@@ -419,3 +419,45 @@ def test_pre_arrival_waits_until_three_days_before_arrival_at_ten_local(
     assert run(engine, port, due).outcomes == {"sent": 1}  # 10:00 in Shanghai, 7 days on
     (mail,) = collector.to(str(later.email))
     assert "2026年11月30日" in mail.text()  # {{ arrival }}
+
+
+def test_segment_entered_enrols_who_entered_after_activation(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    from guestgraph.db.models import Segment, SegmentMember
+
+    s, (_collector, port) = demo_group, peer
+    before, after, left = make_guest(s), make_guest(s), make_guest(s)
+    segment = Segment(name="vip", definition={}, kind="dynamic", created_by="test")
+    s.add(segment)
+    s.flush()
+    s.add(SegmentMember(segment_id=segment.id, guest_id=before.id, entered_at=T0 - timedelta(days=5)))
+    s.add(SegmentMember(segment_id=segment.id, guest_id=after.id, entered_at=T0 + timedelta(hours=1)))
+    s.add(
+        SegmentMember(
+            segment_id=segment.id,
+            guest_id=left.id,
+            entered_at=T0 + timedelta(hours=1),
+            left_at=T0 + timedelta(hours=2),
+        )
+    )
+    definition = {
+        "trigger": {"type": "segment_entered", "segment_id": segment.id},
+        "steps": [{"key": "tag", "type": "add_tag", "tag": "vip_welcome"}],
+    }
+    journey = journeys.create_journey(
+        s, scope=GROUP, name="seg", definition=definition, hotel_code=None, created_by_id=None, now=T0
+    )
+    journeys.set_status(s, journey.id, scope=GROUP, status=JourneyStatus.ACTIVE, now=T0)
+    s.commit()
+
+    assert run(engine, port, T0 + timedelta(hours=3)).outcomes == {"add_tag": 1}
+    assert set(s.scalars(select(GuestTag.guest_id).where(GuestTag.tag == "vip_welcome"))) == {after.id}
+    # the same journey counting everyone already in the segment
+    definition["trigger"] = {"type": "segment_entered", "segment_id": segment.id, "include_existing": True}
+    everyone = journeys.create_journey(
+        s, scope=GROUP, name="seg all", definition=definition, hotel_code=None, created_by_id=None, now=T0
+    )
+    journeys.set_status(s, everyone.id, scope=GROUP, status=JourneyStatus.ACTIVE, now=T0)
+    s.commit()
+    assert run(engine, port, T0 + timedelta(hours=4)).enrolled == 2  # before and after; not who left
