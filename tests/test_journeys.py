@@ -131,7 +131,9 @@ def test_post_stay_mail_goes_only_where_the_gate_allows(
     assert lines[suppressed.public_id].reason == "guest suppressed (do_not_contact)"
     assert lines[yes.public_id].last_outcome == "sent"
     notes = list(s.scalars(select(Interaction.text).where(Interaction.guest_id == yes.id)))
-    assert any("邮件已发送" in n for n in notes) and any("wait" in n for n in notes)
+    assert any("邮件已发送: 感谢您入住" in n and "{{" not in n for n in notes) and any(
+        "wait" in n for n in notes
+    )
 
     third = run(engine, port, T0 + timedelta(days=3))
     assert third.steps == 0 and len(collector.received) == 2  # nobody twice

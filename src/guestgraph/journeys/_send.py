@@ -157,12 +157,10 @@ def send_step(
         advance(session, one(e.id, worker), to=d.after(step.key), now=now)
         session.commit()
         return "lost"
-    outcome, why = _deliver(session, e, guest, journey, step, run_id, smtp=smtp, policy=policy)
-    _finish(session, run_id, outcome, why, now)
+    outcome, detail = _deliver(session, e, guest, journey, step, run_id, smtp=smtp, policy=policy)
+    _finish(session, run_id, outcome, None if outcome == "sent" else detail, now)
     what = (
-        f"e-mail sent / 邮件已发送: {step.subject_en}"
-        if outcome == "sent"
-        else f"e-mail failed / 发送失败: {why}"
+        f"e-mail sent / 邮件已发送: {detail}" if outcome == "sent" else f"e-mail failed / 发送失败: {detail}"
     )
     timeline(session, one(e.id, worker), journey, note(journey, step.key, what), now=now, kind="email")
     advance(session, one(e.id, worker), to=d.after(step.key), now=now)
@@ -180,7 +178,8 @@ def _deliver(
     *,
     smtp: SmtpTransport,
     policy: JourneyPolicy,
-) -> tuple[str, str | None]:
+) -> tuple[str, str]:
+    """The outcome, and the reason (failed) or the subject sent."""
     lang = language_of(guest)
     link = journey_unsubscribe_url(policy.engage.public_base_url, policy.engage.signing_key, run_id)
     hotel_id = e.hotel_id or journey.hotel_id
@@ -209,4 +208,4 @@ def _deliver(
         )
         session.commit()
         raise
-    return "sent", None
+    return "sent", rendered.subject  # the subject as the guest saw it, for their timeline
