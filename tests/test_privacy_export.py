@@ -112,6 +112,15 @@ def _segment(session: Session) -> int:
     return segment.id
 
 
+def _journey(session: Session) -> int:
+    from guestgraph.db.models import Journey
+
+    journey = Journey(name="seed", definition={})
+    session.add(journey)
+    session.flush()
+    return journey.id
+
+
 def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
     """One row in every guest-linked table, foreign keys pointing at the guest's rows."""
     staff = make_staff(session, role="compliance_officer")
@@ -122,6 +131,7 @@ def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
         "staff_user": staff.id,
         "campaign": _campaign(session),
         "segment": _segment(session),
+        "journey": _journey(session),
     }
     seeded: dict[str, tuple[Any, ...]] = {}
     linked = guest_linked(Base.metadata)
@@ -140,7 +150,9 @@ def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
         result = session.execute(insert(table).values(**values))
         key = tuple(result.inserted_primary_key or ())
         seeded[table.name] = key
-        if len(key) == 1:  # a later table's required foreign key points at this row (self_service_request)
+        if table.name in ("source_record", "stay", "journey_enrolment"):
+            parents[table.name] = key[0]
+        elif len(key) == 1:  # a later table's required foreign key points at this row (self_service_request)
             parents.setdefault(table.name, key[0])
     session.flush()
     return seeded
@@ -192,7 +204,7 @@ def test_erasure_handles_every_guest_table(demo_group: Session) -> None:
     guest = make_guest(demo_group, full_name="删除测试")
     seeded = _seed(demo_group, guest)
     privacy.erase_guest(demo_group, guest_id=guest.id, now=datetime.now(UTC))
-    kept = {"guest", "source_record", "stay", "charge", "privacy_request"}
+    kept = {"guest", "source_record", "stay", "charge", "privacy_request", "journey_enrolment"}
     for name, key in seeded.items():
         table = Base.metadata.tables[name]
         where = [

@@ -286,6 +286,7 @@ def serve(
 from guestgraph.cli_analytics import register as _register_analytics  # noqa: E402 - after `app` exists
 from guestgraph.cli_engage import register as _register_engage  # noqa: E402
 from guestgraph.cli_feedback import register as _register_feedback  # noqa: E402
+from guestgraph.cli_journeys import register as _register_journeys  # noqa: E402
 from guestgraph.cli_ops import register as _register_ops  # noqa: E402 - after `app` exists
 from guestgraph.cli_privacy import register as _register_privacy  # noqa: E402 - after `app` exists
 from guestgraph.cli_service import register as _register_service  # noqa: E402 - after `app` exists
@@ -294,6 +295,7 @@ from guestgraph.cli_staff import register as _register_staff  # noqa: E402 - aft
 _register_staff(app, fail=_fail)
 _register_ops(app, fail=_fail)
 _register_engage(app, fail=_fail)
+_register_journeys(app, fail=_fail)
 _register_service(app, fail=_fail)
 _register_privacy(app, fail=_fail)
 _register_analytics(app, fail=_fail)

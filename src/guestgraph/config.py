@@ -217,6 +217,21 @@ class Settings(BaseSettings):
         description="Surveys and self-service: invalid links one address may try within 10 minutes before "
         "its requests to the public pages are refused (429).",
     )
+    journey_quiet_hours: str = Field(
+        "21:00-09:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$",
+        description="Journeys: local hours (HH:MM-HH:MM, at the guest's hotel) in which no e-mail is sent; "
+        "a send falling inside waits for the end. The same start and end means no quiet hours.",
+    )
+    journey_timezone: str = Field(
+        "Asia/Shanghai", description="Journeys: time zone for quiet hours of guests without a hotel."
+    )
+    journey_batch: int = Field(
+        200, ge=1, le=10_000, description="Journeys: enrolments a worker claims at a time."
+    )
+    journey_poll_seconds: float = Field(
+        30.0, gt=0, description="Journeys: how long `guestgraph worker` sleeps between passes."
+    )
 
     rfm_frequency: Literal["stays", "nights"] = Field(
         "stays", description="Analytics: RFM frequency counts stays or nights."

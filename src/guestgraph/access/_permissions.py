@@ -16,6 +16,7 @@ class Permission(enum.StrEnum):
     REPORT_READ = "report.read"
     SEGMENT_MANAGE = "segment.manage"
     CAMPAIGN_MANAGE = "campaign.manage"
+    JOURNEY_MANAGE = "journey.manage"
     TICKET_MANAGE = "ticket.manage"
     FEEDBACK_RULES = "feedback.rules"  # edit the words that classify guest feedback
     PRIVACY_MANAGE = "privacy.manage"

@@ -7,7 +7,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guestgraph.db.models import Campaign, CampaignMessage, Guest, GuestStatus, MessageStatus
+from guestgraph.db.models import (
+    Campaign,
+    CampaignMessage,
+    Guest,
+    GuestStatus,
+    JourneyStepRun,
+    MessageStatus,
+)
 from guestgraph.engage._policy import EngagePolicy
 from guestgraph.privacy import Channel, Purpose, may_use
 
@@ -27,21 +34,26 @@ REASONS = (NO_CONSENT, WITHDRAWN, ERASED, MERGED, CAPPED, NO_ADDRESS, INTERRUPTE
 def sent_recently(
     session: Session, guest_id: int, purpose: str, *, now: datetime, policy: EngagePolicy
 ) -> int:
+    """Messages of `purpose` sent to the guest within the cap's window: by campaigns and by journeys."""
     since = now - policy.frequency_window
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(CampaignMessage)
-            .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
-            .where(
-                CampaignMessage.guest_id == guest_id,
-                CampaignMessage.status == MessageStatus.SENT,
-                CampaignMessage.sent_at >= since,
-                Campaign.purpose == purpose,
-            )
+    campaigns = (
+        select(func.count())
+        .select_from(CampaignMessage)
+        .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
+        .where(
+            CampaignMessage.guest_id == guest_id,
+            CampaignMessage.status == MessageStatus.SENT,
+            CampaignMessage.sent_at >= since,
+            Campaign.purpose == purpose,
         )
-        or 0
     )
+    journeys = select(func.count()).where(
+        JourneyStepRun.guest_id == guest_id,
+        JourneyStepRun.outcome == "sent",
+        JourneyStepRun.sent_at >= since,
+        JourneyStepRun.purpose == purpose,
+    )
+    return int(session.scalar(campaigns) or 0) + int(session.scalar(journeys) or 0)
 
 
 def reason_to_skip(

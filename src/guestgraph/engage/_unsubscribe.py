@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from guestgraph.db.models import Campaign, CampaignMessage, ConsentDecision
+from guestgraph.db.models import Campaign, CampaignMessage, ConsentDecision, JourneyStepRun
 from guestgraph.engage._errors import InvalidToken
-from guestgraph.engage._tokens import message_of
+from guestgraph.engage._tokens import target_of
 from guestgraph.privacy import Channel, ConsentInput, Purpose, may_use, record_consent
 
 SOURCE = "unsubscribe_link"
@@ -23,24 +23,33 @@ class Unsubscription:
     purpose: str
     channel: str
     subscribed: bool  # consent for purpose x channel is in force right now
+    kind: str = "campaign"  # or "journey": the message was a journey step's
 
 
 def unsubscription(session: Session, token: str, *, key: bytes, now: datetime) -> Unsubscription:
     """What the link is for, and whether the guest is still subscribed."""
-    message_id = message_of(key, token)
-    row = session.execute(
-        select(CampaignMessage.guest_id, Campaign.purpose, Campaign.channel)
-        .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
-        .where(CampaignMessage.id == message_id)
-    ).first()
+    kind, message_id = target_of(key, token)
+    if kind == "journey":
+        row = session.execute(
+            select(JourneyStepRun.guest_id, JourneyStepRun.purpose, literal("email")).where(
+                JourneyStepRun.id == message_id, JourneyStepRun.purpose.is_not(None)
+            )
+        ).first()
+    else:
+        row = session.execute(
+            select(CampaignMessage.guest_id, Campaign.purpose, Campaign.channel)
+            .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
+            .where(CampaignMessage.id == message_id)
+        ).first()
     if row is None:
         raise InvalidToken(
             "This unsubscribe link no longer names a message.",
             hint="Your data may have been erased already; nothing more will be sent.",
         )
     guest_id, purpose, channel = row
+    purpose = str(purpose)
     answer = may_use(session, guest_id, Purpose(purpose), Channel(channel), now=now)
-    return Unsubscription(message_id, guest_id, purpose, channel, answer.granted)
+    return Unsubscription(message_id, guest_id, purpose, channel, answer.granted, kind)
 
 
 def unsubscribe(session: Session, token: str, *, key: bytes, now: datetime) -> Unsubscription:
@@ -52,7 +61,9 @@ def unsubscribe(session: Session, token: str, *, key: bytes, now: datetime) -> U
             Channel(target.channel),
             ConsentDecision.WITHDRAWN,
             SOURCE,
-            evidence=f"unsubscribe link of message {target.message_id}",
+            evidence=f"unsubscribe link of {target.kind} message {target.message_id}",
         )
         record_consent(session, guest_id=target.guest_id, entry=entry, recorded_by_id=None, now=now)
-    return Unsubscription(target.message_id, target.guest_id, target.purpose, target.channel, False)
+    return Unsubscription(
+        target.message_id, target.guest_id, target.purpose, target.channel, False, target.kind
+    )

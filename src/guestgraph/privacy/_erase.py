@@ -22,6 +22,7 @@ from guestgraph.db.models import (
     CampaignMessage,
     Charge,
     Consent,
+    EnrolmentStatus,
     Guest,
     GuestMention,
     GuestMetrics,
@@ -29,6 +30,8 @@ from guestgraph.db.models import (
     GuestStatus,
     GuestTag,
     Interaction,
+    JourneyEnrolment,
+    JourneyStepRun,
     MatchReview,
     Preference,
     RecordIssue,
@@ -63,6 +66,10 @@ HANDLED: dict[str, str] = {
     "guest_tag": "deleted (derived and staff tags)",
     "segment_member": "deleted (the guest leaves every segment)",
     "campaign_message": "deleted (its unsubscribe link then names nothing)",
+    "journey_step_run": "deleted (what each journey step did for the guest; its unsubscribe link then "
+    "names nothing)",
+    "journey_enrolment": "kept without dates, stay or hotel as 'stopped: guest erased', so the journey's "
+    "counts show why the guest left; it names only the erased guest row",
     "consent": "deleted",
     "preference": "deleted",
     "interaction": "deleted",
@@ -233,12 +240,30 @@ def erase_guests(
         StayGuest,
         RevealGrant,
         CampaignMessage,
+        JourneyStepRun,
         GuestMetrics,
         GuestStageHistory,
         GuestTag,
         SegmentMember,
     ):
         run(model.__tablename__, delete(model).where(model.guest_id.in_(ids)))
+    run(
+        "journey_enrolment",
+        update(JourneyEnrolment)
+        .where(JourneyEnrolment.guest_id.in_(ids))
+        .values(
+            status=EnrolmentStatus.STOPPED,
+            reason="guest erased",
+            step=None,
+            next_at=None,
+            claimed_by=None,
+            claimed_at=None,
+            hotel_id=None,
+            stay_id=None,
+            entered_at=now,
+            ended_at=now,
+        ),
+    )
     run(
         "charge",
         update(Charge)

@@ -87,6 +87,8 @@ EXPORTED: dict[str, Rule] = {
     "self_service_request": _by_guest("self_service_request"),
     "privacy_request": _by_guest("privacy_request"),
     "campaign_message": _by_guest("campaign_message"),
+    "journey_enrolment": _by_guest("journey_enrolment"),
+    "journey_step_run": _by_guest("journey_step_run"),
 }
 NOT_EXPORTED: dict[str, str] = {
     "reveal_grant": "a record of which member of staff saw a full value and why (staff accountability, "

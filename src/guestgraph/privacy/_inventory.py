@@ -206,6 +206,10 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     ),
     "import_batch": _cols("filename error", LINEAGE),
     "campaign_message": _cols("status reason queued_at claimed_at sent_at", MARKETING),
+    "journey_enrolment": _cols(
+        "trigger_key status step next_at claimed_at entered_at ended_at reason", MARKETING
+    ),
+    "journey_step_run": _cols("step kind outcome purpose reason started_at sent_at", MARKETING),
 }
 
 # Columns that hold no personal data (keys and foreign keys are never listed: they are references).
@@ -233,6 +237,8 @@ NOT_PERSONAL: dict[str, str] = {
     "campaign": "name purpose channel subject_zh subject_en body_zh body_en last_stay_from last_stay_to "
     "status queued_at created_at updated_at",
     "campaign_message": "claimed_by",
+    "journey": "name template status definition activated_at created_at updated_at",
+    "journey_enrolment": "claimed_by",
     "service_ticket": "category priority status team created_at updated_at respond_due_at resolve_due_at "
     "first_response_at resolved_at closed_at respond_breached_at resolve_breached_at",
     "ticket_event": "at kind from_status to_status",

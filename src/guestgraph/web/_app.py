@@ -31,6 +31,7 @@ from guestgraph.web import (
     routes_feedback,
     routes_frontdesk,
     routes_imports,
+    routes_journeys,
     routes_pages,
     routes_privacy,
     routes_review,
@@ -122,6 +123,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_frontdesk.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_engage.router)
+    app.include_router(routes_journeys.router)
     app.include_router(routes_service.router)
     app.include_router(routes_feedback.router)
     app.include_router(routes_survey_public.router)

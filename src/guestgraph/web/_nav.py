@@ -31,6 +31,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("segments", "Segments", "/segments", True, permission="segment.manage"),
     NavItem("reports", "Reports", "/reports", True, permission="report.read"),
     NavItem("campaigns", "Campaigns", "/campaigns", True, permission="campaign.manage"),
+    NavItem("journeys", "Journeys", "/journeys", True, permission="journey.manage"),
     NavItem("privacy", "Privacy", "/privacy", True, permission="privacy.manage"),
     NavItem("audit", "Audit trail", "/audit", True, permission="audit.read"),
     NavItem("admin", "Administration", "/admin", True, permission="admin.users"),

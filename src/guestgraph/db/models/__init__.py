@@ -26,6 +26,13 @@ from guestgraph.db.models.ingest import (
     RecordIssue,
     Severity,
 )
+from guestgraph.db.models.journeys import (
+    EnrolmentStatus,
+    Journey,
+    JourneyEnrolment,
+    JourneyStatus,
+    JourneyStepRun,
+)
 from guestgraph.db.models.org import Hotel, Region
 from guestgraph.db.models.privacy import (
     DataRecipient,
@@ -83,6 +90,11 @@ __all__ = [
     "Hotel",
     "ImportBatch",
     "Interaction",
+    "EnrolmentStatus",
+    "Journey",
+    "JourneyEnrolment",
+    "JourneyStatus",
+    "JourneyStepRun",
     "Jurisdiction",
     "PrivacyRequest",
     "DataRecipient",

@@ -1,0 +1,90 @@
+"""`guestgraph worker`: the journey worker (enrol guests, run due steps), as a long-running process
+with a poll interval or one pass (`--once`, for cron); `guestgraph journeys templates` lists the
+shipped templates."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from guestgraph.config import load_settings
+from guestgraph.db import make_engine, make_session_factory
+from guestgraph.errors import GuestgraphError, InvalidInput
+
+console = Console(stderr=True)
+journeys_app = typer.Typer(help="Journeys (automations): the shipped templates.", no_args_is_help=True)
+
+
+def _clock(now: str | None) -> Callable[[], datetime]:
+    if not now:
+        return lambda: datetime.now(UTC)
+    try:
+        fixed = datetime.fromisoformat(now)
+    except ValueError as e:
+        raise InvalidInput(f"--now {now!r} is not an ISO time.", hint="e.g. 2026-11-23T09:00:00+00:00") from e
+    fixed = fixed if fixed.tzinfo else fixed.replace(tzinfo=UTC)
+    return lambda: fixed
+
+
+def _summary(report: Any) -> str:
+    outcomes = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "no step due"
+    return f"{report.enrolled} enrolled, {report.steps} step(s): {outcomes}" + (
+        f"; {report.stopped} stopped (erased or merged)" if report.stopped else ""
+    )
+
+
+def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit]) -> None:
+    app.add_typer(journeys_app, name="journeys")
+
+    @app.command("worker")
+    def worker(
+        once: Annotated[bool, typer.Option("--once", help="One pass, then exit (for cron).")] = False,
+        now: Annotated[
+            str | None, typer.Option(help="Run as if it were this time (ISO; tests, replays).")
+        ] = None,
+        poll: Annotated[
+            float | None, typer.Option(help="Seconds between passes (journey_poll_seconds).")
+        ] = None,
+    ) -> None:
+        """Run journeys: enrol guests their triggers catch and run every due step. Safe to run in several
+        processes at once and to restart: each guest gets each step once."""
+        from guestgraph import journeys
+
+        settings = load_settings()
+        engine = make_engine(settings.resolved_database_url)
+        stop = threading.Event()
+        try:
+            policy = journeys.JourneyPolicy.from_settings(settings)
+            factory, clock = make_session_factory(engine), _clock(now)
+            if once:
+                console.print(_summary(journeys.run_pass(factory, policy=policy, clock=clock)))
+                return
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+            journeys.run(
+                factory,
+                policy=policy,
+                clock=clock,
+                stop=stop,
+                poll_seconds=poll or settings.journey_poll_seconds,
+                on_pass=lambda r: console.print(_summary(r)),
+                on_error=lambda e: console.print(f"[bold red]Pass failed:[/] {e.message} {e.hint or ''}"),
+            )
+        except GuestgraphError as e:
+            raise fail(e) from e
+        finally:
+            engine.dispose()
+
+    @journeys_app.command("templates")
+    def templates() -> None:
+        """The shipped journey templates (create one from the Journeys page)."""
+        from guestgraph import journeys
+
+        for t in journeys.TEMPLATES.values():
+            typer.echo(f"{t.code}\t{t.name_en}\t{t.name_zh}")

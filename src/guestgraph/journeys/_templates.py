@@ -1,0 +1,185 @@
+"""The shipped journey templates, in Chinese and English: a steward or marketer copies one into a new
+(draft) journey, checks it, and activates it. Fields in e-mails: {{ name }}, {{ hotel }}, {{ arrival }},
+{{ departure }}, {{ unsubscribe_url }} (see guestgraph.engage.FIELDS)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from guestgraph.journeys._definition import JourneyDefinition, parse_definition
+
+
+@dataclass(frozen=True)
+class JourneyTemplate:
+    code: str
+    name_zh: str
+    name_en: str
+    about_zh: str
+    about_en: str
+    definition: dict[str, Any]
+
+    def name(self, locale: str) -> str:
+        return self.name_zh if locale == "zh_CN" else self.name_en
+
+    def about(self, locale: str) -> str:
+        return self.about_zh if locale == "zh_CN" else self.about_en
+
+    def parsed(self) -> JourneyDefinition:
+        return parse_definition(self.definition)
+
+
+def _mail(key: str, subject_zh: str, subject_en: str, body_zh: str, body_en: str) -> dict[str, Any]:
+    return {
+        "key": key,
+        "type": "send_email",
+        "subject_zh": subject_zh,
+        "subject_en": subject_en,
+        "body_zh": body_zh,
+        "body_en": body_en,
+    }
+
+
+HIGH_VALUE = {"type": "metric", "field": "m_score", "op": ">=", "value": 4}
+STILL_AWAY = {"type": "metric", "field": "stage", "op": "in", "value": ["dormant", "churned"]}
+VIP = {"type": "attribute", "field": "vip_level", "op": "present"}
+
+WIN_BACK = JourneyTemplate(
+    "win_back",
+    "沉睡高价值客户唤醒",
+    "Win back dormant high-value guests",
+    "高价值客人进入沉睡阶段时发送专属优惠，两周后仍未回来再提醒一次。",
+    "When a high-value guest becomes dormant: an offer, and a reminder two weeks later if still away.",
+    {
+        "trigger": {"type": "stage_changed", "stage": "dormant", "where": HIGH_VALUE},
+        "steps": [
+            {"key": "tag", "type": "add_tag", "tag": "win_back"},
+            _mail(
+                "offer",
+                "{{ name }}，我们想念您",
+                "{{ name }}, we miss you",
+                "尊敬的{{ name }}：\n\n好久不见！下次入住{{ hotel }}，我们为您预留了专属礼遇。",
+                "Dear {{ name }},\n\nIt has been a while. Your next stay at {{ hotel }} comes with a "
+                "welcome-back offer reserved for you.",
+            ),
+            {"key": "wait", "type": "wait", "days": 14},
+            {"key": "still_away", "type": "condition", "condition": STILL_AWAY, "otherwise": "exit"},
+            _mail(
+                "reminder",
+                "{{ name }}，您的专属礼遇仍然有效",
+                "{{ name }}, your offer is still waiting",
+                "尊敬的{{ name }}：\n\n为您预留的礼遇仍然有效，期待再次欢迎您。",
+                "Dear {{ name }},\n\nThe offer we kept for you still stands. We look forward to "
+                "welcoming you back.",
+            ),
+        ],
+    },
+)
+POST_STAY = JourneyTemplate(
+    "post_stay",
+    "离店感谢与满意度调查",
+    "Post-stay thank-you and survey",
+    "客人离店后一天发送感谢信和满意度调查。",
+    "A day after check-out: a thank-you e-mail asking how the stay was.",
+    {
+        "trigger": {"type": "checked_out", "within_days": 2},
+        "steps": [
+            {"key": "wait", "type": "wait", "days": 1},
+            _mail(
+                "thanks",
+                "感谢您入住{{ hotel }}",
+                "Thank you for staying at {{ hotel }}",
+                "尊敬的{{ name }}：\n\n感谢您于{{ arrival }}至{{ departure }}入住{{ hotel }}。"
+                "欢迎回复本邮件告诉我们您的感受。",
+                "Dear {{ name }},\n\nThank you for staying at {{ hotel }} from {{ arrival }} to "
+                "{{ departure }}. Reply to this mail and tell us how it was.",
+            ),
+        ],
+    },
+)
+BIRTHDAY = JourneyTemplate(
+    "birthday",
+    "生日祝福",
+    "Birthday greeting",
+    "生日前七天发送祝福。",
+    "A greeting seven days before the guest's birthday.",
+    {
+        "trigger": {"type": "birthday", "days": 7},
+        "steps": [
+            _mail(
+                "greeting",
+                "{{ name }}，祝您生日快乐",
+                "Happy birthday, {{ name }}",
+                "尊敬的{{ name }}：\n\n生日将至，{{ hotel }}全体同仁祝您生日快乐！",
+                "Dear {{ name }},\n\nYour birthday is coming up: all of us at {{ hotel }} wish you a "
+                "very happy birthday!",
+            ),
+            {"key": "tag", "type": "add_tag", "tag": "birthday_greeted"},
+        ],
+    },
+)
+PRE_ARRIVAL = JourneyTemplate(
+    "pre_arrival",
+    "抵店前偏好确认",
+    "Pre-arrival preference check",
+    "客人预订后，在抵店前三天上午十点（酒店当地时间）发送偏好确认邮件。",
+    "After a booking: three days before arrival, at 10:00 hotel time, an e-mail asking for preferences.",
+    {
+        "trigger": {"type": "booking_created", "within_days": 2},
+        "steps": [
+            {"key": "before", "type": "wait", "until": "arrival", "offset_days": -3, "hour": 10},
+            _mail(
+                "preferences",
+                "{{ name }}，期待您{{ arrival }}光临{{ hotel }}",
+                "{{ name }}, we look forward to {{ arrival }} at {{ hotel }}",
+                "尊敬的{{ name }}：\n\n您将于{{ arrival }}入住{{ hotel }}。对房间楼层、枕头或饮食有任何偏好，"
+                "请直接回复本邮件告诉我们。",
+                "Dear {{ name }},\n\nYou arrive at {{ hotel }} on {{ arrival }}. Reply to this mail with any "
+                "preference (floor, pillow, diet) and we will have it ready.",
+            ),
+        ],
+    },
+)
+FIRST_STAY = JourneyTemplate(
+    "first_stay",
+    "首次入住欢迎",
+    "First-stay welcome",
+    "客人第一次入住时发送欢迎邮件。",
+    "A welcome e-mail when a guest checks in for the first time.",
+    {
+        "trigger": {"type": "checked_in", "within_days": 1, "first_stay_only": True},
+        "steps": [
+            _mail(
+                "welcome",
+                "欢迎来到{{ hotel }}",
+                "Welcome to {{ hotel }}",
+                "尊敬的{{ name }}：\n\n欢迎您首次入住{{ hotel }}！如需任何帮助，请随时联系前台。",
+                "Dear {{ name }},\n\nWelcome to {{ hotel }} for your first stay with us. The front desk "
+                "is there for anything you need.",
+            ),
+        ],
+    },
+)
+VIP_ARRIVAL = JourneyTemplate(
+    "vip_arrival",
+    "贵宾抵店提醒值班经理",
+    "VIP arrival alert to the duty manager",
+    "贵宾办理入住时，为值班经理创建一项任务。",
+    "When a VIP checks in: a task for the duty manager at that hotel.",
+    {
+        "trigger": {"type": "checked_in", "within_days": 0, "where": VIP},
+        "steps": [
+            {
+                "key": "alert",
+                "type": "create_task",
+                "title_zh": "贵宾抵店：请值班经理问候",
+                "title_en": "VIP arrival: duty manager to greet",
+                "team": "duty_manager",
+                "priority": "high",
+            },
+        ],
+    },
+)
+TEMPLATES: dict[str, JourneyTemplate] = {
+    t.code: t for t in (WIN_BACK, POST_STAY, BIRTHDAY, PRE_ARRIVAL, FIRST_STAY, VIP_ARRIVAL)
+}
