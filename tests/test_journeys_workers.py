@@ -25,6 +25,7 @@ from guestgraph.db.models import ConsentDecision, JourneyStatus, JourneyStepRun
 from guestgraph.privacy import Channel, ConsentInput, Purpose
 from tests.factories import make_guest, make_stay
 from tests.smtp_peer import Collector, free_port
+from tests.test_cli import TEST_KEYS
 
 T0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 GROUP = DataScope.group()
@@ -74,7 +75,7 @@ def slow_peer() -> Iterator[tuple[SlowCollector, int]]:
 
 
 def _env(db_url: str, port: int, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GUESTGRAPH_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUESTGRAPH_") or k in TEST_KEYS}
     env.update(
         {
             "GUESTGRAPH_DATABASE_URL": db_url,

@@ -14,8 +14,9 @@ import typer
 from rich.console import Console
 
 from guestgraph.config import load_settings
-from guestgraph.db import make_engine, make_session_factory
+from guestgraph.db import make_session_factory
 from guestgraph.errors import GuestgraphError, InvalidInput
+from guestgraph.pii import open_engine
 
 console = Console(stderr=True)
 journeys_app = typer.Typer(help="Journeys (automations): the shipped templates.", no_args_is_help=True)
@@ -57,7 +58,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph import journeys
 
         settings = load_settings()
-        engine = make_engine(settings.resolved_database_url)
+        engine = open_engine(settings)
         stop = threading.Event()
         try:
             policy = journeys.JourneyPolicy.from_settings(settings)

@@ -6,7 +6,7 @@ Tables hold ciphertext (`*_enc`, `raw_sealed`, `standardised_sealed`) and keyed 
 own, so erasing a guest shreds those keys and every copy of the values, backups included, is gone.
 """
 
-from guestgraph.pii._binding import attach_vault, open_engine, vault_of
+from guestgraph.pii._binding import attach_vault, ensure_vault, open_engine, vault_of
 from guestgraph.pii._fields import (
     SEALED_FIELDS,
     OpenRecord,
@@ -28,6 +28,7 @@ __all__ = [
     "OpenRecord",
     "Sensitive",
     "attach_vault",
+    "ensure_vault",
     "guest_values",
     "open_guests",
     "index",

@@ -22,6 +22,13 @@ def attach_vault(engine: Engine, vault: Vault) -> Engine:
     return engine
 
 
+def ensure_vault(engine: Engine, settings: Settings) -> Engine:
+    """`engine` with a vault: the one attached already, or the installation's from `settings`."""
+    if engine not in _VAULTS:
+        attach_vault(engine, Vault.from_settings(settings))
+    return engine
+
+
 def open_engine(settings: Settings, **kwargs: object) -> Engine:
     """The data database's engine with the installation's vault attached (keys from `settings`)."""
     engine = make_engine(settings.resolved_database_url, **kwargs)

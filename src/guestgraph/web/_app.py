@@ -18,7 +18,7 @@ from guestgraph import __version__, audit
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import current_revision, head_revision, make_session_factory
 from guestgraph.errors import DatabaseError
-from guestgraph.pii import open_engine
+from guestgraph.pii import ensure_vault, open_engine
 from guestgraph.web import (
     routes_admin,
     routes_analytics,
@@ -82,7 +82,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """Build the web application for `settings` (the engine may be passed in, e.g. by tests)."""
     ensure_secret_key(settings)
-    engine = engine or open_engine(settings)
+    engine = ensure_vault(engine, settings) if engine is not None else open_engine(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
