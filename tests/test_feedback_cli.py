@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from guestgraph import privacy
-from guestgraph.db import make_engine, make_session_factory
+from guestgraph.db import make_session_factory
 from guestgraph.db.models import ConsentDecision, Hotel, Survey
+from guestgraph.pii import open_engine
 from guestgraph.privacy import Channel, ConsentInput, Purpose
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, make_settings
 from tests.factories import make_guest, make_stay
 from tests.smtp_peer import smtp_peer
 from tests.test_cli import run
@@ -29,7 +30,7 @@ def test_survey_send_mails_checked_out_guests_once(backend: str, scratch_db, tmp
     }
     assert run("migrate", env=env).returncode == 0
     assert run("load-demo", "--if-empty", env=env).returncode == 0
-    engine = make_engine(url)
+    engine = open_engine(make_settings(tmp_path, url))  # the run's keys, as the command uses
     with make_session_factory(engine)() as session:
         code = session.scalars(select(Hotel.code).order_by(Hotel.code)).first()
         assert code is not None
