@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
+
 from guestgraph.crypto import FieldContext, IndexKind, KeyShredded, Vault
 from guestgraph.errors import InvalidInput
 
@@ -111,7 +113,7 @@ def record_row(source_system_id: int, external_id: str, version_key: str) -> str
 def seal_record(
     vault: Vault, key_ref: str, row: str, raw: str, standardised: dict[str, Any]
 ) -> dict[str, str]:
-    doc = json.dumps(standardised, ensure_ascii=False, separators=(",", ":"), default=str)
+    doc = orjson.dumps(standardised, default=str).decode("utf-8")
     return {
         "raw_sealed": vault.encrypt(key_ref, FieldContext(vault.tenant, "source_record", "raw", row), raw),
         "standardised_sealed": vault.encrypt(
