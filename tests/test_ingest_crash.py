@@ -57,9 +57,9 @@ def _state(engine: Engine) -> dict[str, object]:
         )
         issues = sorted(
             conn.execute(
-                select(SourceRecord.external_id, RecordIssue.rule, RecordIssue.raw_value).join(
-                    SourceRecord, SourceRecord.id == RecordIssue.source_record_id
-                )
+                select(
+                    SourceRecord.external_id, RecordIssue.rule, RecordIssue.field, RecordIssue.person
+                ).join(SourceRecord, SourceRecord.id == RecordIssue.source_record_id)
             )
         )
         stays = sorted(

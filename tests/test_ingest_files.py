@@ -86,8 +86,12 @@ def test_bad_rows_are_quarantined_with_every_reason_and_nothing_is_lost(
             "4111" not in (o.raw or "") and "4111" not in str(o.standardised) for o in opened
         )
         from guestgraph.db.models import RecordIssue
+        from guestgraph.ingest._reports import problem_rows
 
-        assert all("4111" not in (v or "") for v in session.scalars(select(RecordIssue.raw_value)))
+        quoted = [reason for row in problem_rows(session, s.batch_id, "en") for reason in row.reasons]
+        assert any("12345" in r for r in quoted) and all("4111" not in r for r in quoted), quoted
+        stored = [v for v in session.scalars(select(RecordIssue.raw_value_enc)) if v]
+        assert stored and all(v.startswith("g1.") and "12345" not in v for v in stored)  # sealed
         assert session.scalar(select(ImportBatch.quarantined).where(ImportBatch.id == s.batch_id)) == 4
 
 

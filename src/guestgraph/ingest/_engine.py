@@ -235,7 +235,7 @@ def _store_chunk(
     now = datetime.now(UTC)
     insert_records(conn, fresh, source_id=source_id, batch_id=batch_id, received_at=now, hotel_ids=hotel_ids)
     superseded = retire_replaced(conn, fresh)
-    insert_findings(conn, fresh)
+    insert_findings(conn, fresh, source_id=source_id)
     project(
         conn,
         fresh,

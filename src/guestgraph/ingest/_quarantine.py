@@ -16,6 +16,7 @@ from guestgraph.db.models import Hotel, RecordIssue, RecordStatus, RecordType, S
 from guestgraph.errors import InvalidInput, NotFound
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
 from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
+from guestgraph.ingest._reports import open_issue_value
 from guestgraph.ingest._rules import default_rules
 from guestgraph.paging import Page, PageRequest
 
@@ -80,11 +81,25 @@ def get_quarantined(session: Session, *, scope: DataScope, record_id: int, local
 
 def _item(session: Session, r: SourceRecord, locale: str) -> QuarantinedRecord:
     rules = default_rules()
-    issues = session.execute(
-        select(RecordIssue.rule, RecordIssue.field, RecordIssue.raw_value, RecordIssue.detail).where(
-            RecordIssue.source_record_id == r.id, RecordIssue.severity == "reject"
+    found = session.execute(
+        select(
+            RecordIssue.rule,
+            RecordIssue.field,
+            RecordIssue.person,
+            RecordIssue.raw_value_enc,
+            RecordIssue.detail,
+            SourceRecord.source_system_id,
+            SourceRecord.external_id,
+            SourceRecord.version_key,
+            SourceRecord.key_ref,
         )
+        .join(SourceRecord, SourceRecord.id == RecordIssue.source_record_id)
+        .where(RecordIssue.source_record_id == r.id, RecordIssue.severity == "reject")
     ).all()
+    vault = pii.vault_of(session)
+    issues = [
+        (i.rule, i.field, open_issue_value(vault, i, "raw_value", i.raw_value_enc), i.detail) for i in found
+    ]
     reasons = [
         " ".join(
             x

@@ -7,12 +7,14 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from guestgraph import pii
 from guestgraph.access import DataScope, hotel_id_visible
+from guestgraph.crypto import Vault
 from guestgraph.db.models import Hotel, ImportBatch, RecordIssue, RecordStatus, SourceRecord, SourceSystem
 from guestgraph.errors import NotFound
 from guestgraph.ingest._rules import RuleSet, default_rules
@@ -178,19 +180,37 @@ def problem_rows(
 def _reasons(session: Session, record_ids: list[int], rules: RuleSet, locale: str) -> dict[int, list[str]]:
     """Every warning and rejection of these records, in the order found (one query for the lot)."""
     out: dict[int, list[str]] = {}
-    for rid, rule, field, raw_value, detail in session.execute(
+    vault = pii.vault_of(session)
+    for r in session.execute(
         select(
             RecordIssue.source_record_id,
             RecordIssue.rule,
             RecordIssue.field,
-            RecordIssue.raw_value,
+            RecordIssue.person,
+            RecordIssue.raw_value_enc,
             RecordIssue.detail,
+            SourceRecord.source_system_id,
+            SourceRecord.external_id,
+            SourceRecord.version_key,
+            SourceRecord.key_ref,
         )
+        .join(SourceRecord, SourceRecord.id == RecordIssue.source_record_id)
         .where(RecordIssue.source_record_id.in_(record_ids), RecordIssue.severity != "fix")
         .order_by(RecordIssue.id)
     ):
-        out.setdefault(rid, []).append(_reason(rules.title(rule, locale), field, raw_value, detail))
+        raw_value = open_issue_value(vault, r, "raw_value", r.raw_value_enc)
+        out.setdefault(r.source_record_id, []).append(
+            _reason(rules.title(r.rule, locale), r.field, raw_value, r.detail)
+        )
     return out
+
+
+def open_issue_value(vault: Vault, r: Any, column: str, stored: str | None) -> str | None:
+    """A value a record issue quotes, opened (`r` has the issue's and its record's key columns)."""
+    row = pii.issue_row(
+        pii.record_row(r.source_system_id, r.external_id, r.version_key), r.rule, r.field, r.person
+    )
+    return pii.open_value(vault, r.key_ref, "record_issue", column, row, stored)
 
 
 def _reason(title: str, field: str | None, raw: str | None, detail: str | None) -> str:

@@ -137,7 +137,16 @@ def retire_replaced(conn: Connection, rows: list[Prepared]) -> int:
     return len(replaced)
 
 
-def insert_findings(conn: Connection, rows: list[Prepared]) -> None:
+def insert_findings(conn: Connection, rows: list[Prepared], *, source_id: int) -> None:
+    """Warnings and rejections; the values they quote are sealed under the record's key."""
+    vault = pii.vault_of(conn)
+
+    def sealed(p: Prepared, f: Any, column: str, value: str | None) -> str | None:
+        row = pii.issue_row(
+            pii.record_row(source_id, p.external_id, p.version_key), f.rule, f.field, f.person
+        )
+        return pii.seal_value(vault, p.key_ref or "", "record_issue", column, row, value)
+
     values = [
         {
             "source_record_id": p.id,
@@ -145,12 +154,12 @@ def insert_findings(conn: Connection, rows: list[Prepared]) -> None:
             "severity": f.severity.value,
             "field": f.field,
             "person": f.person,
-            "raw_value": f.raw_value,
-            "fixed_value": f.fixed_value,
+            "raw_value_enc": sealed(p, f, "raw_value", f.raw_value),
+            "fixed_value_enc": sealed(p, f, "fixed_value", f.fixed_value),
             "detail": f.detail,
         }
         for p in rows
-        if p.id is not None and not p.duplicate
+        if p.id is not None and not p.duplicate and p.key_ref is not None
         for f in p.outcome.findings
         if f.severity is not Severity.FIX  # fixes travel in the standardised record's "changes"
     ]

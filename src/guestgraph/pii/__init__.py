@@ -13,14 +13,17 @@ from guestgraph.pii._fields import (
     Sensitive,
     guest_values,
     index,
+    issue_row,
     mention_row,
     open_guests,
     open_person,
     open_record,
+    open_value,
     preload,
     record_row,
     seal_person,
     seal_record,
+    seal_value,
 )
 
 __all__ = [
@@ -32,6 +35,9 @@ __all__ = [
     "guest_values",
     "open_guests",
     "index",
+    "issue_row",
+    "open_value",
+    "seal_value",
     "mention_row",
     "open_engine",
     "open_person",

@@ -110,6 +110,28 @@ def record_row(source_system_id: int, external_id: str, version_key: str) -> str
     return f"{source_system_id}:{external_id}:{version_key}"
 
 
+def issue_row(record: str, rule: str, field: str | None, person: int | None) -> str:
+    """A record issue's AAD row name: its record's natural key and what the issue is about."""
+    return f"{record}:{rule}:{field or ''}:{'' if person is None else person}"
+
+
+def seal_value(
+    vault: Vault, key_ref: str, table: str, column: str, row: str, value: str | None
+) -> str | None:
+    """One value sealed for its place (None stays None)."""
+    return _seal(vault, key_ref, table, column, row, value)
+
+
+def open_value(
+    vault: Vault, key_ref: str | None, table: str, column: str, row: str, stored: str | None
+) -> str | None:
+    """One sealed value opened; None when absent or its key was shredded."""
+    try:
+        return _open(vault, key_ref, table, column, row, stored)
+    except KeyShredded:
+        return None
+
+
 def seal_record(
     vault: Vault, key_ref: str, row: str, raw: str, standardised: dict[str, Any]
 ) -> dict[str, str]:

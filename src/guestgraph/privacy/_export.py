@@ -163,6 +163,41 @@ def _configured(session: Session) -> dict[str, str]:
     return {"recipients_configured": recipients or "none", "retention_schedule": schedule}
 
 
+def _opened_issues(session: Session, vault: Vault, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Record issues with the values they quote opened under their records' keys."""
+    ids = sorted({r["source_record_id"] for r in rows})
+    records = {
+        rec.id: rec
+        for start in range(0, len(ids), 900)
+        for rec in session.execute(
+            select(
+                SourceRecord.id,
+                SourceRecord.source_system_id,
+                SourceRecord.external_id,
+                SourceRecord.version_key,
+                SourceRecord.key_ref,
+            ).where(SourceRecord.id.in_(ids[start : start + 900]))
+        )
+    }
+    out = []
+    for r in rows:
+        rec = records.get(r["source_record_id"])
+        opened: dict[str, Any] = {"raw_value": None, "fixed_value": None}
+        if rec is not None:
+            name = pii.issue_row(
+                pii.record_row(rec.source_system_id, rec.external_id, rec.version_key),
+                r["rule"],
+                r["field"],
+                r["person"],
+            )
+            for column in opened:
+                opened[column] = pii.open_value(
+                    vault, rec.key_ref, "record_issue", column, name, r.get(f"{column}_enc")
+                )
+        out.append({k: v for k, v in r.items() if not k.endswith("_enc")} | opened)
+    return out
+
+
 def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     vault = pii.vault_of(session)
@@ -173,6 +208,8 @@ def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, A
         if name in SEALED_TABLES:
             pii.preload(vault, (r.get("key_ref") for r in rows))
             rows = [_opened(vault, name, r) for r in rows]
+        elif name == "record_issue":
+            rows = _opened_issues(session, vault, rows)
         out[name] = [{k: _plain(v) for k, v in row.items()} for row in rows]
     return out
 

@@ -63,7 +63,7 @@ RAW = Classification(
     "sealed",
 )
 ISSUE = Classification(
-    "values a rule flagged", "sensitive", "import reports: the value as sent and as fixed", PROFILE, "planned"
+    "values a rule flagged", "sensitive", "import reports: the value as sent and as fixed", PROFILE, "sealed"
 )
 NOTE = Classification("steward note", "personal", "why a record was discarded", PROFILE, "none")
 PSEUDONYM = Classification("pseudonymous id", "personal", "link records across systems", PROFILE, "none")
@@ -141,7 +141,7 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("key_ref", KEY_REF),
         **_cols("external_id", PSEUDONYM),
     },
-    "record_issue": _cols("raw_value fixed_value detail", ISSUE),
+    "record_issue": {**_cols("raw_value_enc fixed_value_enc", ISSUE), **_cols("detail", LINEAGE)},
     "stay": {
         **_cols("arrival departure room_number", WHEREABOUTS),
         **_cols("confirmation_number", PSEUDONYM),

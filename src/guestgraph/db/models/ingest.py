@@ -69,8 +69,9 @@ class RecordIssue(IdMixin, Base):
     severity: Mapped[Severity] = mapped_column(str_enum(Severity, "severity"))
     field: Mapped[str | None] = mapped_column(String(60))
     person: Mapped[int | None]  # index into the record's persons, when the field is a person's
-    raw_value: Mapped[str | None] = mapped_column(String(500))
-    fixed_value: Mapped[str | None] = mapped_column(String(500))
+    # the value as sent and as fixed, sealed under the record's data key (guestgraph.pii.issue_row)
+    raw_value_enc: Mapped[str | None] = mapped_column(Text)
+    fixed_value_enc: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(String(500))
 
 

@@ -143,13 +143,6 @@ def _seal_records(conn: sa.Connection, vault: object, pii: object) -> None:
         )
 
 
-PERSON_COLUMNS = (
-    "key_ref, phone_enc = :phone_enc, phone_bidx = :phone_bidx, email_enc = :email_enc, "
-    "email_bidx = :email_bidx, id_number_enc = :id_number_enc, id_number_bidx = :id_number_bidx, "
-    "birth_date_enc = :birth_date_enc"
-)
-
-
 def _seal_mentions(conn: sa.Connection, vault: object, pii: object) -> None:
     query = (
         "SELECT m.id, m.source_record_id, m.person_index, m.phone, m.email, m.id_number, m.birth_date, "
@@ -163,9 +156,10 @@ def _seal_mentions(conn: sa.Connection, vault: object, pii: object) -> None:
             values.append({"mid": r.id, **pii.seal_person(vault, r.key_ref, "guest_mention", row, person)})  # type: ignore[attr-defined]
         conn.execute(
             sa.text(
-                "UPDATE guest_mention SET key_ref = :"  # noqa: S608 (constant)
-                + PERSON_COLUMNS
-                + ", birth_bidx = :birth_bidx WHERE id = :mid"
+                "UPDATE guest_mention SET key_ref = :key_ref, phone_enc = :phone_enc, phone_bidx = :phone_bidx, "
+                "email_enc = :email_enc, email_bidx = :email_bidx, id_number_enc = :id_number_enc, "
+                "id_number_bidx = :id_number_bidx, birth_date_enc = :birth_date_enc, birth_bidx = :birth_bidx "
+                "WHERE id = :mid"
             ),
             values,
         )
@@ -180,9 +174,10 @@ def _seal_guests(conn: sa.Connection, vault: object, pii: object) -> None:
             values.append({"gid": r.id, **pii.seal_person(vault, key_ref, "guest", r.public_id, person)})  # type: ignore[attr-defined]
         conn.execute(
             sa.text(
-                "UPDATE guest SET key_ref = :"  # noqa: S608 (constant)
-                + PERSON_COLUMNS
-                + ", phone_tail_bidx = :phone_tail_bidx, birth_month = :birth_month, birth_day = :birth_day "
+                "UPDATE guest SET key_ref = :key_ref, phone_enc = :phone_enc, phone_bidx = :phone_bidx, "
+                "email_enc = :email_enc, email_bidx = :email_bidx, id_number_enc = :id_number_enc, "
+                "id_number_bidx = :id_number_bidx, birth_date_enc = :birth_date_enc, "
+                "phone_tail_bidx = :phone_tail_bidx, birth_month = :birth_month, birth_day = :birth_day "
                 "WHERE id = :gid"
             ),
             values,
