@@ -229,3 +229,31 @@ def test_preload_unwraps_a_page_of_keys_in_one_query(keystore_url: str, tmp_path
         conn.execute(delete(data_key))
     assert all(reader.decrypt(ref, ctx(row=ref), stored[ref]) == ref[::-1] for ref in refs)
     reader.close()
+
+
+def test_processes_opening_a_new_key_store_at_once_share_one_set_of_keys(tmp_path: Path) -> None:
+    """Several workers started together on a fresh data dir (CI, `make run` plus a worker): each
+    must open the key store, none may fail on a half-written key file or on "table exists"."""
+    url, barrier = sqlite_url(tmp_path), threading.Barrier(6)
+    vaults: list[Vault] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            vaults.append(open_vault(tmp_path, url))
+        except BaseException as e:  # noqa: BLE001 - reported below with the thread's error
+            errors.append(e)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    key_ref = vaults[0].new_guest_key()
+    sealed = vaults[0].encrypt(key_ref, ctx(), "+8613800138000")
+    assert {vault.decrypt(key_ref, ctx(), sealed) for vault in vaults} == {"+8613800138000"}
+    for vault in vaults:
+        vault.close()
+    assert not [p for p in (tmp_path / "keys").iterdir() if p.name.startswith(".")]

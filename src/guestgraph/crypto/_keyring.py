@@ -102,9 +102,20 @@ def _read_key_file(path: Path, *, generate: bool) -> str:
 def _generate(path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = "1:" + base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii") + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(text)
+    # Written whole under a private name, then linked into place: a second process starting at the
+    # same moment either links first (and this one reads its key) or finds the complete file.
+    staging = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(staging, path)
+    except FileExistsError:
+        return path.read_text(encoding="ascii")
+    finally:
+        staging.unlink(missing_ok=True)
     return text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from guestgraph.db import make_engine
 from guestgraph.errors import ConfigurationError
@@ -74,20 +76,41 @@ def kek_check_value(kek: bytes) -> str:
     return hmac.new(kek, b"guestgraph/kek-check/v1", hashlib.sha256).hexdigest()[:32]
 
 
+def _create_tables(engine: Engine, attempts: int = 5) -> None:
+    """Create the key tables if missing. Two processes opening a new key store at once both see
+    no table and both issue CREATE TABLE; the loser's "already exists" is retried, and the retry
+    finds the winner's tables."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 class KeyStore:
     """Set-based access to the key tables; every method is one short transaction."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = make_engine(url)
-        metadata.create_all(self.engine)
+        _create_tables(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
 
     def verify_keks(self, keks: dict[int, bytes]) -> None:
         """Record each KEK's check value on first sight; refuse a KEK that differs from the one
-        recorded for its version (a wrong key file would otherwise fail on every unwrap)."""
+        recorded for its version (a wrong key file would otherwise fail on every unwrap). A second
+        process recording the same version at the same moment loses the insert and checks again."""
+        try:
+            self._verify_keks(keks)
+        except IntegrityError:
+            self._verify_keks(keks)
+
+    def _verify_keks(self, keks: dict[int, bytes]) -> None:
         with self.engine.begin() as conn:
             known = dict(conn.execute(select(kek_check.c.kek_version, kek_check.c.check_value)).all())
             for version, kek in keks.items():
