@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: run test lint typecheck migrations-check pytest bench install browser clean help
+.PHONY: run test lint typecheck migrations-check pytest bench install browser fonts clean help
 
 help:
 	@echo "make run    - install, migrate the embedded database, load the demo group (first time), serve on :8000"
@@ -49,7 +49,15 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Browser tests need Chromium at /usr/bin/chromium: sudo apt-get install chromium"; exit 1; fi; }
 
-pytest: $(STAMP) browser
+# The PDF tests embed a Chinese TrueType font (the app itself falls back to a built-in one without it).
+WQY := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@test -f $(WQY) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	  else echo "PDF tests need $(WQY): sudo apt-get install fonts-wqy-microhei"; exit 1; fi; }
+
+pytest: $(STAMP) browser fonts
 	$(BIN)/pytest
 
 test: lint typecheck migrations-check pytest

@@ -5,8 +5,11 @@ default /tmp/guestgraph-bench), generated on first use."""
 
 from __future__ import annotations
 
+import argparse
 import os
+import statistics
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,3 +25,29 @@ def bench_engine(url: str, **kwargs: Any) -> Engine:
     )
     settings = Settings(_env_file=None, env="dev", database_url=url, data_dir=folder)  # type: ignore[call-arg]
     return open_engine(settings, **kwargs)
+
+
+def percentiles(samples: list[float]) -> str:
+    qs = statistics.quantiles(samples, n=100, method="inclusive")
+    return f"p50 {qs[49] * 1000:.1f} ms · p99 {qs[98] * 1000:.1f} ms · max {max(samples) * 1000:.1f} ms"
+
+
+def scratch_database(args: argparse.Namespace, work: Path) -> tuple[str, Callable[[], None] | None]:
+    """A throw-away database for `args.backend` (a SQLite file in `work`, or a PostgreSQL database
+    created from `args.postgres_url`), and how to drop it (None for SQLite)."""
+    if args.backend == "sqlite":
+        return f"sqlite:///{work / 'bench.db'}", None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(args.postgres_url)
+    name = f"gg_bench_{os.getpid()}"
+    conninfo = f"host={base.host} port={base.port or 5432} user={base.username or 'postgres'} dbname=postgres"
+    with psycopg.connect(conninfo, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(conninfo, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return base.set(database=name).render_as_string(hide_password=False), drop

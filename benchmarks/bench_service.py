@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_frontdesk import _database, percentiles  # noqa: E402 - the shared database helpers
+from _bench_db import percentiles, scratch_database  # noqa: E402 - the shared database helpers
 
 
 def build(engine: Engine, *, tickets: int, now: datetime, seed: int) -> int:
@@ -85,7 +85,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         generate_demo(out_dir=work / "demo", guests=50, seed=1)
-        url, admin = _database(args, work)
+        url, admin = scratch_database(args, work)
         upgrade(url)
         engine = bench_engine(url)
         factory = make_session_factory(engine)

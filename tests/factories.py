@@ -66,6 +66,14 @@ def hotel(session: Session, code: str) -> Hotel:
     return found
 
 
+def without_pms_feed(session: Session, code: str) -> Hotel:
+    """Mark a (demo) hotel as having no PMS feed, so its front desk operates stays; flushed."""
+    found = hotel(session, code)
+    found.pms_feed = False
+    session.flush()
+    return found
+
+
 def make_stay(session: Session, hotel_code: str, *guests: Guest, **overrides: object) -> Stay:
     arrival = overrides.pop("arrival", date(2026, 10, 1))
     assert isinstance(arrival, date)

@@ -47,6 +47,24 @@ def read_guests(vault: Vault, data_url: str) -> dict[str, str]:
     return out
 
 
+def test_shred_many_destroys_every_named_key_once_and_spares_the_rest(
+    fresh_db: Callable[[], str], tmp_path: Path
+) -> None:
+    vault = open_vault(tmp_path, fresh_db())
+    refs = [vault.new_guest_key() for _ in range(4)]
+    stored = {ref: vault.encrypt(ref, ctx(), f"+861390000000{i}") for i, ref in enumerate(refs)}
+    assert vault.shred_many([refs[0], refs[1], refs[0]]) == 2  # distinct keys, one journal append
+    assert vault.shred_many([]) == 0
+    assert vault.journal.read() == {refs[0], refs[1]}
+    for ref in refs[:2]:
+        with pytest.raises(KeyShredded):
+            vault.decrypt(ref, ctx(), stored[ref])
+    assert [vault.decrypt(ref, ctx(), stored[ref]) for ref in refs[2:]] == [
+        "+8613900000002",
+        "+8613900000003",
+    ]
+
+
 def test_shred_destroys_the_key_and_evicts_it_from_the_cache(
     fresh_db: Callable[[], str], tmp_path: Path
 ) -> None:

@@ -20,7 +20,7 @@ from guestgraph.paging import PageRequest
 from guestgraph.privacy import Channel, ConsentInput, Purpose
 from tests.auth_helpers import browser_like, csrf_of
 from tests.conftest import LiveServer
-from tests.factories import hotel, make_guest, make_stay
+from tests.factories import hotel, make_guest, make_stay, without_pms_feed
 from tests.smtp_peer import Collector, smtp_peer
 
 
@@ -69,6 +69,7 @@ def test_check_out_survey_mail_low_answer_ticket_and_timeline(
     stay = make_stay(
         demo_group, a, guest, arrival=today - timedelta(days=2), departure=today, status=StayStatus.IN_HOUSE
     )
+    without_pms_feed(demo_group, a)
     demo_group.commit()
     with live.client(role="front_desk", scope=scope_a) as desk:
         out = desk.post(f"/api/v1/hotels/{a}/stays/{stay.confirmation_number}/check-out")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guestgraph import frontdesk, identity, org, profiles
+from guestgraph import audit, frontdesk, identity, ingest, org, profiles
 from guestgraph.access import DataScope
 from guestgraph.db import make_session_factory
 from guestgraph.db.models import (
@@ -25,7 +25,8 @@ from guestgraph.db.models import (
     StayStatus,
 )
 from guestgraph.errors import Conflict, GuestNotFound, HotelNotFound, InvalidInput
-from tests.factories import hotel, make_guest, make_mention, make_stay
+from guestgraph.paging import PageRequest
+from tests.factories import hotel, make_guest, make_mention, make_stay, without_pms_feed
 
 VALID_ID = "11010519491231002X"  # a resident ID number with a valid check digit
 
@@ -265,6 +266,7 @@ def test_a_stay_from_reservation_to_check_out_is_a_front_desk_record_with_versio
     guest = make_guest(demo_group, full_name="王小明", phone="+8613812345678")
     make_mention(demo_group, guest, full_name="王小明", name_key="wangxiaoming", phone="+8613812345678")
     make_stay(demo_group, a, guest)  # a past stay: the guest is known at hotel A
+    without_pms_feed(demo_group, a)
     demo_group.commit()
     factory = make_session_factory(engine)
     scope_a = DataScope.hotels(hotel(demo_group, a).id)
@@ -382,6 +384,7 @@ def test_cancel_and_no_show_and_a_stay_of_another_source(
         channel="ctrip",
     )
     make_stay(demo_group, a, guest, arrival=today, status=StayStatus.BOOKED, confirmation_number="CTRIP-2")
+    without_pms_feed(demo_group, a)
     demo_group.commit()
     factory = make_session_factory(engine)
     group = DataScope.group()
@@ -418,3 +421,106 @@ def test_cancel_and_no_show_and_a_stay_of_another_source(
             id_type="passport",
             id_number="E12345678",
         )
+
+
+def test_a_hotel_with_a_pms_feed_leaves_stay_operations_to_its_pms(
+    demo_group: Session,
+    engine,
+    group_spec: org.GroupSpec,  # type: ignore[no-untyped-def]
+) -> None:
+    a, _b = _codes(group_spec)
+    assert hotel(demo_group, a).pms_feed  # the demo group's hotels all send PMS exports
+    today = _today(demo_group, a)
+    guest = make_guest(demo_group)
+    make_stay(demo_group, a, guest, arrival=today, status=StayStatus.BOOKED, confirmation_number="PMS-1")
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    scope = DataScope.hotels(hotel(demo_group, a).id)
+    new = frontdesk.NewReservation(a, guest.public_id, today, today + timedelta(days=1))
+    with pytest.raises(frontdesk.HotelHasPmsFeed, match=f"Hotel {a} receives its stays from a PMS feed"):
+        frontdesk.create_reservation(factory, scope=scope, reservation=new, staff_user_id=None)
+    with pytest.raises(frontdesk.HotelHasPmsFeed):
+        frontdesk.change_stay(
+            factory,
+            scope=scope,
+            hotel_code=a,
+            confirmation_number="PMS-1",
+            operation="no_show",
+            staff_user_id=None,
+        )
+    assert frontdesk.desk_options(demo_group, scope).fed == {a}
+    assert frontdesk.desk_options(demo_group, scope).operable == []
+    frontdesk.set_pms_feed(demo_group, scope, a, pms_feed=False)  # e.g. the PMS is down for the day
+    demo_group.commit()
+    done = frontdesk.change_stay(
+        factory,
+        scope=scope,
+        hotel_code=a,
+        confirmation_number="PMS-1",
+        operation="no_show",
+        staff_user_id=None,
+    )
+    assert done.status == "no_show"
+    assert [h.code for h in frontdesk.desk_options(demo_group, scope).operable] == [a]
+    (event,) = audit.search_events(
+        demo_group, action="hotel.pms_feed", paging=PageRequest(page=1, size=5)
+    ).items
+    assert (event.event.object_id, event.event.details) == (a, {"pms_feed": False, "was": True})
+
+
+def test_a_channel_never_takes_a_guest_in_house_back_to_booked_or_cancels_them(
+    demo_group: Session,
+    engine,
+    group_spec: org.GroupSpec,  # type: ignore[no-untyped-def]
+) -> None:
+    a, _b = _codes(group_spec)
+    today = _today(demo_group, a)
+    guest = make_guest(demo_group, full_name="李雷", phone="+8613900001111")
+    make_stay(
+        demo_group,
+        a,
+        guest,
+        arrival=today,
+        status=StayStatus.BOOKED,
+        confirmation_number="CT-77",
+        channel="ctrip",
+    )
+    without_pms_feed(demo_group, a)
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    frontdesk.change_stay(
+        factory,
+        scope=DataScope.group(),
+        hotel_code=a,
+        confirmation_number="CT-77",
+        operation="check_in",
+        staff_user_id=None,
+        room_number="1208",
+        id_type="cn_resident_id",
+        id_number=VALID_ID,
+    )
+
+    def channel_sends(record_type: str, version: int, **fields: str) -> None:
+        record = {
+            "external_id": "CT-77",
+            "record_type": record_type,
+            "version": version,
+            "hotel_code": a,
+            "fields": {"confirmation_number": "CT-77", **fields},
+            "persons": [{"role": "primary", "values": {"full_name": "LI/LEI"}}],
+        }
+        summary = ingest.push_records(
+            factory, source="ota_ctrip", batch=ingest.PushBatch.model_validate({"records": [record]})
+        )
+        assert summary.quarantined == 0, summary
+
+    later = (today + timedelta(days=3)).isoformat()
+    channel_sends("reservation", 2, arrival=today.isoformat(), departure=later, room_type="DK")
+    demo_group.expire_all()
+    stay = demo_group.scalars(select(Stay).where(Stay.confirmation_number == "CT-77")).one()
+    # The channel's modification (a longer stay) lands; the hotel's status and room stay.
+    assert (stay.status, stay.room_number, stay.departure.isoformat()) == (StayStatus.IN_HOUSE, "1208", later)
+    channel_sends("cancellation", 3)
+    demo_group.expire_all()
+    stay = demo_group.scalars(select(Stay).where(Stay.confirmation_number == "CT-77")).one()
+    assert stay.status is StayStatus.IN_HOUSE

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from guestgraph.access import DataScope
 from guestgraph.db.models import Charge, Hotel, Preference, Stay, StayStatus
 from tests.conftest import LiveServer
-from tests.factories import hotel, make_guest, make_mention, make_stay
+from tests.factories import hotel, make_guest, make_mention, make_stay, without_pms_feed
 
 VALID_ID = "11010519491231002X"
 
@@ -113,7 +113,21 @@ def test_stay_operations_api(live: LiveServer, demo_group: Session) -> None:
     make_stay(demo_group, a, guest, arrival=today, status=StayStatus.BOOKED, confirmation_number="OTA-9")
     demo_group.commit()
     stays = f"/api/v1/hotels/{a}/stays"
+    book = {"guest_id": guest.public_id, "arrival": str(today), "departure": str(today + timedelta(days=1))}
+    with live.client(role="front_desk", scope=scope_a) as c:  # the demo hotels have a PMS feed
+        fed = c.post(stays, json=book)
+        assert fed.status_code == 409 and fed.json()["error"] == "hotel_has_pms_feed", fed.text
+        assert c.post(f"{stays}/OTA-9/no-show").status_code == 409
+        assert c.put(f"/api/v1/hotels/{a}/pms-feed", json={"pms_feed": False}).status_code == 403
+        page = c.get("/arrivals", params={"hotel": a})
+        assert 'id="pms-feed-note"' in page.text and "/OTA-9/no-show" not in page.text
+    with live.client(role="admin") as admin:
+        turned = admin.put(f"/api/v1/hotels/{a}/pms-feed", json={"pms_feed": False})
+        assert turned.json() == {"hotel_code": a, "pms_feed": False}
+        assert admin.put(f"/api/v1/hotels/{a}/pms-feed", json={"pms_feed": "maybe"}).status_code == 422
     with live.client(role="front_desk", scope=scope_a) as c:
+        page = c.get("/arrivals", params={"hotel": a})
+        assert 'id="pms-feed-note"' not in page.text and "/OTA-9/no-show" in page.text
         booked = c.post(
             stays,
             json={
@@ -151,6 +165,7 @@ def test_profile_page_forms_and_htmx_fragments(live: LiveServer, demo_group: Ses
     a, _b, scope_a, today = _setup(demo_group)
     guest = make_guest(demo_group)
     make_stay(demo_group, a, guest, arrival=today, status=StayStatus.BOOKED, confirmation_number="P1")
+    without_pms_feed(demo_group, a)
     demo_group.commit()
     with live.client(role="front_desk", scope=scope_a) as c:
         page = c.get(f"/guests/{guest.public_id}", params={"lang": "en"})

@@ -48,6 +48,35 @@ def test_gb18030_export_with_title_rows_is_read_and_reconciles(engine: Engine, t
         assert opened_record(session, traditional).standardised["persons"][0]["name_simplified"] == "欧阳娜娜"
 
 
+def test_columns_no_purpose_needs_are_not_stored_and_are_counted(engine: Engine, tmp_path: Path) -> None:
+    """DG-02 minimisation: 民族 and the address on the ID card are not mapped by the PMS profile, so
+    they are stored nowhere (not even in the row as sent) and the batch counts them."""
+    import csv
+
+    from tests.ingest_helpers import PMS_CN_HEADER
+
+    path = tmp_path / "SHA01_stays.csv"
+    address = "北京市东城区景山前街4号"
+    with path.open("w", encoding="gb18030", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*PMS_CN_HEADER, "民族", "证件地址", "空列"])
+        row = good_row("1101")
+        writer.writerow([*(row.get(h, "") for h in PMS_CN_HEADER), "汉", address, ""])
+    s = ingest.import_file(factory(engine), path, source="pms").summary
+    assert (s.rows_read, s.accepted, s.quarantined) == (1, 1, 0)  # a fix: accepted, and explained
+    with Session(engine) as session:
+        batch = session.get(ImportBatch, s.batch_id)
+        assert batch is not None and batch.rule_counts.get("data.minimised") == 2
+        assert "data.minimised" in rules_of(session, "SHA01:1101")
+        record = session.scalar(select(SourceRecord).where(SourceRecord.external_id == "SHA01:1101"))
+        assert record is not None
+        opened = opened_record(session, record)
+        explained = [c[1] for c in opened.standardised["changes"] if c[0] == "data.minimised"]
+        assert sorted(explained) == ["民族", "证件地址"]  # the column names, never their values
+        assert "汉" not in (opened.raw or "") and address not in (opened.raw or "") + str(opened.standardised)
+        assert "138-1234-5678" in (opened.raw or "")  # mapped columns are kept as sent
+
+
 def test_reimporting_the_same_file_changes_nothing(engine: Engine, tmp_path: Path) -> None:
     path = write_pms_cn(tmp_path / "SHA01_stays.csv", [good_row(str(n)) for n in range(1, 6)])
     first = ingest.import_file(factory(engine), path, source="pms").summary

@@ -173,5 +173,8 @@ def test_a_killed_worker_restarted_sends_nothing_twice(
     assert len(recipients) == len(set(recipients)), "a guest got the same step twice"
     demo_group.expire_all()
     interrupted = demo_group.scalar(select(func.count()).where(JourneyStepRun.outcome == "interrupted"))
-    assert len(recipients) + int(interrupted or 0) == len(emails)
-    assert int(interrupted or 0) <= 1  # at most the one mail in flight when it was killed
+    lost = int(interrupted or 0)
+    assert lost <= 1  # at most the one mail in flight when it was killed
+    # That mail may or may not have reached the peer before the kill (it is never sent again): every
+    # other guest got the step exactly once.
+    assert len(emails) - lost <= len(recipients) <= len(emails)

@@ -5,9 +5,9 @@ from sqlalchemy.orm import Session
 
 from guestgraph import org, profiles
 from guestgraph.access import DataScope
-from guestgraph.db.models import GuestStatus, Hotel
+from guestgraph.db.models import GuestStatus, Hotel, StayStatus
 from guestgraph.paging import PageRequest
-from tests.factories import make_guest, make_mention, make_stay
+from tests.factories import hotel, make_guest, make_mention, make_stay
 
 
 def _hotel_id(session: Session, code: str) -> int:
@@ -124,3 +124,33 @@ def test_search_finds_a_guest_by_whatever_the_clerk_has(
         assert found(query) == [guest.public_id], query
     assert found("1234") == [other.public_id]  # last four digits of the other guest's phone
     assert found("nobody at all") == []
+    for typo in ("ouyangnan", "ouyanggnana", "Ouyang Nnaa", "ouyngnana"):  # dropped, doubled, swapped
+        assert found(typo) == [guest.public_id], typo
+    assert found("ouyangnana") == [guest.public_id]
+
+
+def test_search_by_the_room_of_a_guest_in_house_and_by_id_tail_with_a_name(
+    demo_group: Session, group_spec: org.GroupSpec
+) -> None:
+    a, b = group_spec.hotels[0].code, group_spec.hotels[1].code
+    here = make_guest(demo_group, full_name="司马光", id_document_number="11010519491231002X")
+    gone = make_guest(demo_group, full_name="司马迁", id_document_number="110105194912310053")
+    make_mention(demo_group, here, full_name="司马光", name_key="simaguang", name_simplified="司马光")
+    make_mention(demo_group, gone, full_name="司马迁", name_key="simaqian", name_simplified="司马迁")
+    make_stay(demo_group, a, here, room_number="1508", status=StayStatus.IN_HOUSE)
+    make_stay(demo_group, a, gone, room_number="1509", status=StayStatus.CHECKED_OUT)
+    make_stay(demo_group, b, gone, room_number="A302", status=StayStatus.IN_HOUSE)
+    demo_group.flush()
+
+    def found(q: str, scope: DataScope | None = None) -> list[str]:
+        page = profiles.search_guests(demo_group, scope=scope or DataScope.group(), q=q, paging=PageRequest())
+        return [g.public_id for g in page.items]
+
+    assert found("1508") == [here.public_id]
+    assert found("1509") == []  # checked out: the room is someone else's now
+    assert found("a302") == [gone.public_id]
+    assert found("A302", DataScope.hotels(hotel(demo_group, a).id)) == []  # in house at another hotel
+    assert found("司马光 002x") == [here.public_id]
+    assert found("002X simaguang") == [here.public_id]
+    assert found("司马光 0053") == []  # that tail is the other guest's
+    assert found("司马迁 0053") == [gone.public_id]

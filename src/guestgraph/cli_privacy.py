@@ -123,6 +123,42 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         verb = "removed or anonymised" if run.applied else "would be removed or anonymised (dry run)"
         console.print(f"{run.total} row(s) and guest(s) {verb}")
 
+    @privacy_app.command("ropa")
+    def ropa(
+        as_json: Annotated[bool, typer.Option("--json", help="The whole report as JSON.")] = False,
+    ) -> None:
+        """The record of processing activities (GDPR 30, PIPL 55): purposes, data categories,
+        retention, recipients and transfers, protection measures; generated, never hand-kept."""
+        import json
+        from dataclasses import asdict
+
+        from guestgraph import privacy
+
+        try:
+            settings = load_settings()
+            engine = open_engine(settings)
+            with session_scope(make_session_factory(engine)) as session:
+                report = privacy.ropa_report(
+                    session, settings=settings, controller=settings.tenant, now=datetime.now(UTC)
+                )
+            engine.dispose()
+        except GuestgraphError as e:
+            raise fail(e) from e
+        if as_json:
+            typer.echo(json.dumps(asdict(report), ensure_ascii=False, default=str, indent=2))
+            return
+        for a in report.activities:
+            flag = " [sensitive]" if a.sensitive else ""
+            typer.echo(
+                f"{a.subjects}\t{a.purpose}{flag}\t{', '.join(a.categories)}\t{len(a.columns)} columns"
+            )
+        for r in report.recipients:
+            route = r.route or "no route"
+            typer.echo(f"recipient\t{r.code}\t{r.country}\t{route}")
+        console.print(
+            f"{len(report.activities)} processing activities, {len(report.recipients)} recipient(s)"
+        )
+
     @privacy_app.command("retention-set")
     def retention_set(
         category: Annotated[str, typer.Argument(help="A category of the schedule, e.g. interaction.")],

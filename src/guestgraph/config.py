@@ -267,6 +267,14 @@ class Settings(BaseSettings):
         description="Analytics: churn warnings list at-risk guests with this monetary score or more.",
     )
 
+    document_font: Path | None = Field(
+        None,
+        description="Documents: TrueType font (.ttf or .ttc, TrueType outlines) embedded, subset, in the "
+        "registration-card and folio PDFs; it must hold Chinese glyphs. Unset: the first of WenQuanYi Micro "
+        "Hei or Zen Hei, Droid Sans Fallback or AR PL UMing found in /usr/share/fonts, else the built-in "
+        "STSong-Light (not embedded: the PDF viewer substitutes its own Chinese font).",
+    )
+
     def analytics_settings(self) -> AnalyticsSettings:
         """RFM and lifecycle settings for `guestgraph.analytics`."""
         from guestgraph.analytics import AnalyticsSettings

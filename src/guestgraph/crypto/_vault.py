@@ -121,9 +121,17 @@ class Vault:
     def shred(self, key_ref: str) -> None:
         """Destroy a guest's DEK (crypto-shredding): journal first, then the key store, then the
         cache. Every value encrypted under it is unreadable from then on, in any backup."""
-        self.journal.append([key_ref])
-        self.store.shred([key_ref])
-        self.cache.shredded([key_ref])
+        self.shred_many([key_ref])
+
+    def shred_many(self, key_refs: Iterable[str]) -> int:
+        """Destroy many DEKs at once: one journal append, one set-based key-store delete, then the
+        cache (same order and guarantee as `shred`). Returns how many distinct keys were named."""
+        refs = sorted(set(key_refs))
+        if refs:
+            self.journal.append(refs)
+            self.store.shred(refs)
+            self.cache.shredded(refs)
+        return len(refs)
 
     def reapply_tombstones(self) -> int:
         """Make the key store agree with the shred journal (both ways): destroy every key the

@@ -242,6 +242,7 @@ def group_document() -> dict[str, Any]:
                 "currency": h.currency,
                 "rooms": h.rooms,
                 "pms_encoding": h.pms_encoding,
+                "pms_feed": True,  # every demo hotel sends its PMS exports
             }
             for h in HOTELS
         ],

@@ -1,13 +1,27 @@
-"""Act at the front desk: arrivals with each guest's highlights, and stay operations for hotels
-without a PMS feed, each recorded as a source record through the import engine (lineage holds)."""
+"""Act at the front desk: arrivals with each guest's highlights, stay operations for hotels without a
+PMS feed, each recorded as a source record through the import engine (lineage holds), and a stay's
+registration card and folio statement as PDF."""
 
 from guestgraph.frontdesk._arrivals import ArrivalLine, Arrivals, Day, list_arrivals
+from guestgraph.frontdesk._documents import (
+    DocumentKind,
+    FolioLine,
+    FolioStatement,
+    RegistrationCard,
+    StayDocument,
+    StayHeader,
+    stay_document,
+)
+from guestgraph.frontdesk._fonts import DocumentFont, document_font
 from guestgraph.frontdesk._hotels import (
     HotelChoice,
+    HotelHasPmsFeed,
     first_hotel_code,
     hotel_choices,
     hotel_today,
+    operable_hotel,
     scoped_hotel,
+    set_pms_feed,
 )
 from guestgraph.frontdesk._operations import (
     ID_TYPES,
@@ -30,17 +44,29 @@ __all__ = [
     "Arrivals",
     "Day",
     "DeskOptions",
+    "DocumentFont",
+    "DocumentKind",
+    "FolioLine",
+    "FolioStatement",
     "HotelChoice",
+    "HotelHasPmsFeed",
     "NewReservation",
     "OperationResult",
+    "RegistrationCard",
+    "StayDocument",
+    "StayHeader",
     "StayNotFound",
     "change_stay",
     "create_reservation",
     "desk_options",
+    "document_font",
     "first_hotel_code",
     "hotel_choices",
     "hotel_today",
     "list_arrivals",
+    "operable_hotel",
     "post_charge",
     "scoped_hotel",
+    "set_pms_feed",
+    "stay_document",
 ]

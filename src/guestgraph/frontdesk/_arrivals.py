@@ -47,6 +47,7 @@ class Arrivals:
     day: Day
     date: date
     lines: list[ArrivalLine]
+    pms_feed: bool = False  # stays come from the hotel's PMS: operate them there
 
 
 def list_arrivals(
@@ -59,37 +60,54 @@ def list_arrivals(
     primary = and_(StayGuest.stay_id == Stay.id, StayGuest.role == "primary")
     sent_name = and_(GuestMention.source_record_id == Stay.source_record_id, GuestMention.person_index == 0)
     rows = session.execute(
-        select(Stay, Guest, GuestMention.full_name)
+        select(
+            Stay.confirmation_number,
+            Stay.arrival,
+            Stay.departure,
+            Stay.status,
+            Stay.room_number,
+            Stay.room_type,
+            Stay.rate_plan,
+            Stay.channel,
+            Stay.adults,
+            Guest.id.label("guest_id"),
+            Guest.public_id,
+            Guest.full_name,
+            Guest.loyalty_tier,
+            Guest.vip_level,
+            GuestMention.full_name.label("name_as_sent"),
+        )  # the columns shown, not whole entities: the list is read-only
         .join(StayGuest, primary, isouter=True)
         .join(Guest, Guest.id == StayGuest.guest_id, isouter=True)
         .join(GuestMention, sent_name, isouter=True)
         .where(Stay.hotel_id == hotel.id, Stay.arrival == when, Stay.status.in_(LISTED), stay_visible(scope))
         .order_by(Stay.status, Stay.confirmation_number)
     ).all()
-    guest_ids = [g.id for _s, g, _n in rows if g is not None]
+    guest_ids = [r.guest_id for r in rows if r.guest_id is not None]
     preferences = list_preferences(session, guest_ids)
-    visits = [Visit(g.id, today, s.arrival, s.departure) for s, g, _n in rows if g is not None]
+    visits = [Visit(r.guest_id, today, r.arrival, r.departure) for r in rows if r.guest_id is not None]
     alerts = iter(alerts_for(session, scope=scope, visits=visits, preferences=preferences))
     lines = []
-    for stay, guest, name_as_sent in rows:
+    for r in rows:
+        known = r.guest_id is not None
         lines.append(
             ArrivalLine(
-                stay.confirmation_number,
-                stay.arrival,
-                stay.departure,
-                (stay.departure - stay.arrival).days,
-                stay.status.value,
-                stay.room_number,
-                stay.room_type,
-                stay.rate_plan,
-                stay.channel,
-                stay.adults,
-                guest.public_id if guest else None,
-                mask_name(guest.full_name if guest and guest.full_name else name_as_sent),
-                guest.loyalty_tier if guest else None,
-                guest.vip_level if guest else None,
-                preferences.get(guest.id, []) if guest else [],
-                next(alerts) if guest else [],
+                r.confirmation_number,
+                r.arrival,
+                r.departure,
+                (r.departure - r.arrival).days,
+                r.status.value,
+                r.room_number,
+                r.room_type,
+                r.rate_plan,
+                r.channel,
+                r.adults,
+                r.public_id if known else None,
+                mask_name(r.full_name if known and r.full_name else r.name_as_sent),
+                r.loyalty_tier if known else None,
+                r.vip_level if known else None,
+                preferences.get(r.guest_id, []) if known else [],
+                next(alerts) if known else [],
             )
         )
-    return Arrivals(hotel.code, hotel.name_zh, hotel.name_en, day, when, lines)
+    return Arrivals(hotel.code, hotel.name_zh, hotel.name_en, day, when, lines, hotel.pms_feed)

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guestgraph import audit
 from guestgraph.access import DataScope, hotel_visible
 from guestgraph.db.models import Hotel
-from guestgraph.errors import HotelNotFound
+from guestgraph.errors import Conflict, HotelNotFound
 
 
 def scoped_hotel(session: Session, scope: DataScope, code: str) -> Hotel:
@@ -21,6 +22,38 @@ def scoped_hotel(session: Session, scope: DataScope, code: str) -> Hotel:
         raise HotelNotFound(
             f"No hotel with code {code!r} in your data scope.", hint="See the hotel list for valid codes."
         )
+    return hotel
+
+
+class HotelHasPmsFeed(Conflict):
+    code = "hotel_has_pms_feed"
+
+
+def operable_hotel(session: Session, scope: DataScope, code: str) -> Hotel:
+    """The hotel in scope, if the front desk operates its stays (it has no PMS feed)."""
+    hotel = scoped_hotel(session, scope, code)
+    if hotel.pms_feed:
+        raise HotelHasPmsFeed(
+            f"Hotel {code} receives its stays from a PMS feed, so reservations, check-ins, check-outs and "
+            "charges are recorded in the PMS, not here.",
+            hint="Use the PMS. An administrator can mark the hotel as having no PMS feed on the arrivals "
+            "page (for example during a PMS outage).",
+        )
+    return hotel
+
+
+def set_pms_feed(session: Session, scope: DataScope, code: str, *, pms_feed: bool) -> Hotel:
+    """Say whether the hotel's stays come from a PMS feed; audited."""
+    hotel = scoped_hotel(session, scope, code)
+    was, hotel.pms_feed = hotel.pms_feed, pms_feed
+    session.flush()
+    audit.log_event(
+        session,
+        "hotel.pms_feed",
+        object_type="hotel",
+        object_id=code,
+        details={"pms_feed": pms_feed, "was": was},
+    )
     return hotel
 
 
@@ -40,11 +73,14 @@ class HotelChoice:
     code: str
     name_zh: str
     name_en: str
+    pms_feed: bool = False  # stays come from its PMS: no stay operations at this desk
 
 
 def hotel_choices(session: Session, scope: DataScope) -> list[HotelChoice]:
     """The hotels in scope for a form's select (no counts: cheap on every page)."""
     rows = session.execute(
-        select(Hotel.code, Hotel.name_zh, Hotel.name_en).where(hotel_visible(scope)).order_by(Hotel.code)
+        select(Hotel.code, Hotel.name_zh, Hotel.name_en, Hotel.pms_feed)
+        .where(hotel_visible(scope))
+        .order_by(Hotel.code)
     )
-    return [HotelChoice(code, zh, en) for code, zh, en in rows]
+    return [HotelChoice(code, zh, en, fed) for code, zh, en, fed in rows]

@@ -35,7 +35,7 @@ from guestgraph.db.models import (
     StayStatus,
 )
 from guestgraph.errors import Conflict, InvalidInput, NotFound
-from guestgraph.frontdesk._hotels import scoped_hotel
+from guestgraph.frontdesk._hotels import operable_hotel
 from guestgraph.profiles import visible_guest
 
 SOURCE = "frontdesk"
@@ -117,7 +117,7 @@ def create_reservation(
     if r.departure <= r.arrival:
         raise InvalidInput("The departure must be after the arrival.", hint="Check the dates.")
     with factory() as session:
-        scoped_hotel(session, scope, r.hotel_code)
+        operable_hotel(session, scope, r.hotel_code)
         guest = visible_guest(session, scope, r.guest_public_id)
         person = _person(session, guest)
         session.expunge(guest)
@@ -232,7 +232,7 @@ def _stay_and_guest(
     session: Session, scope: DataScope, hotel_code: str, confirmation_number: str
 ) -> tuple[Stay, Guest, int]:
     """The stay in scope, its primary guest, and the latest front-desk version of its record."""
-    hotel = scoped_hotel(session, scope, hotel_code)
+    hotel = operable_hotel(session, scope, hotel_code)
     stay = session.scalar(
         select(Stay).where(
             Stay.hotel_id == hotel.id, Stay.confirmation_number == confirmation_number, stay_visible(scope)

@@ -8,12 +8,28 @@ from guestgraph.identity._fs_model import MatchModel
 from guestgraph.identity._fs_pairs import candidate_pairs
 from guestgraph.identity._links import Link, LinkNotFound, export_links, find_link, list_links
 from guestgraph.identity._mentions import mention_rows
+from guestgraph.identity._merges import (
+    MergeLine,
+    MergeNotFound,
+    MergeOutcome,
+    guest_merges,
+    merge_guests,
+    merge_history,
+    unmerge_guest,
+)
 from guestgraph.identity._probabilistic import MatchSettings
 from guestgraph.identity._review import ReviewNotFound, ReviewPair, decide_review, list_reviews
 from guestgraph.identity._review_cards import Evidence, RecordSide, ReviewCard, review_cards, review_in_scope
 from guestgraph.identity._service import ResolveSummary, resolve_all
 
 __all__ = [
+    "MergeLine",
+    "MergeNotFound",
+    "MergeOutcome",
+    "guest_merges",
+    "merge_guests",
+    "merge_history",
+    "unmerge_guest",
     "Evidence",
     "RecordSide",
     "ReviewCard",

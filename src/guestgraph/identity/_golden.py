@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -12,9 +13,18 @@ from sqlalchemy.orm import Session
 
 from guestgraph import pii
 from guestgraph.crypto import Vault
-from guestgraph.db.models import Charge, Guest, GuestMention, GuestStatus, SourceRecord, Stay, StayGuest
+from guestgraph.db.models import (
+    Charge,
+    Guest,
+    GuestMention,
+    GuestMerge,
+    GuestStatus,
+    SourceRecord,
+    Stay,
+    StayGuest,
+)
 from guestgraph.identity._clusters import Clusters
-from guestgraph.identity._resolve import OPEN_CHUNK, SEALED_COLUMNS, MentionKeys
+from guestgraph.identity._resolve import SEALED_COLUMNS, MentionKeys
 
 GOLDEN = (
     "full_name",
@@ -76,28 +86,61 @@ def assign(session: Session, mentions: list[MentionKeys], clusters: Clusters) ->
                 updates.append({"id": m.id, "guest_id": guest_id, "link_rule": clusters.rule.get(i)})
     if updates:
         session.execute(update(GuestMention), updates)
-    result.merged = _retire(session, survivors, claimed)
+    result.merged = _retire(session, survivors, claimed, _held(mentions, clusters))
     result.guests = len(plan)
     return result
 
 
-def _retire(session: Session, survivors: dict[int, int], claimed: set[int]) -> int:
-    gone = [
-        {"id": old, "status": GuestStatus.MERGED, "merged_into_id": new}
-        for old, new in survivors.items()
-        if old not in claimed and old != new
-    ]
+def _held(mentions: list[MentionKeys], clusters: Clusters) -> dict[int, tuple[list[str], str | None]]:
+    """Per guest before this pass: the keys of its mentions and a rule that joined one of them."""
+    out: dict[int, tuple[list[str], str | None]] = {}
+    for i, m in enumerate(mentions):
+        if m.guest_id is not None:
+            keys, rule = out.setdefault(m.guest_id, ([], None))
+            keys.append(m.key)
+            if rule is None and (found := clusters.rule.get(i)) is not None:
+                out[m.guest_id] = (keys, found)
+    return out
+
+
+def _retire(
+    session: Session,
+    survivors: dict[int, int],
+    claimed: set[int],
+    held: dict[int, tuple[list[str], str | None]],
+) -> int:
+    """Guests left without mentions become `merged` into their survivor, and each merge is kept
+    with the mentions the guest held (what an unmerge gives back)."""
+    gone = [(old, new) for old, new in survivors.items() if old not in claimed and old != new]
     if gone:
-        session.execute(update(Guest), gone)
+        retired = [{"id": old, "status": GuestStatus.MERGED, "merged_into_id": new} for old, new in gone]
+        session.execute(update(Guest), retired)
+        now = datetime.now(UTC)
+        history = []
+        for old, new in gone:
+            keys, rule = held.get(old, ([], None))
+            history.append(
+                {
+                    "survivor_id": new,
+                    "merged_id": old,
+                    "mention_keys": sorted(keys),
+                    "rule": rule,
+                    "merged_at": now,
+                }
+            )
+        session.execute(insert(GuestMerge), history)
     return len(gone)
 
 
-def refresh_golden(session: Session) -> int:
+def refresh_golden(session: Session, opened: Mapping[int, pii.Sensitive] | None = None) -> int:
     """Survivorship: each attribute from the most trusted, then most recent, mention that has it.
-    Sensitive attributes are opened from the mentions and sealed again under the guest's own key."""
+    Sensitive attributes come from the mentions (`opened`: the values this pass already opened, by
+    mention id; others are opened here) and are sealed again under the guest's own key."""
     vault = pii.vault_of(session)
+    known = opened or {}
     plain = [c for c in GOLDEN if c not in pii.SEALED_FIELDS]
     cols = [
+        GuestMention.id,
         GuestMention.guest_id,
         GuestMention.source_record_id,
         GuestMention.person_index,
@@ -107,14 +150,13 @@ def refresh_golden(session: Session) -> int:
         *[getattr(GuestMention, c) for c in (*plain, *SEALED_COLUMNS)],
     ]
     rows = session.execute(select(*cols).where(GuestMention.guest_id.is_not(None))).all()
+    closed = [r for r in rows if r.id not in known]
+    by_mention = dict(known)
+    by_mention.update(zip((r.id for r in closed), pii.open_mentions(vault, closed), strict=True))
     by_guest: dict[int, list[Any]] = {}
-    for start in range(0, len(rows), OPEN_CHUNK):
-        chunk = rows[start : start + OPEN_CHUNK]
-        pii.preload(vault, (r.key_ref for r in chunk))
-        for r in chunk:
-            row = pii.mention_row(r.source_record_id, r.person_index)
-            opened = pii.open_person(vault, "guest_mention", row, r)
-            by_guest.setdefault(r.guest_id, []).append(SimpleNamespace(**r._asdict(), **opened.as_dict()))
+    for r in rows:
+        clear = by_mention[r.id].as_dict()
+        by_guest.setdefault(r.guest_id, []).append(SimpleNamespace(**r._asdict(), **clear))
     keys = _guest_keys(session, vault, list(by_guest))
     values = []
     for guest_id, mention_rows in by_guest.items():

@@ -109,12 +109,15 @@ class MentionKeys:
 
     @property
     def key(self) -> str:
-        """Names this person across new versions of its record (a mention's row id does not)."""
-        return f"{self.source_system_id}:{self.person_index}:{self.external_id}"[:240]
+        return mention_key(self.source_system_id, self.person_index, self.external_id)
+
+
+def mention_key(source_system_id: int, person_index: int, external_id: str) -> str:
+    """Names a person on a record across new versions of it (a mention's row id does not)."""
+    return f"{source_system_id}:{person_index}:{external_id}"[:240]
 
 
 SEALED_COLUMNS = ("key_ref", "phone_enc", "email_enc", "id_number_enc", "birth_date_enc")
-OPEN_CHUNK = 5_000  # keys unwrapped per key-store query (within the vault's key cache)
 
 
 def load_mentions(session: Session) -> list[MentionKeys]:
@@ -127,20 +130,22 @@ def load_mentions(session: Session) -> list[MentionKeys]:
         .order_by(GuestMention.id)
     )
     rows = session.execute(query).all()
-    vault = pii.vault_of(session)
+    opened = pii.open_mentions(pii.vault_of(session), rows)
     out: list[MentionKeys] = []
-    for start in range(0, len(rows), OPEN_CHUNK):
-        chunk = rows[start : start + OPEN_CHUNK]
-        pii.preload(vault, (r.key_ref for r in chunk))
-        for r in chunk:
-            values = r._asdict()
-            opened = pii.open_person(
-                vault, "guest_mention", pii.mention_row(r.source_record_id, r.person_index), r
-            )
-            for name in (*SEALED_COLUMNS, "source_record_id"):
-                del values[name]
-            out.append(MentionKeys(**values, **opened.as_dict()))
+    for r, sensitive in zip(rows, opened, strict=True):
+        values = r._asdict()
+        for name in (*SEALED_COLUMNS, "source_record_id"):
+            del values[name]
+        out.append(MentionKeys(**values, **sensitive.as_dict()))
     return out
+
+
+def opened_values(mentions: Iterable[MentionKeys]) -> dict[int, pii.Sensitive]:
+    """The sensitive values `load_mentions` opened, by mention id, for the golden refresh to reuse."""
+    return {
+        m.id: pii.Sensitive(phone=m.phone, email=m.email, id_number=m.id_number, birth_date=m.birth_date)
+        for m in mentions
+    }
 
 
 def cluster(

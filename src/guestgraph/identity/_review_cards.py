@@ -93,14 +93,11 @@ def _sides(session: Session, keys: set[str]) -> dict[str, RecordSide]:
     ).all()
     out = {}
     vault = pii.vault_of(session)
-    pii.preload(vault, (r[0].key_ref for r in rows))
-    for m, external, source, hotel, public_id in rows:
+    opened = pii.open_mentions(vault, [r[0] for r in rows])
+    for (m, external, source, hotel, public_id), sealed in zip(rows, opened, strict=True):
         found = parsed.get((m.source_system_id, m.person_index, external))
         if found is None:
             continue
-        sealed = pii.open_person(
-            vault, "guest_mention", pii.mention_row(m.source_record_id, m.person_index), m
-        )
         out[found] = RecordSide(
             guest_public_id=public_id,
             source=source,

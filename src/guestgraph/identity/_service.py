@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from guestgraph.db.models import AppLock
 from guestgraph.identity._golden import assign, link_records_and_stays, refresh_golden
 from guestgraph.identity._probabilistic import MatchSettings, apply_decisions, match, queue_for_review
-from guestgraph.identity._resolve import cluster, load_mentions
+from guestgraph.identity._resolve import cluster, load_mentions, opened_values
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def resolve_all(factory: sessionmaker[Session], *, matching: MatchSettings | Non
             clusters.union(a, b, "steward", check_birth=False)
         outcome = match(session, mentions, clusters, settings)
         result = assign(session, mentions, clusters)
-        refresh_golden(session)
+        refresh_golden(session, opened_values(mentions))
         link_records_and_stays(session)
         queued = queue_for_review(session, mentions, outcome)
     return ResolveSummary(

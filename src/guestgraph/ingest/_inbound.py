@@ -93,6 +93,7 @@ class InboundRecord:
     source_updated_at: str | None = None  # as sent; parsed by the standardiser
     hotel_code: str | None = None
     reader_problems: list[str] = field(default_factory=list)  # what the reader could not locate
+    dropped_columns: list[str] = field(default_factory=list)  # filled, but no purpose needs them
 
     @property
     def primary(self) -> dict[str, str | None]:

@@ -59,6 +59,12 @@ def prepare(record: InboundRecord, settings: SourceSettings) -> Prepared:
         outcome.findings.append(
             Finding("card.stripped", severity, None, None, None, None, f"{cards} removed")
         )
+    if record.dropped_columns:
+        severity = settings.rules.severity("data.minimised", settings.source)
+        outcome.findings.extend(
+            Finding("data.minimised", severity, column, None, None, None, "not stored")
+            for column in record.dropped_columns
+        )
     _keep_explanations(outcome)
     digest = content_hash(raw)
     external_id = record.external_id or f"#{digest[:24]}"

@@ -45,6 +45,12 @@ class MappingProfile:
     status_map: dict[str, str] = field(default_factory=dict)
     hotels: dict[str, HotelVariant] = field(default_factory=dict)
 
+    @property
+    def used_columns(self) -> frozenset[str]:
+        """The columns this profile reads; any other column of the file serves no purpose."""
+        extra = (self.hotel_column, self.updated_at_column, *self.external_id)
+        return frozenset(self.columns) | {c for c in extra if c}
+
     def hotel_in_filename(self, filename: str) -> str | None:
         if not self.hotel_from_filename:
             return None

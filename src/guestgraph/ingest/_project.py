@@ -9,14 +9,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, case, delete, func, insert, or_, select, true, update
 
 from guestgraph import pii
-from guestgraph.db.models import Charge, GuestMention, RecordStatus, RecordType, Stay
+from guestgraph.db.models import Charge, GuestMention, RecordStatus, RecordType, Stay, StayStatus
 from guestgraph.identity import mention_rows
 from guestgraph.ingest._store import Prepared, dialect_insert
 
 APPLIED = (RecordStatus.ACCEPTED, RecordStatus.ACCEPTED_WITH_WARNINGS)
+ON_PROPERTY = (StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT)  # the hotel's word, not a channel's
 STAY_COLUMNS = (
     "arrival",
     "departure",
@@ -46,12 +47,10 @@ def project(
     trust_rank: int,
     channel_source: bool = False,
 ) -> None:
-    _stays(
-        conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.RESERVATION], hotel_ids
-    )
-    _cancellations(
-        conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.CANCELLATION], hotel_ids
-    )
+    reservations = [p for p in rows if _applies(p) and p.record.record_type is RecordType.RESERVATION]
+    cancellations = [p for p in rows if _applies(p) and p.record.record_type is RecordType.CANCELLATION]
+    _stays(conn, reservations, hotel_ids, channel_source=channel_source)
+    _cancellations(conn, cancellations, hotel_ids, channel_source=channel_source)
     _charges(conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.FOLIO], hotel_ids)
     _mentions(conn, rows, hotel_ids, source_id, trust_rank, channel_source)
 
@@ -67,7 +66,12 @@ def _mentions(
     """The persons of applied records become mentions for identity resolution; a superseded
     version's mentions go (the guest keeps its ID through the new version's mentions)."""
     replaced = [p.replaces for p in rows if p.replaces is not None and p.id is not None]
+    carried: dict[tuple[int, int], int | None] = {}  # (replaced record, person) -> its guest: IDs stay stable
     if replaced:
+        held = select(GuestMention.source_record_id, GuestMention.person_index, GuestMention.guest_id).where(
+            GuestMention.source_record_id.in_(replaced), GuestMention.guest_id.is_not(None)
+        )
+        carried = {(rid, person): gid for rid, person, gid in conn.execute(held)}
         conn.execute(delete(GuestMention).where(GuestMention.source_record_id.in_(replaced)))
     now = datetime.now(UTC)
     vault = pii.vault_of(conn)
@@ -88,6 +92,10 @@ def _mentions(
             channel_source=channel_source,
         )
     ]
+    replaces = {p.id: p.replaces for p in rows if p.replaces is not None and p.id is not None}
+    for m in values:  # a new version's person stays with the guest its previous version resolved to
+        was = replaces.get(m["source_record_id"])
+        m["guest_id"] = carried.get((was, m["person_index"])) if was is not None else None
     if values:
         conn.execute(insert(GuestMention), values)
 
@@ -118,7 +126,12 @@ def _stay_values(p: Prepared, hotel_ids: dict[str, int]) -> dict[str, Any] | Non
     }
 
 
-def _stays(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
+def _stays(
+    conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int], *, channel_source: bool
+) -> None:
+    """Upsert the stays. A channel (OTA) knows the booking, not the hotel's floor: its later versions
+    never take a stay that is in house or checked out back to booked, and a version without a room
+    number keeps the one the hotel gave."""
     by_key: dict[tuple[int, str], dict[str, Any]] = {}
     for p in rows:
         values = _stay_values(p, hotel_ids)
@@ -127,14 +140,21 @@ def _stays(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) ->
     if not by_key:
         return
     stmt = dialect_insert(conn, Stay.__table__)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["hotel_id", "confirmation_number"],
-        set_={c: stmt.excluded[c] for c in (*STAY_COLUMNS, "updated_at")},
-    )
+    stay = Stay.__table__.c
+    set_: dict[str, Any] = {c: stmt.excluded[c] for c in (*STAY_COLUMNS, "updated_at")}
+    set_["room_number"] = func.coalesce(stmt.excluded.room_number, stay.room_number)
+    if channel_source:
+        on_property = or_(*(stay.status == status for status in ON_PROPERTY))  # no IN: executemany
+        set_["status"] = case((on_property, stay.status), else_=stmt.excluded.status)
+    stmt = stmt.on_conflict_do_update(index_elements=["hotel_id", "confirmation_number"], set_=set_)
     conn.execute(stmt, list(by_key.values()))
 
 
-def _cancellations(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
+def _cancellations(
+    conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int], *, channel_source: bool
+) -> None:
+    """A cancellation cancels the stay; a channel's cannot cancel a guest already in house or gone."""
+    kept = Stay.status.not_in(ON_PROPERTY) if channel_source else true()
     for p in rows:
         rec = p.outcome.standardised["record"]
         hotel_id = hotel_ids.get(rec.get("hotel_code") or "")
@@ -142,7 +162,7 @@ def _cancellations(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, 
         if hotel_id is not None:
             conn.execute(
                 update(Stay)
-                .where(Stay.hotel_id == hotel_id, Stay.confirmation_number == conf[:64])
+                .where(Stay.hotel_id == hotel_id, Stay.confirmation_number == conf[:64], kept)
                 .values(status="cancelled", source_record_id=p.id, updated_at=datetime.now(UTC))
             )
 

@@ -207,10 +207,9 @@ def _reasons(session: Session, record_ids: list[int], rules: RuleSet, locale: st
 
 def open_issue_value(vault: Vault, r: Any, column: str, stored: str | None) -> str | None:
     """A value a record issue quotes, opened (`r` has the issue's and its record's key columns)."""
-    row = pii.issue_row(
-        pii.record_row(r.source_system_id, r.external_id, r.version_key), r.rule, r.field, r.person
+    return pii.open_issue_value(
+        vault, r, rule=r.rule, field=r.field, person=r.person, column=column, stored=stored
     )
-    return pii.open_value(vault, r.key_ref, "record_issue", column, row, stored)
 
 
 def _reason(title: str, field: str | None, raw: str | None, detail: str | None) -> str:

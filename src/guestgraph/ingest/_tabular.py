@@ -88,9 +88,15 @@ def _to_record(reading: TableReading, line: int, cells: list[str | None]) -> Inb
     problems = []
     if len(cells) != len(header) and any(c for c in cells[len(header) :]):
         problems.append(f"{len(cells)} values, the header has {len(header)} columns")
-    row = {
+    sent = {
         h: (cells[i] if i < len(cells) else None) for i, h in enumerate(header) if h and not is_card_key(h)
     }
+    # Minimisation (checklist DG-02): a column the mapping profile does not use serves no purpose, so
+    # it is not stored, not even in the row as sent (民族, the address on an ID card); it is counted.
+    row = {h: v for h, v in sent.items() if h in profile.used_columns}
+    dropped = [
+        h for h, v in sent.items() if h not in profile.used_columns and v is not None and str(v).strip()
+    ]
     fields: dict[str, str | None] = {}
     person: dict[str, str | None] = {"role": "primary"}
     for column, target in profile.columns.items():
@@ -114,6 +120,7 @@ def _to_record(reading: TableReading, line: int, cells: list[str | None]) -> Inb
         source_updated_at=row.get(profile.updated_at_column) if profile.updated_at_column else None,
         hotel_code=hotel,
         reader_problems=problems,
+        dropped_columns=dropped,
     )
 
 

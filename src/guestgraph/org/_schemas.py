@@ -23,6 +23,7 @@ class HotelSpec(BaseModel):
     timezone: str = "Asia/Shanghai"
     currency: str = Field("CNY", min_length=3, max_length=3)
     rooms: int | None = Field(None, ge=1)
+    pms_feed: bool = Field(False, description="Stays come from a PMS feed (no stay operations here).")
 
 
 class SourceSystemSpec(BaseModel):
@@ -64,5 +65,6 @@ class HotelPublic(BaseModel):
     timezone: str
     currency: str
     rooms: int | None
+    pms_feed: bool = False
     guests: int = Field(0, description="Guests with a stay or a source record at this hotel.")
     stays: int = 0

@@ -69,7 +69,7 @@ def _upsert_hotels(session: Session, spec: GroupSpec, regions: dict[str, Region]
         if hotel is None:
             hotel, created = Hotel(code=item.code), created + 1
         hotel.region = regions[item.region]
-        for attr in ("name_zh", "name_en", "city_zh", "city_en", "timezone", "currency", "rooms"):
+        for attr in ("name_zh", "name_en", "city_zh", "city_en", "timezone", "currency", "rooms", "pms_feed"):
             setattr(hotel, attr, getattr(item, attr))
         session.add(hotel)
     return created
@@ -139,6 +139,7 @@ def _hotel_public(hotel: Hotel, region: Region, stays: int, guests: int) -> Hote
         timezone=hotel.timezone,
         currency=hotel.currency,
         rooms=hotel.rooms,
+        pms_feed=hotel.pms_feed,
         guests=guests,
         stays=stays,
     )

@@ -8,7 +8,7 @@ use keyed blind indexes; nothing here ever stores a sensitive value in the clear
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -96,6 +96,23 @@ def open_person(vault: Vault, table: str, row: str, stored: Any) -> Sensitive:
         return Sensitive(shredded=True)
 
 
+OPEN_CHUNK = 5_000  # keys unwrapped per key-store query (within the vault's key cache)
+
+
+def open_mentions(vault: Vault, rows: Sequence[Any]) -> list[Sensitive]:
+    """The clear values of many guest mentions (rows with `key_ref`, `source_record_id`,
+    `person_index` and the `*_enc` columns), in order; keys are unwrapped a chunk at a time."""
+    out: list[Sensitive] = []
+    for start in range(0, len(rows), OPEN_CHUNK):
+        chunk = rows[start : start + OPEN_CHUNK]
+        preload(vault, (r.key_ref for r in chunk))
+        out.extend(
+            open_person(vault, "guest_mention", mention_row(r.source_record_id, r.person_index), r)
+            for r in chunk
+        )
+    return out
+
+
 def preload(vault: Vault, key_refs: Iterable[str | None]) -> None:
     """Unwrap many rows' keys in one key-store query before opening them."""
     vault.preload(ref for ref in key_refs if ref)
@@ -113,6 +130,24 @@ def record_row(source_system_id: int, external_id: str, version_key: str) -> str
 def issue_row(record: str, rule: str, field: str | None, person: int | None) -> str:
     """A record issue's AAD row name: its record's natural key and what the issue is about."""
     return f"{record}:{rule}:{field or ''}:{'' if person is None else person}"
+
+
+def open_issue_value(
+    vault: Vault,
+    record: Any,
+    *,
+    rule: str,
+    field: str | None,
+    person: int | None,
+    column: str,
+    stored: str | None,
+) -> str | None:
+    """A value a record issue quotes, opened under its record's key (`record` has the record's
+    `source_system_id`, `external_id`, `version_key` and `key_ref`)."""
+    name = record_row(record.source_system_id, record.external_id, record.version_key)
+    return open_value(
+        vault, record.key_ref, "record_issue", column, issue_row(name, rule, field, person), stored
+    )
 
 
 def seal_value(

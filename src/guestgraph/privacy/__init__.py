@@ -49,6 +49,7 @@ from guestgraph.privacy._retention import (
     run_retention,
     set_retention,
 )
+from guestgraph.privacy._ropa import Activity, RopaReport, processing_activities, ropa_report
 from guestgraph.privacy._service import (
     Actor,
     fulfil_erasure,
@@ -69,6 +70,10 @@ from guestgraph.privacy._transfer import (
 from guestgraph.privacy._vocabulary import TOPICS, Channel, LawfulBasis, Purpose
 
 __all__ = [
+    "Activity",
+    "RopaReport",
+    "processing_activities",
+    "ropa_report",
     "BreachReport",
     "affected_by_hotel",
     "affected_by_ids",

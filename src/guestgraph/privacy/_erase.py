@@ -25,6 +25,7 @@ from guestgraph.db.models import (
     EnrolmentStatus,
     Guest,
     GuestMention,
+    GuestMerge,
     GuestMetrics,
     GuestStageHistory,
     GuestStatus,
@@ -60,6 +61,7 @@ HANDLED: dict[str, str] = {
     "record_issue": "deleted",
     "guest_mention": "deleted",
     "match_review": "deleted",
+    "guest_merge": "deleted (merge history: which guest IDs were one person)",
     "reveal_grant": "deleted",
     "guest_metrics": "deleted (derived: scores and lifecycle)",
     "guest_stage_history": "deleted (derived)",
@@ -127,11 +129,7 @@ def _identifiers(session: Session, guest_ids: list[int]) -> set[str]:
             *MENTION_SEALED,
         ).where(GuestMention.guest_id.in_(guest_ids))
     ).all()
-    pii.preload(vault, (m.key_ref for m in mentions))
-    for m in mentions:
-        opened = pii.open_person(
-            vault, "guest_mention", pii.mention_row(m.source_record_id, m.person_index), m
-        )
+    for m, opened in zip(mentions, pii.open_mentions(vault, mentions), strict=True):
         values.update(v for v in (opened.phone, opened.email, opened.id_number, m.loyalty_number) if v)
     more = {v[3:] for v in values if v.startswith("+86")} | {v.lower() for v in values}
     return {v for v in values | more if len(v) >= MIN_IDENTIFIER}
@@ -187,10 +185,7 @@ def shred_guest_keys(session: Session, guest_ids: list[int], record_ids: list[in
                 )
             )
         )
-    keys = sorted(r for r in refs if r)
-    for key_ref in keys:
-        vault.shred(key_ref)
-    return len(keys)
+    return vault.shred_many(r for r in refs if r)
 
 
 def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOutcome:
@@ -228,6 +223,10 @@ def erase_guests(
         delete(MatchReview).where(
             or_(MatchReview.left_guest_id.in_(ids), MatchReview.right_guest_id.in_(ids))
         ),
+    )
+    run(
+        "guest_merge",
+        delete(GuestMerge).where(or_(GuestMerge.survivor_id.in_(ids), GuestMerge.merged_id.in_(ids))),
     )
     for model in (
         SelfServiceRequest,

@@ -95,6 +95,8 @@ NOT_EXPORTED: dict[str, str] = {
     "answered from the audit trail); it holds no value of the guest and is deleted on erasure",
     "match_review": "an internal work item comparing two guest IDs; it holds no data of the guest "
     "beyond those IDs and the model's weights, and is deleted on erasure",
+    "guest_merge": "the history of guest IDs found to be one person (the merge history on the profile); it "
+    "holds record references, no data of the guest, and is deleted on erasure",
 }
 
 # What the guest is told about the processing itself (GDPR 15(1), PIPL 17, 44).
@@ -184,15 +186,15 @@ def _opened_issues(session: Session, vault: Vault, rows: list[dict[str, Any]]) -
         rec = records.get(r["source_record_id"])
         opened: dict[str, Any] = {"raw_value": None, "fixed_value": None}
         if rec is not None:
-            name = pii.issue_row(
-                pii.record_row(rec.source_system_id, rec.external_id, rec.version_key),
-                r["rule"],
-                r["field"],
-                r["person"],
-            )
             for column in opened:
-                opened[column] = pii.open_value(
-                    vault, rec.key_ref, "record_issue", column, name, r.get(f"{column}_enc")
+                opened[column] = pii.open_issue_value(
+                    vault,
+                    rec,
+                    rule=r["rule"],
+                    field=r["field"],
+                    person=r["person"],
+                    column=column,
+                    stored=r.get(f"{column}_enc"),
                 )
         out.append({k: v for k, v in r.items() if not k.endswith("_enc")} | opened)
     return out

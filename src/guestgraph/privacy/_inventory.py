@@ -185,6 +185,10 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("left_key right_key contributions", DERIVED),
         **_cols("decided_by reason", STAFF),
     },
+    "guest_merge": {
+        **_cols("mention_keys", DERIVED),
+        **_cols("decided_by reason undone_by undo_reason", STAFF),
+    },
     "staff_user": {
         **_cols("username display_name email locale last_login_at is_active scope_level", STAFF),
         **_cols("mfa_enrolled_at password_changed_at disabled_at", STAFF),
@@ -228,6 +232,7 @@ NOT_PERSONAL: dict[str, str] = {
     "guest_metrics": "computed_on",
     "segment": "name definition kind created_at updated_at frozen_at members",
     "match_review": "match_weight match_probability model_version status created_at decided_at",
+    "guest_merge": "rule merged_at undone_at",
     "staff_user": "created_at updated_at",
     "password_reset": "created_at expires_at used_at",
     "access_change": "proposed_at status decided_at",
@@ -251,7 +256,7 @@ NOT_PERSONAL: dict[str, str] = {
     "service_team_member": "team",
     "match_model": "version created_at records params",
     "region": "code name_zh name_en created_at updated_at",
-    "hotel": "code name_zh name_en city_zh city_en timezone currency rooms quality_threshold "
+    "hotel": "code name_zh name_en city_zh city_en timezone currency rooms quality_threshold pms_feed "
     "created_at updated_at",
     "role": "code name_zh name_en permissions mfa_required mfa_exempted_by mfa_exempted_at "
     "mfa_exemption_reason created_at updated_at",

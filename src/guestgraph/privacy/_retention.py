@@ -347,10 +347,7 @@ def _shred_record_keys(session: Session, where: ColumnElement[bool]) -> int:
     """Destroy the data keys of the records about to be wiped (crypto-shredding: old backups too)."""
     vault = pii.vault_of(session)
     query = select(SourceRecord.key_ref).where(where, SourceRecord.key_ref.is_not(None))
-    refs = sorted({ref for ref in session.scalars(query) if ref})
-    for key_ref in refs:
-        vault.shred(key_ref)
-    return len(refs)
+    return vault.shred_many(ref for ref in session.scalars(query) if ref)
 
 
 def run_retention(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, null, select
 from sqlalchemy.orm import Session
 
 from guestgraph import pii
@@ -10,6 +12,26 @@ from guestgraph.access import DataScope, guest_visible, mask_email, mask_name, m
 from guestgraph.db.models import Guest, GuestStatus, Hotel, SourceRecord, Stay, StayGuest
 from guestgraph.paging import Page, PageRequest
 from guestgraph.profiles._schemas import GuestSummary
+
+# What a guest summary shows, read as columns rather than whole `Guest` entities (lists and search
+# results are read-only). It shows the phone and e-mail only: the other sealed columns are neither
+# read nor decrypted (NULL stands in for them, so `pii.open_guests` skips them).
+SUMMARY_COLUMNS = (
+    Guest.id,
+    Guest.public_id,
+    Guest.full_name,
+    Guest.name_pinyin,
+    Guest.gender,
+    Guest.nationality,
+    Guest.loyalty_tier,
+    Guest.status,
+    Guest.updated_at,
+    Guest.key_ref,
+    Guest.phone_enc,
+    Guest.email_enc,
+    null().label("id_number_enc"),
+    null().label("birth_date_enc"),
+)
 
 
 def list_guests(
@@ -20,14 +42,13 @@ def list_guests(
     if hotel_code:
         where.append(_seen_at_hotel(hotel_code))
     total = session.scalar(select(func.count()).select_from(Guest).where(*where)) or 0
-    rows = session.scalars(
-        select(Guest)
+    guests = session.execute(
+        select(*SUMMARY_COLUMNS)
         .where(*where)
         .order_by(Guest.updated_at.desc(), Guest.id.desc())
         .offset(paging.offset)
         .limit(paging.size)
-    )
-    guests = list(rows)
+    ).all()
     sealed = pii.open_guests(pii.vault_of(session), guests)
     items = [_summary(g, sealed[g.id]) for g in guests]
     return Page(items=items, total=total, page=paging.page, size=paging.size)
@@ -42,7 +63,8 @@ def _seen_at_hotel(hotel_code: str) -> ColumnElement[bool]:
     return Guest.id.in_(by_stay.union(by_record))
 
 
-def _summary(guest: Guest, sealed: pii.Sensitive) -> GuestSummary:
+def _summary(guest: Any, sealed: pii.Sensitive) -> GuestSummary:
+    """The summary of a row of SUMMARY_COLUMNS (or a `Guest`) with its opened sealed fields."""
     return GuestSummary(
         public_id=guest.public_id,
         name=mask_name(guest.full_name),

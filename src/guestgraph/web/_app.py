@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from starlette.responses import Response
 
-from guestgraph import __version__, audit
+from guestgraph import __version__, audit, frontdesk
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import current_revision, head_revision, make_session_factory
 from guestgraph.errors import DatabaseError
@@ -27,11 +27,13 @@ from guestgraph.web import (
     routes_api_ingest,
     routes_audit,
     routes_auth,
+    routes_documents,
     routes_engage,
     routes_feedback,
     routes_frontdesk,
     routes_imports,
     routes_journeys,
+    routes_merges,
     routes_pages,
     routes_privacy,
     routes_review,
@@ -87,6 +89,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         _require_current_schema(engine)
+        frontdesk.document_font(settings.document_font)  # load the PDF font now, not on a clerk's click
         yield
         engine.dispose()
 
@@ -102,6 +105,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
+    if settings.document_font is not None:  # a configured font that cannot be used stops the start
+        frontdesk.document_font(settings.document_font)
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     audit.install_checkpoints(app.state.session_factory, settings)
@@ -118,9 +123,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_admin.router)
     app.include_router(routes_audit.router)
     app.include_router(routes_audit.api)
+    app.include_router(routes_merges.router)
     app.include_router(routes_review.router)
     app.include_router(routes_review.api)
     app.include_router(routes_frontdesk.router)
+    app.include_router(routes_documents.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_engage.router)
     app.include_router(routes_journeys.router)

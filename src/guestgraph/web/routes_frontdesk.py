@@ -72,6 +72,11 @@ class ChargeIn(BaseModel):
     description: str | None = Field(None, max_length=200)
 
 
+class PmsFeedIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    pms_feed: bool = Field(description="True: the hotel's stays come from its PMS (no stay operations here).")
+
+
 def _back(next_url: str | None, fallback: str) -> Response:
     target = next_url if next_url and next_url.startswith("/") and not next_url.startswith("//") else fallback
     return RedirectResponse(target, status_code=303)
@@ -228,6 +233,23 @@ def api_arrivals(
 ) -> dict[str, Any]:
     """Today's or tomorrow's arrivals at a hotel in your scope, with each guest's preferences and alerts."""
     return asdict(frontdesk.list_arrivals(session, scope=scope, hotel_code=code, day=day))
+
+
+@router.put(f"{api}/hotels/{{code}}/pms-feed", dependencies=[allow(Permission.ADMIN_SETTINGS)])
+def api_set_pms_feed(code: str, body: PmsFeedIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    """Say whether a hotel's stays come from a PMS feed; the front desk operates stays only where not."""
+    hotel = frontdesk.set_pms_feed(session, scope, code, pms_feed=body.pms_feed)
+    return {"hotel_code": hotel.code, "pms_feed": hotel.pms_feed}
+
+
+@router.post(
+    "/hotels/{code}/pms-feed", include_in_schema=False, dependencies=[allow(Permission.ADMIN_SETTINGS)]
+)
+def set_pms_feed_form(
+    code: str, session: SessionDep, scope: ScopeDep, pms_feed: Annotated[Literal["on", "off"], Form()]
+) -> Response:
+    frontdesk.set_pms_feed(session, scope, code, pms_feed=pms_feed == "on")
+    return RedirectResponse(f"/arrivals?hotel={code}", status_code=303)
 
 
 # --- stay operations ----------------------------------------------------------------------------------

@@ -132,6 +132,12 @@ def retention_page(request: Request, session: SessionDep, scope: ScopeDep, setti
     return render(request, "privacy_retention.html", context)
 
 
+@router.get("/privacy/ropa", dependencies=MANAGE)
+def ropa_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    report = privacy.ropa_report(session, settings=settings, controller=settings.tenant, now=now_utc())
+    return render(request, "privacy_ropa.html", {"report": report, "active": "privacy"})
+
+
 @router.post("/privacy/retention/rules", dependencies=MANAGE)
 def retention_rule(
     session: SessionDep,

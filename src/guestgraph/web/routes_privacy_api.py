@@ -270,3 +270,13 @@ def api_export_guest_list(
         "X-Export-Excluded-No-Consent": str(result.excluded_no_consent),
     }
     return Response(result.csv_text, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@api.get(
+    "/privacy/ropa",
+    summary="The record of processing activities, generated from the inventory, schedule and recipients",
+    dependencies=MANAGE,
+)
+def api_ropa(session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    report = privacy.ropa_report(session, settings=settings, controller=settings.tenant, now=now_utc())
+    return asdict(report) | {"cross_border": [r.code for r in report.cross_border]}

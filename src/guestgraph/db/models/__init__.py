@@ -17,7 +17,7 @@ from guestgraph.db.models.audit import AuditControl, AuditEventRow
 from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, MessageStatus
 from guestgraph.db.models.feedback import FeedbackRule, SelfServiceLink, SelfServiceRequest, Survey
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
-from guestgraph.db.models.identity import AppLock, GuestMention, MatchModelVersion, MatchReview
+from guestgraph.db.models.identity import AppLock, GuestMention, GuestMerge, MatchModelVersion, MatchReview
 from guestgraph.db.models.ingest import (
     BatchStatus,
     ImportBatch,
@@ -82,6 +82,7 @@ __all__ = [
     "ConsentDecision",
     "Guest",
     "GuestMention",
+    "GuestMerge",
     "GuestMetrics",
     "GuestRole",
     "GuestStageHistory",

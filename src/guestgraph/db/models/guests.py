@@ -42,7 +42,9 @@ class Guest(IdMixin, TimestampMixin, Base):
     status: Mapped[GuestStatus] = mapped_column(
         str_enum(GuestStatus, "guest_status"), default=GuestStatus.ACTIVE
     )
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guest.id", ondelete="SET NULL"), index=True
+    )  # indexed: a profile lists the guests merged into it
 
     full_name: Mapped[str | None] = mapped_column(String(200))
     family_name: Mapped[str | None] = mapped_column(String(100))

@@ -35,7 +35,7 @@ class GuestMention(IdMixin, Base):
     full_name: Mapped[str | None] = mapped_column(String(200))
     family_name: Mapped[str | None] = mapped_column(String(100))
     given_name: Mapped[str | None] = mapped_column(String(100))
-    name_simplified: Mapped[str | None] = mapped_column(String(200))
+    name_simplified: Mapped[str | None] = mapped_column(String(200), index=True)  # front-desk search
     name_pinyin: Mapped[str | None] = mapped_column(String(200))
     name_key: Mapped[str | None] = mapped_column(String(200), index=True)  # order-normalised Latin letters
     surname_only: Mapped[bool] = mapped_column(default=False)
@@ -116,3 +116,22 @@ class MatchReview(IdMixin, Base):
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class GuestMerge(IdMixin, Base):
+    """One guest merged into another, by a resolve pass (a rule or the model linked them) or by a data
+    steward, with the mentions the merged guest held then, so an unmerge restores exactly them."""
+
+    __tablename__ = "guest_merge"
+    __table_args__ = (Index("ix_guest_merge_survivor", "survivor_id", "merged_at"),)
+
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"))
+    merged_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), index=True)
+    mention_keys: Mapped[list[str]] = mapped_column(JsonDoc)  # MentionKeys.key of the merged guest's mentions
+    rule: Mapped[str | None] = mapped_column(String(40))  # the rule, "model" or "steward" that joined them
+    merged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(100))  # a steward's merge; None: a resolve pass
+    reason: Mapped[str | None] = mapped_column(String(500))
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[str | None] = mapped_column(String(100))
+    undo_reason: Mapped[str | None] = mapped_column(String(500))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guestgraph.db.models._base import Base, IdMixin, TimestampMixin
@@ -35,5 +36,8 @@ class Hotel(IdMixin, TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     rooms: Mapped[int | None]
     quality_threshold: Mapped[float] = mapped_column(default=0.8)  # completeness below this raises an alert
+    # Stays come from a PMS feed: the PMS is the record of check-ins and charges, so the front desk
+    # does not operate stays here (an admin turns this off for a hotel without a PMS, or in an outage).
+    pms_feed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     region: Mapped[Region] = relationship(back_populates="hotels")

@@ -43,6 +43,8 @@ class Stay(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("hotel_id", "confirmation_number"),
         Index("ix_stay_hotel_arrival", "hotel_id", "arrival"),
+        Index("ix_stay_confirmation_number", "confirmation_number"),  # front-desk search by number alone
+        Index("ix_stay_room_status", "room_number", "status"),  # front-desk search: the guest in room 1208
     )
 
     hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))

@@ -44,32 +44,29 @@ def _seal_existing_values() -> None:
     rows = conn.execute(query).all()
     if not rows:
         return
-    from guestgraph import pii
     from guestgraph.config import load_settings
-    from guestgraph.crypto import Vault
+    from guestgraph.crypto import FieldContext, Vault
+
+    # Frozen here (not guestgraph.pii): the AAD row names and sealing as they were at this revision.
+    def seal(vault: Vault, r: Any, column: str, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        record = f"{r.source_system_id}:{r.external_id}:{r.version_key}"
+        person = "" if r.person is None else r.person
+        row = f"{record}:{r.rule}:{r.field or ''}:{person}"
+        return vault.encrypt(r.key_ref, FieldContext(vault.tenant, "record_issue", column, row), value)
 
     vault = Vault.from_settings(load_settings())
     try:
         for start in range(0, len(rows), BATCH):
-            values: list[dict[str, Any]] = []
-            for r in rows[start : start + BATCH]:
-                name = pii.issue_row(
-                    pii.record_row(r.source_system_id, r.external_id, r.version_key),
-                    r.rule,
-                    r.field,
-                    r.person,
-                )
-                values.append(
-                    {
-                        "iid": r.id,
-                        "raw": pii.seal_value(
-                            vault, r.key_ref, "record_issue", "raw_value", name, r.raw_value
-                        ),
-                        "fixed": pii.seal_value(
-                            vault, r.key_ref, "record_issue", "fixed_value", name, r.fixed_value
-                        ),
-                    }
-                )
+            values = [
+                {
+                    "iid": r.id,
+                    "raw": seal(vault, r, "raw_value", r.raw_value),
+                    "fixed": seal(vault, r, "fixed_value", r.fixed_value),
+                }
+                for r in rows[start : start + BATCH]
+            ]
             conn.execute(
                 sa.text(
                     "UPDATE record_issue SET raw_value_enc = :raw, fixed_value_enc = :fixed WHERE id = :iid"

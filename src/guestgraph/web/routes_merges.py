@@ -1,0 +1,115 @@
+"""Merge and unmerge guests (data stewards), as HTML forms on the profile and as JSON. Thin: the rules
+live in `identity` (merge_guests, unmerge_guest, guest_merges)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from guestgraph import identity
+from guestgraph.access import Permission
+from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow
+from guestgraph.web._deps import FactoryDep, SessionDep, SettingsDep
+
+router = APIRouter()
+api = "/api/v1/guests"
+STEWARD = [allow(Permission.IDENTITY_REVIEW)]
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    other_guest_id: str = Field(max_length=20, description="The guest ID to merge with this one.")
+    reason: str = Field(min_length=1, max_length=500, description="Why they are one person.")
+
+
+class UnmergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, description="Why the merge was wrong.")
+
+
+def _out(outcome: identity.MergeOutcome) -> dict[str, Any]:
+    return {"merge": asdict(outcome.merge), "resolve": asdict(outcome.resolve)}
+
+
+@router.get(f"{api}/{{public_id}}/merges", tags=["identity"], dependencies=[allow(Permission.GUEST_READ)])
+def api_merges(public_id: str, session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
+    """The guest's merge history: guests merged into it (by a pass or a steward) and any undone."""
+    return [asdict(m) for m in identity.guest_merges(session, scope=scope, public_id=public_id)]
+
+
+@router.post(f"{api}/{{public_id}}/merge", tags=["identity"], dependencies=STEWARD)
+async def api_merge(
+    public_id: str,
+    body: MergeIn,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Merge two guests a steward knows are one person (the older ID survives); runs a resolve pass."""
+    outcome = await run_in_threadpool(
+        identity.merge_guests,
+        factory,
+        scope=scope,
+        guest_public_id=public_id,
+        other_public_id=body.other_guest_id,
+        decided_by=principal.username,
+        reason=body.reason,
+        matching=settings.match_settings(),
+    )
+    return _out(outcome)
+
+
+@router.post(f"{api}/{{public_id}}/unmerge", tags=["identity"], dependencies=STEWARD)
+async def api_unmerge(
+    public_id: str,
+    body: UnmergeIn,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Undo the merge of this (merged) guest ID: its records come back to it; runs a resolve pass."""
+    outcome = await run_in_threadpool(
+        identity.unmerge_guest,
+        factory,
+        scope=scope,
+        merged_public_id=public_id,
+        decided_by=principal.username,
+        reason=body.reason,
+        matching=settings.match_settings(),
+    )
+    return _out(outcome)
+
+
+@router.post("/guests/{public_id}/merge", include_in_schema=False, dependencies=STEWARD)
+async def merge_form(
+    public_id: str,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    other_guest_id: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=500)],
+) -> Response:
+    body = MergeIn(other_guest_id=other_guest_id.strip(), reason=reason)
+    outcome = await api_merge(public_id, body, factory, scope, principal, settings)
+    return RedirectResponse(f"/guests/{outcome['merge']['survivor_public_id']}#merges", status_code=303)
+
+
+@router.post("/guests/{public_id}/unmerge", include_in_schema=False, dependencies=STEWARD)
+async def unmerge_form(
+    public_id: str,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    reason: Annotated[str, Form(max_length=500)],
+) -> Response:
+    await api_unmerge(public_id, UnmergeIn(reason=reason), factory, scope, principal, settings)
+    return RedirectResponse(f"/guests/{public_id}#merges", status_code=303)
