@@ -286,6 +286,7 @@ def serve(
 from guestgraph.cli_analytics import register as _register_analytics  # noqa: E402 - after `app` exists
 from guestgraph.cli_engage import register as _register_engage  # noqa: E402
 from guestgraph.cli_feedback import register as _register_feedback  # noqa: E402
+from guestgraph.cli_inbox import register as _register_inbox  # noqa: E402
 from guestgraph.cli_journeys import register as _register_journeys  # noqa: E402
 from guestgraph.cli_ops import register as _register_ops  # noqa: E402 - after `app` exists
 from guestgraph.cli_privacy import register as _register_privacy  # noqa: E402 - after `app` exists
@@ -300,6 +301,7 @@ _register_service(app, fail=_fail)
 _register_privacy(app, fail=_fail)
 _register_analytics(app, fail=_fail)
 _register_feedback(app, fail=_fail)
+_register_inbox(app, fail=_fail)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

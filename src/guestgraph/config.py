@@ -202,6 +202,28 @@ class Settings(BaseSettings):
         7, ge=1, le=365, description="Engage: the window of the frequency cap, in days."
     )
 
+    inbox_address: str = Field(
+        "service@localhost",
+        pattern=r"^[^@\s+]+@[^@\s]+$",
+        description="Inbox: the inbound e-mail address; each hotel answers at its plus-address "
+        "(service+sha01@…), which is also the From of e-mail replies.",
+    )
+    inbox_default_hotel: str | None = Field(
+        None,
+        description="Inbox: hotel code for mail to the bare inbox address (without +hotel); "
+        "unset refuses it.",
+    )
+    inbox_smtp_port: int = Field(
+        2525, ge=1, le=65535, description="Inbox: port of `guestgraph inbox smtp`, the inbound mail server."
+    )
+    gateway_secret: SecretStr | None = Field(
+        None,
+        description="Inbox: shared secret that signs SMS/WeChat gateway webhooks and our requests to the "
+        "gateways (HMAC-SHA256); unset refuses inbound messages.",
+    )
+    sms_gateway_url: str | None = Field(None, description="Inbox: URL the SMS replies are POSTed to.")
+    wechat_gateway_url: str | None = Field(None, description="Inbox: URL the WeChat replies are POSTed to.")
+
     survey_valid_days: int = Field(
         30, ge=1, le=365, description="Surveys: days a post-stay survey link stays open after it is sent."
     )

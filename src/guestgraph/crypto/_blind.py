@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, hmac
 from guestgraph.cleanse import parse_phone
 from guestgraph.errors import InvalidInput
 
-IndexKind = Literal["phone", "phone_tail", "email", "email_local", "id_number", "birth_date"]
+IndexKind = Literal["phone", "phone_tail", "email", "email_local", "id_number", "birth_date", "handle"]
 IndexHash = Literal["hmac-sha256", "hmac-sm3"]
 INDEX_KINDS: tuple[str, ...] = get_args(IndexKind)
 E164 = re.compile(r"\+[1-9]\d{6,14}")
@@ -37,6 +37,8 @@ def normalise(kind: IndexKind, value: str, *, default_region: str = "CN") -> str
         return text.strip().lower()
     if kind == "email_local":  # the mailbox name: the same person at another provider
         return text.strip().lower().partition("@")[0]
+    if kind == "handle":  # a messaging account (a WeChat openid): exact, case kept
+        return text.strip()
     if kind in ("id_number", "birth_date"):
         return "".join(text.split()).upper()
     raise InvalidInput(f"Unknown blind index kind {kind!r}.", hint=f"Use one of: {', '.join(INDEX_KINDS)}.")

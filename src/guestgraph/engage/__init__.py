@@ -16,7 +16,16 @@ from guestgraph.engage._gate import REASONS, reason_to_skip
 from guestgraph.engage._mail import SmtpTransport
 from guestgraph.engage._policy import EngagePolicy, SmtpConfig
 from guestgraph.engage._preview import preview, send_test
-from guestgraph.engage._render import FIELDS, GuestFields, Rendered, guest_fields, language_of
+from guestgraph.engage._render import (
+    FIELDS,
+    GuestFields,
+    Lang,
+    Rendered,
+    check_template,
+    guest_fields,
+    language_of,
+    render,
+)
 from guestgraph.engage._sender import SendReport, claim, recover_interrupted, send_queued
 from guestgraph.engage._tokens import sign_message, unsubscribe_url
 from guestgraph.engage._unsubscribe import Unsubscription, unsubscribe, unsubscription
@@ -32,6 +41,7 @@ __all__ = [
     "EngagePolicy",
     "GuestFields",
     "InvalidToken",
+    "Lang",
     "Rendered",
     "SendReport",
     "SmtpConfig",
@@ -40,6 +50,7 @@ __all__ = [
     "Unsubscription",
     "audience",
     "campaign_results",
+    "check_template",
     "claim",
     "create_campaign",
     "get_campaign",
@@ -50,6 +61,7 @@ __all__ = [
     "queue_campaign",
     "reason_to_skip",
     "recover_interrupted",
+    "render",
     "send_queued",
     "send_test",
     "sign_message",

@@ -4,6 +4,7 @@ guest's timeline, a ticket for a low score, scores per hotel and month, and free
 (complaint / suggestion / praise, and a topic) by word lists a data steward edits."""
 
 from guestgraph.feedback._answer import (
+    CATEGORY_OF_TOPIC,
     LOW_CSAT,
     LOW_NPS,
     Answer,
@@ -25,6 +26,7 @@ from guestgraph.feedback._scores import FeedbackLine, ScoreRow, recent_feedback,
 from guestgraph.feedback._send import SurveyPolicy, SurveyReport, due_surveys, send_surveys
 
 __all__ = [
+    "CATEGORY_OF_TOPIC",
     "DIMENSIONS",
     "LOW_CSAT",
     "LOW_NPS",

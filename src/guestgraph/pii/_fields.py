@@ -122,6 +122,16 @@ def mention_row(source_record_id: int, person_index: int) -> str:
     return f"{source_record_id}:{person_index}"
 
 
+def conversation_row(conversation_id: int) -> str:
+    """The AAD row name of a conversation's sealed fields (its key is the conversation's own)."""
+    return f"conversation:{conversation_id}"
+
+
+def message_row(message_id: int) -> str:
+    """The AAD row name of an inbox message's sealed body."""
+    return f"message:{message_id}"
+
+
 def record_row(source_system_id: int, external_id: str, version_key: str) -> str:
     """A source record's AAD row name: its natural key (known before the row id is)."""
     return f"{source_system_id}:{external_id}:{version_key}"

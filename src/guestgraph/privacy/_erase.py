@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from guestgraph import pii
@@ -22,6 +22,7 @@ from guestgraph.db.models import (
     CampaignMessage,
     Charge,
     Consent,
+    Conversation,
     EnrolmentStatus,
     Guest,
     GuestMention,
@@ -188,6 +189,23 @@ def shred_guest_keys(session: Session, guest_ids: list[int], record_ids: list[in
     return vault.shred_many(r for r in refs if r)
 
 
+def erase_conversations(session: Session, guest_ids: list[int]) -> int:
+    """The guests' inbox conversations — linked to them, or unlinked from a contact they hold — with
+    their keys shredded (so old backups lose the messages too) and their rows deleted."""
+    contacts = union(
+        select(Guest.email_bidx).where(Guest.id.in_(guest_ids)),
+        select(Guest.phone_bidx).where(Guest.id.in_(guest_ids)),
+        select(GuestMention.email_bidx).where(GuestMention.guest_id.in_(guest_ids)),
+        select(GuestMention.phone_bidx).where(GuestMention.guest_id.in_(guest_ids)),
+    ).subquery()
+    unlinked = Conversation.guest_id.is_(None) & Conversation.counterpart_bidx.in_(select(contacts.c[0]))
+    theirs = or_(Conversation.guest_id.in_(guest_ids), unlinked)
+    refs = session.scalars(select(Conversation.key_ref).where(theirs, Conversation.key_ref.is_not(None)))
+    pii.vault_of(session).shred_many(r for r in refs if r)
+    deleted = session.execute(delete(Conversation).where(theirs).execution_options(synchronize_session=False))
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOutcome:
     """Erase the guest and everything about them; set-based, in the caller's transaction."""
     return erase_guests(session, guest_ids=[guest_id], now=now)
@@ -208,6 +226,7 @@ def erase_guests(
     def run(name: str, statement: Any) -> None:
         counts[name] = int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
+    counts["conversation"] = erase_conversations(session, ids)
     run("record_issue", delete(RecordIssue).where(RecordIssue.source_record_id.in_(records)))
     run(
         "guest_mention",

@@ -85,6 +85,10 @@ EXPORTED: dict[str, Rule] = {
     "survey": _by_guest("survey"),
     "self_service_link": _by_guest("self_service_link"),
     "self_service_request": _by_guest("self_service_request"),
+    "conversation": _by_guest("conversation"),
+    "inbox_message": lambda s: _t("inbox_message").c.conversation_id.in_(
+        select(_t("conversation").c.id).where(_t("conversation").c.guest_id.in_(s.guest_ids))
+    ),
     "privacy_request": _by_guest("privacy_request"),
     "campaign_message": _by_guest("campaign_message"),
     "journey_enrolment": _by_guest("journey_enrolment"),
@@ -200,6 +204,35 @@ def _opened_issues(session: Session, vault: Vault, rows: list[dict[str, Any]]) -
     return out
 
 
+def _opened_conversations(
+    session: Session, vault: Vault, table: str, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Conversations and their messages as the guest wrote them (opened with the conversation's key)."""
+    if table == "conversation":
+        keys = {r["id"]: r["key_ref"] for r in rows}
+    else:
+        conv = _t("conversation")
+        ids = sorted({r["conversation_id"] for r in rows})
+        keys = dict(
+            session.execute(select(conv.c.id, conv.c.key_ref).where(conv.c.id.in_(ids))).tuples().all()
+        )
+    pii.preload(vault, keys.values())
+    out = []
+    for r in rows:
+        plain = {k: v for k, v in r.items() if k not in KEY_COLUMNS and not k.endswith(("_enc", "_bidx"))}
+        if table == "conversation":
+            where = pii.conversation_row(r["id"])
+            opened = {
+                column: pii.open_value(vault, r["key_ref"], table, f"{column}_enc", where, r[f"{column}_enc"])
+                for column in ("counterpart", "subject")
+            }
+        else:
+            key_ref, where = keys.get(r["conversation_id"]), pii.message_row(r["id"])
+            opened = {"text": pii.open_value(vault, key_ref, table, "body_enc", where, r["body_enc"])}
+        out.append(plain | opened)
+    return out
+
+
 def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     vault = pii.vault_of(session)
@@ -212,6 +245,8 @@ def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, A
             rows = [_opened(vault, name, r) for r in rows]
         elif name == "record_issue":
             rows = _opened_issues(session, vault, rows)
+        elif name in ("conversation", "inbox_message"):
+            rows = _opened_conversations(session, vault, name, rows)
         out[name] = [{k: _plain(v) for k, v in row.items()} for row in rows]
     return out
 

@@ -103,6 +103,13 @@ FEEDBACK = Classification(
 LINK = Classification(
     "survey link", "sensitive", "lets only the guest answer their survey", PROFILE, "hashed"
 )
+CONVERSATION = Classification(
+    "guest messages",
+    "personal",
+    "answer the guest's requests and complaints (contract)",
+    "1 year after the conversation's last message (retention schedule: conversation), or until erasure",
+    "sealed",
+)
 LINEAGE = Classification(
     "import log", "personal", "import reports (may repeat values as sent)", PROFILE, "none"
 )
@@ -172,6 +179,12 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("token_hash", LINK),
     },
     "self_service_link": _cols("token_hash", LINK),
+    "conversation": {
+        **_cols("counterpart_enc subject_enc", CONVERSATION),
+        **_cols("counterpart_bidx", BLIND_INDEX),
+        **_cols("key_ref", KEY_REF),
+    },
+    "inbox_message": {**_cols("body_enc", CONVERSATION), **_cols("error", NOTES)},
     "self_service_request": _cols("kind created_at", NOTES),
     "consent": _cols(
         "purpose channel decision lawful_basis source notice_version evidence recorded_at", CONSENT
@@ -251,6 +264,8 @@ NOT_PERSONAL: dict[str, str] = {
     "survey": "created_at expires_at",
     "feedback_rule": "dimension label words updated_at",
     "self_service_link": "created_at expires_at",
+    "conversation": "channel match candidates status created_at last_message_at unread",
+    "inbox_message": "channel direction external_id at delivery",
     "sla_policy": "category priority respond_minutes resolve_minutes created_at updated_at",
     "service_hours": "opens closes",
     "service_team_member": "team",

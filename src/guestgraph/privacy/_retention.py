@@ -25,6 +25,7 @@ from guestgraph.db.models import (
     CampaignMessage,
     Charge,
     Consent,
+    Conversation,
     Guest,
     GuestMention,
     GuestStatus,
@@ -59,6 +60,7 @@ class Category(enum.StrEnum):
     STAY_LINK = "stay_link"
     INTERACTION = "interaction"
     SERVICE_TICKET = "service_ticket"
+    CONVERSATION = "conversation"
     MARKETING = "marketing"
     UNRESOLVED_RECORD = "unresolved_record"
 
@@ -103,6 +105,12 @@ DEFAULTS: dict[Category, Period] = {
         "delete, with the ticket's history",
         "tickets resolved or closed before the period",
         "service history (contract); PIPL 19",
+    ),
+    Category.CONVERSATION: Period(
+        365,
+        "shred the conversation's key and delete it with its messages",
+        "inbox conversations (e-mail, SMS, WeChat, calls) whose last message is older than the period",
+        "service history (contract); PIPL 19; GDPR 5(1)(e)",
     ),
     Category.MARKETING: Period(
         1095,
@@ -299,6 +307,8 @@ def _steps(cut: dict[Category, datetime]) -> list[Step]:
         done = ServiceTicket.status.in_([TicketStatus.RESOLVED, TicketStatus.CLOSED])
         ended = func.coalesce(ServiceTicket.closed_at, ServiceTicket.resolved_at) < c
         add("tickets_deleted", Category.SERVICE_TICKET, ServiceTicket, done & ended)
+    if (c := cut.get(Category.CONVERSATION)) is not None:
+        add("conversations_deleted", Category.CONVERSATION, Conversation, Conversation.last_message_at < c)
     if (c := cut.get(Category.MARKETING)) is not None:
         finished = CampaignMessage.status.in_(
             [MessageStatus.SENT, MessageStatus.SKIPPED, MessageStatus.FAILED]
@@ -350,6 +360,12 @@ def _shred_record_keys(session: Session, where: ColumnElement[bool]) -> int:
     return vault.shred_many(ref for ref in session.scalars(query) if ref)
 
 
+def _shred_conversation_keys(session: Session, where: ColumnElement[bool]) -> int:
+    vault = pii.vault_of(session)
+    query = select(Conversation.key_ref).where(where, Conversation.key_ref.is_not(None))
+    return vault.shred_many(ref for ref in session.scalars(query) if ref)
+
+
 def run_retention(
     session: Session,
     *,
@@ -377,6 +393,8 @@ def run_retention(
         if apply:
             if model is SourceRecord:  # crypto-shred the records' keys first, so backups lose them too
                 _shred_record_keys(session, where)
+            if model is Conversation:
+                _shred_conversation_keys(session, where)
             counts[key] = int(session.execute(statement()).rowcount or 0)  # type: ignore[attr-defined]
         else:
             counts[key] = _count(session, model, where)

@@ -32,6 +32,7 @@ from guestgraph.web import (
     routes_feedback,
     routes_frontdesk,
     routes_imports,
+    routes_inbox,
     routes_journeys,
     routes_merges,
     routes_pages,
@@ -132,6 +133,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_engage.router)
     app.include_router(routes_journeys.router)
     app.include_router(routes_service.router)
+    app.include_router(routes_inbox.router)
     app.include_router(routes_feedback.router)
     app.include_router(routes_survey_public.router)
     app.include_router(routes_analytics.router)

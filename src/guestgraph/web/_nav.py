@@ -25,6 +25,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("quality", "Data quality", "/quality", True, permission="quality.read"),
     NavItem("review", "Review queue", "/review", True, permission="identity.review"),
     NavItem("service", "Service", "/service", True, permission="ticket.manage"),
+    NavItem("inbox", "Inbox", "/inbox", True, permission="ticket.manage"),
     NavItem("sla", "SLA dashboard", "/service/sla", True, permission="report.read"),
     NavItem("surveys", "Surveys", "/surveys", True, permission="report.read"),
     NavItem("feedback_rules", "Feedback words", "/feedback/rules", True, permission="feedback.rules"),

@@ -18,6 +18,7 @@ from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatu
 from guestgraph.db.models.feedback import FeedbackRule, SelfServiceLink, SelfServiceRequest, Survey
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
 from guestgraph.db.models.identity import AppLock, GuestMention, GuestMerge, MatchModelVersion, MatchReview
+from guestgraph.db.models.inbox import Channel, Conversation, InboxMessage
 from guestgraph.db.models.ingest import (
     BatchStatus,
     ImportBatch,
@@ -106,6 +107,9 @@ __all__ = [
     "RequestStatus",
     "MatchModelVersion",
     "MatchReview",
+    "Channel",
+    "Conversation",
+    "InboxMessage",
     "MessageStatus",
     "Outlet",
     "Preference",
