@@ -1,7 +1,9 @@
-"""Service tickets at volume: the board (`list_tickets`), the SLA dashboard (`sla_dashboard`) and breach
-detection (`check_breaches`) over N open tickets spread across the demo group's hotels, in-process.
+"""Service at volume: the board (`list_tickets`), the SLA dashboard (`sla_dashboard`) and breach
+detection (`check_breaches`) over N open tickets spread across H hotels (the demo group's nine plus
+generated ones), and the inbox: an inbound message matched to one of G guests and threaded among C
+open conversations (`inbox.receive`), in-process.
 
-    python benchmarks/bench_service.py --tickets 10000 --backend sqlite
+    python benchmarks/bench_service.py --tickets 10000 --hotels 50 --backend sqlite
 
 A tenth of the tickets are past their respond deadline, so the first breach run marks and escalates
 them (the worst minute); the runs after it find nothing new (every other minute).
@@ -58,6 +60,57 @@ def build(engine: Engine, *, tickets: int, now: datetime, seed: int) -> int:
     return len(hotels)
 
 
+def add_hotels(engine: Engine, total: int) -> None:
+    """Generated hotels (in the first region) until the group has `total`."""
+    from guestgraph.db.models import Hotel, Region
+
+    with engine.begin() as conn:
+        have = len(list(conn.scalars(select(Hotel.id))))
+        region = conn.scalar(select(Region.id).order_by(Region.id).limit(1))
+        rows = [
+            {"code": f"BEN{n:02d}", "name_zh": f"基准酒店{n}", "name_en": f"Bench Hotel {n}",
+             "region_id": region,
+             "timezone": "Asia/Shanghai", "currency": "CNY", "rooms": 300, "quality_threshold": 0.8,
+             "pms_feed": True, "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC)}
+            for n in range(total - have)
+        ]  # fmt: skip
+        if rows:
+            conn.execute(insert(Hotel), rows)
+
+
+def build_inbox(engine: Engine, *, guests: int, conversations: int, now: datetime, seed: int) -> list[str]:
+    """Guests with blind-indexed phones (as ingest leaves them) and open SMS conversations, set-based;
+    returns the phones of the guests (the senders the timed messages come from)."""
+    from guestgraph import pii
+    from guestgraph.db.models import Conversation, Guest, Hotel
+
+    rng = random.Random(seed)
+    vault = pii.vault_of(engine)
+    phones = [f"+86139{n:08d}" for n in range(guests)]
+    with engine.begin() as conn:
+        hotels = list(conn.scalars(select(Hotel.id)))
+        for start in range(0, guests, 5000):
+            conn.execute(
+                insert(Guest),
+                [{"public_id": f"GB{n:010d}", "status": "active", "full_name": f"Guest {n}",
+                  "phone_bidx": vault.blind_index("phone", phones[n]), "created_at": now, "updated_at": now}
+                 for n in range(start, min(start + 5000, guests))],
+            )  # fmt: skip
+        ids = dict(conn.execute(select(Guest.public_id, Guest.id)).all())
+        rows = []
+        for _ in range(conversations):
+            g = rng.randrange(guests)
+            rows.append(
+                {"hotel_id": rng.choice(hotels), "channel": "sms", "key_ref": None,
+                 "counterpart_bidx": vault.blind_index("phone", phones[g]), "guest_id": ids[f"GB{g:010d}"],
+                 "match": "matched", "candidates": 1, "status": "open", "unread": 1,
+                 "created_at": now - timedelta(hours=5), "last_message_at": now - timedelta(hours=1)}
+            )  # fmt: skip
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(Conversation), rows[start : start + 5000])
+    return phones
+
+
 def timed(runs: int, work: Any) -> list[float]:
     samples = []
     for _ in range(runs):
@@ -70,15 +123,19 @@ def timed(runs: int, work: Any) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=10_000)
+    parser.add_argument("--hotels", type=int, default=50)
+    parser.add_argument("--guests", type=int, default=100_000, help="guests the inbox matches among")
+    parser.add_argument("--conversations", type=int, default=10_000, help="open inbox conversations")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     from _bench_db import bench_engine
-    from guestgraph import org, service
+    from guestgraph import inbox, org, service
     from guestgraph.access import DataScope
     from guestgraph.db import make_session_factory
     from guestgraph.db._migrate import upgrade
+    from guestgraph.db.models import Hotel
     from guestgraph.demo import generate_demo
 
     now = datetime.now(UTC)
@@ -91,18 +148,44 @@ def main() -> int:
         factory = make_session_factory(engine)
         with factory.begin() as session:
             org.load_group(session, org.read_group_file(work / "demo" / "group.json"))
+        add_hotels(engine, args.hotels)
         hotels = build(engine, tickets=args.tickets, now=now, seed=3)
+        phones = build_inbox(engine, guests=args.guests, conversations=args.conversations, now=now, seed=4)
         print(
             f"# {now:%Y-%m-%d} · {platform.node()} · {os.cpu_count()} cpu · "
             f"Python {platform.python_version()}"
             f" · {args.backend} · {args.tickets:,} open tickets over {hotels} hotels"
+            f" · inbox: {args.guests:,} guests, {args.conversations:,} open conversations"
         )
         group = DataScope.group()
         with factory() as session:
+            first_hotel = session.scalar(select(Hotel.id).order_by(Hotel.code).limit(1))
+            one = DataScope.hotels(first_hotel)
             board = timed(args.runs, lambda: service.list_tickets(session, scope=group, open_only=True))
+            board_hotel = timed(args.runs, lambda: service.list_tickets(session, scope=one, open_only=True))
             dashboard = timed(args.runs, lambda: service.sla_dashboard(session, scope=group))
-        print(f"board (200 most urgent of the open tickets): {percentiles(board)}")
-        print(f"SLA dashboard: {percentiles(dashboard)}")
+            dashboard_hotel = timed(args.runs, lambda: service.sla_dashboard(session, scope=one))
+        print(f"board (200 most urgent open tickets), group scope: {percentiles(board)}")
+        print(f"board, one hotel's agent: {percentiles(board_hotel)}")
+        print(f"SLA dashboard, group scope: {percentiles(dashboard)}")
+        print(f"SLA dashboard, one hotel: {percentiles(dashboard_hotel)}")
+        codes = list(factory().scalars(select(Hotel.code)))
+        rng = random.Random(5)
+        samples: list[float] = []
+        for n in range(args.runs * 4):  # each a new message in its own transaction, committed
+            message = inbox.Inbound(
+                "sms",
+                rng.choice(codes),
+                rng.choice(phones),
+                f"Could I have more towels? ({n})",
+                f"bench-{n}",
+                now,
+            )
+            t = time.perf_counter()
+            with factory.begin() as session:
+                inbox.receive(session, message, default_hours="00:00-24:00")
+            samples.append(time.perf_counter() - t)
+        print(f"inbound message matched, threaded and stored (commit included): {percentiles(samples)}")
         with factory.begin() as session:
             t = time.perf_counter()
             first = service.check_breaches(session, now)

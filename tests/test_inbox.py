@@ -16,6 +16,7 @@ from guestgraph import inbox, pii, privacy
 from guestgraph.access import DataScope
 from guestgraph.config import Settings
 from guestgraph.db.models import Conversation, InboxMessage, Interaction, ServiceTicket, TicketEvent
+from guestgraph.privacy._export import subject_of, table_rows
 from tests.factories import hotel, make_guest, make_mention, make_stay
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -275,3 +276,13 @@ def test_any_bytes_parse_or_are_refused_with_a_reason(raw: bytes) -> None:
         assert e.hint
     else:
         assert found.channel == "email" and found.hotel_code == "SHA01" and "@" in found.sender
+
+
+def test_the_data_subject_export_holds_the_guests_messages_opened(demo_group: Session) -> None:
+    guest = make_guest(demo_group, phone="+8613100000001")
+    got = _sms(demo_group, "+8613100000001", "Please keep my umbrella", "gw-80")
+    rows = table_rows(demo_group, subject_of(demo_group, guest.id))
+    [conversation] = rows["conversation"]
+    assert conversation["id"] == got.conversation_id and conversation["counterpart"] == "+8613100000001"
+    assert [m["text"] for m in rows["inbox_message"]] == ["Please keep my umbrella"]
+    assert not any(k.endswith(("_enc", "_bidx")) or k == "key_ref" for k in conversation)

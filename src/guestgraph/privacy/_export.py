@@ -213,9 +213,8 @@ def _opened_conversations(
     else:
         conv = _t("conversation")
         ids = sorted({r["conversation_id"] for r in rows})
-        keys = dict(
-            session.execute(select(conv.c.id, conv.c.key_ref).where(conv.c.id.in_(ids))).tuples().all()
-        )
+        query = select(conv.c.id, conv.c.key_ref).where(conv.c.id.in_(ids))
+        keys = dict(session.execute(query).all())
     pii.preload(vault, keys.values())
     out = []
     for r in rows:
