@@ -264,6 +264,7 @@ EXPECTED = {
     "charges_anonymised": 2,
     "interactions_deleted": 2,  # old's and recent's of 2024 and 2026
     "tickets_deleted": 1,
+    "conversations_deleted": 0,  # covered in test_inbox.py
     "campaign_messages_deleted": 1,
     "record_issues_deleted": 1,
     "unresolved_mentions_deleted": 1,

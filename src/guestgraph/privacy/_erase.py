@@ -77,6 +77,8 @@ HANDLED: dict[str, str] = {
     "preference": "deleted",
     "interaction": "deleted",
     "service_ticket": "deleted, with its history and escalations",
+    "conversation": "its data key shredded, then deleted with its messages; also the unlinked ones "
+    "from a phone or e-mail address the guest holds",
     "survey": "deleted, with its answer (its link then names nothing)",
     "self_service_link": "deleted (the link then names nothing)",
     "self_service_request": "deleted (with its ticket)",
