@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, union, update
 from sqlalchemy.orm import Session
 
-from guestgraph import pii
+from guestgraph import pii, service
 from guestgraph.db.models import (
     CampaignMessage,
     Charge,
@@ -229,6 +229,9 @@ def erase_guests(
         counts[name] = int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
     counts["conversation"] = erase_conversations(session, ids)
+    counts["attachment_keys_shredded"] = service.shred_attachment_keys(
+        session, ServiceTicket.guest_id.in_(ids)
+    )
     run("record_issue", delete(RecordIssue).where(RecordIssue.source_record_id.in_(records)))
     run(
         "guest_mention",

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from guestgraph import pii
 from guestgraph.access import DataScope
-from guestgraph.crypto import Vault
+from guestgraph.crypto import FieldContext, KeyShredded, Vault
 from guestgraph.db.models import Base, GuestMention, SourceRecord, StayGuest
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._consent import current_consents
@@ -85,6 +85,9 @@ EXPORTED: dict[str, Rule] = {
     "survey": _by_guest("survey"),
     "self_service_link": _by_guest("self_service_link"),
     "self_service_request": _by_guest("self_service_request"),
+    "ticket_attachment": lambda s: _t("ticket_attachment").c.ticket_id.in_(
+        select(_t("service_ticket").c.id).where(_t("service_ticket").c.guest_id.in_(s.guest_ids))
+    ),
     "conversation": _by_guest("conversation"),
     "inbox_message": lambda s: _t("inbox_message").c.conversation_id.in_(
         select(_t("conversation").c.id).where(_t("conversation").c.guest_id.in_(s.guest_ids))
@@ -232,6 +235,19 @@ def _opened_conversations(
     return out
 
 
+def _opened_attachment(vault: Vault, row: dict[str, Any]) -> dict[str, Any]:
+    """A file on one of the guest's tickets, its bytes as base64."""
+    plain = {k: v for k, v in row.items() if k not in ("key_ref", "content_enc")}
+    content = None
+    if row["key_ref"] and row["content_enc"]:
+        where = FieldContext(vault.tenant, "ticket_attachment", "content_enc", f"attachment:{row['id']}")
+        try:
+            content = vault.decrypt(row["key_ref"], where, row["content_enc"])
+        except KeyShredded:
+            content = None
+    return plain | {"content_base64": content}
+
+
 def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     vault = pii.vault_of(session)
@@ -244,6 +260,8 @@ def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, A
             rows = [_opened(vault, name, r) for r in rows]
         elif name == "record_issue":
             rows = _opened_issues(session, vault, rows)
+        elif name == "ticket_attachment":
+            rows = [_opened_attachment(vault, r) for r in rows]
         elif name in ("conversation", "inbox_message"):
             rows = _opened_conversations(session, vault, name, rows)
         out[name] = [{k: _plain(v) for k, v in row.items()} for row in rows]

@@ -110,6 +110,13 @@ CONVERSATION = Classification(
     "1 year after the conversation's last message (retention schedule: conversation), or until erasure",
     "sealed",
 )
+ATTACHMENT = Classification(
+    "files on service tickets",
+    "personal",
+    "service: photos and documents about a request or complaint (contract)",
+    SERVICE_PERIOD,
+    "sealed",
+)
 LINEAGE = Classification(
     "import log", "personal", "import reports (may repeat values as sent)", PROFILE, "none"
 )
@@ -185,6 +192,11 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("key_ref", KEY_REF),
     },
     "inbox_message": {**_cols("body_enc", CONVERSATION), **_cols("error", NOTES)},
+    "ticket_attachment": {
+        **_cols("filename", NOTES),
+        **_cols("content_enc", ATTACHMENT),
+        **_cols("key_ref", KEY_REF),
+    },
     "self_service_request": _cols("kind created_at", NOTES),
     "consent": _cols(
         "purpose channel decision lawful_basis source notice_version evidence recorded_at", CONSENT
@@ -266,6 +278,7 @@ NOT_PERSONAL: dict[str, str] = {
     "self_service_link": "created_at expires_at",
     "conversation": "channel match candidates status created_at last_message_at unread",
     "inbox_message": "channel direction external_id at delivery",
+    "ticket_attachment": "content_type size sha256 uploaded_at",
     "sla_policy": "category priority respond_minutes resolve_minutes created_at updated_at",
     "service_hours": "opens closes",
     "service_team_member": "team",

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Executable, Select, delete, func, or_, select, union, update
 from sqlalchemy.orm import Session, aliased
 
-from guestgraph import audit, pii
+from guestgraph import audit, pii, service
 from guestgraph.access import DataScope
 from guestgraph.db.models import (
     CampaignMessage,
@@ -395,6 +395,8 @@ def run_retention(
                 _shred_record_keys(session, where)
             if model is Conversation:
                 _shred_conversation_keys(session, where)
+            if model is ServiceTicket:  # the files on the tickets, as their keys go with them
+                service.shred_attachment_keys(session, where)
             counts[key] = int(session.execute(statement()).rowcount or 0)  # type: ignore[attr-defined]
         else:
             counts[key] = _count(session, model, where)

@@ -4,6 +4,14 @@ history, due times in each hotel's business hours, breach detection with escalat
 manager, auto-assignment by team and load, and the SLA dashboard's figures."""
 
 from guestgraph.service._assign import add_team_member, least_loaded
+from guestgraph.service._attachments import (
+    MAX_BYTES,
+    AttachmentLine,
+    add_attachment,
+    list_attachments,
+    read_attachment,
+    shred_attachment_keys,
+)
 from guestgraph.service._breaches import BreachReport, check_breaches
 from guestgraph.service._dashboard import SlaRow, sla_dashboard
 from guestgraph.service._errors import InvalidServiceInput, InvalidTransition, TicketNotFound
@@ -37,6 +45,12 @@ from guestgraph.service._views import (
 )
 
 __all__ = [
+    "MAX_BYTES",
+    "AttachmentLine",
+    "add_attachment",
+    "list_attachments",
+    "read_attachment",
+    "shred_attachment_keys",
     "CATEGORIES",
     "PRIORITIES",
     "TRANSITIONS",

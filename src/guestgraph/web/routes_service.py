@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from guestgraph import frontdesk, profiles, service
 from guestgraph.access import Permission
+from guestgraph.db import session_scope
 from guestgraph.db.models import TicketStatus
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
-from guestgraph.web._deps import SessionDep, SettingsDep
+from guestgraph.web._deps import FactoryDep, SessionDep, SettingsDep
 from guestgraph.web._render import render
 
 router = APIRouter()
@@ -63,6 +66,7 @@ def _detail(session: SessionDep, scope: ScopeDep, ticket_id: int) -> dict[str, A
     return {
         "ticket": ticket,
         "history": history,
+        "attachments": service.list_attachments(session, scope=scope, ticket_id=ticket_id),
         "moves": sorted(service.TRANSITIONS[TicketStatus(ticket.status)]),
     }
 
@@ -213,7 +217,85 @@ def guest_tickets(request: Request, public_id: str, session: SessionDep, scope: 
     return render(request, "_guest_tickets.html", context)
 
 
+async def _upload(file: UploadFile) -> bytes:
+    content = await file.read(service.MAX_BYTES + 1)  # one byte over the limit is enough to refuse
+    await file.close()
+    return content
+
+
+@router.post("/service/tickets/{ticket_id}/attachments", include_in_schema=False, dependencies=[TICKETS])
+async def attachment_form(
+    request: Request,
+    ticket_id: int,
+    file: Annotated[UploadFile, File()],
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+) -> Response:
+    content = await _upload(file)
+
+    def store() -> None:
+        with session_scope(factory) as session:
+            service.add_attachment(
+                session, scope=scope, ticket_id=ticket_id, filename=file.filename or "", content=content,
+                actor_id=principal.user_id, now=now_utc(),
+            )  # fmt: skip
+
+    await run_in_threadpool(store)
+    return RedirectResponse(f"/service/tickets/{ticket_id}", status_code=303)
+
+
+def _download(session: SessionDep, scope: ScopeDep, ticket_id: int, attachment_id: int) -> Response:
+    line, content = service.read_attachment(
+        session, scope=scope, ticket_id=ticket_id, attachment_id=attachment_id
+    )
+    disposition = "inline" if line.content_type.startswith("image/") else "attachment"
+    quoted = quote(line.filename)
+    headers = {
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quoted}",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, no-store",
+    }
+    return Response(content, media_type=line.content_type, headers=headers)
+
+
+@router.get(
+    "/service/tickets/{ticket_id}/attachments/{attachment_id}",
+    include_in_schema=False,
+    dependencies=[TICKETS],
+)
+def attachment_page(ticket_id: int, attachment_id: int, session: SessionDep, scope: ScopeDep) -> Response:
+    return _download(session, scope, ticket_id, attachment_id)
+
+
 # --- JSON -----------------------------------------------------------------------------------------
+
+
+@router.post(f"{api}/tickets/{{ticket_id}}/attachments", status_code=201, dependencies=[TICKETS])
+async def api_attach(
+    ticket_id: int,
+    file: Annotated[UploadFile, File(description="JPEG, PNG, WebP, GIF, PDF or plain text; at most 5 MB.")],
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+) -> dict[str, Any]:
+    """Put a file on the ticket (its type is found from its bytes)."""
+    content = await _upload(file)
+
+    def store() -> service.AttachmentLine:
+        with session_scope(factory) as session:
+            return service.add_attachment(
+                session, scope=scope, ticket_id=ticket_id, filename=file.filename or "", content=content,
+                actor_id=principal.user_id, now=now_utc(),
+            )  # fmt: skip
+
+    return asdict(await run_in_threadpool(store))
+
+
+@router.get(f"{api}/tickets/{{ticket_id}}/attachments/{{attachment_id}}", dependencies=[TICKETS])
+def api_attachment(ticket_id: int, attachment_id: int, session: SessionDep, scope: ScopeDep) -> Response:
+    """The file's bytes (audited when the ticket is about a guest)."""
+    return _download(session, scope, ticket_id, attachment_id)
 
 
 @router.get(f"{api}/tickets", dependencies=[TICKETS])
@@ -258,7 +340,11 @@ def api_create(
 def api_get(ticket_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     """A ticket in your scope with its full history."""
     detail = _detail(session, scope, ticket_id)
-    return {**asdict(detail["ticket"]), "history": [asdict(e) for e in detail["history"]]}
+    return {
+        **asdict(detail["ticket"]),
+        "history": [asdict(e) for e in detail["history"]],
+        "attachments": [asdict(a) for a in detail["attachments"]],
+    }
 
 
 @router.post(f"{api}/tickets/{{ticket_id}}/status", dependencies=[TICKETS])

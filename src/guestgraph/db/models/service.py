@@ -105,3 +105,20 @@ class ServiceTeamMember(IdMixin, Base):
     hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="CASCADE"))
     team: Mapped[str] = mapped_column(String(40))
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+
+
+class TicketAttachment(IdMixin, Base):
+    """A file on a ticket (a photo of the damage, a receipt): its bytes sealed under its own data key,
+    the type found from the bytes themselves, never from what the uploader claimed."""
+
+    __tablename__ = "ticket_attachment"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_ticket.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    key_ref: Mapped[str | None] = mapped_column(String(32))
+    content_enc: Mapped[str | None] = mapped_column(Text)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime]
