@@ -45,6 +45,7 @@ from guestgraph.db.models import (
     SourceRecord,
     StayGuest,
     Survey,
+    TicketRating,
 )
 from guestgraph.privacy._export import subject_of_many
 
@@ -76,6 +77,7 @@ HANDLED: dict[str, str] = {
     "preference": "deleted",
     "interaction": "deleted",
     "service_ticket": "deleted, with its history and escalations",
+    "ticket_rating": "deleted, with its answer (its link then names nothing)",
     "survey": "deleted, with its answer (its link then names nothing)",
     "self_service_link": "deleted (the link then names nothing)",
     "self_service_request": "deleted (with its ticket)",
@@ -232,6 +234,7 @@ def erase_guests(
         SelfServiceRequest,
         SelfServiceLink,
         Survey,
+        TicketRating,
         ServiceTicket,
         Consent,
         Preference,

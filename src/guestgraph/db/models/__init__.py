@@ -52,6 +52,7 @@ from guestgraph.db.models.service import (
     SlaPolicy,
     TicketEscalation,
     TicketEvent,
+    TicketRating,
     TicketStatus,
 )
 from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, SourceRecord, SourceSystem
@@ -126,6 +127,7 @@ __all__ = [
     "SlaPolicy",
     "TicketEscalation",
     "TicketEvent",
+    "TicketRating",
     "TicketStatus",
     "SourceKind",
     "SourceRecord",
