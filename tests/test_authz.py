@@ -73,6 +73,8 @@ def test_public_routes_are_only_the_expected_ones(tmp_path) -> None:  # type: ig
         "/u/{token}",  # the unsubscribe link in marketing e-mail: its signed token is the authority
         "/s/{token}",  # a guest's post-stay survey: its random secret is the authority
         "/r/{token}",  # a guest's self-service requests: its random secret is the authority
+        "/r/{token}/rate/{request_id}",  # rating a done self-service request: the same secret
+        "/t/{token}",  # a guest's rating of a resolved ticket: its random secret is the authority
     }
     assert public_paths <= allowed, public_paths - allowed
 

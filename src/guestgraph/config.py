@@ -233,11 +233,17 @@ class Settings(BaseSettings):
         le=365,
         description="Self-service: days a guest's request link stays open after it is issued.",
     )
+    rating_valid_days: int = Field(
+        14,
+        ge=1,
+        le=365,
+        description="Service tickets: days the guest's link to rate a resolved ticket stays open.",
+    )
     survey_rate_limit: int = Field(
         20,
         ge=1,
-        description="Surveys and self-service: invalid links one address may try within 10 minutes before "
-        "its requests to the public pages are refused (429).",
+        description="Surveys, ratings and self-service: invalid links one address may try within 10 minutes "
+        "before its requests to the public pages are refused (429).",
     )
     journey_quiet_hours: str = Field(
         "21:00-09:00",

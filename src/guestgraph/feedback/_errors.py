@@ -22,3 +22,18 @@ class SurveyExpired(Conflict):
 
 class SurveyAnswered(Conflict):
     code = "survey_answered"
+
+
+class RatingLinkInvalid(NotFound):
+    """A rating link that names no rating (mistyped, altered, or the guest's data was erased)."""
+
+    code = "rating_link_invalid"
+
+
+class RatingExpired(Conflict):
+    status = 410
+    code = "rating_expired"
+
+
+class RatingAnswered(Conflict):
+    code = "rating_answered"

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, union, update
+from sqlalchemy import ColumnElement, delete, or_, select, union, update
 from sqlalchemy.orm import Session
 
-from guestgraph import pii, service
+from guestgraph import pii
 from guestgraph.db.models import (
     CampaignMessage,
     Charge,
@@ -46,6 +46,8 @@ from guestgraph.db.models import (
     SourceRecord,
     StayGuest,
     Survey,
+    TicketAttachment,
+    TicketRating,
 )
 from guestgraph.privacy._export import subject_of_many
 
@@ -79,6 +81,7 @@ HANDLED: dict[str, str] = {
     "service_ticket": "deleted, with its history and escalations",
     "conversation": "its data key shredded, then deleted with its messages; also the unlinked ones "
     "from a phone or e-mail address the guest holds",
+    "ticket_rating": "deleted, with its answer (its link then names nothing)",
     "survey": "deleted, with its answer (its link then names nothing)",
     "self_service_link": "deleted (the link then names nothing)",
     "self_service_request": "deleted (with its ticket)",
@@ -191,6 +194,16 @@ def shred_guest_keys(session: Session, guest_ids: list[int], record_ids: list[in
     return vault.shred_many(r for r in refs if r)
 
 
+def shred_attachment_keys(session: Session, tickets: ColumnElement[bool]) -> int:
+    """Destroy the data keys of the files on the tickets matching `tickets` (before they are deleted)."""
+    query = (
+        select(TicketAttachment.key_ref)
+        .join(ServiceTicket, ServiceTicket.id == TicketAttachment.ticket_id)
+        .where(tickets, TicketAttachment.key_ref.is_not(None))
+    )
+    return pii.vault_of(session).shred_many(r for r in session.scalars(query) if r)
+
+
 def erase_conversations(session: Session, guest_ids: list[int]) -> int:
     """The guests' inbox conversations — linked to them, or unlinked from a contact they hold — with
     their keys shredded (so old backups lose the messages too) and their rows deleted."""
@@ -229,9 +242,7 @@ def erase_guests(
         counts[name] = int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
     counts["conversation"] = erase_conversations(session, ids)
-    counts["attachment_keys_shredded"] = service.shred_attachment_keys(
-        session, ServiceTicket.guest_id.in_(ids)
-    )
+    counts["attachment_keys_shredded"] = shred_attachment_keys(session, ServiceTicket.guest_id.in_(ids))
     run("record_issue", delete(RecordIssue).where(RecordIssue.source_record_id.in_(records)))
     run(
         "guest_mention",
@@ -256,6 +267,7 @@ def erase_guests(
         SelfServiceRequest,
         SelfServiceLink,
         Survey,
+        TicketRating,
         ServiceTicket,
         Consent,
         Preference,

@@ -82,6 +82,7 @@ EXPORTED: dict[str, Rule] = {
     "guest_tag": _by_guest("guest_tag"),
     "segment_member": _by_guest("segment_member"),
     "service_ticket": _by_guest("service_ticket"),
+    "ticket_rating": _by_guest("ticket_rating"),
     "survey": _by_guest("survey"),
     "self_service_link": _by_guest("self_service_link"),
     "self_service_request": _by_guest("self_service_request"),

@@ -100,6 +100,13 @@ FEEDBACK = Classification(
     PROFILE,
     "none",
 )
+RATING = Classification(
+    "guest feedback",
+    "personal",
+    "service quality: survey answers and their follow-up (contract)",
+    SERVICE_PERIOD,
+    "none",
+)
 LINK = Classification(
     "survey link", "sensitive", "lets only the guest answer their survey", PROFILE, "hashed"
 )
@@ -183,6 +190,11 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     "survey": {
         **_cols("nps csat comment sentiment topic matched answered_at", FEEDBACK),
         **_cols("sent_at skip_reason lang", MARKETING),
+        **_cols("token_hash", LINK),
+    },
+    "ticket_rating": {
+        **_cols("score comment rated_at", RATING),
+        **_cols("sent_at skip_reason", NOTES),
         **_cols("token_hash", LINK),
     },
     "self_service_link": _cols("token_hash", LINK),
@@ -272,7 +284,8 @@ NOT_PERSONAL: dict[str, str] = {
     "service_ticket": "category priority status team created_at updated_at respond_due_at resolve_due_at "
     "first_response_at resolved_at closed_at respond_breached_at resolve_breached_at",
     "ticket_event": "at kind from_status to_status",
-    "ticket_escalation": "deadline at",
+    "ticket_escalation": "deadline at sent_at skip_reason",
+    "ticket_rating": "created_at expires_at",
     "survey": "created_at expires_at",
     "feedback_rule": "dimension label words updated_at",
     "self_service_link": "created_at expires_at",

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Executable, Select, delete, func, or_, select, union, update
 from sqlalchemy.orm import Session, aliased
 
-from guestgraph import audit, pii, service
+from guestgraph import audit, pii
 from guestgraph.access import DataScope
 from guestgraph.db.models import (
     CampaignMessage,
@@ -45,7 +45,7 @@ from guestgraph.db.models import (
 from guestgraph.errors import InvalidInput
 from guestgraph.paging import PageRequest
 from guestgraph.privacy._audit import privacy_event
-from guestgraph.privacy._erase import erase_guests
+from guestgraph.privacy._erase import erase_guests, shred_attachment_keys
 from guestgraph.privacy._guests import require_group_scope
 from guestgraph.privacy._transfer import RecipientRow, list_recipients
 
@@ -396,7 +396,7 @@ def run_retention(
             if model is Conversation:
                 _shred_conversation_keys(session, where)
             if model is ServiceTicket:  # the files on the tickets, as their keys go with them
-                service.shred_attachment_keys(session, where)
+                shred_attachment_keys(session, where)
             counts[key] = int(session.execute(statement()).rowcount or 0)  # type: ignore[attr-defined]
         else:
             counts[key] = _count(session, model, where)

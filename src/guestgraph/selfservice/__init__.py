@@ -12,6 +12,8 @@ from guestgraph.selfservice._links import (
     TooManyRequests,
     file_request,
     issue_link,
+    rate_request,
+    rating_form,
     request_page,
 )
 
@@ -25,5 +27,7 @@ __all__ = [
     "TooManyRequests",
     "file_request",
     "issue_link",
+    "rate_request",
+    "rating_form",
     "request_page",
 ]

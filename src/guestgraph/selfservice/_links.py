@@ -1,6 +1,7 @@
 """Self-service links and the requests filed through them. A link shows only the hotel's name and
-the requests filed through that same link (their kind, the guest's own words and a coarse status):
-never the guest's name, other tickets about them, or staff comments."""
+the requests filed through that same link (their kind, the guest's own words, a coarse status and,
+once done, the guest's rating of it): never the guest's name, other tickets about them, or staff
+comments. A done request is rated through the same link (the rating the e-mail links to, if any)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guestgraph import audit, service
+from guestgraph import audit, feedback, service
 from guestgraph.access import DataScope, hotel_visible
 from guestgraph.db.models import (
     Guest,
@@ -18,6 +19,7 @@ from guestgraph.db.models import (
     SelfServiceLink,
     SelfServiceRequest,
     ServiceTicket,
+    TicketRating,
     TicketStatus,
 )
 from guestgraph.errors import Conflict, HotelNotFound, InvalidInput, NotFound
@@ -65,6 +67,9 @@ class GuestRequest:
     text: str | None
     status: str  # received | in_progress | done
     filed_at: datetime
+    id: int = 0
+    rating: str | None = None  # open (the guest may rate it) | rated | None
+    score: int | None = None
 
 
 @dataclass(frozen=True)
@@ -124,17 +129,73 @@ def request_page(session: Session, token: str, *, now: datetime) -> RequestPage:
     lang_name = session.execute(select(Hotel.name_zh, Hotel.name_en).where(Hotel.id == link.hotel_id)).one()
     rows = session.execute(
         select(
+            SelfServiceRequest.id,
             SelfServiceRequest.kind,
             ServiceTicket.description,
             ServiceTicket.status,
             SelfServiceRequest.created_at,
+            SelfServiceRequest.ticket_id,
         )
         .join(ServiceTicket, ServiceTicket.id == SelfServiceRequest.ticket_id)
         .where(SelfServiceRequest.link_id == link.id)
         .order_by(SelfServiceRequest.created_at.desc(), SelfServiceRequest.id.desc())
-    )
-    requests = [GuestRequest(k, text, GUEST_STATUS[status], at) for k, text, status, at in rows]
+    ).all()
+    ratings = _latest_ratings(session, [r.ticket_id for r in rows], now)
+    requests = [
+        GuestRequest(k, text, GUEST_STATUS[status], at, i, *ratings.get(t, (None, None)))
+        for i, k, text, status, at, t in rows
+    ]
     return RequestPage(f"{lang_name[0]} · {lang_name[1]}", requests)
+
+
+def _latest_ratings(
+    session: Session, ticket_ids: list[int], now: datetime
+) -> dict[int, tuple[str, int | None]]:
+    """Per ticket, its latest rating if the guest may still give it (open) or gave it (rated)."""
+    found: dict[int, tuple[str, int | None]] = {}
+    if not ticket_ids:
+        return found
+    rows = session.execute(
+        select(TicketRating.ticket_id, TicketRating.rated_at, TicketRating.expires_at, TicketRating.score)
+        .where(TicketRating.ticket_id.in_(ticket_ids))
+        .order_by(TicketRating.created_at, TicketRating.id)
+    )
+    for ticket_id, rated_at, expires_at, score in rows:  # the latest wins
+        if rated_at is not None:
+            found[ticket_id] = ("rated", score)
+        elif now < expires_at:
+            found[ticket_id] = ("open", None)
+        else:
+            found.pop(ticket_id, None)
+    return found
+
+
+def _request_rating(session: Session, token: str, request_id: int, now: datetime) -> int:
+    """The latest rating of a request filed through this link (LinkInvalid if there is none)."""
+    link = _link(session, token, now)
+    found = session.scalar(
+        select(TicketRating.id)
+        .join(SelfServiceRequest, SelfServiceRequest.ticket_id == TicketRating.ticket_id)
+        .where(SelfServiceRequest.id == request_id, SelfServiceRequest.link_id == link.id)
+        .order_by(TicketRating.created_at.desc(), TicketRating.id.desc())
+        .limit(1)
+    )
+    if found is None:
+        raise LinkInvalid("There is nothing to rate for this request yet.", hint="Go back to your requests.")
+    return int(found)
+
+
+def rating_form(session: Session, token: str, request_id: int, *, now: datetime) -> feedback.RatingForm:
+    """The rating page of a done request filed through this link."""
+    return feedback.rating_form_for(session, _request_rating(session, token, request_id, now), now=now)
+
+
+def rate_request(
+    session: Session, token: str, request_id: int, *, score: int, comment: str | None, now: datetime
+) -> feedback.Rated:
+    """The guest's one rating of a done request filed through this link (a low score reopens it)."""
+    rating_id = _request_rating(session, token, request_id, now)
+    return feedback.rate_for(session, rating_id, score=score, comment=comment, now=now)
 
 
 def file_request(

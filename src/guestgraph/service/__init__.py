@@ -1,7 +1,8 @@
 """Service tickets with SLA: requests and complaints from staff, the API or a logged complaint, with
 an owner, a lifecycle (open → assigned → in progress → resolved → closed, reopen), an append-only
 history, due times in each hotel's business hours, breach detection with escalation to the hotel
-manager, auto-assignment by team and load, and the SLA dashboard's figures."""
+manager (recorded, then e-mailed once), auto-assignment by team and load, the guest's rating of a
+resolved ticket (a low one reopens it), and the SLA dashboard's figures."""
 
 from guestgraph.service._assign import add_team_member, least_loaded
 from guestgraph.service._attachments import (
@@ -10,11 +11,11 @@ from guestgraph.service._attachments import (
     add_attachment,
     list_attachments,
     read_attachment,
-    shred_attachment_keys,
 )
 from guestgraph.service._breaches import BreachReport, check_breaches
 from guestgraph.service._dashboard import SlaRow, sla_dashboard
 from guestgraph.service._errors import InvalidServiceInput, InvalidTransition, TicketNotFound
+from guestgraph.service._escalate import EscalationMailReport, escalation_mail, send_escalations
 from guestgraph.service._hours import BusinessHours, add_business_minutes
 from guestgraph.service._policies import (
     CATEGORIES,
@@ -26,12 +27,14 @@ from guestgraph.service._policies import (
     set_service_hours,
     shipped_policies,
 )
+from guestgraph.service._ratings import LOW_RATING, RATING_VALID_FOR, RatingLine, rating_text, ticket_ratings
 from guestgraph.service._tickets import (
     NewTicket,
     add_comment,
     assign_ticket,
     change_status,
     create_ticket,
+    record_rating,
     ticket_from_interaction,
 )
 from guestgraph.service._views import (
@@ -50,17 +53,20 @@ __all__ = [
     "add_attachment",
     "list_attachments",
     "read_attachment",
-    "shred_attachment_keys",
     "CATEGORIES",
+    "LOW_RATING",
     "PRIORITIES",
+    "RATING_VALID_FOR",
     "TRANSITIONS",
     "BreachReport",
     "BusinessHours",
     "Complaint",
+    "EscalationMailReport",
     "EventLine",
     "InvalidServiceInput",
     "InvalidTransition",
     "NewTicket",
+    "RatingLine",
     "SlaRow",
     "TicketNotFound",
     "TicketView",
@@ -72,15 +78,20 @@ __all__ = [
     "check_breaches",
     "complaints_without_ticket",
     "create_ticket",
+    "escalation_mail",
     "get_ticket",
     "hours_for",
     "least_loaded",
     "list_tickets",
     "load_sla_policies",
     "policy_minutes",
+    "rating_text",
+    "record_rating",
+    "send_escalations",
     "set_service_hours",
     "shipped_policies",
     "sla_dashboard",
     "ticket_from_interaction",
     "ticket_history",
+    "ticket_ratings",
 ]

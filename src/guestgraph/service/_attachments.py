@@ -11,13 +11,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guestgraph import audit, pii
 from guestgraph.access import DataScope
 from guestgraph.crypto import FieldContext
-from guestgraph.db.models import Guest, ServiceTicket, TicketAttachment, TicketEvent
+from guestgraph.db.models import Guest, TicketAttachment, TicketEvent
 from guestgraph.service._errors import InvalidServiceInput, TicketNotFound
 from guestgraph.service._views import ticket_row
 
@@ -163,13 +163,3 @@ def read_attachment(
             object_id=str(row.id),
         )  # fmt: skip
     return AttachmentLine(row.id, row.filename, row.content_type, row.size, None, row.uploaded_at), content
-
-
-def shred_attachment_keys(session: Session, tickets: ColumnElement[bool]) -> int:
-    """Destroy the data keys of the files on the tickets matching `tickets` (before they are deleted)."""
-    query = (
-        select(TicketAttachment.key_ref)
-        .join(ServiceTicket, ServiceTicket.id == TicketAttachment.ticket_id)
-        .where(tickets, TicketAttachment.key_ref.is_not(None))
-    )
-    return pii.vault_of(session).shred_many(r for r in session.scalars(query) if r)

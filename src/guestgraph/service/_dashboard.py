@@ -1,5 +1,5 @@
-"""The SLA dashboard: per hotel and category, open tickets, breaches, and median minutes (wall
-clock) from creation to first response and to resolution."""
+"""The SLA dashboard: per hotel and category, open tickets, breaches, median minutes (wall clock)
+from creation to first response and to resolution, and the guests' average rating (1-5)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope, hotel_id_visible
-from guestgraph.db.models import Hotel, ServiceTicket
+from guestgraph.db.models import Hotel, ServiceTicket, TicketRating
 from guestgraph.service._policies import ACTIVE
 
 
@@ -27,6 +27,8 @@ class SlaRow:
     breached_total: int
     median_response_minutes: float | None
     median_resolution_minutes: float | None
+    ratings: int = 0
+    average_rating: float | None = None
 
 
 def _minutes(dialect: str, start: Any, end: Any) -> ColumnElement[Any]:
@@ -67,6 +69,7 @@ def sla_dashboard(session: Session, *, scope: DataScope, since: datetime | None 
         groups[(hotel, category)].append(
             (status in ACTIVE, bool(breached), _float(responded), _float(resolved))
         )
+    rated = _ratings(session, scope, since)
     return [
         SlaRow(
             hotel,
@@ -77,6 +80,26 @@ def sla_dashboard(session: Session, *, scope: DataScope, since: datetime | None 
             sum(1 for r in rows if r[1]),
             _median([r[2] for r in rows]),
             _median([r[3] for r in rows]),
+            *rated.get((hotel, category), (0, None)),
         )
         for (hotel, category), rows in sorted(groups.items())
     ]
+
+
+def _ratings(
+    session: Session, scope: DataScope, since: datetime | None
+) -> dict[tuple[str, str], tuple[int, float | None]]:
+    """(answers, average score) of the guests' ratings per hotel and category, computed by the database."""
+    query = (
+        select(Hotel.code, ServiceTicket.category, func.count(TicketRating.id), func.avg(TicketRating.score))
+        .join(ServiceTicket, ServiceTicket.id == TicketRating.ticket_id)
+        .join(Hotel, Hotel.id == ServiceTicket.hotel_id)
+        .where(TicketRating.score.is_not(None), hotel_id_visible(ServiceTicket.hotel_id, scope))
+        .group_by(Hotel.code, ServiceTicket.category)
+    )
+    if since is not None:
+        query = query.where(ServiceTicket.created_at >= since)
+    return {
+        (hotel, category): (int(n), None if avg is None else round(float(avg), 2))
+        for hotel, category, n, avg in session.execute(query)
+    }

@@ -4,7 +4,7 @@ Every change appends a `ticket_event`; nothing in the history is ever updated or
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from guestgraph.service._assign import least_loaded
 from guestgraph.service._errors import InvalidServiceInput, InvalidTransition
 from guestgraph.service._hours import add_business_minutes
 from guestgraph.service._policies import TRANSITIONS, check_category, hours_for, policy_minutes
+from guestgraph.service._ratings import LOW_RATING, RATING_VALID_FOR, REOPENABLE, open_rating, rating_text
 from guestgraph.service._views import TicketView, get_ticket, ticket_row
 
 MAX_TEXT = 4000
@@ -173,8 +174,10 @@ def change_status(
     actor_id: int | None,
     now: datetime,
     note: str | None = None,
+    rating_valid_for: timedelta = RATING_VALID_FOR,
 ) -> TicketView:
-    """Move the ticket to status `to` if the lifecycle allows it (else `InvalidTransition`, 409)."""
+    """Move the ticket to status `to` if the lifecycle allows it (else `InvalidTransition`, 409).
+    Resolving a ticket about a guest opens the guest's rating of it (open for `rating_valid_for`)."""
     row = ticket_row(session, scope, ticket_id)
     try:
         target = TicketStatus(to)
@@ -213,6 +216,8 @@ def change_status(
         text=_text(note, "note", required=False),
     )
     session.flush()
+    if target is TicketStatus.RESOLVED:
+        open_rating(session, row, now, rating_valid_for)
     return get_ticket(session, scope=scope, ticket_id=ticket_id)
 
 
@@ -253,3 +258,27 @@ def add_comment(
     _event(session, row, now, actor_id, "comment", text=body)
     session.flush()
     return get_ticket(session, scope=scope, ticket_id=ticket_id)
+
+
+def record_rating(
+    session: Session, *, ticket_id: int, score: int, comment: str | None, now: datetime
+) -> bool:
+    """Put the guest's rating into the ticket's history (actor: nobody on staff) and reopen the ticket
+    on a low score if it is resolved or closed; True when it was reopened. The caller has checked the
+    guest's link and audits."""
+    ticket = session.get_one(ServiceTicket, ticket_id)
+    _event(session, ticket, now, None, "rating", text=rating_text(score, comment))
+    ticket.updated_at = now
+    session.flush()
+    if score > LOW_RATING or ticket.status not in REOPENABLE:
+        return False
+    change_status(
+        session,
+        scope=DataScope.group(),
+        ticket_id=ticket_id,
+        to=TicketStatus.OPEN.value,
+        actor_id=None,
+        now=now,
+        note=f"reopened: {rating_text(score, None)}",
+    )
+    return True

@@ -9,6 +9,7 @@ open tickets on a guest's profile need guest.read."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -67,6 +68,7 @@ def _detail(session: SessionDep, scope: ScopeDep, ticket_id: int) -> dict[str, A
         "ticket": ticket,
         "history": history,
         "attachments": service.list_attachments(session, scope=scope, ticket_id=ticket_id),
+        "ratings": service.ticket_ratings(session, scope=scope, ticket_id=ticket_id, now=now_utc()),
         "moves": sorted(service.TRANSITIONS[TicketStatus(ticket.status)]),
     }
 
@@ -149,6 +151,7 @@ def status_form(
     session: SessionDep,
     scope: ScopeDep,
     principal: CurrentPrincipal,
+    settings: SettingsDep,
     status: Annotated[str, Form(max_length=20)],
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
@@ -160,6 +163,7 @@ def status_form(
         actor_id=principal.user_id,
         now=now_utc(),
         note=note,
+        rating_valid_for=timedelta(days=settings.rating_valid_days),
     )
     return _after(request, session, scope, ticket_id)
 
@@ -338,20 +342,27 @@ def api_create(
 
 @router.get(f"{api}/tickets/{{ticket_id}}", dependencies=[TICKETS])
 def api_get(ticket_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    """A ticket in your scope with its full history."""
+    """A ticket in your scope with its full history and the guest's ratings of it (one per resolution)."""
     detail = _detail(session, scope, ticket_id)
     return {
         **asdict(detail["ticket"]),
         "history": [asdict(e) for e in detail["history"]],
         "attachments": [asdict(a) for a in detail["attachments"]],
+        "ratings": [asdict(r) for r in detail["ratings"]],
     }
 
 
 @router.post(f"{api}/tickets/{{ticket_id}}/status", dependencies=[TICKETS])
 def api_status(
-    ticket_id: int, body: StatusIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+    ticket_id: int,
+    body: StatusIn,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
-    """Move the ticket along its lifecycle (409 when the move is not allowed; back to open reopens)."""
+    """Move the ticket along its lifecycle (409 when the move is not allowed; back to open reopens).
+    Resolving a ticket about a guest opens the guest's rating of it."""
     ticket = service.change_status(
         session,
         scope=scope,
@@ -360,6 +371,7 @@ def api_status(
         actor_id=principal.user_id,
         now=now_utc(),
         note=body.note,
+        rating_valid_for=timedelta(days=settings.rating_valid_days),
     )
     return asdict(ticket)
 

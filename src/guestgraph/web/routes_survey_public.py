@@ -1,4 +1,6 @@
-"""The guest's pages reached by a secret link: the survey `/s/{token}` and self-service `/r/{token}`.
+"""The guest's pages reached by a secret link: the survey `/s/{token}`, self-service `/r/{token}`, and
+the rating of a resolved request `/t/{token}` (from the e-mail) or `/r/{token}/rate/{request}` (from
+the self-service page; the same rating).
 Public (the link is the only key), mobile-first, showing nothing of the guest but their own requests;
 invalid links are counted per address and refused past a limit."""
 
@@ -135,3 +137,114 @@ def self_service_request(
     except (selfservice.LinkInvalid, selfservice.LinkExpired):
         return _self_view(request, session, token)
     return _self_view(request, session, token, filed=True)
+
+
+# --- rating a resolved request --------------------------------------------------------------------
+
+RATE = {"open": 200, "thanks": 200, "rated": 409, "expired": 410, "invalid": 404, "limited": 429}
+RequestId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _rate_page(
+    request: Request, action: str, state: str, status: int | None = None, **context: object
+) -> Response:
+    return render(
+        request,
+        "rating_public.html",
+        {"state": state, "action": action, **context},
+        status_code=status or RATE[state],
+    )
+
+
+def _rate_invalid(request: Request, action: str) -> Response:
+    limiter_of(request).fail(client_ip(request) or "?")
+    return _rate_page(request, action, "invalid")
+
+
+def _rate_form(request: Request, action: str, form: feedback.RatingForm) -> Response:
+    # Revisiting a rated link is normal (200); only a second submission is a conflict (409).
+    return _rate_page(
+        request,
+        action,
+        form.state,
+        status=200 if form.state == "rated" else None,
+        form=form,
+        hotel=form.hotel,
+    )
+
+
+@router.get("/t/{token}", dependencies=[PUBLIC], include_in_schema=False)
+def rating_page(request: Request, token: Token, session: SessionDep, settings: SettingsDep) -> Response:
+    action = f"/t/{token}"
+    if _limited(request, settings):
+        return _rate_page(request, action, "limited")
+    try:
+        form = feedback.rating_form(session, token, now=now_utc())
+    except feedback.RatingLinkInvalid:
+        return _rate_invalid(request, action)
+    return _rate_form(request, action, form)
+
+
+@router.post("/t/{token}", dependencies=[PUBLIC], include_in_schema=False)
+def rating_answer(
+    request: Request,
+    token: Token,
+    session: SessionDep,
+    settings: SettingsDep,
+    score: Annotated[int, Form(ge=1, le=5)],
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    action = f"/t/{token}"
+    if _limited(request, settings):
+        return _rate_page(request, action, "limited")
+    try:
+        done = feedback.rate_ticket(session, token, score=score, comment=comment, now=now_utc())
+    except feedback.RatingLinkInvalid:
+        return _rate_invalid(request, action)
+    except feedback.RatingExpired:
+        return _rate_page(request, action, "expired")
+    except feedback.RatingAnswered:
+        return _rate_page(request, action, "rated")
+    return _rate_page(request, action, "thanks", reopened=done.reopened)
+
+
+@router.get("/r/{token}/rate/{request_id}", dependencies=[PUBLIC], include_in_schema=False)
+def self_service_rating_page(
+    request: Request, token: Token, request_id: RequestId, session: SessionDep, settings: SettingsDep
+) -> Response:
+    action = f"/r/{token}/rate/{request_id}"
+    if _limited(request, settings):
+        return _rate_page(request, action, "limited")
+    try:
+        form = selfservice.rating_form(session, token, request_id, now=now_utc())
+    except selfservice.LinkInvalid:
+        return _rate_invalid(request, action)
+    except selfservice.LinkExpired:
+        return _rate_page(request, action, "expired")
+    return _rate_form(request, action, form)
+
+
+@router.post("/r/{token}/rate/{request_id}", dependencies=[PUBLIC], include_in_schema=False)
+def self_service_rating_answer(
+    request: Request,
+    token: Token,
+    request_id: RequestId,
+    session: SessionDep,
+    settings: SettingsDep,
+    score: Annotated[int, Form(ge=1, le=5)],
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    action = f"/r/{token}/rate/{request_id}"
+    if _limited(request, settings):
+        return _rate_page(request, action, "limited")
+    try:
+        done = selfservice.rate_request(
+            session, token, request_id, score=score, comment=comment, now=now_utc()
+        )
+    except selfservice.LinkInvalid:
+        return _rate_invalid(request, action)
+    except (selfservice.LinkExpired, feedback.RatingExpired):
+        return _rate_page(request, action, "expired")
+    except feedback.RatingAnswered:
+        return _rate_page(request, action, "rated")
+    return _rate_page(request, action, "thanks", reopened=done.reopened, back=f"/r/{token}")

@@ -54,6 +54,7 @@ from guestgraph.db.models.service import (
     TicketAttachment,
     TicketEscalation,
     TicketEvent,
+    TicketRating,
     TicketStatus,
 )
 from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, SourceRecord, SourceSystem
@@ -132,6 +133,7 @@ __all__ = [
     "TicketAttachment",
     "TicketEscalation",
     "TicketEvent",
+    "TicketRating",
     "TicketStatus",
     "SourceKind",
     "SourceRecord",

@@ -72,6 +72,28 @@ class TicketEscalation(IdMixin, Base):
     deadline: Mapped[str] = mapped_column(String(10))  # respond | resolve
     escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]  # the e-mail to the manager left (claimed just before sending)
+    skip_reason: Mapped[str | None] = mapped_column(String(60))  # why no e-mail went (no manager, …)
+
+
+class TicketRating(IdMixin, Base):
+    """The guest's rating of how a resolved ticket was handled: one per resolution, one answer each.
+    Opened when the ticket is resolved; reached by an e-mailed link (its random token stored only as a
+    SHA-256 hash, set when the mail goes out) or from the guest's self-service page."""
+
+    __tablename__ = "ticket_rating"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("service_ticket.id", ondelete="CASCADE"), index=True)
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), index=True)
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    skip_reason: Mapped[str | None] = mapped_column(String(60))  # why the link was not e-mailed
+    rated_at: Mapped[datetime | None]
+    score: Mapped[int | None]  # 1-5: how satisfied with how the request was handled
+    comment: Mapped[str | None] = mapped_column(Text)
 
 
 class SlaPolicy(IdMixin, TimestampMixin, Base):
