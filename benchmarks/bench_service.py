@@ -78,9 +78,11 @@ def add_hotels(engine: Engine, total: int) -> None:
             conn.execute(insert(Hotel), rows)
 
 
-def build_inbox(engine: Engine, *, guests: int, conversations: int, now: datetime, seed: int) -> list[str]:
+def build_inbox(
+    engine: Engine, *, guests: int, conversations: int, now: datetime, seed: int
+) -> tuple[list[str], list[tuple[str, str]]]:
     """Guests with blind-indexed phones (as ingest leaves them) and open SMS conversations, set-based;
-    returns the phones of the guests (the senders the timed messages come from)."""
+    returns the guests' phones and the (hotel code, phone) of each open conversation."""
     from guestgraph import pii
     from guestgraph.db.models import Conversation, Guest, Hotel
 
@@ -89,6 +91,8 @@ def build_inbox(engine: Engine, *, guests: int, conversations: int, now: datetim
     phones = [f"+86139{n:08d}" for n in range(guests)]
     with engine.begin() as conn:
         hotels = list(conn.scalars(select(Hotel.id)))
+        code_of = dict(conn.execute(select(Hotel.id, Hotel.code)).all())
+        threads: list[tuple[str, str]] = []
         for start in range(0, guests, 5000):
             conn.execute(
                 insert(Guest),
@@ -98,17 +102,19 @@ def build_inbox(engine: Engine, *, guests: int, conversations: int, now: datetim
             )  # fmt: skip
         ids = dict(conn.execute(select(Guest.public_id, Guest.id)).all())
         rows = []
-        for _ in range(conversations):
-            g = rng.randrange(guests)
+        keys = vault.new_guest_keys(conversations)  # each conversation its own data key, as the product does
+        for n in range(conversations):
+            g, h = rng.randrange(guests), rng.choice(hotels)
+            threads.append((code_of[h], phones[g]))
             rows.append(
-                {"hotel_id": rng.choice(hotels), "channel": "sms", "key_ref": None,
+                {"hotel_id": h, "channel": "sms", "key_ref": keys[n],
                  "counterpart_bidx": vault.blind_index("phone", phones[g]), "guest_id": ids[f"GB{g:010d}"],
                  "match": "matched", "candidates": 1, "status": "open", "unread": 1,
                  "created_at": now - timedelta(hours=5), "last_message_at": now - timedelta(hours=1)}
             )  # fmt: skip
         for start in range(0, len(rows), 5000):
             conn.execute(insert(Conversation), rows[start : start + 5000])
-    return phones
+    return phones, threads
 
 
 def timed(runs: int, work: Any) -> list[float]:
@@ -150,7 +156,9 @@ def main() -> int:
             org.load_group(session, org.read_group_file(work / "demo" / "group.json"))
         add_hotels(engine, args.hotels)
         hotels = build(engine, tickets=args.tickets, now=now, seed=3)
-        phones = build_inbox(engine, guests=args.guests, conversations=args.conversations, now=now, seed=4)
+        phones, threads = build_inbox(
+            engine, guests=args.guests, conversations=args.conversations, now=now, seed=4
+        )
         print(
             f"# {now:%Y-%m-%d} · {platform.node()} · {os.cpu_count()} cpu · "
             f"Python {platform.python_version()}"
@@ -172,20 +180,20 @@ def main() -> int:
         codes = list(factory().scalars(select(Hotel.code)))
         rng = random.Random(5)
         samples: list[float] = []
+        threaded = matched = 0
         for n in range(args.runs * 4):  # each a new message in its own transaction, committed
-            message = inbox.Inbound(
-                "sms",
-                rng.choice(codes),
-                rng.choice(phones),
-                f"Could I have more towels? ({n})",
-                f"bench-{n}",
-                now,
-            )
+            code, phone = threads[n % len(threads)] if n % 2 else (rng.choice(codes), rng.choice(phones))
+            message = inbox.Inbound("sms", code, phone, f"Could I have more towels? ({n})", f"bench-{n}", now)
             t = time.perf_counter()
             with factory.begin() as session:
-                inbox.receive(session, message, default_hours="00:00-24:00")
+                got = inbox.receive(session, message, default_hours="00:00-24:00")
             samples.append(time.perf_counter() - t)
-        print(f"inbound message matched, threaded and stored (commit included): {percentiles(samples)}")
+            threaded += not got.new_conversation
+            matched += got.match == "matched"
+        print(
+            f"inbound message matched, threaded and stored (commit included): {percentiles(samples)}"
+            f" ({matched} of {len(samples)} matched to a guest, {threaded} joined an open conversation)"
+        )
         with factory.begin() as session:
             t = time.perf_counter()
             first = service.check_breaches(session, now)
