@@ -218,11 +218,17 @@ class Settings(BaseSettings):
     )
     gateway_secret: SecretStr | None = Field(
         None,
-        description="Inbox: shared secret that signs SMS/WeChat gateway webhooks and our requests to the "
-        "gateways (HMAC-SHA256); unset refuses inbound messages.",
+        description="Messaging: shared secret that signs SMS/WeChat gateway webhooks and our requests to "
+        "the gateways (HMAC-SHA256); unset refuses inbound messages and sends none.",
     )
-    sms_gateway_url: str | None = Field(None, description="Inbox: URL the SMS replies are POSTed to.")
-    wechat_gateway_url: str | None = Field(None, description="Inbox: URL the WeChat replies are POSTed to.")
+    sms_gateway_url: str | None = Field(
+        None, description="Messaging: the SMS gateway URL every SMS is POSTed to (unset: no SMS is sent)."
+    )
+    wechat_gateway_url: str | None = Field(
+        None,
+        description="Messaging: the WeChat gateway URL every WeChat message is POSTed to "
+        "(unset: none is sent).",
+    )
 
     survey_valid_days: int = Field(
         30, ge=1, le=365, description="Surveys: days a post-stay survey link stays open after it is sent."

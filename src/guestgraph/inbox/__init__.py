@@ -4,11 +4,11 @@ contact's blind index, threaded per conversation, sealed under the conversation'
 replies through the same channel, fills a reply template, turns a conversation into a ticket in one
 action, or links it to the right guest; a complaint opens a ticket by itself."""
 
+from guestgraph.gateway import HEADER, Gateway, GatewayError, SignatureRejected, sign, verify
 from guestgraph.inbox._act import Sent, link_guest, log_call, reply, set_status, to_ticket
 from guestgraph.inbox._contact import match_guest
 from guestgraph.inbox._email import InboundHandler, inbound_server, parse_email, receive_email
-from guestgraph.inbox._errors import CannotReply, ConversationNotFound, InvalidMessage, SignatureRejected
-from guestgraph.inbox._gateway import HEADER, Gateway, sign, verify
+from guestgraph.inbox._errors import CannotReply, ConversationNotFound, InvalidMessage
 from guestgraph.inbox._policy import InboxPolicy
 from guestgraph.inbox._receive import CHANNELS, Inbound, Received, receive
 from guestgraph.inbox._templates import ReplyTemplate, fill_template, reply_templates
@@ -30,6 +30,7 @@ __all__ = [
     "ConversationNotFound",
     "ConversationView",
     "Gateway",
+    "GatewayError",
     "Inbound",
     "InboundHandler",
     "InboxPolicy",

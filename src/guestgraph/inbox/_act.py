@@ -21,6 +21,7 @@ from guestgraph.access import DataScope, hotel_visible
 from guestgraph.db.models import Channel, Conversation, Guest, Hotel, InboxMessage
 from guestgraph.engage import DeliveryError, SmtpTransport
 from guestgraph.errors import HotelNotFound
+from guestgraph.gateway import GatewayError
 from guestgraph.inbox._errors import CannotReply, InvalidMessage
 from guestgraph.inbox._policy import InboxPolicy
 from guestgraph.inbox._receive import MAX_BODY, Inbound, Received, receive
@@ -93,7 +94,7 @@ def _deliver(
         )
     try:
         return gateway.send(to=contact, text=text, reference=external_id), None
-    except CannotReply as e:
+    except GatewayError as e:
         return external_id, e.message[:300]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guestgraph.errors import Conflict, GuestgraphError, InvalidInput, NotFound
+from guestgraph.errors import Conflict, InvalidInput, NotFound
 
 
 class InvalidMessage(InvalidInput):
@@ -21,10 +21,3 @@ class CannotReply(Conflict):
     """The conversation's channel cannot carry a reply (a logged call) or no gateway is configured."""
 
     code = "cannot_reply"
-
-
-class SignatureRejected(GuestgraphError):
-    """A gateway webhook without the right signature (or the inbox secret is not configured)."""
-
-    status = 401
-    code = "signature_rejected"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from guestgraph.config import Settings
 from guestgraph.engage import EngagePolicy, SmtpConfig
-from guestgraph.inbox._gateway import Gateway
+from guestgraph.gateway import Gateway
 
 
 @dataclass(frozen=True)

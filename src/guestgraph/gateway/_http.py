@@ -1,4 +1,6 @@
-"""SMS and WeChat gateways over HTTP, both ways, signed with a shared secret.
+"""SMS and WeChat gateways over HTTP, both ways, signed with a shared secret. Used by the inbox
+(inbound webhooks, replies) and by anything else that sends a text message: no SMS or WeChat
+message leaves except through a configured `Gateway`.
 
 Inbound: the gateway POSTs `{"from", "text", "id", "sent_at"?}` to
 `/api/v1/inbox/{sms|wechat}/{hotel}` with `X-Guestgraph-Signature: sha256=<hex HMAC of the body>`.
@@ -15,9 +17,23 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from guestgraph.inbox._errors import CannotReply, SignatureRejected
+from guestgraph.errors import GuestgraphError
 
 HEADER = "X-Guestgraph-Signature"
+
+
+class GatewayError(GuestgraphError):
+    """The gateway refused the message or cannot be reached (the message is kept as failed)."""
+
+    status = 502
+    code = "gateway_error"
+
+
+class SignatureRejected(GuestgraphError):
+    """A gateway webhook without the right signature (or no gateway secret is configured)."""
+
+    status = 401
+    code = "signature_rejected"
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -48,10 +64,10 @@ class Gateway:
     timeout: float = 10.0
 
     def send(self, *, to: str, text: str, reference: str) -> str:
-        """Hand the message over; returns the gateway's message id. Raises CannotReply with the
+        """Hand the message over; returns the gateway's message id. Raises GatewayError with the
         gateway's answer when it refuses or cannot be reached."""
         if not self.url.startswith(("http://", "https://")):
-            raise CannotReply(
+            raise GatewayError(
                 f"The {self.channel} gateway URL {self.url!r} is not http(s).", hint="Fix the URL."
             )
         body = json.dumps(
@@ -67,12 +83,12 @@ class Gateway:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310  # nosec B310
                 payload = json.loads(answer.read() or b"{}")
         except urllib.error.HTTPError as e:
-            raise CannotReply(
+            raise GatewayError(
                 f"The {self.channel} gateway refused the message: HTTP {e.code}.",
                 hint="See the gateway's log; the reply is kept as failed and can be sent again.",
             ) from e
         except (OSError, ValueError) as e:
-            raise CannotReply(
+            raise GatewayError(
                 f"The {self.channel} gateway at {self.url} cannot be reached: {e}",
                 hint="Check GUESTGRAPH_SMS_GATEWAY_URL / GUESTGRAPH_WECHAT_GATEWAY_URL and the network.",
             ) from e
