@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from guestgraph import inbox, pii, privacy
+from guestgraph import inbox, pii, privacy, service
 from guestgraph.access import DataScope
 from guestgraph.config import Settings
 from guestgraph.db.models import Conversation, InboxMessage, Interaction, ServiceTicket, TicketEvent
@@ -106,6 +106,13 @@ def test_a_complaint_opens_a_high_priority_ticket_and_later_messages_are_noted_o
     assert (again.conversation_id, again.ticket_id) == (got.conversation_id, got.ticket_id)
     kinds = demo_group.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_id == got.ticket_id)).all()
     assert "message" in kinds
+    # on the timeline as a complaint (so the next arrival is flagged), followed up by that ticket
+    logged = demo_group.execute(
+        select(Interaction.id, Interaction.kind, Interaction.text).where(Interaction.guest_id == guest.id)
+    ).all()
+    assert [k for _, k, _ in logged] == ["complaint", "chat"]
+    assert logged[0].text.startswith("房间很脏") and ticket.interaction_id == logged[0].id
+    assert service.complaints_without_ticket(demo_group, scope=DataScope.group(), guest_id=guest.id) == []
     # a plain request opens no ticket
     other = _sms(demo_group, "+8613900002222", "Could I have two more towels please", "gw-3")
     assert other.ticket_id is None and other.match == "unknown"

@@ -174,8 +174,10 @@ def receive(
     conversation.last_message_at = max(conversation.last_message_at, message.at)
     if message.direction == "in":
         conversation.unread += 1
-    _on_timeline(session, conversation, message)
-    ticket_id = _ticket(session, conversation, message, new, default_hours, rules)
+    complaint = _complaint(session, conversation, message, new, rules)
+    title = _title(message) if complaint else None
+    interaction = _on_timeline(session, conversation, message, complaint=title)
+    ticket_id = _ticket(session, conversation, message, complaint, title, interaction, default_hours)
     public_id = _public_id(session, conversation.guest_id)
     audit.log_event(
         session, "inbox.message", guest_public_id=public_id, object_type="conversation",
@@ -189,29 +191,54 @@ def _public_id(session: Session, guest_id: int | None) -> str | None:
     return None if guest_id is None else session.scalar(select(Guest.public_id).where(Guest.id == guest_id))
 
 
-def _on_timeline(session: Session, conversation: Conversation, message: Inbound) -> None:
-    """The guest's timeline notes the contact (not its text: that stays sealed in the inbox)."""
+def _title(message: Inbound) -> str:
+    return (message.subject or message.body).strip().splitlines()[0][:MAX_SUBJECT] or "Complaint"
+
+
+def _complaint(
+    session: Session, conversation: Conversation, message: Inbound, new: bool, rules: feedback.Rules | None
+) -> feedback.Classification | None:
+    """The classification of a new conversation's first message from the guest, when it reads as a
+    complaint (a later message, a reply or a logged call is never classified)."""
+    if not new or message.direction != "in" or message.channel == Channel.PHONE:
+        return None
+    found = feedback.classify(
+        f"{message.subject or ''}\n{message.body}", rules or feedback.current_rules(session)
+    )
+    return found if found.sentiment == "complaint" else None
+
+
+def _on_timeline(
+    session: Session, conversation: Conversation, message: Inbound, *, complaint: str | None
+) -> int | None:
+    """The guest's timeline notes the contact, never its text (that stays sealed in the inbox); a
+    complaint is logged as one, with its subject, so the arrivals list flags it on the next stay."""
     if conversation.guest_id is None:
-        return
+        return None
     label = {"email": "E-mail", "sms": "SMS", "wechat": "WeChat", "phone": "Phone call"}[message.channel]
     way = "from" if message.direction == "in" else "to"
-    session.add(
-        Interaction(
-            guest_id=conversation.guest_id, hotel_id=conversation.hotel_id, channel=message.channel,
-            direction=message.direction, kind=TIMELINE_KIND[Channel(message.channel)],
-            text=f"{label} {way} the guest (inbox conversation {conversation.id})", occurred_at=message.at,
-            staff_user_id=message.staff_user_id,
-        )
+    text = f"{label} {way} the guest (inbox conversation {conversation.id})"
+    kind = TIMELINE_KIND[Channel(message.channel)]
+    if complaint is not None:
+        text, kind = f"{complaint}\n({label}, inbox conversation {conversation.id})", "complaint"
+    entry = Interaction(
+        guest_id=conversation.guest_id, hotel_id=conversation.hotel_id, channel=message.channel,
+        direction=message.direction, kind=kind, text=text, occurred_at=message.at,
+        staff_user_id=message.staff_user_id,
     )  # fmt: skip
+    session.add(entry)
+    session.flush()
+    return entry.id
 
 
 def _ticket(
     session: Session,
     conversation: Conversation,
     message: Inbound,
-    new: bool,
+    complaint: feedback.Classification | None,
+    title: str | None,
+    interaction_id: int | None,
     default_hours: str,
-    rules: feedback.Rules | None,
 ) -> int | None:
     """The conversation's ticket: a later message is noted on it; the first message of a
     conversation that reads as a complaint opens one (the words that decided it are on the ticket)."""
@@ -225,23 +252,18 @@ def _ticket(
                 )
             )  # fmt: skip
         return conversation.ticket_id
-    if not new or message.direction != "in" or message.channel == Channel.PHONE:
-        return None
-    found = feedback.classify(
-        f"{message.subject or ''}\n{message.body}", rules or feedback.current_rules(session)
-    )
-    if found.sentiment != "complaint":
+    if complaint is None or title is None:
         return None
     code = session.scalar(select(Hotel.code).where(Hotel.id == conversation.hotel_id))
-    title = (message.subject or message.body).strip().splitlines()[0][:MAX_SUBJECT] or "Complaint"
     spec = service.NewTicket(
         title=title,
-        category=feedback.CATEGORY_OF_TOPIC.get(found.topic, "other"),
+        category=feedback.CATEGORY_OF_TOPIC.get(complaint.topic, "other"),
         priority="high",
         hotel_code=code,
         description=f"Opened from inbox conversation {conversation.id}: a complaint "
-        f"(words: {', '.join(found.matched)}).",
+        f"(words: {', '.join(complaint.matched)}).",
         guest_public_id=_public_id(session, conversation.guest_id),
+        interaction_id=interaction_id,
     )
     ticket = service.create_ticket(
         session,
