@@ -83,6 +83,9 @@ EXPORTED: dict[str, Rule] = {
     "segment_member": _by_guest("segment_member"),
     "service_ticket": _by_guest("service_ticket"),
     "survey": _by_guest("survey"),
+    "ota_review": lambda s: or_(
+        _t("ota_review").c.guest_id.in_(s.guest_ids), _t("ota_review").c.stay_id.in_(s.stay_ids)
+    ),
     "self_service_link": _by_guest("self_service_link"),
     "self_service_request": _by_guest("self_service_request"),
     "privacy_request": _by_guest("privacy_request"),

@@ -100,6 +100,13 @@ FEEDBACK = Classification(
     PROFILE,
     "none",
 )
+REVIEW = Classification(
+    "OTA review",
+    "personal",
+    "service quality: reviews from OTA exports, matched to the guest by booking reference (contract)",
+    PROFILE + "; on erasure the review is kept without reviewer, reference, comment or guest",
+    "none",
+)
 LINK = Classification(
     "survey link", "sensitive", "lets only the guest answer their survey", PROFILE, "hashed"
 )
@@ -170,6 +177,11 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("nps csat comment sentiment topic matched answered_at", FEEDBACK),
         **_cols("sent_at skip_reason lang", MARKETING),
         **_cols("token_hash", LINK),
+    },
+    "survey_outlet_score": _cols("score", FEEDBACK),
+    "ota_review": {
+        **_cols("reviewer comment sentiment topic matched", REVIEW),
+        **_cols("booking_ref", PSEUDONYM),
     },
     "self_service_link": _cols("token_hash", LINK),
     "self_service_request": _cols("kind created_at", NOTES),
@@ -250,6 +262,9 @@ NOT_PERSONAL: dict[str, str] = {
     "ticket_escalation": "deadline at",
     "survey": "created_at expires_at",
     "feedback_rule": "dimension label words updated_at",
+    "survey_outlet_score": "outlet",
+    "ota_review": "channel external_id reviewed_on score scale csat imported_at",
+    "ota_review_score": "aspect score",
     "self_service_link": "created_at expires_at",
     "sla_policy": "category priority respond_minutes resolve_minutes created_at updated_at",
     "service_hours": "opens closes",
