@@ -47,8 +47,9 @@ def _fits(page: Page) -> None:
         "document.querySelector('main').scrollWidth - document.querySelector('main').clientWidth"
     )
     wide = page.evaluate(
-        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1)"
-        ".slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)"
+        "[...document.querySelectorAll('main *')]"
+        ".filter(e => e.getBoundingClientRect().right > innerWidth + 1).slice(0, 5)"
+        ".map(e => e.tagName + '#' + e.id + '.' + e.className)"
     )
     assert inner <= 0, f"the main column scrolls {inner}px sideways: {wide}"
 
