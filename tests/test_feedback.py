@@ -211,6 +211,96 @@ def test_scores_per_hotel_and_month_within_scope(demo_group: Session, peer: tupl
     assert only_b == []
 
 
+def _charge(session: Session, code: str, guest: Guest, *outlets: str) -> None:
+    from decimal import Decimal
+
+    from guestgraph.db.models import Charge, Outlet, Stay, StayGuest
+
+    stay_id = session.scalar(select(Stay.id).join(StayGuest).where(StayGuest.guest_id == guest.id))
+    for outlet in outlets:
+        session.add(
+            Charge(
+                hotel_id=hotel(session, code).id, stay_id=stay_id, guest_id=guest.id, outlet=Outlet(outlet),
+                amount=Decimal("88.00"), currency="CNY",
+            )
+        )  # fmt: skip
+    session.flush()
+
+
+def test_the_survey_asks_about_the_outlets_the_stay_used_and_scores_them(
+    demo_group: Session, peer: tuple[Collector, int]
+) -> None:
+    from guestgraph.db.models import SurveyOutletScore
+
+    collector, port = peer
+    a, b = _two_codes(demo_group)
+    spa, plain, other_hotel = (
+        make_guest(demo_group, email=f"{n}@example.com") for n in ("spa", "plain", "ob")
+    )
+    for g, code in ((spa, a), (plain, a), (other_hotel, b)):
+        checked_out(demo_group, code, g)
+        consent(demo_group, g, ConsentDecision.GRANTED)
+    _charge(demo_group, a, spa, "room", "spa", "spa", "fnb", "other")  # "other" is never asked about
+    _charge(demo_group, a, plain, "room")
+    _charge(demo_group, b, other_hotel, "spa")
+    demo_group.commit()
+    send(demo_group, port)
+    token = link_of(collector, "spa@example.com")
+    assert feedback.survey_form(demo_group, token, now=at(22)).outlets == ("room", "fnb", "spa")
+    with pytest.raises(feedback.InvalidFeedbackInput, match="minibar"):
+        feedback.answer_survey(
+            demo_group, token, answer=feedback.Answer(9, 5, outlets={"minibar": 4}), now=at(22),
+            default_hours=HOURS,
+        )  # fmt: skip
+    with pytest.raises(feedback.InvalidFeedbackInput, match="spa rating is 6"):
+        feedback.answer_survey(
+            demo_group,
+            token,
+            answer=feedback.Answer(9, 5, outlets={"spa": 6}),
+            now=at(22),
+            default_hours=HOURS,
+        )
+    done = feedback.answer_survey(
+        demo_group, token, answer=feedback.Answer(9, 5, outlets={"spa": 5, "fnb": 2}), now=at(22),
+        default_hours=HOURS,
+    )  # fmt: skip
+    feedback.answer_survey(
+        demo_group, link_of(collector, "plain@example.com"),
+        answer=feedback.Answer(8, 4, outlets={"room": 3}), now=at(22), default_hours=HOURS,
+    )  # fmt: skip
+    feedback.answer_survey(
+        demo_group, link_of(collector, "ob@example.com"), answer=feedback.Answer(8, 4, outlets={"spa": 1}),
+        now=at(22), default_hours=HOURS,
+    )  # fmt: skip
+    demo_group.commit()
+    assert done.ticket_id is None  # an outlet rating alone opens no ticket; NPS and CSAT decide
+    stored = dict(
+        demo_group.execute(
+            select(SurveyOutletScore.outlet, SurveyOutletScore.score).where(
+                SurveyOutletScore.survey_id == done.survey_id
+            )
+        ).all()
+    )
+    assert stored == {"spa": 5, "fnb": 2}
+    timeline = profiles.list_interactions(demo_group, scope=GROUP, guest_id=spa.id)
+    assert "NPS 9/10, CSAT 5/5; fnb 2/5, spa 5/5" in timeline[0].text
+    rows = [
+        (r.hotel, r.outlet, r.period, r.ratings, r.average)
+        for r in feedback.outlet_scores(demo_group, scope=GROUP)
+    ]
+    assert rows == [
+        (a, "fnb", "2026-11", 1, 2.0), (a, "room", "2026-11", 1, 3.0), (a, "spa", "2026-11", 1, 5.0),
+        (b, "spa", "2026-11", 1, 1.0),
+    ]  # fmt: skip
+    only_b = feedback.outlet_scores(demo_group, scope=DataScope.hotels(hotel(demo_group, b).id))
+    assert [(r.hotel, r.outlet) for r in only_b] == [(b, "spa")]
+    assert feedback.outlet_scores(demo_group, scope=GROUP, since=date(2026, 12, 1)) == []
+    # the survey rows and their outlet ratings go with the guest's erasure
+    privacy.erase_guest(demo_group, guest_id=spa.id, now=at(23))
+    demo_group.commit()
+    assert {r.outlet for r in feedback.outlet_scores(demo_group, scope=GROUP) if r.hotel == a} == {"room"}
+
+
 def _first_code(session: Session) -> str:
     return _two_codes(session)[0]
 

@@ -1,13 +1,15 @@
-"""Feedback and surveys: post-stay surveys (NPS 0-10, CSAT 1-5, a comment) sent by e-mail after
-check-out where consent allows, answered once on a public page by a secret link; the answer on the
-guest's timeline, a ticket for a low score, scores per hotel and month, and free-text classification
-(complaint / suggestion / praise, and a topic) by word lists a data steward edits; and the guest's
-rating of a resolved service ticket (its link by e-mail, its public page, its one answer)."""
+"""Feedback and surveys: post-stay surveys (NPS 0-10, CSAT 1-5, optional 1-5 ratings of the outlets
+the guest used, a comment) sent by e-mail after check-out where consent allows, answered once on a
+public page by a secret link; reviews imported from OTA exports (Ctrip, Booking.com...); answers and
+matched reviews on the guest's timeline, a ticket for a low score, scores per hotel, source, outlet,
+review aspect and month, and free-text classification (complaint / suggestion / praise, and a topic)
+by word lists a data steward edits; and the
+guest's rating of a resolved service ticket (its link by e-mail, its public page, its one answer)."""
 
 from guestgraph.feedback._answer import (
-    CATEGORY_OF_TOPIC,
     LOW_CSAT,
     LOW_NPS,
+    RATED_OUTLETS,
     Answer,
     Answered,
     SurveyForm,
@@ -37,9 +39,37 @@ from guestgraph.feedback._ratings import (
     rating_form_for,
     send_rating_links,
 )
+from guestgraph.feedback._review_rows import (
+    ParsedReview,
+    ReviewProfile,
+    RowProblem,
+    load_review_profile,
+    open_reviews,
+    parse_row,
+    review_profiles,
+    review_sources,
+    to_csat,
+)
+from guestgraph.feedback._reviews import ReviewImport, import_reviews
 from guestgraph.feedback._rules import DIMENSIONS, Rules, current_rules, save_rule, shipped_rules
-from guestgraph.feedback._scores import FeedbackLine, ScoreRow, recent_feedback, survey_scores
+from guestgraph.feedback._scores import (
+    SOURCES,
+    AspectScoreRow,
+    FeedbackLine,
+    OutletScoreRow,
+    ReviewLine,
+    ScoreRow,
+    Source,
+    aspect_scores,
+    feedback_scores,
+    outlet_scores,
+    recent_feedback,
+    recent_reviews,
+    review_scores,
+    survey_scores,
+)
 from guestgraph.feedback._send import SurveyPolicy, SurveyReport, due_surveys, send_surveys
+from guestgraph.feedback._tickets import CATEGORY_OF_TOPIC
 
 __all__ = [
     "CATEGORY_OF_TOPIC",
@@ -59,13 +89,35 @@ __all__ = [
     "DIMENSIONS",
     "LOW_CSAT",
     "LOW_NPS",
+    "RATED_OUTLETS",
+    "SOURCES",
     "Answer",
     "Answered",
+    "AspectScoreRow",
     "Classification",
     "FeedbackLine",
     "InvalidFeedbackInput",
+    "OutletScoreRow",
+    "ParsedReview",
+    "ReviewImport",
+    "ReviewLine",
+    "ReviewProfile",
+    "RowProblem",
     "Rules",
     "ScoreRow",
+    "Source",
+    "aspect_scores",
+    "feedback_scores",
+    "import_reviews",
+    "load_review_profile",
+    "open_reviews",
+    "outlet_scores",
+    "parse_row",
+    "recent_reviews",
+    "review_profiles",
+    "review_scores",
+    "review_sources",
+    "to_csat",
     "SurveyAnswered",
     "SurveyExpired",
     "SurveyForm",

@@ -1,22 +1,25 @@
 """The guest's side of a survey link: what the public page may show (the hotel's name and the
 state of the link, never the guest's data), and the one answer the link takes.
 
+The page asks, besides NPS and CSAT, for an optional 1-5 rating of each outlet the guest charged to
+during the stay (a guest who used the spa is asked about the spa; "other" charges are not asked about).
+
 Answering writes the scores and the classified comment on the survey row (a guarded UPDATE, so two
-submissions race to one winner), adds an interaction to the guest's timeline, and opens a service
-ticket when a score is low (NPS ≤ 6 or CSAT ≤ 2)."""
+submissions race to one winner) and the outlet ratings in survey_outlet_score, adds an interaction to
+the guest's timeline, and opens a service ticket when a score is low (NPS ≤ 6 or CSAT ≤ 2)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from guestgraph import audit, service
-from guestgraph.access import DataScope
-from guestgraph.db.models import Guest, Hotel, Interaction, Survey
+from guestgraph import audit
+from guestgraph.db.models import Charge, Guest, Hotel, Interaction, Outlet, Survey, SurveyOutletScore
 from guestgraph.feedback._classify import Classification, classify
 from guestgraph.feedback._errors import (
     InvalidFeedbackInput,
@@ -25,18 +28,13 @@ from guestgraph.feedback._errors import (
     SurveyLinkInvalid,
 )
 from guestgraph.feedback._rules import current_rules
+from guestgraph.feedback._tickets import low_score_ticket
 from guestgraph.feedback._tokens import looks_like_token, token_hash
 
 State = Literal["open", "answered", "expired"]
 MAX_COMMENT = 2000
 LOW_NPS, LOW_CSAT = 6, 2
-CATEGORY_OF_TOPIC = {
-    "room": "room",
-    "cleaning": "cleaning",
-    "fnb": "fnb",
-    "noise": "noise",
-    "billing": "billing",
-}
+RATED_OUTLETS = tuple(o.value for o in Outlet if o is not Outlet.OTHER)  # in the order the page asks
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,7 @@ class SurveyForm:
     state: State
     lang: str
     hotel: str
+    outlets: tuple[str, ...] = ()  # the outlets charged to during the stay, to be rated (optional)
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,7 @@ class Answer:
     nps: int
     csat: int
     comment: str | None = None
+    outlets: Mapping[str, int] = field(default_factory=dict)  # outlet -> 1-5, only those rated
 
 
 @dataclass(frozen=True)
@@ -87,19 +87,39 @@ def _state(survey: Survey, now: datetime) -> State:
     return "expired" if now >= survey.expires_at else "open"
 
 
+def outlets_used(session: Session, stay_id: int | None) -> tuple[str, ...]:
+    """The outlets the stay's folio has charges at (other than "other"), in the page's order."""
+    if stay_id is None:
+        return ()
+    used = set(
+        session.scalars(select(Charge.outlet).where(Charge.stay_id == stay_id, Charge.outlet != Outlet.OTHER))
+    )
+    return tuple(o for o in RATED_OUTLETS if o in used)
+
+
 def survey_form(session: Session, token: str, *, now: datetime) -> SurveyForm:
     """What the link's page shows; SurveyLinkInvalid (404) for a link that names no survey."""
     survey = _survey(session, token)
     names = session.execute(select(Hotel.name_zh, Hotel.name_en).where(Hotel.id == survey.hotel_id)).one()
-    return SurveyForm(_state(survey, now), survey.lang, names[0] if survey.lang == "zh" else names[1])
+    state = _state(survey, now)
+    outlets = outlets_used(session, survey.stay_id) if state == "open" else ()
+    return SurveyForm(state, survey.lang, names[0] if survey.lang == "zh" else names[1], outlets)
 
 
-def _check(answer: Answer) -> str | None:
+def _check(answer: Answer, offered: tuple[str, ...]) -> str | None:
     if not (0 <= answer.nps <= 10 and 1 <= answer.csat <= 5):
         raise InvalidFeedbackInput(
             f"Scores out of range (recommend {answer.nps}, satisfaction {answer.csat}).",
             hint="Recommend: 0 to 10; satisfaction: 1 to 5.",
         )
+    for outlet, score in answer.outlets.items():
+        if outlet not in offered:
+            raise InvalidFeedbackInput(
+                f"A rating for {outlet!r}, which this stay did not use.",
+                hint=f"Rate only the outlets the page asks about: {', '.join(offered) or 'none'}.",
+            )
+        if not 1 <= score <= 5:
+            raise InvalidFeedbackInput(f"The {outlet} rating is {score}.", hint="Rate each outlet 1 to 5.")
     comment = (answer.comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise InvalidFeedbackInput(
@@ -110,6 +130,9 @@ def _check(answer: Answer) -> str | None:
 
 def _timeline_text(answer: Answer, comment: str | None, found: Classification | None) -> str:
     head = f"Survey: NPS {answer.nps}/10, CSAT {answer.csat}/5"
+    rated = [f"{o} {answer.outlets[o]}/5" for o in RATED_OUTLETS if o in answer.outlets]
+    if rated:
+        head += "; " + ", ".join(rated)
     if found is not None and comment:
         head += f" ({found.sentiment or 'unclassified'}, {found.topic})"
     return head + (f"\n{comment}" if comment else "")
@@ -119,8 +142,8 @@ def answer_survey(
     session: Session, token: str, *, answer: Answer, now: datetime, default_hours: str
 ) -> Answered:
     """Record the link's one answer (SurveyAnswered, 409, for a second; SurveyExpired, 410, late)."""
-    comment = _check(answer)
     survey = _survey(session, token)
+    comment = _check(answer, outlets_used(session, survey.stay_id))
     state = _state(survey, now)
     if state == "expired":
         raise SurveyExpired(
@@ -135,6 +158,9 @@ def answer_survey(
     if state == "answered" or not claimed.rowcount:  # type: ignore[attr-defined]
         raise SurveyAnswered("This survey was already answered.", hint="One answer per link; thank you.")
     session.refresh(survey)
+    session.add_all(
+        SurveyOutletScore(survey_id=survey.id, outlet=Outlet(o), score=n) for o, n in answer.outlets.items()
+    )
     interaction = Interaction(
         guest_id=survey.guest_id, hotel_id=survey.hotel_id, channel="web", direction="inbound",
         kind="survey", text=_timeline_text(answer, comment, found), occurred_at=now,
@@ -145,7 +171,11 @@ def answer_survey(
     if found is not None:
         survey.sentiment, survey.topic, survey.matched = found.sentiment, found.topic, found.matched
     if is_low(answer.nps, answer.csat):
-        survey.ticket_id = _open_ticket(session, survey, answer, found, comment, now, default_hours)
+        survey.ticket_id = low_score_ticket(
+            session, hotel_id=survey.hotel_id, guest_id=survey.guest_id,
+            title=f"Low survey score: NPS {answer.nps}/10, CSAT {answer.csat}/5", found=found,
+            comment=comment, interaction_id=survey.interaction_id, now=now, default_hours=default_hours,
+        )  # fmt: skip
     session.flush()
     public_id = session.scalar(select(Guest.public_id).where(Guest.id == survey.guest_id))
     audit.log_event(
@@ -153,30 +183,3 @@ def answer_survey(
         actor_username="guest (survey link)", details={"low_score": survey.ticket_id is not None},
     )  # fmt: skip
     return Answered(survey.id, found, survey.ticket_id, interaction.id)
-
-
-def _open_ticket(
-    session: Session,
-    survey: Survey,
-    answer: Answer,
-    found: Classification | None,
-    comment: str | None,
-    now: datetime,
-    default_hours: str,
-) -> int:
-    code = session.scalar(select(Hotel.code).where(Hotel.id == survey.hotel_id))
-    public_id = session.scalar(select(Guest.public_id).where(Guest.id == survey.guest_id))
-    topic = found.topic if found else "other"
-    spec = service.NewTicket(
-        title=f"Low survey score: NPS {answer.nps}/10, CSAT {answer.csat}/5",
-        category=CATEGORY_OF_TOPIC.get(topic, "other"),
-        priority="high",
-        hotel_code=code,
-        description=comment,
-        guest_public_id=public_id,
-        interaction_id=survey.interaction_id,
-    )
-    ticket = service.create_ticket(
-        session, scope=DataScope.group(), ticket=spec, actor_id=None, now=now, default_hours=default_hours
-    )
-    return ticket.id

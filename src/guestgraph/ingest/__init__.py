@@ -4,6 +4,7 @@ from guestgraph.ingest._engine import BatchSummary, ImportRequest, SourceNotFoun
 from guestgraph.ingest._files import FileImport, expand, import_file, save_upload
 from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
 from guestgraph.ingest._manual import FORM_FIELDS, FieldFeedback, check_registration, submit_registration
+from guestgraph.ingest._open import table_rows
 from guestgraph.ingest._profiles import MappingProfile, shipped_profiles
 from guestgraph.ingest._push import (
     MAX_PUSH,
@@ -30,6 +31,7 @@ from guestgraph.ingest._reports import (
     problem_rows_csv,
 )
 from guestgraph.ingest._rules import RuleSet, default_rules
+from guestgraph.ingest.readers._errors import ReaderError
 
 __all__ = [
     "FORM_FIELDS",
@@ -62,6 +64,7 @@ __all__ = [
     "ImportRequest",
     "InboundRecord",
     "MappingProfile",
+    "ReaderError",
     "RuleSet",
     "SourceNotFound",
     "default_rules",
@@ -69,4 +72,5 @@ __all__ = [
     "import_file",
     "run_import",
     "shipped_profiles",
+    "table_rows",
 ]

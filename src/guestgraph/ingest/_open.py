@@ -11,7 +11,7 @@ from pathlib import Path
 
 from guestgraph.ingest._inbound import PERSON_FIELDS, InboundRecord
 from guestgraph.ingest._profiles import MappingProfile
-from guestgraph.ingest._tabular import SAMPLE, TableReading, _excel_rows, detect_encoding
+from guestgraph.ingest._tabular import SAMPLE, TableReading, _csv_rows, _excel_rows, detect_encoding
 from guestgraph.ingest.readers._errors import ReaderError
 
 FORMATS = {
@@ -66,6 +66,22 @@ def _sample_rows(path: Path, fmt: str, limit: int) -> tuple[list[list[str]], str
             fix="Check quoting and line endings, or export the file again.",
         ) from e
     return rows, encoding, delimiter
+
+
+def table_rows(path: Path) -> Iterator[tuple[int, list[str | None]]]:
+    """Every row of a CSV or Excel file with its line number, read as imports read them (encoding
+    UTF-8, UTF-8 with BOM or GB18030, and the delimiter, detected): for importers that find their own
+    header row, such as OTA review exports. Raises ReaderError for a file that cannot be read."""
+    fmt = file_format(path)
+    if fmt == "xlsx":
+        yield from _excel_rows(path, skip=0)
+        return
+    if fmt != "csv":
+        raise ReaderError(
+            f"a {fmt} file is not a table", source=path.name, fix="Export it as CSV or Excel (.xlsx)."
+        )
+    _rows, encoding, delimiter = _sample_rows(path, fmt, 1)
+    yield from _csv_rows(path, encoding or "utf-8", delimiter or ",", skip=0)
 
 
 def open_table(path: Path, *, profiles: list[MappingProfile], hotel_code: str | None = None) -> TableReading:

@@ -35,6 +35,7 @@ from guestgraph.db.models import (
     JourneyEnrolment,
     JourneyStepRun,
     MatchReview,
+    OtaReview,
     Preference,
     RecordIssue,
     RecordStatus,
@@ -82,7 +83,9 @@ HANDLED: dict[str, str] = {
     "conversation": "its data key shredded, then deleted with its messages; also the unlinked ones "
     "from a phone or e-mail address the guest holds",
     "ticket_rating": "deleted, with its answer (its link then names nothing)",
-    "survey": "deleted, with its answer (its link then names nothing)",
+    "survey": "deleted, with its answer and outlet ratings (its link then names nothing)",
+    "ota_review": "kept without the person (reviewer, booking reference, comment, guest and stay wiped): "
+    "the score stays in the hotel's figures, and importing the export again does not relink it",
     "self_service_link": "deleted (the link then names nothing)",
     "self_service_request": "deleted (with its ticket)",
     "stay_guest": "deleted",
@@ -299,6 +302,15 @@ def erase_guests(
             ended_at=now,
         ),
     )
+    run(
+        "ota_review",
+        update(OtaReview)
+        .where(or_(OtaReview.guest_id.in_(ids), OtaReview.stay_id.in_(stays)))
+        .values(
+            guest_id=None, stay_id=None, reviewer=None, booking_ref=None, comment=None, matched=None,
+            interaction_id=None, ticket_id=None,
+        ),
+    )  # fmt: skip
     run(
         "charge",
         update(Charge)

@@ -84,6 +84,9 @@ EXPORTED: dict[str, Rule] = {
     "service_ticket": _by_guest("service_ticket"),
     "ticket_rating": _by_guest("ticket_rating"),
     "survey": _by_guest("survey"),
+    "ota_review": lambda s: or_(
+        _t("ota_review").c.guest_id.in_(s.guest_ids), _t("ota_review").c.stay_id.in_(s.stay_ids)
+    ),
     "self_service_link": _by_guest("self_service_link"),
     "self_service_request": _by_guest("self_service_request"),
     "ticket_attachment": lambda s: _t("ticket_attachment").c.ticket_id.in_(

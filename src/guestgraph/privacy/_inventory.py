@@ -107,6 +107,13 @@ RATING = Classification(
     SERVICE_PERIOD,
     "none",
 )
+REVIEW = Classification(
+    "OTA review",
+    "personal",
+    "service quality: reviews from OTA exports, matched to the guest by booking reference (contract)",
+    PROFILE + "; on erasure the review is kept without reviewer, reference, comment or guest",
+    "none",
+)
 LINK = Classification(
     "survey link", "sensitive", "lets only the guest answer their survey", PROFILE, "hashed"
 )
@@ -196,6 +203,11 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("score comment rated_at", RATING),
         **_cols("sent_at skip_reason", NOTES),
         **_cols("token_hash", LINK),
+    },
+    "survey_outlet_score": _cols("score", FEEDBACK),
+    "ota_review": {
+        **_cols("reviewer comment sentiment topic matched", REVIEW),
+        **_cols("booking_ref", PSEUDONYM),
     },
     "self_service_link": _cols("token_hash", LINK),
     "conversation": {
@@ -288,6 +300,9 @@ NOT_PERSONAL: dict[str, str] = {
     "ticket_rating": "created_at expires_at",
     "survey": "created_at expires_at",
     "feedback_rule": "dimension label words updated_at",
+    "survey_outlet_score": "outlet",
+    "ota_review": "channel external_id reviewed_on score scale csat imported_at",
+    "ota_review_score": "aspect score",
     "self_service_link": "created_at expires_at",
     "conversation": "channel match candidates status created_at last_message_at unread",
     "inbox_message": "channel direction external_id at delivery",

@@ -1,20 +1,23 @@
-"""Surveys and feedback for staff: scores per hotel and month with the latest answers (/surveys,
-report.read; JSON under /api/v1/surveys), sending the post-stay surveys (ticket.manage), and the
-classification words a data steward edits (/feedback/rules, feedback.rules). Thin adapters: rules,
-consent and scope live in `guestgraph.feedback`."""
+"""Surveys and feedback for staff: scores per hotel, source (survey or OTA review), outlet, review
+aspect and month with the latest answers and reviews (/surveys, report.read; JSON under
+/api/v1/surveys and /api/v1/feedback/scores), sending the post-stay surveys (ticket.manage),
+importing OTA review exports (import.manage; the form on /surveys and POST /api/v1/feedback/reviews),
+and the classification words a data steward edits (/feedback/rules, feedback.rules). Thin adapters:
+rules, consent and scope live in `guestgraph.feedback`."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from guestgraph import audit, feedback, selfservice
-from guestgraph.access import Permission
+from guestgraph import audit, feedback, frontdesk, ingest, selfservice
+from guestgraph.access import DataScope, Permission
 from guestgraph.config import Settings
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import SessionDep, SettingsDep
@@ -25,6 +28,11 @@ api = APIRouter(prefix="/api/v1", tags=["surveys"])
 REPORTS = [allow(Permission.REPORT_READ)]
 SEND = [allow(Permission.TICKET_MANAGE)]
 RULES = [allow(Permission.FEEDBACK_RULES)]
+IMPORT = [allow(Permission.IMPORT_MANAGE)]
+MAX_REVIEW_FILE = 50 * 1024 * 1024
+SourceFilter = Annotated[
+    Literal["survey", "review"] | None, Query(description="Only survey answers, or only OTA reviews.")
+]
 Dimension = Literal["sentiment", "topic"]
 Label = Annotated[str, Path(max_length=20, pattern=r"^[a-z_]+$")]
 
@@ -64,7 +72,46 @@ def _rules_context(session: SessionDep) -> dict[str, Any]:
     return {"dimensions": {d: rules.of(d) for d in feedback.DIMENSIONS}}
 
 
+def _import_reviews(
+    session: SessionDep,
+    scope: DataScope,
+    settings: Settings,
+    principal_id: int,
+    file: UploadFile,
+    source: str,
+    hotel: str | None,
+) -> feedback.ReviewImport:
+    """The upload is read from a scratch copy that is removed at once (the reviews are in the database)."""
+    path = ingest.save_upload(
+        settings.data_dir, file.filename or "reviews.csv", file.file, max_bytes=MAX_REVIEW_FILE
+    )
+    try:
+        return feedback.import_reviews(
+            session, path, scope=scope, source=source, hotel_code=hotel, actor_id=principal_id,
+            now=now_utc(), default_hours=settings.service_hours_default, filename=file.filename,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
 # --- pages ----------------------------------------------------------------------------------------
+
+
+def _surveys_context(session: SessionDep, scope: ScopeDep, source: str | None) -> dict[str, Any]:
+    src: Any = source or None
+    return {
+        "active": "surveys",
+        "source": source or "",
+        "by_hotel": feedback.feedback_scores(session, scope=scope, source=src),
+        "by_month": feedback.feedback_scores(session, scope=scope, source=src, by_month=True),
+        "outlets": feedback.outlet_scores(session, scope=scope),
+        "aspects": feedback.aspect_scores(session, scope=scope),
+        "recent": feedback.recent_feedback(session, scope=scope),
+        "reviews": feedback.recent_reviews(session, scope=scope),
+        "review_sources": feedback.review_sources(),
+        "hotels": frontdesk.desk_options(session, scope).hotels,
+        "since": (now_utc().date() - timedelta(days=7)).isoformat(),
+    }
 
 
 @router.get("/surveys", include_in_schema=False, dependencies=REPORTS)
@@ -74,27 +121,43 @@ def surveys_page(
     scope: ScopeDep,
     sent: Annotated[int | None, Query(ge=0)] = None,
     skipped: Annotated[int | None, Query(ge=0)] = None,
+    source: Annotated[Literal["", "survey", "review"], Query()] = "",
 ) -> Response:
-    context = {
-        "active": "surveys",
-        "by_hotel": feedback.survey_scores(session, scope=scope),
-        "by_month": feedback.survey_scores(session, scope=scope, by_month=True),
-        "recent": feedback.recent_feedback(session, scope=scope),
-        "since": (now_utc().date() - timedelta(days=7)).isoformat(),
-        "report": {"sent": sent, "skipped": skipped} if sent is not None else None,
-    }
+    context = _surveys_context(session, scope, source)
+    context["report"] = {"sent": sent, "skipped": skipped} if sent is not None else None
     return render(request, "surveys.html", context)
 
 
-@router.post("/surveys/send", include_in_schema=False, dependencies=SEND)
-def send_form(
+def _review_page(
+    request: Request, session: SessionDep, scope: ScopeDep, done: feedback.ReviewImport | None
+) -> Response:
+    context = {
+        "active": "imports",
+        "review_import": done,
+        "review_sources": feedback.review_sources(),
+        "hotels": frontdesk.desk_options(session, scope).hotels,
+    }
+    return render(request, "review_import.html", context)
+
+
+@router.get("/surveys/reviews", include_in_schema=False, dependencies=IMPORT)
+def reviews_page(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
+    return _review_page(request, session, scope, None)
+
+
+@router.post("/surveys/reviews", include_in_schema=False, dependencies=IMPORT)
+def reviews_form(
+    request: Request,
     session: SessionDep,
     scope: ScopeDep,
     settings: SettingsDep,
-    since: Annotated[date, Form()],
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File()],
+    source: Annotated[str, Form(max_length=20)],
+    hotel: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    report = _send(session, scope, settings, since)
-    return RedirectResponse(f"/surveys?sent={report.sent}&skipped={report.skipped}", status_code=303)
+    done = _import_reviews(session, scope, settings, principal.user_id, file, source, hotel or None)
+    return _review_page(request, session, scope, done)
 
 
 @router.get("/feedback/rules", include_in_schema=False, dependencies=RULES)
@@ -151,6 +214,60 @@ def api_answers(
     session: SessionDep, scope: ScopeDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[dict[str, Any]]:
     return [asdict(r) for r in feedback.recent_feedback(session, scope=scope, limit=limit)]
+
+
+@api.get(
+    "/feedback/scores",
+    summary="Feedback scores in your scope: surveys and OTA reviews, per outlet or review aspect",
+    dependencies=REPORTS,
+)
+def api_feedback_scores(
+    session: SessionDep,
+    scope: ScopeDep,
+    since: date | None = None,
+    until: date | None = None,
+    by: Annotated[
+        Literal["hotel", "month", "outlet", "aspect"],
+        Query(
+            description="hotel, or hotel and month (rows tagged by source); outlet: the survey's outlet "
+            "ratings per hotel, outlet and month; aspect: the reviews' sub-scores per hotel, aspect, month."
+        ),
+    ] = "hotel",
+    source: SourceFilter = None,
+) -> list[dict[str, Any]]:
+    if by == "outlet":
+        return [asdict(r) for r in feedback.outlet_scores(session, scope=scope, since=since, until=until)]
+    if by == "aspect":
+        return [asdict(r) for r in feedback.aspect_scores(session, scope=scope, since=since, until=until)]
+    rows = feedback.feedback_scores(
+        session, scope=scope, since=since, until=until, by_month=by == "month", source=source
+    )
+    return [asdict(r) for r in rows]
+
+
+@api.get("/feedback/reviews", summary="The latest OTA reviews in your scope", dependencies=REPORTS)
+def api_reviews(
+    session: SessionDep, scope: ScopeDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
+    return [asdict(r) for r in feedback.recent_reviews(session, scope=scope, limit=limit)]
+
+
+@api.post(
+    "/feedback/reviews",
+    summary="Import an OTA review export (CSV or Excel); the same file again changes nothing",
+    dependencies=IMPORT,
+)
+def api_import_reviews(
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File(description="The export as downloaded (CSV or .xlsx).")],
+    source: Annotated[str, Form(max_length=20, description="The OTA: ctrip, booking...")],
+    hotel: Annotated[str | None, Form(max_length=20, description="The hotel (unless the file says).")] = None,
+) -> dict[str, Any]:
+    """Counts (rows_read = imported + unchanged + rejected) and each rejected row's problems."""
+    return _import_reviews(session, scope, settings, principal.user_id, file, source, hotel).as_dict()
 
 
 @api.post("/surveys/send", summary="Send post-stay surveys (consent allowing)", dependencies=SEND)

@@ -30,6 +30,8 @@ router = APIRouter()
 api = "/api/v1"
 TICKETS = allow(Permission.TICKET_MANAGE)
 Status = Literal["open", "assigned", "in_progress", "resolved", "closed"]
+# "row": an HTMX action from the board answers with the ticket's board row instead of its page section
+View = Annotated[Literal["", "row"], Query()]
 
 
 class TicketIn(BaseModel):
@@ -73,9 +75,15 @@ def _detail(session: SessionDep, scope: ScopeDep, ticket_id: int) -> dict[str, A
     }
 
 
-def _after(request: Request, session: SessionDep, scope: ScopeDep, ticket_id: int) -> Response:
+def _after(
+    request: Request, session: SessionDep, scope: ScopeDep, ticket_id: int, view: str = ""
+) -> Response:
     if not request.headers.get("HX-Request"):
         return RedirectResponse(f"/service/tickets/{ticket_id}", status_code=303)
+    if view == "row":
+        return render(
+            request, "_ticket_row.html", {"t": service.get_ticket(session, scope=scope, ticket_id=ticket_id)}
+        )
     return render(request, "_ticket_detail.html", _detail(session, scope, ticket_id))
 
 
@@ -154,6 +162,7 @@ def status_form(
     settings: SettingsDep,
     status: Annotated[str, Form(max_length=20)],
     note: Annotated[str, Form(max_length=4000)] = "",
+    view: View = "",
 ) -> Response:
     service.change_status(
         session,
@@ -165,18 +174,23 @@ def status_form(
         note=note,
         rating_valid_for=timedelta(days=settings.rating_valid_days),
     )
-    return _after(request, session, scope, ticket_id)
+    return _after(request, session, scope, ticket_id, view)
 
 
 @router.post("/service/tickets/{ticket_id}/take", include_in_schema=False, dependencies=[TICKETS])
 def take_form(
-    request: Request, ticket_id: int, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    view: View = "",
 ) -> Response:
     uid = principal.user_id
     service.assign_ticket(
         session, scope=scope, ticket_id=ticket_id, assignee_id=uid, actor_id=uid, now=now_utc()
     )
-    return _after(request, session, scope, ticket_id)
+    return _after(request, session, scope, ticket_id, view)
 
 
 @router.post("/service/tickets/{ticket_id}/comments", include_in_schema=False, dependencies=[TICKETS])

@@ -57,8 +57,9 @@ def survey_page(request: Request, token: Token, session: SessionDep, settings: S
         return _invalid(request, token)
     # Revisiting an answered link is normal (200); only a second submission is a conflict (409).
     return _page(
-        request, token, form.state, hotel=form.hotel, status=200 if form.state == "answered" else None
-    )
+        request, token, form.state, hotel=form.hotel, outlets=form.outlets,
+        status=200 if form.state == "answered" else None,
+    )  # fmt: skip
 
 
 @router.post("/s/{token}", dependencies=[PUBLIC], include_in_schema=False)
@@ -70,10 +71,15 @@ def survey_answer(
     nps: Annotated[int, Form(ge=0, le=10)],
     csat: Annotated[int, Form(ge=1, le=5)],
     comment: Annotated[str, Form(max_length=2000)] = "",
+    outlet_room: Annotated[int | None, Form(ge=1, le=5)] = None,
+    outlet_fnb: Annotated[int | None, Form(ge=1, le=5)] = None,
+    outlet_spa: Annotated[int | None, Form(ge=1, le=5)] = None,
+    outlet_minibar: Annotated[int | None, Form(ge=1, le=5)] = None,
 ) -> Response:
     if _limited(request, settings):
         return _page(request, token, "limited")
-    answer = feedback.Answer(nps, csat, comment)
+    given = zip(feedback.RATED_OUTLETS, (outlet_room, outlet_fnb, outlet_spa, outlet_minibar), strict=True)
+    answer = feedback.Answer(nps, csat, comment, {o: n for o, n in given if n is not None})
     try:
         done = feedback.answer_survey(
             session, token, answer=answer, now=now_utc(), default_hours=settings.service_hours_default
@@ -84,6 +90,12 @@ def survey_answer(
         return _page(request, token, "expired")
     except feedback.SurveyAnswered:
         return _page(request, token, "answered")
+    except feedback.InvalidFeedbackInput as e:  # e.g. a rating for an outlet the page did not ask about
+        form = feedback.survey_form(session, token, now=now_utc())
+        return _page(
+            request, token, form.state, status=422, hotel=form.hotel, outlets=form.outlets,
+            problem=f"{e.message} {e.hint or ''}".strip(),
+        )  # fmt: skip
     return _page(request, token, "thanks", ticket=done.ticket_id is not None)
 
 

@@ -15,7 +15,15 @@ from guestgraph.db.models.access import (
 from guestgraph.db.models.analytics import GuestMetrics, GuestStageHistory, GuestTag, Segment, SegmentMember
 from guestgraph.db.models.audit import AuditControl, AuditEventRow
 from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, MessageStatus
-from guestgraph.db.models.feedback import FeedbackRule, SelfServiceLink, SelfServiceRequest, Survey
+from guestgraph.db.models.feedback import (
+    FeedbackRule,
+    OtaReview,
+    OtaReviewScore,
+    SelfServiceLink,
+    SelfServiceRequest,
+    Survey,
+    SurveyOutletScore,
+)
 from guestgraph.db.models.guests import Consent, ConsentDecision, Guest, GuestStatus, Interaction, Preference
 from guestgraph.db.models.identity import AppLock, GuestMention, GuestMerge, MatchModelVersion, MatchReview
 from guestgraph.db.models.inbox import Channel, Conversation, InboxMessage
@@ -62,6 +70,9 @@ from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGues
 
 __all__ = [
     "FeedbackRule",
+    "OtaReview",
+    "OtaReviewScore",
+    "SurveyOutletScore",
     "SelfServiceLink",
     "SelfServiceRequest",
     "Survey",

@@ -1,15 +1,18 @@
-"""Post-stay surveys (one row per link sent, holding its one answer) and the steward's edits to the
-feedback classification words."""
+"""Post-stay surveys (one row per link sent, holding its one answer, and its optional ratings of the
+outlets the guest used), reviews imported from OTA exports (with their sub-scores), and the steward's
+edits to the feedback classification words."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guestgraph.db.models._base import Base, IdMixin, JsonDoc
+from guestgraph.db.models._base import Base, IdMixin, JsonDoc, str_enum
+from guestgraph.db.models.stays import Outlet
 
 
 class Survey(IdMixin, Base):
@@ -37,6 +40,60 @@ class Survey(IdMixin, Base):
     matched: Mapped[Any | None] = mapped_column(JsonDoc)  # the words that decided the classification
     interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interaction.id", ondelete="SET NULL"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("service_ticket.id", ondelete="SET NULL"))
+
+
+class SurveyOutletScore(Base):
+    """The guest's optional 1-5 rating of one outlet they charged to during the surveyed stay."""
+
+    __tablename__ = "survey_outlet_score"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True)
+    outlet: Mapped[Outlet] = mapped_column(str_enum(Outlet, "outlet"), primary_key=True)
+    score: Mapped[int] = mapped_column(SmallInteger)  # 1-5
+
+
+class OtaReview(IdMixin, Base):
+    """A review imported from an OTA's export (Ctrip, Booking.com...): one row per review, keyed by
+    the OTA's own review ID so that importing a file again changes nothing. The score is kept as the
+    OTA gave it (`score` out of `scale`) and mapped to the survey's CSAT scale (1-5). Matched to a
+    guest only through the booking reference (a stay's confirmation number), never by nickname."""
+
+    __tablename__ = "ota_review"
+    __table_args__ = (
+        UniqueConstraint("hotel_id", "channel", "external_id"),
+        Index("ix_ota_review_hotel_reviewed_on", "hotel_id", "reviewed_on"),
+    )
+
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
+    channel: Mapped[str] = mapped_column(String(20))  # ctrip | booking | meituan | expedia ...
+    external_id: Mapped[str] = mapped_column(String(100))
+    reviewed_on: Mapped[date]
+    score: Mapped[Decimal] = mapped_column(Numeric(4, 1))  # as the OTA gave it
+    scale: Mapped[int] = mapped_column(SmallInteger)  # 5 or 10
+    csat: Mapped[int] = mapped_column(SmallInteger)  # the score on the survey's 1-5 scale
+    reviewer: Mapped[str | None] = mapped_column(String(100))  # the display name the OTA shows
+    booking_ref: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    sentiment: Mapped[str | None] = mapped_column(String(20))
+    topic: Mapped[str | None] = mapped_column(String(20))
+    matched: Mapped[Any | None] = mapped_column(JsonDoc)
+    stay_id: Mapped[int | None] = mapped_column(ForeignKey("stay.id", ondelete="SET NULL"))
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"), index=True)
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interaction.id", ondelete="SET NULL"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("service_ticket.id", ondelete="SET NULL"))
+    imported_at: Mapped[datetime]
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+
+
+class OtaReviewScore(Base):
+    """A review's sub-score on one aspect (cleanliness, service, location...), on the review's scale.
+    Aspects are the OTA's, not the hotel's outlets."""
+
+    __tablename__ = "ota_review_score"
+
+    review_id: Mapped[int] = mapped_column(ForeignKey("ota_review.id", ondelete="CASCADE"), primary_key=True)
+    aspect: Mapped[str] = mapped_column(String(20), primary_key=True)
+    score: Mapped[Decimal] = mapped_column(Numeric(4, 1))
 
 
 class FeedbackRule(IdMixin, Base):

@@ -1,7 +1,7 @@
 """ticket attachments: files on a ticket, sealed under their own data key
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-11-23 19:23:00.552832
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0024"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
