@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from guestgraph import __version__
 from guestgraph.db import make_engine
-from guestgraph.db.models import Guest, Hotel, Role
+from guestgraph.db.models import Conversation, Guest, Hotel, Role
 from tests.conftest import BACKENDS
 
 TEST_KEYS = frozenset(
@@ -63,6 +63,11 @@ def test_migrate_then_load_demo_once(backend: str, scratch_db, tmp_path: Path) -
         assert 6 <= conn.scalar(select(func.count()).select_from(Hotel)) <= 12
         assert conn.scalar(select(func.count()).select_from(Role)) == 8
         assert conn.scalar(select(func.count()).select_from(Guest)) > 20  # imported and resolved
+        # the inbox has the demo's three conversations, matched to their guests; the complaint a ticket
+        matched = conn.execute(
+            select(Conversation.match, Conversation.ticket_id).order_by(Conversation.id)
+        ).all()
+        assert [m for m, _ in matched] == ["matched"] * 3 and matched[0][1] is not None
     engine.dispose()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import analytics, identity, ingest, org, privacy
+from guestgraph import analytics, identity, inbox, ingest, org, privacy
 from guestgraph.access import ensure_default_roles
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import make_session_factory, session_scope
@@ -70,6 +70,10 @@ def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress |
             privacy.import_consents(session, now=datetime.now(UTC))  # opt-in flags the sources sent
             secret = ensure_secret_key(settings).get_secret_value()
             staff = create_demo_staff(session, demo_dir=demo_dir, secret_key=secret, now=datetime.now(UTC))
+        with session_scope(factory) as session:  # a few messages, so the inbox shows how it works
+            inbox.seed_demo_conversations(
+                session, now=datetime.now(UTC), default_hours=settings.service_hours_default
+            )
     finally:
         engine.dispose()
     return DemoLoad(True, demo_dir, counts["hotels"], roles, "loaded", imported, staff)

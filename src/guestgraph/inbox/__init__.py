@@ -7,6 +7,7 @@ action, or links it to the right guest; a complaint opens a ticket by itself."""
 from guestgraph.gateway import HEADER, Gateway, GatewayError, SignatureRejected, sign, verify
 from guestgraph.inbox._act import Sent, link_guest, log_call, reply, set_status, to_ticket
 from guestgraph.inbox._contact import match_guest
+from guestgraph.inbox._demo import seed_demo_conversations
 from guestgraph.inbox._email import InboundHandler, inbound_server, parse_email, receive_email
 from guestgraph.inbox._errors import CannotReply, ConversationNotFound, InvalidMessage
 from guestgraph.inbox._policy import InboxPolicy
@@ -52,6 +53,7 @@ __all__ = [
     "receive_email",
     "reply",
     "reply_templates",
+    "seed_demo_conversations",
     "set_status",
     "sign",
     "to_ticket",
