@@ -463,3 +463,27 @@ def test_segment_entered_enrols_who_entered_after_activation(
     journeys.set_status(s, everyone.id, scope=GROUP, status=JourneyStatus.ACTIVE, now=T0)
     s.commit()
     assert run(engine, port, T0 + timedelta(hours=4)).enrolled == 2  # before and after; not who left
+
+
+def test_the_post_stay_survey_journey_sends_each_stay_its_survey_once(
+    demo_group: Session, engine: Engine, peer: tuple[Collector, int]
+) -> None:
+    from guestgraph.db.models import Survey
+
+    s, (collector, port) = demo_group, peer
+    yes, unknown = make_guest(s), make_guest(s)
+    consent(s, yes)
+    checked_out(s, yes, unknown)
+    journey = start(s, "post_stay_survey")
+    run(engine, port, T0)
+    second = run(engine, port, T0 + timedelta(days=1, minutes=1))
+    assert second.outcomes == {"send_survey": 2}
+    (mail,) = collector.received
+    assert mail.rcpt_tos == [str(yes.email)] and "https://gg.example/s/" in mail.text()
+    s.expire_all()
+    surveys = [(x.guest_id, x.sent_at is not None, x.skip_reason) for x in s.scalars(select(Survey))]
+    assert sorted(surveys) == sorted([(yes.id, True, None), (unknown.id, False, "no consent recorded")])
+    assert runs(s, journey.id).by_status == {"done": 2}
+    notes = list(s.scalars(select(Interaction.text).where(Interaction.guest_id == yes.id)))
+    assert any("survey sent" in n for n in notes)
+    assert run(engine, port, T0 + timedelta(days=3)).steps == 0 and len(collector.received) == 1

@@ -68,7 +68,7 @@ from guestgraph.feedback._scores import (
     review_scores,
     survey_scores,
 )
-from guestgraph.feedback._send import SurveyPolicy, SurveyReport, due_surveys, send_surveys
+from guestgraph.feedback._send import SurveyPolicy, SurveyReport, due_surveys, send_survey, send_surveys
 from guestgraph.feedback._tickets import CATEGORY_OF_TOPIC
 
 __all__ = [
@@ -131,6 +131,7 @@ __all__ = [
     "is_low",
     "recent_feedback",
     "save_rule",
+    "send_survey",
     "send_surveys",
     "shipped_rules",
     "survey_form",

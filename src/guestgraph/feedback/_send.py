@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.orm import Session
 
 from guestgraph import audit, engage, pii
@@ -95,6 +95,37 @@ def send_surveys(
     )
     session.commit()
     return report
+
+
+def send_survey(
+    session: Session,
+    smtp: engage.SmtpTransport,
+    *,
+    stay_id: int,
+    guest_id: int,
+    hotel_id: int,
+    policy: SurveyPolicy,
+    now: datetime,
+) -> str:
+    """One stay's survey to its guest (the post-stay journey's step): "sent", "skipped" (the reason is on
+    the survey row), "failed", or "exists" when the stay already has the guest's survey (commits)."""
+    taken = session.scalar(select(Survey.id).where(Survey.stay_id == stay_id, Survey.guest_id == guest_id))
+    if taken is not None:
+        return "exists"
+    try:
+        return _one(session, smtp, stay_id, guest_id, hotel_id, policy=policy, now=now)
+    except engage.DeliveryError:  # the server cannot be reached: no mail left; the next run tries again
+        session.rollback()
+        session.execute(
+            delete(Survey).where(
+                Survey.stay_id == stay_id,
+                Survey.guest_id == guest_id,
+                Survey.sent_at.is_(None),
+                Survey.skip_reason.is_(None),
+            )
+        )
+        session.commit()
+        raise
 
 
 def _one(

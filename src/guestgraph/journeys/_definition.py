@@ -107,6 +107,13 @@ class SendEmail(_Step):
     body_en: str = Field(min_length=1, max_length=20_000)
 
 
+class SendSurvey(_Step):
+    """The post-stay survey of the enrolment's stay by e-mail (NPS, CSAT, outlet ratings, a comment):
+    asked of the consent gate like every survey, once per stay and guest."""
+
+    type: Literal["send_survey"] = "send_survey"
+
+
 class Tag(_Step):
     type: Literal["add_tag", "remove_tag"]
     tag: str = Field(min_length=1, max_length=40)
@@ -123,7 +130,7 @@ class Task(_Step):
     priority: Literal["low", "normal", "high", "urgent"] = "normal"  # service.CATEGORIES, PRIORITIES
 
 
-Step = Annotated[Wait | Branch | SendEmail | Tag | Task, Field(discriminator="type")]
+Step = Annotated[Wait | Branch | SendEmail | SendSurvey | Tag | Task, Field(discriminator="type")]
 
 
 class JourneyDefinition(_Part):

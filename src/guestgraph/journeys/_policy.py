@@ -49,6 +49,7 @@ class JourneyPolicy:
     batch: int = 200
     lease: timedelta = timedelta(minutes=15)
     default_hours: str = "08:00-22:00"  # business hours for the SLA of tasks created by journeys
+    survey_valid_for: timedelta = timedelta(days=30)  # how long a survey sent by a journey stays open
 
     @classmethod
     def from_settings(cls, settings: Settings) -> JourneyPolicy:
@@ -58,4 +59,5 @@ class JourneyPolicy:
             timezone=settings.journey_timezone,
             batch=settings.journey_batch,
             default_hours=settings.service_hours_default,
+            survey_valid_for=timedelta(days=settings.survey_valid_days),
         )

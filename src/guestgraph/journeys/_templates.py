@@ -97,6 +97,21 @@ POST_STAY = JourneyTemplate(
         ],
     },
 )
+POST_STAY_SURVEY = JourneyTemplate(
+    "post_stay_survey",
+    "离店满意度调查",
+    "Post-stay survey",
+    "客人离店后一天发送满意度调查（推荐度、满意度、所用餐饮水疗等评分、留言），每次入住一次；低分自动生成工单。",
+    "A day after check-out: the survey e-mail (recommend, satisfaction, the outlets used, a comment), once "
+    "per stay; a low score opens a ticket.",
+    {
+        "trigger": {"type": "checked_out", "within_days": 2},
+        "steps": [
+            {"key": "wait", "type": "wait", "days": 1},
+            {"key": "survey", "type": "send_survey"},
+        ],
+    },
+)
 BIRTHDAY = JourneyTemplate(
     "birthday",
     "生日祝福",
@@ -181,5 +196,5 @@ VIP_ARRIVAL = JourneyTemplate(
     },
 )
 TEMPLATES: dict[str, JourneyTemplate] = {
-    t.code: t for t in (WIN_BACK, POST_STAY, BIRTHDAY, PRE_ARRIVAL, FIRST_STAY, VIP_ARRIVAL)
+    t.code: t for t in (WIN_BACK, POST_STAY, POST_STAY_SURVEY, BIRTHDAY, PRE_ARRIVAL, FIRST_STAY, VIP_ARRIVAL)
 }

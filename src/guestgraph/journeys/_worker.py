@@ -21,6 +21,7 @@ from guestgraph.journeys._definition import (
     Branch,
     JourneyDefinition,
     SendEmail,
+    SendSurvey,
     Tag,
     Task,
     Wait,
@@ -40,6 +41,7 @@ from guestgraph.journeys._steps import (
     run_wait,
     stop_gone,
 )
+from guestgraph.journeys._survey import run_survey
 
 Clock = Callable[[], datetime]
 E = JourneyEnrolment
@@ -103,6 +105,12 @@ def _run_group(
         run_tag(session, where, journey, d, step, now=now)
     elif isinstance(step, Task):
         run_task(session, where, journey, d, step, now=now, default_hours=policy.default_hours)
+    elif isinstance(step, SendSurvey):
+        try:
+            run_survey(session, where, journey, d, step, smtp=smtp, policy=policy, now=now)
+        except DeliveryError:
+            _release(session, worker)
+            raise
     session.commit()
     report.count(step.type, count)
     report.steps += count
