@@ -4,6 +4,7 @@ a link shows only the requests filed through it, forged links are 404, and open 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -74,3 +75,29 @@ def test_a_guest_files_and_follows_a_request_by_their_link(live: LiveServer, dem
         busy = _file(phone, url, "other", "one more")
         assert busy.status_code == 429 and 'id="request-busy"' in busy.text
         assert _file(phone, url, "weather").status_code == 400
+
+
+def test_staff_issue_the_link_with_its_qr_code_from_the_guests_profile(
+    live: LiveServer, demo_group: Session
+) -> None:
+    a = list(demo_group.scalars(select(Hotel.code).order_by(Hotel.code)))[0]
+    guest = make_guest(demo_group, full_name="周杰")
+    make_stay(demo_group, a, guest)
+    demo_group.commit()
+    scope_a = DataScope.hotels(hotel(demo_group, a).id)
+    with live.client(role="service_agent", scope=scope_a) as agent:
+        panel = agent.get(f"/service/guests/{guest.public_id}")
+        assert 'id="issue-self-service"' in panel.text
+        issued = agent.post(f"/service/guests/{guest.public_id}/self-service-link", data={"hotel": a})
+        assert issued.status_code == 200 and "<svg" in issued.text
+        url = re.search(r'<code id="self-service-url">([^<]+)</code>', issued.text)
+        assert url and "/r/" in url.group(1)
+    with browser_like(live) as phone:
+        page = phone.get(url.group(1).replace(live.settings.public_base_url.rstrip("/"), live.base_url))
+        assert page.status_code == 200 and 'data-state="ok"' in page.text
+    with live.client(role="front_desk", scope=scope_a) as desk:  # sees the tickets, cannot issue links
+        assert 'id="issue-self-service"' not in desk.get(f"/service/guests/{guest.public_id}").text
+        assert (
+            desk.post(f"/service/guests/{guest.public_id}/self-service-link", data={"hotel": a}).status_code
+            == 403
+        )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import Any
 
+import segno
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.responses import Response
 
 from guestgraph.web._auth import csrf_token, pre_cookie, set_cookie
@@ -45,3 +48,10 @@ def render(
         settings = request.app.state.settings
         set_cookie(response, settings, pre_cookie(settings), fresh, max_age=3600)
     return response
+
+
+def qr_svg(text: str, *, title: str) -> Markup:
+    """`text` as a QR code, inline SVG (segno builds the markup itself; `text` cannot inject into it)."""
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="svg", scale=5, xmldecl=False, svgns=True, title=title)
+    return Markup(out.getvalue().decode("utf-8"))  # noqa: S704  # nosec B704

@@ -3,10 +3,8 @@ and the same sign-in as an API that hands out a bearer token."""
 
 from __future__ import annotations
 
-import io
 from typing import Annotated
 
-import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
@@ -29,7 +27,7 @@ from guestgraph.web._auth import (
     set_cookie,
 )
 from guestgraph.web._deps import SessionDep, SettingsDep
-from guestgraph.web._render import render
+from guestgraph.web._render import qr_svg, render
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -150,9 +148,7 @@ def verify_submit(
 
 
 def _qr_svg(uri: str) -> Markup:
-    out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="svg", scale=5, xmldecl=False, svgns=True, title="TOTP")
-    return Markup(out.getvalue().decode("utf-8"))  # noqa: S704  # nosec B704
+    return qr_svg(uri, title="TOTP")
 
 
 @router.get("/login/enroll", dependencies=[PUBLIC])

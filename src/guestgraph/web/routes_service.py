@@ -18,13 +18,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from guestgraph import frontdesk, profiles, service
+from guestgraph import frontdesk, profiles, selfservice, service
 from guestgraph.access import Permission
 from guestgraph.db import session_scope
 from guestgraph.db.models import TicketStatus
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import FactoryDep, SessionDep, SettingsDep
-from guestgraph.web._render import render
+from guestgraph.web._render import qr_svg, render
 
 router = APIRouter()
 api = "/api/v1"
@@ -231,8 +231,31 @@ def guest_tickets(request: Request, public_id: str, session: SessionDep, scope: 
     context = {
         "tickets": service.list_tickets(session, scope=scope, guest_id=guest.id, open_only=True),
         "complaints": service.complaints_without_ticket(session, scope=scope, guest_id=guest.id),
+        "public_id": guest.public_id,
+        "hotels": frontdesk.desk_options(session, scope).hotels,
     }
     return render(request, "_guest_tickets.html", context)
+
+
+@router.post("/service/guests/{public_id}/self-service-link", include_in_schema=False, dependencies=[TICKETS])
+def self_service_link_form(
+    request: Request,
+    public_id: str,
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    hotel: Annotated[str, Form(max_length=20)],
+) -> Response:
+    """Issue the guest's self-service link at a hotel: the address (shown this once) and its QR code
+    to print for the room or send in a message."""
+    issued = selfservice.issue_link(
+        session, scope=scope, guest_public_id=public_id, hotel_code=hotel,
+        base_url=settings.public_base_url.rstrip("/"),
+        valid_for=timedelta(days=settings.self_service_valid_days), actor_id=principal.user_id, now=now_utc(),
+    )  # fmt: skip
+    context = {"issued": issued, "hotel": hotel, "qr": qr_svg(issued.url, title="self-service")}
+    return render(request, "_self_service_link.html", context)
 
 
 async def _upload(file: UploadFile) -> bytes:
