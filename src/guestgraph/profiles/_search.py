@@ -10,7 +10,7 @@ import contextlib
 import re
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from guestgraph import cleanse, pii
@@ -162,31 +162,49 @@ def _starts_with(column: InstrumentedAttribute[str | None], prefix: str) -> Colu
     return and_(column >= prefix, column < after, column.like(f"{prefix}%"))
 
 
+PER_READING = 500  # guests each way of reading the query contributes at most
+
+
+def _ranked(session: Session, readings: list[IdQuery], visible: list[ColumnElement[bool]]) -> list[int]:
+    """The visible active guests the readings find, in one statement: each guest at its strongest
+    reading, each reading's guests newest first and at most PER_READING of them, readings in order."""
+    if not readings:
+        return []
+    found = union_all(
+        *(
+            select(literal(rank).label("rank"), q.subquery().c[0].label("gid"))
+            for rank, q in enumerate(readings)
+        )
+    ).subquery()
+    best = select(found.c.gid, func.min(found.c.rank).label("rank")).group_by(found.c.gid).subquery()
+    order = func.row_number().over(
+        partition_by=best.c.rank, order_by=(Guest.updated_at.desc(), Guest.id.desc())
+    )
+    scored = (
+        select(Guest.id.label("id"), best.c.rank, Guest.updated_at, order.label("n"))
+        .join(best, best.c.gid == Guest.id)
+        .where(*visible)
+        .subquery()
+    )
+    query = (
+        select(scored.c.id)
+        .where(scored.c.n <= PER_READING)
+        .order_by(scored.c.rank, scored.c.updated_at.desc(), scored.c.id.desc())
+    )
+    return list(session.scalars(query))
+
+
 def search_guests(session: Session, *, scope: DataScope, q: str, paging: PageRequest) -> Page[GuestSummary]:
     """Active guests in scope matching `q`, strongest kind of match first, then most recently updated."""
-    ranked: list[int] = []
-    seen: set[int] = set()
     visible = [Guest.status == GuestStatus.ACTIVE, guest_visible(scope)]
     vault = pii.vault_of(session)
-    candidates: list[tuple[str, IdQuery | list[int]]] = [*_candidates(vault, q, scope)]
-    candidates.append(("id_tail_with_name", _id_tail(session, vault, q.strip(), visible)))
-    for _why, ids in candidates:
-        rows = session.scalars(
-            select(Guest.id).where(Guest.id.in_(ids), *visible).order_by(Guest.updated_at.desc()).limit(500)
-        )
-        for gid in rows:
-            if gid not in seen:
-                seen.add(gid)
-                ranked.append(gid)
+    readings: list[IdQuery] = [query for _why, query in _candidates(vault, q, scope)]
+    tail = _id_tail(session, vault, q.strip(), visible)
+    if tail:
+        readings.append(select(Guest.id).where(Guest.id.in_(tail)))
+    ranked = _ranked(session, readings, visible)
     if not ranked and (near := _mistyped(session, q.strip())) is not None:  # nothing exact: a typo?
-        ranked = list(
-            session.scalars(
-                select(Guest.id)
-                .where(Guest.id.in_(near), *visible)
-                .order_by(Guest.updated_at.desc())
-                .limit(500)
-            )
-        )
+        ranked = _ranked(session, [near], visible)
     page_ids = ranked[paging.offset : paging.offset + paging.size]
     guests = {g.id: g for g in session.execute(select(*SUMMARY_COLUMNS).where(Guest.id.in_(page_ids)))}
     sealed = pii.open_guests(vault, guests.values())
