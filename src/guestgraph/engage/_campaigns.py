@@ -12,13 +12,15 @@ from guestgraph.access import DataScope, hotel_id_visible, hotel_visible
 from guestgraph.db.models import Campaign, CampaignMessage, CampaignStatus, Hotel
 from guestgraph.engage._errors import CampaignNotFound
 from guestgraph.engage._render import check_template
+from guestgraph.engage._text import TEXT_CHANNELS, check_text
 from guestgraph.errors import HotelNotFound, InvalidInput
 from guestgraph.privacy import Channel, Purpose
 
 
 @dataclass(frozen=True)
 class CampaignInput:
-    """A campaign as staff write it; the audience is a hotel and/or a window of the last stay."""
+    """A campaign as staff write it; the audience is a hotel and/or a window of the last stay.
+    Over sms or wechat the bodies are the text (the subjects are not used)."""
 
     name: str
     subject_zh: str
@@ -67,10 +69,16 @@ def _check(spec: CampaignInput) -> None:
         raise InvalidInput(
             "The campaign needs a name.", hint="Name it after its offer, e.g. 'Spring win-back'."
         )
-    if spec.channel is not Channel.EMAIL:
-        raise InvalidInput(f"Campaigns cannot send over {spec.channel.value} yet.", hint="Use channel email.")
+    if spec.channel not in (Channel.EMAIL, *TEXT_CHANNELS):
+        raise InvalidInput(
+            f"Campaigns cannot send over {spec.channel.value}.", hint="Use channel email, sms or wechat."
+        )
     if spec.last_stay_from and spec.last_stay_to and spec.last_stay_from > spec.last_stay_to:
         raise InvalidInput("The last-stay window ends before it starts.", hint="Swap the two dates.")
+    if spec.channel in TEXT_CHANNELS:  # text only: no subject
+        check_text(spec.body_zh, f"Chinese {spec.channel.value} text", spec.channel)
+        check_text(spec.body_en, f"English {spec.channel.value} text", spec.channel)
+        return
     for where, source in (
         ("Chinese subject", spec.subject_zh),
         ("English subject", spec.subject_en),
@@ -104,8 +112,8 @@ def create_campaign(
         name=spec.name.strip()[:120],
         purpose=spec.purpose.value,
         channel=spec.channel.value,
-        subject_zh=spec.subject_zh,
-        subject_en=spec.subject_en,
+        subject_zh="" if spec.channel in TEXT_CHANNELS else spec.subject_zh,
+        subject_en="" if spec.channel in TEXT_CHANNELS else spec.subject_en,
         body_zh=spec.body_zh,
         body_en=spec.body_en,
         hotel_id=_hotel_id(session, scope, spec.hotel_code),

@@ -16,6 +16,12 @@ class TemplateInvalid(InvalidInput):
     code = "template_invalid"
 
 
+class TextTooLong(TemplateInvalid):
+    """An SMS longer than one message may be (guestgraph.engage SMS_LIMIT)."""
+
+    code = "text_too_long"
+
+
 class InvalidToken(InvalidInput):
     """An unsubscribe link whose signature does not match (altered or from another server)."""
 

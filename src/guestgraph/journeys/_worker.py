@@ -21,6 +21,7 @@ from guestgraph.journeys._definition import (
     Branch,
     JourneyDefinition,
     SendEmail,
+    SendText,
     Tag,
     Task,
     Wait,
@@ -82,7 +83,7 @@ def _run_group(
     advance(session, (*where, already_run(journey.id, key)), to=d.after(key), now=now)
     session.commit()
     step = d.step(key)
-    if isinstance(step, SendEmail):
+    if isinstance(step, SendEmail | SendText):
         for eid in list(session.scalars(select(E.id).where(*where).order_by(E.id))):
             try:
                 outcome = send_step(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,6 +20,7 @@ from guestgraph.access import DataScope, Permission
 from guestgraph.config import Settings
 from guestgraph.db.models import Hotel
 from guestgraph.errors import GuestgraphError
+from guestgraph.privacy import Channel
 from guestgraph.web._auth import PUBLIC, CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import FactoryDep, RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
@@ -35,8 +36,11 @@ Token = Annotated[str, Path(max_length=80)]
 class CampaignIn(BaseModel):
     model_config = {"extra": "forbid"}
     name: str = Field(max_length=120)
-    subject_zh: str = Field(max_length=200)
-    subject_en: str = Field(max_length=200)
+    channel: Literal["email", "sms", "wechat"] = Field(
+        "email", description="sms and wechat: the bodies are the text (at most 300 characters for SMS)."
+    )
+    subject_zh: str = Field("", max_length=200, description="E-mail only.")
+    subject_en: str = Field("", max_length=200, description="E-mail only.")
     body_zh: str = Field(max_length=20_000)
     body_en: str = Field(max_length=20_000)
     hotel_code: str | None = Field(None, max_length=20, description="Only guests whose last stay was here.")
@@ -95,10 +99,11 @@ def create_page(
     scope: ScopeDep,
     principal: CurrentPrincipal,
     name: Short,
-    subject_zh: Short,
-    subject_en: Short,
     body_zh: Text,
     body_en: Text,
+    subject_zh: Short = "",
+    subject_en: Short = "",
+    channel: Annotated[Literal["email", "sms", "wechat"], Form()] = "email",
     hotel: Short = "",
     last_stay_from: Annotated[str, Form(max_length=10)] = "",
     last_stay_to: Annotated[str, Form(max_length=10)] = "",
@@ -106,7 +111,7 @@ def create_page(
     try:
         spec = engage.CampaignInput(
             name, subject_zh, subject_en, body_zh, body_en, hotel or None,
-            _optional_day(last_stay_from), _optional_day(last_stay_to),
+            _optional_day(last_stay_from), _optional_day(last_stay_to), channel=Channel(channel),
         )  # fmt: skip
         row = engage.create_campaign(
             session, scope=scope, spec=spec, created_by_id=principal.user_id, now=now_utc()
@@ -198,7 +203,8 @@ def api_campaigns(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
 def api_create(
     body: CampaignIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    spec = engage.CampaignInput(**body.model_dump())
+    values = body.model_dump()
+    spec = engage.CampaignInput(**{**values, "channel": Channel(values["channel"])})
     row = engage.create_campaign(
         session, scope=scope, spec=spec, created_by_id=principal.user_id, now=now_utc()
     )
