@@ -16,6 +16,7 @@ from guestgraph.engage._errors import (
     CampaignNotFound,
     DeliveryError,
     InvalidToken,
+    InvalidTrackingLink,
     TemplateInvalid,
     TextTooLong,
 )
@@ -35,13 +36,15 @@ from guestgraph.engage._render import (
 )
 from guestgraph.engage._sender import SendReport, claim, recover_interrupted, send_queued
 from guestgraph.engage._text import OPT_OUT, SMS_LIMIT, TEXT_CHANNELS, check_text, hand_over, render_text
-from guestgraph.engage._tokens import sign_message, unsubscribe_url
+from guestgraph.engage._tokens import click_url, open_url, sign_message, unsubscribe_url
+from guestgraph.engage._track import PIXEL, record_click, record_open
 from guestgraph.engage._unsubscribe import Unsubscription, unsubscribe, unsubscription
 
 __all__ = [
     "FIELDS",
     "NO_GATEWAY",
     "OPT_OUT",
+    "PIXEL",
     "REASONS",
     "SMS_LIMIT",
     "TEXT_CHANNELS",
@@ -53,6 +56,7 @@ __all__ = [
     "EngagePolicy",
     "GuestFields",
     "InvalidToken",
+    "InvalidTrackingLink",
     "Lang",
     "Rendered",
     "SendReport",
@@ -66,6 +70,7 @@ __all__ = [
     "check_template",
     "check_text",
     "claim",
+    "click_url",
     "create_campaign",
     "get_campaign",
     "gateways_of",
@@ -73,9 +78,12 @@ __all__ = [
     "hand_over",
     "language_of",
     "list_campaigns",
+    "open_url",
     "preview",
     "queue_campaign",
     "reason_to_skip",
+    "record_click",
+    "record_open",
     "recover_interrupted",
     "render",
     "render_text",

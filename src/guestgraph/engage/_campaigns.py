@@ -58,10 +58,25 @@ class CampaignResults:
 
     counts: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
+    opened: int = 0  # sent e-mails whose open pixel was fetched or a link followed
+    clicked: int = 0  # sent e-mails with at least one tracked link followed
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    def _rate(self, n: int) -> float | None:
+        sent = self.counts.get("sent", 0)
+        return round(n / sent, 4) if sent else None
+
+    @property
+    def open_rate(self) -> float | None:
+        """Opened per sent message (None before anything is sent)."""
+        return self._rate(self.opened)
+
+    @property
+    def click_rate(self) -> float | None:
+        return self._rate(self.clicked)
 
 
 def _check(spec: CampaignInput) -> None:
@@ -175,4 +190,9 @@ def campaign_results(session: Session, campaign_id: int, *, scope: DataScope) ->
         counts[status.value] = counts.get(status.value, 0) + n
         if reason:
             reasons[reason] = reasons.get(reason, 0) + n
-    return CampaignResults(counts, reasons)
+    opened, clicked = session.execute(
+        select(func.count(CampaignMessage.opened_at), func.count(CampaignMessage.clicked_at)).where(
+            CampaignMessage.campaign_id == campaign_id
+        )
+    ).one()
+    return CampaignResults(counts, reasons, int(opened), int(clicked))

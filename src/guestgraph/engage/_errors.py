@@ -29,6 +29,12 @@ class InvalidToken(InvalidInput):
     code = "invalid_unsubscribe_link"
 
 
+class InvalidTrackingLink(NotFound):
+    """An open-pixel or click-tracking link whose signature does not match its message and URL."""
+
+    code = "invalid_tracking_link"
+
+
 class DeliveryError(GuestgraphError):
     """The SMTP server could not be reached or refused the message."""
 

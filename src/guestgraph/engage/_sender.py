@@ -37,7 +37,7 @@ from guestgraph.engage._mail import SmtpTransport, build_mail
 from guestgraph.engage._policy import EngagePolicy
 from guestgraph.engage._render import guest_fields, language_of, render
 from guestgraph.engage._text import TEXT_CHANNELS, hand_over, render_text
-from guestgraph.engage._tokens import unsubscribe_url
+from guestgraph.engage._tokens import click_url, open_url, unsubscribe_url
 from guestgraph.privacy import Channel, Purpose
 
 Clock = Callable[[], datetime]
@@ -147,8 +147,16 @@ def _deliver(
     subject, body = (
         (campaign.subject_zh, campaign.body_zh) if lang == "zh" else (campaign.subject_en, campaign.body_en)
     )
+    base, key, tracking = policy.public_base_url, policy.signing_key, policy.tracking
+
+    def tracked(url: str) -> str:
+        return click_url(base, key, message.id, url)
+
     try:
-        rendered = render(subject, body, fields, lang)
+        rendered = render(
+            subject, body, fields, lang,
+            link=tracked if tracking else None, pixel=open_url(base, key, message.id) if tracking else None,
+        )  # fmt: skip
     except TemplateInvalid:
         _finish(session, message_id, worker, MessageStatus.FAILED, TEMPLATE, now)
         return MessageStatus.FAILED

@@ -1,4 +1,5 @@
-"""Campaign pages and API (campaign.manage), and the public unsubscribe link `/u/{token}`.
+"""Campaign pages and API (campaign.manage), and the public links of campaign messages: unsubscribe
+`/u/{token}`, the open pixel `/o/{token}` and the click redirect `/c/{token}?u=…` (signed tokens).
 
 Sending runs after the response (a background task) with its own sessions; the page then shows the
 results filling in. A separate worker (`guestgraph campaigns send`) can do the same work."""
@@ -9,7 +10,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Form, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -194,6 +195,40 @@ def unsubscribe_post(request: Request, token: Token, session: SessionDep, settin
     return render(request, "unsubscribe.html", {"target": target, "token": token, "done": True})
 
 
+@router.get("/o/{token}", dependencies=[PUBLIC])
+def open_pixel(token: Token, session: SessionDep, settings: SettingsDep) -> Response:
+    """The open pixel of a campaign e-mail: notes the first open, answers a 1x1 GIF."""
+    key = engage.EngagePolicy.from_settings(settings).signing_key
+    engage.record_open(session, token, key=key, now=now_utc())
+    return Response(engage.PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/c/{token}", dependencies=[PUBLIC])
+def click_redirect(
+    token: Token,
+    session: SessionDep,
+    settings: SettingsDep,
+    u: Annotated[str, Query(max_length=2000)] = "",
+) -> Response:
+    """A tracked link of a campaign e-mail: notes the click, redirects to the URL the token was
+    signed for (an altered URL or token: 404, no redirect)."""
+    key = engage.EngagePolicy.from_settings(settings).signing_key
+    target = engage.record_click(session, token, u, key=key, now=now_utc())
+    return RedirectResponse(target, status_code=302)
+
+
+def _results(results: engage.CampaignResults) -> dict[str, Any]:
+    return {
+        "counts": results.counts,
+        "reasons": results.reasons,
+        "total": results.total,
+        "opened": results.opened,
+        "clicked": results.clicked,
+        "open_rate": results.open_rate,
+        "click_rate": results.click_rate,
+    }
+
+
 @api.get("/campaigns", summary="Campaigns in your scope", dependencies=MANAGE)
 def api_campaigns(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
     return [asdict(c) for c in engage.list_campaigns(session, scope=scope)]
@@ -216,7 +251,7 @@ def api_campaign(campaign_id: RowId, session: SessionDep, scope: ScopeDep) -> di
     results = engage.campaign_results(session, campaign_id, scope=scope)
     return {
         "campaign": asdict(engage.get_campaign(session, campaign_id, scope=scope)),
-        "results": {"counts": results.counts, "reasons": results.reasons, "total": results.total},
+        "results": _results(results),
     }
 
 
