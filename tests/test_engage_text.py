@@ -5,6 +5,7 @@ exactly once across a killed sender, and the same over the campaign pages and AP
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +21,7 @@ from guestgraph import engage, journeys, privacy
 from guestgraph.access import DataScope
 from guestgraph.db import make_session_factory
 from guestgraph.db.models import CampaignMessage, ConsentDecision, Guest, JourneyStatus, MessageStatus
-from guestgraph.gateway import Gateway
+from guestgraph.gateway import HEADER, Gateway, sign
 from guestgraph.privacy import Channel, ConsentInput, Purpose
 from tests.conftest import LiveServer
 from tests.factories import make_guest, make_stay
@@ -328,3 +329,32 @@ def test_sms_campaign_over_the_pages_and_the_api(
         assert results["reasons"] == {engage.NO_GATEWAY: 3}  # no WeChat gateway is configured here
     assert [r["to"] for r in peer.received] == ["+8613900001111", subscribed.phone]
     assert {unknown.phone, no_phone.phone}.isdisjoint(r["to"] for r in peer.received)
+
+
+def test_replying_td_to_an_sms_withdraws_marketing_by_sms(
+    live: LiveServer, demo_group: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = demo_group
+    guest = make_guest(s, phone="+8613811113333")
+    consent(s, guest)
+    consent(s, guest, Channel.EMAIL)
+    make_stay(s, "SHA01", guest)
+    s.commit()
+    monkeypatch.setattr(live.settings, "gateway_secret", SecretStr(SECRET))
+
+    def reply(text: str, message_id: str) -> httpx.Response:
+        body = json.dumps({"from": "+86 138 1111 3333", "text": text, "id": message_id}).encode()
+        headers = {HEADER: sign(SECRET, body), "Content-Type": "application/json"}
+        with live.client(role=None) as gw:
+            return gw.post("/api/v1/inbox/webhooks/sms/SHA01", content=body, headers=headers)
+
+    def answer(channel: Channel) -> str:
+        s.expire_all()
+        return privacy.may_use(s, guest.id, Purpose.MARKETING, channel, now=now()).answer
+
+    assert reply("TD 是什么意思？", "sms-q").status_code == 200  # a question about TD is not an opt-out
+    assert answer(Channel.SMS) == "granted"
+    got = reply(" td ", "sms-td")
+    assert got.status_code == 200 and got.json()["guest_public_id"] == guest.public_id
+    assert answer(Channel.SMS) == "denied"
+    assert answer(Channel.EMAIL) == "granted"  # only SMS

@@ -38,7 +38,7 @@ from guestgraph.engage._sender import SendReport, claim, recover_interrupted, se
 from guestgraph.engage._text import OPT_OUT, SMS_LIMIT, TEXT_CHANNELS, check_text, hand_over, render_text
 from guestgraph.engage._tokens import click_url, open_url, sign_message, unsubscribe_url
 from guestgraph.engage._track import PIXEL, record_click, record_open
-from guestgraph.engage._unsubscribe import Unsubscription, unsubscribe, unsubscription
+from guestgraph.engage._unsubscribe import Unsubscription, opt_out_by_reply, unsubscribe, unsubscription
 
 __all__ = [
     "FIELDS",
@@ -79,6 +79,7 @@ __all__ = [
     "language_of",
     "list_campaigns",
     "open_url",
+    "opt_out_by_reply",
     "preview",
     "queue_campaign",
     "reason_to_skip",
