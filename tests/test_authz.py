@@ -71,6 +71,8 @@ def test_public_routes_are_only_the_expected_ones(tmp_path) -> None:  # type: ig
         "/favicon.ico",
         "/api/v1/auth/login",
         "/u/{token}",  # the unsubscribe link in marketing e-mail: its signed token is the authority
+        "/o/{token}",  # the open pixel of a campaign e-mail: its signed token is the authority
+        "/c/{token}",  # a click-tracked link of a campaign e-mail: token signed over the message and URL
         "/s/{token}",  # a guest's post-stay survey: its random secret is the authority
         "/r/{token}",  # a guest's self-service requests: its random secret is the authority
         "/r/{token}/rate/{request_id}",  # rating a done self-service request: the same secret

@@ -15,7 +15,7 @@ from guestgraph.errors import GuestgraphError
 from guestgraph.pii import open_engine
 
 console = Console(stderr=True)
-campaigns_app = typer.Typer(help="E-mail campaigns: the sender worker.", no_args_is_help=True)
+campaigns_app = typer.Typer(help="Campaigns (e-mail, SMS, WeChat): the sender worker.", no_args_is_help=True)
 
 
 def _now() -> datetime:
@@ -30,7 +30,8 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         campaign: Annotated[int | None, typer.Option(help="Only this campaign's messages.")] = None,
         batch: Annotated[int, typer.Option(min=1, max=10_000, help="Messages claimed at a time.")] = 100,
     ) -> None:
-        """Send every queued campaign message over SMTP (consent asked again before each one).
+        """Send every queued campaign message (e-mail over SMTP, SMS/WeChat through the gateway;
+        consent asked again before each one).
         Safe to run in several processes at once and to restart: no message is sent twice."""
         from guestgraph import engage
 

@@ -1,5 +1,6 @@
-"""Engage: one-off e-mail campaigns that ask consent before every send, over real SMTP, with a
-signed one-click unsubscribe link that writes a consent withdrawal."""
+"""Engage: one-off campaigns that ask consent before every send, by e-mail over real SMTP (with a
+signed one-click unsubscribe link that writes a consent withdrawal, an open pixel and click-tracked
+links) or by SMS / WeChat through the channel's HTTP gateway (none configured: nothing is sent)."""
 
 from guestgraph.engage._audience import audience, queue_campaign
 from guestgraph.engage._campaigns import (
@@ -11,10 +12,17 @@ from guestgraph.engage._campaigns import (
     get_campaign,
     list_campaigns,
 )
-from guestgraph.engage._errors import CampaignNotFound, DeliveryError, InvalidToken, TemplateInvalid
-from guestgraph.engage._gate import REASONS, reason_to_skip
+from guestgraph.engage._errors import (
+    CampaignNotFound,
+    DeliveryError,
+    InvalidToken,
+    InvalidTrackingLink,
+    TemplateInvalid,
+    TextTooLong,
+)
+from guestgraph.engage._gate import NO_GATEWAY, REASONS, reason_to_skip
 from guestgraph.engage._mail import SmtpTransport
-from guestgraph.engage._policy import EngagePolicy, SmtpConfig
+from guestgraph.engage._policy import EngagePolicy, SmtpConfig, gateways_of
 from guestgraph.engage._preview import preview, send_test
 from guestgraph.engage._render import (
     FIELDS,
@@ -27,12 +35,19 @@ from guestgraph.engage._render import (
     render,
 )
 from guestgraph.engage._sender import SendReport, claim, recover_interrupted, send_queued
-from guestgraph.engage._tokens import sign_message, unsubscribe_url
-from guestgraph.engage._unsubscribe import Unsubscription, unsubscribe, unsubscription
+from guestgraph.engage._text import OPT_OUT, SMS_LIMIT, TEXT_CHANNELS, check_text, hand_over, render_text
+from guestgraph.engage._tokens import click_url, open_url, sign_message, unsubscribe_url
+from guestgraph.engage._track import PIXEL, record_click, record_open
+from guestgraph.engage._unsubscribe import Unsubscription, opt_out_by_reply, unsubscribe, unsubscription
 
 __all__ = [
     "FIELDS",
+    "NO_GATEWAY",
+    "OPT_OUT",
+    "PIXEL",
     "REASONS",
+    "SMS_LIMIT",
+    "TEXT_CHANNELS",
     "CampaignInput",
     "CampaignNotFound",
     "CampaignResults",
@@ -41,27 +56,38 @@ __all__ = [
     "EngagePolicy",
     "GuestFields",
     "InvalidToken",
+    "InvalidTrackingLink",
     "Lang",
     "Rendered",
     "SendReport",
     "SmtpConfig",
     "SmtpTransport",
     "TemplateInvalid",
+    "TextTooLong",
     "Unsubscription",
     "audience",
     "campaign_results",
     "check_template",
+    "check_text",
     "claim",
+    "click_url",
     "create_campaign",
     "get_campaign",
+    "gateways_of",
     "guest_fields",
+    "hand_over",
     "language_of",
     "list_campaigns",
+    "open_url",
+    "opt_out_by_reply",
     "preview",
     "queue_campaign",
     "reason_to_skip",
+    "record_click",
+    "record_open",
     "recover_interrupted",
     "render",
+    "render_text",
     "send_queued",
     "send_test",
     "sign_message",

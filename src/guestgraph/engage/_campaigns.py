@@ -12,13 +12,15 @@ from guestgraph.access import DataScope, hotel_id_visible, hotel_visible
 from guestgraph.db.models import Campaign, CampaignMessage, CampaignStatus, Hotel
 from guestgraph.engage._errors import CampaignNotFound
 from guestgraph.engage._render import check_template
+from guestgraph.engage._text import TEXT_CHANNELS, check_text
 from guestgraph.errors import HotelNotFound, InvalidInput
 from guestgraph.privacy import Channel, Purpose
 
 
 @dataclass(frozen=True)
 class CampaignInput:
-    """A campaign as staff write it; the audience is a hotel and/or a window of the last stay."""
+    """A campaign as staff write it; the audience is a hotel and/or a window of the last stay.
+    Over sms or wechat the bodies are the text (the subjects are not used)."""
 
     name: str
     subject_zh: str
@@ -56,10 +58,25 @@ class CampaignResults:
 
     counts: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
+    opened: int = 0  # sent e-mails whose open pixel was fetched or a link followed
+    clicked: int = 0  # sent e-mails with at least one tracked link followed
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    def _rate(self, n: int) -> float | None:
+        sent = self.counts.get("sent", 0)
+        return round(n / sent, 4) if sent else None
+
+    @property
+    def open_rate(self) -> float | None:
+        """Opened per sent message (None before anything is sent)."""
+        return self._rate(self.opened)
+
+    @property
+    def click_rate(self) -> float | None:
+        return self._rate(self.clicked)
 
 
 def _check(spec: CampaignInput) -> None:
@@ -67,10 +84,16 @@ def _check(spec: CampaignInput) -> None:
         raise InvalidInput(
             "The campaign needs a name.", hint="Name it after its offer, e.g. 'Spring win-back'."
         )
-    if spec.channel is not Channel.EMAIL:
-        raise InvalidInput(f"Campaigns cannot send over {spec.channel.value} yet.", hint="Use channel email.")
+    if spec.channel not in (Channel.EMAIL, *TEXT_CHANNELS):
+        raise InvalidInput(
+            f"Campaigns cannot send over {spec.channel.value}.", hint="Use channel email, sms or wechat."
+        )
     if spec.last_stay_from and spec.last_stay_to and spec.last_stay_from > spec.last_stay_to:
         raise InvalidInput("The last-stay window ends before it starts.", hint="Swap the two dates.")
+    if spec.channel in TEXT_CHANNELS:  # text only: no subject
+        check_text(spec.body_zh, f"Chinese {spec.channel.value} text", spec.channel)
+        check_text(spec.body_en, f"English {spec.channel.value} text", spec.channel)
+        return
     for where, source in (
         ("Chinese subject", spec.subject_zh),
         ("English subject", spec.subject_en),
@@ -104,8 +127,8 @@ def create_campaign(
         name=spec.name.strip()[:120],
         purpose=spec.purpose.value,
         channel=spec.channel.value,
-        subject_zh=spec.subject_zh,
-        subject_en=spec.subject_en,
+        subject_zh="" if spec.channel in TEXT_CHANNELS else spec.subject_zh,
+        subject_en="" if spec.channel in TEXT_CHANNELS else spec.subject_en,
         body_zh=spec.body_zh,
         body_en=spec.body_en,
         hotel_id=_hotel_id(session, scope, spec.hotel_code),
@@ -167,4 +190,9 @@ def campaign_results(session: Session, campaign_id: int, *, scope: DataScope) ->
         counts[status.value] = counts.get(status.value, 0) + n
         if reason:
             reasons[reason] = reasons.get(reason, 0) + n
-    return CampaignResults(counts, reasons)
+    opened, clicked = session.execute(
+        select(func.count(CampaignMessage.opened_at), func.count(CampaignMessage.clicked_at)).where(
+            CampaignMessage.campaign_id == campaign_id
+        )
+    ).one()
+    return CampaignResults(counts, reasons, int(opened), int(clicked))

@@ -16,11 +16,23 @@ class TemplateInvalid(InvalidInput):
     code = "template_invalid"
 
 
+class TextTooLong(TemplateInvalid):
+    """An SMS longer than one message may be (guestgraph.engage SMS_LIMIT)."""
+
+    code = "text_too_long"
+
+
 class InvalidToken(InvalidInput):
     """An unsubscribe link whose signature does not match (altered or from another server)."""
 
     status = 404
     code = "invalid_unsubscribe_link"
+
+
+class InvalidTrackingLink(NotFound):
+    """An open-pixel or click-tracking link whose signature does not match its message and URL."""
+
+    code = "invalid_tracking_link"
 
 
 class DeliveryError(GuestgraphError):

@@ -28,7 +28,15 @@ NO_ADDRESS = "no e-mail address"
 INTERRUPTED = "interrupted while sending (not retried)"
 REFUSED = "refused by the mail server"
 TEMPLATE = "the template could not be filled in"
-REASONS = (NO_CONSENT, WITHDRAWN, ERASED, MERGED, CAPPED, NO_ADDRESS, INTERRUPTED, REFUSED, TEMPLATE)
+NO_PHONE = "no phone number"
+NO_GATEWAY = "no gateway configured"  # SMS/WeChat: nothing leaves without the channel's gateway
+GATEWAY_REFUSED = "refused by the gateway"
+GATEWAY_NO_ANSWER = "no answer from the gateway (not retried)"
+TOO_LONG = "too long for a text message"
+REASONS = (
+    NO_CONSENT, WITHDRAWN, ERASED, MERGED, CAPPED, NO_ADDRESS, INTERRUPTED, REFUSED, TEMPLATE,
+    NO_PHONE, NO_GATEWAY, GATEWAY_REFUSED, GATEWAY_NO_ANSWER, TOO_LONG,
+)  # fmt: skip
 
 
 def sent_recently(
@@ -75,8 +83,12 @@ def reason_to_skip(
         return NO_CONSENT
     if not answer.granted:
         return WITHDRAWN
-    if guest.email_enc is None:  # sealed: its presence is known without opening it
+    # sealed: whether the address is there is known without opening it; WeChat is addressed by the
+    # mobile number the guest's WeChat account is bound to (we hold no openid)
+    if channel is Channel.EMAIL and guest.email_enc is None:
         return NO_ADDRESS
+    if channel in (Channel.SMS, Channel.WECHAT) and guest.phone_enc is None:
+        return NO_PHONE
     if sent_recently(session, guest.id, purpose.value, now=now, policy=policy) >= policy.frequency_cap:
         return CAPPED
     return None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from guestgraph.config import Settings, ensure_secret_key
+from guestgraph.gateway import Gateway
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,10 @@ class EngagePolicy:
     frequency_cap: int  # most marketing messages per guest within `frequency_window`
     frequency_window: timedelta
     public_base_url: str  # for unsubscribe links
-    signing_key: bytes  # signs unsubscribe tokens
+    signing_key: bytes  # signs unsubscribe and tracking tokens
+    # SMS / WeChat gateways by channel; a channel without one sends nothing (skipped: no gateway)
+    gateways: Mapping[str, Gateway] = field(default_factory=dict)
+    tracking: bool = True  # campaign e-mail carries an open pixel and click-tracked links
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngagePolicy:
@@ -45,4 +50,12 @@ class EngagePolicy:
             frequency_window=timedelta(days=settings.campaign_frequency_days),
             public_base_url=settings.public_base_url.rstrip("/"),
             signing_key=ensure_secret_key(settings).get_secret_value().encode(),
+            gateways=gateways_of(settings),
         )
+
+
+def gateways_of(settings: Settings) -> dict[str, Gateway]:
+    """The configured outbound gateways: a channel needs its URL and the shared secret."""
+    secret = settings.gateway_secret.get_secret_value() if settings.gateway_secret else None
+    urls = {"sms": settings.sms_gateway_url, "wechat": settings.wechat_gateway_url}
+    return {channel: Gateway(channel, url, secret) for channel, url in urls.items() if url and secret}

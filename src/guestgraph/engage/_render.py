@@ -6,6 +6,8 @@ so a guest's name can never inject markup. Unknown fields fail (StrictUndefined)
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import lru_cache
@@ -138,7 +140,17 @@ def _compiled(source: str, html: bool) -> Template:
     return (_HTML if html else _TEXT).from_string(source)
 
 
-def render(subject: str, body: str, fields: GuestFields, lang: Lang) -> Rendered:
+def render(
+    subject: str,
+    body: str,
+    fields: GuestFields,
+    lang: Lang,
+    *,
+    link: Callable[[str], str] | None = None,
+    pixel: str | None = None,
+) -> Rendered:
+    """The message in `lang`. In the HTML part every http(s) URL of the body becomes a link, through
+    `link` when given (click tracking; never the unsubscribe link), and `pixel` is an open pixel."""
     values = asdict(fields)
     try:
         text_body = _compiled(body, False).render(values)
@@ -149,14 +161,55 @@ def render(subject: str, body: str, fields: GuestFields, lang: Lang) -> Rendered
             f"The campaign's {lang} template cannot be filled in: {e}",
             hint="Only these fields exist: " + ", ".join(FIELDS) + ".",
         ) from e
-    return Rendered(lang, rendered_subject, text_body, _as_html(html_body, fields.unsubscribe_url, lang))
+    html_body = _linked(html_body, link, fields.unsubscribe_url)
+    return Rendered(
+        lang, rendered_subject, text_body, _as_html(html_body, fields.unsubscribe_url, lang, pixel)
+    )
 
 
-def _as_html(body: str, unsubscribe: str, lang: Lang) -> str:
-    """Wrap the autoescaped body (already safe HTML) in paragraphs and add the unsubscribe footer."""
+# A URL in the HTML body: the template's own text is HTML as written (a raw `&`), a field's value is
+# escaped (`&amp;`); quotes and angle brackets end a URL either way. A staff-written <a href="…">
+# keeps its anchor and has its href tracked.
+_URL_CHARS = r"(?:&amp;|[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,=%])+"
+_LINKS = re.compile(r'(?P<attr>\bhref=")(?P<href>https?://[^"<>\s]+)"|(?P<bare>https?://' + _URL_CHARS + ")")
+_TRAILING = ".,:!?)]"
+
+
+def _inside_tag_or_anchor(text: str, at: int) -> bool:
+    before = text[:at]
+    in_tag = before.rfind("<") > before.rfind(">")
+    return in_tag or before.rfind("<a ") > before.rfind("</a>")
+
+
+def _linked(body: str, link: Callable[[str], str] | None, unsubscribe: str) -> str:
+    """Make each bare URL of the HTML body a link and send each link (bare or written as an anchor)
+    through `link` when given; the unsubscribe link is never rewritten."""
+
+    def target(url: str) -> str:
+        return link(url) if link is not None and url != unsubscribe else url
+
+    def rewrite(match: re.Match[str]) -> str:
+        if match.group("attr"):
+            return f'href="{escape(target(match.group("href").replace("&amp;", "&")))}"'
+        shown = match.group("bare")
+        if _inside_tag_or_anchor(match.string, match.start()):
+            return shown
+        tail = ""
+        while shown[-1] in _TRAILING:
+            shown, tail = shown[:-1], shown[-1] + tail
+        return f'<a href="{escape(target(shown.replace("&amp;", "&")))}">{shown}</a>{tail}'
+
+    return _LINKS.sub(rewrite, body)
+
+
+def _as_html(body: str, unsubscribe: str, lang: Lang, pixel: str | None = None) -> str:
+    """Wrap the autoescaped body (already safe HTML) in paragraphs and add the unsubscribe footer
+    (and the open pixel)."""
     paragraphs = "".join(
         "<p>" + p.strip().replace("\n", "<br>") + "</p>\n" for p in body.split("\n\n") if p.strip()
     )
     label = "退订" if lang == "zh" else "Unsubscribe"
     footer = f'<p style="font-size:small"><a href="{escape(unsubscribe)}">{label}</a></p>\n'
+    if pixel is not None:
+        footer += f'<img src="{escape(pixel)}" width="1" height="1" alt="" style="border:0">\n'
     return "<!doctype html>\n<html><body>\n" + paragraphs + footer + "</body></html>\n"

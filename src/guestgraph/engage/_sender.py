@@ -1,5 +1,6 @@
 """The sender: claims queued messages with a guarded UPDATE (SKIP LOCKED on PostgreSQL), asks the
-gate again, renders and sends each one over SMTP, and records the outcome.
+gate again, renders and sends each one over SMTP (e-mail) or the channel's gateway (SMS, WeChat),
+and records the outcome.
 
 Each message is sent at most once: a row is claimed (status `sending`, committed) before its mail
 goes out and marked `sent` right after, both guarded by the claim. A sender killed between the two
@@ -22,12 +23,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph import pii
 from guestgraph.db.models import Campaign, CampaignMessage, Guest, MessageStatus
-from guestgraph.engage._errors import DeliveryError, TemplateInvalid
-from guestgraph.engage._gate import INTERRUPTED, REFUSED, TEMPLATE, reason_to_skip
+from guestgraph.engage._errors import DeliveryError, TemplateInvalid, TextTooLong
+from guestgraph.engage._gate import (
+    INTERRUPTED,
+    NO_GATEWAY,
+    NO_PHONE,
+    REFUSED,
+    TEMPLATE,
+    TOO_LONG,
+    reason_to_skip,
+)
 from guestgraph.engage._mail import SmtpTransport, build_mail
 from guestgraph.engage._policy import EngagePolicy
 from guestgraph.engage._render import guest_fields, language_of, render
-from guestgraph.engage._tokens import unsubscribe_url
+from guestgraph.engage._text import TEXT_CHANNELS, hand_over, render_text
+from guestgraph.engage._tokens import click_url, open_url, unsubscribe_url
 from guestgraph.privacy import Channel, Purpose
 
 Clock = Callable[[], datetime]
@@ -122,6 +132,10 @@ def _deliver(
         .where(CampaignMessage.id == message_id)
     ).one()
     purpose, channel = Purpose(campaign.purpose), Channel(campaign.channel)
+    if channel in TEXT_CHANNELS:
+        status, reason = _deliver_text(session, message, campaign, guest, policy=policy, now=now)
+        _finish(session, message_id, worker, status, reason, now)
+        return status
     reason = reason_to_skip(session, guest, purpose=purpose, channel=channel, now=now, policy=policy)
     address = pii.guest_values(pii.vault_of(session), guest)["email"] if reason is None else None
     if reason is not None or address is None:
@@ -133,8 +147,16 @@ def _deliver(
     subject, body = (
         (campaign.subject_zh, campaign.body_zh) if lang == "zh" else (campaign.subject_en, campaign.body_en)
     )
+    base, key, tracking = policy.public_base_url, policy.signing_key, policy.tracking
+
+    def tracked(url: str) -> str:
+        return click_url(base, key, message.id, url)
+
     try:
-        rendered = render(subject, body, fields, lang)
+        rendered = render(
+            subject, body, fields, lang,
+            link=tracked if tracking else None, pixel=open_url(base, key, message.id) if tracking else None,
+        )  # fmt: skip
     except TemplateInvalid:
         _finish(session, message_id, worker, MessageStatus.FAILED, TEMPLATE, now)
         return MessageStatus.FAILED
@@ -152,6 +174,44 @@ def _deliver(
         return MessageStatus.FAILED
     _finish(session, message_id, worker, MessageStatus.SENT, None, now)
     return MessageStatus.SENT
+
+
+def _deliver_text(
+    session: Session,
+    message: CampaignMessage,
+    campaign: Campaign,
+    guest: Guest,
+    *,
+    policy: EngagePolicy,
+    now: datetime,
+) -> tuple[MessageStatus, str | None]:
+    """An SMS or WeChat message through the channel's gateway (none configured: skipped, never sent
+    another way). Raises DeliveryError when the gateway cannot be reached (the message did not leave)."""
+    channel = Channel(campaign.channel)
+    gateway = policy.gateways.get(channel.value)
+    reason = (
+        NO_GATEWAY
+        if gateway is None
+        else reason_to_skip(
+            session, guest, purpose=Purpose(campaign.purpose), channel=channel, now=now, policy=policy
+        )
+    )
+    phone = pii.guest_values(pii.vault_of(session), guest)["phone"] if reason is None else None
+    if gateway is None or reason is not None or not phone:
+        return MessageStatus.SKIPPED, reason or NO_PHONE
+    lang = language_of(guest)
+    link = unsubscribe_url(policy.public_base_url, policy.signing_key, message.id)
+    fields = guest_fields(session, guest, lang=lang, hotel_id=campaign.hotel_id, unsubscribe_url=link)
+    try:
+        text = render_text(campaign.body_zh if lang == "zh" else campaign.body_en, fields, lang, channel)
+    except TextTooLong:
+        return MessageStatus.FAILED, TOO_LONG
+    except TemplateInvalid:
+        return MessageStatus.FAILED, TEMPLATE
+    refused = hand_over(
+        gateway, to=str(phone), text=text, reference=f"campaign-{campaign.id}.message-{message.id}"
+    )
+    return (MessageStatus.FAILED, refused) if refused else (MessageStatus.SENT, None)
 
 
 def send_queued(

@@ -1,12 +1,14 @@
-"""Unsubscribe tokens: the message id, signed with the server's key (no login needed, not guessable)."""
+"""Unsubscribe and tracking tokens: the message id (and a click's URL), signed with the server's key
+(no login needed, not guessable)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+from urllib.parse import urlencode
 
-from guestgraph.engage._errors import InvalidToken
+from guestgraph.engage._errors import InvalidToken, InvalidTrackingLink
 
 _DOMAIN = b"guestgraph-unsubscribe:"
 
@@ -50,3 +52,49 @@ def journey_unsubscribe_url(base_url: str, key: bytes, step_run_id: int) -> str:
 
 def unsubscribe_url(base_url: str, key: bytes, message_id: int) -> str:
     return f"{base_url}/u/{sign_message(key, message_id)}"
+
+
+# Tracking: the open pixel and click-tracked links of campaign e-mail. A domain of their own, so a
+# tracking token is never an unsubscribe token; a click token signs the message id AND the target
+# URL, so the redirect goes only to a URL that was in the mail (no open redirect).
+_TRACK = b"guestgraph-track:"
+
+
+def _track_mac(key: bytes, payload: str) -> str:
+    digest = hmac.new(key, _TRACK + payload.encode(), hashlib.sha256).digest()[:18]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def open_url(base_url: str, key: bytes, message_id: int) -> str:
+    """The 1x1 pixel's address for one message."""
+    return f"{base_url}/o/{message_id}.{_track_mac(key, f'open:{message_id}')}"
+
+
+def click_url(base_url: str, key: bytes, message_id: int, url: str) -> str:
+    """A link of one message, through the redirect that records the click."""
+    token = f"{message_id}.{_track_mac(key, f'click:{message_id}:{url}')}"
+    return f"{base_url}/c/{token}?{urlencode({'u': url})}"
+
+
+def _verified(key: bytes, token: str, kind: str, suffix: str = "") -> int:
+    """The message id of `token` when its MAC is that of `{kind}:{id}{suffix}`."""
+    digits, _, mac = token.partition(".")
+    valid = digits.isdigit() and len(digits) <= 19
+    if not valid or not hmac.compare_digest(mac, _track_mac(key, f"{kind}:{digits}{suffix}")):
+        raise InvalidTrackingLink(
+            "This link is not valid.", hint="Use the link from the e-mail exactly as it was sent."
+        )
+    return int(digits)
+
+
+def opened_message(key: bytes, token: str) -> int:
+    """The message an open-pixel token names; InvalidTrackingLink when it was altered."""
+    return _verified(key, token, "open")
+
+
+def clicked_message(key: bytes, token: str, url: str) -> int:
+    """The message a click token names, provided `url` is exactly the http(s) URL it was signed
+    with; InvalidTrackingLink otherwise (an altered token or URL redirects nowhere)."""
+    if not url.startswith(("https://", "http://")) or len(url) > 2000:
+        raise InvalidTrackingLink("This link is not valid.", hint="Use the link from the e-mail as sent.")
+    return _verified(key, token, "click", f":{url}")

@@ -1,4 +1,5 @@
-"""Unsubscribe by the link in a mail: a consent withdrawal for that purpose and channel, no login."""
+"""Unsubscribe by the link in a mail (a consent withdrawal for that purpose and channel, no login),
+or by answering an SMS with TD (a withdrawal of marketing by SMS)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from guestgraph.db.models import Campaign, CampaignMessage, ConsentDecision, JourneyStepRun
+from guestgraph.db.models import Campaign, CampaignMessage, ConsentDecision, Guest, JourneyStepRun
 from guestgraph.engage._errors import InvalidToken
 from guestgraph.engage._tokens import target_of
 from guestgraph.privacy import Channel, ConsentInput, Purpose, may_use, record_consent
@@ -67,3 +68,27 @@ def unsubscribe(session: Session, token: str, *, key: bytes, now: datetime) -> U
     return Unsubscription(
         target.message_id, target.guest_id, target.purpose, target.channel, False, target.kind
     )
+
+
+REPLY_SOURCE = "sms_reply"
+OPT_OUT_WORDS = frozenset({"TD", "退订", "STOP", "UNSUBSCRIBE"})
+
+
+def opt_out_by_reply(
+    session: Session, *, guest_public_id: str, text: str, evidence: str, now: datetime
+) -> bool:
+    """An SMS from the guest that says only TD (退订, STOP): their marketing consent for SMS is
+    withdrawn (once). True when a withdrawal was recorded."""
+    if text.strip().upper() not in OPT_OUT_WORDS:
+        return False
+    guest_id = session.scalar(select(Guest.id).where(Guest.public_id == guest_public_id))
+    if guest_id is None:
+        return False
+    answer = may_use(session, guest_id, Purpose.MARKETING, Channel.SMS, now=now)
+    if answer.answer == "denied":
+        return False
+    entry = ConsentInput(
+        Purpose.MARKETING, Channel.SMS, ConsentDecision.WITHDRAWN, REPLY_SOURCE, evidence=evidence
+    )
+    record_consent(session, guest_id=guest_id, entry=entry, recorded_by_id=None, now=now)
+    return True

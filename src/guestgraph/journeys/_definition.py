@@ -4,7 +4,8 @@ Triggers: entered a segment, a lifecycle change (became at-risk, dormant …), a
 check-in, a check-out, a birthday in N days. Each may carry a `where` condition in the segment
 language (guestgraph.analytics), e.g. high-value guests only.
 Steps: wait (a duration), condition (if the guest matches, go on; else jump ahead or exit), send an
-e-mail (through the consent gate), add or remove a tag, create a staff task (a service ticket).
+e-mail or a text message (SMS, WeChat) through the consent gate, add or remove a tag, create a staff
+task (a service ticket).
 A condition only jumps forward, so every guest's way through a journey is finite and each step runs
 at most once per enrolment.
 """
@@ -17,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from guestgraph.analytics import Condition
+from guestgraph.engage import SMS_LIMIT
 from guestgraph.journeys._errors import JourneyInvalid
 
 StepKey = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,20}$")]
@@ -114,6 +116,27 @@ class SendSurvey(_Step):
     type: Literal["send_survey"] = "send_survey"
 
 
+class SendText(_Step):
+    """An SMS or WeChat message (text only) in the guest's language, through the channel's gateway,
+    to the guest's mobile number (WeChat: the mobile the account is bound to); the same consent gate
+    (for that channel), quiet hours and cap as an e-mail. An SMS is at most 300 characters, and ends
+    with the opt-out line 回复TD退订 / Reply TD to unsubscribe."""
+
+    type: Literal["send_text"] = "send_text"
+    channel: Literal["sms", "wechat"] = "sms"
+    purpose: Literal["marketing"] = "marketing"
+    body_zh: str = Field(min_length=1, max_length=2_000)
+    body_en: str = Field(min_length=1, max_length=2_000)
+
+    @model_validator(mode="after")
+    def _short_enough(self) -> SendText:
+        if self.channel == "sms":
+            for lang, body in (("body_zh", self.body_zh), ("body_en", self.body_en)):
+                if len(body) > SMS_LIMIT:
+                    raise ValueError(f"{lang} has {len(body)} characters; an SMS takes at most {SMS_LIMIT}")
+        return self
+
+
 class Tag(_Step):
     type: Literal["add_tag", "remove_tag"]
     tag: str = Field(min_length=1, max_length=40)
@@ -130,7 +153,8 @@ class Task(_Step):
     priority: Literal["low", "normal", "high", "urgent"] = "normal"  # service.CATEGORIES, PRIORITIES
 
 
-Step = Annotated[Wait | Branch | SendEmail | SendSurvey | Tag | Task, Field(discriminator="type")]
+Step = Annotated[Wait | Branch | SendEmail | SendText | SendSurvey | Tag | Task, Field(discriminator="type")]
+Send = SendEmail | SendText
 
 
 class JourneyDefinition(_Part):

@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from guestgraph import audit
 from guestgraph.access import DataScope, hotel_visible
 from guestgraph.db.models import Hotel, Journey, JourneyStatus
+from guestgraph.engage import check_text
 from guestgraph.engage._render import check_template
 from guestgraph.errors import HotelNotFound, InvalidInput
-from guestgraph.journeys._definition import JourneyDefinition, SendEmail, parse_definition
+from guestgraph.journeys._definition import JourneyDefinition, SendEmail, SendText, parse_definition
 from guestgraph.journeys._errors import JourneyInvalid, JourneyNotFound, JourneyStateConflict
 from guestgraph.journeys._templates import TEMPLATES
+from guestgraph.privacy import Channel
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ def _check_mail(definition: JourneyDefinition) -> None:
                 ("English body", step.body_en),
             ):
                 check_template(f"{source}", f"{where} of step {step.key}")
+        elif isinstance(step, SendText):
+            channel = Channel(step.channel)
+            check_text(step.body_zh, f"Chinese {channel.value} text of step {step.key}", channel)
+            check_text(step.body_en, f"English {channel.value} text of step {step.key}", channel)
 
 
 def _hotel_id(session: Session, scope: DataScope, code: str | None) -> int | None:

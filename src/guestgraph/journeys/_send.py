@@ -1,5 +1,6 @@
-"""A journey's e-mail to one guest: the consent gate (unknown is no), erasure and suppression, the
-frequency cap shared with campaigns, then quiet hours (the send waits for their end), then SMTP.
+"""A journey's message to one guest: the consent gate (unknown is no) for the step's channel, erasure
+and suppression, the frequency cap shared with campaigns, then quiet hours (the send waits for their
+end), then SMTP (e-mail) or the channel's gateway (SMS, WeChat; none configured: skipped).
 
 Exactly once: the step run row (unique per enrolment and step) is inserted and committed before the
 mail leaves, and marked sent right after. A second worker, or this one restarted, finds the row and
@@ -25,13 +26,21 @@ from guestgraph.db.models import (
     JourneyEnrolment,
     JourneyStepRun,
 )
-from guestgraph.engage import DeliveryError, TemplateInvalid, reason_to_skip
-from guestgraph.engage._gate import REFUSED, TEMPLATE
+from guestgraph.engage import (
+    NO_GATEWAY,
+    DeliveryError,
+    TemplateInvalid,
+    TextTooLong,
+    hand_over,
+    reason_to_skip,
+    render_text,
+)
+from guestgraph.engage._gate import NO_PHONE, REFUSED, TEMPLATE, TOO_LONG
 from guestgraph.engage._mail import SmtpTransport, build_mail
 from guestgraph.engage._render import guest_fields, language_of, render
 from guestgraph.engage._tokens import journey_unsubscribe_url
 from guestgraph.journeys._claim import STARTED
-from guestgraph.journeys._definition import JourneyDefinition, SendEmail
+from guestgraph.journeys._definition import JourneyDefinition, Send, SendEmail, SendText
 from guestgraph.journeys._policy import JourneyPolicy
 from guestgraph.journeys._steps import advance, note, one, record_runs, timeline
 from guestgraph.privacy import Channel, Purpose
@@ -40,6 +49,11 @@ E = JourneyEnrolment
 SUPPRESS_TAG = "do_not_contact"
 SUPPRESSED = "guest suppressed (do_not_contact)"
 QUIET = "quiet hours: waiting until they end"
+LABEL = {"email": ("e-mail", "邮件"), "sms": ("SMS", "短信"), "wechat": ("WeChat message", "微信消息")}
+
+
+def _channel(step: Send) -> Channel:
+    return Channel(step.channel) if isinstance(step, SendText) else Channel.EMAIL
 
 
 def _suppressed(session: Session, guest_id: int) -> bool:
@@ -65,12 +79,13 @@ def _skip(
     e: JourneyEnrolment,
     journey: Journey,
     d: JourneyDefinition,
-    step: SendEmail,
+    step: Send,
     reason: str,
     *,
     worker: str,
     now: datetime,
 ) -> str:
+    en, zh = LABEL[_channel(step).value]
     record_runs(
         session, one(e.id, worker), step=step.key, kind=step.type, outcome="skipped", reason=reason, now=now
     )
@@ -78,7 +93,7 @@ def _skip(
         session,
         one(e.id, worker),
         journey,
-        note(journey, step.key, f"e-mail not sent / 未发送邮件: {reason}"),
+        note(journey, step.key, f"{en} not sent / 未发送{zh}: {reason}"),
         now=now,
     )
     advance(session, one(e.id, worker), to=d.after(step.key), now=now)
@@ -86,7 +101,7 @@ def _skip(
     return "skipped"
 
 
-def _begin(session: Session, e: JourneyEnrolment, step: SendEmail, now: datetime) -> int | None:
+def _begin(session: Session, e: JourneyEnrolment, step: Send, now: datetime) -> int | None:
     """The step run, committed before the mail leaves; None when another worker already has it."""
     run = JourneyStepRun(
         enrolment_id=e.id,
@@ -120,30 +135,31 @@ def send_step(
     enrolment_id: int,
     journey: Journey,
     d: JourneyDefinition,
-    step: SendEmail,
+    step: Send,
     *,
     worker: str,
     smtp: SmtpTransport,
     policy: JourneyPolicy,
     now: datetime,
 ) -> str:
-    """Send (or skip, or put off) one guest's e-mail; returns sent, skipped, failed, deferred or lost."""
+    """Send (or skip, or put off) one guest's message; returns sent, skipped, failed, deferred or lost."""
     found = session.execute(
         select(E, Guest).join(Guest, Guest.id == E.guest_id).where(*one(enrolment_id, worker))
     ).first()
     if found is None:  # erased (or handed back) since the claim: nothing to send
         return "stopped"
     e, guest = found
-    purpose = Purpose(step.purpose)
-    reason = (
-        SUPPRESSED
-        if _suppressed(session, guest.id)
-        else reason_to_skip(
-            session, guest, purpose=purpose, channel=Channel.EMAIL, now=now, policy=policy.engage
+    purpose, channel = Purpose(step.purpose), _channel(step)
+    if channel is not Channel.EMAIL and channel.value not in policy.engage.gateways:
+        reason: str | None = NO_GATEWAY  # never sent another way
+    elif _suppressed(session, guest.id):
+        reason = SUPPRESSED
+    else:
+        reason = reason_to_skip(
+            session, guest, purpose=purpose, channel=channel, now=now, policy=policy.engage
         )
-    )
-    if reason is not None or guest.email_enc is None:
-        return _skip(session, e, journey, d, step, reason or "no e-mail address", worker=worker, now=now)
+    if reason is not None:
+        return _skip(session, e, journey, d, step, reason, worker=worker, now=now)
     resume = policy.quiet_hours.resume_at(now, _zone(session, e, journey, policy))
     if resume is not None:
         session.execute(
@@ -158,12 +174,14 @@ def send_step(
         advance(session, one(e.id, worker), to=d.after(step.key), now=now)
         session.commit()
         return "lost"
-    outcome, detail = _deliver(session, e, guest, journey, step, run_id, smtp=smtp, policy=policy)
+    if isinstance(step, SendText):
+        outcome, detail = _deliver_text(session, e, guest, journey, step, run_id, policy=policy)
+    else:
+        outcome, detail = _deliver(session, e, guest, journey, step, run_id, smtp=smtp, policy=policy)
     _finish(session, run_id, outcome, None if outcome == "sent" else detail, now)
-    what = (
-        f"e-mail sent / 邮件已发送: {detail}" if outcome == "sent" else f"e-mail failed / 发送失败: {detail}"
-    )
-    timeline(session, one(e.id, worker), journey, note(journey, step.key, what), now=now, kind="email")
+    en, zh = LABEL[channel.value]
+    what = f"{en} sent / {zh}已发送: {detail}" if outcome == "sent" else f"{en} failed / 发送失败: {detail}"
+    timeline(session, one(e.id, worker), journey, note(journey, step.key, what), now=now, kind=channel.value)
     advance(session, one(e.id, worker), to=d.after(step.key), now=now)
     session.commit()
     return outcome
@@ -203,10 +221,51 @@ def _deliver(
         return "failed", REFUSED
     except DeliveryError:
         # the server cannot be reached: this mail did not leave; take the step run back and stop
-        session.rollback()
-        session.execute(
-            delete(JourneyStepRun).where(JourneyStepRun.id == run_id, JourneyStepRun.outcome == STARTED)
-        )
-        session.commit()
+        _take_back(session, run_id)
         raise
     return "sent", rendered.subject  # the subject as the guest saw it, for their timeline
+
+
+def _take_back(session: Session, run_id: int) -> None:
+    """The message did not leave (the server or gateway cannot be reached): forget the step run."""
+    session.rollback()
+    session.execute(
+        delete(JourneyStepRun).where(JourneyStepRun.id == run_id, JourneyStepRun.outcome == STARTED)
+    )
+    session.commit()
+
+
+def _deliver_text(
+    session: Session,
+    e: JourneyEnrolment,
+    guest: Guest,
+    journey: Journey,
+    step: SendText,
+    run_id: int,
+    *,
+    policy: JourneyPolicy,
+) -> tuple[str, str]:
+    """The outcome, and the reason (failed) or the text sent, through the channel's gateway."""
+    gateway = policy.engage.gateways[step.channel]
+    phone = pii.guest_values(pii.vault_of(session), guest)["phone"]
+    if not phone:
+        return "failed", NO_PHONE
+    lang = language_of(guest)
+    link = journey_unsubscribe_url(policy.engage.public_base_url, policy.engage.signing_key, run_id)
+    fields = guest_fields(
+        session, guest, lang=lang, hotel_id=e.hotel_id or journey.hotel_id, unsubscribe_url=link
+    )
+    try:
+        text = render_text(
+            step.body_zh if lang == "zh" else step.body_en, fields, lang, Channel(step.channel)
+        )
+    except TextTooLong:
+        return "failed", TOO_LONG
+    except TemplateInvalid:
+        return "failed", TEMPLATE
+    try:
+        refused = hand_over(gateway, to=str(phone), text=text, reference=f"journey-{journey.id}.run-{run_id}")
+    except DeliveryError:
+        _take_back(session, run_id)
+        raise
+    return ("failed", refused) if refused else ("sent", text.split("\n", 1)[0][:120])

@@ -22,6 +22,7 @@ from guestgraph.journeys._definition import (
     JourneyDefinition,
     SendEmail,
     SendSurvey,
+    SendText,
     Tag,
     Task,
     Wait,
@@ -84,7 +85,7 @@ def _run_group(
     advance(session, (*where, already_run(journey.id, key)), to=d.after(key), now=now)
     session.commit()
     step = d.step(key)
-    if isinstance(step, SendEmail):
+    if isinstance(step, SendEmail | SendText):
         for eid in list(session.scalars(select(E.id).where(*where).order_by(E.id))):
             try:
                 outcome = send_step(

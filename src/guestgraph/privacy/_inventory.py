@@ -90,6 +90,13 @@ MARKETING = Classification(
     "3 years (retention schedule: marketing), or until erasure",
     "none",
 )
+RESPONSE = Classification(
+    "campaign response",
+    "personal",
+    "whether a marketing e-mail was opened (pixel) and a link in it followed (first time only)",
+    "3 years (retention schedule: marketing), or until erasure",
+    "none",
+)
 PROFILING = Classification(
     "profiling", "personal", "segments, scores and tags (PIPL 24: profiling)", PROFILE, "none"
 )
@@ -258,7 +265,10 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         "payload occurred_at action outcome category actor_user_id actor_username guest_public_id", STAFF_LOG
     ),
     "import_batch": _cols("filename error", LINEAGE),
-    "campaign_message": _cols("status reason queued_at claimed_at sent_at", MARKETING),
+    "campaign_message": {
+        **_cols("status reason queued_at claimed_at sent_at", MARKETING),
+        **_cols("opened_at clicked_at", RESPONSE),
+    },
     "journey_enrolment": _cols(
         "trigger_key status step next_at claimed_at entered_at ended_at reason", MARKETING
     ),

@@ -1,4 +1,5 @@
-"""Campaign pages and API (campaign.manage), and the public unsubscribe link `/u/{token}`.
+"""Campaign pages and API (campaign.manage), and the public links of campaign messages: unsubscribe
+`/u/{token}`, the open pixel `/o/{token}` and the click redirect `/c/{token}?u=…` (signed tokens).
 
 Sending runs after the response (a background task) with its own sessions; the page then shows the
 results filling in. A separate worker (`guestgraph campaigns send`) can do the same work."""
@@ -7,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Form, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from guestgraph.access import DataScope, Permission
 from guestgraph.config import Settings
 from guestgraph.db.models import Hotel
 from guestgraph.errors import GuestgraphError
+from guestgraph.privacy import Channel
 from guestgraph.web._auth import PUBLIC, CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import FactoryDep, RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
@@ -35,8 +37,11 @@ Token = Annotated[str, Path(max_length=80)]
 class CampaignIn(BaseModel):
     model_config = {"extra": "forbid"}
     name: str = Field(max_length=120)
-    subject_zh: str = Field(max_length=200)
-    subject_en: str = Field(max_length=200)
+    channel: Literal["email", "sms", "wechat"] = Field(
+        "email", description="sms and wechat: the bodies are the text (at most 300 characters for SMS)."
+    )
+    subject_zh: str = Field("", max_length=200, description="E-mail only.")
+    subject_en: str = Field("", max_length=200, description="E-mail only.")
     body_zh: str = Field(max_length=20_000)
     body_en: str = Field(max_length=20_000)
     hotel_code: str | None = Field(None, max_length=20, description="Only guests whose last stay was here.")
@@ -95,10 +100,11 @@ def create_page(
     scope: ScopeDep,
     principal: CurrentPrincipal,
     name: Short,
-    subject_zh: Short,
-    subject_en: Short,
     body_zh: Text,
     body_en: Text,
+    subject_zh: Short = "",
+    subject_en: Short = "",
+    channel: Annotated[Literal["email", "sms", "wechat"], Form()] = "email",
     hotel: Short = "",
     last_stay_from: Annotated[str, Form(max_length=10)] = "",
     last_stay_to: Annotated[str, Form(max_length=10)] = "",
@@ -106,7 +112,7 @@ def create_page(
     try:
         spec = engage.CampaignInput(
             name, subject_zh, subject_en, body_zh, body_en, hotel or None,
-            _optional_day(last_stay_from), _optional_day(last_stay_to),
+            _optional_day(last_stay_from), _optional_day(last_stay_to), channel=Channel(channel),
         )  # fmt: skip
         row = engage.create_campaign(
             session, scope=scope, spec=spec, created_by_id=principal.user_id, now=now_utc()
@@ -189,6 +195,40 @@ def unsubscribe_post(request: Request, token: Token, session: SessionDep, settin
     return render(request, "unsubscribe.html", {"target": target, "token": token, "done": True})
 
 
+@router.get("/o/{token}", dependencies=[PUBLIC])
+def open_pixel(token: Token, session: SessionDep, settings: SettingsDep) -> Response:
+    """The open pixel of a campaign e-mail: notes the first open, answers a 1x1 GIF."""
+    key = engage.EngagePolicy.from_settings(settings).signing_key
+    engage.record_open(session, token, key=key, now=now_utc())
+    return Response(engage.PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/c/{token}", dependencies=[PUBLIC])
+def click_redirect(
+    token: Token,
+    session: SessionDep,
+    settings: SettingsDep,
+    u: Annotated[str, Query(max_length=2000)] = "",
+) -> Response:
+    """A tracked link of a campaign e-mail: notes the click, redirects to the URL the token was
+    signed for (an altered URL or token: 404, no redirect)."""
+    key = engage.EngagePolicy.from_settings(settings).signing_key
+    target = engage.record_click(session, token, u, key=key, now=now_utc())
+    return RedirectResponse(target, status_code=302)
+
+
+def _results(results: engage.CampaignResults) -> dict[str, Any]:
+    return {
+        "counts": results.counts,
+        "reasons": results.reasons,
+        "total": results.total,
+        "opened": results.opened,
+        "clicked": results.clicked,
+        "open_rate": results.open_rate,
+        "click_rate": results.click_rate,
+    }
+
+
 @api.get("/campaigns", summary="Campaigns in your scope", dependencies=MANAGE)
 def api_campaigns(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
     return [asdict(c) for c in engage.list_campaigns(session, scope=scope)]
@@ -198,7 +238,8 @@ def api_campaigns(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
 def api_create(
     body: CampaignIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    spec = engage.CampaignInput(**body.model_dump())
+    values = body.model_dump()
+    spec = engage.CampaignInput(**{**values, "channel": Channel(values["channel"])})
     row = engage.create_campaign(
         session, scope=scope, spec=spec, created_by_id=principal.user_id, now=now_utc()
     )
@@ -210,7 +251,7 @@ def api_campaign(campaign_id: RowId, session: SessionDep, scope: ScopeDep) -> di
     results = engage.campaign_results(session, campaign_id, scope=scope)
     return {
         "campaign": asdict(engage.get_campaign(session, campaign_id, scope=scope)),
-        "results": {"counts": results.counts, "reasons": results.reasons, "total": results.total},
+        "results": _results(results),
     }
 
 

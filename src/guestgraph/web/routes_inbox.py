@@ -18,7 +18,7 @@ from markupsafe import escape
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from guestgraph import frontdesk, inbox, service
+from guestgraph import engage, frontdesk, inbox, service
 from guestgraph.access import Permission
 from guestgraph.config import Settings
 from guestgraph.db import session_scope
@@ -355,7 +355,13 @@ async def webhook(
 
     def store() -> inbox.Received:
         with session_scope(factory) as session:
-            return inbox.receive(session, inbound, default_hours=policy.default_hours)
+            received = inbox.receive(session, inbound, default_hours=policy.default_hours)
+            if channel == "sms" and received.guest_public_id and not received.duplicate:  # "TD": opt-out
+                engage.opt_out_by_reply(
+                    session, guest_public_id=received.guest_public_id, text=message.text,
+                    evidence=f"SMS reply {message.id}", now=now_utc(),
+                )  # fmt: skip
+            return received
 
     return _received(await run_in_threadpool(store))
 

@@ -66,3 +66,6 @@ class CampaignMessage(IdMixin, Base):
     queued_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # e-mail tracking (personal data: exported with the message, deleted with it on erasure)
+    opened_at: Mapped[datetime | None]  # first fetch of the open pixel (or first click)
+    clicked_at: Mapped[datetime | None]  # first click on a tracked link
