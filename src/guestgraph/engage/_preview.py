@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from guestgraph.access import DataScope, guest_visible
 from guestgraph.db.models import Guest
 from guestgraph.engage._campaigns import load_campaign
+from guestgraph.engage._coupons import sample_coupon
 from guestgraph.engage._mail import SmtpTransport, build_mail
 from guestgraph.engage._policy import EngagePolicy
 from guestgraph.engage._render import Lang, Rendered, guest_fields, language_of, render
@@ -35,6 +36,7 @@ def preview(
     lang = lang or language_of(guest)
     link = f"{policy.public_base_url}/u/preview"
     fields = guest_fields(session, guest, lang=lang, hotel_id=campaign.hotel_id, unsubscribe_url=link)
+    fields = sample_coupon(session, campaign.id, fields)
     subject, body = (
         (campaign.subject_zh, campaign.body_zh) if lang == "zh" else (campaign.subject_en, campaign.body_en)
     )

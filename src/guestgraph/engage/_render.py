@@ -33,6 +33,7 @@ FIELDS = (
     "arrival",
     "departure",
     "unsubscribe_url",
+    "coupon",
 )
 
 
@@ -48,6 +49,7 @@ class GuestFields:
     arrival: str
     departure: str
     unsubscribe_url: str
+    coupon: str = ""  # the code of the coupon issued with this message (engage/_coupons.py)
 
 
 @dataclass(frozen=True)
