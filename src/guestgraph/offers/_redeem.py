@@ -66,6 +66,10 @@ class CouponView:
     def shown_code(self) -> str:
         return display(self.code)
 
+    @property
+    def problem_message(self) -> str | None:
+        return MESSAGES.get(self.problem) if self.problem else None
+
 
 def parse_code(typed: str) -> str:
     """The stored form of a typed code; refuses a typo with a message saying which check failed."""
