@@ -315,3 +315,36 @@ def test_pos_import_redeems_once_and_reports_the_rest(demo_group: Session, tmp_p
     assert s.get(Charge, redeemed.charge_id).amount == Decimal("610.00")  # type: ignore[union-attr]
     assert _issues(s, "B1") == {"coupon.redeemed"}
     assert s.scalar(select(func.count()).where(AuditEventRow.action == "coupon.redeem")) == 2
+
+
+# --- privacy ---------------------------------------------------------------------------------
+
+
+def test_coupons_are_exported_and_erased_a_redeemed_one_kept_without_the_guest(demo_group: Session) -> None:
+    from guestgraph import privacy
+
+    s = demo_group
+    offer = _offer(s, per_guest_limit=2)
+    guest = make_guest(s)
+    kept, dropped = (
+        offers.issue_coupon(s, offer_id=offer.id, guest_id=guest.id, via="staff", now=NOW).code
+        for _ in range(2)
+    )
+    assert kept and dropped
+    offers.redeem_coupon(
+        s,
+        kept,
+        scope=DataScope.group(),
+        hotel_code="SHA01",
+        amount="100",
+        outlet="fnb",
+        staff_id=None,
+        now=NOW,
+    )
+    data = privacy.export_guest(s, scope=DataScope.group(), public_id=guest.public_id, actor_id=None, now=NOW)
+    assert {row["code"] for row in data["tables"]["coupon"]} == {kept, dropped}
+    outcome = privacy.erase_guest(s, guest_id=guest.id, now=NOW)
+    assert outcome.counts["coupon"] == 2
+    rows = s.execute(select(Coupon.code, Coupon.guest_id, Coupon.redeemed_amount)).all()
+    assert rows == [(kept, None, Decimal("100.00"))]
+    assert offers.offer_report(s, offer.id, scope=DataScope.group()).totals.revenue == {"CNY": "100.00"}
