@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from guestgraph import offers, org
+from guestgraph import journeys, offers, org
 from guestgraph.access import DataScope, Permission
 from guestgraph.db.models import OfferStatus
 from guestgraph.errors import GuestgraphError, InvalidInput
@@ -381,3 +381,19 @@ def campaign_coupon_context(session: Session, scope: DataScope, campaign_id: int
         "offers": offers.list_offers(session, scope=scope, active_only=True),
         "coupons": offers.campaign_coupon_results(session, campaign_id, scope=scope),
     }
+
+
+@router.post("/journeys/{journey_id}/coupon-step", dependencies=[allow(Permission.JOURNEY_MANAGE)])
+def journey_coupon_step_page(
+    journey_id: RowId,
+    session: SessionDep,
+    scope: ScopeDep,
+    offer: Annotated[int, Form(ge=1)],
+    key: Annotated[str, Form(max_length=20)] = "coupon",
+    after: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """The journey editor's form for an `issue_coupon` step (the rest is edited as JSON)."""
+    journeys.add_coupon_step(
+        session, journey_id, scope=scope, offer_id=offer, after=after or None, key=key, now=now_utc()
+    )
+    return RedirectResponse(f"/journeys/{journey_id}", status_code=303)
