@@ -63,7 +63,9 @@ class RedeemIn(BaseModel):
 
 class CampaignOfferIn(BaseModel):
     model_config = {"extra": "forbid"}
-    offer_id: int | None = Field(None, ge=1, description="None: the campaign carries no coupon.")
+    offer_id: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="None: the campaign carries no coupon."
+    )
 
 
 def _hotels(session: Session, scope: DataScope) -> list[str]:
@@ -247,7 +249,7 @@ def campaign_offer_page(
     scope: ScopeDep,
     offer: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    offer_id = int(offer) if offer.strip().isdigit() else None
+    offer_id = int(offer) if offer.strip().isdigit() and len(offer.strip()) < 19 else None
     offers.set_campaign_offer(session, campaign_id, scope=scope, offer_id=offer_id, now=now_utc())
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
@@ -388,7 +390,7 @@ def journey_coupon_step_page(
     journey_id: RowId,
     session: SessionDep,
     scope: ScopeDep,
-    offer: Annotated[int, Form(ge=1)],
+    offer: Annotated[int, Form(ge=1, le=2**63 - 1)],
     key: Annotated[str, Form(max_length=20)] = "coupon",
     after: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
