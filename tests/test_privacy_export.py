@@ -121,6 +121,18 @@ def _journey(session: Session) -> int:
     return journey.id
 
 
+def _offer(session: Session) -> int:
+    from guestgraph.db.models import Offer
+
+    offer = Offer(
+        name_zh="种子", name_en="seed", kind="other", value_kind="percent", value=Decimal("10"),
+        valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31),
+    )  # fmt: skip
+    session.add(offer)
+    session.flush()
+    return offer.id
+
+
 def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
     """One row in every guest-linked table, foreign keys pointing at the guest's rows."""
     staff = make_staff(session, role="compliance_officer")
@@ -132,6 +144,7 @@ def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
         "campaign": _campaign(session),
         "segment": _segment(session),
         "journey": _journey(session),
+        "offer": _offer(session),
     }
     seeded: dict[str, tuple[Any, ...]] = {}
     linked = guest_linked(Base.metadata)

@@ -9,6 +9,7 @@ from guestgraph.access import DataScope, guest_visible
 from guestgraph.cleanse import parse_phone
 from guestgraph.db.models import Guest
 from guestgraph.engage._campaigns import load_campaign
+from guestgraph.engage._coupons import sample_coupon
 from guestgraph.engage._errors import DeliveryError
 from guestgraph.engage._mail import SmtpTransport, build_mail
 from guestgraph.engage._policy import EngagePolicy
@@ -39,6 +40,7 @@ def preview(
     lang = lang or language_of(guest)
     link = f"{policy.public_base_url}/u/preview"
     fields = guest_fields(session, guest, lang=lang, hotel_id=campaign.hotel_id, unsubscribe_url=link)
+    fields = sample_coupon(session, campaign.id, fields)
     channel = Channel(campaign.channel)
     if channel in TEXT_CHANNELS:
         body = campaign.body_zh if lang == "zh" else campaign.body_en

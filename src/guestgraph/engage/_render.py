@@ -35,6 +35,7 @@ FIELDS = (
     "arrival",
     "departure",
     "unsubscribe_url",
+    "coupon",
 )
 
 
@@ -50,6 +51,7 @@ class GuestFields:
     arrival: str
     departure: str
     unsubscribe_url: str
+    coupon: str = ""  # the code of the coupon issued with this message (engage/_coupons.py)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph import pii
 from guestgraph.db.models import Campaign, CampaignMessage, Guest, MessageStatus
+from guestgraph.engage._coupons import issue_for_message, void_unsent, with_coupon
 from guestgraph.engage._errors import DeliveryError, TemplateInvalid, TextTooLong
 from guestgraph.engage._gate import (
     INTERRUPTED,
@@ -144,6 +145,11 @@ def _deliver(
     lang = language_of(guest)
     link = unsubscribe_url(policy.public_base_url, policy.signing_key, message.id)
     fields = guest_fields(session, guest, lang=lang, hotel_id=campaign.hotel_id, unsubscribe_url=link)
+    coupon = issue_for_message(session, message, now=now)
+    if coupon is not None and coupon.code is None:  # the guest is at the offer's limit (or it ended)
+        _finish(session, message_id, worker, MessageStatus.SKIPPED, coupon.reason, now)
+        return MessageStatus.SKIPPED
+    fields = with_coupon(fields, coupon)
     subject, body = (
         (campaign.subject_zh, campaign.body_zh) if lang == "zh" else (campaign.subject_en, campaign.body_en)
     )
@@ -158,6 +164,7 @@ def _deliver(
             link=tracked if tracking else None, pixel=open_url(base, key, message.id) if tracking else None,
         )  # fmt: skip
     except TemplateInvalid:
+        void_unsent(session, coupon, TEMPLATE, now)
         _finish(session, message_id, worker, MessageStatus.FAILED, TEMPLATE, now)
         return MessageStatus.FAILED
     mail = build_mail(
@@ -170,6 +177,7 @@ def _deliver(
     try:
         smtp.send(mail)
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused):
+        void_unsent(session, coupon, REFUSED, now)
         _finish(session, message_id, worker, MessageStatus.FAILED, REFUSED, now)
         return MessageStatus.FAILED
     _finish(session, message_id, worker, MessageStatus.SENT, None, now)

@@ -26,6 +26,7 @@ from guestgraph.db.models import (
     SourceSystem,
 )
 from guestgraph.errors import GuestgraphError, InvalidInput, NotFound
+from guestgraph.ingest import _coupons
 from guestgraph.ingest._classify import classify
 from guestgraph.ingest._context import SourceSettings
 from guestgraph.ingest._inbound import InboundRecord
@@ -232,6 +233,7 @@ def _store_chunk(
     conn = session.connection()
     prepared = [prepare(r, settings) for r in chunk]
     fresh = classify(conn, prepared, source_id)
+    coupons = _coupons.judge(session, fresh, settings, hotel_ids)
     now = datetime.now(UTC)
     insert_records(conn, fresh, source_id=source_id, batch_id=batch_id, received_at=now, hotel_ids=hotel_ids)
     superseded = retire_replaced(conn, fresh)
@@ -244,6 +246,7 @@ def _store_chunk(
         trust_rank=settings.trust_rank,
         channel_source=settings.channel_source,
     )
+    _coupons.redeem(session, fresh, coupons)
     batch = session.get(ImportBatch, batch_id, with_for_update=True)
     assert batch is not None
     record_quality(

@@ -70,6 +70,7 @@ RECORD_FIELDS = frozenset(
         "posted_at",
         "check_number",
         "description",
+        "coupon_code",  # a coupon redeemed on this folio line (guestgraph.offers)
         "notes",
         "enrolled_at",
         "created_at",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from guestgraph import cleanse
+from guestgraph import cleanse, offers
 from guestgraph.cleanse import CleanseError
 from guestgraph.db.models import RecordType
 from guestgraph.ingest._context import RecordContext, SourceSettings
@@ -188,12 +188,24 @@ def _zone(ctx: RecordContext, hotel: str | None) -> ZoneInfo:
     return ZoneInfo(ctx.settings.hotel_timezone.get(hotel or "", "Asia/Shanghai"))
 
 
+def _coupon(ctx: RecordContext, raw: str | None, out: dict[str, Any]) -> None:
+    """A coupon code on a folio line, in its stored form; a typo (check character) is a finding."""
+    if not raw:
+        return
+    code = offers.normalise(raw)
+    if offers.is_valid(code):
+        out["coupon_code"] = code
+    else:
+        ctx.warn("coupon.invalid", "coupon_code", None, raw)
+
+
 def _folio(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], hotel: str | None) -> None:
     _amount(ctx, f, out, hotel)
     outlet = OUTLETS.get((f.get("outlet") or "").strip().lower())
     if outlet is None:
         ctx.warn("outlet.unknown", "outlet", None, f.get("outlet"))
     out["outlet"] = outlet or "other"
+    _coupon(ctx, f.get("coupon_code"), out)
     raw = f.get("posted_at")
     if raw:
         try:

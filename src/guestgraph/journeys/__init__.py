@@ -5,6 +5,7 @@ steps exactly once per guest per step, with the consent gate, quiet hours and th
 before every send and every step on the guest's timeline."""
 
 from guestgraph.journeys._counts import GuestLine, JourneyCounts, journey_counts, journey_guests
+from guestgraph.journeys._coupons import add_coupon_step
 from guestgraph.journeys._definition import JourneyDefinition, parse_definition
 from guestgraph.journeys._errors import JourneyInvalid, JourneyNotFound, JourneyStateConflict
 from guestgraph.journeys._journeys import (
@@ -24,6 +25,7 @@ from guestgraph.journeys._worker import PassReport, run, run_pass
 __all__ = [
     "SUPPRESS_TAG",
     "TEMPLATES",
+    "add_coupon_step",
     "GuestLine",
     "JourneyCounts",
     "JourneyDefinition",

@@ -153,7 +153,16 @@ class Task(_Step):
     priority: Literal["low", "normal", "high", "urgent"] = "normal"  # service.CATEGORIES, PRIORITIES
 
 
-Step = Annotated[Wait | Branch | SendEmail | SendText | SendSurvey | Tag | Task, Field(discriminator="type")]
+class IssueCoupon(_Step):
+    """A coupon of the offer for the guest (see guestgraph.offers); a guest who gets none exits."""
+
+    type: Literal["issue_coupon"] = "issue_coupon"
+    offer_id: int = Field(ge=1)
+
+
+Step = Annotated[
+    Wait | Branch | SendEmail | SendText | SendSurvey | Tag | Task | IssueCoupon, Field(discriminator="type")
+]
 Send = SendEmail | SendText
 
 

@@ -40,6 +40,7 @@ from guestgraph.engage._mail import SmtpTransport, build_mail
 from guestgraph.engage._render import guest_fields, language_of, render
 from guestgraph.engage._tokens import journey_unsubscribe_url
 from guestgraph.journeys._claim import STARTED
+from guestgraph.journeys._coupons import with_enrolment_coupon
 from guestgraph.journeys._definition import JourneyDefinition, Send, SendEmail, SendText
 from guestgraph.journeys._policy import JourneyPolicy
 from guestgraph.journeys._steps import advance, note, one, record_runs, timeline
@@ -203,6 +204,7 @@ def _deliver(
     link = journey_unsubscribe_url(policy.engage.public_base_url, policy.engage.signing_key, run_id)
     hotel_id = e.hotel_id or journey.hotel_id
     fields = guest_fields(session, guest, lang=lang, hotel_id=hotel_id, unsubscribe_url=link)
+    fields = with_enrolment_coupon(session, e.id, fields)
     subject, body = (step.subject_zh, step.body_zh) if lang == "zh" else (step.subject_en, step.body_en)
     try:
         rendered = render(subject, body, fields, lang)

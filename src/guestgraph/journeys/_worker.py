@@ -17,8 +17,10 @@ from guestgraph.engage import DeliveryError
 from guestgraph.engage._mail import SmtpTransport
 from guestgraph.errors import GuestgraphError
 from guestgraph.journeys._claim import claim, recover, worker_id
+from guestgraph.journeys._coupons import run_issue_coupon
 from guestgraph.journeys._definition import (
     Branch,
+    IssueCoupon,
     JourneyDefinition,
     SendEmail,
     SendSurvey,
@@ -112,6 +114,8 @@ def _run_group(
         except DeliveryError:
             _release(session, worker)
             raise
+    elif isinstance(step, IssueCoupon):
+        run_issue_coupon(session, where, journey, d, step, now=now)
     session.commit()
     report.count(step.type, count)
     report.steps += count

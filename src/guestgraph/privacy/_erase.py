@@ -23,6 +23,8 @@ from guestgraph.db.models import (
     Charge,
     Consent,
     Conversation,
+    Coupon,
+    CouponState,
     EnrolmentStatus,
     Guest,
     GuestMention,
@@ -76,6 +78,8 @@ HANDLED: dict[str, str] = {
     "names nothing)",
     "journey_enrolment": "kept without dates, stay or hotel as 'stopped: guest erased', so the journey's "
     "counts show why the guest left; it names only the erased guest row",
+    "coupon": "deleted, unless redeemed: a redeemed coupon is kept without the guest (its offer, hotel and "
+    "amount count toward the campaign's revenue)",
     "consent": "deleted",
     "preference": "deleted",
     "interaction": "deleted",
@@ -224,6 +228,15 @@ def erase_conversations(session: Session, guest_ids: list[int]) -> int:
     return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def erase_coupons(session: Session, guest_ids: list[int], counts: dict[str, int]) -> None:
+    """The guests' coupons go; redeemed ones stay without the guest, for the campaigns' revenue."""
+    theirs = Coupon.guest_id.in_(guest_ids)
+    redeemed = Coupon.state == CouponState.REDEEMED
+    kept = session.execute(update(Coupon).where(theirs, redeemed).values(guest_id=None))
+    gone = session.execute(delete(Coupon).where(theirs, ~redeemed))
+    counts["coupon"] = int(gone.rowcount or 0) + int(kept.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOutcome:
     """Erase the guest and everything about them; set-based, in the caller's transaction."""
     return erase_guests(session, guest_ids=[guest_id], now=now)
@@ -302,6 +315,7 @@ def erase_guests(
             ended_at=now,
         ),
     )
+    erase_coupons(session, ids, counts)
     run(
         "ota_review",
         update(OtaReview)

@@ -100,6 +100,7 @@ EXPORTED: dict[str, Rule] = {
     "campaign_message": _by_guest("campaign_message"),
     "journey_enrolment": _by_guest("journey_enrolment"),
     "journey_step_run": _by_guest("journey_step_run"),
+    "coupon": _by_guest("coupon"),
 }
 NOT_EXPORTED: dict[str, str] = {
     "reveal_grant": "a record of which member of staff saw a full value and why (staff accountability, "

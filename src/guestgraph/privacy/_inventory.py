@@ -142,6 +142,15 @@ LINEAGE = Classification(
     "import log", "personal", "import reports (may repeat values as sent)", PROFILE, "none"
 )
 
+COUPON = Classification(
+    "offers and coupons",
+    "personal",
+    "a coupon issued to the guest (marketing, with consent) and its redemption on the bill (contract)",
+    "3 years (retention schedule: marketing), or until erasure; a redeemed coupon is then kept without "
+    "the guest for the campaign's revenue",
+    "none",
+)
+
 
 def _cols(spec: str, c: Classification) -> dict[str, Classification]:
     return dict.fromkeys(spec.split(), c)
@@ -273,6 +282,11 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         "trigger_key status step next_at claimed_at entered_at ended_at reason", MARKETING
     ),
     "journey_step_run": _cols("step kind outcome purpose reason started_at sent_at", MARKETING),
+    "coupon": _cols(
+        "code state issued_via issued_at valid_from valid_to journey_step redeemed_at redeemed_outlet "
+        "redeemed_amount redeemed_currency redeemed_via voided_at void_reason",
+        COUPON,
+    ),
 }
 
 # Columns that hold no personal data (keys and foreign keys are never listed: they are references).
@@ -302,6 +316,8 @@ NOT_PERSONAL: dict[str, str] = {
     "status queued_at created_at updated_at",
     "campaign_message": "claimed_by",
     "journey": "name template status definition activated_at created_at updated_at",
+    "offer": "name_zh name_en kind value_kind value currency valid_from valid_to per_guest_limit "
+    "total_limit issued_count status created_at updated_at",
     "journey_enrolment": "claimed_by",
     "service_ticket": "category priority status team created_at updated_at respond_due_at resolve_due_at "
     "first_response_at resolved_at closed_at respond_breached_at resolve_breached_at",

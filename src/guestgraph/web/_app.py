@@ -35,6 +35,7 @@ from guestgraph.web import (
     routes_inbox,
     routes_journeys,
     routes_merges,
+    routes_offers,
     routes_pages,
     routes_privacy,
     routes_review,
@@ -132,6 +133,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_privacy.router)
     app.include_router(routes_engage.router)
     app.include_router(routes_journeys.router)
+    app.include_router(routes_offers.router)
     app.include_router(routes_service.router)
     app.include_router(routes_inbox.router)
     app.include_router(routes_feedback.router)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import engage
+from guestgraph import engage, offers
 from guestgraph.access import DataScope, Permission
 from guestgraph.config import Settings
 from guestgraph.db.models import Hotel
@@ -25,6 +25,7 @@ from guestgraph.privacy import Channel
 from guestgraph.web._auth import PUBLIC, CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import FactoryDep, RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
+from guestgraph.web.routes_offers import campaign_coupon_context
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["campaigns"])
@@ -76,6 +77,7 @@ def _detail(request: Request, session: Session, scope: DataScope, campaign_id: i
     context = {
         "campaign": engage.get_campaign(session, campaign_id, scope=scope),
         "results": engage.campaign_results(session, campaign_id, scope=scope),
+        **campaign_coupon_context(session, scope, campaign_id),
         "active": "campaigns",
         "preview": None,
         "notice": None,
@@ -252,6 +254,7 @@ def api_campaign(campaign_id: RowId, session: SessionDep, scope: ScopeDep) -> di
     return {
         "campaign": asdict(engage.get_campaign(session, campaign_id, scope=scope)),
         "results": _results(results),
+        "coupons": offers.campaign_coupon_results(session, campaign_id, scope=scope).as_dict(),
     }
 
 

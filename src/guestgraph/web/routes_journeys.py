@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guestgraph import journeys
+from guestgraph import journeys, offers
 from guestgraph.access import DataScope, Permission
 from guestgraph.db.models import Hotel, JourneyStatus
 from guestgraph.errors import GuestgraphError, InvalidInput
@@ -71,6 +71,7 @@ def _detail(
         "trigger": journey.definition["trigger"],
         "counts": journeys.journey_counts(session, journey_id, scope=scope),
         "guests": journeys.journey_guests(session, journey_id, scope=scope),
+        "offers": offers.list_offers(session, scope=scope, active_only=True),
         "draft": draft if draft is not None else json.dumps(journey.definition, ensure_ascii=False, indent=2),
         "error": error,
         "active": "journeys",

@@ -42,6 +42,16 @@ from guestgraph.db.models.journeys import (
     JourneyStatus,
     JourneyStepRun,
 )
+from guestgraph.db.models.offers import (
+    CampaignOffer,
+    Coupon,
+    CouponState,
+    Offer,
+    OfferHotel,
+    OfferKind,
+    OfferStatus,
+    OfferValueKind,
+)
 from guestgraph.db.models.org import Hotel, Region
 from guestgraph.db.models.privacy import (
     DataRecipient,
@@ -69,6 +79,14 @@ from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, S
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
 __all__ = [
+    "CampaignOffer",
+    "Coupon",
+    "CouponState",
+    "Offer",
+    "OfferHotel",
+    "OfferKind",
+    "OfferStatus",
+    "OfferValueKind",
     "FeedbackRule",
     "OtaReview",
     "OtaReviewScore",
