@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -195,6 +196,7 @@ class LiveServer:
     db_url: str
     engine: Engine
     settings: Settings
+    app: Any = None  # the FastAPI app served (its in-process state, e.g. the public-link limiter)
 
     def client(
         self, *, role: str | None = "test_everything", scope: DataScope | None = None, **kwargs: object
@@ -232,7 +234,7 @@ def live_server(
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("The test web server did not start.", pytrace=False)
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", db_url, engine, settings)
+    yield LiveServer(f"http://127.0.0.1:{port}", db_url, engine, settings, app)
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
@@ -240,5 +242,8 @@ def live_server(
 
 @pytest.fixture
 def live(live_server: LiveServer, demo_group: Session) -> LiveServer:
-    """The live server over a database holding exactly the demo group (no guests)."""
+    """The live server over a database holding exactly the demo group (no guests), with the
+    public-link limiter's counts of earlier tests forgotten (each test is a new visitor)."""
+    if hasattr(live_server.app.state, "link_limiter"):
+        del live_server.app.state.link_limiter
     return live_server
