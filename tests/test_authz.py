@@ -222,3 +222,24 @@ def test_every_page_and_api_answer_carries_the_security_headers(
             assert h["referrer-policy"], path
             assert h["strict-transport-security"].startswith("max-age=31536000; includeSubDomains"), path
             assert h["cache-control"] == "no-store" or path == "/favicon.ico", path
+
+
+def test_a_refusal_when_the_session_is_due_a_touch_answers_at_once(
+    live: LiveServer, demo_group: Session
+) -> None:
+    """Every 30 s a request writes the session's last-seen time; a refusal on that request is audited
+    in a transaction of its own. On SQLite the two once waited on each other for the busy timeout."""
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from guestgraph.db.models import StaffSession
+
+    with live.client(role="front_desk", timeout=8) as c:
+        assert c.get("/account").status_code == 200
+        demo_group.execute(update(StaffSession).values(last_seen_at=datetime.now(UTC) - timedelta(minutes=2)))
+        demo_group.commit()
+        started = time.perf_counter()
+        assert c.get("/segments").status_code == 403  # front desk has no segment.manage
+        assert time.perf_counter() - started < 5

@@ -89,8 +89,11 @@ def current_principal(request: Request, session: SessionDep) -> Principal:
     principal = access.load_principal(
         session, request_token(request), now=now_utc(), policy=session_policy(settings)
     )
+    # Committed at once: the session's last-seen touch (every 30 s) or its ending must not hold the
+    # SQLite write lock for the rest of the request: a refusal is audited in a transaction of its own
+    # and waited on that lock until the busy timeout (a forbidden page hung for 30 s).
+    session.commit()
     if principal is None:
-        session.commit()  # a timed-out session is ended even though the request fails
         raise access.NotSignedIn("Please sign in.", hint="Sign in at /login (API: POST /api/v1/auth/login).")
     if not principal.mfa_ok:
         raise access.SecondFactorRequired(
