@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guestgraph.db.models._base import Base, IdMixin, JsonDoc, TimestampMixin, str_enum, utcnow
@@ -36,15 +36,25 @@ class Guest(IdMixin, TimestampMixin, Base):
     """
 
     __tablename__ = "guest"
-    __table_args__ = (Index("ix_guest_family_given", "family_name", "given_name"),)
+    __table_args__ = (
+        Index("ix_guest_family_given", "family_name", "given_name"),
+        # partial: almost every guest has none, and a full index's statistics then tell the planner it is
+        # useless (after ANALYZE, SQLite scanned 1M guests to list a profile's merged guests)
+        Index(
+            "ix_guest_merged_into_id",
+            "merged_into_id",
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+        ),
+    )
 
     public_id: Mapped[str] = mapped_column(String(20), unique=True, default=new_public_id)
     status: Mapped[GuestStatus] = mapped_column(
         str_enum(GuestStatus, "guest_status"), default=GuestStatus.ACTIVE
     )
     merged_into_id: Mapped[int | None] = mapped_column(
-        ForeignKey("guest.id", ondelete="SET NULL"), index=True
-    )  # indexed: a profile lists the guests merged into it
+        ForeignKey("guest.id", ondelete="SET NULL")
+    )  # indexed (partial, above): a profile lists the guests merged into it
 
     full_name: Mapped[str | None] = mapped_column(String(200))
     family_name: Mapped[str | None] = mapped_column(String(100))
