@@ -126,7 +126,7 @@ def _mistyped(session: Session, text: str) -> IdQuery | None:
     pool = session.scalars(
         select(GuestMention.name_key)
         .where(
-            GuestMention.name_key.like(f"{key[:2]}%"),
+            _starts_with(GuestMention.name_key, key[:2]),  # an index range, not a scan of every mention
             func.length(GuestMention.name_key).between(len(key) - 1, len(key) + 1),
         )
         .distinct()

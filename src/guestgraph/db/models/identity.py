@@ -23,6 +23,10 @@ class GuestMention(IdMixin, Base):
     __table_args__ = (
         Index("ix_guest_mention_record", "source_record_id", "person_index", unique=True),
         Index("ix_guest_mention_name_birth", "name_key", "birth_bidx"),
+        # with guest_id: a front-desk name search reads the guests of a common name (thousands of
+        # mentions) from the index alone, without a table lookup per mention
+        Index("ix_guest_mention_name_key", "name_key", "guest_id"),
+        Index("ix_guest_mention_name_simplified", "name_simplified", "guest_id"),
     )
 
     source_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"))
@@ -35,9 +39,11 @@ class GuestMention(IdMixin, Base):
     full_name: Mapped[str | None] = mapped_column(String(200))
     family_name: Mapped[str | None] = mapped_column(String(100))
     given_name: Mapped[str | None] = mapped_column(String(100))
-    name_simplified: Mapped[str | None] = mapped_column(String(200), index=True)  # front-desk search
+    name_simplified: Mapped[str | None] = mapped_column(String(200))  # front-desk search (indexed above)
     name_pinyin: Mapped[str | None] = mapped_column(String(200))
-    name_key: Mapped[str | None] = mapped_column(String(200), index=True)  # order-normalised Latin letters
+    name_key: Mapped[str | None] = mapped_column(
+        String(200)
+    )  # order-normalised Latin letters (indexed above)
     surname_only: Mapped[bool] = mapped_column(default=False)
     salutation: Mapped[str | None] = mapped_column(String(20))
     gender: Mapped[str | None] = mapped_column(String(1))
