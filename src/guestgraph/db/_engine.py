@@ -36,7 +36,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        # JIT off: our queries are short; PostgreSQL compiled the costlier search statements at
+        # 100-400 ms each (front-desk search p99 at 1M guests 390 ms with JIT, 72 ms without)
+        connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     raise ConfigurationError(
         f"Unsupported database {parsed.get_backend_name()!r} in GUESTGRAPH_DATABASE_URL.",
         hint="guestgraph runs on SQLite (embedded) or PostgreSQL (production).",
