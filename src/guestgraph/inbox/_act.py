@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 
 from guestgraph import audit, pii, service
 from guestgraph.access import DataScope, hotel_visible
-from guestgraph.db.models import Channel, Conversation, Guest, Hotel, InboxMessage
+from guestgraph.db.models import Channel, Conversation, Hotel, InboxMessage
 from guestgraph.engage import DeliveryError, SmtpTransport
 from guestgraph.errors import HotelNotFound
 from guestgraph.gateway import GatewayError
 from guestgraph.inbox._errors import CannotReply, InvalidMessage
 from guestgraph.inbox._policy import InboxPolicy
-from guestgraph.inbox._receive import MAX_BODY, Inbound, Received, receive
+from guestgraph.inbox._receive import MAX_BODY, Inbound, Received, public_id_of, receive
 from guestgraph.inbox._seal import seal, unseal
 from guestgraph.inbox._views import MessageLine, conversation_row
 from guestgraph.profiles import visible_guest
@@ -34,10 +34,6 @@ from guestgraph.profiles import visible_guest
 class Sent:
     message: MessageLine
     delivered: bool
-
-
-def _public_id(session: Session, guest_id: int | None) -> str | None:
-    return None if guest_id is None else session.scalar(select(Guest.public_id).where(Guest.id == guest_id))
 
 
 def _references(session: Session, conversation_id: int) -> list[str]:
@@ -135,7 +131,7 @@ def reply(
             text=f"Replied to the guest by {c.channel} (inbox conversation {c.id}).",
         )  # fmt: skip
     audit.log_event(
-        session, "inbox.reply", guest_public_id=_public_id(session, c.guest_id), object_type="conversation",
+        session, "inbox.reply", guest_public_id=public_id_of(session, c.guest_id), object_type="conversation",
         object_id=str(c.id), details={"channel": c.channel, "delivered": error is None},
     )  # fmt: skip
     line = MessageLine(row.id, "out", now, body, None, row.delivery, error)
@@ -196,15 +192,15 @@ def to_ticket(
     code = session.scalar(select(Hotel.code).where(Hotel.id == c.hotel_id))
     spec = service.NewTicket(
         title=heading, category=category, priority=priority, hotel_code=code,
-        description=f"From inbox conversation {c.id}.", guest_public_id=_public_id(session, c.guest_id),
+        description=f"From inbox conversation {c.id}.", guest_public_id=public_id_of(session, c.guest_id),
     )  # fmt: skip
     ticket = service.create_ticket(
         session, scope=scope, ticket=spec, actor_id=actor_id, now=now, default_hours=default_hours
     )
     c.ticket_id = ticket.id
     audit.log_event(
-        session, "inbox.ticket", guest_public_id=_public_id(session, c.guest_id), object_type="conversation",
-        object_id=str(c.id), details={"ticket": ticket.id},
+        session, "inbox.ticket", guest_public_id=public_id_of(session, c.guest_id),
+        object_type="conversation", object_id=str(c.id), details={"ticket": ticket.id},
     )  # fmt: skip
     return ticket.id
 

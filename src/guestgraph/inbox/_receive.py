@@ -152,7 +152,13 @@ def receive(
         conv = session.get(Conversation, existing.conversation_id)
         assert conv is not None
         return Received(
-            conv.id, existing.id, _public_id(session, conv.guest_id), conv.match, False, True, conv.ticket_id
+            conv.id,
+            existing.id,
+            public_id_of(session, conv.guest_id),
+            conv.match,
+            False,
+            True,
+            conv.ticket_id,
         )
     vault = pii.vault_of(session)
     hotel_id = _hotel(session, message.hotel_code)
@@ -178,7 +184,7 @@ def receive(
     title = _title(message) if complaint else None
     interaction = _on_timeline(session, conversation, message, complaint=title)
     ticket_id = _ticket(session, conversation, message, complaint, title, interaction, default_hours)
-    public_id = _public_id(session, conversation.guest_id)
+    public_id = public_id_of(session, conversation.guest_id)
     audit.log_event(
         session, "inbox.message", guest_public_id=public_id, object_type="conversation",
         object_id=str(conversation.id), actor_username=f"inbound {message.channel}",
@@ -187,7 +193,8 @@ def receive(
     return Received(conversation.id, row.id, public_id, conversation.match, new, False, ticket_id)
 
 
-def _public_id(session: Session, guest_id: int | None) -> str | None:
+def public_id_of(session: Session, guest_id: int | None) -> str | None:
+    """The guest's public ID (None for no guest)."""
     return None if guest_id is None else session.scalar(select(Guest.public_id).where(Guest.id == guest_id))
 
 
@@ -262,7 +269,7 @@ def _ticket(
         hotel_code=code,
         description=f"Opened from inbox conversation {conversation.id}: a complaint "
         f"(words: {', '.join(complaint.matched)}).",
-        guest_public_id=_public_id(session, conversation.guest_id),
+        guest_public_id=public_id_of(session, conversation.guest_id),
         interaction_id=interaction_id,
     )
     ticket = service.create_ticket(

@@ -113,6 +113,12 @@ def list_conversations(
     return [_line(session, c, hotel, pid, name) for c, hotel, pid, name in found]
 
 
+def _missing(conversation_id: int) -> ConversationNotFound:
+    return ConversationNotFound(
+        f"No conversation {conversation_id} in your data scope.", hint="Open it from the inbox list."
+    )
+
+
 def conversation_row(session: Session, scope: DataScope, conversation_id: int) -> Conversation:
     found = session.scalar(
         select(Conversation).where(
@@ -120,9 +126,7 @@ def conversation_row(session: Session, scope: DataScope, conversation_id: int) -
         )
     )
     if found is None:
-        raise ConversationNotFound(
-            f"No conversation {conversation_id} in your data scope.", hint="Open it from the inbox list."
-        )
+        raise _missing(conversation_id)
     return found
 
 
@@ -131,10 +135,10 @@ def get_conversation(
 ) -> ConversationView:
     """The conversation and its messages opened (reading it is an `inbox.read` audit event when it
     is about a guest; `mark_read` clears its unread count)."""
-    conversation_row(session, scope, conversation_id)
-    c, hotel, public_id, name = session.execute(
-        _select(scope).where(Conversation.id == conversation_id)
-    ).one()
+    found = session.execute(_select(scope).where(Conversation.id == conversation_id)).first()
+    if found is None:
+        raise _missing(conversation_id)
+    c, hotel, public_id, name = found
     staff = aliased(StaffUser)
     rows = session.execute(
         select(InboxMessage, staff.display_name)
