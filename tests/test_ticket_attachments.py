@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from guestgraph import pii, privacy, service
 from guestgraph.access import DataScope
-from guestgraph.crypto import FieldContext, KeyShredded
 from guestgraph.db.models import ServiceTicket, TicketAttachment
 from tests.conftest import LiveServer
 from tests.factories import hotel, make_guest
@@ -73,13 +72,16 @@ def test_attach_download_refuse_and_scope(live: LiveServer, demo_group: Session)
 
 
 def _readable(session: Session, attachment: TicketAttachment) -> bool:
-    vault = pii.vault_of(session)
-    where = FieldContext(vault.tenant, "ticket_attachment", "content_enc", f"attachment:{attachment.id}")
-    try:
-        vault.decrypt(attachment.key_ref or "", where, attachment.content_enc or "")
-    except KeyShredded:
-        return False
-    return True
+    where = pii.attachment_row(attachment.id)
+    opened = pii.open_value(
+        pii.vault_of(session),
+        attachment.key_ref,
+        "ticket_attachment",
+        "content_enc",
+        where,
+        attachment.content_enc,
+    )
+    return opened is not None
 
 
 def test_erasure_and_retention_shred_the_files(demo_group: Session) -> None:

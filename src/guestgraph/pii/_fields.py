@@ -132,6 +132,11 @@ def message_row(message_id: int) -> str:
     return f"message:{message_id}"
 
 
+def attachment_row(attachment_id: int) -> str:
+    """The AAD row name of a ticket attachment's sealed bytes (under the attachment's own key)."""
+    return f"attachment:{attachment_id}"
+
+
 def record_row(source_system_id: int, external_id: str, version_key: str) -> str:
     """A source record's AAD row name: its natural key (known before the row id is)."""
     return f"{source_system_id}:{external_id}:{version_key}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_, select, union, update
+from sqlalchemy import ColumnElement, Select, delete, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from guestgraph import pii
@@ -201,6 +201,11 @@ def shred_guest_keys(session: Session, guest_ids: list[int], record_ids: list[in
     return vault.shred_many(r for r in refs if r)
 
 
+def shred_keys(session: Session, key_refs: Select[str | None]) -> int:
+    """Destroy the data keys `key_refs` names (before their rows are deleted or wiped)."""
+    return pii.vault_of(session).shred_many(ref for ref in session.scalars(key_refs) if ref)
+
+
 def shred_attachment_keys(session: Session, tickets: ColumnElement[bool]) -> int:
     """Destroy the data keys of the files on the tickets matching `tickets` (before they are deleted)."""
     query = (
@@ -208,7 +213,7 @@ def shred_attachment_keys(session: Session, tickets: ColumnElement[bool]) -> int
         .join(ServiceTicket, ServiceTicket.id == TicketAttachment.ticket_id)
         .where(tickets, TicketAttachment.key_ref.is_not(None))
     )
-    return pii.vault_of(session).shred_many(r for r in session.scalars(query) if r)
+    return shred_keys(session, query)
 
 
 def erase_conversations(session: Session, guest_ids: list[int]) -> int:
@@ -222,8 +227,7 @@ def erase_conversations(session: Session, guest_ids: list[int]) -> int:
     ).subquery()
     unlinked = Conversation.guest_id.is_(None) & Conversation.counterpart_bidx.in_(select(contacts.c[0]))
     theirs = or_(Conversation.guest_id.in_(guest_ids), unlinked)
-    refs = session.scalars(select(Conversation.key_ref).where(theirs, Conversation.key_ref.is_not(None)))
-    pii.vault_of(session).shred_many(r for r in refs if r)
+    shred_keys(session, select(Conversation.key_ref).where(theirs, Conversation.key_ref.is_not(None)))
     deleted = session.execute(delete(Conversation).where(theirs).execution_options(synchronize_session=False))
     return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
 

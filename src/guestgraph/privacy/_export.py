@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from guestgraph import pii
 from guestgraph.access import DataScope
-from guestgraph.crypto import FieldContext, KeyShredded, Vault
+from guestgraph.crypto import Vault
 from guestgraph.db.models import Base, GuestMention, SourceRecord, StayGuest
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._consent import current_consents
@@ -243,13 +243,10 @@ def _opened_conversations(
 def _opened_attachment(vault: Vault, row: dict[str, Any]) -> dict[str, Any]:
     """A file on one of the guest's tickets, its bytes as base64."""
     plain = {k: v for k, v in row.items() if k not in ("key_ref", "content_enc")}
-    content = None
-    if row["key_ref"] and row["content_enc"]:
-        where = FieldContext(vault.tenant, "ticket_attachment", "content_enc", f"attachment:{row['id']}")
-        try:
-            content = vault.decrypt(row["key_ref"], where, row["content_enc"])
-        except KeyShredded:
-            content = None
+    where = pii.attachment_row(row["id"])
+    content = pii.open_value(
+        vault, row["key_ref"], "ticket_attachment", "content_enc", where, row["content_enc"]
+    )
     return plain | {"content_base64": content}
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Executable, Select, delete, func, or_, select, union, update
 from sqlalchemy.orm import Session, aliased
 
-from guestgraph import audit, pii
+from guestgraph import audit
 from guestgraph.access import DataScope
 from guestgraph.db.models import (
     CampaignMessage,
@@ -45,7 +45,7 @@ from guestgraph.db.models import (
 from guestgraph.errors import InvalidInput
 from guestgraph.paging import PageRequest
 from guestgraph.privacy._audit import privacy_event
-from guestgraph.privacy._erase import erase_guests, shred_attachment_keys
+from guestgraph.privacy._erase import erase_guests, shred_attachment_keys, shred_keys
 from guestgraph.privacy._guests import require_group_scope
 from guestgraph.privacy._transfer import RecipientRow, list_recipients
 
@@ -353,17 +353,9 @@ def _count(session: Session, model: Any, where: ColumnElement[bool]) -> int:
     return int(session.scalar(select(func.count()).select_from(model).where(where)) or 0)
 
 
-def _shred_record_keys(session: Session, where: ColumnElement[bool]) -> int:
-    """Destroy the data keys of the records about to be wiped (crypto-shredding: old backups too)."""
-    vault = pii.vault_of(session)
-    query = select(SourceRecord.key_ref).where(where, SourceRecord.key_ref.is_not(None))
-    return vault.shred_many(ref for ref in session.scalars(query) if ref)
-
-
-def _shred_conversation_keys(session: Session, where: ColumnElement[bool]) -> int:
-    vault = pii.vault_of(session)
-    query = select(Conversation.key_ref).where(where, Conversation.key_ref.is_not(None))
-    return vault.shred_many(ref for ref in session.scalars(query) if ref)
+def _shred_keys_of(session: Session, model: Any, where: ColumnElement[bool]) -> int:
+    """Destroy the data keys of the rows about to be wiped or deleted (crypto-shredding: old backups too)."""
+    return shred_keys(session, select(model.key_ref).where(where, model.key_ref.is_not(None)))
 
 
 def run_retention(
@@ -391,10 +383,8 @@ def run_retention(
     per_category = dict.fromkeys((c.value for c in Category), 0)
     for key, category, model, where, statement in _steps(cut):
         if apply:
-            if model is SourceRecord:  # crypto-shred the records' keys first, so backups lose them too
-                _shred_record_keys(session, where)
-            if model is Conversation:
-                _shred_conversation_keys(session, where)
+            if model in (SourceRecord, Conversation):  # crypto-shred their keys first: backups lose them
+                _shred_keys_of(session, model, where)
             if model is ServiceTicket:  # the files on the tickets, as their keys go with them
                 shred_attachment_keys(session, where)
             counts[key] = int(session.execute(statement()).rowcount or 0)  # type: ignore[attr-defined]

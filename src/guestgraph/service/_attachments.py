@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from guestgraph import audit, pii
 from guestgraph.access import DataScope
-from guestgraph.crypto import FieldContext
+from guestgraph.crypto import Vault
 from guestgraph.db.models import Guest, TicketAttachment, TicketEvent
 from guestgraph.service._errors import InvalidServiceInput, TicketNotFound
 from guestgraph.service._views import ticket_row
 
 MAX_BYTES = 5 * 1024 * 1024
+TABLE, COLUMN = "ticket_attachment", "content_enc"
 MAX_PER_TICKET = 20
 SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -64,8 +65,9 @@ def safe_name(filename: str) -> str:
     return cleaned.strip(" .")[:120] or "attachment"
 
 
-def _context(vault_tenant: str, attachment_id: int) -> FieldContext:
-    return FieldContext(vault_tenant, "ticket_attachment", "content_enc", f"attachment:{attachment_id}")
+def _seal(vault: Vault, key_ref: str, attachment_id: int, content: bytes) -> str | None:
+    encoded = base64.b64encode(content).decode()
+    return pii.seal_value(vault, key_ref, TABLE, COLUMN, pii.attachment_row(attachment_id), encoded)
 
 
 def add_attachment(
@@ -111,9 +113,7 @@ def add_attachment(
     session.add(row)
     session.flush()
     assert row.key_ref is not None
-    row.content_enc = vault.encrypt(
-        row.key_ref, _context(vault.tenant, row.id), base64.b64encode(content).decode()
-    )
+    row.content_enc = _seal(vault, row.key_ref, row.id, content)
     session.add(
         TicketEvent(ticket_id=ticket.id, at=now, actor_id=actor_id, kind="attachment", text=row.filename)
     )
@@ -150,8 +150,12 @@ def read_attachment(
         raise TicketNotFound(
             f"No file {attachment_id} on ticket {ticket_id}.", hint="Open the ticket to see its files."
         )
-    vault = pii.vault_of(session)
-    content = base64.b64decode(vault.decrypt(row.key_ref, _context(vault.tenant, row.id), row.content_enc))
+    opened = pii.open_value(
+        pii.vault_of(session), row.key_ref, TABLE, COLUMN, pii.attachment_row(row.id), row.content_enc
+    )
+    if opened is None:  # its key was shredded (the ticket is being erased)
+        raise TicketNotFound(f"No file {attachment_id} on ticket {ticket_id}.", hint="It was erased.")
+    content = base64.b64decode(opened)
     if hashlib.sha256(content).hexdigest() != row.sha256:
         raise InvalidServiceInput(
             f"File {attachment_id} does not match its hash.", hint="Restore it from a backup."
