@@ -17,7 +17,7 @@ DocumentType = Literal["cn_resident_id", "passport", "hk_macau_permit", "taiwan_
 _LABELS: dict[DocumentType, str] = {
     "cn_resident_id": """
         身份证 居民身份证 二代身份证 身份证件 临时身份证 身份證 身分證
-        id idcard residentid residentidcard chineseid nationalid 01 1 111 112
+        id idcard residentid residentidcard cnresidentid chineseid nationalid 01 1 111 112
     """,
     "passport": """
         护照 普通护照 中国护照 外国护照 因公护照 外交护照 公务护照 護照

@@ -339,13 +339,7 @@ def _run(factory: sessionmaker[Session], plan: _Plan, staff_user_id: int | None)
             f"Stay {plan.confirmation_number} changed while you worked on it.", hint="Reload and try again."
         )
     if summary.quarantined:
-        rules = ingest.default_rules()
-        problems = [
-            f"{f['field'] or '-'}: {rules.title(str(f['rule']), 'en')}"
-            for r in summary.records
-            for f in r.findings
-            if f["severity"] == "reject"
-        ]
+        problems = summary.refusals()
         raise InvalidInput(
             f"The {plan.label.replace('_', ' ')} was refused: {'; '.join(problems) or 'see the quarantine'}.",
             hint="Correct the values and try again (the refused record is in the quarantine).",

@@ -1,6 +1,7 @@
 """Govern: identity resolution into golden guests with stable IDs: exact rules, then a
 Fellegi–Sunter model learnt from the group's own data, with a review queue for data stewards."""
 
+from guestgraph.identity._attach import attach_record
 from guestgraph.identity._evaluate import PairScores, pairwise_scores
 from guestgraph.identity._fs_compare import FieldSpec
 from guestgraph.identity._fs_engine import ScoredPairs, TrainingRule, components, score_pairs, train_model
@@ -23,6 +24,7 @@ from guestgraph.identity._review_cards import Evidence, RecordSide, ReviewCard, 
 from guestgraph.identity._service import ResolveSummary, resolve_all
 
 __all__ = [
+    "attach_record",
     "MergeLine",
     "MergeNotFound",
     "MergeOutcome",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from guestgraph import pii
+from guestgraph import changes, pii
 from guestgraph.crypto import Vault
 from guestgraph.db.models import (
+    ChangeKind,
     Charge,
     Guest,
     GuestMention,
@@ -129,13 +130,20 @@ def _retire(
                 }
             )
         session.execute(insert(GuestMerge), history)
+        changes.record_many(session, ChangeKind.MERGED, gone)
     return len(gone)
 
 
-def refresh_golden(session: Session, opened: Mapping[int, pii.Sensitive] | None = None) -> int:
+def refresh_golden(
+    session: Session,
+    opened: Mapping[int, pii.Sensitive] | None = None,
+    *,
+    guest_ids: Collection[int] | None = None,
+) -> int:
     """Survivorship: each attribute from the most trusted, then most recent, mention that has it.
     Sensitive attributes come from the mentions (`opened`: the values this pass already opened, by
-    mention id; others are opened here) and are sealed again under the guest's own key."""
+    mention id; others are opened here) and are sealed again under the guest's own key.
+    `guest_ids` limits the pass to those guests (one guest's record was corrected)."""
     vault = pii.vault_of(session)
     known = opened or {}
     plain = [c for c in GOLDEN if c not in pii.SEALED_FIELDS]
@@ -149,7 +157,8 @@ def refresh_golden(session: Session, opened: Mapping[int, pii.Sensitive] | None 
         GuestMention.surname_only,
         *[getattr(GuestMention, c) for c in (*plain, *SEALED_COLUMNS)],
     ]
-    rows = session.execute(select(*cols).where(GuestMention.guest_id.is_not(None))).all()
+    which = GuestMention.guest_id.is_not(None) if guest_ids is None else GuestMention.guest_id.in_(guest_ids)
+    rows = session.execute(select(*cols).where(which)).all()
     closed = [r for r in rows if r.id not in known]
     by_mention = dict(known)
     by_mention.update(zip((r.id for r in closed), pii.open_mentions(vault, closed), strict=True))

@@ -15,9 +15,17 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from guestgraph import audit, pii
+from guestgraph import audit, changes, pii
 from guestgraph.access import DataScope, guest_visible
-from guestgraph.db.models import Guest, GuestMention, GuestMerge, GuestStatus, MatchReview, SourceRecord
+from guestgraph.db.models import (
+    ChangeKind,
+    Guest,
+    GuestMention,
+    GuestMerge,
+    GuestStatus,
+    MatchReview,
+    SourceRecord,
+)
 from guestgraph.errors import Conflict, GuestNotFound, InvalidInput, NotFound
 from guestgraph.identity._probabilistic import MatchSettings
 from guestgraph.identity._resolve import SEALED_COLUMNS, mention_key
@@ -188,6 +196,7 @@ def unmerge_guest(
         pairs = [(a, b) for a in sorted(set(back.values())) for b in sorted(set(stays.values()))]
         _decide(session, pairs, guests, "rejected", decided_by, reason)
         merge.undone_at, merge.undone_by, merge.undo_reason = datetime.now(UTC), decided_by[:100], reason
+        changes.record_many(session, ChangeKind.UNMERGED, [(merged.id, survivor.id)])
         line = _line(merge, survivor.public_id, merged.public_id)
         audit.log_event(
             session,

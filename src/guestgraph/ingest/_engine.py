@@ -93,6 +93,16 @@ class BatchSummary:
             self.rows_read == self.accepted + self.accepted_with_warnings + self.quarantined + self.duplicates
         )
 
+    def refusals(self, locale: str = "en") -> list[str]:
+        """Why each refused record was refused: "field: rule" per finding of severity reject."""
+        rules = default_rules()
+        return [
+            f"{f['field'] or '-'}: {rules.title(str(f['rule']), locale)}"
+            for r in self.records
+            for f in r.findings
+            if f["severity"] == "reject"
+        ]
+
 
 def run_import(
     factory: sessionmaker[Session],

@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, delete, or_, select, union, update
 from sqlalchemy.orm import Session
 
-from guestgraph import pii
+from guestgraph import changes, pii
 from guestgraph.db.models import (
     CampaignMessage,
+    ChangeKind,
     Charge,
     Consent,
     Conversation,
@@ -27,6 +28,7 @@ from guestgraph.db.models import (
     CouponState,
     EnrolmentStatus,
     Guest,
+    GuestChange,
     GuestMention,
     GuestMerge,
     GuestMetrics,
@@ -95,6 +97,8 @@ HANDLED: dict[str, str] = {
     "stay_guest": "deleted",
     "stay": "kept without the person, for accounting",
     "charge": "kept without the person and without its description, for accounting",
+    "guest_change": "kept without the reasons of corrections; one 'erased' entry per guest ID tells "
+    "downstream systems to erase their copies (entries name only the erased guest row)",
     "privacy_request": "kept: the proof that the request was answered; it names only the erased guest row",
 }
 GUEST_SEALED = (Guest.key_ref, Guest.phone_enc, Guest.email_enc, Guest.id_number_enc, Guest.birth_date_enc)
@@ -256,6 +260,7 @@ def erase_guests(
     ids, stays = subject.guest_ids, subject.stay_ids
     records = _records(session, ids, subject.record_ids) if scan_unlinked else subject.record_ids
     public_ids = list(session.scalars(select(Guest.public_id).where(Guest.id.in_(ids)).order_by(Guest.id)))
+    changes.record_many(session, ChangeKind.ERASED, [(i, None) for i in ids])  # before the links go
     counts: dict[str, int] = {"keys_shredded": shred_guest_keys(session, ids, records)}
 
     def run(name: str, statement: Any) -> None:
@@ -320,6 +325,10 @@ def erase_guests(
         ),
     )
     erase_coupons(session, ids, counts)
+    run(
+        "guest_change",
+        update(GuestChange).where(GuestChange.guest_id.in_(ids)).values(reason=None, source_record_id=None),
+    )
     run(
         "ota_review",
         update(OtaReview)

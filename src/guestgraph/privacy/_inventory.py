@@ -151,6 +151,14 @@ COUPON = Classification(
     "none",
 )
 
+CHANGE_FEED = Classification(
+    "change feed",
+    "personal",
+    "keep downstream systems (PMS, loyalty, CRM) in step: corrections, merges, erasures (PIPL 46, GDPR 19)",
+    PROFILE + "; kept after erasure without reasons, so downstream systems learn of the erasure",
+    "none",
+)
+
 
 def _cols(spec: str, c: Classification) -> dict[str, Classification]:
     return dict.fromkeys(spec.split(), c)
@@ -250,6 +258,10 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("left_key right_key contributions", DERIVED),
         **_cols("decided_by reason", STAFF),
     },
+    "guest_change": {
+        **_cols("guest_public_id other_public_id", CHANGE_FEED),
+        **_cols("reason", STAFF),
+    },
     "guest_merge": {
         **_cols("mention_keys", DERIVED),
         **_cols("decided_by reason undone_by undo_reason", STAFF),
@@ -306,6 +318,7 @@ NOT_PERSONAL: dict[str, str] = {
     "segment": "name definition kind created_at updated_at frozen_at members",
     "match_review": "match_weight match_probability model_version status created_at decided_at",
     "guest_merge": "rule merged_at undone_at",
+    "guest_change": "kind fields changed_at",
     "staff_user": "created_at updated_at",
     "password_reset": "created_at expires_at used_at",
     "access_change": "proposed_at status decided_at",

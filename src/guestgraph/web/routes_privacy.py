@@ -14,7 +14,7 @@ from guestgraph.access import Permission
 from guestgraph.db.models import ConsentDecision, Jurisdiction, RequestKind
 from guestgraph.errors import GuestgraphError, InvalidInput
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
-from guestgraph.web._deps import SessionDep, SettingsDep
+from guestgraph.web._deps import FactoryDep, SessionDep, SettingsDep
 from guestgraph.web._render import render
 from guestgraph.web.routes_privacy_api import actor, api
 
@@ -79,6 +79,47 @@ def create_request(
 def request_page(request: Request, request_id: int, session: SessionDep, scope: ScopeDep) -> Response:
     row = privacy.get_request(session, request_id, scope=scope, now=now_utc())
     return render(request, "privacy_request.html", {"item": row, "active": "privacy"})
+
+
+@router.post("/privacy/requests/{request_id}/rectify", dependencies=MANAGE)
+def rectify(
+    request: Request,
+    request_id: int,
+    session: SessionDep,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    reason: Long,
+    full_name: Short = "",
+    gender: Short = "",
+    birth_date: Short = "",
+    nationality: Short = "",
+    phone: Short = "",
+    email: Annotated[str, Form(max_length=200)] = "",
+    id_type: Short = "",
+    id_number: Short = "",
+) -> Response:
+    row = privacy.get_request(session, request_id, scope=scope, now=now_utc())
+    values = {
+        "full_name": full_name, "gender": gender, "birth_date": birth_date, "nationality": nationality,
+        "phone": phone, "email": email, "id_type": id_type, "id_number": id_number,
+    }  # fmt: skip
+    try:
+        done = privacy.rectify_guest(
+            factory,
+            scope=scope,
+            public_id=row.guest_public_id,
+            values={k: v for k, v in values.items() if v.strip()},
+            reason=reason,
+            actor_id=principal.user_id,
+            actor_name=principal.username,
+            request_id=request_id,
+        )
+    except GuestgraphError as e:
+        context = {"item": row, "active": "privacy", "error": e, "values": values}
+        return render(request, "privacy_request.html", context, status_code=e.status)
+    context = {"item": row, "active": "privacy", "corrected": done.fields}
+    return render(request, "privacy_request.html", context)
 
 
 @router.post("/privacy/requests/{request_id}/{action}", dependencies=MANAGE)

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from guestgraph import privacy
+from guestgraph import changes, privacy
 from guestgraph.access import Permission, Principal
 from guestgraph.db.models import ConsentDecision, Jurisdiction, RequestKind, RequestStatus
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
-from guestgraph.web._deps import SessionDep, SettingsDep
+from guestgraph.web._deps import FactoryDep, SessionDep, SettingsDep
 
 api = APIRouter(prefix="/api/v1", tags=["privacy"])
 MANAGE = [allow(Permission.PRIVACY_MANAGE)]
@@ -230,6 +230,59 @@ def api_export(
     return privacy.export_guest(
         session, scope=scope, public_id=public_id, actor_id=principal.user_id, now=now_utc()
     )
+
+
+class CorrectionIn(BaseModel):
+    """The corrected values (only the fields to correct) and why."""
+
+    model_config = {"extra": "forbid"}
+    full_name: str | None = Field(None, max_length=200)
+    gender: str | None = Field(None, max_length=20, description="male, female, 男, 女, M, F")
+    birth_date: str | None = Field(None, max_length=20, description="YYYY-MM-DD")
+    nationality: str | None = Field(None, max_length=60)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=200)
+    id_type: str | None = Field(
+        None, max_length=40, description="cn_resident_id, passport, ... (with id_number)"
+    )
+    id_number: str | None = Field(None, max_length=40)
+    reason: str = Field(max_length=500, description="What the guest asked for (kept, never in the feed).")
+    request_id: int | None = Field(None, description="The rectification request this carries out, if any.")
+
+
+@api.post(
+    "/privacy/guests/{public_id}/rectify",
+    summary="Correct a guest's details (rectification): the golden record, search and the change feed follow",
+    dependencies=MANAGE,
+)
+def api_rectify(
+    public_id: str, body: CorrectionIn, factory: FactoryDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    values = body.model_dump(exclude={"reason", "request_id"}, exclude_none=True)
+    done = privacy.rectify_guest(
+        factory,
+        scope=scope,
+        public_id=public_id,
+        values=values,
+        reason=body.reason,
+        actor_id=principal.user_id,
+        actor_name=principal.username,
+        request_id=body.request_id,
+    )
+    return asdict(done)
+
+
+@api.get(
+    "/changes", summary="The guest change feed: corrections, merges, unmerges, erasures", dependencies=READ
+)
+def api_changes(
+    session: SessionDep,
+    scope: ScopeDep,
+    after: Annotated[int, Query(ge=0, description="The last entry id you processed")] = 0,
+    limit: Annotated[int, Query(ge=1, le=changes.MAX_PAGE)] = 100,
+) -> dict[str, Any]:
+    page = changes.list_changes(session, scope=scope, after=after, limit=limit)
+    return {"items": [asdict(i) for i in page.items], "next_after": page.next_after, "more": page.more}
 
 
 class GuestListIn(BaseModel):

@@ -14,6 +14,7 @@ from guestgraph.db.models.access import (
 )
 from guestgraph.db.models.analytics import GuestMetrics, GuestStageHistory, GuestTag, Segment, SegmentMember
 from guestgraph.db.models.audit import AuditControl, AuditEventRow
+from guestgraph.db.models.changes import ChangeKind, GuestChange, GuestChangeHotel
 from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, MessageStatus
 from guestgraph.db.models.feedback import (
     FeedbackRule,
@@ -79,6 +80,9 @@ from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, S
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
 __all__ = [
+    "ChangeKind",
+    "GuestChange",
+    "GuestChangeHotel",
     "CampaignOffer",
     "Coupon",
     "CouponState",
