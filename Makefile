@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: run test lint typecheck migrations-check pytest bench install browser fonts clean help
+.PHONY: run test lint typecheck migrations-check pytest bench fuzz install browser fonts clean help
 
 help:
 	@echo "make run    - install, migrate the embedded database, load the demo group (first time), serve on :8000"
 	@echo "make test   - lint, type-check, migration drift check and every test (SQLite; PostgreSQL too when"
 	@echo "              GUESTGRAPH_TEST_POSTGRES_URL is set)"
 	@echo "make bench  - run the benchmarks in benchmarks/ (not part of make test)"
+	@echo "make fuzz   - fuzz every importer with atheris for FUZZ_SECONDS (default 3600; make test runs 30 s)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "guestgraph needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -41,6 +42,13 @@ migrations-check: $(STAMP)
 	GUESTGRAPH_DATABASE_URL=sqlite:///$(CURDIR)/.tmp-alembic/check.db $(BIN)/alembic upgrade head
 	GUESTGRAPH_DATABASE_URL=sqlite:///$(CURDIR)/.tmp-alembic/check.db $(BIN)/alembic check
 	@rm -rf .tmp-alembic
+
+# Coverage-guided fuzzing of every importer (atheris); `make test` runs it for 30 s, this for longer (nightly).
+FUZZ_SECONDS ?= 3600
+fuzz: $(STAMP)
+	@mkdir -p .fuzz/corpus
+	$(BIN)/python -c 'from pathlib import Path; from tests.fuzz.corpus import seed_corpus; seed_corpus(Path(".fuzz/corpus"), Path("../shared/samples"))'
+	cd .fuzz && ../$(BIN)/python ../tests/fuzz/atheris_importers.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=3072 corpus
 
 # Browser tests drive Debian's Chromium; install it when we may (root with apt), else say how.
 browser:
