@@ -1,19 +1,24 @@
-"""The campaign pages in a real browser: create, preview with a guest, send, see the results."""
+"""The campaign pages in a real browser: create, preview with a guest, send, see the results; an SMS
+campaign with a coupon, through the gateway peer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
-from guestgraph import privacy
+from guestgraph import offers, privacy
+from guestgraph.access import DataScope
 from guestgraph.db.models import ConsentDecision
 from guestgraph.privacy import Channel, ConsentInput, Purpose
 from tests.conftest import LiveServer
 from tests.factories import make_guest, make_stay
+from tests.gateway_peer import gateway_peer
 from tests.smtp_peer import Collector, smtp_peer
 
 pytestmark = pytest.mark.browser
@@ -59,3 +64,57 @@ def test_create_preview_and_send_a_campaign(
     expect(page.locator('tr[data-status="sent"] td').nth(1)).to_have_text("1")
     expect(page.locator('tr[data-reason="no consent recorded"] td').nth(1)).to_have_text("1")
     assert peer.recipients() == [guest.email]
+
+
+def test_an_sms_campaign_with_a_coupon_from_form_to_results(
+    page: Page, live: LiveServer, demo_group: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s, now = demo_group, datetime.now(UTC)
+    guest = make_guest(s)
+    make_stay(s, "SHA01", guest, arrival=date(2026, 9, 1))
+    entry = ConsentInput(Purpose.MARKETING, Channel.SMS, ConsentDecision.GRANTED, "test")
+    privacy.record_consent(
+        s, guest_id=guest.id, entry=entry, recorded_by_id=None, now=now - timedelta(days=1)
+    )
+    spec = offers.OfferInput(
+        "早餐券",
+        "Breakfast",
+        "fnb_credit",
+        "amount",
+        "88",
+        now.date(),
+        now.date() + timedelta(days=30),
+        "CNY",
+    )
+    offer = offers.create_offer(s, scope=DataScope.group(), spec=spec, created_by_id=None, now=now)
+    s.commit()
+    with gateway_peer("browser-gateway-secret") as gateway:
+        monkeypatch.setattr(live.settings, "gateway_secret", SecretStr(gateway.secret))
+        monkeypatch.setattr(live.settings, "sms_gateway_url", gateway.url)
+        page.goto(f"{live.base_url}/campaigns")
+        page.fill("#new-campaign input[name=name]", "早餐短信")
+        page.select_option("#new-campaign select[name=channel]", "sms")
+        page.select_option("#new-campaign select[name=hotel]", "SHA01")
+        page.fill("#new-campaign textarea[name=body_zh]", "{{ name }}，早餐券码 {{ coupon }}")
+        page.fill("#new-campaign textarea[name=body_en]", "{{ name }}, breakfast code {{ coupon }}")
+        page.click("#new-campaign button")
+        expect(page.locator("#campaign-channel")).to_have_attribute("data-channel", "sms")
+        page.select_option("#offer-form select[name=offer]", str(offer.id))
+        page.click("#offer-form button")
+        page.fill("#preview-form input[name=guest]", guest.public_id)
+        page.click("#preview-form button")
+        shown = "王先生，早餐券码 XXXXX-XXXXX\n回复TD退订"  # the code's place, nothing issued
+        expect(page.locator("#preview-text")).to_have_text(shown)
+        expect(page.locator("#preview-length")).to_have_text(f"{len(shown)} 个字符")
+        page.click("#send-form button")
+        for _ in range(50):
+            if page.locator('tr[data-status="sent"] td').nth(1).inner_text() == "1":
+                break
+            page.wait_for_timeout(200)
+            page.reload()
+        expect(page.locator('tr[data-status="sent"] td').nth(1)).to_have_text("1")
+        expect(page.locator('#coupon-results tr[data-figure="issued"] td')).to_have_text("1")
+        (sms,) = gateway.received
+    assert sms["to"] == guest.phone and re.fullmatch(
+        r"王先生，早餐券码 [0-9A-Z]{5}-[0-9A-Z]{5}\n回复TD退订", sms["text"]
+    )

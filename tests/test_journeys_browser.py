@@ -1,5 +1,6 @@
-"""The journey pages in a real browser: create a journey from a template, activate it, let the worker
-run it, see the figures and each guest's reason, pause it."""
+"""The journey pages in a real browser: create a journey from a template, edit it, activate it, let the
+worker run it, see the figures and each guest's reason, pause it; add a coupon step through its form and
+a branch through the editor."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from guestgraph import journeys
+from guestgraph import journeys, offers
+from guestgraph.access import DataScope
 from guestgraph.db import make_session_factory
 from tests.conftest import LiveServer
 from tests.factories import make_guest, make_stay
@@ -72,3 +74,42 @@ def test_create_activate_watch_and_pause_a_journey(
     page.click("#pause-form button")
     expect(page.locator("#journey-status")).to_have_attribute("data-status", "paused")
     expect(page.locator("#activate-form button")).to_be_visible()
+
+
+def test_add_a_coupon_step_and_a_branch_to_a_win_back_draft(
+    page: Page, live: LiveServer, demo_group: Session
+) -> None:
+    today = datetime.now(UTC).date()
+    spec = offers.OfferInput(
+        "回归礼遇", "Welcome back", "room_upgrade", "percent", "100", today, today + timedelta(days=60)
+    )
+    offer = offers.create_offer(
+        demo_group, scope=DataScope.group(), spec=spec, created_by_id=None, now=datetime.now(UTC)
+    )
+    demo_group.commit()
+    page.goto(f"{live.base_url}/journeys")
+    page.check("#new-journey input[value=win_back]")
+    page.click("#new-journey button")
+    expect(page.locator("h1")).to_have_text("沉睡高价值客户唤醒")
+    # a coupon step through its form, after the tag (the template's mails then carry the code)
+    page.select_option("#coupon-step-form select[name=offer]", str(offer.id))
+    page.select_option("#coupon-step-form select[name=after]", "tag")
+    page.click("#coupon-step-form button")
+    coupon = page.locator('#steps tr[data-step="coupon"]')
+    expect(coupon).to_contain_text("发放优惠券")
+    expect(coupon.locator("a")).to_have_attribute("href", f"/offers/{offer.id}")
+    # a branch through the editor: only VIP guests go on to the reminder
+    definition = json.loads(page.input_value("#edit-form textarea[name=definition]"))
+    keys = [s["key"] for s in definition["steps"]]
+    assert keys == ["tag", "coupon", "offer", "wait", "still_away", "reminder"]
+    vip = {"type": "attribute", "field": "vip_level", "op": "present"}
+    definition["steps"].insert(5, {"key": "vip", "type": "condition", "condition": vip, "otherwise": "exit"})
+    page.fill("#edit-form textarea[name=definition]", json.dumps(definition, ensure_ascii=False))
+    page.click("#edit-form button")
+    expect(page.locator("#steps tbody tr")).to_have_count(7)
+    expect(page.locator('#steps tr[data-step="vip"]')).to_contain_text("条件 → 否则 退出")
+    expect(page.locator('#coupon-results tr[data-figure="issued"] td')).to_have_text("0")
+    page.click("#activate-form button")
+    expect(page.locator("#journey-status")).to_have_attribute("data-status", "active")
+    expect(page.locator("#edit-form")).to_have_count(0)  # an active journey's steps no longer change
+    expect(page.locator("#coupon-step-form")).to_have_count(0)

@@ -26,6 +26,7 @@ from guestgraph.db.models import Campaign, CampaignMessage, Guest, MessageStatus
 from guestgraph.engage._coupons import issue_for_message, void_unsent, with_coupon
 from guestgraph.engage._errors import DeliveryError, TemplateInvalid, TextTooLong
 from guestgraph.engage._gate import (
+    GATEWAY_REFUSED,
     INTERRUPTED,
     NO_GATEWAY,
     NO_PHONE,
@@ -210,15 +211,22 @@ def _deliver_text(
     lang = language_of(guest)
     link = unsubscribe_url(policy.public_base_url, policy.signing_key, message.id)
     fields = guest_fields(session, guest, lang=lang, hotel_id=campaign.hotel_id, unsubscribe_url=link)
+    coupon = issue_for_message(session, message, now=now)  # as for e-mail: committed before it leaves
+    if coupon is not None and coupon.code is None:
+        return MessageStatus.SKIPPED, coupon.reason
     try:
-        text = render_text(campaign.body_zh if lang == "zh" else campaign.body_en, fields, lang, channel)
-    except TextTooLong:
-        return MessageStatus.FAILED, TOO_LONG
-    except TemplateInvalid:
-        return MessageStatus.FAILED, TEMPLATE
+        text = render_text(
+            campaign.body_zh if lang == "zh" else campaign.body_en, with_coupon(fields, coupon), lang, channel
+        )
+    except (TextTooLong, TemplateInvalid) as e:
+        reason = TOO_LONG if isinstance(e, TextTooLong) else TEMPLATE
+        void_unsent(session, coupon, reason, now)
+        return MessageStatus.FAILED, reason
     refused = hand_over(
         gateway, to=str(phone), text=text, reference=f"campaign-{campaign.id}.message-{message.id}"
     )
+    if refused == GATEWAY_REFUSED:  # not taken: its coupon is withdrawn (no answer: it may have left)
+        void_unsent(session, coupon, refused, now)
     return (MessageStatus.FAILED, refused) if refused else (MessageStatus.SENT, None)
 
 

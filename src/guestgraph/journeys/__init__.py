@@ -5,7 +5,7 @@ steps exactly once per guest per step, with the consent gate, quiet hours and th
 before every send and every step on the guest's timeline."""
 
 from guestgraph.journeys._counts import GuestLine, JourneyCounts, journey_counts, journey_guests
-from guestgraph.journeys._coupons import add_coupon_step
+from guestgraph.journeys._coupons import add_coupon_step, journey_coupons
 from guestgraph.journeys._definition import JourneyDefinition, parse_definition
 from guestgraph.journeys._errors import JourneyInvalid, JourneyNotFound, JourneyStateConflict
 from guestgraph.journeys._journeys import (
@@ -41,6 +41,7 @@ __all__ = [
     "create_journey",
     "get_journey",
     "journey_counts",
+    "journey_coupons",
     "journey_guests",
     "list_journeys",
     "parse_definition",

@@ -19,7 +19,7 @@ from guestgraph.db.models import Coupon, CouponState, Journey, JourneyEnrolment
 from guestgraph.engage import GuestFields
 from guestgraph.errors import InvalidInput
 from guestgraph.journeys._definition import EXIT, IssueCoupon, JourneyDefinition
-from guestgraph.journeys._journeys import JourneyRow, get_journey, update_journey
+from guestgraph.journeys._journeys import JourneyRow, get_journey, load_journey, update_journey
 from guestgraph.journeys._steps import Where, advance, note, record_runs, timeline
 
 E = JourneyEnrolment
@@ -73,6 +73,12 @@ def with_enrolment_coupon(session: Session, enrolment_id: int, fields: GuestFiel
         .limit(1)
     )
     return replace(fields, coupon=offers.display(code)) if code else fields
+
+
+def journey_coupons(session: Session, journey_id: int, *, scope: DataScope) -> offers.CouponResults:
+    """The journey's coupons: issued, redeemed (by staff or in a POS/PMS import), the revenue."""
+    load_journey(session, journey_id, scope=scope)
+    return offers.journey_coupon_results(session, journey_id, scope=scope)
 
 
 def add_coupon_step(

@@ -257,6 +257,7 @@ def _deliver_text(
     fields = guest_fields(
         session, guest, lang=lang, hotel_id=e.hotel_id or journey.hotel_id, unsubscribe_url=link
     )
+    fields = with_enrolment_coupon(session, e.id, fields)
     try:
         text = render_text(
             step.body_zh if lang == "zh" else step.body_en, fields, lang, Channel(step.channel)

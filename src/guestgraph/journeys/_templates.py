@@ -1,6 +1,9 @@
 """The shipped journey templates, in Chinese and English: a steward or marketer copies one into a new
 (draft) journey, checks it, and activates it. Fields in e-mails: {{ name }}, {{ hotel }}, {{ arrival }},
-{{ departure }}, {{ unsubscribe_url }} (see guestgraph.engage.FIELDS)."""
+{{ departure }}, {{ unsubscribe_url }}, {{ coupon }} (see guestgraph.engage.FIELDS).
+
+The win-back mails name the coupon code when the journey has an `issue_coupon` step before them (added
+on the draft's page): `{% if coupon %}` keeps them right without one."""
 
 from __future__ import annotations
 
@@ -48,8 +51,9 @@ WIN_BACK = JourneyTemplate(
     "win_back",
     "沉睡高价值客户唤醒",
     "Win back dormant high-value guests",
-    "高价值客人进入沉睡阶段时发送专属优惠，两周后仍未回来再提醒一次。",
-    "When a high-value guest becomes dormant: an offer, and a reminder two weeks later if still away.",
+    "高价值客人进入沉睡阶段时发送专属优惠，两周后仍未回来再提醒一次；在邮件前加一步发券，邮件即附优惠券码。",
+    "When a high-value guest becomes dormant: an offer, and a reminder two weeks later if still away; add a "
+    "coupon step before the mails and they carry its code.",
     {
         "trigger": {"type": "stage_changed", "stage": "dormant", "where": HIGH_VALUE},
         "steps": [
@@ -58,9 +62,11 @@ WIN_BACK = JourneyTemplate(
                 "offer",
                 "{{ name }}，我们想念您",
                 "{{ name }}, we miss you",
-                "尊敬的{{ name }}：\n\n好久不见！下次入住{{ hotel }}，我们为您预留了专属礼遇。",
+                "尊敬的{{ name }}：\n\n好久不见！下次入住{{ hotel }}，我们为您预留了专属礼遇。"
+                "{% if coupon %}\n\n您的优惠券码：{{ coupon }}{% endif %}",
                 "Dear {{ name }},\n\nIt has been a while. Your next stay at {{ hotel }} comes with a "
-                "welcome-back offer reserved for you.",
+                "welcome-back offer reserved for you."
+                "{% if coupon %}\n\nYour coupon code: {{ coupon }}{% endif %}",
             ),
             {"key": "wait", "type": "wait", "days": 14},
             {"key": "still_away", "type": "condition", "condition": STILL_AWAY, "otherwise": "exit"},
@@ -68,9 +74,10 @@ WIN_BACK = JourneyTemplate(
                 "reminder",
                 "{{ name }}，您的专属礼遇仍然有效",
                 "{{ name }}, your offer is still waiting",
-                "尊敬的{{ name }}：\n\n为您预留的礼遇仍然有效，期待再次欢迎您。",
-                "Dear {{ name }},\n\nThe offer we kept for you still stands. We look forward to "
-                "welcoming you back.",
+                "尊敬的{{ name }}：\n\n为您预留的礼遇仍然有效"
+                "{% if coupon %}（优惠券码：{{ coupon }}）{% endif %}，期待再次欢迎您。",
+                "Dear {{ name }},\n\nThe offer we kept for you still stands{% if coupon %} (coupon code "
+                "{{ coupon }}){% endif %}. We look forward to welcoming you back.",
             ),
         ],
     },

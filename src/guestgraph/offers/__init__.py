@@ -10,6 +10,7 @@ from guestgraph.offers._campaigns import (
     campaign_coupon_results,
     campaign_offer,
     coupon_for_message,
+    journey_coupon_results,
     offer_report,
     set_campaign_offer,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "is_valid",
     "issue_by_staff",
     "issue_coupon",
+    "journey_coupon_results",
     "judge_coupon_uses",
     "list_offers",
     "new_code",

@@ -1,6 +1,6 @@
 """Campaigns and journeys that hand out coupons: a campaign's offer (its `{{ coupon }}` field issues
-one coupon per message at send time), and the figures per campaign and per offer: coupons issued and
-redeemed, and the revenue of the redeeming bills (per currency)."""
+one coupon per message at send time), and the figures per campaign, per journey and per offer: coupons
+issued and redeemed, and the revenue of the redeeming bills (per currency)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,21 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from guestgraph import audit
 from guestgraph.access import DataScope, hotel_id_visible
-from guestgraph.db.models import Campaign, CampaignOffer, Coupon, CouponState, Hotel, Offer, OfferStatus
+from guestgraph.db.models import (
+    Campaign,
+    CampaignOffer,
+    Coupon,
+    CouponState,
+    Hotel,
+    Journey,
+    JourneyEnrolment,
+    Offer,
+    OfferStatus,
+)
 from guestgraph.errors import Conflict
 from guestgraph.offers._errors import CampaignNotFound
 from guestgraph.offers._issue import Issued, issue_coupon
@@ -43,10 +53,14 @@ class CouponResults:
 
 @dataclass(frozen=True)
 class CampaignLine:
+    """The coupons of an offer issued by one campaign, one journey, or staff."""
+
     campaign_id: int | None
     campaign_name: str | None
     via: str
     results: CouponResults
+    journey_id: int | None = None
+    journey_name: str | None = None
 
 
 def _load_campaign(session: Session, campaign_id: int, scope: DataScope) -> Campaign:
@@ -148,6 +162,14 @@ def campaign_coupon_results(session: Session, campaign_id: int, *, scope: DataSc
     return _results(session, Coupon.campaign_id == campaign_id, scope)
 
 
+def journey_coupon_results(session: Session, journey_id: int, *, scope: DataScope) -> CouponResults:
+    """The coupons a journey's `issue_coupon` steps issued, as for a campaign. The caller has checked
+    that the journey is in scope (`journeys.journey_coupons`). Found through the enrolments (indexed;
+    an erased guest's enrolment and redeemed coupon are both kept)."""
+    enrolments = select(JourneyEnrolment.id).where(JourneyEnrolment.journey_id == journey_id)
+    return _results(session, Coupon.enrolment_id.in_(enrolments), scope)
+
+
 @dataclass(frozen=True)
 class OfferReport:
     offer_id: int
@@ -157,21 +179,23 @@ class OfferReport:
 
 
 def offer_report(session: Session, offer_id: int, *, scope: DataScope) -> OfferReport:
-    """An offer's coupons: totals, per campaign (and journeys, staff), redemptions per hotel."""
+    """An offer's coupons: totals, per campaign, per journey and by staff, redemptions per hotel."""
     load_offer(session, offer_id, scope=scope)
     of_offer = Coupon.offer_id == offer_id
     lines: list[CampaignLine] = []
     sources = session.execute(
-        select(Coupon.campaign_id, Coupon.issued_via, Campaign.name)
+        select(Coupon.campaign_id, Coupon.journey_id, Coupon.issued_via, Campaign.name, Journey.name)
         .outerjoin(Campaign, Campaign.id == Coupon.campaign_id)
+        .outerjoin(Journey, Journey.id == Coupon.journey_id)
         .where(of_offer)
-        .group_by(Coupon.campaign_id, Coupon.issued_via, Campaign.name)
-        .order_by(Coupon.issued_via, Coupon.campaign_id)
+        .group_by(Coupon.campaign_id, Coupon.journey_id, Coupon.issued_via, Campaign.name, Journey.name)
+        .order_by(Coupon.issued_via, Coupon.campaign_id, Coupon.journey_id)
     ).all()
-    for campaign_id, via, name in sources:
-        same = Coupon.campaign_id == campaign_id if campaign_id is not None else Coupon.campaign_id.is_(None)
-        where = of_offer & same & (Coupon.issued_via == via)
-        lines.append(CampaignLine(campaign_id, name, via, _results(session, where, scope)))
+    for campaign_id, journey_id, via, name, journey_name in sources:
+        where = of_offer & _same(Coupon.campaign_id, campaign_id) & _same(Coupon.journey_id, journey_id)
+        where = where & (Coupon.issued_via == via)
+        results = _results(session, where, scope)
+        lines.append(CampaignLine(campaign_id, name, via, results, journey_id, journey_name))
     by_hotel = dict(
         session.execute(
             select(Hotel.code, func.count())
@@ -182,6 +206,10 @@ def offer_report(session: Session, offer_id: int, *, scope: DataScope) -> OfferR
         ).all()
     )
     return OfferReport(offer_id, _results(session, of_offer, scope), lines, by_hotel)
+
+
+def _same(column: InstrumentedAttribute[int | None], value: int | None) -> ColumnElement[bool]:
+    return column == value if value is not None else column.is_(None)
 
 
 def offer_name(session: Session, offer_id: int) -> tuple[str, str] | None:

@@ -70,6 +70,7 @@ def _detail(
         "steps": journey.definition["steps"],
         "trigger": journey.definition["trigger"],
         "counts": journeys.journey_counts(session, journey_id, scope=scope),
+        "coupons": journeys.journey_coupons(session, journey_id, scope=scope),
         "guests": journeys.journey_guests(session, journey_id, scope=scope),
         "offers": offers.list_offers(session, scope=scope, active_only=True),
         "draft": draft if draft is not None else json.dumps(journey.definition, ensure_ascii=False, indent=2),
@@ -215,6 +216,7 @@ def api_journey(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> dict
     return {
         "journey": asdict(journeys.get_journey(session, journey_id, scope=scope)),
         "counts": asdict(journeys.journey_counts(session, journey_id, scope=scope)),
+        "coupons": journeys.journey_coupons(session, journey_id, scope=scope).as_dict(),
     }
 
 

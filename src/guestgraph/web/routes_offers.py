@@ -281,6 +281,8 @@ def _report(report: offers.OfferReport) -> dict[str, Any]:
             {
                 "campaign_id": line.campaign_id,
                 "campaign": line.campaign_name,
+                "journey_id": line.journey_id,
+                "journey": line.journey_name,
                 "via": line.via,
                 **line.results.as_dict(),
             }
