@@ -54,6 +54,13 @@ def test_common_and_context_passwords_are_refused(weak: str) -> None:
         access.check_password_policy(weak)
 
 
+@pytest.mark.parametrize("breached", ["dkflbvbhjdyf", "lexingky", "100200300", "johndeere"])
+def test_breached_passwords_beyond_the_common_ones_are_refused(breached: str) -> None:
+    """Ranked past 3,000 in the breach corpus (not 'common'), yet known to attackers' word lists."""
+    with pytest.raises(WeakPassword, match="breached"):
+        access.check_password_policy(breached)
+
+
 def test_long_passphrases_are_accepted_without_composition_rules() -> None:
     access.check_password_policy(
         "correct horse battery staple on a rainy day in hangzhou westlake"
