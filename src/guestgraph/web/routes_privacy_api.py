@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -250,6 +251,28 @@ class CorrectionIn(BaseModel):
     request_id: int | None = Field(None, description="The rectification request this carries out, if any.")
 
 
+class RectificationOut(BaseModel):
+    guest_public_id: str
+    fields: list[str] = Field(description="The golden attributes corrected.")
+    source_record_id: int = Field(description="The rectification record (lineage).")
+    change_id: int = Field(description="Its entry on the change feed.")
+
+
+class ChangeOut(BaseModel):
+    id: int
+    guest_id: str = Field(description="The guest's public ID.")
+    kind: str = Field(description="rectified, merged, unmerged or erased")
+    fields: list[str]
+    other_guest_id: str | None = Field(description="The surviving guest of a merge or unmerge.")
+    changed_at: datetime
+
+
+class ChangesOut(BaseModel):
+    items: list[ChangeOut]
+    next_after: int = Field(description="Pass as `after` to read on.")
+    more: bool
+
+
 @api.post(
     "/privacy/guests/{public_id}/rectify",
     summary="Correct a guest's details (rectification): the golden record, search and the change feed follow",
@@ -257,7 +280,7 @@ class CorrectionIn(BaseModel):
 )
 def api_rectify(
     public_id: str, body: CorrectionIn, factory: FactoryDep, scope: ScopeDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
+) -> RectificationOut:
     values = body.model_dump(exclude={"reason", "request_id"}, exclude_none=True)
     done = privacy.rectify_guest(
         factory,
@@ -269,7 +292,7 @@ def api_rectify(
         actor_name=principal.username,
         request_id=body.request_id,
     )
-    return asdict(done)
+    return RectificationOut(**asdict(done))
 
 
 @api.get(
@@ -280,9 +303,10 @@ def api_changes(
     scope: ScopeDep,
     after: Annotated[int, Query(ge=0, description="The last entry id you processed")] = 0,
     limit: Annotated[int, Query(ge=1, le=changes.MAX_PAGE)] = 100,
-) -> dict[str, Any]:
+) -> ChangesOut:
     page = changes.list_changes(session, scope=scope, after=after, limit=limit)
-    return {"items": [asdict(i) for i in page.items], "next_after": page.next_after, "more": page.more}
+    items = [ChangeOut(**asdict(i)) for i in page.items]
+    return ChangesOut(items=items, next_after=page.next_after, more=page.more)
 
 
 class GuestListIn(BaseModel):
