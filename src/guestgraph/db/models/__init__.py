@@ -63,6 +63,7 @@ from guestgraph.db.models.privacy import (
     RetentionRule,
     TransferRoute,
 )
+from guestgraph.db.models.prompts import PromptRule, PromptStatus, ServicePrompt
 from guestgraph.db.models.security import SecurityAlert
 from guestgraph.db.models.service import (
     ServiceHours,
@@ -79,6 +80,9 @@ from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, S
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
 __all__ = [
+    "PromptRule",
+    "PromptStatus",
+    "ServicePrompt",
     "CampaignOffer",
     "Coupon",
     "CouponState",
