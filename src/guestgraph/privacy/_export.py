@@ -101,6 +101,7 @@ EXPORTED: dict[str, Rule] = {
     "journey_enrolment": _by_guest("journey_enrolment"),
     "journey_step_run": _by_guest("journey_step_run"),
     "coupon": _by_guest("coupon"),
+    "service_prompt": _by_guest("service_prompt"),
 }
 NOT_EXPORTED: dict[str, str] = {
     "reveal_grant": "a record of which member of staff saw a full value and why (staff accountability, "
