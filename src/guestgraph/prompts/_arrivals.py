@@ -29,21 +29,17 @@ def arrivals_board(
     arrivals = list_arrivals(session, scope=scope, hotel_code=hotel_code, day=day, now=now)
     confs = [line.confirmation_number for line in arrivals.lines]
     publics = [line.guest_public_id for line in arrivals.lines if line.guest_public_id]
-    stays = {
-        sid: conf
-        for sid, conf in session.execute(
+    stays = dict(
+        session.execute(
             select(Stay.id, Stay.confirmation_number)
             .join(Hotel, Hotel.id == Stay.hotel_id)
             .where(Hotel.code == arrivals.hotel_code, Stay.confirmation_number.in_(confs))
-        )
-    }
+        ).all()
+    )
     by_stay = prompts_of_stays(session, scope=scope, stay_ids=list(stays))
-    guests = {
-        gid: public
-        for gid, public in session.execute(
-            select(Guest.id, Guest.public_id).where(Guest.public_id.in_(publics))
-        )
-    }
+    guests = dict(
+        session.execute(select(Guest.id, Guest.public_id).where(Guest.public_id.in_(publics))).all()
+    )
     hotel_id = session.scalar(select(Hotel.id).where(Hotel.code == arrivals.hotel_code))
     found = recommend.recommendations_for(
         session, scope=scope, guest_ids=list(guests), today=arrivals.date, hotel_id=hotel_id

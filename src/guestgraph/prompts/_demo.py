@@ -26,10 +26,10 @@ def seed_demo(session: Session, *, now: datetime) -> GenerateReport:
     """Give the booked arrivals of the coming week a fact each (an allergy, a pet, a diet), then
     generate their prompts from today on."""
     primary = and_(StayGuest.stay_id == Stay.id, StayGuest.role == "primary")
-    arrivals = []
+    arrivals: list[tuple[str, str]] = []
     for hotel in session.scalars(select(Hotel).order_by(Hotel.code)):
         today = hotel_today(hotel, now)
-        arrivals += session.execute(
+        arrivals += session.execute(  # (public id, hotel code)
             select(Guest.public_id, Hotel.code)
             .select_from(Stay)
             .join(StayGuest, primary)
