@@ -133,6 +133,15 @@ def _offer(session: Session) -> int:
     return offer.id
 
 
+def _prompt_rule(session: Session) -> int:
+    from guestgraph.db.models import PromptRule
+
+    rule = PromptRule(code="seed", name_zh="种子", name_en="seed", department="housekeeping", condition={})
+    session.add(rule)
+    session.flush()
+    return rule.id
+
+
 def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
     """One row in every guest-linked table, foreign keys pointing at the guest's rows."""
     staff = make_staff(session, role="compliance_officer")
@@ -145,6 +154,7 @@ def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
         "segment": _segment(session),
         "journey": _journey(session),
         "offer": _offer(session),
+        "prompt_rule": _prompt_rule(session),
     }
     seeded: dict[str, tuple[Any, ...]] = {}
     linked = guest_linked(Base.metadata)

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import analytics, identity, inbox, ingest, org, privacy
+from guestgraph import analytics, identity, inbox, ingest, org, privacy, prompts
 from guestgraph.access import ensure_default_roles
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import make_session_factory, session_scope
@@ -52,6 +52,7 @@ def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress |
     try:
         with session_scope(factory) as session:
             roles = ensure_default_roles(session)
+            prompts.ensure_default_rules(session)  # the shipped service prompt rules, once
             if if_empty and org.group_is_loaded(session):
                 return DemoLoad(False, demo_dir, 0, roles, "the database already holds a hotel group")
         if not (demo_dir / "group.json").exists():
@@ -70,6 +71,8 @@ def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress |
             privacy.import_consents(session, now=datetime.now(UTC))  # opt-in flags the sources sent
             secret = ensure_secret_key(settings).get_secret_value()
             staff = create_demo_staff(session, demo_dir=demo_dir, secret_key=secret, now=datetime.now(UTC))
+        with session_scope(factory) as session:  # service prompts for the coming week's arrivals
+            prompts.seed_demo(session, now=datetime.now(UTC))
         with session_scope(factory) as session:  # a few messages, so the inbox shows how it works
             inbox.seed_demo_conversations(
                 session, now=datetime.now(UTC), default_hours=settings.service_hours_default

@@ -291,6 +291,7 @@ from guestgraph.cli_journeys import register as _register_journeys  # noqa: E402
 from guestgraph.cli_offers import register as _register_offers  # noqa: E402
 from guestgraph.cli_ops import register as _register_ops  # noqa: E402 - after `app` exists
 from guestgraph.cli_privacy import register as _register_privacy  # noqa: E402 - after `app` exists
+from guestgraph.cli_prompts import register as _register_prompts  # noqa: E402
 from guestgraph.cli_service import register as _register_service  # noqa: E402 - after `app` exists
 from guestgraph.cli_staff import register as _register_staff  # noqa: E402 - after `app` exists
 
@@ -300,6 +301,7 @@ _register_engage(app, fail=_fail)
 _register_journeys(app, fail=_fail)
 _register_service(app, fail=_fail)
 _register_privacy(app, fail=_fail)
+_register_prompts(app, fail=_fail)
 _register_analytics(app, fail=_fail)
 _register_feedback(app, fail=_fail)
 _register_inbox(app, fail=_fail)

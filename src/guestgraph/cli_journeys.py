@@ -54,17 +54,27 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         ] = None,
     ) -> None:
         """Run journeys: enrol guests their triggers catch and run every due step. Safe to run in several
-        processes at once and to restart: each guest gets each step once."""
-        from guestgraph import journeys
+        processes at once and to restart: each guest gets each step once. Once a day it also generates
+        the service prompts of every hotel's tomorrow."""
+        from guestgraph import journeys, prompts
+        from guestgraph.cli_prompts import summary as prompts_summary
 
         settings = load_settings()
         engine = open_engine(settings)
         stop = threading.Event()
+        daily = prompts.DailyPrompts()  # service prompts for every hotel's tomorrow, once a day
+
+        def passed(report: Any) -> None:
+            console.print(_summary(report))
+            generated = daily.run_if_due(factory, clock())
+            if generated is not None:
+                console.print("Service prompts: " + prompts_summary(generated))
+
         try:
             policy = journeys.JourneyPolicy.from_settings(settings)
             factory, clock = make_session_factory(engine), _clock(now)
             if once:
-                console.print(_summary(journeys.run_pass(factory, policy=policy, clock=clock)))
+                passed(journeys.run_pass(factory, policy=policy, clock=clock))
                 return
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())
@@ -74,7 +84,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
                 clock=clock,
                 stop=stop,
                 poll_seconds=poll or settings.journey_poll_seconds,
-                on_pass=lambda r: console.print(_summary(r)),
+                on_pass=passed,
                 on_error=lambda e: console.print(f"[bold red]Pass failed:[/] {e.message} {e.hint or ''}"),
             )
         except GuestgraphError as e:

@@ -18,6 +18,8 @@ class Permission(enum.StrEnum):
     CAMPAIGN_MANAGE = "campaign.manage"
     JOURNEY_MANAGE = "journey.manage"
     TICKET_MANAGE = "ticket.manage"
+    PROMPTS_VIEW = "prompts.view"  # see a hotel's service prompts and tick them off
+    PROMPTS_MANAGE = "prompts.manage"  # add, edit and retire the rules that make service prompts
     FEEDBACK_RULES = "feedback.rules"  # edit the words that classify guest feedback
     PRIVACY_MANAGE = "privacy.manage"
     AUDIT_READ = "audit.read"

@@ -20,12 +20,20 @@ class RoleSpec:
 
 
 DEFAULT_ROLES: tuple[RoleSpec, ...] = (
-    RoleSpec("front_desk", "前台", "Front desk", (P.GUEST_READ, P.STAY_OPERATE)),
+    RoleSpec("front_desk", "前台", "Front desk", (P.GUEST_READ, P.STAY_OPERATE, P.PROMPTS_VIEW)),
     RoleSpec(
         "hotel_manager",
         "酒店经理",
         "Hotel manager",
-        (P.GUEST_READ, P.GUEST_REVEAL, P.STAY_OPERATE, P.REPORT_READ, P.QUALITY_READ),
+        (
+            P.GUEST_READ,
+            P.GUEST_REVEAL,
+            P.STAY_OPERATE,
+            P.REPORT_READ,
+            P.QUALITY_READ,
+            P.PROMPTS_VIEW,
+            P.PROMPTS_MANAGE,
+        ),
     ),
     RoleSpec(
         "regional_manager", "区域经理", "Regional manager", (P.GUEST_READ, P.REPORT_READ, P.QUALITY_READ)
@@ -49,6 +57,8 @@ DEFAULT_ROLES: tuple[RoleSpec, ...] = (
             P.STAY_OPERATE,
             P.FEEDBACK_RULES,
             P.JOURNEY_MANAGE,
+            P.PROMPTS_VIEW,
+            P.PROMPTS_MANAGE,
         ),
     ),
     RoleSpec(

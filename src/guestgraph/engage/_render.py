@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Literal
 
@@ -19,6 +19,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guestgraph import recommend
 from guestgraph.db.models import Guest, Hotel, Stay, StayGuest
 from guestgraph.engage._errors import TemplateInvalid
 
@@ -36,6 +37,7 @@ FIELDS = (
     "departure",
     "unsubscribe_url",
     "coupon",
+    "recommendation",
 )
 
 
@@ -52,6 +54,7 @@ class GuestFields:
     departure: str
     unsubscribe_url: str
     coupon: str = ""  # the code of the coupon issued with this message (engage/_coupons.py)
+    recommendation: str = ""  # the package, offer or room type recommended to the guest (recommend/)
 
 
 @dataclass(frozen=True)
@@ -92,9 +95,16 @@ def _addressed(guest: Guest, lang: Lang) -> tuple[str, str]:
 
 
 def guest_fields(
-    session: Session, guest: Guest, *, lang: Lang, hotel_id: int | None, unsubscribe_url: str
+    session: Session,
+    guest: Guest,
+    *,
+    lang: Lang,
+    hotel_id: int | None,
+    unsubscribe_url: str,
+    today: date | None = None,
 ) -> GuestFields:
-    """The guest's fields for a template; hotel and dates are of their latest stay (at `hotel_id`)."""
+    """The guest's fields for a template; hotel and dates are of their latest stay (at `hotel_id`);
+    the recommendation is by rule from their history (`recommend.headline`), as of `today`."""
     query = (
         select(Stay.arrival, Stay.departure, Hotel.name_zh, Hotel.name_en)
         .join(StayGuest, StayGuest.stay_id == Stay.id)
@@ -117,6 +127,13 @@ def guest_fields(
         arrival=_day(stay[0] if stay else None, lang),
         departure=_day(stay[1] if stay else None, lang),
         unsubscribe_url=unsubscribe_url,
+        recommendation=recommend.headline(
+            session,
+            guest_id=guest.id,
+            lang=lang,
+            today=today or datetime.now(UTC).date(),
+            hotel_id=hotel_id,
+        ),
     )
 
 

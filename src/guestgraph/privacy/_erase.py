@@ -47,6 +47,7 @@ from guestgraph.db.models import (
     SegmentMember,
     SelfServiceLink,
     SelfServiceRequest,
+    ServicePrompt,
     ServiceTicket,
     SourceRecord,
     StayGuest,
@@ -83,6 +84,7 @@ HANDLED: dict[str, str] = {
     "coupon": "deleted, unless redeemed: a redeemed coupon is kept without the guest (its offer, hotel and "
     "amount count toward the campaign's revenue)",
     "consent": "deleted",
+    "service_prompt": "deleted (tasks for the hotel about the guest's arrivals, and their reasons)",
     "preference": "deleted",
     "interaction": "deleted",
     "service_ticket": "deleted, with its history and escalations",
@@ -301,6 +303,7 @@ def erase_guests(
         RevealGrant,
         CampaignMessage,
         JourneyStepRun,
+        ServicePrompt,
         GuestMetrics,
         GuestStageHistory,
         GuestTag,

@@ -102,6 +102,7 @@ EXPORTED: dict[str, Rule] = {
     "journey_step_run": _by_guest("journey_step_run"),
     "coupon": _by_guest("coupon"),
     "guest_change": _by_guest("guest_change"),
+    "service_prompt": _by_guest("service_prompt"),
 }
 NOT_EXPORTED: dict[str, str] = {
     "reveal_grant": "a record of which member of staff saw a full value and why (staff accountability, "

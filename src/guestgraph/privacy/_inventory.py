@@ -159,6 +159,15 @@ CHANGE_FEED = Classification(
     "none",
 )
 
+PROMPT = Classification(
+    "service prompts",
+    "sensitive",
+    "prepare the guest's arrival: a task for a department and its reason, which may repeat an allergy "
+    "or a complaint (contract)",
+    "as the stay's service notes (" + SERVICE_PERIOD + ")",
+    "none",
+)
+
 
 def _cols(spec: str, c: Classification) -> dict[str, Classification]:
     return dict.fromkeys(spec.split(), c)
@@ -294,6 +303,9 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         "trigger_key status step next_at claimed_at entered_at ended_at reason", MARKETING
     ),
     "journey_step_run": _cols("step kind outcome purpose reason started_at sent_at", MARKETING),
+    "service_prompt": _cols(
+        "department reason_kind reason_detail due_on status generated_at done_at withdrawn_at", PROMPT
+    ),
     "coupon": _cols(
         "code state issued_via issued_at valid_from valid_to journey_step redeemed_at redeemed_outlet "
         "redeemed_amount redeemed_currency redeemed_via voided_at void_reason",
@@ -332,6 +344,7 @@ NOT_PERSONAL: dict[str, str] = {
     "offer": "name_zh name_en kind value_kind value currency valid_from valid_to per_guest_limit "
     "total_limit issued_count status created_at updated_at",
     "journey_enrolment": "claimed_by",
+    "prompt_rule": "code name_zh name_en department condition active shipped created_at updated_at",
     "service_ticket": "category priority status team created_at updated_at respond_due_at resolve_due_at "
     "first_response_at resolved_at closed_at respond_breached_at resolve_breached_at",
     "ticket_event": "at kind from_status to_status",

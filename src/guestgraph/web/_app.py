@@ -38,6 +38,7 @@ from guestgraph.web import (
     routes_offers,
     routes_pages,
     routes_privacy,
+    routes_prompts,
     routes_review,
     routes_service,
     routes_survey_public,
@@ -134,6 +135,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_engage.router)
     app.include_router(routes_journeys.router)
     app.include_router(routes_offers.router)
+    app.include_router(routes_prompts.router)
     app.include_router(routes_service.router)
     app.include_router(routes_inbox.router)
     app.include_router(routes_feedback.router)

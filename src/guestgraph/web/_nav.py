@@ -20,6 +20,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("guests", "Guests", "/guests", True, permission="guest.read"),
     NavItem("hotels", "Hotels", "/hotels", True),
     NavItem("arrivals", "Arrivals", "/arrivals", True, permission="guest.read"),
+    NavItem("prompts", "Service prompts", "/prompts", True, permission="prompts.view"),
     NavItem("register", "Front-desk registration", "/register", True, permission="stay.operate"),
     NavItem("imports", "Imports", "/imports", True, permission="import.manage"),
     NavItem("quality", "Data quality", "/quality", True, permission="quality.read"),

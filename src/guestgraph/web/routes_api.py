@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
-from guestgraph import __version__, audit, identity, org, profiles
+from guestgraph import __version__, audit, identity, org, profiles, recommend
 from guestgraph.access import Permission
 from guestgraph.db import current_revision, head_revision
 from guestgraph.paging import Page
@@ -101,8 +101,11 @@ def api_hotel(code: str, session: SessionDep, scope: ScopeDep) -> org.HotelPubli
 )
 def api_guest(public_id: str, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
     profile = profiles.get_profile(session, scope=scope, public_id=public_id)
+    found = recommend.guest_recommendations(
+        session, scope=scope, public_id=profile.public_id, today=datetime.now(UTC).date()
+    )
     audit.log_event(session, "guest.read", guest_public_id=profile.public_id)
-    return asdict(profile)
+    return {**asdict(profile), "recommendations": [asdict(r) for r in found]}
 
 
 @router.get(

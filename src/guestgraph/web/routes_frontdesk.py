@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from guestgraph import frontdesk, profiles
+from guestgraph import frontdesk, profiles, prompts
 from guestgraph.access import Permission
 from guestgraph.errors import NotFound
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow
@@ -217,9 +217,10 @@ def arrivals_page(
     day: frontdesk.Day = "today",
 ) -> Response:
     code = hotel or frontdesk.first_hotel_code(session, scope)
-    listed = frontdesk.list_arrivals(session, scope=scope, hotel_code=code, day=day) if code else None
+    board = prompts.arrivals_board(session, scope=scope, hotel_code=code, day=day) if code else None
     context = {
-        "arrivals": listed,
+        "arrivals": board.arrivals if board else None,
+        "board": board,
         "desk": frontdesk.desk_options(session, scope),
         "day": day,
         "active": "arrivals",

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from guestgraph import analytics, audit, frontdesk, identity, org, profiles
+from guestgraph import analytics, audit, frontdesk, identity, org, profiles, recommend
 from guestgraph.access import Permission
 from guestgraph.errors import NotFound
 from guestgraph.paging import PageRequest
@@ -91,6 +91,9 @@ def guest_page(
         "reveal_fields": profiles.REVEAL_FIELDS,
         "purposes": profiles.PURPOSES,
         "merges": identity.guest_merges(session, scope=scope, public_id=public_id),
+        "recommendations": recommend.guest_recommendations(
+            session, scope=scope, public_id=public_id, today=datetime.now(UTC).date()
+        ),
     }
     return render(request, "guest.html", context)
 

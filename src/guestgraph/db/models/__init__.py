@@ -64,6 +64,7 @@ from guestgraph.db.models.privacy import (
     RetentionRule,
     TransferRoute,
 )
+from guestgraph.db.models.prompts import PromptRule, PromptStatus, ServicePrompt
 from guestgraph.db.models.security import SecurityAlert
 from guestgraph.db.models.service import (
     ServiceHours,
@@ -83,6 +84,9 @@ __all__ = [
     "ChangeKind",
     "GuestChange",
     "GuestChangeHotel",
+    "PromptRule",
+    "PromptStatus",
+    "ServicePrompt",
     "CampaignOffer",
     "Coupon",
     "CouponState",

@@ -1,0 +1,21 @@
+"""Errors of the prompts package; each says what, where and how to fix it."""
+
+from __future__ import annotations
+
+from guestgraph.errors import Conflict, NotFound
+
+
+class PromptNotFound(NotFound):
+    """No prompt with this id at a hotel in the caller's scope (an out-of-scope one looks the same)."""
+
+    code = "prompt_not_found"
+
+
+class PromptNotOpen(Conflict):
+    """The prompt was already ticked off, or withdrawn because the booking changed."""
+
+    code = "prompt_not_open"
+
+
+class PromptRuleNotFound(NotFound):
+    code = "prompt_rule_not_found"

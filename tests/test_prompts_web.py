@@ -1,0 +1,167 @@
+"""Service prompts and recommendations over real HTTP on both databases: the day's prompts by
+department, tick-off through the API and the HTMX form (anti-forgery token, one audit event), a
+hotel-A user who cannot see or tick hotel B's prompts (404, like a prompt that does not exist), the
+rule API and who may use it, recommendations in the profile's JSON and page, badges on arrivals, and
+`guestgraph prompts generate` as a real process."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guestgraph import prompts
+from guestgraph.access import DataScope
+from guestgraph.db import make_engine
+from guestgraph.db.models import AuditEventRow, GuestTag, Preference, PromptStatus, ServicePrompt, StayStatus
+from guestgraph.frontdesk import hotel_today
+from tests.conftest import BACKENDS, LiveServer
+from tests.factories import hotel, make_guest, make_stay
+from tests.test_cli import run
+
+DAY = date(2026, 12, 10)
+
+
+def _two_hotels(s: Session) -> tuple[int, int, str, str]:
+    """A prompt at SHA01 and one at SHA02 (allergies), generated; returns their ids and guests."""
+    prompts.ensure_default_rules(s)
+    here, there = make_guest(s), make_guest(s)
+    for g, code in ((here, "SHA01"), (there, "SHA02")):
+        s.add(Preference(guest_id=g.id, category="allergy", value="peanuts"))
+        make_stay(s, code, g, arrival=DAY, status=StayStatus.BOOKED, room_type="豪华大床房")
+    prompts.generate(s, first=DAY, now=datetime.now(UTC))
+    s.commit()
+    ids = {gid: pid for pid, gid in s.execute(select(ServicePrompt.id, ServicePrompt.guest_id))}
+    return ids[here.id], ids[there.id], here.public_id, there.public_id
+
+
+def test_a_hotel_sees_and_ticks_off_only_its_own_prompts(live: LiveServer, demo_group: Session) -> None:
+    mine, theirs, here, _there = _two_hotels(demo_group)
+    sha01 = DataScope.hotels(hotel(demo_group, "SHA01").id)
+    with live.client(role="front_desk", scope=sha01) as c:
+        day = c.get("/api/v1/prompts", params={"hotel": "SHA01", "date": DAY.isoformat()})
+        assert day.status_code == 200, day.text
+        (dept,) = day.json()["departments"]
+        assert dept["code"] == "food_beverage"
+        assert [(p["id"], p["reason"], p["guest_public_id"]) for p in dept["prompts"]] == [
+            (mine, "Allergy: peanuts", here)
+        ]
+        assert "王*明" in {p["guest_name"] for p in dept["prompts"]}  # masked
+        hidden = c.get("/api/v1/prompts", params={"hotel": "SHA02", "date": DAY.isoformat()})
+        assert hidden.status_code == 404 and hidden.json()["error"] == "hotel_not_found"
+        assert c.get(f"/prompts?hotel=SHA02&date={DAY}").status_code == 404
+        refused = c.post(f"/api/v1/prompts/{theirs}/done")
+        missing = c.post("/api/v1/prompts/987654321/done")
+        assert refused.status_code == missing.status_code == 404
+        assert (
+            refused.json().keys() == missing.json().keys() and refused.json()["error"] == "prompt_not_found"
+        )
+        assert c.post(f"/prompts/{theirs}/done", headers={"HX-Request": "true"}).status_code == 404
+        done = c.post(f"/api/v1/prompts/{mine}/done")
+        assert done.status_code == 200, done.text
+        assert (done.json()["status"], done.json()["done_by"]) == ("done", "Test front_desk")
+        again = c.post(f"/api/v1/prompts/{mine}/done")
+        assert again.status_code == 409 and again.json()["error"] == "prompt_not_open"
+    demo_group.expire_all()
+    statuses = dict(demo_group.execute(select(ServicePrompt.id, ServicePrompt.status)).all())
+    assert statuses == {mine: PromptStatus.DONE, theirs: PromptStatus.OPEN}
+    events = demo_group.scalars(select(AuditEventRow).where(AuditEventRow.action == "prompt.done")).all()
+    assert [(e.guest_public_id, e.actor_username) for e in events] == [(here, events[0].actor_username)]
+    assert events[0].actor_username and events[0].outcome == "ok"
+
+
+def test_the_page_ticks_off_with_htmx_and_the_form_token(live: LiveServer, demo_group: Session) -> None:
+    _mine, theirs, _here, there = _two_hotels(demo_group)
+    sha02 = DataScope.hotels(hotel(demo_group, "SHA02").id)
+    with live.client(role="hotel_manager", scope=sha02) as c:
+        page = c.get("/prompts", params={"hotel": "SHA02", "date": DAY.isoformat()})
+        assert page.status_code == 200
+        assert 'id="dept-food_beverage"' in page.text and "过敏：peanuts" in page.text
+        token = c.headers.pop("X-CSRF-Token")
+        forged = c.post(f"/prompts/{theirs}/done", headers={"HX-Request": "true"})
+        assert forged.status_code == 403  # no anti-forgery token: refused, nothing changed
+        row = c.post(f"/prompts/{theirs}/done", headers={"HX-Request": "true", "X-CSRF-Token": token})
+        assert row.status_code == 200 and 'data-status="done"' in row.text and "<html" not in row.text
+        arrivals = c.get("/arrivals", params={"hotel": "SHA02", "day": "today"})
+        assert arrivals.status_code == 200
+    with live.client(role="marketing") as c:  # no prompts.view
+        assert c.get(f"/api/v1/prompts?hotel=SHA02&date={DAY}").status_code == 403
+    demo_group.expire_all()
+    assert (
+        demo_group.scalar(select(ServicePrompt.status).where(ServicePrompt.id == theirs)) == PromptStatus.DONE
+    )
+    assert there
+
+
+def test_rules_api_and_who_may_change_rules(live: LiveServer, demo_group: Session) -> None:
+    prompts.ensure_default_rules(demo_group)
+    demo_group.commit()
+    rule = {
+        "code": "crib",
+        "name_zh": "婴儿床",
+        "name_en": "Baby cot",
+        "department": "housekeeping",
+        "condition": {"type": "mentions", "words": ["crib", "婴儿床"]},
+    }
+    with live.client(role="front_desk") as c:
+        assert c.post("/api/v1/prompt-rules", json=rule).status_code == 403
+    with live.client(role="data_steward") as c:
+        made = c.post("/api/v1/prompt-rules", json=rule)
+        assert made.status_code == 201, made.text
+        bad = c.post("/api/v1/prompt-rules", json={**rule, "code": "crib2", "condition": {"type": "moon"}})
+        assert bad.status_code == 400 and "condition" in bad.json()["message"]
+        assert c.post("/api/v1/prompt-rules", json=rule).status_code == 409
+        retired = c.post(f"/api/v1/prompt-rules/{made.json()['id']}/retire")
+        assert retired.status_code == 200 and retired.json()["active"] is False
+        codes = {r["code"] for r in c.get("/api/v1/prompt-rules").json()["items"]}
+        assert {"crib", "pet_bed", "allergy_notice"} <= codes
+        assert c.get("/prompts/rules").status_code == 200
+    actions = set(
+        demo_group.scalars(select(AuditEventRow.action).where(AuditEventRow.action.like("prompt_rule.%")))
+    )
+    assert actions == {"prompt_rule.create", "prompt_rule.retire"}
+
+
+def test_recommendations_on_the_profile_and_badges_on_arrivals(live: LiveServer, demo_group: Session) -> None:
+    s = demo_group
+    prompts.ensure_default_rules(s)
+    guest = make_guest(s)
+    for _ in range(2):
+        make_stay(s, "SHA01", guest, room_type="行政大床房")
+    s.add(GuestTag(guest_id=guest.id, tag="spa_user", kind="rule", since=datetime.now(UTC)))
+    day = hotel_today(hotel(s, "SHA01"))
+    make_stay(s, "SHA01", guest, arrival=day, status=StayStatus.BOOKED, children=1)
+    prompts.generate(s, first=day, now=datetime.now(UTC))
+    s.commit()
+    sha01 = DataScope.hotels(hotel(s, "SHA01").id)
+    with live.client(role="front_desk", scope=sha01) as c:
+        profile = c.get(f"/api/v1/guests/{guest.public_id}").json()
+        assert [(r["code"], r["reason_en"]) for r in profile["recommendations"]] == [
+            ("room_type", "2 of 2 stays in a 行政大床房"),
+            ("spa_package", "spent 0 at the spa"),
+        ]
+        page = c.get(f"/guests/{guest.public_id}")
+        assert 'id="recommended"' in page.text and "2 次入住中有 2 次住行政大床房" in page.text
+        arrivals = c.get("/arrivals", params={"hotel": "SHA01", "day": "today"})
+        assert 'data-prompt-badge="family_kids_amenities"' in arrivals.text
+        assert 'data-recommendation="room_type"' in arrivals.text
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_generate_command(backend: str, scratch_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = scratch_db(backend)
+    env = {"GUESTGRAPH_DATABASE_URL": url, "GUESTGRAPH_DATA_DIR": str(tmp_path)}
+    assert run("migrate", env=env).returncode == 0
+    done = run("prompts", "generate", "--date", "2026-12-10", "--days", "2", env=env)
+    assert done.returncode == 0 and "0 new prompt(s)" in done.stderr, done.stderr
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        from guestgraph.db.models import PromptRule
+
+        assert len(conn.execute(select(PromptRule.code)).all()) == 6  # the shipped rules, inserted
+    engine.dispose()
+    bad = run("prompts", "generate", "--date", "10.12.2026", env=env)
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
