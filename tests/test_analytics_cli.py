@@ -37,5 +37,7 @@ def test_demo_load_refreshes_analytics_and_the_command_refreshes_again(
         days = conn.scalar(select(func.min(GuestMetrics.computed_on)))
     engine.dispose()
     assert str(days) == "2026-11-01"
+    again = run("analytics", "refresh", "--as-of", "2026-11-01", "--incremental", env=env)
+    assert again.returncode == 0 and "(incremental, " in again.stderr, again.stderr
     bad = run("analytics", "refresh", "--as-of", "yesterday", env=env)
     assert bad.returncode != 0 and "not a date" in bad.stderr

@@ -26,6 +26,14 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         as_of: Annotated[
             str | None, typer.Option("--as-of", help="Compute as of this day (YYYY-MM-DD); default today.")
         ] = None,
+        incremental: Annotated[
+            bool,
+            typer.Option(
+                "--incremental",
+                help="Recompute only the guests changed since the last refresh of the same day (after an "
+                "import and resolve); a full refresh otherwise.",
+            ),
+        ] = False,
     ) -> None:
         """Recompute every guest's RFM scores, lifecycle stage (with history), churn warning, rule tags and
         dynamic segment membership, set-based in one transaction."""
@@ -50,6 +58,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
                     engine,
                     settings=settings.analytics_settings(),
                     as_of=day,
+                    incremental=incremental,
                     progress=lambda name, done, total: bar.update(
                         task, completed=done, total=total, description=name
                     ),
@@ -58,7 +67,10 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         except GuestgraphError as e:
             raise fail(e) from e
         stages = ", ".join(f"{k} {v}" for k, v in sorted(summary.stages.items()))
-        console.print(f"{summary.guests} guests as of {summary.as_of} in {summary.seconds}s: {stages}")
+        how = f"incremental, {summary.touched} changed guests" if summary.kind == "incremental" else "full"
+        console.print(
+            f"{summary.guests} guests as of {summary.as_of} in {summary.seconds}s ({how}): {stages}"
+        )
         console.print(
             f"{summary.stage_changes} stage changes; tags: "
             + ", ".join(f"{k} {v}" for k, v in summary.tags.items())

@@ -17,6 +17,7 @@ from guestgraph.analytics._conditions import (
     StayCondition,
     TagCondition,
 )
+from guestgraph.analytics._incremental import Margins
 from guestgraph.analytics._insight import GuestInsight, guest_insight
 from guestgraph.analytics._names import RFM_GROUP_BY_CODE, RFM_GROUPS, STAGES, Named
 from guestgraph.analytics._refresh import STEPS as REFRESH_STEPS
@@ -40,6 +41,7 @@ from guestgraph.analytics._settings import AnalyticsSettings
 from guestgraph.analytics._tags import TagView, add_manual_tag, guest_tags, retire_manual_tag
 
 __all__ = [
+    "Margins",
     "REFRESH_STEPS",
     "RFM_GROUPS",
     "RFM_GROUP_BY_CODE",

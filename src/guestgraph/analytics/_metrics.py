@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     Float,
     Integer,
+    Select,
     Subquery,
     and_,
     case,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
 )
 
 from guestgraph.analytics._sqlfuncs import day_of_week, days_between, least, weekend_nights
@@ -47,12 +49,12 @@ def _in(column: Any, values: tuple[str, ...]) -> Any:
     return func.lower(column).in_([v.lower() for v in values]) if values else literal(False)
 
 
-def _stay_facts(as_of: date, words: Vocabulary) -> Subquery:
+def _stay_facts(as_of: date, words: Vocabulary, only: Any = None) -> Subquery:
     today = literal(as_of, Date)
     primary = func.max(case((StayGuest.role == "primary", 1), else_=0))
     links = (
         select(StayGuest.guest_id, StayGuest.stay_id, primary.label("is_primary"))
-        .where(StayGuest.role != "booker")
+        .where(StayGuest.role != "booker", *_for(StayGuest.guest_id, only))
         .group_by(StayGuest.guest_id, StayGuest.stay_id)
         .subquery()
     )
@@ -115,7 +117,7 @@ def _stay_facts(as_of: date, words: Vocabulary) -> Subquery:
     )
 
 
-def _home_hotel(as_of: date) -> Subquery:
+def _home_hotel(as_of: date, only: Any = None) -> Subquery:
     """Each guest's hotel with the most counted stays (then the most recent, then the lowest id)."""
     per_hotel = (
         select(
@@ -133,14 +135,19 @@ def _home_hotel(as_of: date) -> Subquery:
             .label("rn"),
         )
         .join(Stay, Stay.id == StayGuest.stay_id)
-        .where(StayGuest.role != "booker", Stay.status.in_(COUNTED), Stay.arrival <= literal(as_of, Date))
+        .where(
+            StayGuest.role != "booker",
+            Stay.status.in_(COUNTED),
+            Stay.arrival <= literal(as_of, Date),
+            *_for(StayGuest.guest_id, only),
+        )
         .group_by(StayGuest.guest_id, Stay.hotel_id)
         .subquery()
     )
     return select(per_hotel.c.guest_id, per_hotel.c.hotel_id).where(per_hotel.c.rn == 1).subquery("home")
 
 
-def _spend() -> Subquery:
+def _spend(only: Any = None) -> Subquery:
     """Folio lines charged to the guest, by outlet, leaving out cancelled and no-show stays."""
     lost = select(Stay.id).where(Stay.status.in_(LOST))  # one list, not a lookup per line
 
@@ -155,16 +162,20 @@ def _spend() -> Subquery:
             outlet("spa").label("spa"),
             outlet("minibar", "other").label("other"),
         )
-        .where(Charge.guest_id.is_not(None), or_(Charge.stay_id.is_(None), Charge.stay_id.not_in(lost)))
+        .where(
+            Charge.guest_id.is_not(None),
+            or_(Charge.stay_id.is_(None), Charge.stay_id.not_in(lost)),
+            *_for(Charge.guest_id, only),
+        )
         .group_by(Charge.guest_id)
         .subquery("spend")
     )
 
 
-def _complaints() -> Subquery:
+def _complaints(only: Any = None) -> Subquery:
     return (
         select(Interaction.guest_id, func.count().label("n"))
-        .where(Interaction.kind == "complaint")
+        .where(Interaction.kind == "complaint", *_for(Interaction.guest_id, only))
         .group_by(Interaction.guest_id)
         .subquery("complaints")
     )
@@ -177,9 +188,30 @@ def _money(*parts: Any) -> Any:
     return func.round(total, 2)
 
 
-def metrics_source(*, as_of: date, words: Vocabulary) -> CTE:
-    """One row of facts per active guest (everything in guest_metrics but scores and stage)."""
-    sf, home, spend, comp = _stay_facts(as_of, words), _home_hotel(as_of), _spend(), _complaints()
+def _for(column: Any, only: Any) -> list[Any]:
+    """Restrict a pass to some guests (`only`: a SELECT of guest ids), or to none of them (None: all)."""
+    return [] if only is None else [column.in_(only)]
+
+
+def metrics_source(*, as_of: date, words: Vocabulary, only: Any = None, stored: Any = None) -> CTE:
+    """One row of facts per active guest (everything in guest_metrics but scores and stage), from
+    their stays, folio lines and complaints. An incremental refresh passes `only` (the changed guests)
+    and `stored` (a copy of guest_metrics): the other active guests' facts are read back from it."""
+    fresh = _facts(as_of, words, only)
+    if stored is not None:
+        kept = (
+            select(*(stored.c[c.name].label(c.name) for c in fresh.selected_columns))
+            .join(Guest, Guest.id == stored.c.guest_id)
+            .where(Guest.status == GuestStatus.ACTIVE, stored.c.guest_id.not_in(only))
+        )
+        return union_all(fresh, kept).cte("facts").prefix_with("MATERIALIZED")
+    # computed once, then scored; flattened, SQLite re-joins per row
+    return fresh.cte("facts").prefix_with("MATERIALIZED")
+
+
+def _facts(as_of: date, words: Vocabulary, only: Any) -> Select[Any]:
+    sf, home = _stay_facts(as_of, words, only), _home_hotel(as_of, only)
+    spend, comp = _spend(only), _complaints(only)
     stays = func.coalesce(sf.c.stays, 0)
     nights = func.coalesce(sf.c.nights, 0)
     interval = case(
@@ -219,9 +251,7 @@ def metrics_source(*, as_of: date, words: Vocabulary) -> CTE:
         .outerjoin(home, home.c.guest_id == Guest.id)
         .outerjoin(spend, spend.c.guest_id == Guest.id)
         .outerjoin(comp, comp.c.guest_id == Guest.id)
-        .where(Guest.status == GuestStatus.ACTIVE)
-        .cte("facts")
-        .prefix_with("MATERIALIZED")  # computed once, then scored; flattened, SQLite re-joins per row
+        .where(Guest.status == GuestStatus.ACTIVE, *_for(Guest.id, only))
     )
 
 

@@ -1,5 +1,5 @@
-"""A full refresh: metrics, RFM, lifecycle and its history, rule tags, dynamic segments — one
-transaction, set-based, so readers see either the old figures or the new ones."""
+"""A refresh, full or incremental: metrics, RFM, lifecycle and its history, rule tags, dynamic segments —
+one transaction, set-based, so readers see either the old figures or the new ones."""
 
 from __future__ import annotations
 
@@ -7,18 +7,26 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, Table, func, insert, select, text, union, update
 
 from guestgraph.analytics._history import record_stage_changes
+from guestgraph.analytics._incremental import (
+    Margins,
+    changed_guests,
+    current_marks,
+    guest_set,
+    metrics_before,
+    rescored,
+)
 from guestgraph.analytics._metrics import metrics_source, now_utc
 from guestgraph.analytics._rules import RuleSet, load_rules
 from guestgraph.analytics._scores import insert_metrics
 from guestgraph.analytics._segments import refresh_dynamic_segments
 from guestgraph.analytics._settings import AnalyticsSettings
 from guestgraph.analytics._tags import refresh_rule_tags
-from guestgraph.db.models import GuestMetrics
+from guestgraph.db.models import AnalyticsRun, GuestMetrics
 
 T = TypeVar("T")
 Step = Callable[[str, int, int], None]
@@ -28,6 +36,8 @@ STEPS = ("metrics", "history", "tags", "segments")
 
 @dataclass(frozen=True)
 class RefreshSummary:
+    kind: str  # full | incremental
+    touched: int | None  # incremental: guests recomputed from their stays
     guests: int
     as_of: date
     seconds: float
@@ -38,6 +48,11 @@ class RefreshSummary:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def _computed_on(conn: Connection) -> set[date]:
+    days = conn.execute(select(func.min(GuestMetrics.computed_on), func.max(GuestMetrics.computed_on))).one()
+    return {d for d in days if d is not None}
+
+
 def refresh(
     engine: Engine,
     *,
@@ -46,15 +61,37 @@ def refresh(
     rules: RuleSet | None = None,
     now: datetime | None = None,
     progress: Step | None = None,
+    incremental: bool = False,
+    margins: Margins | None = None,
 ) -> RefreshSummary:
     """Recompute every guest's metrics, scores, stage, tags and dynamic segment membership as of
-    `as_of` (today by default)."""
+    `as_of` (today by default).
+
+    `incremental=True` recomputes from their stays only the guests changed since the last refresh
+    (`_incremental`), then scores, stages, history, tags and segments over the stored facts of all
+    guests, limiting tags and segments to the guests whose facts or scores moved: the same result as
+    a full refresh. It runs a full refresh instead when there is no earlier run for the same day (a
+    new day changes every guest's recency and stage)."""
     now = now or now_utc()
     as_of = as_of or now.date()
     rules = rules or load_rules()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     with engine.begin() as conn:
+        previous = conn.execute(
+            select(AnalyticsRun.as_of, AnalyticsRun.marks)
+            .where(AnalyticsRun.finished_at.is_not(None))
+            .order_by(AnalyticsRun.id.desc())
+            .limit(1)
+        ).first()
+        marks = current_marks(conn, now)
+        same_day = previous is not None and previous.as_of == as_of and _computed_on(conn) == {as_of}
+        kind = "incremental" if incremental and same_day else "full"
+        run_id = conn.scalar(
+            insert(AnalyticsRun)
+            .values(kind=kind, as_of=as_of, started_at=now, marks=marks)
+            .returning(AnalyticsRun.id)
+        )
         # The refresh reads every stay and folio line: give it memory (hash anti-joins stay hashed).
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
@@ -70,15 +107,39 @@ def refresh(
             timings[name] = round(time.perf_counter() - t, 3)
             return result
 
-        facts = metrics_source(as_of=as_of, words=rules.vocabulary)
+        touched: int | None = None
+        only: Any = None
+        temporary: list[Table] = []
+        if kind == "incremental":
+            assert previous is not None
+            changed = guest_set(conn, "tmp_changed", changed_guests(previous.marks, margins or Margins()))
+            before = metrics_before(conn)
+            temporary += [changed, before]
+            touched = conn.scalar(select(func.count()).select_from(changed)) or 0
+            facts = metrics_source(
+                as_of=as_of, words=rules.vocabulary, only=select(changed.c.guest_id), stored=before
+            )
+        else:
+            facts = metrics_source(as_of=as_of, words=rules.vocabulary)
         guests = step("metrics", lambda: insert_metrics(conn, facts=facts, settings=settings))
+        if kind == "incremental":
+            affected = guest_set(conn, "tmp_affected", union(select(changed.c.guest_id), *rescored(before)))
+            temporary.append(affected)
+            only = select(affected.c.guest_id)
         _closed, opened = step("history", lambda: record_stage_changes(conn, as_of=as_of))
-        tags = step("tags", lambda: refresh_rule_tags(conn, rules, today=as_of, now=now))
-        segments = step("segments", lambda: refresh_dynamic_segments(conn, today=as_of, now=now))
+        tags = step("tags", lambda: refresh_rule_tags(conn, rules, today=as_of, now=now, only=only))
+        segments = step("segments", lambda: refresh_dynamic_segments(conn, today=as_of, now=now, only=only))
+        for temp in temporary:
+            temp.drop(conn)
         for table in ("guest_metrics", "guest_tag", "guest_stage_history", "segment_member"):
             conn.execute(text(f"ANALYZE {table}"))  # statistics for the segment queries that follow
         query = select(GuestMetrics.stage, func.count()).group_by(GuestMetrics.stage)
         stages = {str(stage): int(n) for stage, n in conn.execute(query)}
+        conn.execute(
+            update(AnalyticsRun)
+            .where(AnalyticsRun.id == run_id)
+            .values(finished_at=now_utc(), guests=guests, touched=touched)
+        )
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:  # back to the defaults for the pooled connections
             conn.exec_driver_sql("PRAGMA cache_size=-2000")
@@ -86,6 +147,8 @@ def refresh(
     if progress:
         progress("done", len(STEPS), len(STEPS))
     return RefreshSummary(
+        kind=kind,
+        touched=touched,
         guests=guests,
         as_of=as_of,
         seconds=round(time.perf_counter() - started, 3),

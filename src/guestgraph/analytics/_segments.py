@@ -220,14 +220,20 @@ def segment_preview(
     return Preview(count, _rows(session, ids, size))
 
 
-def refresh_dynamic_segments(conn: Connection, *, today: date, now: datetime) -> int:
-    """Re-evaluate every dynamic segment (group scope) and record who entered and who left."""
+def refresh_dynamic_segments(conn: Connection, *, today: date, now: datetime, only: Any = None) -> int:
+    """Re-evaluate every dynamic segment (group scope) and record who entered and who left; `only` (a
+    SELECT of guest ids) limits it to those guests (an incremental refresh)."""
+    among = [] if only is None else [Guest.id.in_(only)]
+    members_among = [] if only is None else [SegmentMember.guest_id.in_(only)]
     segments = conn.execute(select(Segment.id, Segment.definition).where(Segment.kind == "dynamic")).all()
     for seg_id, doc in segments:
         ids = member_query(SegmentDefinition.model_validate(doc), scope=DataScope.group(), today=today)
+        ids = ids.where(*among)
         current = (SegmentMember.segment_id == seg_id) & SegmentMember.left_at.is_(None)
         conn.execute(
-            update(SegmentMember).where(current, SegmentMember.guest_id.not_in(ids)).values(left_at=now)
+            update(SegmentMember)
+            .where(current, SegmentMember.guest_id.not_in(ids), *members_among)
+            .values(left_at=now)
         )
         already = select(SegmentMember.guest_id).where(current)
         fresh = ids.where(Guest.id.not_in(already)).with_only_columns(literal(seg_id), Guest.id, literal(now))

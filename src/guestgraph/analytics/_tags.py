@@ -19,8 +19,13 @@ RULE = "rule"
 MANUAL = "manual"
 
 
-def refresh_rule_tags(conn: Connection, rules: RuleSet, *, today: date, now: datetime) -> dict[str, int]:
-    """Tag every guest a rule now matches, retire rule tags that no longer apply; returns the counts."""
+def refresh_rule_tags(
+    conn: Connection, rules: RuleSet, *, today: date, now: datetime, only: Any = None
+) -> dict[str, int]:
+    """Tag every guest a rule now matches, retire rule tags that no longer apply; returns the counts.
+    `only` (a SELECT of guest ids) limits the pass to those guests (an incremental refresh)."""
+    among = [] if only is None else [Guest.id.in_(only)]
+    tagged = [] if only is None else [GuestTag.guest_id.in_(only)]
     counts: dict[str, int] = {}
     conn.execute(text("ANALYZE guest_tag"))
     for rule in rules.tags:
@@ -30,12 +35,13 @@ def refresh_rule_tags(conn: Connection, rules: RuleSet, *, today: date, now: dat
             .where(
                 Guest.status == GuestStatus.ACTIVE,
                 compile_condition(rule.when, scope=DataScope.group(), today=today),
+                *among,
             )
         )
         open_tag = and_(GuestTag.kind == RULE, GuestTag.tag == rule.code, GuestTag.retired_at.is_(None))
         conn.execute(
             update(GuestTag)
-            .where(open_tag, GuestTag.guest_id.not_in(matched))
+            .where(open_tag, GuestTag.guest_id.not_in(matched), *tagged)
             .values(retired_at=now, retired_by=RULE)
         )
         already = select(GuestTag.guest_id).where(open_tag)

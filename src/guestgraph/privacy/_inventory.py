@@ -331,6 +331,7 @@ NOT_PERSONAL: dict[str, str] = {
     "match_review": "match_weight match_probability model_version status created_at decided_at",
     "guest_merge": "rule merged_at undone_at",
     "guest_change": "kind fields changed_at",
+    "analytics_run": "kind as_of started_at finished_at guests touched marks",
     "staff_user": "created_at updated_at",
     "password_reset": "created_at expires_at used_at",
     "access_change": "proposed_at status decided_at",

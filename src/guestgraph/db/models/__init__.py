@@ -12,7 +12,14 @@ from guestgraph.db.models.access import (
     StaffSession,
     StaffUser,
 )
-from guestgraph.db.models.analytics import GuestMetrics, GuestStageHistory, GuestTag, Segment, SegmentMember
+from guestgraph.db.models.analytics import (
+    AnalyticsRun,
+    GuestMetrics,
+    GuestStageHistory,
+    GuestTag,
+    Segment,
+    SegmentMember,
+)
 from guestgraph.db.models.audit import AuditControl, AuditEventRow
 from guestgraph.db.models.changes import ChangeKind, GuestChange, GuestChangeHotel
 from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, MessageStatus
@@ -81,6 +88,7 @@ from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, S
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
 __all__ = [
+    "AnalyticsRun",
     "ChangeKind",
     "GuestChange",
     "GuestChangeHotel",

@@ -123,3 +123,22 @@ class SegmentMember(IdMixin, Base):
     guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"))
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
+
+
+class AnalyticsRun(IdMixin, Base):
+    """One refresh: full (every guest from the stays and folio lines) or incremental (only the guests
+    changed since the last run, then scores, stages, tags and segments over the stored facts).
+
+    `marks` holds what the next incremental run needs to find the changes since this one: the highest
+    row ids of the append-only tables and the time from which imported records were not yet linked to
+    a guest (they change guests' facts when a later resolve pass links them)."""
+
+    __tablename__ = "analytics_run"
+
+    kind: Mapped[str] = mapped_column(String(12))  # full | incremental
+    as_of: Mapped[date]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    guests: Mapped[int] = mapped_column(default=0)
+    touched: Mapped[int | None]  # guests recomputed from their stays (incremental runs)
+    marks: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)

@@ -1,0 +1,140 @@
+"""What an incremental refresh recomputes: the guests whose stays, folio lines, complaints, manual tags
+or merges changed since the last refresh, found from high-water marks the last refresh stored.
+
+Each refresh stores (`analytics_run.marks`) the highest row ids of the tables that grow, and the lowest
+id of the records still waiting for identity resolution (a later resolve pass links them to guests,
+which changes those guests' facts). The next incremental run takes as changed:
+
+- guests linked to records past either mark (new records, new versions of old ones, records the last
+  refresh saw unlinked), and the guests on the stays and folio lines those records carry;
+- guests on new stays and folio lines, with new complaints or staff tags (or tags retired since);
+- both sides of every merge or unmerge since; new guests.
+
+Ids are taken with a margin (`Margins`): a row inserted by a transaction still open at the last refresh
+has a lower id than rows it could see. Re-computing a few guests too many costs little; missing one
+would leave its figures stale until the next full refresh, so the margins err on the generous side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    CompoundSelect,
+    Connection,
+    MetaData,
+    Select,
+    Table,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    union,
+)
+
+from guestgraph.db.models import (
+    Charge,
+    Guest,
+    GuestMention,
+    GuestMerge,
+    GuestTag,
+    Interaction,
+    SourceRecord,
+    Stay,
+    StayGuest,
+)
+from guestgraph.db.models import GuestMetrics as M
+
+GROWING: dict[str, Any] = {
+    "source_record": SourceRecord,
+    "stay": Stay,
+    "charge": Charge,
+    "interaction": Interaction,
+    "guest_tag": GuestTag,
+    "guest_merge": GuestMerge,
+    "guest": Guest,
+}
+SCORED = ("r_score", "f_score", "m_score", "rfm_group", "stage", "churn_warning")
+
+
+@dataclass(frozen=True)
+class Margins:
+    ids: int = 2000  # rows an import chunk still open at the last refresh may hold
+    time: timedelta = timedelta(minutes=2)  # for retirements and undone merges, which are updates
+
+
+def current_marks(conn: Connection, now: datetime) -> dict[str, Any]:
+    """What this refresh has seen, for the next incremental run."""
+    marks: dict[str, Any] = {
+        name: int(conn.scalar(select(func.max(model.id))) or 0) for name, model in GROWING.items()
+    }
+    unlinked = select(func.min(GuestMention.source_record_id)).where(GuestMention.guest_id.is_(None))
+    marks["unlinked_record"] = conn.scalar(unlinked)
+    marks["at"] = now.isoformat()
+    return marks
+
+
+def changed_guests(marks: dict[str, Any], margins: Margins) -> CompoundSelect[Any]:
+    """The ids of the guests to recompute from their stays (see the module docstring)."""
+
+    def past(name: str) -> int:
+        return int(marks.get(name) or 0) - margins.ids
+
+    since = datetime.fromisoformat(str(marks["at"])) - margins.time
+    first_record = past("source_record")
+    if marks.get("unlinked_record") is not None:
+        first_record = min(first_record, int(marks["unlinked_record"]) - 1)
+    records = SourceRecord.id > first_record
+    stays = or_(Stay.id > past("stay"), Stay.source_record_id > first_record)
+    charges = or_(Charge.id > past("charge"), Charge.source_record_id > first_record)
+    manual = and_(
+        GuestTag.kind == "manual", or_(GuestTag.id > past("guest_tag"), GuestTag.retired_at >= since)
+    )
+    merges = or_(GuestMerge.id > past("guest_merge"), GuestMerge.undone_at >= since)
+    return union(
+        select(SourceRecord.guest_id).where(records, SourceRecord.guest_id.is_not(None)),
+        select(StayGuest.guest_id).join(Stay, Stay.id == StayGuest.stay_id).where(stays),
+        select(Charge.guest_id).where(charges, Charge.guest_id.is_not(None)),
+        select(Interaction.guest_id).where(Interaction.id > past("interaction")),
+        select(GuestTag.guest_id).where(manual),
+        select(GuestMerge.survivor_id).where(merges),
+        select(GuestMerge.merged_id).where(merges),
+        select(Guest.id).where(Guest.id > past("guest")),
+    )
+
+
+def guest_set(conn: Connection, name: str, rows: Any) -> Table:
+    """A temporary table of guest ids (dropped by the caller), filled from a SELECT."""
+    table = Table(name, MetaData(), Column("guest_id", BigInteger, primary_key=True), prefixes=["TEMPORARY"])
+    table.create(conn)
+    found = rows.subquery()
+    conn.execute(insert(table).from_select(["guest_id"], select(found.c[0]).distinct()))
+    return table
+
+
+def metrics_before(conn: Connection) -> Table:
+    """A copy of guest_metrics as it was: the facts of the guests not recomputed, and the scores to
+    compare with (the refresh rewrites the table)."""
+    cols = [Column(c.name, c.type, primary_key=c.primary_key) for c in M.__table__.columns]
+    table = Table("tmp_metrics_before", MetaData(), *cols, prefixes=["TEMPORARY"])
+    table.create(conn)
+    names = [c.name for c in M.__table__.columns]
+    conn.execute(insert(table).from_select(names, select(*M.__table__.columns)))
+    return table
+
+
+def rescored(before: Table) -> list[Select[Any]]:
+    """Guests whose scores, group, stage or churn flag the refresh changed, or who came or went (parts
+    of a UNION: SQLite takes no nested compound SELECT)."""
+    now = M.__table__.c
+    differs = or_(*(now[c].is_distinct_from(before.c[c]) for c in SCORED))
+    return [
+        select(now.guest_id).join(before, before.c.guest_id == now.guest_id).where(differs),
+        select(now.guest_id).where(now.guest_id.not_in(select(before.c.guest_id))),
+        select(before.c.guest_id).where(before.c.guest_id.not_in(select(now.guest_id))),
+    ]
