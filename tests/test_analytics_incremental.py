@@ -72,28 +72,28 @@ def _state(s: Session) -> dict[str, Any]:
     columns = [c.name for c in GuestMetrics.__table__.columns]
     return {
         "metrics": [tuple(getattr(m, c) for c in columns) for m in metrics],
-        "tags": set(
+        "tags": {
             tuple(r)
             for r in s.execute(
                 select(GuestTag.guest_id, GuestTag.tag, GuestTag.kind).where(GuestTag.retired_at.is_(None))
             ).all()
-        ),
-        "segments": set(
+        },
+        "segments": {
             tuple(r)
             for r in s.execute(
                 select(SegmentMember.segment_id, SegmentMember.guest_id).where(
                     SegmentMember.left_at.is_(None)
                 )
             ).all()
-        ),
-        "stages": set(
+        },
+        "stages": {
             tuple(r)
             for r in s.execute(
                 select(GuestStageHistory.guest_id, GuestStageHistory.stage).where(
                     GuestStageHistory.left_on.is_(None)
                 )
             ).all()
-        ),
+        },
     }
 
 
