@@ -22,8 +22,11 @@ from guestgraph.identity._probabilistic import MatchSettings
 from guestgraph.identity._review import ReviewNotFound, ReviewPair, decide_review, list_reviews
 from guestgraph.identity._review_cards import Evidence, RecordSide, ReviewCard, review_cards, review_in_scope
 from guestgraph.identity._service import ResolveSummary, resolve_all
+from guestgraph.identity._split import SplitOutcome, split_guest
 
 __all__ = [
+    "SplitOutcome",
+    "split_guest",
     "attach_record",
     "MergeLine",
     "MergeNotFound",

@@ -83,6 +83,7 @@ class Identity:
     role: str
     name_as_sent: str | None
     hotel: str | None
+    record_key: str  # names the record across its versions (what a steward's split picks)
 
 
 @dataclass(frozen=True)
@@ -193,9 +194,17 @@ def _attributes(session: Session, guest: Guest) -> list[Attribute]:
 
 
 def _identities(session: Session, guest_id: int) -> list[Identity]:
+    from guestgraph.identity._resolve import mention_key  # identity imports profiles: not at the top
+
     rows = session.execute(
         select(
-            SourceSystem.code, SourceRecord.external_id, GuestMention.role, GuestMention.full_name, Hotel.code
+            SourceSystem.code,
+            SourceRecord.external_id,
+            GuestMention.role,
+            GuestMention.full_name,
+            Hotel.code,
+            GuestMention.source_system_id,
+            GuestMention.person_index,
         )
         .join(SourceRecord, SourceRecord.id == GuestMention.source_record_id)
         .join(SourceSystem, SourceSystem.id == GuestMention.source_system_id)
@@ -203,7 +212,10 @@ def _identities(session: Session, guest_id: int) -> list[Identity]:
         .where(GuestMention.guest_id == guest_id)
         .order_by(SourceSystem.code, SourceRecord.external_id)
     ).all()
-    return [Identity(code, ext, role, mask_name(name), hotel) for code, ext, role, name, hotel in rows]
+    return [
+        Identity(code, ext, role, mask_name(name), hotel, mention_key(system, person, ext))
+        for code, ext, role, name, hotel, system, person in rows
+    ]
 
 
 def _stays(session: Session, scope: DataScope, guest_id: int) -> list[StayLine]:

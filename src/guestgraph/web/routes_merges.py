@@ -113,3 +113,60 @@ async def unmerge_form(
 ) -> Response:
     await api_unmerge(public_id, UnmergeIn(reason=reason), factory, scope, principal, settings)
     return RedirectResponse(f"/guests/{public_id}#merges", status_code=303)
+
+
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    records: list[str] = Field(
+        min_length=1,
+        max_length=500,
+        description="The record_key of each identity that belongs to another person.",
+    )
+    reason: str = Field(min_length=1, max_length=500, description="Why they are a different person.")
+
+
+class SplitOut(BaseModel):
+    guest_id: str = Field(description="Keeps its ID and the records left.")
+    new_guest_id: str = Field(description="The new guest holding the records split off.")
+    records: int
+
+
+@router.post(f"{api}/{{public_id}}/split", tags=["identity"], dependencies=STEWARD)
+async def api_split(
+    public_id: str,
+    body: SplitIn,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+) -> SplitOut:
+    """Split records off a guest into a new guest (another person), for good; runs a resolve pass."""
+    outcome = await run_in_threadpool(
+        identity.split_guest,
+        factory,
+        scope=scope,
+        public_id=public_id,
+        record_keys=body.records,
+        decided_by=principal.username,
+        reason=body.reason,
+        matching=settings.match_settings(),
+    )
+    return SplitOut(
+        guest_id=outcome.guest_public_id, new_guest_id=outcome.new_public_id, records=outcome.records
+    )
+
+
+@router.post("/guests/{public_id}/split", include_in_schema=False, dependencies=STEWARD)
+async def split_form(
+    public_id: str,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    reason: Annotated[str, Form(max_length=500)],
+    records: Annotated[list[str], Form()],
+) -> Response:
+    done = await api_split(
+        public_id, SplitIn(records=records, reason=reason), factory, scope, principal, settings
+    )
+    return RedirectResponse(f"/guests/{done.new_guest_id}#identities", status_code=303)

@@ -17,6 +17,7 @@ class ChangeKind(enum.StrEnum):
     RECTIFIED = "rectified"  # a staff member corrected golden values (GDPR 16, PIPL 46)
     MERGED = "merged"  # the guest was merged into `other_public_id`
     UNMERGED = "unmerged"  # the guest was split from `other_public_id` again
+    SPLIT = "split"  # records of the guest were split off into `guest_public_id` (a new guest)
     ERASED = "erased"  # the guest's personal data is gone; downstream copies must go too
 
 

@@ -1,4 +1,4 @@
-"""The guest change feed: rectifications, merges, unmerges and erasures, in order, for downstream
+"""The guest change feed: rectifications, merges, unmerges, splits and erasures, in order, for downstream
 systems (PMS, loyalty, CRM) to stay in step with the golden record. Names fields, never values.
 
 Revision ID: 0035
@@ -31,6 +31,7 @@ def upgrade() -> None:
                 "rectified",
                 "merged",
                 "unmerged",
+                "split",
                 "erased",
                 name="change_kind",
                 native_enum=False,
