@@ -28,6 +28,38 @@ def _bar(description: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit]) -> None:
+    @app.command("db-app-role")
+    def db_app_role(
+        role: Annotated[str, typer.Argument(help="The role the web app and workers connect as.")],
+        password_env: Annotated[
+            str | None, typer.Option(help="Set its password from this environment variable.")
+        ] = None,
+        show: Annotated[bool, typer.Option("--show", help="Print the SQL instead of running it.")] = False,
+    ) -> None:
+        """PostgreSQL: create or update the app's database role, which may read and write guest data but
+        only INSERT and SELECT the audit log (no UPDATE, DELETE or TRUNCATE). Run as the schema owner
+        after `guestgraph migrate`; then point GUESTGRAPH_DATABASE_URL of the app at the new role."""
+        import os
+
+        from guestgraph.db import make_engine
+
+        try:
+            if show:
+                typer.echo(";\n".join(ops.app_role_statements(role)) + ";")
+                return
+            password = os.environ.get(password_env) if password_env else None
+            if password_env and not password:
+                raise typer.BadParameter(f"The environment variable {password_env} is empty or not set.")
+            engine = make_engine(load_settings().resolved_database_url)
+            done = ops.grant_app_role(engine, role, password=password)
+            engine.dispose()
+        except GuestgraphError as e:
+            raise fail(e) from e
+        console.print(
+            f"Role {done.role}: reads and writes guest data; audit log append-only "
+            f"({len(done.statements)} statements applied)."
+        )
+
     @app.command()
     def backup(
         out: Annotated[

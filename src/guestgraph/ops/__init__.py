@@ -16,10 +16,15 @@ from guestgraph.ops._backup import (
 )
 from guestgraph.ops._errors import BackupError, BackupRefused, RestoreMismatch, RestoreTargetNotEmpty
 from guestgraph.ops._format import BackupHeader
+from guestgraph.ops._grants import APPEND_ONLY, RoleGrants, app_role_statements, grant_app_role
 from guestgraph.ops._key import backup_key_path, load_backup_key
 from guestgraph.ops._schedule import backup_dir, list_backups, rotate_backups, run_scheduled_backup
 
 __all__ = [
+    "APPEND_ONLY",
+    "RoleGrants",
+    "app_role_statements",
+    "grant_app_role",
     "BackupError",
     "BackupHeader",
     "BackupRefused",
