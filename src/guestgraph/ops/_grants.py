@@ -68,9 +68,8 @@ def grant_app_role(engine: Engine, role: str, *, password: str | None = None) ->
         for sql in statements:
             conn.execute(text(sql))
         if password:  # a utility statement takes no bind parameters: quote the literal with the driver
-            from psycopg import sql
+            from psycopg.sql import Literal
 
-            driver = conn.connection.driver_connection
-            literal = sql.Literal(password).as_string(driver)  # type: ignore[arg-type]
+            literal = Literal(password).as_string(conn.connection.driver_connection)
             conn.exec_driver_sql(f"ALTER ROLE {role} WITH LOGIN PASSWORD {literal}")
     return RoleGrants(role, statements)
