@@ -124,20 +124,37 @@ def seed(s: Session) -> Seeded:
         channel="corporate",
     )
     make_stay(
-        s, "SHA01", g5, arrival=date(2026, 10, 20), departure=date(2026, 10, 22), amount=money("900"),
-        channel="ctrip", status=StayStatus.CANCELLED,
-    )  # fmt: skip
+        s,
+        "SHA01",
+        g5,
+        arrival=date(2026, 10, 20),
+        departure=date(2026, 10, 22),
+        amount=money("900"),
+        channel="ctrip",
+        status=StayStatus.CANCELLED,
+    )
     make_stay(
-        s, "SHA01", g1, arrival=date(2026, 10, 25), departure=date(2026, 10, 26), amount=money("300"),
-        channel="ctrip", status=StayStatus.NO_SHOW,
-    )  # fmt: skip
+        s,
+        "SHA01",
+        g1,
+        arrival=date(2026, 10, 25),
+        departure=date(2026, 10, 26),
+        amount=money("300"),
+        channel="ctrip",
+        status=StayStatus.NO_SHOW,
+    )
     s.add(StayGuest(stay_id=shared.id, guest_id=g5.id, role=GuestRole.BOOKER))  # booked it, did not stay
     s.add(
         Charge(
-            hotel_id=a, stay_id=october.id, guest_id=g1.id, outlet=Outlet.FNB, amount=money("200"),
-            currency="CNY", posted_at=_at(date(2026, 10, 6)),
+            hotel_id=a,
+            stay_id=october.id,
+            guest_id=g1.id,
+            outlet=Outlet.FNB,
+            amount=money("200"),
+            currency="CNY",
+            posted_at=_at(date(2026, 10, 6)),
         )
-    )  # fmt: skip
+    )
     history = [
         (g1, "new", None, date(2026, 6, 3), date(2026, 10, 8)),
         (g1, "active", "new", date(2026, 10, 8), None),
@@ -163,23 +180,41 @@ def seed(s: Session) -> Seeded:
         sent = _at(date(2026, 10, 1) + timedelta(days=day - 1))
         s.add(
             Survey(
-                guest_id=g.id, hotel_id=hotel_id, lang="zh", created_at=sent, expires_at=sent + timedelta(days=30),
-                sent_at=sent, answered_at=sent + timedelta(hours=5) if nps is not None else None, nps=nps, csat=csat,
+                guest_id=g.id,
+                hotel_id=hotel_id,
+                lang="zh",
+                created_at=sent,
+                expires_at=sent + timedelta(days=30),
+                sent_at=sent,
+                answered_at=sent + timedelta(hours=5) if nps is not None else None,
+                nps=nps,
+                csat=csat,
             )
-        )  # fmt: skip
+        )
     for hotel_id, g, score in ((a, g1, 4), (b, g4, 1)):
         ticket = ServiceTicket(
-            hotel_id=hotel_id, guest_id=g.id, category="room", priority="normal", status=TicketStatus.RESOLVED,
-            title="Towels", respond_due_at=_at(date(2026, 10, 6)), resolve_due_at=_at(date(2026, 10, 6), 18),
-        )  # fmt: skip
+            hotel_id=hotel_id,
+            guest_id=g.id,
+            category="room",
+            priority="normal",
+            status=TicketStatus.RESOLVED,
+            title="Towels",
+            respond_due_at=_at(date(2026, 10, 6)),
+            resolve_due_at=_at(date(2026, 10, 6), 18),
+        )
         s.add(ticket)
         s.flush()
         s.add(
             TicketRating(
-                ticket_id=ticket.id, guest_id=g.id, hotel_id=hotel_id, created_at=_at(date(2026, 10, 6)),
-                expires_at=_at(date(2026, 11, 6)), rated_at=_at(date(2026, 10, 7)), score=score,
+                ticket_id=ticket.id,
+                guest_id=g.id,
+                hotel_id=hotel_id,
+                created_at=_at(date(2026, 10, 6)),
+                expires_at=_at(date(2026, 11, 6)),
+                rated_at=_at(date(2026, 10, 7)),
+                score=score,
             )
-        )  # fmt: skip
+        )
     reviews = [
         (a, "ctrip", "R1", 7, "4.8", 5, 5),
         (a, "booking", "R2", 8, "6.0", 10, 3),
@@ -188,10 +223,16 @@ def seed(s: Session) -> Seeded:
     for hotel_id, channel, ext, day, score, scale, csat in reviews:
         s.add(
             OtaReview(
-                hotel_id=hotel_id, channel=channel, external_id=ext, reviewed_on=date(2026, 10, day),
-                score=Decimal(score), scale=scale, csat=csat, imported_at=_at(date(2026, 10, 10)),
+                hotel_id=hotel_id,
+                channel=channel,
+                external_id=ext,
+                reviewed_on=date(2026, 10, day),
+                score=Decimal(score),
+                scale=scale,
+                csat=csat,
+                imported_at=_at(date(2026, 10, 10)),
             )
-        )  # fmt: skip
+        )
     entry = ConsentInput(Purpose.MARKETING, Channel.EMAIL, ConsentDecision.GRANTED, "api", evidence="form")
     privacy.record_consent(
         s, guest_id=g1.id, entry=entry, recorded_by_id=None, now=datetime.now(UTC) - timedelta(days=1)

@@ -217,7 +217,7 @@ def test_excel_and_pdf_exports_are_masked_neutralised_watermarked_and_audited(
         ok = c.get("/api/v1/reports/channels/export", params={**PERIOD, "format": "xlsx"})
         assert ok.status_code == 200  # aggregate figures: report.read is enough
         cells = [
-            [v for v in row]
+            list(row)
             for row in openpyxl.load_workbook(io.BytesIO(ok.content)).active.iter_rows(values_only=True)
         ]
         assert ("协议",) not in [row[:1] for row in cells] and any(row[0] == "OTA" for row in cells)
@@ -229,3 +229,48 @@ def test_excel_and_pdf_exports_are_masked_neutralised_watermarked_and_audited(
         assert c.get("/reports/vip/export").status_code == 403
     denied = events(demo_group, "access.denied")
     assert len(denied) >= 2
+
+
+def test_segment_export_is_masked_consent_filtered_scoped_and_audited(
+    live: LiveServer, seeded: Seeded, demo_group: Session
+) -> None:
+    g = seeded
+    chinese = {"condition": {"type": "attribute", "field": "nationality", "op": "=", "value": "CN"}}
+    with live.client(role="marketing") as c:
+        r = c.post("/api/v1/segments", json={"name": "中国客人", "kind": "dynamic", "definition": chinese})
+        assert r.status_code == 201, r.text
+        seg = r.json()["id"]
+        url = f"/api/v1/segments/{seg}/export"
+        assert c.post(url, json={"format": "csv"}).status_code == 422  # no purpose, no export
+        # g1, g3 and g5 are Chinese; only g1 agreed to marketing e-mail
+        mail = c.post(url, json={"purpose": "marketing_email", "format": "xlsx"})
+        assert mail.status_code == 200, mail.text
+        assert (mail.headers["X-Export-Rows"], mail.headers["X-Export-Excluded-No-Consent"]) == ("1", "2")
+        cells = list(openpyxl.load_workbook(io.BytesIO(mail.content)).active.iter_rows(values_only=True))
+        assert mail.headers["X-Export-Id"] in str(cells[0][0]) and "marketing_email" in str(cells[0][0])
+        assert cells[1][:3] == ("guest_id", "name", "phone")
+        assert cells[2][0] == g.g1.public_id and cells[2][1] == "王*明" and "****" in str(cells[2][2])
+        assert len(cells) == 3
+        everyone = c.post(url, json={"purpose": "reporting"})
+        assert everyone.headers["content-type"].startswith("text/csv")
+        listed = {line.split(",")[0] for line in everyone.text.splitlines()[2:]}
+        assert listed == {g.g1.public_id, g.g3.public_id, g.g5.public_id}
+        assert "王小明" not in everyone.text
+        page = c.get(f"/segments/{seg}?lang=en").text
+        assert 'id="segment-export"' in page
+        form = c.post(f"/segments/{seg}/export", data={"purpose": "service_follow_up", "format": "csv"})
+        assert form.status_code == 200 and form.headers["X-Export-Rows"] == "3"
+    with live.client(role="marketing", scope=DataScope.hotels(g.b)) as c:
+        only_b = c.post(f"/api/v1/segments/{seg}/export", json={"purpose": "reporting"})
+        assert {line.split(",")[0] for line in only_b.text.splitlines()[2:]} == {g.g3.public_id}
+    for role in ("front_desk", "hotel_manager"):
+        with live.client(role=role) as c:
+            assert c.post(f"/api/v1/segments/{seg}/export", json={"purpose": "reporting"}).status_code == 403
+    exports = events(demo_group, "export.guest_list")
+    assert len(exports) == 4  # the refused ones left no export event
+    by_purpose = {e.event.details["purpose"]: e.event.details for e in exports}
+    assert by_purpose["marketing_email"]["rows"] == 1
+    assert by_purpose["marketing_email"]["excluded_no_marketing_consent"] == 2
+    assert (
+        by_purpose["marketing_email"]["segment"] == seg and by_purpose["marketing_email"]["format"] == "xlsx"
+    )
