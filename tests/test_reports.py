@@ -260,14 +260,18 @@ def test_segment_export_is_masked_consent_filtered_scoped_and_audited(
         assert 'id="segment-export"' in page
         form = c.post(f"/segments/{seg}/export", data={"purpose": "service_follow_up", "format": "csv"})
         assert form.status_code == 200 and form.headers["X-Export-Rows"] == "3"
+        frozen = c.post(
+            "/api/v1/segments", json={"name": "快照", "kind": "frozen", "definition": chinese}
+        ).json()
     with live.client(role="marketing", scope=DataScope.hotels(g.b)) as c:
-        only_b = c.post(f"/api/v1/segments/{seg}/export", json={"purpose": "reporting"})
-        assert {line.split(",")[0] for line in only_b.text.splitlines()[2:]} == {g.g3.public_id}
+        for segment_id in (seg, frozen["id"]):  # evaluated now, or the stored ids: filtered by scope again
+            only_b = c.post(f"/api/v1/segments/{segment_id}/export", json={"purpose": "reporting"})
+            assert {line.split(",")[0] for line in only_b.text.splitlines()[2:]} == {g.g3.public_id}
     for role in ("front_desk", "hotel_manager"):
         with live.client(role=role) as c:
             assert c.post(f"/api/v1/segments/{seg}/export", json={"purpose": "reporting"}).status_code == 403
     exports = events(demo_group, "export.guest_list")
-    assert len(exports) == 4  # the refused ones left no export event
+    assert len(exports) == 5  # the refused ones left no export event
     by_purpose = {e.event.details["purpose"]: e.event.details for e in exports}
     assert by_purpose["marketing_email"]["rows"] == 1
     assert by_purpose["marketing_email"]["excluded_no_marketing_consent"] == 2
