@@ -292,6 +292,7 @@ from guestgraph.cli_offers import register as _register_offers  # noqa: E402
 from guestgraph.cli_ops import register as _register_ops  # noqa: E402 - after `app` exists
 from guestgraph.cli_privacy import register as _register_privacy  # noqa: E402 - after `app` exists
 from guestgraph.cli_prompts import register as _register_prompts  # noqa: E402
+from guestgraph.cli_reports import register as _register_reports  # noqa: E402
 from guestgraph.cli_service import register as _register_service  # noqa: E402 - after `app` exists
 from guestgraph.cli_staff import register as _register_staff  # noqa: E402 - after `app` exists
 
@@ -306,6 +307,7 @@ _register_analytics(app, fail=_fail)
 _register_feedback(app, fail=_fail)
 _register_inbox(app, fail=_fail)
 _register_offers(app, fail=_fail)
+_register_reports(app, fail=_fail)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

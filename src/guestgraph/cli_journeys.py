@@ -55,9 +55,12 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
     ) -> None:
         """Run journeys: enrol guests their triggers catch and run every due step. Safe to run in several
         processes at once and to restart: each guest gets each step once. Once a day it also generates
-        the service prompts of every hotel's tomorrow."""
+        the service prompts of every hotel's tomorrow, and after each pass it e-mails the scheduled
+        reports that are due."""
         from guestgraph import journeys, prompts
         from guestgraph.cli_prompts import summary as prompts_summary
+        from guestgraph.cli_reports import send_due_reports
+        from guestgraph.cli_reports import summary as reports_summary
 
         settings = load_settings()
         engine = open_engine(settings)
@@ -69,6 +72,13 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
             generated = daily.run_if_due(factory, clock())
             if generated is not None:
                 console.print("Service prompts: " + prompts_summary(generated))
+            try:  # scheduled report e-mails: each recipient once per period, so every pass may look
+                mailed = send_due_reports(factory, settings, clock())
+            except GuestgraphError as e:  # the mail server down: the next pass tries again
+                console.print(f"[bold red]Report e-mails failed:[/] {e.message} {e.hint or ''}")
+            else:
+                if mailed.sent or mailed.skipped or mailed.failed:
+                    console.print("Reports: " + reports_summary(mailed))
 
         try:
             policy = journeys.JourneyPolicy.from_settings(settings)

@@ -266,6 +266,11 @@ class Settings(BaseSettings):
     journey_poll_seconds: float = Field(
         30.0, gt=0, description="Journeys: how long `guestgraph worker` sleeps between passes."
     )
+    report_timezone: str = Field(
+        "Asia/Shanghai",
+        description="Reports: time zone of the days, weeks (Monday to Sunday) and months of scheduled "
+        "report e-mails; each period's report goes out once, after that zone's midnight.",
+    )
 
     rfm_frequency: Literal["stays", "nights"] = Field(
         "stays", description="Analytics: RFM frequency counts stays or nights."

@@ -39,6 +39,7 @@ from guestgraph.access._sessions import (
     load_principal,
     session_user,
     start_session,
+    user_scope,
 )
 from guestgraph.access._users import (
     NewUser,
@@ -116,5 +117,6 @@ __all__ = [
     "session_user",
     "start_session",
     "stay_visible",
+    "user_scope",
     "verify_second_factor",
 ]

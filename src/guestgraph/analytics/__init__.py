@@ -19,6 +19,7 @@ from guestgraph.analytics._conditions import (
 )
 from guestgraph.analytics._incremental import Margins
 from guestgraph.analytics._insight import GuestInsight, guest_insight
+from guestgraph.analytics._metrics import Vocabulary
 from guestgraph.analytics._names import RFM_GROUP_BY_CODE, RFM_GROUPS, STAGES, Named
 from guestgraph.analytics._refresh import STEPS as REFRESH_STEPS
 from guestgraph.analytics._refresh import RefreshSummary, refresh
@@ -38,6 +39,7 @@ from guestgraph.analytics._segments import (
     update_segment,
 )
 from guestgraph.analytics._settings import AnalyticsSettings
+from guestgraph.analytics._sqlfuncs import days_between
 from guestgraph.analytics._tags import TagView, add_manual_tag, guest_tags, retire_manual_tag
 
 __all__ = [
@@ -69,10 +71,12 @@ __all__ = [
     "TagCondition",
     "TagRule",
     "TagView",
+    "Vocabulary",
     "add_manual_tag",
     "churn_warnings",
     "create_segment",
     "dashboard",
+    "days_between",
     "delete_segment",
     "get_segment",
     "guest_insight",

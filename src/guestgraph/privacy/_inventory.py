@@ -328,6 +328,9 @@ NOT_PERSONAL: dict[str, str] = {
     "preference": "created_at retired_at",
     "guest_metrics": "computed_on",
     "segment": "name definition kind created_at updated_at frozen_at members",
+    "report_schedule": "report frequency format params created_at active last_period last_sent_at "
+    "last_outcome",
+    "report_schedule_recipient": "last_period",
     "match_review": "match_weight match_probability model_version status created_at decided_at",
     "guest_merge": "rule merged_at undone_at",
     "guest_change": "kind fields changed_at",

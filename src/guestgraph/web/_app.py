@@ -39,6 +39,7 @@ from guestgraph.web import (
     routes_pages,
     routes_privacy,
     routes_prompts,
+    routes_reports,
     routes_review,
     routes_service,
     routes_survey_public,
@@ -142,6 +143,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_survey_public.router)
     app.include_router(routes_analytics.router)
     app.include_router(routes_api_analytics.router)
+    app.include_router(
+        routes_reports.router
+    )  # after both: /reports/churn and /api/v1/reports/dashboard first
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
     app.middleware("http")(request_log)

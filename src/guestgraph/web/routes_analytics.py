@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from guestgraph import analytics, org
+from guestgraph import analytics, org, privacy, reports
 from guestgraph.access import Permission
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import PagingDep, SessionDep, SettingsDep
@@ -73,7 +73,13 @@ async def save_segment(
 def segment_page(request: Request, segment_id: int, session: SessionDep, scope: ScopeDep) -> Response:
     info = analytics.get_segment(session, segment_id)
     preview = analytics.segment_preview(session, scope=scope, segment_id=segment_id, today=now_utc().date())
-    context = {"segment": info, "preview": preview, "active": "segments", **NAMES}
+    context = {
+        "segment": info,
+        "preview": preview,
+        "active": "segments",
+        "export_purposes": [p.value for p in privacy.ExportPurpose],
+        **NAMES,
+    }
     return render(request, "segment.html", context)
 
 
@@ -94,7 +100,8 @@ def reports_page(
     until = until or now_utc().date()
     since = since or until - timedelta(days=365)
     board = analytics.dashboard(session, scope=scope, since=since, until=until)
-    return render(request, "reports.html", {"board": board, "active": "reports", **NAMES})
+    context = {"board": board, "active": "reports", "report_kinds": reports.KINDS, **NAMES}
+    return render(request, "reports.html", context)
 
 
 @router.get("/reports/churn", dependencies=REPORTS)

@@ -72,6 +72,7 @@ from guestgraph.db.models.privacy import (
     TransferRoute,
 )
 from guestgraph.db.models.prompts import PromptRule, PromptStatus, ServicePrompt
+from guestgraph.db.models.reports import ReportSchedule, ReportScheduleRecipient
 from guestgraph.db.models.security import SecurityAlert
 from guestgraph.db.models.service import (
     ServiceHours,
@@ -94,6 +95,8 @@ __all__ = [
     "GuestChangeHotel",
     "PromptRule",
     "PromptStatus",
+    "ReportSchedule",
+    "ReportScheduleRecipient",
     "ServicePrompt",
     "CampaignOffer",
     "Coupon",
