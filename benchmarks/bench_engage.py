@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 from _bench_db import bench_engine
-from guestgraph import engage  # noqa: E402
+from guestgraph import engage, pii  # noqa: E402
 from guestgraph.access import DataScope  # noqa: E402
 from guestgraph.db import make_session_factory  # noqa: E402
 from guestgraph.db._migrate import upgrade  # noqa: E402
@@ -72,12 +72,16 @@ def build(url: str, mails: int) -> int:
             .values(code="SHA01", name_zh="上海酒店", name_en="Shanghai Hotel", region_id=region_id)
             .returning(Hotel.id)
         ).scalar_one()
+        vault = pii.vault_of(conn)
+        keys = vault.new_guest_keys(mails)
         conn.execute(
             insert(Guest),
             [
                 {"public_id": f"GB{i:08d}", "full_name": "王小明", "family_name": "王", "gender": "M",
-                 "nationality": "CN", "email": f"guest{i}@example.com"}
-                for i in range(mails)
+                 "nationality": "CN",
+                 **pii.seal_person(vault, key, "guest", f"GB{i:08d}",
+                                   pii.Sensitive(email=f"guest{i}@example.com"))}
+                for i, key in enumerate(keys)
             ],
         )  # fmt: skip
         ids = list(conn.scalars(select(Guest.id).order_by(Guest.id)))
