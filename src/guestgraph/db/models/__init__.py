@@ -14,7 +14,7 @@ from guestgraph.db.models.access import (
 )
 from guestgraph.db.models.analytics import GuestMetrics, GuestStageHistory, GuestTag, Segment, SegmentMember
 from guestgraph.db.models.audit import AuditControl, AuditEventRow
-from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, MessageStatus
+from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, Delivery, MessageStatus
 from guestgraph.db.models.feedback import (
     FeedbackRule,
     OtaReview,
@@ -109,6 +109,7 @@ __all__ = [
     "Campaign",
     "CampaignMessage",
     "CampaignStatus",
+    "Delivery",
     "Charge",
     "Consent",
     "ConsentDecision",
