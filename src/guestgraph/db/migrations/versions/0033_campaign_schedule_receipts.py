@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0033"
 down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
@@ -44,6 +43,7 @@ def downgrade() -> None:
         batch_op.drop_column("bounced_bidx")
         batch_op.drop_column("delivery_detail")
         batch_op.drop_column("delivery_at")
+        batch_op.drop_constraint(batch_op.f("ck_campaign_message_delivery_state"), type_="check")
         batch_op.drop_column("delivery")
         batch_op.drop_column("unsubscribed_at")
     with op.batch_alter_table("campaign", schema=None) as batch_op:
