@@ -55,6 +55,7 @@ from guestgraph.engage._render import (
     latest_stays,
     render,
 )
+from guestgraph.engage._schedule import release_due
 from guestgraph.engage._text import TEXT_CHANNELS, hand_over, render_text
 from guestgraph.engage._tokens import click_url, open_url, unsubscribe_url, verp_address
 from guestgraph.privacy import Channel, Purpose
@@ -75,6 +76,7 @@ class SendReport:
     skipped: int = 0
     failed: int = 0
     interrupted: int = 0
+    released: dict[int, int] = field(default_factory=dict)  # scheduled campaigns now due: messages queued
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count(self, status: MessageStatus) -> None:
@@ -382,10 +384,12 @@ def send_queued(
     lease: timedelta = timedelta(minutes=15),
     connections: int = 1,
 ) -> SendReport:
-    """Send every queued message (of one campaign, or all), until none is left to claim, over
-    `connections` SMTP connections at once (each a thread with its own claims and session)."""
+    """Queue the scheduled campaigns that are due, then send every queued message (of one campaign,
+    or all) until none is left to claim, over `connections` SMTP connections at once (each a thread
+    with its own claims and session)."""
     report = SendReport()
     with factory() as session:
+        report.released = release_due(session, now=clock(), campaign_id=campaign_id)
         report.interrupted = recover_interrupted(session, now=clock(), lease=lease)
         session.commit()
     errors: list[BaseException] = []
