@@ -6,17 +6,23 @@ attributed last-touch within the window, and the campaign page and API show all 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import smtplib
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -33,12 +39,17 @@ from tests.conftest import LiveServer
 from tests.factories import hotel, make_guest, make_stay
 from tests.gateway_peer import gateway_peer
 from tests.smtp_peer import Collector, free_port, smtp_peer
+from tests.test_cli import TEST_KEYS
 
 GROUP = DataScope.group()
 KEY = b"k" * 32
 BOUNCE = "bounce@mail.hotel.example"
 SECRET = "gateway-secret-for-tests"
 T0 = datetime.now(UTC).replace(microsecond=0)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 @pytest.fixture
@@ -350,3 +361,67 @@ def test_sms_receipts_schedule_and_results_over_http(
         assert '<tr data-figure="bounced"><td>退信</td><td>1 (永久性: 1)</td></tr>' in page
         assert '<tr data-figure="bookings"><td>归因预订</td><td>1</td></tr>' in page
         assert '<tr data-booking-revenue="CNY"><td>预订收入 (CNY)</td><td>2680.00</td></tr>' in page
+
+
+class _SlowPeer(Collector):
+    """An SMTP peer that takes 10 ms per message, so a sender can be killed mid-campaign."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        await asyncio.sleep(0.01)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_sender_process_killed_mid_campaign_never_sends_a_mail_twice(
+    demo_group: Session, db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """The issue's test: kill -9 the worker mid-campaign, restart it: every guest gets the mail at
+    most once; what the dead worker had claimed is reported interrupted once its lease is over."""
+    s = demo_group
+    guests = [subscribed(s) for _ in range(60)]
+    c = campaign(s)
+    engage.queue_campaign(s, c.id, scope=GROUP, now=T0, guest_ids=[g.id for g in guests])
+    s.commit()
+    collector = _SlowPeer()
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUESTGRAPH_") or k in TEST_KEYS}
+    env |= {
+        "GUESTGRAPH_DATABASE_URL": db_url,
+        "GUESTGRAPH_DATA_DIR": str(tmp_path),
+        "GUESTGRAPH_SMTP_PORT": str(controller.port),
+        "GUESTGRAPH_PUBLIC_BASE_URL": "https://gg.example",
+    }
+    command = [sys.executable, "-m", "guestgraph.cli", "campaigns", "send", "--batch", "10"]
+    try:
+        worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while len(collector.received) < 15:
+            assert worker.poll() is None and time.monotonic() < deadline, "the sender finished too early"
+            time.sleep(0.01)
+        worker.kill()
+        worker.wait(timeout=10)
+        killed_at = len(collector.received)
+        assert killed_at < len(guests)
+        restarted = engage.send_queued(
+            make_session_factory(engine), policy=policy_for(controller.port), clock=now
+        )
+        assert restarted.sent > 0 and restarted.interrupted == 0  # the dead worker's claim is still leased
+    finally:
+        controller.stop()
+
+    got = collector.recipients()
+    assert len(got) == len(set(got)), "a guest got the campaign twice"
+    s.expire_all()
+    rows = dict(s.execute(select(CampaignMessage.guest_id, CampaignMessage.status)).all())
+    sent = {g for g, st in rows.items() if st == "sent"}
+    left = {g for g, st in rows.items() if st == "sending"}  # the dead worker's claim, still leased
+    assert sent | left == {g.id for g in guests} and 0 < len(left) <= 10
+    email = {g.id: str(g.email) for g in guests}
+    assert {email[g] for g in sent} <= set(got)  # every message marked sent did reach the peer
+    assert engage.recover_interrupted(
+        s, now=datetime.now(UTC) + timedelta(minutes=16), lease=timedelta(minutes=15)
+    ) == len(left)
+    s.commit()
+    results = engage.campaign_results(s, c.id, scope=GROUP)
+    assert results.counts == {"sent": len(sent), "failed": len(left)}
+    assert results.reasons == {"interrupted while sending (not retried)": len(left)}

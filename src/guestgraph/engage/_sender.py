@@ -118,10 +118,16 @@ def claim(
         pick = pick.where(CampaignMessage.campaign_id == campaign_id)
     pick = pick.order_by(CampaignMessage.id).limit(batch)
     if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
+        # Picked once, in a materialised CTE: as an IN (subquery) the planner may re-run the
+        # LIMIT … FOR UPDATE SKIP LOCKED scan for each row (a nested loop on a fresh table), each
+        # run skipping the rows the statement has just updated: the claim then took every queued row.
+        picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        chosen = select(picked.c.id)
+    else:
+        chosen = pick
     claimed = session.scalars(
         update(CampaignMessage)
-        .where(CampaignMessage.id.in_(pick), CampaignMessage.status == MessageStatus.QUEUED)
+        .where(CampaignMessage.id.in_(chosen), CampaignMessage.status == MessageStatus.QUEUED)
         .values(status=MessageStatus.SENDING, claimed_by=worker, claimed_at=now)
         .returning(CampaignMessage.id)
         .execution_options(synchronize_session=False)
