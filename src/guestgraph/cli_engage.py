@@ -60,12 +60,19 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
                 signal.signal(sig, lambda *_: stop.set())
         try:
             policy = engage.EngagePolicy.from_settings(settings)
+            factory = make_session_factory(engine)
             while True:
-                report = engage.send_queued(
-                    make_session_factory(engine), policy=policy, clock=_now, batch=batch, campaign_id=campaign
-                )
-                if watch is None or report.sent or report.skipped or report.failed or report.released:
-                    console.print(_summary(report))
+                try:
+                    report = engage.send_queued(
+                        factory, policy=policy, clock=_now, batch=batch, campaign_id=campaign
+                    )
+                except GuestgraphError as e:
+                    if watch is None:
+                        raise
+                    console.print(f"[bold red]Pass failed:[/] {e.message} {e.hint or ''}")  # tried again
+                else:
+                    if watch is None or report.sent or report.skipped or report.failed or report.released:
+                        console.print(_summary(report))
                 if watch is None or stop.wait(watch):
                     break
         except GuestgraphError as e:
