@@ -34,6 +34,7 @@ from guestgraph.db.models import Campaign, CampaignMessage, Delivery, Guest, Mes
 from guestgraph.engage._coupons import issue_for_message, void_unsent, with_coupon
 from guestgraph.engage._errors import DeliveryError, TemplateInvalid, TextTooLong
 from guestgraph.engage._gate import (
+    GATEWAY_REFUSED,
     INTERRUPTED,
     NO_ADDRESS,
     NO_GATEWAY,
@@ -287,7 +288,7 @@ def _deliver(
     stay = chunk.stays[campaign.hotel_id].get(guest.id)
     fields = fields_of(guest, stay, lang=lang, unsubscribe_url=link)
     if channel in TEXT_CHANNELS:
-        outcome = _deliver_text(message, campaign, fields, lang, to, policy=policy)
+        outcome = _deliver_text(session, message, campaign, fields, lang, to, chunk, policy=policy, now=now)
     else:
         outcome = _deliver_mail(
             session, message, campaign, fields, lang, to, chunk, smtp=smtp, policy=policy, now=now
@@ -352,27 +353,37 @@ def _deliver_mail(
 
 
 def _deliver_text(
+    session: Session,
     message: CampaignMessage,
     campaign: Campaign,
     fields: GuestFields,
     lang: Lang,
     phone: str,
+    chunk: _Chunk,
     *,
     policy: EngagePolicy,
+    now: datetime,
 ) -> _Outcome:
-    """An SMS or WeChat message through the channel's gateway. Raises DeliveryError when the gateway
-    cannot be reached (the message did not leave)."""
+    """An SMS or WeChat message through the channel's gateway, carrying its coupon as e-mail does.
+    Raises DeliveryError when the gateway cannot be reached (the message did not leave)."""
     channel = Channel(campaign.channel)
     gateway = policy.gateways[channel.value]
+    coupon = issue_for_message(session, message, now=now) if campaign.id in chunk.with_offer else None
+    if coupon is not None and coupon.code is None:  # the guest is at the offer's limit: no SMS
+        return _Outcome(message.id, MessageStatus.SKIPPED, coupon.reason)
     try:
-        body = render_text(campaign.body_zh if lang == "zh" else campaign.body_en, fields, lang, channel)
-    except TextTooLong:
-        return _Outcome(message.id, MessageStatus.FAILED, TOO_LONG)
-    except TemplateInvalid:
-        return _Outcome(message.id, MessageStatus.FAILED, TEMPLATE)
+        body = render_text(
+            campaign.body_zh if lang == "zh" else campaign.body_en, with_coupon(fields, coupon), lang, channel
+        )
+    except (TextTooLong, TemplateInvalid) as e:
+        reason = TOO_LONG if isinstance(e, TextTooLong) else TEMPLATE
+        void_unsent(session, coupon, reason, now)
+        return _Outcome(message.id, MessageStatus.FAILED, reason)
     refused = hand_over(
         gateway, to=phone, text=body, reference=f"campaign-{campaign.id}.message-{message.id}"
     )
+    if refused == GATEWAY_REFUSED:  # not taken: its coupon is withdrawn (no answer: it may have left)
+        void_unsent(session, coupon, refused, now)
     return (
         _Outcome(message.id, MessageStatus.FAILED, refused)
         if refused
