@@ -6,8 +6,9 @@
 
 Builds a fresh database with N guests (every one with marketing e-mail consent and a stay), one
 campaign queued to all of them, then times the sender (one process, one SMTP connection; the
-consent question, the frequency cap, rendering, the claim and the two commits per message are all
-in the figure). The aiosmtpd peer runs in its own process (`python -m tests.smtp_peer`).
+gate (consent, erasure, hard bounces, the frequency cap), rendering, the claim and the commits are
+all in the figure; each message goes out with its own VERP envelope sender). The aiosmtpd peer
+runs in its own process (`python -m tests.smtp_peer`).
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-from _bench_db import bench_engine
-from guestgraph import engage  # noqa: E402
+from _bench_db import bench_engine, scratch_database
+from guestgraph import engage, pii  # noqa: E402
 from guestgraph.access import DataScope  # noqa: E402
 from guestgraph.db import make_session_factory  # noqa: E402
 from guestgraph.db._migrate import upgrade  # noqa: E402
@@ -42,20 +42,6 @@ from guestgraph.db.models import (  # noqa: E402
     StayGuest,
     StayStatus,  # noqa: E402
 )
-
-
-def _database(backend: str, postgres: str, tmp: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'bench.db'}"
-    import psycopg
-
-    url = make_url(postgres)
-    name = f"gg_bench_engage_{int(time.time())}"
-    with psycopg.connect(
-        f"host={url.host} port={url.port or 5432} user={url.username}", autocommit=True
-    ) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def build(url: str, mails: int) -> int:
@@ -72,12 +58,16 @@ def build(url: str, mails: int) -> int:
             .values(code="SHA01", name_zh="上海酒店", name_en="Shanghai Hotel", region_id=region_id)
             .returning(Hotel.id)
         ).scalar_one()
+        vault = pii.vault_of(conn)
+        keys = vault.new_guest_keys(mails)
         conn.execute(
             insert(Guest),
             [
                 {"public_id": f"GB{i:08d}", "full_name": "王小明", "family_name": "王", "gender": "M",
-                 "nationality": "CN", "email": f"guest{i}@example.com"}
-                for i in range(mails)
+                 "nationality": "CN",
+                 **pii.seal_person(vault, key, "guest", f"GB{i:08d}",
+                                   pii.Sensitive(email=f"guest{i}@example.com"))}
+                for i, key in enumerate(keys)
             ],
         )  # fmt: skip
         ids = list(conn.scalars(select(Guest.id).order_by(Guest.id)))
@@ -122,10 +112,12 @@ def main() -> None:
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--connections", type=int, default=1, help="SMTP connections (sender threads)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--postgres", dest="postgres_url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = _database(args.backend, args.postgres, Path(tmp))
+        url, drop = scratch_database(args, Path(tmp))
         upgrade(url)
         build(url, args.mails)
         engine = bench_engine(url)
@@ -138,7 +130,9 @@ def main() -> None:
         assert peer.stdout is not None and peer.stdin is not None
         port = int(peer.stdout.readline())
         smtp = engage.SmtpConfig("127.0.0.1", port, None, None, False, "Hotel <news@hotel.example>", 10)
-        policy = engage.EngagePolicy(smtp, 5, timedelta(days=7), "https://gg.example", b"k" * 32)
+        policy = engage.EngagePolicy(
+            smtp, 5, timedelta(days=7), "https://gg.example", b"k" * 32, bounce_address="bounce@hotel.example"
+        )
         started = time.perf_counter()
         report = engage.send_queued(
             make_session_factory(engine),
@@ -151,6 +145,10 @@ def main() -> None:
         received = int(peer.stdout.readline())
         peer.wait(timeout=30)
         engine.dispose()
+        if drop is not None:
+            drop()
+    if report.sent != args.mails or received != args.mails:  # a figure of skipped mail means nothing
+        raise SystemExit(f"only {report.sent} of {args.mails} sent ({received} received): {report}")
     print(f"machine: {platform.machine()} {platform.python_version()} · {datetime.now(UTC):%Y-%m-%d}")
     where = f"backend {args.backend}, {args.connections} connection(s)"
     print(f"{where}: {report.sent} sent ({received} received by the peer) in {elapsed:.2f} s")

@@ -202,6 +202,14 @@ class Settings(BaseSettings):
         7, ge=1, le=365, description="Engage: the window of the frequency cap, in days."
     )
 
+    campaign_bounce_address: str | None = Field(
+        None,
+        pattern=r"^[^@\s+]+@[^@\s]+$",
+        description="Engage: envelope sender (Return-Path) of campaign e-mail, tagged per message "
+        "(bounce+<token>@…); deliver its domain's mail to `guestgraph inbox smtp` so bounces (DSNs) mark "
+        "messages bounced. Unset: the From address, and bounces are not tracked.",
+    )
+
     inbox_address: str = Field(
         "service@localhost",
         pattern=r"^[^@\s+]+@[^@\s]+$",
@@ -258,7 +266,9 @@ class Settings(BaseSettings):
         "a send falling inside waits for the end. The same start and end means no quiet hours.",
     )
     journey_timezone: str = Field(
-        "Asia/Shanghai", description="Journeys: time zone for quiet hours of guests without a hotel."
+        "Asia/Shanghai",
+        description="Journeys and campaigns: the group's time zone (quiet hours of guests without a "
+        "hotel; the schedule of a campaign to all hotels).",
     )
     journey_batch: int = Field(
         200, ge=1, le=10_000, description="Journeys: enrolments a worker claims at a time."

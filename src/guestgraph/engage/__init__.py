@@ -4,6 +4,7 @@ links) or by SMS / WeChat through the channel's HTTP gateway (none configured: n
 
 from guestgraph.engage._audience import audience, queue_campaign
 from guestgraph.engage._campaigns import (
+    ATTRIBUTION_DAYS,
     CampaignInput,
     CampaignResults,
     CampaignRow,
@@ -24,6 +25,7 @@ from guestgraph.engage._gate import NO_GATEWAY, REASONS, reason_to_skip
 from guestgraph.engage._mail import SmtpTransport
 from guestgraph.engage._policy import EngagePolicy, SmtpConfig, gateways_of
 from guestgraph.engage._preview import preview, send_test
+from guestgraph.engage._receipts import Receipt, read_dsn, record_bounce, record_receipt
 from guestgraph.engage._render import (
     FIELDS,
     GuestFields,
@@ -34,17 +36,45 @@ from guestgraph.engage._render import (
     language_of,
     render,
 )
+from guestgraph.engage._schedule import (
+    campaign_zone,
+    local_time,
+    release_due,
+    schedule_campaign,
+    unschedule_campaign,
+)
 from guestgraph.engage._sender import SendReport, claim, recover_interrupted, send_queued
 from guestgraph.engage._text import OPT_OUT, SMS_LIMIT, TEXT_CHANNELS, check_text, hand_over, render_text
-from guestgraph.engage._tokens import click_url, open_url, sign_message, unsubscribe_url
+from guestgraph.engage._tokens import (
+    bounced_message,
+    click_url,
+    is_bounce_address,
+    open_url,
+    sign_message,
+    unsubscribe_url,
+    verp_address,
+)
 from guestgraph.engage._track import PIXEL, record_click, record_open
 from guestgraph.engage._unsubscribe import Unsubscription, opt_out_by_reply, unsubscribe, unsubscription
 
 __all__ = [
+    "ATTRIBUTION_DAYS",
+    "campaign_zone",
+    "local_time",
+    "release_due",
+    "schedule_campaign",
+    "unschedule_campaign",
     "FIELDS",
     "NO_GATEWAY",
     "OPT_OUT",
     "PIXEL",
+    "Receipt",
+    "bounced_message",
+    "is_bounce_address",
+    "read_dsn",
+    "record_bounce",
+    "record_receipt",
+    "verp_address",
     "REASONS",
     "SMS_LIMIT",
     "TEXT_CHANNELS",

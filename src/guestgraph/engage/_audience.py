@@ -57,6 +57,18 @@ def queue_campaign(
     """Queue one message per audience guest not yet queued; returns how many were added.
     Consent, erasure and the frequency cap are asked again by the sender, just before each send."""
     campaign = load_campaign(session, campaign_id, scope=scope)
+    return queue_audience(session, campaign, scope=scope, now=now, guest_ids=guest_ids)
+
+
+def queue_audience(
+    session: Session,
+    campaign: Campaign,
+    *,
+    scope: DataScope,
+    now: datetime,
+    guest_ids: Iterable[int] | None = None,
+) -> int:
+    """`queue_campaign` for a campaign already loaded (a scheduled one, as its hotel or the group)."""
     members = audience(campaign, scope=scope, guest_ids=guest_ids).subquery()
     already = select(CampaignMessage.guest_id).where(CampaignMessage.campaign_id == campaign.id)
     rows = select(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope, hotel_id_visible, hotel_visible
-from guestgraph.db.models import Campaign, CampaignMessage, CampaignStatus, Hotel
+from guestgraph.db.models import Campaign, CampaignMessage, CampaignStatus, Delivery, Hotel
+from guestgraph.engage._attribution import attributed_bookings
 from guestgraph.engage._errors import CampaignNotFound
 from guestgraph.engage._render import check_template
 from guestgraph.engage._text import TEXT_CHANNELS, check_text
@@ -32,6 +34,10 @@ class CampaignInput:
     last_stay_to: date | None = None
     purpose: Purpose = Purpose.MARKETING
     channel: Channel = Channel.EMAIL
+    attribution_days: int = 14  # bookings within this many days after a message count for it
+
+
+ATTRIBUTION_DAYS = (1, 90)  # the shortest and longest attribution window
 
 
 @dataclass(frozen=True)
@@ -50,16 +56,30 @@ class CampaignRow:
     body_en: str
     created_at: datetime
     queued_at: datetime | None
+    scheduled_at: datetime | None = None  # a draft with a time is scheduled: it goes out then
+    attribution_days: int = 14
+
+    @property
+    def scheduled(self) -> bool:
+        return self.status == "draft" and self.scheduled_at is not None
 
 
 @dataclass(frozen=True)
 class CampaignResults:
-    """How many messages are in each status, and why guests were skipped or failed."""
+    """How many messages are in each status, and why guests were skipped or failed; what became of
+    the sent ones (receipts), how guests responded, and the bookings attributed to the campaign."""
 
     counts: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
     opened: int = 0  # sent e-mails whose open pixel was fetched or a link followed
     clicked: int = 0  # sent e-mails with at least one tracked link followed
+    delivered: int = 0  # e-mail: accepted by our SMTP server (no bounce since); text: gateway receipt
+    bounced: int = 0  # e-mail: a DSN came back (`hard_bounced` of them permanent, 5.x.x)
+    hard_bounced: int = 0
+    undelivered: int = 0  # SMS / WeChat: the gateway's receipt says failed
+    unsubscribed: int = 0  # withdrew consent by this campaign's unsubscribe link
+    bookings: int = 0  # attributed bookings (engage/_attribution.py)
+    revenue: dict[str, Decimal] = field(default_factory=dict)  # of those bookings, per currency
 
     @property
     def total(self) -> int:
@@ -87,6 +107,12 @@ def _check(spec: CampaignInput) -> None:
     if spec.channel not in (Channel.EMAIL, *TEXT_CHANNELS):
         raise InvalidInput(
             f"Campaigns cannot send over {spec.channel.value}.", hint="Use channel email, sms or wechat."
+        )
+    low, high = ATTRIBUTION_DAYS
+    if not low <= spec.attribution_days <= high:
+        raise InvalidInput(
+            f"The attribution window is {spec.attribution_days} days; it must be {low} to {high}.",
+            hint="14 days is usual: bookings within two weeks of the message count for the campaign.",
         )
     if spec.last_stay_from and spec.last_stay_to and spec.last_stay_from > spec.last_stay_to:
         raise InvalidInput("The last-stay window ends before it starts.", hint="Swap the two dates.")
@@ -134,6 +160,7 @@ def create_campaign(
         hotel_id=_hotel_id(session, scope, spec.hotel_code),
         last_stay_from=spec.last_stay_from,
         last_stay_to=spec.last_stay_to,
+        attribution_days=spec.attribution_days,
         status=CampaignStatus.DRAFT,
         created_by_id=created_by_id,
         created_at=now,
@@ -158,7 +185,8 @@ def load_campaign(session: Session, campaign_id: int, *, scope: DataScope) -> Ca
 def _row(c: Campaign, hotel_code: str | None) -> CampaignRow:
     return CampaignRow(
         c.id, c.name, c.purpose, c.channel, c.status.value, hotel_code, c.last_stay_from, c.last_stay_to,
-        c.subject_zh, c.subject_en, c.body_zh, c.body_en, c.created_at, c.queued_at,
+        c.subject_zh, c.subject_en, c.body_zh, c.body_en, c.created_at, c.queued_at, c.scheduled_at,
+        c.attribution_days,
     )  # fmt: skip
 
 
@@ -179,7 +207,7 @@ def list_campaigns(session: Session, *, scope: DataScope) -> list[CampaignRow]:
 
 
 def campaign_results(session: Session, campaign_id: int, *, scope: DataScope) -> CampaignResults:
-    load_campaign(session, campaign_id, scope=scope)
+    campaign = load_campaign(session, campaign_id, scope=scope)
     counts: dict[str, int] = {}
     reasons: dict[str, int] = {}
     for status, reason, n in session.execute(
@@ -190,9 +218,28 @@ def campaign_results(session: Session, campaign_id: int, *, scope: DataScope) ->
         counts[status.value] = counts.get(status.value, 0) + n
         if reason:
             reasons[reason] = reasons.get(reason, 0) + n
-    opened, clicked = session.execute(
-        select(func.count(CampaignMessage.opened_at), func.count(CampaignMessage.clicked_at)).where(
-            CampaignMessage.campaign_id == campaign_id
-        )
+    m = CampaignMessage
+
+    def tally(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    hard = and_(
+        m.delivery == Delivery.BOUNCED, or_(m.delivery_detail.is_(None), m.delivery_detail.like("5%"))
+    )
+    row = session.execute(
+        select(
+            func.count(m.opened_at),
+            func.count(m.clicked_at),
+            func.count(m.unsubscribed_at),
+            tally(m.delivery == Delivery.DELIVERED),
+            tally(m.delivery == Delivery.BOUNCED),
+            tally(hard),
+            tally(m.delivery == Delivery.FAILED),
+        ).where(m.campaign_id == campaign_id)
     ).one()
-    return CampaignResults(counts, reasons, int(opened), int(clicked))
+    opened, clicked, unsubscribed, delivered, bounced, hard_bounced, undelivered = (int(v) for v in row)
+    booked = attributed_bookings(session, campaign, scope=scope)
+    return CampaignResults(
+        counts, reasons, opened, clicked, delivered, bounced, hard_bounced, undelivered, unsubscribed,
+        booked.bookings, booked.revenue,
+    )  # fmt: skip

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 import smtplib
 import ssl
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formataddr, formatdate, parseaddr
 from types import TracebackType
 
 from guestgraph.engage._errors import DeliveryError
@@ -29,6 +32,51 @@ def build_mail(
     mail.set_content(f"{rendered.text.rstrip()}\n\n--\n{label}: {unsubscribe}\n")
     mail.add_alternative(rendered.html, subtype="html")
     return mail
+
+
+def _b64(content: str) -> str:
+    return base64.encodebytes(content.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
+
+
+def _header(value: str) -> str:
+    """A header value as sent: ASCII as is, anything else as RFC 2047 encoded words (folded)."""
+    return value if value.isascii() else Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _address(value: str) -> str:
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if name else address
+
+
+def mail_bytes(rendered: Rendered, *, sender: str, to: str, unsubscribe: str, message_id: str) -> bytes:
+    """The same mail as `build_mail` (multipart/alternative, text and HTML in UTF-8 base64, the
+    one-click unsubscribe headers), written straight to the bytes sent: the campaign sender's hot
+    path, where the email package's header objects cost more than everything else per message."""
+    if any(c in f"{to}{unsubscribe}{message_id}" for c in "\r\n\0"):  # never a header of our making
+        raise ValueError("A line break in an address or link of the mail.")
+    label = "退订" if rendered.lang == "zh" else "Unsubscribe"
+    boundary = "=_gg_" + secrets.token_hex(12)
+    plain = f"{rendered.text.rstrip()}\n\n--\n{label}: {unsubscribe}\n"
+    part = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}'
+    lines = [
+        f"From: {_address(sender)}",
+        f"To: {to}",
+        f"Subject: {_header(rendered.subject)}",
+        f"Date: {formatdate(localtime=False)}",
+        f"Message-ID: {message_id}",
+        f"List-Unsubscribe: <{unsubscribe}>",
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+        "",
+        f"--{boundary}",
+        part.format("plain", _b64(plain)),
+        f"--{boundary}",
+        part.format("html", _b64(rendered.html)),
+        f"--{boundary}--",
+        "",
+    ]
+    return "\r\n".join(lines).encode("ascii")
 
 
 class SmtpTransport:
@@ -71,6 +119,17 @@ class SmtpTransport:
         except smtplib.SMTPServerDisconnected:
             self._smtp = self._connect()
             self._smtp.send_message(mail)
+
+    def send_raw(self, envelope_from: str, to: str, raw: bytes) -> None:
+        """Send prepared bytes with this envelope sender (Return-Path); errors as `send`."""
+        options = [] if envelope_from.isascii() and to.isascii() else ["SMTPUTF8"]
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            self._smtp.sendmail(envelope_from, [to], raw, options)
+        except smtplib.SMTPServerDisconnected:
+            self._smtp = self._connect()
+            self._smtp.sendmail(envelope_from, [to], raw, options)
 
     def close(self) -> None:
         if self._smtp is not None:

@@ -31,6 +31,10 @@ class EngagePolicy:
     # SMS / WeChat gateways by channel; a channel without one sends nothing (skipped: no gateway)
     gateways: Mapping[str, Gateway] = field(default_factory=dict)
     tracking: bool = True  # campaign e-mail carries an open pixel and click-tracked links
+    # envelope sender of campaign e-mail, VERP-tagged per message (bounce+<token>@…), served by
+    # `guestgraph inbox smtp` so DSNs mark messages bounced; None: the From address, no bounce tracking
+    bounce_address: str | None = None
+    timezone: str = "Asia/Shanghai"  # of a schedule typed for a campaign to all hotels
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngagePolicy:
@@ -51,6 +55,8 @@ class EngagePolicy:
             public_base_url=settings.public_base_url.rstrip("/"),
             signing_key=ensure_secret_key(settings).get_secret_value().encode(),
             gateways=gateways_of(settings),
+            bounce_address=settings.campaign_bounce_address,
+            timezone=settings.journey_timezone,
         )
 
 

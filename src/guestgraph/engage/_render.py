@@ -7,7 +7,7 @@ so a guest's name can never inject markup. Unknown fields fail (StrictUndefined)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -16,7 +16,7 @@ from typing import Literal
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from guestgraph import recommend
@@ -94,28 +94,35 @@ def _addressed(guest: Guest, lang: Lang) -> tuple[str, str]:
     return guest.full_name or "Guest", title
 
 
-def guest_fields(
-    session: Session,
-    guest: Guest,
-    *,
-    lang: Lang,
-    hotel_id: int | None,
-    unsubscribe_url: str,
-    today: date | None = None,
-) -> GuestFields:
-    """The guest's fields for a template; hotel and dates are of their latest stay (at `hotel_id`);
-    the recommendation is by rule from their history (`recommend.headline`), as of `today`."""
-    query = (
-        select(Stay.arrival, Stay.departure, Hotel.name_zh, Hotel.name_en)
-        .join(StayGuest, StayGuest.stay_id == Stay.id)
+StayLine = tuple[date, date, str, str]  # arrival, departure, hotel name in Chinese and in English
+
+
+def latest_stays(session: Session, guest_ids: Sequence[int], *, hotel_id: int | None) -> dict[int, StayLine]:
+    """Each guest's latest stay (at `hotel_id` when given), for many guests in one query."""
+    ranked = (
+        select(
+            StayGuest.guest_id, Stay.arrival, Stay.departure, Hotel.name_zh, Hotel.name_en,
+            func.row_number()
+            .over(partition_by=StayGuest.guest_id, order_by=(Stay.departure.desc(), Stay.id.desc()))
+            .label("n"),
+        )
+        .join(Stay, Stay.id == StayGuest.stay_id)
         .join(Hotel, Hotel.id == Stay.hotel_id)
-        .where(StayGuest.guest_id == guest.id)
-        .order_by(Stay.departure.desc(), Stay.id.desc())
-        .limit(1)
-    )
+        .where(StayGuest.guest_id.in_(list(guest_ids)))
+    )  # fmt: skip
     if hotel_id is not None:
-        query = query.where(Stay.hotel_id == hotel_id)
-    stay = session.execute(query).first()
+        ranked = ranked.where(Stay.hotel_id == hotel_id)
+    r = ranked.subquery()
+    rows = session.execute(
+        select(r.c.guest_id, r.c.arrival, r.c.departure, r.c.name_zh, r.c.name_en).where(r.c.n == 1)
+    )
+    return {g: (arrival, departure, zh, en) for g, arrival, departure, zh, en in rows}
+
+
+def fields_of(
+    guest: Guest, stay: StayLine | None, *, lang: Lang, unsubscribe_url: str, recommendation: str = ""
+) -> GuestFields:
+    """The guest's fields for a template, with their latest stay (see `latest_stays`)."""
     name, salutation = _addressed(guest, lang)
     hotel = (stay[2] if lang == "zh" else stay[3]) if stay else ""
     return GuestFields(
@@ -127,14 +134,37 @@ def guest_fields(
         arrival=_day(stay[0] if stay else None, lang),
         departure=_day(stay[1] if stay else None, lang),
         unsubscribe_url=unsubscribe_url,
-        recommendation=recommend.headline(
-            session,
-            guest_id=guest.id,
-            lang=lang,
-            today=today or datetime.now(UTC).date(),
-            hotel_id=hotel_id,
-        ),
+        recommendation=recommendation,
     )
+
+
+def mentions_recommendation(*templates: str | None) -> bool:
+    """Whether a template uses `{{ recommendation }}`: working it out costs queries per message."""
+    return any("recommendation" in (t or "") for t in templates)
+
+
+def recommendation_for(
+    session: Session, guest_id: int, *, lang: Lang, hotel_id: int | None, today: date | None
+) -> str:
+    return recommend.headline(
+        session, guest_id=guest_id, lang=lang, today=today or datetime.now(UTC).date(), hotel_id=hotel_id
+    )
+
+
+def guest_fields(
+    session: Session,
+    guest: Guest,
+    *,
+    lang: Lang,
+    hotel_id: int | None,
+    unsubscribe_url: str,
+    today: date | None = None,
+) -> GuestFields:
+    """The guest's fields for a template; hotel and dates are of their latest stay (at `hotel_id`);
+    the recommendation is by rule from their history (`recommend.headline`), as of `today`."""
+    stay = latest_stays(session, [guest.id], hotel_id=hotel_id).get(guest.id)
+    recommendation = recommendation_for(session, guest.id, lang=lang, hotel_id=hotel_id, today=today)
+    return fields_of(guest, stay, lang=lang, unsubscribe_url=unsubscribe_url, recommendation=recommendation)
 
 
 def _day(day: date | None, lang: Lang) -> str:

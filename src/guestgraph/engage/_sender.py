@@ -1,10 +1,16 @@
-"""The sender: claims queued messages with a guarded UPDATE (SKIP LOCKED on PostgreSQL), asks the
-gate again, renders and sends each one over SMTP (e-mail) or the channel's gateway (SMS, WeChat),
-and records the outcome.
+"""The sender: claims queued messages with one guarded UPDATE (SKIP LOCKED on PostgreSQL) and works
+through them a chunk (CHUNK messages) at a time. For each chunk, immediately before its messages go
+out, the gate is asked for all its guests in a few set-based queries (consent in force, erasure, an
+address, a hard bounce, the frequency cap); then each message is rendered (compiled templates are
+cached) and sent over the one SMTP connection the sender keeps open (e-mail, with a VERP envelope
+sender when a bounce address is configured) or through the channel's gateway (SMS, WeChat); then the
+chunk's outcomes are written in one transaction.
 
-Each message is sent at most once: a row is claimed (status `sending`, committed) before its mail
-goes out and marked `sent` right after, both guarded by the claim. A sender killed between the two
-leaves the row `sending`; the next run marks it failed ("interrupted") instead of sending it again.
+Each message is sent at most once: a row is claimed (status `sending`, a durable commit) before its
+mail goes out and marked sent/skipped/failed afterwards, guarded by the claim. A sender killed in
+between leaves the row `sending`; the next run marks it failed ("interrupted") instead of sending it
+again. Because outcomes are written per chunk, a sender killed mid-chunk leaves up to CHUNK rows
+`sending` whose mail may have left: they are all reported interrupted, none is sent twice.
 """
 
 from __future__ import annotations
@@ -14,35 +20,57 @@ import secrets
 import smtplib
 import socket
 import threading
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import pii
-from guestgraph.db.models import Campaign, CampaignMessage, Guest, MessageStatus
+from guestgraph import offers, pii
+from guestgraph.db.models import Campaign, CampaignMessage, Delivery, Guest, MessageStatus
 from guestgraph.engage._coupons import issue_for_message, void_unsent, with_coupon
 from guestgraph.engage._errors import DeliveryError, TemplateInvalid, TextTooLong
 from guestgraph.engage._gate import (
     GATEWAY_REFUSED,
     INTERRUPTED,
+    NO_ADDRESS,
     NO_GATEWAY,
     NO_PHONE,
     REFUSED,
     TEMPLATE,
     TOO_LONG,
-    reason_to_skip,
+    Gate,
+    gate,
 )
-from guestgraph.engage._mail import SmtpTransport, build_mail
+from guestgraph.engage._mail import SmtpTransport, mail_bytes
 from guestgraph.engage._policy import EngagePolicy
-from guestgraph.engage._render import guest_fields, language_of, render
+from guestgraph.engage._render import (
+    GuestFields,
+    Lang,
+    StayLine,
+    fields_of,
+    language_of,
+    latest_stays,
+    mentions_recommendation,
+    recommendation_for,
+    render,
+)
+from guestgraph.engage._schedule import release_due
 from guestgraph.engage._text import TEXT_CHANNELS, hand_over, render_text
-from guestgraph.engage._tokens import click_url, open_url, unsubscribe_url
+from guestgraph.engage._tokens import click_url, open_url, unsubscribe_url, verp_address
 from guestgraph.privacy import Channel, Purpose
 
 Clock = Callable[[], datetime]
+CHUNK = 50  # messages gated together and recorded in one transaction
+_REFUSALS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPDataError,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPNotSupportedError,
+)
 
 
 @dataclass
@@ -51,6 +79,7 @@ class SendReport:
     skipped: int = 0
     failed: int = 0
     interrupted: int = 0
+    released: dict[int, int] = field(default_factory=dict)  # scheduled campaigns now due: messages queued
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count(self, status: MessageStatus) -> None:
@@ -58,6 +87,14 @@ class SendReport:
             self.sent += status is MessageStatus.SENT
             self.skipped += status is MessageStatus.SKIPPED
             self.failed += status is MessageStatus.FAILED
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    message_id: int
+    status: MessageStatus
+    reason: str | None = None
+    accepted: bool = False  # e-mail taken by the SMTP server: `delivered` until a bounce says otherwise
 
 
 def _worker_id() -> str:
@@ -77,84 +114,218 @@ def recover_interrupted(session: Session, *, now: datetime, lease: timedelta) ->
 def claim(
     session: Session, *, worker: str, batch: int, now: datetime, campaign_id: int | None = None
 ) -> list[int]:
-    """Claim up to `batch` queued messages for `worker`; two senders never claim the same row."""
+    """Claim up to `batch` queued messages for `worker` in one statement (committed before anything
+    is sent); two senders never claim the same row."""
     pick = select(CampaignMessage.id).where(CampaignMessage.status == MessageStatus.QUEUED)
     if campaign_id is not None:
         pick = pick.where(CampaignMessage.campaign_id == campaign_id)
     pick = pick.order_by(CampaignMessage.id).limit(batch)
     if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    session.execute(
+        # Picked once, in a materialised CTE: as an IN (subquery) the planner may re-run the
+        # LIMIT … FOR UPDATE SKIP LOCKED scan for each row (a nested loop on a fresh table), each
+        # run skipping the rows the statement has just updated: the claim then took every queued row.
+        picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        chosen = select(picked.c.id)
+    else:
+        chosen = pick
+    claimed = session.scalars(
         update(CampaignMessage)
-        .where(CampaignMessage.id.in_(pick), CampaignMessage.status == MessageStatus.QUEUED)
+        .where(CampaignMessage.id.in_(chosen), CampaignMessage.status == MessageStatus.QUEUED)
         .values(status=MessageStatus.SENDING, claimed_by=worker, claimed_at=now)
-    )
+        .returning(CampaignMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     session.commit()
-    return list(
-        session.scalars(
-            select(CampaignMessage.id)
-            .where(CampaignMessage.claimed_by == worker, CampaignMessage.status == MessageStatus.SENDING)
-            .order_by(CampaignMessage.id)
-        )
-    )
+    return sorted(claimed)
 
 
-def _finish(
-    session: Session, message_id: int, worker: str, status: MessageStatus, reason: str | None, now: datetime
-) -> None:
+def _record(session: Session, outcomes: Sequence[_Outcome], worker: str, now: datetime) -> None:
+    """Write a chunk's outcomes (one UPDATE per kind of outcome), each guarded by the claim."""
     if session.get_bind().dialect.name == "postgresql":
-        # Losing this commit in a crash leaves the row `sending`, which is marked failed, never re-sent;
-        # so it need not wait for the disk. The claim before the send is always a durable commit.
+        # Losing this commit in a crash leaves the rows `sending`, which are marked failed, never
+        # re-sent; so it need not wait for the disk. The claim before the send is a durable commit.
         session.execute(text("SET LOCAL synchronous_commit = off"))
+    groups: defaultdict[tuple[MessageStatus, str | None], list[int]] = defaultdict(list)
+    for o in outcomes:
+        groups[(o.status, o.reason)].append(o.message_id)
+    mine = (CampaignMessage.claimed_by == worker, CampaignMessage.status == MessageStatus.SENDING)
+    for (status, reason), ids in groups.items():
+        session.execute(
+            update(CampaignMessage)
+            .where(CampaignMessage.id.in_(ids), *mine)
+            .values(status=status, reason=reason, sent_at=now if status is MessageStatus.SENT else None)
+            .execution_options(synchronize_session=False)
+        )
+    accepted = [o.message_id for o in outcomes if o.accepted]
+    if accepted:  # a bounce that came back before this commit is kept
+        session.execute(
+            update(CampaignMessage)
+            .where(CampaignMessage.id.in_(accepted), CampaignMessage.delivery.is_(None))
+            .values(delivery=Delivery.DELIVERED, delivery_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _release(session: Session, ids: Sequence[int], worker: str) -> None:
+    """The server could not be reached: these were not sent; queue them again for the next run."""
     session.execute(
         update(CampaignMessage)
-        .where(
-            CampaignMessage.id == message_id,
-            CampaignMessage.claimed_by == worker,
-            CampaignMessage.status == MessageStatus.SENDING,
-        )
-        .values(status=status, reason=reason, sent_at=now if status is MessageStatus.SENT else None)
+        .where(CampaignMessage.id.in_(ids), CampaignMessage.claimed_by == worker)
+        .where(CampaignMessage.status == MessageStatus.SENDING)
+        .values(status=MessageStatus.QUEUED, claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
     )
-    session.commit()
 
 
-def _deliver(
+@dataclass
+class _Chunk:
+    """What the messages of one chunk share, read in a few queries before any of them is sent."""
+
+    gates: dict[int, Gate | None]  # by campaign; None: no gateway for its channel
+    contacts: dict[int, pii.Sensitive]  # opened for the guests who may be sent something
+    stays: dict[int | None, dict[int, StayLine]]  # by campaign hotel, then guest
+    with_offer: set[int]  # campaigns whose messages carry a coupon
+    sent_here: Counter[tuple[int, str]] = field(default_factory=Counter)  # (guest, purpose): cap
+
+
+def _prepare(
     session: Session,
-    message_id: int,
+    rows: Sequence[tuple[CampaignMessage, Campaign, Guest]],
+    policy: EngagePolicy,
+    now: datetime,
+) -> _Chunk:
+    by_campaign: dict[int, tuple[Campaign, list[Guest]]] = {}
+    for _, campaign, guest in rows:
+        by_campaign.setdefault(campaign.id, (campaign, []))[1].append(guest)
+    gates: dict[int, Gate | None] = {}
+    allowed: dict[int, Guest] = {}
+    hotels: defaultdict[int | None, set[int]] = defaultdict(set)
+    for campaign_id, (campaign, guests) in by_campaign.items():
+        channel = Channel(campaign.channel)
+        if channel in TEXT_CHANNELS and channel.value not in policy.gateways:
+            gates[campaign_id] = None
+            continue
+        answer = gate(
+            session, guests, purpose=Purpose(campaign.purpose), channel=channel, now=now, policy=policy
+        )
+        gates[campaign_id] = answer
+        for g in guests:
+            if g.id not in answer.reasons:
+                allowed[g.id] = g
+                hotels[campaign.hotel_id].add(g.id)
+    contacts = pii.open_guests(pii.vault_of(session), allowed.values()) if allowed else {}
+    stays = {hotel: latest_stays(session, sorted(ids), hotel_id=hotel) for hotel, ids in hotels.items()}
+    with_offer = {c for c in by_campaign if offers.campaign_offer(session, c) is not None}
+    return _Chunk(gates, contacts, stays, with_offer)
+
+
+def _send_chunk(
+    session: Session,
+    rest: list[int],
     *,
     worker: str,
     smtp: SmtpTransport,
     policy: EngagePolicy,
-    now: datetime,
-) -> MessageStatus:
-    message, campaign, guest = session.execute(
+    clock: Clock,
+    report: SendReport,
+) -> None:
+    """Send the first CHUNK of `rest` (claimed ids) and record their outcomes. The SMTP server or a
+    gateway cannot be reached: what was sent is recorded, the rest of `rest` queued again, and
+    DeliveryError raised."""
+    now = clock()
+    rows = session.execute(
         select(CampaignMessage, Campaign, Guest)
         .join(Campaign, Campaign.id == CampaignMessage.campaign_id)
         .join(Guest, Guest.id == CampaignMessage.guest_id)
-        .where(CampaignMessage.id == message_id)
-    ).one()
-    purpose, channel = Purpose(campaign.purpose), Channel(campaign.channel)
-    if channel in TEXT_CHANNELS:
-        status, reason = _deliver_text(session, message, campaign, guest, policy=policy, now=now)
-        _finish(session, message_id, worker, status, reason, now)
-        return status
-    reason = reason_to_skip(session, guest, purpose=purpose, channel=channel, now=now, policy=policy)
-    address = pii.guest_values(pii.vault_of(session), guest)["email"] if reason is None else None
-    if reason is not None or address is None:
-        _finish(session, message_id, worker, MessageStatus.SKIPPED, reason, now)
-        return MessageStatus.SKIPPED
+        .where(CampaignMessage.id.in_(rest[:CHUNK]))
+        .order_by(CampaignMessage.id)
+    ).all()
+    chunk = _prepare(session, rows, policy, now)
+    outcomes: list[_Outcome] = []
+    try:
+        for message, campaign, guest in rows:
+            outcomes.append(
+                _deliver(session, message, campaign, guest, chunk, smtp=smtp, policy=policy, now=now)
+            )
+    except DeliveryError:
+        done = {o.message_id for o in outcomes}
+        _record(session, outcomes, worker, now)
+        _release(session, [i for i in rest if i not in done], worker)
+        session.commit()
+        raise
+    _record(session, outcomes, worker, now)
+    session.commit()
+    session.expunge_all()  # a long run does not keep every guest it has sent to
+    for o in outcomes:
+        report.count(o.status)
+
+
+def _deliver(
+    session: Session,
+    message: CampaignMessage,
+    campaign: Campaign,
+    guest: Guest,
+    chunk: _Chunk,
+    *,
+    smtp: SmtpTransport,
+    policy: EngagePolicy,
+    now: datetime,
+) -> _Outcome:
+    """One message: skipped with the gate's reason, or rendered and sent (or failed)."""
+    skip = MessageStatus.SKIPPED
+    answer = chunk.gates[campaign.id]
+    if answer is None:
+        return _Outcome(message.id, skip, NO_GATEWAY)  # never sent another way
+    reason = answer.reason(guest.id, sent_since=chunk.sent_here[(guest.id, campaign.purpose)])
+    if reason is not None:
+        return _Outcome(message.id, skip, reason)
+    channel = Channel(campaign.channel)
+    contact = chunk.contacts.get(guest.id)
+    to = (contact.email if channel is Channel.EMAIL else contact.phone) if contact else None
+    if not to:  # its key was shredded since the gate asked
+        return _Outcome(message.id, skip, NO_ADDRESS if channel is Channel.EMAIL else NO_PHONE)
     lang = language_of(guest)
-    link = unsubscribe_url(policy.public_base_url, policy.signing_key, message.id)
-    fields = guest_fields(session, guest, lang=lang, hotel_id=campaign.hotel_id, unsubscribe_url=link)
-    coupon = issue_for_message(session, message, now=now)
+    base, key = policy.public_base_url, policy.signing_key
+    link = unsubscribe_url(base, key, message.id)
+    stay = chunk.stays[campaign.hotel_id].get(guest.id)
+    recommendation = ""
+    if mentions_recommendation(campaign.subject_zh, campaign.body_zh, campaign.subject_en, campaign.body_en):
+        recommendation = recommendation_for(
+            session, guest.id, lang=lang, hotel_id=campaign.hotel_id, today=None
+        )
+    fields = fields_of(guest, stay, lang=lang, unsubscribe_url=link, recommendation=recommendation)
+    if channel in TEXT_CHANNELS:
+        outcome = _deliver_text(session, message, campaign, fields, lang, to, chunk, policy=policy, now=now)
+    else:
+        outcome = _deliver_mail(
+            session, message, campaign, fields, lang, to, chunk, smtp=smtp, policy=policy, now=now
+        )
+    if outcome.status is MessageStatus.SENT:
+        chunk.sent_here[(guest.id, campaign.purpose)] += 1
+    return outcome
+
+
+def _deliver_mail(
+    session: Session,
+    message: CampaignMessage,
+    campaign: Campaign,
+    fields: GuestFields,
+    lang: Lang,
+    address: str,
+    chunk: _Chunk,
+    *,
+    smtp: SmtpTransport,
+    policy: EngagePolicy,
+    now: datetime,
+) -> _Outcome:
+    coupon = issue_for_message(session, message, now=now) if campaign.id in chunk.with_offer else None
     if coupon is not None and coupon.code is None:  # the guest is at the offer's limit (or it ended)
-        _finish(session, message_id, worker, MessageStatus.SKIPPED, coupon.reason, now)
-        return MessageStatus.SKIPPED
+        return _Outcome(message.id, MessageStatus.SKIPPED, coupon.reason)
     fields = with_coupon(fields, coupon)
     subject, body = (
         (campaign.subject_zh, campaign.body_zh) if lang == "zh" else (campaign.subject_en, campaign.body_en)
     )
-    base, key, tracking = policy.public_base_url, policy.signing_key, policy.tracking
+    base, key = policy.public_base_url, policy.signing_key
 
     def tracked(url: str) -> str:
         return click_url(base, key, message.id, url)
@@ -162,72 +333,69 @@ def _deliver(
     try:
         rendered = render(
             subject, body, fields, lang,
-            link=tracked if tracking else None, pixel=open_url(base, key, message.id) if tracking else None,
+            link=tracked if policy.tracking else None,
+            pixel=open_url(base, key, message.id) if policy.tracking else None,
         )  # fmt: skip
     except TemplateInvalid:
         void_unsent(session, coupon, TEMPLATE, now)
-        _finish(session, message_id, worker, MessageStatus.FAILED, TEMPLATE, now)
-        return MessageStatus.FAILED
-    mail = build_mail(
-        rendered,
-        sender=policy.smtp.sender,
-        to=address,
-        unsubscribe=link,
-        message_id=f"<campaign-{campaign.id}.message-{message.id}@guestgraph>",
+        return _Outcome(message.id, MessageStatus.FAILED, TEMPLATE)
+    envelope = (
+        verp_address(policy.bounce_address, key, message.id)
+        if policy.bounce_address
+        else parseaddr(policy.smtp.sender)[1]
     )
     try:
-        smtp.send(mail)
-    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused):
+        raw = mail_bytes(
+            rendered,
+            sender=policy.smtp.sender,
+            to=address,
+            unsubscribe=fields.unsubscribe_url,
+            message_id=f"<campaign-{campaign.id}.message-{message.id}@guestgraph>",
+        )
+        smtp.send_raw(envelope, address, raw)
+    except (*_REFUSALS, ValueError):
         void_unsent(session, coupon, REFUSED, now)
-        _finish(session, message_id, worker, MessageStatus.FAILED, REFUSED, now)
-        return MessageStatus.FAILED
-    _finish(session, message_id, worker, MessageStatus.SENT, None, now)
-    return MessageStatus.SENT
+        return _Outcome(message.id, MessageStatus.FAILED, REFUSED)
+    return _Outcome(message.id, MessageStatus.SENT, accepted=True)
 
 
 def _deliver_text(
     session: Session,
     message: CampaignMessage,
     campaign: Campaign,
-    guest: Guest,
+    fields: GuestFields,
+    lang: Lang,
+    phone: str,
+    chunk: _Chunk,
     *,
     policy: EngagePolicy,
     now: datetime,
-) -> tuple[MessageStatus, str | None]:
-    """An SMS or WeChat message through the channel's gateway (none configured: skipped, never sent
-    another way). Raises DeliveryError when the gateway cannot be reached (the message did not leave)."""
+) -> _Outcome:
+    """An SMS or WeChat message through the channel's gateway, carrying its coupon as e-mail does.
+    Raises DeliveryError when the gateway cannot be reached (the message did not leave)."""
     channel = Channel(campaign.channel)
-    gateway = policy.gateways.get(channel.value)
-    reason = (
-        NO_GATEWAY
-        if gateway is None
-        else reason_to_skip(
-            session, guest, purpose=Purpose(campaign.purpose), channel=channel, now=now, policy=policy
-        )
-    )
-    phone = pii.guest_values(pii.vault_of(session), guest)["phone"] if reason is None else None
-    if gateway is None or reason is not None or not phone:
-        return MessageStatus.SKIPPED, reason or NO_PHONE
-    lang = language_of(guest)
-    link = unsubscribe_url(policy.public_base_url, policy.signing_key, message.id)
-    fields = guest_fields(session, guest, lang=lang, hotel_id=campaign.hotel_id, unsubscribe_url=link)
-    coupon = issue_for_message(session, message, now=now)  # as for e-mail: committed before it leaves
-    if coupon is not None and coupon.code is None:
-        return MessageStatus.SKIPPED, coupon.reason
+    gateway = policy.gateways[channel.value]
+    coupon = issue_for_message(session, message, now=now) if campaign.id in chunk.with_offer else None
+    if coupon is not None and coupon.code is None:  # the guest is at the offer's limit: no SMS
+        return _Outcome(message.id, MessageStatus.SKIPPED, coupon.reason)
     try:
-        text = render_text(
+        body = render_text(
             campaign.body_zh if lang == "zh" else campaign.body_en, with_coupon(fields, coupon), lang, channel
         )
     except (TextTooLong, TemplateInvalid) as e:
         reason = TOO_LONG if isinstance(e, TextTooLong) else TEMPLATE
         void_unsent(session, coupon, reason, now)
-        return MessageStatus.FAILED, reason
+        return _Outcome(message.id, MessageStatus.FAILED, reason)
     refused = hand_over(
-        gateway, to=str(phone), text=text, reference=f"campaign-{campaign.id}.message-{message.id}"
+        gateway, to=phone, text=body, reference=f"campaign-{campaign.id}.message-{message.id}"
     )
     if refused == GATEWAY_REFUSED:  # not taken: its coupon is withdrawn (no answer: it may have left)
         void_unsent(session, coupon, refused, now)
-    return (MessageStatus.FAILED, refused) if refused else (MessageStatus.SENT, None)
+    return (
+        _Outcome(message.id, MessageStatus.FAILED, refused)
+        if refused
+        else _Outcome(message.id, MessageStatus.SENT)
+    )
 
 
 def send_queued(
@@ -235,15 +403,17 @@ def send_queued(
     *,
     policy: EngagePolicy,
     clock: Clock,
-    batch: int = 100,
+    batch: int = 200,
     campaign_id: int | None = None,
     lease: timedelta = timedelta(minutes=15),
     connections: int = 1,
 ) -> SendReport:
-    """Send every queued message (of one campaign, or all), until none is left to claim, over
-    `connections` SMTP connections at once (each a thread with its own claims and session)."""
+    """Queue the scheduled campaigns that are due, then send every queued message (of one campaign,
+    or all) until none is left to claim, over `connections` SMTP connections at once (each a thread
+    with its own claims and session)."""
     report = SendReport()
     with factory() as session:
+        report.released = release_due(session, now=clock(), campaign_id=campaign_id)
         report.interrupted = recover_interrupted(session, now=clock(), lease=lease)
         session.commit()
     errors: list[BaseException] = []
@@ -276,24 +446,7 @@ def _send_loop(
     worker = _worker_id()
     with SmtpTransport(policy.smtp) as smtp, factory() as session:
         while ids := claim(session, worker=worker, batch=batch, now=clock(), campaign_id=campaign_id):
-            for position, message_id in enumerate(ids):
-                try:
-                    status = _deliver(
-                        session, message_id, worker=worker, smtp=smtp, policy=policy, now=clock()
-                    )
-                except DeliveryError:
-                    session.rollback()
-                    _release(session, ids[position:], worker)
-                    raise
-                report.count(status)
-
-
-def _release(session: Session, ids: list[int], worker: str) -> None:
-    """The server could not be reached: these were not sent; queue them again for the next run."""
-    session.execute(
-        update(CampaignMessage)
-        .where(CampaignMessage.id.in_(ids), CampaignMessage.claimed_by == worker)
-        .where(CampaignMessage.status == MessageStatus.SENDING)
-        .values(status=MessageStatus.QUEUED, claimed_by=None, claimed_at=None)
-    )
-    session.commit()
+            for start in range(0, len(ids), CHUNK):
+                _send_chunk(
+                    session, ids[start:], worker=worker, smtp=smtp, policy=policy, clock=clock, report=report
+                )

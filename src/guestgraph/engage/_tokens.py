@@ -98,3 +98,38 @@ def clicked_message(key: bytes, token: str, url: str) -> int:
     if not url.startswith(("https://", "http://")) or len(url) > 2000:
         raise InvalidTrackingLink("This link is not valid.", hint="Use the link from the e-mail as sent.")
     return _verified(key, token, "click", f":{url}")
+
+
+# VERP: each campaign e-mail goes out with its own envelope sender (Return-Path), bounce+<id>.<mac>@…,
+# so a delivery status notification names the message it is about without our reading the bounced
+# mail. Lower-case hex only: some mail servers change the case of a local part.
+_BOUNCE = b"guestgraph-bounce:"
+
+
+def _bounce_mac(key: bytes, message_id: int) -> str:
+    return hmac.new(key, _BOUNCE + str(message_id).encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def verp_address(bounce_address: str, key: bytes, message_id: int) -> str:
+    """The envelope sender of one message: bounce+<id>.<mac>@domain for bounce@domain."""
+    local, _, domain = bounce_address.partition("@")
+    return f"{local}+{message_id}.{_bounce_mac(key, message_id)}@{domain}"
+
+
+def is_bounce_address(bounce_address: str, address: str) -> bool:
+    """Whether `address` is a VERP address of `bounce_address` (bounce+…@domain), signed or not."""
+    local, _, domain = bounce_address.lower().partition("@")
+    a_local, _, a_domain = address.strip().strip("<>").lower().partition("@")
+    base, plus, tag = a_local.partition("+")
+    return bool(domain) and a_domain == domain and base == local and bool(plus and tag)
+
+
+def bounced_message(bounce_address: str, key: bytes, address: str) -> int | None:
+    """The message a VERP address names; None when it is not one of ours or was altered."""
+    if not is_bounce_address(bounce_address, address):
+        return None
+    tag = address.strip().strip("<>").lower().partition("@")[0].partition("+")[2]
+    digits, _, mac = tag.partition(".")
+    if not digits.isdigit() or len(digits) > 19:
+        return None
+    return int(digits) if hmac.compare_digest(mac, _bounce_mac(key, int(digits))) else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import literal, select
+from sqlalchemy import literal, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph.db.models import Campaign, CampaignMessage, ConsentDecision, Guest, JourneyStepRun
@@ -65,6 +65,13 @@ def unsubscribe(session: Session, token: str, *, key: bytes, now: datetime) -> U
             evidence=f"unsubscribe link of {target.kind} message {target.message_id}",
         )
         record_consent(session, guest_id=target.guest_id, entry=entry, recorded_by_id=None, now=now)
+        if target.kind == "campaign":  # counted on the campaign's results
+            session.execute(
+                update(CampaignMessage)
+                .where(CampaignMessage.id == target.message_id, CampaignMessage.unsubscribed_at.is_(None))
+                .values(unsubscribed_at=now)
+                .execution_options(synchronize_session=False)
+            )
     return Unsubscription(
         target.message_id, target.guest_id, target.purpose, target.channel, False, target.kind
     )

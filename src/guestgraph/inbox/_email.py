@@ -1,7 +1,9 @@
 """Inbound e-mail: parse an RFC 5322 message into an `Inbound`, and an SMTP server (aiosmtpd) that
 takes mail for the inbox address and its hotel plus-addresses (service+sha01@…). A recipient that
 is not ours is refused at RCPT (550), a message that cannot be taken at DATA (550 with the reason),
-a failure on our side is a temporary 451 so the sending server retries: nothing is lost silently."""
+a failure on our side is a temporary 451 so the sending server retries: nothing is lost silently.
+Mail to a campaign's VERP bounce address (bounce+<token>@…, when configured) is a bounce report: it
+marks the campaign message bounced (guestgraph.engage.record_bounce) and never enters the inbox."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.db import session_scope
+from guestgraph.engage import record_bounce
 from guestgraph.errors import GuestgraphError
 from guestgraph.inbox._errors import InvalidMessage
 from guestgraph.inbox._policy import InboxPolicy
@@ -110,6 +113,9 @@ class InboundHandler:
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
+        if self.policy.is_bounce(address):  # a bounce (DSN) of a campaign message
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
         if self.policy.hotel_for([address]) is None:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
@@ -119,6 +125,14 @@ class InboundHandler:
         raw = envelope.original_content or envelope.content
         if len(raw) > MAX_MAIL_BYTES:
             return "552 5.3.4 Message too big for the inbox"
+        bounces = [r for r in envelope.rcpt_tos if self.policy.is_bounce(r)]
+        if bounces:
+            try:
+                await asyncio.to_thread(self._bounce, bytes(raw), bounces)
+            except Exception:  # the sending server keeps the report and retries
+                log.exception("a bounce could not be recorded")
+                return "451 4.3.0 Temporary failure; try again later"
+            return "250 OK bounce noted"
         try:
             received = await asyncio.to_thread(self._store, bytes(raw), list(envelope.rcpt_tos))
         except InvalidMessage as e:
@@ -130,6 +144,11 @@ class InboundHandler:
             log.exception("inbound mail could not be stored")
             return "451 4.3.0 Temporary failure; try again later"
         return f"250 OK conversation {received.conversation_id}"
+
+    def _bounce(self, raw: bytes, recipients: list[str]) -> None:
+        assert self.policy.bounces is not None
+        with session_scope(self.factory) as session:
+            record_bounce(session, raw, recipients=recipients, policy=self.policy.bounces, now=self.clock())
 
     def _store(self, raw: bytes, recipients: list[str]) -> Received:
         with session_scope(self.factory) as session:

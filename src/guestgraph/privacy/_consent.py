@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,6 +105,43 @@ def may_use(
     if latest.decision is ConsentDecision.GRANTED:
         return ConsentAnswer("granted", f"granted {when:%Y-%m-%d} ({latest.source})", latest.id, when)
     return ConsentAnswer("denied", f"withdrawn {when:%Y-%m-%d} ({latest.source})", latest.id, when)
+
+
+def consent_answers(
+    session: Session, guest_ids: Sequence[int], purpose: Purpose, channel: Channel, *, now: datetime
+) -> dict[int, Answer]:
+    """`may_use` for many active guests at once (a sender's batch): "granted" or "denied" per guest
+    with an entry in force (theirs or one of a guest merged into them, the latest recorded at or
+    before `now`); a guest with none is absent: unknown, never granted. Two queries (plus one per
+    level of merging)."""
+    check_topic(purpose, channel)
+    if not guest_ids:
+        return {}
+    root = {g: g for g in guest_ids}  # each id of the family -> the guest it answers for
+    frontier = set(guest_ids)
+    while frontier:  # as `family_of`, keeping who was merged into whom
+        found = session.execute(
+            select(Guest.id, Guest.merged_into_id).where(Guest.merged_into_id.in_(frontier))
+        )
+        frontier = set()
+        for child, parent in found:
+            if child not in root and parent is not None:
+                root[child] = root[parent]
+                frontier.add(child)
+    latest: dict[int, tuple[datetime, int, ConsentDecision]] = {}
+    rows = session.execute(
+        select(Consent.guest_id, Consent.recorded_at, Consent.id, Consent.decision).where(
+            Consent.guest_id.in_(list(root)),
+            Consent.purpose == purpose.value,
+            Consent.channel == channel.value,
+            Consent.recorded_at <= now,
+        )
+    )
+    for guest_id, recorded_at, entry_id, decision in rows:
+        who, key = root[guest_id], (aware(recorded_at), entry_id)
+        if who not in latest or key > latest[who][:2]:
+            latest[who] = (*key, decision)
+    return {g: ("granted" if d is ConsentDecision.GRANTED else "denied") for g, (_, _, d) in latest.items()}
 
 
 def consented_guest_ids(purpose: Purpose, channel: Channel, *, now: datetime) -> Select[tuple[int]]:

@@ -97,6 +97,8 @@ RESPONSE = Classification(
     "3 years (retention schedule: marketing), or until erasure",
     "none",
 )
+# a hard bounce's address (keyed blind index only): why later marketing e-mail is not sent to it
+BOUNCE = Classification(MARKETING.category, "personal", MARKETING.purpose, MARKETING.retention, "hashed")
 PROFILING = Classification(
     "profiling", "personal", "segments, scores and tags (PIPL 24: profiling)", PROFILE, "none"
 )
@@ -296,8 +298,9 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     ),
     "import_batch": _cols("filename error", LINEAGE),
     "campaign_message": {
-        **_cols("status reason queued_at claimed_at sent_at", MARKETING),
-        **_cols("opened_at clicked_at", RESPONSE),
+        **_cols("status reason queued_at claimed_at sent_at delivery delivery_at delivery_detail", MARKETING),
+        **_cols("opened_at clicked_at unsubscribed_at", RESPONSE),
+        **_cols("bounced_bidx", BOUNCE),
     },
     "journey_enrolment": _cols(
         "trigger_key status step next_at claimed_at entered_at ended_at reason", MARKETING
@@ -342,7 +345,7 @@ NOT_PERSONAL: dict[str, str] = {
     "accepted accepted_with_warnings quarantined duplicates superseded checkpoint rule_counts",
     "app_lock": "acquired_at",
     "campaign": "name purpose channel subject_zh subject_en body_zh body_en last_stay_from last_stay_to "
-    "status queued_at created_at updated_at",
+    "status queued_at created_at updated_at scheduled_at attribution_days",
     "campaign_message": "claimed_by",
     "journey": "name template status definition activated_at created_at updated_at",
     "offer": "name_zh name_en kind value_kind value currency valid_from valid_to per_guest_limit "

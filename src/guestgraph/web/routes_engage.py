@@ -1,28 +1,34 @@
 """Campaign pages and API (campaign.manage), and the public links of campaign messages: unsubscribe
-`/u/{token}`, the open pixel `/o/{token}` and the click redirect `/c/{token}?u=…` (signed tokens).
+`/u/{token}`, the open pixel `/o/{token}` and the click redirect `/c/{token}?u=…` (signed tokens);
+the SMS / WeChat gateways' delivery receipts (signed with the gateway secret).
 
 Sending runs after the response (a background task) with its own sessions; the page then shows the
 results filling in. A separate worker (`guestgraph campaigns send`) can do the same work."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, BackgroundTasks, Form, Path, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Header, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from guestgraph import engage, offers
 from guestgraph.access import DataScope, Permission
 from guestgraph.config import Settings
+from guestgraph.db import session_scope
 from guestgraph.db.models import Hotel
-from guestgraph.errors import GuestgraphError
+from guestgraph.errors import GuestgraphError, InvalidInput
+from guestgraph.gateway import HEADER, verify
 from guestgraph.privacy import Channel
-from guestgraph.web._auth import PUBLIC, CurrentPrincipal, ScopeDep, allow, now_utc
+from guestgraph.web._auth import PUBLIC, SOURCE_KEY, CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import FactoryDep, RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
 from guestgraph.web.routes_offers import campaign_coupon_context
@@ -48,6 +54,29 @@ class CampaignIn(BaseModel):
     hotel_code: str | None = Field(None, max_length=20, description="Only guests whose last stay was here.")
     last_stay_from: date | None = Field(None, description="Last stay departed on or after this day.")
     last_stay_to: date | None = Field(None, description="Last stay departed on or before this day.")
+    attribution_days: int = Field(
+        14, ge=1, le=90, description="Bookings within this many days after a guest's message count for it."
+    )
+
+
+class ScheduleIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    at: datetime = Field(
+        description="When to send: with an offset (2026-12-01T09:30:00+08:00), or without one as the local "
+        "time of the campaign's hotel (the group's time zone for a campaign to all hotels)."
+    )
+
+
+class ReceiptIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    reference: str = Field(max_length=80, description="The reference the message was sent with.")
+    status: Literal["delivered", "failed"]
+    id: str | None = Field(None, max_length=120, description="The gateway's message id (not kept).")
+    error: str | None = Field(None, max_length=200, description="The gateway's error code when failed.")
+
+
+def _zone(session: Session, settings: Settings, campaign: engage.CampaignRow) -> str:
+    return engage.campaign_zone(session, campaign.hotel_code, settings.journey_timezone)
 
 
 def _send_later(factory: sessionmaker[Session], settings: Settings, campaign_id: int) -> None:
@@ -74,8 +103,14 @@ def _list(
 
 def _detail(request: Request, session: Session, scope: DataScope, campaign_id: int, **extra: Any) -> Response:
     error = extra.get("error")
+    campaign = engage.get_campaign(session, campaign_id, scope=scope)
+    settings: Settings = request.app.state.settings
+    zone = _zone(session, settings, campaign)
+    scheduled = campaign.scheduled_at.astimezone(ZoneInfo(zone)) if campaign.scheduled_at else None
     context = {
-        "campaign": engage.get_campaign(session, campaign_id, scope=scope),
+        "campaign": campaign,
+        "zone": zone,
+        "scheduled_local": scheduled,
         "results": engage.campaign_results(session, campaign_id, scope=scope),
         **campaign_coupon_context(session, scope, campaign_id),
         "active": "campaigns",
@@ -110,11 +145,13 @@ def create_page(
     hotel: Short = "",
     last_stay_from: Annotated[str, Form(max_length=10)] = "",
     last_stay_to: Annotated[str, Form(max_length=10)] = "",
+    attribution_days: Annotated[int, Form(ge=1, le=90)] = 14,
 ) -> Response:
     try:
         spec = engage.CampaignInput(
             name, subject_zh, subject_en, body_zh, body_en, hotel or None,
             _optional_day(last_stay_from), _optional_day(last_stay_to), channel=Channel(channel),
+            attribution_days=attribution_days,
         )  # fmt: skip
         row = engage.create_campaign(
             session, scope=scope, spec=spec, created_by_id=principal.user_id, now=now_utc()
@@ -182,6 +219,36 @@ def send_page(
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
 
+@router.post("/campaigns/{campaign_id}/schedule", dependencies=MANAGE)
+def schedule_page(
+    request: Request,
+    campaign_id: RowId,
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    at: Annotated[str, Form(max_length=40)],
+) -> Response:
+    """Schedule the draft for a local date and time of its hotel (the group's zone for all hotels)."""
+    try:
+        zone = _zone(session, settings, engage.get_campaign(session, campaign_id, scope=scope))
+        when = engage.local_time(at, zone)
+        engage.schedule_campaign(session, campaign_id, scope=scope, at=when, now=now_utc())
+    except GuestgraphError as e:
+        session.rollback()
+        return _detail(request, session, scope, campaign_id, error=e)
+    return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
+
+
+@router.post("/campaigns/{campaign_id}/unschedule", dependencies=MANAGE)
+def unschedule_page(request: Request, campaign_id: RowId, session: SessionDep, scope: ScopeDep) -> Response:
+    try:
+        engage.unschedule_campaign(session, campaign_id, scope=scope, now=now_utc())
+    except GuestgraphError as e:
+        session.rollback()
+        return _detail(request, session, scope, campaign_id, error=e)
+    return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
+
+
 @router.get("/u/{token}", dependencies=[PUBLIC])
 def unsubscribe_page(request: Request, token: Token, session: SessionDep, settings: SettingsDep) -> Response:
     key = engage.EngagePolicy.from_settings(settings).signing_key
@@ -224,10 +291,17 @@ def _results(results: engage.CampaignResults) -> dict[str, Any]:
         "counts": results.counts,
         "reasons": results.reasons,
         "total": results.total,
+        "delivered": results.delivered,
+        "bounced": results.bounced,
+        "hard_bounced": results.hard_bounced,
+        "undelivered": results.undelivered,
         "opened": results.opened,
         "clicked": results.clicked,
         "open_rate": results.open_rate,
         "click_rate": results.click_rate,
+        "unsubscribed": results.unsubscribed,
+        "bookings": results.bookings,
+        "revenue": {currency: str(amount) for currency, amount in results.revenue.items()},
     }
 
 
@@ -273,6 +347,65 @@ def api_send(
     session.commit()
     tasks.add_task(_send_later, factory, settings, campaign_id)
     return {"queued": queued}
+
+
+@api.post(
+    "/campaigns/{campaign_id}/schedule",
+    summary="Schedule a draft campaign (its audience is taken when it is due)",
+    dependencies=MANAGE,
+)
+def api_schedule(
+    campaign_id: RowId, body: ScheduleIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep
+) -> dict[str, Any]:
+    at = body.at
+    if at.tzinfo is None:
+        zone = _zone(session, settings, engage.get_campaign(session, campaign_id, scope=scope))
+        at = at.replace(tzinfo=ZoneInfo(zone))
+    row = engage.schedule_campaign(session, campaign_id, scope=scope, at=at.astimezone(UTC), now=now_utc())
+    return asdict(row)
+
+
+@api.delete("/campaigns/{campaign_id}/schedule", summary="Unschedule a campaign", dependencies=MANAGE)
+def api_unschedule(campaign_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    return asdict(engage.unschedule_campaign(session, campaign_id, scope=scope, now=now_utc()))
+
+
+@api.post("/campaigns/receipts/{channel}", summary="A gateway's delivery receipt", dependencies=[SOURCE_KEY])
+async def api_receipt(
+    channel: Literal["sms", "wechat"],
+    request: Request,
+    factory: FactoryDep,
+    settings: SettingsDep,
+    signature: Annotated[str | None, Header(alias=HEADER)] = None,
+) -> dict[str, Any]:
+    """An SMS or WeChat gateway reports what became of a campaign message: `{"reference":
+    "campaign-<c>.message-<m>", "status": "delivered"|"failed", "error"?}`, signed like the inbox
+    webhooks (`X-Guestgraph-Signature: sha256=<hex HMAC-SHA256 of the body>`). `recorded: false`
+    when the reference names no campaign message of that channel."""
+    raw = await request.body()
+    secret = settings.gateway_secret.get_secret_value() if settings.gateway_secret else None
+    verify(secret, raw, signature)
+    try:
+        body = ReceiptIn.model_validate(json.loads(raw))
+    except (ValueError, ValidationError) as e:
+        raise InvalidInput(
+            f"The receipt is not one: {e}"[:500],
+            hint='Send JSON {"reference": "campaign-1.message-2", "status": "delivered"}.',
+        ) from e
+
+    def store() -> engage.Receipt | None:
+        with session_scope(factory) as session:
+            return engage.record_receipt(
+                session,
+                channel,
+                reference=body.reference,
+                status=body.status,
+                error=body.error,
+                now=now_utc(),
+            )
+
+    receipt = await run_in_threadpool(store)
+    return {"recorded": receipt is not None}
 
 
 router.include_router(api)

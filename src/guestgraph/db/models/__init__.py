@@ -22,7 +22,7 @@ from guestgraph.db.models.analytics import (
 )
 from guestgraph.db.models.audit import AuditControl, AuditEventRow
 from guestgraph.db.models.changes import ChangeKind, GuestChange, GuestChangeHotel
-from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, MessageStatus
+from guestgraph.db.models.engage import Campaign, CampaignMessage, CampaignStatus, Delivery, MessageStatus
 from guestgraph.db.models.feedback import (
     FeedbackRule,
     OtaReview,
@@ -128,6 +128,7 @@ __all__ = [
     "Campaign",
     "CampaignMessage",
     "CampaignStatus",
+    "Delivery",
     "Charge",
     "Consent",
     "ConsentDecision",

@@ -12,8 +12,18 @@ from guestgraph.db.models._base import Base, IdMixin, TimestampMixin, str_enum
 
 
 class CampaignStatus(enum.StrEnum):
-    DRAFT = "draft"
+    DRAFT = "draft"  # with `scheduled_at`: scheduled (its audience is taken and queued when it is due)
     QUEUED = "queued"  # the audience is queued; the sender works through it
+
+
+class Delivery(enum.StrEnum):
+    """What became of a sent message after it left: e-mail is `delivered` once the SMTP server we
+    hand it to accepts it (nothing more is known without a receipt) and `bounced` when a delivery
+    status notification (RFC 3464) comes back for it; SMS and WeChat follow the gateway's receipt."""
+
+    DELIVERED = "delivered"
+    BOUNCED = "bounced"  # e-mail: a DSN with Action: failed (`delivery_detail` has its status code)
+    FAILED = "failed"  # SMS / WeChat: the gateway's receipt says it did not reach the phone
 
 
 class MessageStatus(enum.StrEnum):
@@ -44,6 +54,9 @@ class Campaign(IdMixin, TimestampMixin, Base):
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     queued_at: Mapped[datetime | None]
+    scheduled_at: Mapped[datetime | None]  # a draft that goes out at this time (UTC)
+    # bookings made by a recipient within this many days after their message are attributed to it
+    attribution_days: Mapped[int] = mapped_column(default=14, server_default="14")
 
 
 class CampaignMessage(IdMixin, Base):
@@ -69,3 +82,11 @@ class CampaignMessage(IdMixin, Base):
     # e-mail tracking (personal data: exported with the message, deleted with it on erasure)
     opened_at: Mapped[datetime | None]  # first fetch of the open pixel (or first click)
     clicked_at: Mapped[datetime | None]  # first click on a tracked link
+    unsubscribed_at: Mapped[datetime | None]  # the guest withdrew consent by this message's link
+    # what became of it after it left (None: not sent, or no receipt yet for SMS / WeChat)
+    delivery: Mapped[Delivery | None] = mapped_column(str_enum(Delivery, "delivery_state"))
+    delivery_at: Mapped[datetime | None]
+    delivery_detail: Mapped[str | None] = mapped_column(String(40))  # DSN status (5.1.1) or gateway code
+    # a hard bounce's address (blind index of the DSN's Final-Recipient): while the guest's e-mail
+    # still has this index, later campaigns skip it ("address bounced")
+    bounced_bidx: Mapped[str | None] = mapped_column(String(64))
