@@ -178,3 +178,18 @@ def test_a_killed_worker_restarted_sends_nothing_twice(
     # That mail may or may not have reached the peer before the kill (it is never sent again): every
     # other guest got the step exactly once.
     assert len(emails) - lost <= len(recipients) <= len(emails)
+
+
+def test_a_claim_takes_at_most_its_batch(demo_group: Session) -> None:
+    """On PostgreSQL a claim written as IN (… LIMIT n FOR UPDATE SKIP LOCKED) could take every due
+    enrolment at once (the pick re-run per row); the claim picks once and takes exactly `batch`."""
+    from guestgraph.journeys._claim import claim
+    from guestgraph.journeys._enrol import enrol_all
+
+    s = demo_group
+    _guests(s, 12)
+    assert enrol_all(s, now=T0) == 12
+    s.commit()
+    assert claim(s, worker="w1", batch=5, now=T0) == 5
+    assert claim(s, worker="w2", batch=5, now=T0) == 5
+    assert claim(s, worker="w3", batch=5, now=T0) == 2

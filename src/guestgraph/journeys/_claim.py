@@ -34,11 +34,16 @@ def claim(session: Session, *, worker: str, batch: int, now: datetime) -> int:
         .order_by(E.next_at, E.id)
         .limit(batch)
     )
+    chosen = pick
     if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True, of=E)
+        # Picked once, in a materialised CTE: as an IN (subquery) the planner may re-run the LIMIT …
+        # FOR UPDATE SKIP LOCKED scan for each row, each run skipping the rows just updated, and one
+        # claim then takes every due enrolment (as the campaign sender's claim did).
+        picked = pick.with_for_update(skip_locked=True, of=E).cte("picked").prefix_with("MATERIALIZED")
+        chosen = select(picked.c.id)
     claimed = session.execute(
         update(E)
-        .where(E.id.in_(pick), E.status == EnrolmentStatus.WAITING)
+        .where(E.id.in_(chosen), E.status == EnrolmentStatus.WAITING)
         .values(status=EnrolmentStatus.RUNNING, claimed_by=worker, claimed_at=now)
     )
     session.commit()
