@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -97,10 +98,17 @@ def _state(s: Session) -> dict[str, Any]:
     }
 
 
-def test_an_incremental_refresh_equals_a_full_one(engine: Engine, demo_group: Session) -> None:
+@pytest.mark.parametrize(
+    "settings",
+    [SETTINGS, analytics.AnalyticsSettings(score_within="hotel", frequency="nights")],
+    ids=["group", "per-hotel-nights"],
+)
+def test_an_incremental_refresh_equals_a_full_one(
+    engine: Engine, demo_group: Session, settings: analytics.AnalyticsSettings
+) -> None:
     s = demo_group
     guests = _world(s)
-    first = analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF, incremental=True)
+    first = analytics.refresh(engine, settings=settings, as_of=AS_OF, incremental=True)
     assert first.kind == "full"  # nothing to start from
     before = _state(s)
 
@@ -124,19 +132,19 @@ def test_an_incremental_refresh_equals_a_full_one(engine: Engine, demo_group: Se
     )
     s.commit()
 
-    quick = analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF, incremental=True, margins=EXACT)
+    quick = analytics.refresh(engine, settings=settings, as_of=AS_OF, incremental=True, margins=EXACT)
     assert quick.kind == "incremental"
     assert quick.touched == 5  # the five guests above, not the other 36
     after_incremental = _state(s)
     assert after_incremental != before  # it did move: the newcomer, the tag, the bill
     assert (watched.id, "VIP-watch", "manual") in after_incremental["tags"]
 
-    full = analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF)
+    full = analytics.refresh(engine, settings=settings, as_of=AS_OF)
     assert full.kind == "full"
     assert _state(s) == after_incremental
 
     # A new day: recency moves for everyone, so an incremental request runs in full.
     assert (
-        analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF + timedelta(days=1), incremental=True).kind
+        analytics.refresh(engine, settings=settings, as_of=AS_OF + timedelta(days=1), incremental=True).kind
         == "full"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, Date, exists, func, insert, literal, select, text, update
 from sqlalchemy.orm import aliased
@@ -11,13 +12,16 @@ from guestgraph.db.models import GuestMetrics as M
 from guestgraph.db.models import GuestStageHistory as H
 
 
-def record_stage_changes(conn: Connection, *, as_of: date) -> tuple[int, int]:
+def record_stage_changes(conn: Connection, *, as_of: date, only: Any = None) -> tuple[int, int]:
     """Close the open row of every guest whose stage changed and open one for the new stage;
-    returns (rows closed now, rows open since `as_of`)."""
+    returns (rows closed now, rows open since `as_of`). `only` (a SELECT of guest ids) limits it to
+    those guests (an incremental refresh: no one else's stage can have moved)."""
     today = literal(as_of, Date)
-    conn.execute(text("ANALYZE guest_stage_history"))
+    among = [] if only is None else [H.guest_id.in_(only)]
+    if only is None:
+        conn.execute(text("ANALYZE guest_stage_history"))
     same = exists().where(M.guest_id == H.guest_id, M.stage == H.stage)
-    closed = conn.execute(update(H).where(H.left_on.is_(None), ~same).values(left_on=today)).rowcount
+    closed = conn.execute(update(H).where(H.left_on.is_(None), ~same, *among).values(left_on=today)).rowcount
     last_closed = (
         select(H.guest_id, func.max(H.id).label("row_id"))
         .where(H.left_on == today)
@@ -32,7 +36,7 @@ def record_stage_changes(conn: Connection, *, as_of: date) -> tuple[int, int]:
         .select_from(M)
         .outerjoin(last_closed, last_closed.c.guest_id == M.guest_id)
         .outerjoin(prev, prev.id == last_closed.c.row_id)
-        .where(M.guest_id.not_in(still_open))
+        .where(M.guest_id.not_in(still_open), *([] if only is None else [M.guest_id.in_(only)]))
     )
     conn.execute(insert(H).from_select(["guest_id", "stage", "previous_stage", "entered_on"], source))
     opened = conn.scalar(select(func.count()).where(H.entered_on == today, H.left_on.is_(None))) or 0

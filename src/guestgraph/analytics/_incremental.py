@@ -27,7 +27,6 @@ from sqlalchemy import (
     CompoundSelect,
     Connection,
     MetaData,
-    Select,
     Table,
     and_,
     func,
@@ -48,7 +47,6 @@ from guestgraph.db.models import (
     Stay,
     StayGuest,
 )
-from guestgraph.db.models import GuestMetrics as M
 
 GROWING: dict[str, Any] = {
     "source_record": SourceRecord,
@@ -59,7 +57,6 @@ GROWING: dict[str, Any] = {
     "guest_merge": GuestMerge,
     "guest": Guest,
 }
-SCORED = ("r_score", "f_score", "m_score", "rfm_group", "stage", "churn_warning")
 
 
 @dataclass(frozen=True)
@@ -115,26 +112,3 @@ def guest_set(conn: Connection, name: str, rows: Any) -> Table:
     found = rows.subquery()
     conn.execute(insert(table).from_select(["guest_id"], select(found.c[0]).distinct()))
     return table
-
-
-def metrics_before(conn: Connection) -> Table:
-    """A copy of guest_metrics as it was: the facts of the guests not recomputed, and the scores to
-    compare with (the refresh rewrites the table)."""
-    cols = [Column(c.name, c.type, primary_key=c.primary_key) for c in M.__table__.columns]
-    table = Table("tmp_metrics_before", MetaData(), *cols, prefixes=["TEMPORARY"])
-    table.create(conn)
-    names = [c.name for c in M.__table__.columns]
-    conn.execute(insert(table).from_select(names, select(*M.__table__.columns)))
-    return table
-
-
-def rescored(before: Table) -> list[Select[Any]]:
-    """Guests whose scores, group, stage or churn flag the refresh changed, or who came or went (parts
-    of a UNION: SQLite takes no nested compound SELECT)."""
-    now = M.__table__.c
-    differs = or_(*(now[c].is_distinct_from(before.c[c]) for c in SCORED))
-    return [
-        select(now.guest_id).join(before, before.c.guest_id == now.guest_id).where(differs),
-        select(now.guest_id).where(now.guest_id.not_in(select(before.c.guest_id))),
-        select(before.c.guest_id).where(before.c.guest_id.not_in(select(now.guest_id))),
-    ]

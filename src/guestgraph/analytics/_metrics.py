@@ -25,7 +25,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union_all,
 )
 
 from guestgraph.analytics._sqlfuncs import day_of_week, days_between, least, weekend_nights
@@ -193,20 +192,12 @@ def _for(column: Any, only: Any) -> list[Any]:
     return [] if only is None else [column.in_(only)]
 
 
-def metrics_source(*, as_of: date, words: Vocabulary, only: Any = None, stored: Any = None) -> CTE:
+def metrics_source(*, as_of: date, words: Vocabulary, only: Any = None) -> CTE:
     """One row of facts per active guest (everything in guest_metrics but scores and stage), from
-    their stays, folio lines and complaints. An incremental refresh passes `only` (the changed guests)
-    and `stored` (a copy of guest_metrics): the other active guests' facts are read back from it."""
-    fresh = _facts(as_of, words, only)
-    if stored is not None:
-        kept = (
-            select(*(stored.c[c.name].label(c.name) for c in fresh.selected_columns))
-            .join(Guest, Guest.id == stored.c.guest_id)
-            .where(Guest.status == GuestStatus.ACTIVE, stored.c.guest_id.not_in(only))
-        )
-        return union_all(fresh, kept).cte("facts").prefix_with("MATERIALIZED")
+    their stays, folio lines and complaints; `only` (a SELECT of guest ids) limits it to those guests
+    (an incremental refresh)."""
     # computed once, then scored; flattened, SQLite re-joins per row
-    return fresh.cte("facts").prefix_with("MATERIALIZED")
+    return _facts(as_of, words, only).cte("facts").prefix_with("MATERIALIZED")
 
 
 def _facts(as_of: date, words: Vocabulary, only: Any) -> Select[Any]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select, text, union, update
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
 
 from guestgraph.analytics._history import record_stage_changes
 from guestgraph.analytics._incremental import (
@@ -17,12 +17,10 @@ from guestgraph.analytics._incremental import (
     changed_guests,
     current_marks,
     guest_set,
-    metrics_before,
-    rescored,
 )
 from guestgraph.analytics._metrics import metrics_source, now_utc
 from guestgraph.analytics._rules import RuleSet, load_rules
-from guestgraph.analytics._scores import insert_metrics
+from guestgraph.analytics._scores import insert_changed, insert_metrics, rescore_in_place
 from guestgraph.analytics._segments import refresh_dynamic_segments
 from guestgraph.analytics._settings import AnalyticsSettings
 from guestgraph.analytics._tags import refresh_rule_tags
@@ -46,6 +44,18 @@ class RefreshSummary:
     stage_changes: int
     segments: int
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def _metrics_of_changed(
+    conn: Connection, changed: Table, as_of: date, rules: RuleSet, settings: AnalyticsSettings
+) -> tuple[int, set[int]]:
+    """Incremental: the changed guests' rows from their stays, then every guest's scores in place;
+    (active guests, guests whose scores, group or churn flag moved)."""
+    ids = select(changed.c.guest_id)
+    conn.execute(delete(GuestMetrics).where(GuestMetrics.guest_id.in_(ids)))
+    facts = metrics_source(as_of=as_of, words=rules.vocabulary, only=ids)
+    guests = insert_changed(conn, facts=facts, settings=settings)
+    return guests, rescore_in_place(conn, settings)
 
 
 def _computed_on(conn: Connection) -> set[date]:
@@ -113,26 +123,28 @@ def refresh(
         if kind == "incremental":
             assert previous is not None
             changed = guest_set(conn, "tmp_changed", changed_guests(previous.marks, margins or Margins()))
-            before = metrics_before(conn)
-            temporary += [changed, before]
+            temporary.append(changed)
             touched = conn.scalar(select(func.count()).select_from(changed)) or 0
-            facts = metrics_source(
-                as_of=as_of, words=rules.vocabulary, only=select(changed.c.guest_id), stored=before
+            guests, moved = step(
+                "metrics", lambda: _metrics_of_changed(conn, changed, as_of, rules, settings)
             )
+            affected = guest_set(conn, "tmp_affected", select(changed.c.guest_id))
+            temporary.append(affected)
+            extra = sorted(moved - set(conn.scalars(select(affected.c.guest_id))))
+            for start in range(0, len(extra), 5000):
+                conn.execute(insert(affected), [{"guest_id": g} for g in extra[start : start + 5000]])
+            only = select(affected.c.guest_id)
         else:
             facts = metrics_source(as_of=as_of, words=rules.vocabulary)
-        guests = step("metrics", lambda: insert_metrics(conn, facts=facts, settings=settings))
-        if kind == "incremental":
-            affected = guest_set(conn, "tmp_affected", union(select(changed.c.guest_id), *rescored(before)))
-            temporary.append(affected)
-            only = select(affected.c.guest_id)
-        _closed, opened = step("history", lambda: record_stage_changes(conn, as_of=as_of))
+            guests = step("metrics", lambda: insert_metrics(conn, facts=facts, settings=settings))
+        _closed, opened = step("history", lambda: record_stage_changes(conn, as_of=as_of, only=only))
         tags = step("tags", lambda: refresh_rule_tags(conn, rules, today=as_of, now=now, only=only))
         segments = step("segments", lambda: refresh_dynamic_segments(conn, today=as_of, now=now, only=only))
         for temp in temporary:
             temp.drop(conn)
-        for table in ("guest_metrics", "guest_tag", "guest_stage_history", "segment_member"):
-            conn.execute(text(f"ANALYZE {table}"))  # statistics for the segment queries that follow
+        if kind == "full":
+            for table in ("guest_metrics", "guest_tag", "guest_stage_history", "segment_member"):
+                conn.execute(text(f"ANALYZE {table}"))  # statistics for the segment queries that follow
         query = select(GuestMetrics.stage, func.count()).group_by(GuestMetrics.stage)
         stages = {str(stage): int(n) for stage, n in conn.execute(query)}
         conn.execute(

@@ -11,7 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CTE, Connection, Subquery, and_, case, delete, func, insert, select, text
+from sqlalchemy import (
+    CTE,
+    Connection,
+    Subquery,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from guestgraph.analytics._names import HIGH_SCORE, RFM_GROUPS
 from guestgraph.analytics._settings import AnalyticsSettings
@@ -79,3 +93,86 @@ def _stage(s: AnalyticsSettings, M: Any) -> Any:  # noqa: N803 - the guest_metri
         (M.stays == 1, "new"),
         else_="active",
     )
+
+
+# --- incremental: facts of the changed guests, then scores in place ---------------------------------
+
+SCORE_COLUMNS = {"r_score": "last_departure", "f_score": None, "m_score": "monetary"}
+
+
+def insert_changed(conn: Connection, *, facts: CTE, settings: AnalyticsSettings) -> int:
+    """The changed guests' rows with fresh facts and stage; their scores come from `rescore_in_place`."""
+    c = facts.c
+    stage = _stage(settings, c)
+    final = select(*c, stage.label("stage"), literal(False).label("churn_warning"))
+    conn.execute(insert(M).from_select([col.name for col in final.selected_columns], final))
+    return conn.scalar(select(func.count()).select_from(M)) or 0
+
+
+def _metric(settings: AnalyticsSettings, score: str) -> Any:
+    name = SCORE_COLUMNS[score] or ("nights" if settings.frequency == "nights" else "stays")
+    return M.__table__.c[name]
+
+
+def _thresholds(conn: Connection, settings: AnalyticsSettings) -> dict[int, dict[str, list[Any]]]:
+    """Per partition (0 for the group, else the home hotel) and score, the four values a guest must
+    exceed to score 2, 3, 4 and 5. A score is 1 + ⌊5 · below / n⌋ (`scored`: `below` guests have a
+    strictly smaller value), so it is at least k + 1 exactly when below ≥ c_k = ⌈k · n / 5⌉, that is
+    when the value exceeds the c_k-th smallest value of the partition."""
+    by_hotel = settings.score_within == "hotel"
+    part = M.home_hotel_id if by_hotel else literal(0)
+    out: dict[int, dict[str, list[Any]]] = {}
+    for score in SCORE_COLUMNS:
+        column = _metric(settings, score)
+        within: Any = M.home_hotel_id if by_hotel else None
+        ranked = select(
+            part.label("part"),
+            column.label("v"),
+            func.row_number().over(partition_by=within, order_by=column).label("rn"),
+            func.count().over(partition_by=within).label("n"),
+        ).where(M.stays > 0)
+        r = ranked.subquery()
+        wanted = or_(*(r.c.rn == (k * r.c.n + 4) // 5 for k in range(1, 5)))
+        values: dict[int, dict[int, Any]] = {}
+        counts: dict[int, int] = {}
+        for p, v, rn, n in conn.execute(select(r.c.part, r.c.v, r.c.rn, r.c.n).where(wanted)):
+            values.setdefault(int(p or 0), {})[int(rn)] = v
+            counts[int(p or 0)] = int(n)
+        for p, n in counts.items():
+            out.setdefault(p, {})[score] = [values[p][(k * n + 4) // 5] for k in range(1, 5)]
+    return out
+
+
+def rescore_in_place(conn: Connection, settings: AnalyticsSettings) -> set[int]:
+    """Bring every guest's R, F and M scores, RFM group and churn flag up to date with the stored
+    facts, writing only the rows that change; the ids of the guests whose values changed. The same
+    result as the window functions of a full refresh, from a few thresholds instead of a rewrite."""
+    thresholds = _thresholds(conn, settings)
+    changed: set[int] = set()
+    part_col = M.home_hotel_id if settings.score_within == "hotel" else literal(0)
+    for part, limits in thresholds.items():
+        if len(limits) < len(SCORE_COLUMNS):
+            continue
+        values: dict[str, Any] = {}
+        for score, bounds in limits.items():
+            column = _metric(settings, score)
+            values[score] = 1 + sum((case((column > b, 1), else_=0) for b in bounds), literal(0))
+        differs = or_(*(M.__table__.c[s].is_distinct_from(v) for s, v in values.items()))
+        statement = (
+            update(M).where(M.stays > 0, part_col == part, differs).values(**values).returning(M.guest_id)
+        )
+        changed.update(conn.scalars(statement))
+    prospects = (
+        update(M).where(M.stays == 0, M.r_score.is_not(None)).values(r_score=None, f_score=None, m_score=None)
+    )
+    changed.update(conn.scalars(prospects.returning(M.guest_id)))
+    group = _group(M)
+    churn = case((and_(M.stage == "at_risk", M.m_score >= settings.churn_min_m_score), True), else_=False)
+    relabel = (
+        update(M)
+        .where(or_(M.rfm_group.is_distinct_from(group), M.churn_warning.is_distinct_from(churn)))
+        .values(rfm_group=group, churn_warning=churn)
+        .returning(M.guest_id)
+    )
+    changed.update(conn.scalars(relabel))
+    return changed

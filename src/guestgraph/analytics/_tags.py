@@ -27,7 +27,8 @@ def refresh_rule_tags(
     among = [] if only is None else [Guest.id.in_(only)]
     tagged = [] if only is None else [GuestTag.guest_id.in_(only)]
     counts: dict[str, int] = {}
-    conn.execute(text("ANALYZE guest_tag"))
+    if only is None:
+        conn.execute(text("ANALYZE guest_tag"))
     for rule in rules.tags:
         matched = (
             select(Guest.id)
