@@ -42,6 +42,17 @@ from guestgraph.db.models.journeys import (
     JourneyStatus,
     JourneyStepRun,
 )
+from guestgraph.db.models.loyalty import (
+    EntryKind,
+    LoyaltyEarnRate,
+    LoyaltyEntry,
+    LoyaltyMember,
+    LoyaltyScheme,
+    LoyaltySchemeHotel,
+    LoyaltyTier,
+    LoyaltyTierChange,
+    MemberStatus,
+)
 from guestgraph.db.models.offers import (
     CampaignOffer,
     Coupon,
@@ -79,6 +90,15 @@ from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, S
 from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
 
 __all__ = [
+    "EntryKind",
+    "LoyaltyEarnRate",
+    "LoyaltyEntry",
+    "LoyaltyMember",
+    "LoyaltyScheme",
+    "LoyaltySchemeHotel",
+    "LoyaltyTier",
+    "LoyaltyTierChange",
+    "MemberStatus",
     "CampaignOffer",
     "Coupon",
     "CouponState",
