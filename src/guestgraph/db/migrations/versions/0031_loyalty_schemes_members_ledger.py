@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("name_en", sa.String(length=100), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("expiry_months", sa.Integer(), nullable=False),
-        sa.Column("golden_number", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("golden_number", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_scheme")),
