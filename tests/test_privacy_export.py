@@ -133,6 +133,21 @@ def _offer(session: Session) -> int:
     return offer.id
 
 
+def _loyalty_scheme(session: Session) -> int:
+    from guestgraph import loyalty
+
+    return loyalty.save_scheme(
+        session,
+        {
+            "code": "SEED",
+            "name_zh": "会员",
+            "name_en": "Seed",
+            "tiers": [{"code": "m", "name_zh": "会员", "name_en": "M", "rank": 0}],
+        },
+        now=datetime.now(UTC),
+    ).id
+
+
 def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
     """One row in every guest-linked table, foreign keys pointing at the guest's rows."""
     staff = make_staff(session, role="compliance_officer")
@@ -145,6 +160,7 @@ def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
         "segment": _segment(session),
         "journey": _journey(session),
         "offer": _offer(session),
+        "loyalty_scheme": _loyalty_scheme(session),
     }
     seeded: dict[str, tuple[Any, ...]] = {}
     linked = guest_linked(Base.metadata)
@@ -217,7 +233,10 @@ def test_erasure_handles_every_guest_table(demo_group: Session) -> None:
     guest = make_guest(demo_group, full_name="删除测试")
     seeded = _seed(demo_group, guest)
     privacy.erase_guest(demo_group, guest_id=guest.id, now=datetime.now(UTC))
-    kept = {"guest", "source_record", "stay", "charge", "privacy_request", "journey_enrolment", "ota_review"}
+    kept = {
+        "guest", "source_record", "stay", "charge", "privacy_request", "journey_enrolment", "ota_review",
+        "loyalty_member",
+    }  # fmt: skip
     for name, key in seeded.items():
         table = Base.metadata.tables[name]
         where = [

@@ -18,6 +18,8 @@ class Permission(enum.StrEnum):
     CAMPAIGN_MANAGE = "campaign.manage"
     JOURNEY_MANAGE = "journey.manage"
     TICKET_MANAGE = "ticket.manage"
+    LOYALTY_VIEW = "loyalty.view"  # schemes, tiers, member lookup, a guest's loyalty panel
+    LOYALTY_MANAGE = "loyalty.manage"  # enrol a guest, redeem points
     FEEDBACK_RULES = "feedback.rules"  # edit the words that classify guest feedback
     PRIVACY_MANAGE = "privacy.manage"
     AUDIT_READ = "audit.read"

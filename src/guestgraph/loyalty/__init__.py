@@ -12,7 +12,16 @@ from guestgraph.loyalty._errors import (
     SchemeNotFound,
 )
 from guestgraph.loyalty._jobs import JobResult, enrol_brand_stayers, run_jobs, seed_demo
-from guestgraph.loyalty._ledger import Accrued, EntryLine, Redeemed, accrue, balance_of, expire, redeem
+from guestgraph.loyalty._ledger import (
+    MAX_REDEEM,
+    Accrued,
+    EntryLine,
+    Redeemed,
+    accrue,
+    balance_of,
+    expire,
+    redeem,
+)
 from guestgraph.loyalty._members import (
     Enrolled,
     MemberHit,
@@ -35,6 +44,7 @@ from guestgraph.loyalty._tiers import evaluate_tiers
 
 __all__ = [
     "DEFAULT_FILE",
+    "MAX_REDEEM",
     "OUTLETS",
     "Accrued",
     "AlreadyMember",

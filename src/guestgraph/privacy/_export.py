@@ -66,6 +66,11 @@ def _by_guest(table: str, column: str = "guest_id") -> Rule:
     return lambda s: _t(table).c[column].in_(s.guest_ids)
 
 
+def _memberships(s: Subject) -> Any:
+    member = _t("loyalty_member")
+    return select(member.c.id).where(member.c.guest_id.in_(s.guest_ids))
+
+
 EXPORTED: dict[str, Rule] = {
     "guest": _by_guest("guest", "id"),
     "source_record": lambda s: _t("source_record").c.id.in_(s.record_ids),
@@ -101,6 +106,9 @@ EXPORTED: dict[str, Rule] = {
     "journey_enrolment": _by_guest("journey_enrolment"),
     "journey_step_run": _by_guest("journey_step_run"),
     "coupon": _by_guest("coupon"),
+    "loyalty_member": _by_guest("loyalty_member"),
+    "loyalty_entry": lambda s: _t("loyalty_entry").c.member_id.in_(_memberships(s)),
+    "loyalty_tier_change": lambda s: _t("loyalty_tier_change").c.member_id.in_(_memberships(s)),
 }
 NOT_EXPORTED: dict[str, str] = {
     "reveal_grant": "a record of which member of staff saw a full value and why (staff accountability, "
