@@ -79,35 +79,42 @@ def covers(scheme_id: Any, hotel_id: Any) -> ColumnElement[bool]:
     return or_(~listed, here)
 
 
-def _primary_guest(stay_id: Any) -> Any:
-    return (
-        select(func.min(StayGuest.guest_id))
-        .where(StayGuest.stay_id == stay_id, StayGuest.role == GuestRole.PRIMARY)
-        .scalar_subquery()
-    )
+def _revenue(owners: Any) -> Any:
+    """Folio revenue not yet earned on, with each membership that may earn it: the members' lines
+    are found from the members (through the guest and stay indexes), so the work grows with the
+    revenue, not with revenue × members. Three kinds: charges posted to the guest, charges of a stay
+    whose primary guest the member is, and a stay's room revenue when it has no room lines."""
+    unearned = and_(Stay.status == StayStatus.CHECKED_OUT, ~exists().where(E.charge_id == Charge.id))
 
+    def line_columns() -> list[Any]:
+        return [
+            owners.c.member_id, owners.c.scheme_id, Charge.id.label("charge_id"), NO_ID.label("room_stay_id"),
+            Charge.stay_id.label("stay_id"), Charge.hotel_id.label("hotel_id"),
+            cast(Charge.outlet, String).label("outlet"), Charge.amount.label("amount"),
+            Charge.currency.label("currency"), Charge.posted_at.label("occurred_at"),
+        ]  # fmt: skip
 
-def _revenue() -> object:
-    """Folio revenue not yet earned on: charges of checked-out stays, and the room revenue of
-    checked-out stays that have no room lines."""
-    charges = (
-        select(
-            Charge.id.label("charge_id"),
-            NO_ID.label("room_stay_id"),
-            Charge.stay_id.label("stay_id"),
-            Charge.hotel_id.label("hotel_id"),
-            cast(Charge.outlet, String).label("outlet"),
-            Charge.amount.label("amount"),
-            Charge.currency.label("currency"),
-            Charge.posted_at.label("occurred_at"),
-            func.coalesce(Charge.guest_id, _primary_guest(Charge.stay_id)).label("guest_id"),
-        )
+    posted = (
+        select(*line_columns())
+        .select_from(owners)
+        .join(Charge, Charge.guest_id == owners.c.owner)
         .join(Stay, Stay.id == Charge.stay_id)
-        .where(Stay.status == StayStatus.CHECKED_OUT, ~exists().where(E.charge_id == Charge.id))
+        .where(unearned)
+    )
+    primary = and_(StayGuest.guest_id == owners.c.owner, StayGuest.role == GuestRole.PRIMARY)
+    on_stay = (
+        select(*line_columns())
+        .select_from(owners)
+        .join(StayGuest, primary)
+        .join(Stay, Stay.id == StayGuest.stay_id)
+        .join(Charge, Charge.stay_id == Stay.id)
+        .where(Charge.guest_id.is_(None), unearned)
     )
     room_lines = exists().where(Charge.stay_id == Stay.id, Charge.outlet == Outlet.ROOM)
     rooms = (
         select(
+            owners.c.member_id,
+            owners.c.scheme_id,
             NO_ID,
             Stay.id,
             Stay.id,
@@ -116,8 +123,10 @@ def _revenue() -> object:
             Stay.amount,
             func.coalesce(Stay.currency, Hotel.currency),
             day_start(Stay.departure),
-            _primary_guest(Stay.id),
-        )
+        )  # fmt: skip
+        .select_from(owners)
+        .join(StayGuest, primary)
+        .join(Stay, Stay.id == StayGuest.stay_id)
         .join(Hotel, Hotel.id == Stay.hotel_id)
         .where(
             Stay.status == StayStatus.CHECKED_OUT,
@@ -126,50 +135,44 @@ def _revenue() -> object:
             ~exists().where(E.room_stay_id == Stay.id),
         )
     )
-    return union_all(charges, rooms).subquery("revenue")
+    return union_all(posted, on_stay, rooms).subquery("revenue")
 
 
 def _earn(session: Session, now: datetime) -> int:
-    lines = _revenue()
-    owners = member_owners()
+    owners = member_owners(select(LoyaltyMember.id).where(LoyaltyMember.status == MemberStatus.ACTIVE))
+    lines = _revenue(owners)
     brand_first = case((exists().where(LoyaltySchemeHotel.scheme_id == LoyaltyScheme.id), 0), else_=1)
     rate = LoyaltyEarnRate.points_per_unit
-    points = whole_points(lines.c.amount * rate)  # type: ignore[attr-defined]
+    points = whole_points(lines.c.amount * rate)
     ranked = (
         select(
-            owners.c.member_id,
-            lines.c.charge_id,  # type: ignore[attr-defined]
-            lines.c.room_stay_id,  # type: ignore[attr-defined]
-            lines.c.stay_id,  # type: ignore[attr-defined]
-            lines.c.hotel_id,  # type: ignore[attr-defined]
-            lines.c.outlet,  # type: ignore[attr-defined]
-            lines.c.amount,  # type: ignore[attr-defined]
-            lines.c.currency,  # type: ignore[attr-defined]
-            lines.c.occurred_at,  # type: ignore[attr-defined]
+            lines.c.member_id,
+            lines.c.charge_id,
+            lines.c.room_stay_id,
+            lines.c.stay_id,
+            lines.c.hotel_id,
+            lines.c.outlet,
+            lines.c.amount,
+            lines.c.currency,
+            lines.c.occurred_at,
             points.label("points"),
             func.row_number()
             .over(
-                partition_by=(lines.c.charge_id, lines.c.room_stay_id),  # type: ignore[attr-defined]
-                order_by=(brand_first, owners.c.member_id),
+                partition_by=(lines.c.charge_id, lines.c.room_stay_id),
+                order_by=(brand_first, lines.c.member_id),
             )
             .label("n"),
         )
-        .select_from(lines)  # type: ignore[arg-type]
-        .join(owners, owners.c.owner == lines.c.guest_id)  # type: ignore[attr-defined]
-        .join(LoyaltyMember, LoyaltyMember.id == owners.c.member_id)
-        .join(LoyaltyScheme, LoyaltyScheme.id == owners.c.scheme_id)
+        .select_from(lines)
+        .join(LoyaltyScheme, LoyaltyScheme.id == lines.c.scheme_id)
         .join(
             LoyaltyEarnRate,
             and_(
                 LoyaltyEarnRate.scheme_id == LoyaltyScheme.id,
-                cast(LoyaltyEarnRate.outlet, String) == lines.c.outlet,  # type: ignore[attr-defined]
+                cast(LoyaltyEarnRate.outlet, String) == lines.c.outlet,
             ),
         )
-        .where(
-            LoyaltyMember.status == MemberStatus.ACTIVE,
-            lines.c.currency == LoyaltyScheme.currency,  # type: ignore[attr-defined]
-            covers(LoyaltyScheme.id, lines.c.hotel_id),  # type: ignore[attr-defined]
-        )
+        .where(lines.c.currency == LoyaltyScheme.currency, covers(LoyaltyScheme.id, lines.c.hotel_id))
         .subquery("ranked")
     )
     r = ranked.c
