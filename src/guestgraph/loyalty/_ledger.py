@@ -35,6 +35,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -255,7 +256,10 @@ def accrue(session: Session, *, now: datetime) -> Accrued:
     whose line is gone; set-based and idempotent, in the caller's transaction."""
     take_lock(session, now)
     reversed_ = _reverse(session, now)
-    return Accrued(_earn(session, now), reversed_)
+    earned = _earn(session, now)
+    if earned >= 1_000 and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE loyalty_entry"))  # expiry and tiers read it next
+    return Accrued(earned, reversed_)
 
 
 def _months_before(moment: datetime, months: int) -> datetime:
