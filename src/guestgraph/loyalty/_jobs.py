@@ -91,7 +91,8 @@ def enrol_brand_stayers(session: Session, *, scheme_code: str, prefix: str, now:
             rows,
         ),  # fmt: skip
     )
-    record_first_tiers(session, now=now, reason="demo enrolment")
+    if done:
+        record_first_tiers(session, now=now, source="demo", reason="demo enrolment")
     return done
 
 

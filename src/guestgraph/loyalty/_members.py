@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, exists, func, insert, literal, select, text
+from sqlalchemy import String, and_, case, func, insert, literal, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -56,19 +56,20 @@ def _entry_tier(session: Session, scheme_id: int) -> int:
     return tier
 
 
-def record_first_tiers(session: Session, *, now: datetime, reason: str) -> int:
-    """A tier history row ('initial') for every membership that has none yet (set-based)."""
+def record_first_tiers(session: Session, *, now: datetime, source: str, reason: str) -> int:
+    """A tier history row ('initial') for each membership this call made (from `source`, at `now`),
+    set-based. Selected by their creation, not by an anti-join on the history: PostgreSQL re-scanned
+    the growing history table per member when its statistics said it was empty."""
     m = LoyaltyMember
     rows = select(m.id, m.tier_id, literal("initial"), literal(reason), literal(now)).where(
-        m.tier_id.is_not(None), ~exists().where(LoyaltyTierChange.member_id == m.id)
+        m.created_at == now, m.source == source, m.tier_id.is_not(None)
     )
-    done = count_inserted(
+    return count_inserted(
         session,
         insert(LoyaltyTierChange).from_select(
             ["member_id", "to_tier_id", "direction", "reason", "changed_at"], rows
         ),
     )
-    return done
 
 
 def sync_members(session: Session, *, now: datetime) -> int:
@@ -109,12 +110,8 @@ def sync_members(session: Session, *, now: datetime) -> int:
                 literal(now),
             )  # fmt: skip
             .join(first, first.c.gid == Guest.id)
-            .where(
-                ~exists().where(
-                    LoyaltyMember.scheme_id == scheme.id, LoyaltyMember.member_number == first.c.number
-                )
-            )
-        )
+            .where(true())  # numbers that are members already are left to ON CONFLICT: an anti-join here
+        )  # re-scanned the table being filled, per row, on PostgreSQL
         statement = (
             _insert(session, LoyaltyMember)
             .from_select(
@@ -135,7 +132,8 @@ def sync_members(session: Session, *, now: datetime) -> int:
             .on_conflict_do_nothing(index_elements=["scheme_id", "member_number"])
         )
         added += count_inserted(session, statement)
-    record_first_tiers(session, now=now, reason="from the loyalty system")
+    if added:  # (a call that adds nothing adds no history either)
+        record_first_tiers(session, now=now, source="golden", reason="from the loyalty system")
     if added >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         # fresh statistics, so the accrual that follows joins the members by index, not by nested scans
         session.execute(text("ANALYZE loyalty_member"))
@@ -199,7 +197,7 @@ def enrol_member(
         )  # fmt: skip
     )
     session.flush()
-    record_first_tiers(session, now=now, reason="enrolled by staff")
+    record_first_tiers(session, now=now, source="staff", reason="enrolled by staff")
     audit.log_event(
         session,
         "loyalty.enrol",
