@@ -142,6 +142,21 @@ def _prompt_rule(session: Session) -> int:
     return rule.id
 
 
+def _loyalty_scheme(session: Session) -> int:
+    from guestgraph import loyalty
+
+    return loyalty.save_scheme(
+        session,
+        {
+            "code": "SEED",
+            "name_zh": "会员",
+            "name_en": "Seed",
+            "tiers": [{"code": "m", "name_zh": "会员", "name_en": "M", "rank": 0}],
+        },
+        now=datetime.now(UTC),
+    ).id
+
+
 def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
     """One row in every guest-linked table, foreign keys pointing at the guest's rows."""
     staff = make_staff(session, role="compliance_officer")
@@ -155,6 +170,7 @@ def _seed(session: Session, guest: Guest) -> dict[str, tuple[Any, ...]]:
         "journey": _journey(session),
         "offer": _offer(session),
         "prompt_rule": _prompt_rule(session),
+        "loyalty_scheme": _loyalty_scheme(session),
     }
     seeded: dict[str, tuple[Any, ...]] = {}
     linked = guest_linked(Base.metadata)
@@ -230,6 +246,7 @@ def test_erasure_handles_every_guest_table(demo_group: Session) -> None:
     kept = {
         "guest", "source_record", "stay", "charge", "privacy_request", "journey_enrolment", "ota_review",
         "guest_change",
+        "loyalty_member",
     }  # fmt: skip
     for name, key in seeded.items():
         table = Base.metadata.tables[name]

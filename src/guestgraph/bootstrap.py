@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import analytics, identity, inbox, ingest, org, privacy, prompts
+from guestgraph import analytics, identity, inbox, ingest, loyalty, org, privacy, prompts
 from guestgraph.access import ensure_default_roles
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import make_session_factory, session_scope
@@ -66,6 +66,8 @@ def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress |
             counts = org.load_group(session, spec)
         imported = import_demo_files(factory, demo_dir)
         identity.resolve_all(factory, matching=settings.match_settings())
+        with session_scope(factory) as session:  # schemes, members from the loyalty numbers, points, tiers
+            loyalty.seed_demo(session, now=datetime.now(UTC))
         analytics.refresh(engine, settings=settings.analytics_settings())
         with session_scope(factory) as session:
             privacy.import_consents(session, now=datetime.now(UTC))  # opt-in flags the sources sent

@@ -288,6 +288,7 @@ from guestgraph.cli_engage import register as _register_engage  # noqa: E402
 from guestgraph.cli_feedback import register as _register_feedback  # noqa: E402
 from guestgraph.cli_inbox import register as _register_inbox  # noqa: E402
 from guestgraph.cli_journeys import register as _register_journeys  # noqa: E402
+from guestgraph.cli_loyalty import register as _register_loyalty  # noqa: E402
 from guestgraph.cli_offers import register as _register_offers  # noqa: E402
 from guestgraph.cli_ops import register as _register_ops  # noqa: E402 - after `app` exists
 from guestgraph.cli_privacy import register as _register_privacy  # noqa: E402 - after `app` exists
@@ -308,6 +309,7 @@ _register_feedback(app, fail=_fail)
 _register_inbox(app, fail=_fail)
 _register_offers(app, fail=_fail)
 _register_reports(app, fail=_fail)
+_register_loyalty(app, fail=_fail)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -20,6 +20,8 @@ class Permission(enum.StrEnum):
     TICKET_MANAGE = "ticket.manage"
     PROMPTS_VIEW = "prompts.view"  # see a hotel's service prompts and tick them off
     PROMPTS_MANAGE = "prompts.manage"  # add, edit and retire the rules that make service prompts
+    LOYALTY_VIEW = "loyalty.view"  # schemes, tiers, member lookup, a guest's loyalty panel
+    LOYALTY_MANAGE = "loyalty.manage"  # enrol a guest, redeem points
     FEEDBACK_RULES = "feedback.rules"  # edit the words that classify guest feedback
     PRIVACY_MANAGE = "privacy.manage"
     AUDIT_READ = "audit.read"

@@ -20,7 +20,12 @@ class RoleSpec:
 
 
 DEFAULT_ROLES: tuple[RoleSpec, ...] = (
-    RoleSpec("front_desk", "前台", "Front desk", (P.GUEST_READ, P.STAY_OPERATE, P.PROMPTS_VIEW)),
+    RoleSpec(
+        "front_desk",
+        "前台",
+        "Front desk",
+        (P.GUEST_READ, P.STAY_OPERATE, P.PROMPTS_VIEW, P.LOYALTY_VIEW, P.LOYALTY_MANAGE),
+    ),
     RoleSpec(
         "hotel_manager",
         "酒店经理",
@@ -33,18 +38,31 @@ DEFAULT_ROLES: tuple[RoleSpec, ...] = (
             P.QUALITY_READ,
             P.PROMPTS_VIEW,
             P.PROMPTS_MANAGE,
+            P.LOYALTY_VIEW,
+            P.LOYALTY_MANAGE,
         ),
     ),
     RoleSpec(
-        "regional_manager", "区域经理", "Regional manager", (P.GUEST_READ, P.REPORT_READ, P.QUALITY_READ)
+        "regional_manager",
+        "区域经理",
+        "Regional manager",
+        (P.GUEST_READ, P.REPORT_READ, P.QUALITY_READ, P.LOYALTY_VIEW),
     ),
     RoleSpec(
         "marketing",
         "市场营销",
         "Marketing",
-        (P.GUEST_READ, P.GUEST_EXPORT, P.SEGMENT_MANAGE, P.CAMPAIGN_MANAGE, P.JOURNEY_MANAGE, P.REPORT_READ),
+        (
+            P.GUEST_READ,
+            P.GUEST_EXPORT,
+            P.SEGMENT_MANAGE,
+            P.CAMPAIGN_MANAGE,
+            P.JOURNEY_MANAGE,
+            P.REPORT_READ,
+            P.LOYALTY_VIEW,
+        ),
     ),
-    RoleSpec("service_agent", "客服专员", "Service agent", (P.GUEST_READ, P.TICKET_MANAGE)),
+    RoleSpec("service_agent", "客服专员", "Service agent", (P.GUEST_READ, P.TICKET_MANAGE, P.LOYALTY_VIEW)),
     RoleSpec(
         "data_steward",
         "数据管理员",

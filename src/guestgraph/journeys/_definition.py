@@ -1,8 +1,8 @@
 """A journey as data: one trigger, then steps run in order for each guest it enrols.
 
 Triggers: entered a segment, a lifecycle change (became at-risk, dormant …), a booking created, a
-check-in, a check-out, a birthday in N days. Each may carry a `where` condition in the segment
-language (guestgraph.analytics), e.g. high-value guests only.
+check-in, a check-out, a birthday in N days, a loyalty tier change (up or down). Each may carry a
+`where` condition in the segment language (guestgraph.analytics), e.g. high-value guests only.
 Steps: wait (a duration), condition (if the guest matches, go on; else jump ahead or exit), send an
 e-mail or a text message (SMS, WeChat) through the consent gate, add or remove a tag, create a staff
 task (a service ticket).
@@ -65,7 +65,19 @@ class BirthdayIn(_Trigger):
     days: int = Field(0, ge=0, le=60)
 
 
-Trigger = Annotated[SegmentEntered | StageChanged | StayEvent | BirthdayIn, Field(discriminator="type")]
+class TierChanged(_Trigger):
+    """Tier evaluation moved a loyalty membership up or down (guestgraph.loyalty), on or after the
+    journey's activation; optionally only into the tier `tier` (its code) or in the scheme `scheme`."""
+
+    type: Literal["tier_changed"] = "tier_changed"
+    direction: Literal["up", "down", "any"] = "up"
+    tier: str | None = Field(None, max_length=20)
+    scheme: str | None = Field(None, max_length=20)
+
+
+Trigger = Annotated[
+    SegmentEntered | StageChanged | StayEvent | BirthdayIn | TierChanged, Field(discriminator="type")
+]
 
 
 class _Step(_Part):

@@ -14,6 +14,7 @@ from sqlalchemy import (
     and_,
     cast,
     exists,
+    func,
     literal,
     null,
     select,
@@ -36,6 +37,10 @@ from guestgraph.db.models import (
     Journey,
     JourneyEnrolment,
     JourneyStatus,
+    LoyaltyMember,
+    LoyaltyScheme,
+    LoyaltyTier,
+    LoyaltyTierChange,
     SegmentMember,
     Stay,
     StayGuest,
@@ -47,6 +52,7 @@ from guestgraph.journeys._definition import (
     SegmentEntered,
     StageChanged,
     StayEvent,
+    TierChanged,
     parse_definition,
 )
 
@@ -109,6 +115,29 @@ def _home(journey: Journey) -> Any:
     return select(GuestMetrics.home_hotel_id).where(GuestMetrics.guest_id == Guest.id).scalar_subquery()
 
 
+def _tier_rows(trigger: TierChanged, journey: Journey, since: datetime) -> Select[Any]:
+    """A tier change of a membership, once per change; the guest is the membership's (or the one it
+    was merged into: inactive guests are left out after this)."""
+    c, named = LoyaltyTierChange, aliased(Guest)
+    query = (
+        select(Guest.id, _key("tier:", c.id), _home(journey), NO_STAY)
+        .select_from(c)
+        .join(LoyaltyMember, LoyaltyMember.id == c.member_id)
+        .join(named, named.id == LoyaltyMember.guest_id)
+        .join(Guest, Guest.id == func.coalesce(named.merged_into_id, named.id))
+        .join(LoyaltyTier, LoyaltyTier.id == c.to_tier_id)
+        .where(LoyaltyMember.guest_id.is_not(None), c.direction.in_(("up", "down")), c.changed_at >= since)
+    )
+    if trigger.direction != "any":
+        query = query.where(c.direction == trigger.direction)
+    if trigger.tier:
+        query = query.where(LoyaltyTier.code == trigger.tier)
+    if trigger.scheme:
+        scheme = select(LoyaltyScheme.id).where(LoyaltyScheme.code == trigger.scheme.upper())
+        query = query.where(LoyaltyTier.scheme_id.in_(scheme))
+    return query
+
+
 def _guest_rows(trigger: Any, journey: Journey, now: datetime) -> Select[Any]:
     """Rows (guest_id, trigger_key, hotel_id, stay_id) for the triggers that are not about a stay."""
     since = journey.activated_at or now
@@ -127,6 +156,8 @@ def _guest_rows(trigger: Any, journey: Journey, now: datetime) -> Select[Any]:
             .where(m.segment_id == trigger.segment_id, m.left_at.is_(None))
         )
         return query if trigger.include_existing else query.where(m.entered_at >= since)
+    if isinstance(trigger, TierChanged):
+        return _tier_rows(trigger, journey, since)
     assert isinstance(trigger, BirthdayIn)
     target: date = now.date() + timedelta(days=trigger.days)
     return select(Guest.id, literal(f"birthday:{target.year}", String), _home(journey), NO_STAY).where(

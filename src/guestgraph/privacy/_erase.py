@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, or_, select, union, update
+from sqlalchemy import ColumnElement, Select, String, cast, delete, literal, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from guestgraph import changes, pii
@@ -38,7 +38,10 @@ from guestgraph.db.models import (
     Interaction,
     JourneyEnrolment,
     JourneyStepRun,
+    LoyaltyMember,
+    LoyaltyTierChange,
     MatchReview,
+    MemberStatus,
     OtaReview,
     Preference,
     RecordIssue,
@@ -83,6 +86,11 @@ HANDLED: dict[str, str] = {
     "counts show why the guest left; it names only the erased guest row",
     "coupon": "deleted, unless redeemed: a redeemed coupon is kept without the guest (its offer, hotel and "
     "amount count toward the campaign's revenue)",
+    "loyalty_member": "kept without the person: guest unlinked, member number replaced by ERASED-<row id>, "
+    "status erased (its points entries stay, naming nobody, for the programme's accounts)",
+    "loyalty_entry": "kept unchanged: the ledger is append-only and names only the anonymised membership "
+    "(points, amounts, hotel and dates of each entry, for the points liability)",
+    "loyalty_tier_change": "deleted (the membership's tier history)",
     "consent": "deleted",
     "service_prompt": "deleted (tasks for the hotel about the guest's arrivals, and their reasons)",
     "preference": "deleted",
@@ -247,6 +255,22 @@ def erase_coupons(session: Session, guest_ids: list[int], counts: dict[str, int]
     counts["coupon"] = int(gone.rowcount or 0) + int(kept.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def erase_memberships(session: Session, guest_ids: list[int], counts: dict[str, int]) -> None:
+    """Loyalty memberships lose the guest and the number; their tier history goes; the append-only
+    ledger is left as it is (it names only the membership)."""
+    theirs = select(LoyaltyMember.id).where(LoyaltyMember.guest_id.in_(guest_ids)).scalar_subquery()
+    history = session.execute(delete(LoyaltyTierChange).where(LoyaltyTierChange.member_id.in_(theirs)))
+    counts["loyalty_tier_change"] = int(history.rowcount or 0)  # type: ignore[attr-defined]
+    anonymous = literal("ERASED-", String).concat(cast(LoyaltyMember.id, String))
+    members = session.execute(
+        update(LoyaltyMember)
+        .where(LoyaltyMember.guest_id.in_(guest_ids))
+        .values(guest_id=None, member_number=anonymous, status=MemberStatus.ERASED, tier_since=None)
+        .execution_options(synchronize_session=False)
+    )
+    counts["loyalty_member"] = int(members.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOutcome:
     """Erase the guest and everything about them; set-based, in the caller's transaction."""
     return erase_guests(session, guest_ids=[guest_id], now=now)
@@ -328,6 +352,7 @@ def erase_guests(
         ),
     )
     erase_coupons(session, ids, counts)
+    erase_memberships(session, ids, counts)
     run(
         "guest_change",
         update(GuestChange).where(GuestChange.guest_id.in_(ids)).values(reason=None, source_record_id=None),

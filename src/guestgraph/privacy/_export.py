@@ -66,6 +66,11 @@ def _by_guest(table: str, column: str = "guest_id") -> Rule:
     return lambda s: _t(table).c[column].in_(s.guest_ids)
 
 
+def _memberships(s: Subject) -> Any:
+    member = _t("loyalty_member")
+    return select(member.c.id).where(member.c.guest_id.in_(s.guest_ids))
+
+
 EXPORTED: dict[str, Rule] = {
     "guest": _by_guest("guest", "id"),
     "source_record": lambda s: _t("source_record").c.id.in_(s.record_ids),
@@ -103,6 +108,9 @@ EXPORTED: dict[str, Rule] = {
     "coupon": _by_guest("coupon"),
     "guest_change": _by_guest("guest_change"),
     "service_prompt": _by_guest("service_prompt"),
+    "loyalty_member": _by_guest("loyalty_member"),
+    "loyalty_entry": lambda s: _t("loyalty_entry").c.member_id.in_(_memberships(s)),
+    "loyalty_tier_change": lambda s: _t("loyalty_tier_change").c.member_id.in_(_memberships(s)),
 }
 NOT_EXPORTED: dict[str, str] = {
     "reveal_grant": "a record of which member of staff saw a full value and why (staff accountability, "

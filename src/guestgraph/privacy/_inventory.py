@@ -170,6 +170,23 @@ PROMPT = Classification(
     "none",
 )
 
+MEMBERSHIP = Classification(
+    "loyalty membership",
+    "personal",
+    "loyalty programme: membership of a scheme, member number, tier and its history (contract)",
+    PROFILE + "; on erasure the membership is kept without guest or number, for the points ledger",
+    "none",
+)
+POINTS = Classification(
+    "loyalty points",
+    "personal",
+    "loyalty programme: points earned on the bill, redeemed and expired (contract); the points liability "
+    "(accounting)",
+    "as long as the ledger is kept for accounting; on erasure its membership is anonymised, so the entries "
+    "name nobody",
+    "none",
+)
+
 
 def _cols(spec: str, c: Classification) -> dict[str, Classification]:
     return dict.fromkeys(spec.split(), c)
@@ -309,6 +326,12 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     "service_prompt": _cols(
         "department reason_kind reason_detail due_on status generated_at done_at withdrawn_at", PROMPT
     ),
+    "loyalty_member": _cols("member_number status source enrolled_at tier_since", MEMBERSHIP),
+    "loyalty_tier_change": _cols("direction nights spend reason changed_at", MEMBERSHIP),
+    "loyalty_entry": _cols(
+        "kind points amount currency outlet stay_id charge_id room_stay_id reason occurred_at created_at",
+        POINTS,
+    ),
     "coupon": _cols(
         "code state issued_via issued_at valid_from valid_to journey_step redeemed_at redeemed_outlet "
         "redeemed_amount redeemed_currency redeemed_via voided_at void_reason",
@@ -352,6 +375,10 @@ NOT_PERSONAL: dict[str, str] = {
     "total_limit issued_count status created_at updated_at",
     "journey_enrolment": "claimed_by",
     "prompt_rule": "code name_zh name_en department condition active shipped created_at updated_at",
+    "loyalty_scheme": "code name_zh name_en currency expiry_months golden_number created_at updated_at",
+    "loyalty_tier": "code name_zh name_en rank min_nights min_spend labels",
+    "loyalty_earn_rate": "points_per_unit",
+    "loyalty_member": "created_at updated_at",
     "service_ticket": "category priority status team created_at updated_at respond_due_at resolve_due_at "
     "first_response_at resolved_at closed_at respond_breached_at resolve_breached_at",
     "ticket_event": "at kind from_status to_status",

@@ -1,8 +1,8 @@
 """Front-desk search: whatever the clerk has — a phone in any format or its last four digits, a name in
 Han (simplified or traditional), pinyin (any order, no tones) or Latin script, a partial or mistyped
-name, an e-mail, a loyalty, confirmation or ID number, the last four of the ID with a name, or the room
-of a guest in house — finds the guest. Exact identifiers rank first, a mistyped name last. Scoped and
-masked like the guest list."""
+name, an e-mail, a loyalty number, a member number of any loyalty scheme, a confirmation or ID number,
+the last four of the ID with a name, or the room of a guest in house — finds the guest. Exact
+identifiers rank first, a mistyped name last. Scoped and masked like the guest list."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from guestgraph import cleanse, pii
 from guestgraph.access import DataScope, guest_visible, stay_visible
 from guestgraph.crypto import Vault
-from guestgraph.db.models import Guest, GuestMention, GuestStatus, Stay, StayGuest, StayStatus
+from guestgraph.db.models import Guest, GuestMention, GuestStatus, LoyaltyMember, Stay, StayGuest, StayStatus
 from guestgraph.paging import Page, PageRequest
 from guestgraph.profiles._schemas import GuestSummary
 from guestgraph.profiles._service import SUMMARY_COLUMNS, _summary
@@ -58,6 +58,7 @@ def _candidates(vault: Vault, q: str, scope: DataScope) -> list[tuple[str, IdQue
             ("id_number", _mentioned(GuestMention.id_number_bidx == pii.index(vault, "id_number", compact)))
         )
         found.append(("loyalty_number", _mentioned(GuestMention.loyalty_number == compact)))
+        found.append(("member_number", _member(compact)))
         by_conf = (
             select(StayGuest.guest_id)
             .join(Stay, Stay.id == StayGuest.stay_id)
@@ -82,6 +83,13 @@ def _candidates(vault: Vault, q: str, scope: DataScope) -> list[tuple[str, IdQue
     elif len(text) >= 2 and "@" not in text:
         found += _name_candidates(text)
     return found
+
+
+def _member(number: str) -> IdQuery:
+    """The guests holding a membership with this number in any loyalty scheme (index
+    `ix_loyalty_member_number`); a membership of a merged guest finds its survivor."""
+    named = select(LoyaltyMember.guest_id).where(LoyaltyMember.member_number == number)
+    return select(func.coalesce(Guest.merged_into_id, Guest.id)).where(Guest.id.in_(named))
 
 
 def _in_house(room: str, scope: DataScope) -> IdQuery:

@@ -34,6 +34,7 @@ from guestgraph.web import (
     routes_imports,
     routes_inbox,
     routes_journeys,
+    routes_loyalty,
     routes_merges,
     routes_offers,
     routes_pages,
@@ -137,6 +138,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_journeys.router)
     app.include_router(routes_offers.router)
     app.include_router(routes_prompts.router)
+    app.include_router(routes_loyalty.router)
     app.include_router(routes_service.router)
     app.include_router(routes_inbox.router)
     app.include_router(routes_feedback.router)

@@ -36,6 +36,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("journeys", "Journeys", "/journeys", True, permission="journey.manage"),
     NavItem("offers", "Offers", "/offers", True, permission="campaign.manage"),
     NavItem("redeem", "Redeem a coupon", "/offers/redeem", True, permission="stay.operate"),
+    NavItem("loyalty", "Loyalty", "/loyalty", True, permission="loyalty.view"),
     NavItem("privacy", "Privacy", "/privacy", True, permission="privacy.manage"),
     NavItem("audit", "Audit trail", "/audit", True, permission="audit.read"),
     NavItem("admin", "Administration", "/admin", True, permission="admin.users"),

@@ -50,6 +50,17 @@ from guestgraph.db.models.journeys import (
     JourneyStatus,
     JourneyStepRun,
 )
+from guestgraph.db.models.loyalty import (
+    EntryKind,
+    LoyaltyEarnRate,
+    LoyaltyEntry,
+    LoyaltyMember,
+    LoyaltyScheme,
+    LoyaltySchemeHotel,
+    LoyaltyTier,
+    LoyaltyTierChange,
+    MemberStatus,
+)
 from guestgraph.db.models.offers import (
     CampaignOffer,
     Coupon,
@@ -98,6 +109,15 @@ __all__ = [
     "ReportSchedule",
     "ReportScheduleRecipient",
     "ServicePrompt",
+    "EntryKind",
+    "LoyaltyEarnRate",
+    "LoyaltyEntry",
+    "LoyaltyMember",
+    "LoyaltyScheme",
+    "LoyaltySchemeHotel",
+    "LoyaltyTier",
+    "LoyaltyTierChange",
+    "MemberStatus",
     "CampaignOffer",
     "Coupon",
     "CouponState",

@@ -1,0 +1,175 @@
+"""Loyalty pages and API: the schemes with their tiers and earn rates, member lookup by number
+(loyalty.view), and on the guest's profile the loyalty panel: memberships with each tier, the pooled
+balance, recent entries and tier changes, and the staff forms to enrol and redeem (loyalty.manage)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from guestgraph import loyalty
+from guestgraph.access import DataScope, Permission
+from guestgraph.errors import GuestgraphError, InvalidInput
+from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
+from guestgraph.web._deps import SessionDep
+from guestgraph.web._render import render
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["loyalty"])
+VIEW = [allow(Permission.LOYALTY_VIEW)]
+MANAGE = [allow(Permission.LOYALTY_MANAGE)]
+GuestId = Annotated[str, Path(max_length=20, description="The guest's public ID.")]
+Number = Annotated[str, Path(max_length=60, description="A member number (spaces and dashes ignored).")]
+
+
+class RedeemIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    points: int = Field(ge=1, le=loyalty.MAX_REDEEM)
+    reason: str = Field(min_length=1, max_length=200, description="What the points pay for.")
+    scheme: str | None = Field(None, max_length=20, description="The scheme's code; default: the oldest.")
+
+
+class EnrolIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    scheme: str = Field(max_length=20)
+    member_number: str | None = Field(None, max_length=60, description="Empty: a new number.")
+
+
+def _panel(request: Request, session: Session, scope: DataScope, public_id: str, **extra: Any) -> Response:
+    context = {
+        "loyalty": loyalty.guest_loyalty(session, scope=scope, public_id=public_id),
+        "schemes": loyalty.list_schemes(session, scope=scope),
+        **extra,
+    }
+    error = extra.get("error")
+    # HTMX swaps only 2xx answers: the panel itself shows the error to the browser.
+    status = error.status if error and not request.headers.get("HX-Request") else 200
+    return render(request, "_guest_loyalty.html", context, status_code=status)
+
+
+@router.get("/loyalty", dependencies=VIEW)
+def loyalty_page(
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    number: Annotated[str, Query(max_length=60)] = "",
+) -> Response:
+    context: dict[str, Any] = {
+        "schemes": loyalty.list_schemes(session, scope=scope),
+        "number": number,
+        "hits": None,
+        "active": "loyalty",
+    }
+    if number.strip():
+        try:
+            context["hits"] = loyalty.find_members(session, scope=scope, number=number)
+        except GuestgraphError as e:
+            context["error"] = e
+    return render(request, "loyalty.html", context)
+
+
+@router.get("/guests/{public_id}/loyalty", dependencies=VIEW)
+def loyalty_fragment(request: Request, public_id: GuestId, session: SessionDep, scope: ScopeDep) -> Response:
+    return _panel(request, session, scope, public_id)
+
+
+@router.post("/guests/{public_id}/loyalty/redeem", dependencies=MANAGE)
+def redeem_form(
+    request: Request,
+    public_id: GuestId,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    points: Annotated[str, Form(max_length=12)],
+    reason: Annotated[str, Form(max_length=200)],
+    scheme: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    try:
+        if not points.strip().isdigit():
+            raise InvalidInput("Points to redeem must be a whole number.", hint="Type e.g. 500.")
+        done = loyalty.redeem(
+            session, scope=scope, public_id=public_id, points=int(points), reason=reason,
+            scheme_code=scheme or None, staff_id=principal.user_id, now=now_utc(),
+        )  # fmt: skip
+    except GuestgraphError as e:
+        session.rollback()
+        return _panel(request, session, scope, public_id, error=e)
+    session.commit()
+    return _panel(request, session, scope, public_id, redeemed=done)
+
+
+@router.post("/guests/{public_id}/loyalty/enrol", dependencies=MANAGE)
+def enrol_form(
+    request: Request,
+    public_id: GuestId,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    scheme: Annotated[str, Form(max_length=20)],
+    member_number: Annotated[str, Form(max_length=60)] = "",
+) -> Response:
+    try:
+        loyalty.enrol_member(
+            session, scope=scope, public_id=public_id, scheme_code=scheme, number=member_number or None,
+            staff_id=principal.user_id, now=now_utc(),
+        )  # fmt: skip
+    except GuestgraphError as e:
+        session.rollback()
+        return _panel(request, session, scope, public_id, error=e)
+    session.commit()
+    return _panel(request, session, scope, public_id)
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+@api.get("/loyalty/schemes", summary="Loyalty schemes, tiers and earn rates", dependencies=VIEW)
+def api_schemes(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
+    return [asdict(s) for s in loyalty.list_schemes(session, scope=scope)]
+
+
+@api.get("/loyalty/members/{number}", summary="Find members by number", dependencies=VIEW)
+def api_member(number: Number, session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
+    return [asdict(h) for h in loyalty.find_members(session, scope=scope, number=number)]
+
+
+@api.get(
+    "/guests/{public_id}/loyalty", summary="A guest's memberships, balance and ledger", dependencies=VIEW
+)
+def api_guest_loyalty(public_id: GuestId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    return asdict(loyalty.guest_loyalty(session, scope=scope, public_id=public_id))
+
+
+@api.post("/guests/{public_id}/loyalty/redeem", summary="Redeem a guest's points", dependencies=MANAGE)
+def api_redeem(
+    public_id: GuestId, body: RedeemIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    done = loyalty.redeem(
+        session, scope=scope, public_id=public_id, points=body.points, reason=body.reason,
+        scheme_code=body.scheme, staff_id=principal.user_id, now=now_utc(),
+    )  # fmt: skip
+    return asdict(done)
+
+
+@api.post(
+    "/guests/{public_id}/loyalty/members",
+    summary="Enrol a guest in a scheme",
+    status_code=201,
+    dependencies=MANAGE,
+)
+def api_enrol(
+    public_id: GuestId, body: EnrolIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    done = loyalty.enrol_member(
+        session, scope=scope, public_id=public_id, scheme_code=body.scheme, number=body.member_number,
+        staff_id=principal.user_id, now=now_utc(),
+    )  # fmt: skip
+    return asdict(done)
+
+
+router.include_router(api)
