@@ -36,9 +36,10 @@ def app_role_statements(role: str) -> list[str]:
     """The SQL that creates (if needed) and grants the app role; each statement is idempotent."""
     r = _checked(role)
     tables = "SELECT, INSERT, UPDATE, DELETE"
+    # `r` matched ^[a-z_][a-z0-9_]{0,62}$ above; role names cannot be bound as parameters
+    exists = f"SELECT FROM pg_roles WHERE rolname = '{r}'"  # nosec B608
     statements = [
-        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{r}') THEN CREATE ROLE {r} LOGIN; "
-        "END IF; END $$",
+        f"DO $$ BEGIN IF NOT EXISTS ({exists}) THEN CREATE ROLE {r} LOGIN; END IF; END $$",
         f"DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO {r}', current_database()); END $$",
         f"GRANT USAGE ON SCHEMA public TO {r}",
         f"GRANT {tables} ON ALL TABLES IN SCHEMA public TO {r}",
