@@ -20,7 +20,15 @@ _MISSING = object()
 
 @dataclass(frozen=True, slots=True)
 class _Failed:
-    error: CleanseError
+    """Why a value could not be standardised, kept without the exception: a cached exception would
+    hold its traceback, and through it the frames (and the whole chunk) it was raised in."""
+
+    message: str
+    hint: str
+    what: str
+
+    def error(self) -> CleanseError:
+        return CleanseError(self.message, hint=self.hint, what=self.what)
 
 
 class Memo:
@@ -43,12 +51,12 @@ class Memo:
             try:
                 hit = compute()
             except CleanseError as e:
-                hit = _Failed(e)
+                hit = _Failed(e.message, e.hint or "", e.what)
             if len(cache) >= MEMO_LIMIT:
                 cache.clear()
             cache[key] = hit
         if type(hit) is _Failed:
-            raise hit.error.with_traceback(None)
+            raise hit.error()
         return hit  # type: ignore[no-any-return]
 
 
