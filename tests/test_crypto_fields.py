@@ -169,3 +169,18 @@ def test_the_aad_encoding_is_unambiguous() -> None:
     aads = {associated_data(p, "a", "k", 1) for p in places}
     assert len(aads) == len(places)
     assert associated_data(places[0], "a", "k", 1) != associated_data(places[0], "a", "k", 2)
+
+
+def test_a_batch_of_keys_is_distinct_well_formed_and_readable_from_the_key_store(
+    keystore_url: str, tmp_path: Path
+) -> None:
+    writer = open_vault(tmp_path, keystore_url)
+    refs = writer.new_guest_keys(1200)
+    assert len(set(refs)) == 1200
+    assert all(len(r) == 20 and base64.urlsafe_b64decode(r) and "=" not in r for r in refs)
+    stored = {r: writer.encrypt(r, ctx(row=r), f"+86139{n:08d}") for n, r in enumerate(refs)}
+    reader = open_vault(tmp_path, keystore_url)  # nothing cached: each key is unwrapped from the store
+    reader.preload(refs)
+    assert [reader.decrypt(r, ctx(row=r), stored[r]) for r in refs] == [f"+86139{n:08d}" for n in range(1200)]
+    writer.close()
+    reader.close()

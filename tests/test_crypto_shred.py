@@ -202,3 +202,20 @@ def test_a_read_racing_a_shred_cannot_put_the_key_back_in_the_cache(
     with pytest.raises(KeyShredded):
         vault.decrypt(ref, ctx(), stored)
     vault.close()
+
+
+def test_a_batch_key_shredded_elsewhere_is_gone_here_once_a_cache_entry_would_expire(
+    fresh_db: Callable[[], str], tmp_path: Path
+) -> None:
+    url = fresh_db()
+    here = open_vault(tmp_path, url, dek_cache_seconds=0.3)
+    refs = here.new_guest_keys(3)  # sealed with next, without a key-store read
+    stored = here.encrypt(refs[0], ctx(), "x")
+    other = open_vault(tmp_path, url)
+    other.shred(refs[0])
+    time.sleep(0.35)
+    with pytest.raises(KeyShredded):
+        here.decrypt(refs[0], ctx(), stored)
+    assert here.decrypt(refs[1], ctx(), here.encrypt(refs[1], ctx(), "y")) == "y"
+    here.close()
+    other.close()

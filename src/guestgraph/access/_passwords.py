@@ -11,7 +11,6 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from guestgraph.access._errors import WeakPassword
 
@@ -27,8 +26,18 @@ _AFFIX = re.compile(r"^[\d\W_]*(.*?)[\d\W_]*$")
 
 
 @cache
+def _passwords() -> list[str]:
+    """zxcvbn's ranked password list, loaded on the first check (≈ 12 MiB: a process that never
+    checks a password, such as an import, does not hold it)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    passwords: list[str] = FREQUENCY_LISTS["passwords"]
+    return passwords
+
+
+@cache
 def _common() -> frozenset[str]:
-    return frozenset(FREQUENCY_LISTS["passwords"][:COMMON_RANK])
+    return frozenset(_passwords()[:COMMON_RANK])
 
 
 @cache
@@ -36,7 +45,7 @@ def _breached() -> frozenset[str]:
     """The 30,000 passwords of zxcvbn's list, taken from public breach corpora (xato's 10 million
     leaked passwords): an offline breached-password check. An online range query (Have I Been Pwned
     k-anonymity) would cover far more, but this deployment makes no call to the internet."""
-    return frozenset(FREQUENCY_LISTS["passwords"])
+    return frozenset(_passwords())
 
 
 def check_password_policy(password: str, *, context: Iterable[str] = ()) -> None:

@@ -16,6 +16,7 @@ import base64
 import binascii
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from cryptography.exceptions import InvalidTag
@@ -31,6 +32,7 @@ FORMAT = "g1"
 ALG_IDS: dict[FieldCipher, str] = {"aes-256-gcm": "a", "sm4-gcm": "s"}
 NONCE_BYTES = 12
 TAG_BYTES = 16
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +104,17 @@ def sm4_gcm_decrypt(key: bytes, nonce: bytes, sealed: bytes, aad: bytes) -> byte
 def associated_data(ctx: FieldContext, alg: str, key_ref: str, key_version: int) -> bytes:
     """AAD = format ‖ alg ‖ tenant ‖ table ‖ column ‖ row id ‖ key ref ‖ key version, each part
     length-prefixed (`len:part,`) so that no two different contexts encode to the same bytes."""
-    t, b, c, r, v = ctx.tenant, ctx.table, ctx.column, str(ctx.row_id), str(key_version)
+    r, v = str(ctx.row_id), str(key_version)
     return (
-        f"{FORMAT},{len(alg)}:{alg},{len(t)}:{t},{len(b)}:{b},{len(c)}:{c},{len(r)}:{r},"
-        f"{len(key_ref)}:{key_ref},{len(v)}:{v},"
+        _aad_prefix(alg, ctx.tenant, ctx.table, ctx.column)
+        + f"{len(r)}:{r},{len(key_ref)}:{key_ref},{len(v)}:{v},"
     ).encode()
+
+
+@lru_cache(maxsize=1024)
+def _aad_prefix(alg: str, t: str, b: str, c: str) -> str:
+    """The part of the AAD every value of one column shares (format, algorithm, tenant, table, column)."""
+    return f"{FORMAT},{len(alg)}:{alg},{len(t)}:{t},{len(b)}:{b},{len(c)}:{c},"
 
 
 def seal(key: DataKey, ctx: FieldContext, plaintext: str, cipher: FieldCipher) -> str:
@@ -119,8 +127,9 @@ def seal(key: DataKey, ctx: FieldContext, plaintext: str, cipher: FieldCipher) -
         sealed = key.aes().encrypt(nonce, data, aad)
     else:
         sealed = sm4_gcm_encrypt(key.sm4_key(), nonce, data, aad)
-    payload = base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii")
-    return f"{FORMAT}.{alg}.{key.ref}.{key.version}.{payload}"
+    # base64url without padding (base64.urlsafe_b64encode(...).rstrip(b"="), in one C call less)
+    payload = binascii.b2a_base64(nonce + sealed, newline=False).translate(_URLSAFE).rstrip(b"=")
+    return f"{FORMAT}.{alg}.{key.ref}.{key.version}.{payload.decode('ascii')}"
 
 
 def parse(stored: str, ctx: FieldContext) -> Envelope:

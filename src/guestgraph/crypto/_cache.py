@@ -43,6 +43,19 @@ class KeyCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
+    def put_many(self, keys: list[DataKey]) -> None:
+        """`put` for many keys under one lock (a bulk import's new keys)."""
+        if self.size == 0:
+            return
+        at = time.monotonic()
+        with self._lock:
+            for key in keys:
+                if key.ref not in self._shredded:
+                    self._items[key.ref] = (at, key)
+                    self._items.move_to_end(key.ref)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
     def shredded(self, key_refs: list[str] | set[str]) -> None:
         """Evict these keys for good: a concurrent reader that fetched one before the shred
         cannot put it back."""

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from guestgraph.db import make_engine
+from guestgraph.db import insert_rows, make_engine
 from guestgraph.errors import ConfigurationError
 
 BATCH = 500
@@ -125,14 +125,20 @@ class KeyStore:
                     )
 
     def add(self, keys: Sequence[WrappedKey]) -> None:
+        created = now()
         rows = [
-            {"key_ref": k.key_ref, "version": k.version, "kek_version": k.kek_version, "wrapped": k.wrapped}
+            {
+                "key_ref": k.key_ref,
+                "version": k.version,
+                "kek_version": k.kek_version,
+                "wrapped": k.wrapped,
+                "created_at": created,
+            }
             for k in keys
         ]
-        created = now()
         with self.engine.begin() as conn:
             for start in range(0, len(rows), BATCH):
-                conn.execute(insert(data_key).values(created_at=created), rows[start : start + BATCH])
+                insert_rows(conn, data_key, rows[start : start + BATCH])
 
     def get(self, key_ref: str) -> WrappedKey | None:
         with self.engine.connect() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 import time
 from collections.abc import Iterable
@@ -26,6 +27,13 @@ DEK_VERSION = 1
 def new_key_ref() -> str:
     """A random key ref: 20 URL-safe characters (120 bits), unrelated to the guest's identity."""
     return secrets.token_urlsafe(15)
+
+
+def new_key_refs(count: int) -> list[str]:
+    """`count` key refs as `new_key_ref` makes them, from one read of the system's randomness
+    (15 random bytes are exactly 20 base64url characters, so the refs can be cut from one text)."""
+    text = base64.urlsafe_b64encode(secrets.token_bytes(15 * count)).decode("ascii")
+    return [text[i : i + 20] for i in range(0, 20 * count, 20)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,10 @@ class Vault:
         self.store, self.keks, self.journal, self.cipher = store, keks, journal, cipher
         self.tenant = tenant  # part of every value's AAD (FieldContext.tenant)
         self.cache = KeyCache(cache_size, cache_seconds)
+        # The keys the last `new_guest_keys` made, which its caller seals with next: found without
+        # the LRU's lock and bookkeeping, for no longer than a cache entry lives.
+        self._fresh: dict[str, DataKey] = {}
+        self._fresh_at = 0.0
         self._indexer = BlindIndexer(index_key.keys[index_key.current], index_hash)
         store.verify_keks(keks.keys)
         self.reapply_tombstones()
@@ -90,6 +102,7 @@ class Vault:
             raise
 
     def close(self) -> None:
+        self._fresh = {}
         self.cache.clear()
         self.store.close()
 
@@ -103,12 +116,18 @@ class Vault:
         """Create `count` DEKs in one batch (for bulk imports)."""
         kek_version = self.keks.current
         kek = self.keks.keys[kek_version]
-        plain = [DataKey(new_key_ref(), DEK_VERSION, secrets.token_bytes(DEK_BYTES)) for _ in range(count)]
+        refs = new_key_refs(count)
+        secret = secrets.token_bytes(DEK_BYTES * count)
+        plain = [
+            DataKey(ref, DEK_VERSION, secret[i * DEK_BYTES : (i + 1) * DEK_BYTES])
+            for i, ref in enumerate(refs)
+        ]
         self.store.add([WrappedKey(k.ref, k.version, kek_version, aes_key_wrap(kek, k.raw)) for k in plain])
         if self.cache.size:  # the new guests' fields are encrypted next: no key-store read
-            for key in plain[-self.cache.size :]:
-                self.cache.put(key)
-        return [k.ref for k in plain]
+            recent = plain[-self.cache.size :]
+            self.cache.put_many(recent)
+            self._fresh, self._fresh_at = {k.ref: k for k in recent}, time.monotonic()
+        return refs
 
     def preload(self, key_refs: Iterable[str]) -> None:
         """Unwrap many guests' keys with one key-store query (a page of search results), so the
@@ -130,6 +149,7 @@ class Vault:
         if refs:
             self.journal.append(refs)
             self.store.shred(refs)
+            self._fresh = {}
             self.cache.shredded(refs)
         return len(refs)
 
@@ -142,6 +162,7 @@ class Vault:
         self.journal.append(sorted(stored - journaled))
         revived = journaled - stored  # keys a restored key store brought back
         destroyed = self.store.shred(revived) + self.store.purge_tombstoned()
+        self._fresh = {}
         self.cache.shredded(revived)
         self.cache.clear()
         return destroyed
@@ -193,6 +214,9 @@ class Vault:
     # Internals
 
     def _data_key(self, key_ref: str) -> DataKey:
+        fresh = self._fresh.get(key_ref)
+        if fresh is not None and time.monotonic() - self._fresh_at <= self.cache.max_age:
+            return fresh
         cached = self.cache.get(key_ref)
         if cached is not None:
             return cached

@@ -1,6 +1,14 @@
 """Database access: engines, sessions and migrations. Models live in `guestgraph.db.models`."""
 
+from guestgraph.db._bulk import insert_rows
 from guestgraph.db._engine import make_engine, make_session_factory, session_scope
 from guestgraph.db._migrate import current_revision, head_revision
 
-__all__ = ["current_revision", "head_revision", "make_engine", "make_session_factory", "session_scope"]
+__all__ = [
+    "current_revision",
+    "head_revision",
+    "insert_rows",
+    "make_engine",
+    "make_session_factory",
+    "session_scope",
+]

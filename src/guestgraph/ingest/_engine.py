@@ -39,6 +39,9 @@ from guestgraph.quality import evaluate_alerts
 
 Progress = Callable[[int], None]
 CHUNK = 2000
+# SQLite page cache of an importing connection (KiB): the mention, stay and record indexes a chunk
+# touches stay in memory from one chunk to the next instead of being re-read (default: 2 MiB).
+SQLITE_IMPORT_CACHE_KIB = 32_768
 
 
 class SourceNotFound(NotFound):
@@ -241,6 +244,8 @@ def _store_chunk(
     position: int,
 ) -> list[Prepared]:
     conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
     prepared = [prepare(r, settings) for r in chunk]
     fresh = classify(conn, prepared, source_id)
     coupons = _coupons.judge(session, fresh, settings, hotel_ids)

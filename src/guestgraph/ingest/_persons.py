@@ -27,23 +27,9 @@ PLAIN_FIELDS = (
 )
 
 
-PERSON_CACHE_LIMIT = 20_000  # about 40 MB; bounded so that memory stays flat whatever the file size
-
-
 def standardise_person(ctx: RecordContext, index: int, person: dict[str, str | None]) -> dict[str, Any]:
-    """The standardised person; a repeat guest's identical fields are standardised once per import."""
-    key = (index, tuple(sorted((k, v) for k, v in person.items() if v is not None)))
-    cache = ctx.settings.person_cache
-    hit = cache.get(key)
-    if hit is None:
-        start = len(ctx.findings)
-        out = _standardise_person(ctx, index, person)
-        if len(cache) >= PERSON_CACHE_LIMIT:
-            cache.clear()
-        cache[key] = hit = (out, tuple(ctx.findings[start:]))
-        return dict(out)
-    ctx.findings.extend(hit[1])
-    return dict(hit[0])
+    """The standardised person; each distinct value of an import is parsed once (RecordContext.cached)."""
+    return _standardise_person(ctx, index, person)
 
 
 def _standardise_person(ctx: RecordContext, index: int, person: dict[str, str | None]) -> dict[str, Any]:
@@ -68,7 +54,11 @@ def _name(ctx: RecordContext, i: int, p: dict[str, str | None], out: dict[str, A
     if not (full or family or given):
         return
     try:
-        name = cleanse.parse_person_name(full=full, family=family, given=given)
+        name = ctx.cached(
+            "name",
+            (full, family, given),
+            lambda: cleanse.parse_person_name(full=full, family=family, given=given),
+        )
     except CleanseError as e:
         ctx.warn("name.standardised", "full_name", i, full or f"{family} {given}", detail=e.message)
         out["full_name"] = full or " ".join(x for x in (family, given) if x)
@@ -94,7 +84,7 @@ def _phone(ctx: RecordContext, i: int, raw: str | None, out: dict[str, Any], key
     if not raw:
         return
     try:
-        phone = cleanse.parse_phone(raw, default_region=ctx.default_region)
+        phone = ctx.cached("phone", raw, lambda: cleanse.parse_phone(raw, default_region=ctx.default_region))
     except CleanseError as e:
         ctx.warn("phone.invalid", key, i, raw, detail=e.message)
         return
@@ -111,7 +101,7 @@ def _email(ctx: RecordContext, i: int, raw: str | None, out: dict[str, Any]) -> 
     if not raw:
         return
     try:
-        email = cleanse.parse_email(raw)
+        email = ctx.cached("email", raw, lambda: cleanse.parse_email(raw))
     except CleanseError as e:
         ctx.warn("email.invalid", "email", i, raw, detail=e.message)
         return
@@ -128,7 +118,8 @@ def _document(ctx: RecordContext, i: int, p: dict[str, str | None], out: dict[st
     if not number:
         return
     try:
-        doc = cleanse.parse_document(p.get("id_type") or "", number)
+        kind = p.get("id_type") or ""
+        doc = ctx.cached("document", (kind, number), lambda: cleanse.parse_document(kind, number))
     except CleanseError as e:
         ctx.warn("document.invalid", "id_number", i, _mask(number), detail=e.message)
         return
@@ -168,7 +159,7 @@ def _gender(ctx: RecordContext, i: int, raw: str | None, out: dict[str, Any]) ->
     gender: str | None = None
     if raw:
         try:
-            gender = cleanse.parse_gender(raw)
+            gender = ctx.cached("gender", raw, lambda: cleanse.parse_gender(raw))
         except CleanseError:
             ctx.warn("gender.invalid", "gender", i, raw)
     gender = gender or _gender_from_salutation(out.get("salutation"))
@@ -192,7 +183,7 @@ def _country(ctx: RecordContext, i: int, key: str, raw: str | None, out: dict[st
     if not raw:
         return
     try:
-        out[key] = cleanse.parse_country(raw)
+        out[key] = ctx.cached("country", raw, lambda: cleanse.parse_country(raw))
     except CleanseError:
         ctx.warn("country.invalid", key, i, raw)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ class MappingProfile:
     status_map: dict[str, str] = field(default_factory=dict)
     hotels: dict[str, HotelVariant] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def used_columns(self) -> frozenset[str]:
         """The columns this profile reads; any other column of the file serves no purpose."""
         extra = (self.hotel_column, self.updated_at_column, *self.external_id)

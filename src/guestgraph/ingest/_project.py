@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, case, delete, func, insert, or_, select, true, update
 
 from guestgraph import pii
+from guestgraph.db import insert_rows
 from guestgraph.db.models import Charge, GuestMention, RecordStatus, RecordType, Stay, StayStatus
 from guestgraph.identity import mention_rows
 from guestgraph.ingest._store import Prepared, dialect_insert
@@ -97,7 +98,7 @@ def _mentions(
         was = replaces.get(m["source_record_id"])
         m["guest_id"] = carried.get((was, m["person_index"])) if was is not None else None
     if values:
-        conn.execute(insert(GuestMention), values)
+        insert_rows(conn, GuestMention.__table__, values)
 
 
 def _stay_values(p: Prepared, hotel_ids: dict[str, int]) -> dict[str, Any] | None:

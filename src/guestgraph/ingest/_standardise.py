@@ -6,6 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from unicodedata import is_normalized
 from zoneinfo import ZoneInfo
 
 from guestgraph import cleanse, offers
@@ -70,14 +71,18 @@ def standardise(record: InboundRecord, settings: SourceSettings) -> Outcome:
     return Outcome({"record": out, "persons": persons, "sent": sent}, ctx.findings)
 
 
-def _plain(value: str) -> bool:
-    return value.isprintable() and value == value.strip() and "  " not in value and value != ""
-
-
 def _clean_values(ctx: RecordContext, record: InboundRecord) -> None:
     for index, values in [(None, record.fields)] + list(enumerate(record.persons)):
         for key, value in list(values.items()):
-            if value is None or (len(value) <= MAX_FIELD and value.isascii() and _plain(value)):
+            if value is None or (
+                # already clean (what clean_text would return unchanged): the common case
+                value
+                and len(value) <= MAX_FIELD
+                and value.isprintable()
+                and value == value.strip()
+                and "  " not in value
+                and (value.isascii() or is_normalized("NFC", value))
+            ):
                 continue
             if len(value) > MAX_FIELD:
                 ctx.reject(
@@ -161,7 +166,7 @@ def _amount(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], h
         ctx.reject("required.amount", "amount", None)
         return
     try:
-        amount = cleanse.parse_amount(raw)
+        amount = ctx.cached("amount", raw, lambda: cleanse.parse_amount(raw))
     except CleanseError as e:
         ctx.reject("amount.invalid", "amount", None, raw, detail=e.message)
         return
@@ -174,7 +179,7 @@ def _amount(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], h
 def _currency(ctx: RecordContext, raw: str | None, out: dict[str, Any], hotel: str | None) -> None:
     if raw:
         try:
-            out["currency"] = cleanse.parse_currency(raw)
+            out["currency"] = ctx.cached("currency", raw, lambda: cleanse.parse_currency(raw))
             return
         except CleanseError:
             ctx.warn("currency.invalid", "currency", None, raw)

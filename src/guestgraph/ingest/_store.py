@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from guestgraph import pii
 from guestgraph.crypto import Vault
+from guestgraph.db import insert_rows
 from guestgraph.db.models import RecordIssue, RecordStatus, Severity, SourceRecord
 from guestgraph.ingest._findings import Outcome
 from guestgraph.ingest._inbound import InboundRecord
@@ -76,7 +77,7 @@ def insert_records(
     for p, key_ref in zip(rows, vault.new_guest_keys(len(rows)), strict=True):
         p.key_ref = key_ref
     values = [_row_values(vault, p, source_id, batch_id, received_at, hotel_ids) for p in rows]
-    conn.execute(dialect_insert(conn, SourceRecord.__table__).on_conflict_do_nothing(), values)
+    insert_rows(conn, SourceRecord.__table__, values, skip_conflicts=True)
     ids: dict[tuple[str, str], int] = {}
     externals = sorted({p.external_id for p in rows})
     for start in range(0, len(externals), 900):  # by the unique key's index, not by batch (which grows)
@@ -164,7 +165,7 @@ def insert_findings(conn: Connection, rows: list[Prepared], *, source_id: int) -
         if f.severity is not Severity.FIX  # fixes travel in the standardised record's "changes"
     ]
     if values:
-        conn.execute(insert(RecordIssue), values)
+        insert_rows(conn, RecordIssue.__table__, values)
 
 
 def raw_json(values: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,10 @@ class TableReading:
     hotel_code: str | None
     blank_rows: int = 0
 
+    @cached_property
+    def layout(self) -> _Layout:
+        return _layout(self)
+
     def records(self) -> Iterator[InboundRecord]:
         rows = _rows(self)
         for line, cells in rows:
@@ -83,25 +88,46 @@ class TableReading:
             yield _to_record(self, line, cells)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where each kept column sits in a row, worked out once per file rather than once per row."""
+
+    used: tuple[tuple[int, str], ...]  # (cell index, header) of the columns the profile reads
+    unused: tuple[tuple[int, str], ...]  # the other named columns (never card columns)
+    targets: tuple[tuple[str, str, bool], ...]  # (column, canonical field, is a person field)
+
+
+def _layout(reading: TableReading) -> _Layout:
+    profile = reading.profile
+    named = [(i, h) for i, h in enumerate(reading.header) if h and not is_card_key(h)]
+    used = {h for _i, h in named if h in profile.used_columns}
+    return _Layout(
+        used=tuple((i, h) for i, h in named if h in used),
+        unused=tuple((i, h) for i, h in named if h not in used),
+        targets=tuple((c, t, t in PERSON_FIELDS) for c, t in profile.columns.items()),
+    )
+
+
 def _to_record(reading: TableReading, line: int, cells: list[str | None]) -> InboundRecord:
     profile, header = reading.profile, reading.header
+    layout = reading.layout
     problems = []
-    if len(cells) != len(header) and any(c for c in cells[len(header) :]):
-        problems.append(f"{len(cells)} values, the header has {len(header)} columns")
-    sent = {
-        h: (cells[i] if i < len(cells) else None) for i, h in enumerate(header) if h and not is_card_key(h)
-    }
+    width = len(cells)
+    if width != len(header) and any(c for c in cells[len(header) :]):
+        problems.append(f"{width} values, the header has {len(header)} columns")
     # Minimisation (checklist DG-02): a column the mapping profile does not use serves no purpose, so
     # it is not stored, not even in the row as sent (民族, the address on an ID card); it is counted.
-    row = {h: v for h, v in sent.items() if h in profile.used_columns}
-    dropped = [
-        h for h, v in sent.items() if h not in profile.used_columns and v is not None and str(v).strip()
-    ]
+    if width >= len(header):
+        row = {h: cells[i] for i, h in layout.used}
+        unused = {h: cells[i] for i, h in layout.unused}
+    else:
+        row = {h: (cells[i] if i < width else None) for i, h in layout.used}
+        unused = {h: (cells[i] if i < width else None) for i, h in layout.unused}
+    dropped = [h for h, v in unused.items() if v is not None and str(v).strip()]
     fields: dict[str, str | None] = {}
     person: dict[str, str | None] = {"role": "primary"}
-    for column, target in profile.columns.items():
-        value = row.get(column)
-        (person if target in PERSON_FIELDS else fields)[target] = value
+    for column, target, of_person in layout.targets:
+        (person if of_person else fields)[target] = row.get(column)
     hotel = row.get(profile.hotel_column) if profile.hotel_column else None
     hotel = hotel or reading.hotel_code
     ext = "/".join(v for c in profile.external_id if (v := (row.get(c) or "").strip()))
