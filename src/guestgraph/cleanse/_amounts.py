@@ -34,6 +34,9 @@ _AMOUNT = re.compile(
 )
 
 
+LARGEST = Decimal(10) ** 12
+
+
 def parse_amount(raw: str) -> Decimal:
     """``raw`` as a Decimal: "1,280.00", "¥1280", "1280元", "RMB 1280", "-50" and "(50)" (negative)."""
     text = require(prepare(raw, what=_WHAT, hint=_HINT), what=_WHAT, hint=_HINT)
@@ -49,6 +52,12 @@ def parse_amount(raw: str) -> Decimal:
             what=_WHAT,
         )
     value = Decimal(match["num"].replace(",", ""))
+    if abs(value) >= LARGEST:  # a folio column holds 14 digits, 2 of them after the point
+        raise CleanseError(
+            f"The amount {show(text)} is larger than any bill (at most 999,999,999,999.99).",
+            hint="Check the column: it may hold an account or card number, not an amount.",
+            what=_WHAT,
+        )
     negative = match["open"] is not None or match["sign"] in ("-", "−")
     return -value if negative else value
 
