@@ -48,5 +48,5 @@ def insert_rows(
     target = f"{quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)})"
     marks = ", ".join("?" * len(names))
     conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
-    sql = f"INSERT INTO {target} VALUES ({marks}){conflicts}"  # noqa: S608
+    sql = f"INSERT INTO {target} VALUES ({marks}){conflicts}"  # noqa: S608  # nosec B608
     conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
