@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,8 +36,15 @@ def test_load_policies_set_hours_and_check_breaches(backend: str, scratch_db, tm
     assert set_hours.returncode == 0, set_hours.stderr
     refused = run("service", "hours", code, "7-23", env=env)
     assert refused.returncode != 0 and "HH:MM" in refused.stderr
+    # The demo's complaint arrived three hours before the load: whether its first response is overdue
+    # depends on the hotel's service hours at the time the test runs, so the count is not fixed; each
+    # breach is escalated once, so a second check escalates nothing new.
     checked = run("service", "check-breaches", env=env)
-    assert checked.returncode == 0 and "0 respond and 0 resolve breach(es)" in checked.stderr, checked.stderr
+    assert checked.returncode == 0 and re.search(r"\d+ respond and \d+ resolve breach", checked.stderr), (
+        checked.stderr
+    )
+    again = run("service", "check-breaches", env=env)
+    assert again.returncode == 0 and "; 0 escalation(s)" in again.stderr, again.stderr
     with engine.connect() as conn:
         assert conn.execute(select(ServiceHours.opens, ServiceHours.closes)).all() == [("07:00", "23:30")]
     engine.dispose()
