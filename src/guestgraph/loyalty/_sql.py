@@ -1,11 +1,11 @@
-"""SQL that reads the same on SQLite and PostgreSQL: whole points of an amount, a date's midnight,
-the nights between two dates."""
+"""SQL that reads the same on SQLite and PostgreSQL: whole points of an amount, a date's midnight.
+(The nights between two dates are `analytics.days_between`.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -23,13 +23,6 @@ class day_start(FunctionElement[Any]):  # noqa: N801
     """Midnight (UTC) at the start of a date, as a timestamp."""
 
     type = DateTime(timezone=True)
-    inherit_cache = True
-
-
-class nights_between(FunctionElement[int]):  # noqa: N801
-    """Whole days from the first date to the second."""
-
-    type = Integer()
     inherit_cache = True
 
 
@@ -55,18 +48,6 @@ def _day_start_pg(element: day_start, compiler: SQLCompiler, **kw: Any) -> str:
 def _day_start_sqlite(element: day_start, compiler: SQLCompiler, **kw: Any) -> str:
     (x,) = list(element.clauses)
     return f"datetime({compiler.process(x, **kw)})"
-
-
-@compiles(nights_between)
-def _nights_pg(element: nights_between, compiler: SQLCompiler, **kw: Any) -> str:
-    a, b = list(element.clauses)
-    return f"({compiler.process(b, **kw)} - {compiler.process(a, **kw)})"
-
-
-@compiles(nights_between, "sqlite")
-def _nights_sqlite(element: nights_between, compiler: SQLCompiler, **kw: Any) -> str:
-    a, b = list(element.clauses)
-    return f"CAST(julianday({compiler.process(b, **kw)}) - julianday({compiler.process(a, **kw)}) AS INTEGER)"
 
 
 def count_inserted(session: Session, statement: Any) -> int:

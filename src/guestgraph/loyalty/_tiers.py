@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from guestgraph.analytics import days_between
 from guestgraph.db.models import (
     EntryKind,
     GuestRole,
@@ -29,7 +30,7 @@ from guestgraph.db.models import (
 from guestgraph.loyalty._ledger import covers
 from guestgraph.loyalty._lock import take_lock
 from guestgraph.loyalty._owners import member_owners
-from guestgraph.loyalty._sql import count_inserted, nights_between
+from guestgraph.loyalty._sql import count_inserted
 
 WINDOW_DAYS = 365
 REASON = "rolling 12 months"
@@ -43,7 +44,7 @@ def _figures(now: datetime):  # type: ignore[no-untyped-def]
     pairs = select(owners.c.owner, owners.c.scheme_id).distinct().subquery("pairs")
     stays = (
         select(
-            pairs.c.owner, pairs.c.scheme_id, Stay.id, nights_between(Stay.arrival, Stay.departure).label("n")
+            pairs.c.owner, pairs.c.scheme_id, Stay.id, days_between(Stay.arrival, Stay.departure).label("n")
         )
         .join(StayGuest, StayGuest.guest_id == pairs.c.owner)
         .join(Stay, Stay.id == StayGuest.stay_id)
