@@ -110,3 +110,36 @@ def test_dashboard_churn_list_and_guest_page(live: LiveServer, demo_group: Sessi
         assert {t["code"] for t in tags} >= {"喜欢高楼层", "ota_only"}
     with live.client(role="front_desk") as c:
         assert c.get("/reports").status_code == 403
+
+
+def test_guest_fields_api_profile_form_and_scope(live: LiveServer, demo_group: Session) -> None:
+    guest = make_guest(demo_group, full_name="孙七")
+    make_stay(demo_group, "HGH01", guest, arrival=TODAY - timedelta(days=5))
+    demo_group.commit()
+    api = f"/api/v1/guests/{guest.public_id}/fields"
+    with live.client(role="marketing") as c:
+        r = c.put(f"{api}/survey_followup", json={"value": "call_back"})
+        assert r.status_code == 200 and r.json() == {"changed": True}
+        assert c.put(f"{api}/survey_followup", json={"value": "call_back"}).json() == {"changed": False}
+        (field,) = c.get(api).json()
+        assert (field["name"], field["value"]) == ("survey_followup", "call_back")
+        assert field["set_by"] and not field["set_by"].startswith("journey:")  # the staff member
+        bad = c.put(f"{api}/Bad-Name", json={"value": "x"})
+        assert bad.status_code == 400 and "not a field name" in bad.text
+        form = c.post(
+            f"/guests/{guest.public_id}/fields",
+            data={"name": "survey_followup", "value": "called"},
+            follow_redirects=False,
+        )
+        assert form.status_code == 303 and form.headers["location"].endswith("#fields")
+        page = c.get(f"/guests/{guest.public_id}?lang=en").text
+        assert 'data-field="survey_followup"' in page and "<strong>called</strong>" in page
+        assert c.put(f"{api}/survey_followup", json={"value": None}).json() == {"changed": True}
+        assert c.get(api).json() == []
+    sha = demo_group.scalars(select(Hotel.id).where(Hotel.code == "SHA01")).one()
+    with live.client(role="marketing", scope=DataScope.hotels(sha)) as c:
+        assert c.put(f"{api}/survey_followup", json={"value": "x"}).status_code == 404
+        assert c.get(api).status_code == 404
+    with live.client(role="front_desk") as c:
+        assert c.get(api).status_code == 200
+        assert c.put(f"{api}/survey_followup", json={"value": "x"}).status_code == 403

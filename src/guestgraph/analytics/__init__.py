@@ -5,11 +5,13 @@ the caller's data scope, with personal data masked.
 """
 
 from guestgraph.analytics._conditions import (
+    FIELD_NAME,
     AllOf,
     AnyOf,
     AttributeCondition,
     BirthdayCondition,
     Condition,
+    FieldCondition,
     MetricCondition,
     Not,
     SegmentDefinition,
@@ -17,6 +19,7 @@ from guestgraph.analytics._conditions import (
     StayCondition,
     TagCondition,
 )
+from guestgraph.analytics._fields import FieldView, guest_fields, set_fields, set_guest_field
 from guestgraph.analytics._incremental import Margins
 from guestgraph.analytics._insight import GuestInsight, guest_insight
 from guestgraph.analytics._metrics import Vocabulary
@@ -69,6 +72,12 @@ __all__ = [
     "SpendCondition",
     "StayCondition",
     "TagCondition",
+    "FIELD_NAME",
+    "FieldCondition",
+    "FieldView",
+    "guest_fields",
+    "set_fields",
+    "set_guest_field",
     "TagRule",
     "TagView",
     "Vocabulary",

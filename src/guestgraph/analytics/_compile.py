@@ -19,6 +19,7 @@ from guestgraph.analytics._conditions import (
     AttributeCondition,
     BirthdayCondition,
     Condition,
+    FieldCondition,
     MetricCondition,
     Not,
     SpendCondition,
@@ -26,7 +27,7 @@ from guestgraph.analytics._conditions import (
     TagCondition,
 )
 from guestgraph.analytics._sqlfuncs import days_between
-from guestgraph.db.models import Charge, Guest, GuestMetrics, GuestTag, Hotel, Stay, StayGuest
+from guestgraph.db.models import Charge, Guest, GuestField, GuestMetrics, GuestTag, Hotel, Stay, StayGuest
 
 M = GuestMetrics
 
@@ -138,6 +139,19 @@ def _spend(c: SpendCondition, scope: DataScope) -> ColumnElement[bool]:
     return Guest.id.in_(per_guest.having(_compare(total, c.op, c.amount)))
 
 
+def _field(c: FieldCondition) -> ColumnElement[bool]:
+    """The field's value in force, as text (a guest without it has none: `absent`)."""
+    value = (
+        select(GuestField.value)
+        .where(GuestField.guest_id == Guest.id, GuestField.name == c.name, GuestField.retired_at.is_(None))
+        .limit(1)
+        .scalar_subquery()
+    )
+    given = c.value
+    text: Any = [str(v) for v in given] if isinstance(given, list) else None if given is None else str(given)
+    return _two_valued(_compare(value, c.op, text))
+
+
 def compile_condition(condition: Condition, *, scope: DataScope, today: date) -> ColumnElement[bool]:
     """The WHERE clause for `condition`, to be used over `select(...).select_from(guest ⟕ guest_metrics)`."""
     if isinstance(condition, AllOf):
@@ -153,6 +167,8 @@ def compile_condition(condition: Condition, *, scope: DataScope, today: date) ->
     if isinstance(condition, TagCondition):
         tagged = select(GuestTag.guest_id).where(GuestTag.tag == condition.tag, GuestTag.retired_at.is_(None))
         return Guest.id.in_(tagged)
+    if isinstance(condition, FieldCondition):
+        return _field(condition)
     if isinstance(condition, StayCondition):
         return _stay(condition, scope)
     if isinstance(condition, SpendCondition):

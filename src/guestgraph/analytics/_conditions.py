@@ -49,6 +49,7 @@ METRIC_FIELDS: tuple[str, ...] = get_args(MetricField)
 StayStatusName = Literal["booked", "in_house", "checked_out", "cancelled", "no_show"]
 COUNTED_STATUSES: tuple[StayStatusName, ...] = ("checked_out", "in_house")
 OutletName = Literal["room", "fnb", "spa", "minibar", "other"]
+FIELD_NAME = r"^[a-z][a-z0-9_]{0,29}$"  # a guest field's name (guest_field.name)
 _LIST_OPS = ("in", "not_in")
 _NO_VALUE_OPS = ("present", "absent")
 
@@ -90,6 +91,14 @@ class TagCondition(_Leaf):
 
     type: Literal["tag"] = "tag"
     tag: str = Field(min_length=1, max_length=40)
+
+
+class FieldCondition(_Compare):
+    """One of the guest's journey fields (guestgraph.journeys `update_field`), e.g.
+    survey_followup = called, or absent; compared as text."""
+
+    type: Literal["field"] = "field"
+    name: str = Field(pattern=FIELD_NAME)
 
 
 class StayCondition(_Leaf):
@@ -145,6 +154,7 @@ Condition = Annotated[
     AttributeCondition
     | MetricCondition
     | TagCondition
+    | FieldCondition
     | StayCondition
     | SpendCondition
     | BirthdayCondition

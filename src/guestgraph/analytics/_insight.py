@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope
+from guestgraph.analytics._fields import FieldView, guest_fields
 from guestgraph.analytics._names import RFM_GROUP_BY_CODE, STAGES
 from guestgraph.analytics._rules import RuleSet
 from guestgraph.analytics._tags import TagView, guest_tags
@@ -27,6 +28,7 @@ class GuestInsight:
     usual_interval_days: int | None = None
     churn_warning: bool = False
     tags: list[TagView] = field(default_factory=list)
+    fields: list[FieldView] = field(default_factory=list)  # the guest's journey fields in force
 
 
 def guest_insight(
@@ -34,13 +36,14 @@ def guest_insight(
 ) -> GuestInsight:
     """The guest's analytics (empty before the first refresh); raises GuestNotFound outside the scope."""
     tags = guest_tags(session, scope=scope, public_id=public_id, rules=rules, locale=locale)
+    fields = guest_fields(session, scope=scope, public_id=public_id)
     m = session.scalar(
         select(GuestMetrics)
         .join(Guest, Guest.id == GuestMetrics.guest_id)
         .where(Guest.public_id == public_id)
     )
     if m is None:
-        return GuestInsight(tags=tags)
+        return GuestInsight(tags=tags, fields=fields)
     group = RFM_GROUP_BY_CODE.get(m.rfm_group or "")
     return GuestInsight(
         stage=m.stage,
@@ -53,4 +56,5 @@ def guest_insight(
         usual_interval_days=m.usual_interval_days,
         churn_warning=m.churn_warning,
         tags=tags,
+        fields=fields,
     )

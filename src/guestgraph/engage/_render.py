@@ -94,7 +94,8 @@ def _addressed(guest: Guest, lang: Lang) -> tuple[str, str]:
     return guest.full_name or "Guest", title
 
 
-StayLine = tuple[date, date, str, str]  # arrival, departure, hotel name in Chinese and in English
+# arrival, departure (None: the guest has no stay at the hotel), hotel name in Chinese and in English
+StayLine = tuple[date | None, date | None, str, str]
 
 
 def latest_stays(session: Session, guest_ids: Sequence[int], *, hotel_id: int | None) -> dict[int, StayLine]:
@@ -163,6 +164,9 @@ def guest_fields(
     """The guest's fields for a template; hotel and dates are of their latest stay (at `hotel_id`);
     the recommendation is by rule from their history (`recommend.headline`), as of `today`."""
     stay = latest_stays(session, [guest.id], hotel_id=hotel_id).get(guest.id)
+    if stay is None and hotel_id is not None:  # e.g. a journey started by a ticket: the hotel, no dates
+        names = session.execute(select(Hotel.name_zh, Hotel.name_en).where(Hotel.id == hotel_id)).first()
+        stay = (None, None, names[0], names[1]) if names else None
     recommendation = recommendation_for(session, guest.id, lang=lang, hotel_id=hotel_id, today=today)
     return fields_of(guest, stay, lang=lang, unsubscribe_url=unsubscribe_url, recommendation=recommendation)
 

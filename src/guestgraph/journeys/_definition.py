@@ -1,11 +1,12 @@
 """A journey as data: one trigger, then steps run in order for each guest it enrols.
 
 Triggers: entered a segment, a lifecycle change (became at-risk, dormant …), a booking created, a
-check-in, a check-out, a birthday in N days, a loyalty tier change (up or down). Each may carry a
-`where` condition in the segment language (guestgraph.analytics), e.g. high-value guests only.
+check-in, a check-out, a birthday in N days, a loyalty tier change (up or down), a service ticket
+closed, a survey answered with a low score. Each may carry a `where` condition in the segment language
+(guestgraph.analytics), e.g. high-value guests only.
 Steps: wait (a duration), condition (if the guest matches, go on; else jump ahead or exit), send an
 e-mail or a text message (SMS, WeChat) through the consent gate, add or remove a tag, create a staff
-task (a service ticket).
+task (a service ticket), update one of the guest's journey fields, issue a coupon.
 A condition only jumps forward, so every guest's way through a journey is finite and each step runs
 at most once per enrolment.
 """
@@ -17,12 +18,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from guestgraph.analytics import Condition
+from guestgraph.analytics import FIELD_NAME, Condition
 from guestgraph.engage import SMS_LIMIT
 from guestgraph.journeys._errors import JourneyInvalid
 
 StepKey = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,20}$")]
 Stage = Literal["new", "active", "won_back", "at_risk", "dormant", "churned"]
+TicketCategory = Literal["room", "cleaning", "fnb", "billing", "noise", "lost_item", "other"]
 EXIT = "exit"
 
 
@@ -75,8 +77,36 @@ class TierChanged(_Trigger):
     scheme: str | None = Field(None, max_length=20)
 
 
+class TicketClosed(_Trigger):
+    """A service ticket about the guest was closed (guestgraph.service) on or after the journey's
+    activation and at most `within_days` ago; optionally only tickets of these categories. One
+    enrolment per ticket, at the ticket's hotel."""
+
+    type: Literal["ticket_closed"] = "ticket_closed"
+    categories: list[TicketCategory] = Field(default_factory=list)
+    within_days: int = Field(3, ge=0, le=60)
+
+
+class SurveyAnswered(_Trigger):
+    """The guest answered a post-stay survey with a low score: NPS at most `max_nps` (0-10, 6 and
+    below are detractors) or CSAT at most `max_csat` (1-5); a bound left out is not asked. One
+    enrolment per survey, on its stay (so a later wait can count from the departure)."""
+
+    type: Literal["survey_answered"] = "survey_answered"
+    max_nps: int | None = Field(6, ge=0, le=10)
+    max_csat: int | None = Field(2, ge=1, le=5)
+    within_days: int = Field(3, ge=0, le=60)
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> SurveyAnswered:
+        if self.max_nps is None and self.max_csat is None:
+            raise ValueError("give max_nps or max_csat (or both): what counts as a low score")
+        return self
+
+
 Trigger = Annotated[
-    SegmentEntered | StageChanged | StayEvent | BirthdayIn | TierChanged, Field(discriminator="type")
+    SegmentEntered | StageChanged | StayEvent | BirthdayIn | TierChanged | TicketClosed | SurveyAnswered,
+    Field(discriminator="type"),
 ]
 
 
@@ -161,8 +191,20 @@ class Task(_Step):
     title_zh: str = Field(min_length=1, max_length=200)
     title_en: str = Field(min_length=1, max_length=200)
     team: str | None = Field(None, max_length=40)
-    category: Literal["room", "cleaning", "fnb", "billing", "noise", "lost_item", "other"] = "other"
+    category: TicketCategory = "other"
     priority: Literal["low", "normal", "high", "urgent"] = "normal"  # service.CATEGORIES, PRIORITIES
+
+
+class UpdateField(_Step):
+    """Set (or, with no value, clear) one of the guest's journey fields: a named value of the guest's
+    own profile that journeys and staff keep, such as `survey_followup: called`, which later conditions
+    ask with {type: field, name, op, value}. Golden attributes (name, phone, VIP level …) are not
+    written here: they come from the source systems through survivorship, and a correction is a
+    rectification."""
+
+    type: Literal["update_field"] = "update_field"
+    field: str = Field(pattern=FIELD_NAME)
+    value: str | None = Field(None, min_length=1, max_length=200)
 
 
 class IssueCoupon(_Step):
@@ -173,7 +215,8 @@ class IssueCoupon(_Step):
 
 
 Step = Annotated[
-    Wait | Branch | SendEmail | SendText | SendSurvey | Tag | Task | IssueCoupon, Field(discriminator="type")
+    Wait | Branch | SendEmail | SendText | SendSurvey | Tag | Task | UpdateField | IssueCoupon,
+    Field(discriminator="type"),
 ]
 Send = SendEmail | SendText
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     true,
     update,
@@ -42,9 +43,12 @@ from guestgraph.db.models import (
     LoyaltyTier,
     LoyaltyTierChange,
     SegmentMember,
+    ServiceTicket,
     Stay,
     StayGuest,
     StayStatus,
+    Survey,
+    TicketStatus,
 )
 from guestgraph.journeys._definition import (
     BirthdayIn,
@@ -52,6 +56,8 @@ from guestgraph.journeys._definition import (
     SegmentEntered,
     StageChanged,
     StayEvent,
+    SurveyAnswered,
+    TicketClosed,
     TierChanged,
     parse_definition,
 )
@@ -124,7 +130,7 @@ def _tier_rows(trigger: TierChanged, journey: Journey, since: datetime) -> Selec
         .select_from(c)
         .join(LoyaltyMember, LoyaltyMember.id == c.member_id)
         .join(named, named.id == LoyaltyMember.guest_id)
-        .join(Guest, Guest.id == func.coalesce(named.merged_into_id, named.id))
+        .join(Guest, Guest.id == _survivor(named))
         .join(LoyaltyTier, LoyaltyTier.id == c.to_tier_id)
         .where(LoyaltyMember.guest_id.is_not(None), c.direction.in_(("up", "down")), c.changed_at >= since)
     )
@@ -135,6 +141,50 @@ def _tier_rows(trigger: TierChanged, journey: Journey, since: datetime) -> Selec
     if trigger.scheme:
         scheme = select(LoyaltyScheme.id).where(LoyaltyScheme.code == trigger.scheme.upper())
         query = query.where(LoyaltyTier.scheme_id.in_(scheme))
+    return query
+
+
+def _survivor(named: Any) -> Any:
+    """The guest a row names, or the one it was merged into."""
+    return func.coalesce(named.merged_into_id, named.id)
+
+
+def _ticket_rows(trigger: TicketClosed, journey: Journey, since: datetime, now: datetime) -> Select[Any]:
+    """A closed ticket about a guest, once per ticket, at the ticket's hotel."""
+    t, named = ServiceTicket, aliased(Guest)
+    earliest = max(since, now - timedelta(days=trigger.within_days))
+    query = (
+        select(Guest.id, _key("ticket:", t.id), t.hotel_id, NO_STAY)
+        .select_from(t)
+        .join(named, named.id == t.guest_id)
+        .join(Guest, Guest.id == _survivor(named))
+        .where(t.status == TicketStatus.CLOSED, t.closed_at >= earliest, t.closed_at <= now)
+    )
+    if trigger.categories:
+        query = query.where(t.category.in_(trigger.categories))
+    if journey.hotel_id is not None:
+        query = query.where(t.hotel_id == journey.hotel_id)
+    return query
+
+
+def _survey_rows(trigger: SurveyAnswered, journey: Journey, since: datetime, now: datetime) -> Select[Any]:
+    """A survey answered with a low NPS or CSAT, once per survey, on its stay and at its hotel."""
+    s, named = Survey, aliased(Guest)
+    earliest = max(since, now - timedelta(days=trigger.within_days))
+    low = []
+    if trigger.max_nps is not None:
+        low.append(s.nps <= trigger.max_nps)
+    if trigger.max_csat is not None:
+        low.append(s.csat <= trigger.max_csat)
+    query = (
+        select(Guest.id, _key("survey:", s.id), s.hotel_id, s.stay_id)
+        .select_from(s)
+        .join(named, named.id == s.guest_id)
+        .join(Guest, Guest.id == _survivor(named))
+        .where(s.answered_at >= earliest, s.answered_at <= now, or_(*low))
+    )
+    if journey.hotel_id is not None:
+        query = query.where(s.hotel_id == journey.hotel_id)
     return query
 
 
@@ -158,6 +208,10 @@ def _guest_rows(trigger: Any, journey: Journey, now: datetime) -> Select[Any]:
         return query if trigger.include_existing else query.where(m.entered_at >= since)
     if isinstance(trigger, TierChanged):
         return _tier_rows(trigger, journey, since)
+    if isinstance(trigger, TicketClosed):
+        return _ticket_rows(trigger, journey, since, now)
+    if isinstance(trigger, SurveyAnswered):
+        return _survey_rows(trigger, journey, since, now)
     assert isinstance(trigger, BirthdayIn)
     target: date = now.date() + timedelta(days=trigger.days)
     return select(Guest.id, literal(f"birthday:{target.year}", String), _home(journey), NO_STAY).where(

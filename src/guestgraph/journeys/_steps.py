@@ -26,7 +26,7 @@ from guestgraph.db.models import (
     JourneyStepRun,
     Stay,
 )
-from guestgraph.journeys._definition import EXIT, Branch, JourneyDefinition, Tag, Task, Wait
+from guestgraph.journeys._definition import EXIT, Branch, JourneyDefinition, Tag, Task, UpdateField, Wait
 
 E = JourneyEnrolment
 ERASED = "guest erased"
@@ -320,4 +320,31 @@ def run_task(
             note(journey, step.key, f"task / 任务 #{made.id}: {title}"),
             now=now,
         )
+    advance(session, where, to=d.after(step.key), now=now)
+
+
+def run_update_field(
+    session: Session,
+    where: Where,
+    journey: Journey,
+    d: JourneyDefinition,
+    step: UpdateField,
+    *,
+    now: datetime,
+) -> None:
+    """Set (or clear) the field for every guest at this step, set-based (guestgraph.analytics)."""
+    from guestgraph.analytics import set_fields
+
+    set_fields(
+        session,
+        select(E.guest_id).where(*where),
+        name=step.field,
+        value=step.value,
+        by=f"journey:{journey.id}",
+        now=now,
+    )
+    shown = step.value if step.value is not None else "—"
+    what = f"field {step.field} = {shown} / 字段"
+    record_runs(session, where, step=step.key, kind=step.type, outcome="done", now=now)
+    timeline(session, where, journey, note(journey, step.key, what), now=now)
     advance(session, where, to=d.after(step.key), now=now)

@@ -202,6 +202,65 @@ VIP_ARRIVAL = JourneyTemplate(
         ],
     },
 )
+LOW_SCORE_CALL_BACK = JourneyTemplate(
+    "low_score_call_back",
+    "差评回访",
+    "Call back after a low survey score",
+    "客人在住后调查中给出低分（NPS 不高于 6 或满意度不高于 2）时，为值班经理创建回访任务，并把客人的"
+    "「回访」字段记为待回访。",
+    "When a guest answers the post-stay survey with a low score (NPS 6 or less, or CSAT 2 or less): a "
+    "call-back task for the duty manager, and the guest's field survey_followup set to call_back.",
+    {
+        "trigger": {"type": "survey_answered", "max_nps": 6, "max_csat": 2, "within_days": 2},
+        "steps": [
+            {
+                "key": "call",
+                "type": "create_task",
+                "title_zh": "调查低分：请致电客人回访",
+                "title_en": "Low survey score: call the guest back",
+                "team": "duty_manager",
+                "priority": "high",
+            },
+            {"key": "mark", "type": "update_field", "field": "survey_followup", "value": "call_back"},
+        ],
+    },
+)
+AFTER_COMPLAINT = JourneyTemplate(
+    "after_complaint",
+    "投诉处理后关怀",
+    "Care after a complaint is closed",
+    "房间、清洁或噪音类工单关闭后，给客人加上「已挽回」标签，记下处理结果，三天后发一封致歉并欢迎再次光临的邮件。",
+    "When a room, cleaning or noise ticket is closed: the tag service_recovered, the field "
+    "complaint_status set to closed, and three days later an apology that invites the guest back.",
+    {
+        "trigger": {"type": "ticket_closed", "categories": ["room", "cleaning", "noise"], "within_days": 2},
+        "steps": [
+            {"key": "tag", "type": "add_tag", "tag": "service_recovered"},
+            {"key": "mark", "type": "update_field", "field": "complaint_status", "value": "closed"},
+            {"key": "pause", "type": "wait", "days": 3},
+            _mail(
+                "sorry",
+                "{{ name }}，感谢您的包容",
+                "{{ name }}, thank you for your patience",
+                "尊敬的{{ name }}：\n\n很抱歉您在{{ hotel }}的入住中遇到了问题，感谢您告诉我们。"
+                "我们已经改进，期待再次为您服务。",
+                "Dear {{ name }},\n\nWe are sorry about the trouble during your stay at {{ hotel }}, and "
+                "thank you for telling us. We have put it right and hope to welcome you back.",
+            ),
+        ],
+    },
+)
 TEMPLATES: dict[str, JourneyTemplate] = {
-    t.code: t for t in (WIN_BACK, POST_STAY, POST_STAY_SURVEY, BIRTHDAY, PRE_ARRIVAL, FIRST_STAY, VIP_ARRIVAL)
+    t.code: t
+    for t in (
+        WIN_BACK,
+        POST_STAY,
+        POST_STAY_SURVEY,
+        BIRTHDAY,
+        PRE_ARRIVAL,
+        FIRST_STAY,
+        VIP_ARRIVAL,
+        LOW_SCORE_CALL_BACK,
+        AFTER_COMPLAINT,
+    )
 }

@@ -27,6 +27,7 @@ from guestgraph.journeys._definition import (
     SendText,
     Tag,
     Task,
+    UpdateField,
     Wait,
     parse_definition,
 )
@@ -41,6 +42,7 @@ from guestgraph.journeys._steps import (
     run_branch,
     run_tag,
     run_task,
+    run_update_field,
     run_wait,
     stop_gone,
 )
@@ -114,6 +116,8 @@ def _run_group(
         except DeliveryError:
             _release(session, worker)
             raise
+    elif isinstance(step, UpdateField):
+        run_update_field(session, where, journey, d, step, now=now)
     elif isinstance(step, IssueCoupon):
         run_issue_coupon(session, where, journey, d, step, now=now)
     session.commit()

@@ -29,6 +29,7 @@ from guestgraph.db.models import (
     EnrolmentStatus,
     Guest,
     GuestChange,
+    GuestField,
     GuestMention,
     GuestMerge,
     GuestMetrics,
@@ -78,6 +79,7 @@ HANDLED: dict[str, str] = {
     "guest_metrics": "deleted (derived: scores and lifecycle)",
     "guest_stage_history": "deleted (derived)",
     "guest_tag": "deleted (derived and staff tags)",
+    "guest_field": "deleted (values journeys and staff set on the guest)",
     "segment_member": "deleted (the guest leaves every segment)",
     "campaign_message": "deleted (its unsubscribe link then names nothing)",
     "journey_step_run": "deleted (what each journey step did for the guest; its unsubscribe link then "
@@ -331,6 +333,7 @@ def erase_guests(
         GuestMetrics,
         GuestStageHistory,
         GuestTag,
+        GuestField,
         SegmentMember,
     ):
         run(model.__tablename__, delete(model).where(model.guest_id.in_(ids)))

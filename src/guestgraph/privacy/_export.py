@@ -85,6 +85,7 @@ EXPORTED: dict[str, Rule] = {
     "guest_metrics": _by_guest("guest_metrics"),
     "guest_stage_history": _by_guest("guest_stage_history"),
     "guest_tag": _by_guest("guest_tag"),
+    "guest_field": _by_guest("guest_field"),
     "segment_member": _by_guest("segment_member"),
     "service_ticket": _by_guest("service_ticket"),
     "ticket_rating": _by_guest("ticket_rating"),

@@ -241,6 +241,10 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("tag kind note since retired_at", PROFILING),
         **_cols("added_by retired_by", STAFF),
     },
+    "guest_field": {
+        **_cols("name value set_at retired_at", PROFILING),
+        **_cols("set_by retired_by", STAFF),
+    },
     "segment_member": _cols("entered_at left_at", PROFILING),
     "segment": _cols("created_by", STAFF),
     "interaction": _cols("channel direction kind text occurred_at", NOTES),

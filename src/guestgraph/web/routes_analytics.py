@@ -113,3 +113,24 @@ def churn_page(
     )
     context = {"page": page, "active": "reports", "base_url": "/reports/churn", **NAMES}
     return render(request, "churn.html", context)
+
+
+@router.post("/guests/{public_id}/fields", dependencies=SEGMENTS)
+def set_field_form(
+    public_id: str,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    name: Annotated[str, Form(max_length=30)],
+    value: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    analytics.set_guest_field(
+        session,
+        scope=scope,
+        public_id=public_id,
+        name=name,
+        value=value or None,
+        by=principal.username,
+        now=now_utc(),
+    )
+    return RedirectResponse(f"/guests/{public_id}#fields", status_code=303)

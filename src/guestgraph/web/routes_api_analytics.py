@@ -175,3 +175,42 @@ def api_retire_tag(
     analytics.retire_manual_tag(
         session, scope=scope, public_id=public_id, tag_id=tag_id, by=principal.username, now=now_utc()
     )
+
+
+class FieldIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    value: str | None = Field(None, max_length=200, description="The new value; null clears the field.")
+
+
+@router.get(
+    "/guests/{public_id}/fields",
+    summary="A guest's journey fields in force, with who set them and when",
+    dependencies=[allow(Permission.GUEST_READ)],
+)
+def api_guest_fields(public_id: str, session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
+    return [asdict(f) for f in analytics.guest_fields(session, scope=scope, public_id=public_id)]
+
+
+@router.put(
+    "/guests/{public_id}/fields/{name}",
+    summary="Set or clear one of a guest's journey fields",
+    dependencies=SEGMENTS,
+)
+def api_set_field(
+    public_id: str,
+    name: str,
+    body: FieldIn,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+) -> dict[str, bool]:
+    changed = analytics.set_guest_field(
+        session,
+        scope=scope,
+        public_id=public_id,
+        name=name,
+        value=body.value,
+        by=principal.username,
+        now=now_utc(),
+    )
+    return {"changed": changed}

@@ -14,6 +14,7 @@ from guestgraph.db.models.access import (
 )
 from guestgraph.db.models.analytics import (
     AnalyticsRun,
+    GuestField,
     GuestMetrics,
     GuestStageHistory,
     GuestTag,
@@ -159,6 +160,7 @@ __all__ = [
     "GuestRole",
     "GuestStageHistory",
     "GuestStatus",
+    "GuestField",
     "GuestTag",
     "Hotel",
     "ImportBatch",

@@ -98,6 +98,23 @@ class GuestTag(IdMixin, Base):
     retired_by: Mapped[str | None] = mapped_column(String(100))
 
 
+class GuestField(IdMixin, Base):
+    """A named value of the guest's own that journeys and staff keep (`survey_followup` = `called`),
+    asked by segment and journey conditions. Never updated in place: a new value retires the one in
+    force (`retired_at`), so the history of a field is its rows."""
+
+    __tablename__ = "guest_field"
+    __table_args__ = (Index("ix_guest_field_guest", "guest_id", "name", "retired_at"),)
+
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(30))
+    value: Mapped[str] = mapped_column(String(200))
+    set_by: Mapped[str] = mapped_column(String(100))  # journey:<id> or staff:<id>
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+    retired_by: Mapped[str | None] = mapped_column(String(100))
+
+
 class Segment(IdMixin, Base):
     """A saved audience: a condition tree (JSON), re-evaluated (dynamic) or frozen with its members."""
 
