@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guestgraph.db.models import SourceRecord
 from tests.conftest import LiveServer
 from tests.factories import opened_record
+from tests.test_cli import TEST_KEYS
 
 FORM = {
     "hotel_code": "SHA01",
@@ -49,3 +55,32 @@ def test_submit_stores_a_front_desk_record_with_lineage(live: LiveServer, demo_g
     person = opened_record(demo_group, record).standardised["persons"][0]
     assert (person["phone"], person["birth_date"], person["gender"]) == ("+8613812345678", "1990-03-07", "M")
     assert record.source_system.code == "frontdesk" and record.location == "form"
+
+
+def test_the_worker_turns_a_registration_into_a_guest(
+    live: LiveServer, demo_group: Session, tmp_path: Path
+) -> None:
+    """No one runs `guestgraph resolve`: the worker's pass sees the waiting record and resolves it, and
+    a second pass with nothing waiting leaves identity alone."""
+    from guestgraph import identity
+
+    with live.client(follow_redirects=True) as c:
+        assert c.post("/register", data=FORM).status_code == 200
+        assert c.get("/api/v1/guests", params={"q": "13812345678"}).json()["total"] == 0
+        demo_group.expire_all()
+        assert identity.records_waiting(demo_group)
+        demo_group.rollback()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GUESTGRAPH_") or k in TEST_KEYS}
+        env.update({"GUESTGRAPH_DATABASE_URL": live.db_url, "GUESTGRAPH_DATA_DIR": str(tmp_path)})
+        worker = [sys.executable, "-m", "guestgraph.cli", "worker", "--once"]
+        first = subprocess.run(worker, env=env, capture_output=True, text=True, timeout=240, check=False)
+        assert first.returncode == 0, first.stderr
+        said = first.stdout + first.stderr  # the summary goes to the console (stderr)
+        assert "Resolved" in said and "(1 new)" in said, said
+        found = c.get("/api/v1/guests", params={"q": "13812345678"}).json()
+        assert found["total"] == 1
+        demo_group.expire_all()
+        assert not identity.records_waiting(demo_group)
+        demo_group.rollback()
+        again = subprocess.run(worker, env=env, capture_output=True, text=True, timeout=240, check=False)
+        assert again.returncode == 0 and "Resolved" not in again.stdout + again.stderr, again.stderr

@@ -7,7 +7,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -57,7 +57,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         processes at once and to restart: each guest gets each step once. Once a day it also generates
         the service prompts of every hotel's tomorrow, and after each pass it e-mails the scheduled
         reports that are due."""
-        from guestgraph import journeys, prompts
+        from guestgraph import identity, journeys, prompts
         from guestgraph.cli_prompts import summary as prompts_summary
         from guestgraph.cli_reports import send_due_reports
         from guestgraph.cli_reports import summary as reports_summary
@@ -66,9 +66,22 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         engine = open_engine(settings)
         stop = threading.Event()
         daily = prompts.DailyPrompts()  # service prompts for every hotel's tomorrow, once a day
+        resolver = identity.ResolveWhenWaiting(
+            timedelta(seconds=settings.resolve_waiting_seconds), settings.match_settings()
+        )
 
         def passed(report: Any) -> None:
             console.print(_summary(report))
+            try:  # imported records become guests without anyone running `guestgraph resolve`
+                resolved = resolver.run_if_due(factory, clock())
+            except GuestgraphError as e:
+                console.print(f"[bold red]Resolve failed:[/] {e.message} {e.hint or ''}")
+            else:
+                if resolved is not None:
+                    console.print(
+                        f"Resolved {resolved.mentions} mentions -> {resolved.guests} guests "
+                        f"({resolved.created} new) in {resolved.seconds}s"
+                    )
             generated = daily.run_if_due(factory, clock())
             if generated is not None:
                 console.print("Service prompts: " + prompts_summary(generated))

@@ -276,6 +276,14 @@ class Settings(BaseSettings):
     journey_poll_seconds: float = Field(
         30.0, gt=0, description="Journeys: how long `guestgraph worker` sleeps between passes."
     )
+    resolve_waiting_seconds: int = Field(
+        60,
+        ge=0,
+        le=86_400,
+        description="Identity: `guestgraph worker` runs a resolve pass when records imported since the "
+        "last pass are waiting, at most once per this many seconds (0: never; run `guestgraph resolve` "
+        "yourself). Every pass is the whole batch pass, so at a million records prefer a longer interval.",
+    )
     report_timezone: str = Field(
         "Asia/Shanghai",
         description="Reports: time zone of the days, weeks (Monday to Sunday) and months of scheduled "

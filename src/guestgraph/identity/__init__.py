@@ -37,7 +37,7 @@ if TYPE_CHECKING:
         review_cards,
         review_in_scope,
     )
-    from guestgraph.identity._service import ResolveSummary, resolve_all
+    from guestgraph.identity._service import ResolveSummary, ResolveWhenWaiting, records_waiting, resolve_all
     from guestgraph.identity._split import SplitOutcome, split_guest
 
 _LAZY = {
@@ -76,6 +76,8 @@ _LAZY = {
     "review_in_scope": "_review_cards",
     "ResolveSummary": "_service",
     "resolve_all": "_service",
+    "records_waiting": "_service",
+    "ResolveWhenWaiting": "_service",
     "SplitOutcome": "_split",
     "split_guest": "_split",
 }
@@ -127,6 +129,8 @@ __all__ = [
     "mention_rows",
     "pairwise_scores",
     "resolve_all",
+    "records_waiting",
+    "ResolveWhenWaiting",
     "score_pairs",
     "train_model",
 ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph.db.models import AppLock
+from guestgraph.db.models import AppLock, GuestMention
 from guestgraph.identity._golden import assign, link_records_and_stays, refresh_golden
 from guestgraph.identity._probabilistic import MatchSettings, apply_decisions, match, queue_for_review
 from guestgraph.identity._resolve import cluster, load_mentions, opened_values
@@ -62,3 +62,31 @@ def resolve_all(factory: sessionmaker[Session], *, matching: MatchSettings | Non
         queued,
         outcome.model_version,
     )
+
+
+def records_waiting(session: Session) -> bool:
+    """Whether a resolve pass has work: a person no pass has resolved yet, or one imported (a new
+    version of a record) since the last pass began."""
+    last = select(AppLock.acquired_at).where(AppLock.name == "resolve").scalar_subquery()
+    m = GuestMention
+    waiting = exists().where(or_(m.guest_id.is_(None), m.seen_at >= last))
+    return bool(session.scalar(select(waiting)))
+
+
+class ResolveWhenWaiting:
+    """For a long-running worker: a resolve pass when records are waiting, at most once per `every`
+    (`resolve_waiting_seconds`), so imports, pushes and front-desk registrations become guests within
+    about that time without anyone running `guestgraph resolve`."""
+
+    def __init__(self, every: timedelta, matching: MatchSettings) -> None:
+        self.every, self.matching = every, matching
+        self.last: datetime | None = None
+
+    def run_if_due(self, factory: sessionmaker[Session], now: datetime) -> ResolveSummary | None:
+        if self.every <= timedelta(0) or (self.last is not None and now - self.last < self.every):
+            return None
+        self.last = now
+        with factory() as session:
+            if not records_waiting(session):
+                return None
+        return resolve_all(factory, matching=self.matching)
