@@ -3,6 +3,8 @@ lifecycle movement and satisfaction, each in the caller's data scope for a perio
 Excel or PDF (watermarked, masked, audited) and e-mailed on a schedule. Also the export of a saved
 segment's guests through privacy's guest-list export (DG-04)."""
 
+from guestgraph.reports._build import build_report
+from guestgraph.reports._common import CONSENT_CHANNELS, ReportParams, country_name
 from guestgraph.reports._export import (
     FORMATS,
     ReportFile,
@@ -13,7 +15,6 @@ from guestgraph.reports._export import (
 )
 from guestgraph.reports._files import PDF, XLSX, format_value, to_pdf, to_xlsx
 from guestgraph.reports._model import KINDS, Column, Figure, Label, Report, ReportKind, Section
-from guestgraph.reports._queries import CONSENT_CHANNELS, ReportParams, build_report, country_name
 from guestgraph.reports._schedules import (
     FREQUENCIES,
     Colleague,

@@ -21,9 +21,10 @@ from guestgraph.access import DataScope, Forbidden, Permission, guest_visible
 from guestgraph.db.models import Guest, SegmentMember
 from guestgraph.errors import InvalidInput
 from guestgraph.frontdesk import DocumentFont
+from guestgraph.reports._build import build_report
+from guestgraph.reports._common import ReportParams
 from guestgraph.reports._files import PDF, XLSX, to_pdf, to_xlsx
 from guestgraph.reports._model import KINDS, Report
-from guestgraph.reports._queries import ReportParams, build_report
 
 ReportFormat = Literal["xlsx", "pdf"]
 FORMATS: tuple[ReportFormat, ...] = ("xlsx", "pdf")

@@ -29,9 +29,9 @@ from guestgraph.db.models import ReportSchedule, ReportScheduleRecipient, Role, 
 from guestgraph.engage import DeliveryError, SmtpConfig, SmtpTransport
 from guestgraph.errors import InvalidInput, NotFound
 from guestgraph.frontdesk import DocumentFont
+from guestgraph.reports._common import CONSENT_CHANNELS, ReportParams
 from guestgraph.reports._export import check_export_allowed, check_format, export_report
 from guestgraph.reports._model import KINDS
-from guestgraph.reports._queries import CONSENT_CHANNELS, ReportParams
 
 FREQUENCIES = ("daily", "weekly", "monthly")
 R = ReportScheduleRecipient
