@@ -37,3 +37,19 @@ def test_dashboard_shows_figures_and_bars(page: Page, live: LiveServer, demo_gro
     page.click("a[href='/reports/churn']")
     expect(page.locator("#churn-list")).to_contain_text("60")
     expect(page.locator("#churn-list a")).to_have_count(1)
+
+
+def test_set_and_clear_a_guest_field_on_the_profile(
+    page: Page, live: LiveServer, demo_group: Session
+) -> None:
+    ids = _seed(live, demo_group)
+    page.goto(f"{live.base_url}/guests/{ids['regular']}?lang=en")
+    expect(page.locator("#fields li.empty")).to_have_count(1)
+    page.fill("#field-form input[name=name]", "survey_followup")
+    page.fill("#field-form input[name=value]", "call_back")
+    page.click("#field-form button[type=submit]")
+    expect(page.locator("#fields [data-field=survey_followup]")).to_contain_text("call_back")
+    page.fill("#field-form input[name=name]", "survey_followup")
+    page.click("#field-form button[type=submit]")  # an empty value clears the field
+    expect(page.locator("#fields [data-field]")).to_have_count(0)
+    expect(page.locator("#fields li.empty")).to_have_count(1)
