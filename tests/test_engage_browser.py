@@ -1,20 +1,23 @@
 """The campaign pages in a real browser: create, preview with a guest, send, see the results; an SMS
-campaign with a coupon, through the gateway peer."""
+campaign with a coupon, through the gateway peer; a campaign scheduled for later in its hotel's time
+zone, moved, and unscheduled."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 from pydantic import SecretStr
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from guestgraph import offers, privacy
 from guestgraph.access import DataScope
-from guestgraph.db.models import ConsentDecision
+from guestgraph.db.models import Campaign, CampaignMessage, ConsentDecision
 from guestgraph.privacy import Channel, ConsentInput, Purpose
 from tests.conftest import LiveServer
 from tests.factories import make_guest, make_stay
@@ -118,3 +121,60 @@ def test_an_sms_campaign_with_a_coupon_from_form_to_results(
     assert sms["to"] == guest.phone and re.fullmatch(
         r"王先生，早餐券码 [0-9A-Z]{5}-[0-9A-Z]{5}\n回复TD退订", sms["text"]
     )
+
+
+def test_schedule_move_and_unschedule_a_campaign(page: Page, live: LiveServer, demo_group: Session) -> None:
+    s = demo_group
+    page.goto(f"{live.base_url}/campaigns")
+    page.fill("#new-campaign input[name=name]", "圣诞预告")
+    page.select_option("#new-campaign select[name=hotel]", "HKG01")
+    page.fill("#new-campaign input[name=subject_zh]", "{{ name }}，您好")
+    page.fill("#new-campaign textarea[name=body_zh]", "尊敬的{{ name }}：圣诞快乐。")
+    page.fill("#new-campaign input[name=subject_en]", "Hello {{ name }}")
+    page.fill("#new-campaign textarea[name=body_en]", "Dear {{ name }}")
+    page.click("#new-campaign button")
+    expect(page.locator("h1")).to_have_text("圣诞预告")
+    cid = int(page.url.rsplit("/", 1)[1])
+    status = page.locator("#campaign-status")
+    expect(status).to_have_attribute("data-status", "draft")
+    expect(page.locator("#scheduled-for")).to_have_count(0)
+    # typed in the hotel's time zone (Hong Kong, UTC+8), stored in UTC, shown as typed
+    hk = ZoneInfo("Asia/Hong_Kong")
+    when = (datetime.now(hk) + timedelta(days=3)).replace(hour=9, minute=30, second=0, microsecond=0)
+    page.fill("#schedule-form input[name=at]", when.strftime("%Y-%m-%dT%H:%M"))
+    expect(page.locator("#schedule-form")).to_contain_text("Asia/Hong_Kong")
+    page.click("#schedule-form button")
+    expect(status).to_have_attribute("data-status", "scheduled")
+    expect(status).to_have_text("已定时")
+    shown = page.locator("#scheduled-for time")
+    expect(shown).to_have_text(when.strftime("%Y-%m-%d %H:%M"))
+    expect(page.locator("#scheduled-for")).to_contain_text("Asia/Hong_Kong")
+    expect(page.locator("#schedule-form input[name=at]")).to_have_value(when.strftime("%Y-%m-%dT%H:%M"))
+
+    def stored() -> datetime | None:
+        s.expire_all()
+        at = s.scalar(select(Campaign.scheduled_at).where(Campaign.id == cid))
+        return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+    assert stored() == when.astimezone(UTC)  # 09:30 in Hong Kong is 01:30 UTC
+    # the list shows it as scheduled
+    page.goto(f"{live.base_url}/campaigns")
+    expect(page.locator(f"#campaigns tr[data-campaign='{cid}'] td").nth(2)).to_have_text("已定时")
+    # moved to the next day
+    page.click(f"#campaigns tr[data-campaign='{cid}'] a")
+    later = when + timedelta(days=1, hours=2)
+    page.fill("#schedule-form input[name=at]", later.strftime("%Y-%m-%dT%H:%M"))
+    page.click("#schedule-form button")
+    expect(shown).to_have_text(later.strftime("%Y-%m-%d %H:%M"))
+    assert stored() == later.astimezone(UTC)
+    # unscheduled: a plain draft again, nothing queued
+    page.click("#unschedule-form button")
+    expect(status).to_have_attribute("data-status", "draft")
+    expect(status).to_have_text("草稿")
+    expect(page.locator("#scheduled-for")).to_have_count(0)
+    expect(page.locator("#unschedule-form")).to_have_count(0)
+    expect(page.locator("#schedule-form input[name=at]")).to_have_value("")
+    assert stored() is None
+    assert s.scalar(select(func.count()).where(CampaignMessage.campaign_id == cid)) == 0
+    page.goto(f"{live.base_url}/campaigns")
+    expect(page.locator(f"#campaigns tr[data-campaign='{cid}'] td").nth(2)).to_have_text("草稿")

@@ -190,6 +190,54 @@ def test_redemption_cannot_overdraw_and_is_audited(schemes: Session) -> None:
         )  # fmt: skip
 
 
+def test_adjustment_of_either_sign_needs_a_reason_cannot_overdraw_and_is_audited(schemes: Session) -> None:
+    from guestgraph import audit
+    from guestgraph.errors import InvalidInput
+    from tests.auth_helpers import make_staff
+
+    s = schemes
+    clerk = make_staff(s, role="front_desk")
+    guest = make_guest(s, loyalty_number="GG3100001")
+    loyalty.sync_members(s, now=NOW)
+    make_stay(s, "SHA01", guest, amount=Decimal("1000.00"))
+    loyalty.accrue(s, now=NOW)
+
+    def adjust(
+        points: int, reason: str = "stay at a partner hotel", *, scope: DataScope = GROUP, scheme: str = ""
+    ) -> loyalty.Adjusted:
+        return loyalty.adjust_points(
+            s, scope=scope, public_id=guest.public_id, points=points, reason=reason,
+            scheme_code=scheme or None, staff_id=clerk.id, now=NOW,
+        )  # fmt: skip
+
+    added = adjust(250)
+    assert (added.points, added.balance, added.scheme, added.member_number) == (250, 1250, "GG", "GG3100001")
+    entry = s.scalars(select(LoyaltyEntry).where(LoyaltyEntry.kind == EntryKind.ADJUST)).one()
+    assert (entry.points, entry.reason, entry.staff_id) == (250, "stay at a partner hotel", clerk.id)
+    # a negative one may take the balance to zero, not below; the refusal names the balance
+    with pytest.raises(loyalty.NotEnoughPoints, match="1,250 points"):
+        adjust(-1251, "double-counted minibar")
+    taken = adjust(-1250, "  double-counted minibar  ")
+    assert (taken.points, taken.balance, _points(s, guest)) == (-1250, 0, 0)
+    assert ("adjust", -1250, None) in _entries(s)
+    # no points, out of range, no reason: refused before anything is written
+    for points, reason in ((0, "x"), (loyalty.MAX_ADJUST + 1, "x"), (-loyalty.MAX_ADJUST - 1, "x"), (5, " ")):
+        with pytest.raises(InvalidInput):
+            adjust(points, reason)
+    with pytest.raises(loyalty.MemberNotFound):  # a scheme the guest is not a member of
+        adjust(5, scheme="RESORT")
+    with pytest.raises(GuestNotFound):  # out of scope looks like no guest at all
+        adjust(5, scope=DataScope.hotels(hotel(s, "PEK01").id))
+    assert [k for k, _p, _o in _entries(s)].count("adjust") == 2
+    # points taken off count as spent: expiry finds nothing left to expire
+    assert loyalty.expire(s, now=NOW + timedelta(days=800)) == 0 and _points(s, guest) == 0
+    events = audit.search_events(s, action="loyalty.adjust", paging=PageRequest(page=1, size=10)).items
+    assert sorted(e.event.details["points"] for e in events) == [-1250, 250]
+    assert {(e.event.guest_public_id, e.event.object_id) for e in events} == {
+        (guest.public_id, "GG:GG3100001")
+    }
+
+
 def test_expiry_takes_old_unspent_points_once(schemes: Session) -> None:
     s = schemes
     guest = make_guest(s, loyalty_number="GG4000001")

@@ -1,8 +1,10 @@
 """`guestgraph loyalty …`: load the schemes, make members from the loyalty numbers, accrue points,
-expire them and evaluate tiers (each a nightly cron job; `run` does all four in order)."""
+expire them and evaluate tiers (each a nightly cron job; `run` does all four in order); `adjust`
+corrects one guest's points (audited as the operating-system user who ran it)."""
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -105,4 +107,30 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         console.print(
             f"{r.members_added} member(s) added, {r.earned} earned, {r.reversed} reversed, "
             f"{r.expired} expired, {r.tier_changes} tier change(s)"
+        )
+
+    @loyalty_app.command("adjust")
+    def adjust(
+        guest: Annotated[str, typer.Argument(help="The guest's public ID.")],
+        points: Annotated[
+            int, typer.Option("--points", help="Points to add, or with a minus sign to take off (not 0).")
+        ],
+        reason: Annotated[str, typer.Option("--reason", help="Why the balance is corrected.")],
+        scheme: Annotated[
+            str | None, typer.Option("--scheme", help="The membership's scheme code; default: the oldest.")
+        ] = None,
+        now: At = None,
+    ) -> None:
+        """Correct a guest's points by either sign (never below zero); audited."""
+        from guestgraph import audit, loyalty
+        from guestgraph.access import DataScope
+
+        with session() as s, audit.acting_as(audit.Actor(username=f"cli:{getpass.getuser()}")):
+            done = loyalty.adjust_points(
+                s, scope=DataScope.group(), public_id=guest, points=points, reason=reason,
+                scheme_code=scheme, staff_id=None, now=_now(now),
+            )  # fmt: skip
+        console.print(
+            f"{done.guest_public_id}: {done.points:+,} points on {done.scheme} {done.member_number}, "
+            f"balance {done.balance:,}"
         )

@@ -1,8 +1,8 @@
 """Loyalty (issue 9): membership schemes per brand or for the group, tiers with rules as data
 (nights OR spend in the rolling 12 months), members searchable by number, an append-only points
-ledger (earned on folio revenue by outlet, redeemed by staff, expired), tier evaluation whose
-changes start journeys, and one pooled balance per guest after identity resolution while each
-membership keeps its own tier."""
+ledger (earned on folio revenue by outlet, redeemed and adjusted by staff, expired), tier
+evaluation whose changes start journeys, and one pooled balance per guest after identity
+resolution while each membership keeps its own tier."""
 
 from guestgraph.loyalty._errors import (
     AlreadyMember,
@@ -13,11 +13,14 @@ from guestgraph.loyalty._errors import (
 )
 from guestgraph.loyalty._jobs import JobResult, enrol_brand_stayers, run_jobs, seed_demo
 from guestgraph.loyalty._ledger import (
+    MAX_ADJUST,
     MAX_REDEEM,
     Accrued,
+    Adjusted,
     EntryLine,
     Redeemed,
     accrue,
+    adjust_points,
     balance_of,
     expire,
     redeem,
@@ -44,9 +47,11 @@ from guestgraph.loyalty._tiers import evaluate_tiers
 
 __all__ = [
     "DEFAULT_FILE",
+    "MAX_ADJUST",
     "MAX_REDEEM",
     "OUTLETS",
     "Accrued",
+    "Adjusted",
     "AlreadyMember",
     "Enrolled",
     "EntryLine",
@@ -63,6 +68,7 @@ __all__ = [
     "TierChangeLine",
     "TierRow",
     "accrue",
+    "adjust_points",
     "balance_of",
     "enrol_brand_stayers",
     "enrol_member",

@@ -23,7 +23,7 @@ class SchemeInvalid(InvalidInput):
 
 
 class NotEnoughPoints(Conflict):
-    """A redemption would take the guest's balance below zero."""
+    """A redemption or an adjustment would take the guest's balance below zero."""
 
     code = "loyalty_not_enough_points"
 

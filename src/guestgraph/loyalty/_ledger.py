@@ -7,6 +7,7 @@
   as outlet `room`. A folio line that a newer version of the folio replaced or removed is taken back
   by a `reverse` entry. Running it again adds nothing.
 - `redeem`: staff take points off a guest's balance, never below zero.
+- `adjust_points`: staff correct a guest's balance by either sign, with a reason, never below zero.
 - `expire`: points older than the scheme's `expiry_months` expire, oldest first: per guest, what was
   earned before the cut-off and not yet spent by redemptions, expiries or reversals.
 
@@ -45,6 +46,7 @@ from guestgraph.access import DataScope, hotel_id_visible
 from guestgraph.db.models import (
     Charge,
     EntryKind,
+    Guest,
     GuestRole,
     Hotel,
     LoyaltyEarnRate,
@@ -69,6 +71,7 @@ from guestgraph.profiles import visible_guest
 E = LoyaltyEntry
 NO_ID = cast(null(), BigInteger)
 MAX_REDEEM = 100_000_000
+MAX_ADJUST = MAX_REDEEM  # either sign
 LINE_GONE = "folio line replaced or removed"
 ROOM_MOVED = "room revenue now on folio lines, or the stay is no longer checked out"
 
@@ -315,6 +318,25 @@ def balance_of(session: Session, guest_ids: list[int]) -> int:
     return int(total or 0)
 
 
+def _membership(
+    session: Session, scope: DataScope, public_id: str, scheme_code: str | None
+) -> tuple[Guest, list[int], LoyaltyMember, LoyaltyScheme]:
+    """The guest in scope, the person's guest IDs (through merges) and the membership an entry goes
+    to: the one of the scheme given, else the oldest."""
+    guest = visible_guest(session, scope, public_id)
+    ids = family(session, guest.id)
+    memberships = members_of(session, ids, scope)
+    if scheme_code:
+        memberships = [row for row in memberships if row[1].code == scheme_code.strip().upper()]
+    if not memberships:
+        raise MemberNotFound(
+            f"Guest {guest.public_id} is not a member{' of ' + scheme_code if scheme_code else ''}.",
+            hint="Enrol the guest first.",
+        )
+    member, scheme, _tier, _via = memberships[0]
+    return guest, ids, member, scheme
+
+
 @dataclass(frozen=True)
 class Redeemed:
     guest_public_id: str
@@ -343,17 +365,7 @@ def redeem(
     if not what:
         raise InvalidInput("Say what the points are redeemed for.", hint="E.g. a room upgrade, a dinner.")
     take_lock(session, now)  # before the balance is read: no expiry or other redemption in between
-    guest = visible_guest(session, scope, public_id)
-    ids = family(session, guest.id)
-    memberships = members_of(session, ids, scope)
-    if scheme_code:
-        memberships = [row for row in memberships if row[1].code == scheme_code.strip().upper()]
-    if not memberships:
-        raise MemberNotFound(
-            f"Guest {guest.public_id} is not a member{' of ' + scheme_code if scheme_code else ''}.",
-            hint="Enrol the guest first.",
-        )
-    member, scheme, _tier, _via = memberships[0]
+    guest, ids, member, scheme = _membership(session, scope, public_id, scheme_code)
     held = balance_of(session, ids)
     if held < points:
         raise NotEnoughPoints(
@@ -381,6 +393,69 @@ def redeem(
         details={"points": points},
     )
     return Redeemed(guest.public_id, scheme.code, member.member_number, points, held - points)
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    guest_public_id: str
+    scheme: str
+    member_number: str
+    points: int  # signed: what was added (+) or taken off (-)
+    balance: int
+
+
+def adjust_points(
+    session: Session,
+    *,
+    scope: DataScope,
+    public_id: str,
+    points: int,
+    reason: str,
+    scheme_code: str | None,
+    staff_id: int | None,
+    now: datetime,
+) -> Adjusted:
+    """A correction by staff, of either sign, to one membership of a guest in their scope (the
+    scheme given, default: the oldest), with why. A negative one may not take the pooled balance
+    below zero. Audited. Added points expire like earned ones; taken points count as spent. Neither
+    counts toward a tier (tiers count nights and the spend points were earned on)."""
+    if points == 0 or not -MAX_ADJUST <= points <= MAX_ADJUST:
+        raise InvalidInput(
+            f"Points to adjust must be -{MAX_ADJUST:,} to {MAX_ADJUST:,}, not 0.",
+            hint="Type e.g. 500 to add or -500 to take off.",
+        )
+    what = reason.strip()[:200]
+    if not what:
+        raise InvalidInput("Say why the points are adjusted.", hint="E.g. a stay that did not earn.")
+    take_lock(session, now)  # before the balance is read, as for a redemption
+    guest, ids, member, scheme = _membership(session, scope, public_id, scheme_code)
+    held = balance_of(session, ids)
+    if held + points < 0:
+        raise NotEnoughPoints(
+            f"The guest has {held:,} points; taking off {-points:,} would leave the balance below zero.",
+            hint="Take off at most the balance.",
+        )
+    session.add(
+        LoyaltyEntry(
+            member_id=member.id,
+            kind=EntryKind.ADJUST,
+            points=points,
+            reason=what,
+            staff_id=staff_id,
+            occurred_at=now,
+            created_at=now,
+        )  # fmt: skip
+    )
+    session.flush()
+    audit.log_event(
+        session,
+        "loyalty.adjust",
+        guest_public_id=guest.public_id,
+        object_type="loyalty_member",
+        object_id=f"{scheme.code}:{member.member_number}",
+        details={"points": points},
+    )
+    return Adjusted(guest.public_id, scheme.code, member.member_number, points, held + points)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Loyalty pages and API: the schemes with their tiers and earn rates, member lookup by number
 (loyalty.view), and on the guest's profile the loyalty panel: memberships with each tier, the pooled
-balance, recent entries and tier changes, and the staff forms to enrol and redeem (loyalty.manage)."""
+balance, recent entries and tier changes, and the staff forms to enrol, redeem and adjust points
+(loyalty.manage)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 
 from guestgraph import loyalty
@@ -32,6 +33,22 @@ class RedeemIn(BaseModel):
     points: int = Field(ge=1, le=loyalty.MAX_REDEEM)
     reason: str = Field(min_length=1, max_length=200, description="What the points pay for.")
     scheme: str | None = Field(None, max_length=20, description="The scheme's code; default: the oldest.")
+
+
+class AdjustIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    points: int = Field(
+        ge=-loyalty.MAX_ADJUST, le=loyalty.MAX_ADJUST, description="Points to add (+) or take off (-), not 0."
+    )
+    reason: str = Field(min_length=1, max_length=200, description="Why the balance is corrected.")
+    scheme: str | None = Field(None, max_length=20, description="The scheme's code; default: the oldest.")
+
+    @field_validator("points")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("an adjustment of 0 points changes nothing")
+        return value
 
 
 class EnrolIn(BaseModel):
@@ -103,6 +120,40 @@ def redeem_form(
     return _panel(request, session, scope, public_id, redeemed=done)
 
 
+def _signed_points(text: str) -> int:
+    """A whole number with an optional sign (a typographic minus too) from the form."""
+    value = text.strip().replace("\N{MINUS SIGN}", "-")
+    digits = value[1:] if value[:1] in ("+", "-") else value
+    if not (digits.isascii() and digits.isdigit()):
+        raise InvalidInput(
+            "Points to adjust must be a whole number, with - to take off.", hint="Type e.g. -500."
+        )
+    return int(value)
+
+
+@router.post("/guests/{public_id}/loyalty/adjust", dependencies=MANAGE)
+def adjust_form(
+    request: Request,
+    public_id: GuestId,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    points: Annotated[str, Form(max_length=12)],
+    reason: Annotated[str, Form(max_length=200)],
+    scheme: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    try:
+        done = loyalty.adjust_points(
+            session, scope=scope, public_id=public_id, points=_signed_points(points), reason=reason,
+            scheme_code=scheme or None, staff_id=principal.user_id, now=now_utc(),
+        )  # fmt: skip
+    except GuestgraphError as e:
+        session.rollback()
+        return _panel(request, session, scope, public_id, error=e)
+    session.commit()
+    return _panel(request, session, scope, public_id, adjusted=done)
+
+
 @router.post("/guests/{public_id}/loyalty/enrol", dependencies=MANAGE)
 def enrol_form(
     request: Request,
@@ -150,6 +201,21 @@ def api_redeem(
     public_id: GuestId, body: RedeemIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     done = loyalty.redeem(
+        session, scope=scope, public_id=public_id, points=body.points, reason=body.reason,
+        scheme_code=body.scheme, staff_id=principal.user_id, now=now_utc(),
+    )  # fmt: skip
+    return asdict(done)
+
+
+@api.post(
+    "/guests/{public_id}/loyalty/adjust",
+    summary="Correct a guest's points (either sign)",
+    dependencies=MANAGE,
+)
+def api_adjust(
+    public_id: GuestId, body: AdjustIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    done = loyalty.adjust_points(
         session, scope=scope, public_id=public_id, points=body.points, reason=body.reason,
         scheme_code=body.scheme, staff_id=principal.user_id, now=now_utc(),
     )  # fmt: skip
