@@ -178,7 +178,14 @@ def build(engine: Engine, *, guests: int, per_guest: int, arrivals: int, seed: i
                 sg_rows.append({"stay_id": stay_id, "guest_id": i, "role": "primary"})
             if rng.random() < 0.2:
                 category = rng.choice(("floor", "pillow", "allergy", "diet"))
-                p_rows.append({"guest_id": i, "category": category, "value": "x", "created_at": now})
+                pid = i  # at most one preference per guest: the guest's number names it
+                sealed = pii.seal_value(vault, key_ref, "preference", "value", pii.preference_row(pid), "x")
+                p_rows.append(
+                    {
+                        "id": pid, "guest_id": i, "category": category, "key_ref": key_ref,
+                        "value_enc": sealed, "created_at": now,
+                    }
+                )  # fmt: skip
             if rng.random() < 0.05:
                 i_rows.append(
                     {

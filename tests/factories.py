@@ -137,3 +137,21 @@ def make_mention(session: Session, guest: Guest, source: str = "pms", **values: 
 def opened_record(session: Session, record: object) -> pii.OpenRecord:
     """A source record's payload and standardised form, opened."""
     return pii.open_record(pii.vault_of(session), record)
+
+
+def make_preference(
+    session: Session, guest: Guest, category: str, value: str, *, source_record_id: int | None = None
+) -> None:
+    """A preference of `guest`, its value sealed as the product writes it."""
+    from datetime import UTC, datetime
+
+    from guestgraph.profiles import store_preference
+
+    store_preference(
+        session,
+        guest,
+        category=category,
+        value=value,
+        now=datetime.now(UTC),
+        source_record_id=source_record_id,
+    )

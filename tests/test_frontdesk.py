@@ -26,7 +26,7 @@ from guestgraph.db.models import (
 )
 from guestgraph.errors import Conflict, GuestNotFound, HotelNotFound, InvalidInput
 from guestgraph.paging import PageRequest
-from tests.factories import hotel, make_guest, make_mention, make_stay, without_pms_feed
+from tests.factories import hotel, make_guest, make_mention, make_preference, make_stay, without_pms_feed
 
 VALID_ID = "11010519491231002X"  # a resident ID number with a valid check digit
 
@@ -89,13 +89,37 @@ def test_preferences_are_added_listed_with_their_author_and_retired(
         )
 
 
+def test_a_preference_is_sealed_under_the_guests_key_and_shredded_with_it(demo_group: Session) -> None:
+    """Allergies and diets are health data (PIPL 28): the column holds ciphertext bound to its row and
+    the guest's key; destroying the guest's key leaves nothing to read."""
+    from sqlalchemy import text
+
+    from guestgraph import pii
+
+    guest = make_guest(demo_group)
+    line = profiles.add_preference(
+        demo_group,
+        scope=DataScope.group(),
+        public_id=guest.public_id,
+        category="allergy",
+        value="花生 peanuts",
+        created_by_id=None,
+    )
+    stored = demo_group.execute(text("SELECT * FROM preference WHERE id = :i"), {"i": line.id}).one()
+    dumped = repr(tuple(stored))
+    assert "peanuts" not in dumped and "花生" not in dumped
+    assert stored.key_ref == guest.key_ref and stored.value_enc
+    assert profiles.list_preferences(demo_group, [guest.id])[guest.id][0].value == "花生 peanuts"
+    pii.vault_of(demo_group).shred_many([guest.key_ref])
+    assert profiles.list_preferences(demo_group, [guest.id])[guest.id][0].value == ""
+
+
 def test_a_preference_from_an_import_shows_its_source_record(demo_group: Session) -> None:
-    from guestgraph.db.models import Preference
 
     guest = make_guest(demo_group)
     make_mention(demo_group, guest, source="loyalty", full_name="王小明")
     record_id = demo_group.scalar(select(SourceRecord.id).where(SourceRecord.guest_id == guest.id))
-    demo_group.add(Preference(guest_id=guest.id, category="floor", value="high", source_record_id=record_id))
+    make_preference(demo_group, guest, "floor", "high", source_record_id=record_id)
     demo_group.flush()
     (line,) = profiles.get_profile(demo_group, scope=DataScope.group(), public_id=guest.public_id).preferences
     assert (line.source, line.created_by) == ("loyalty", None) and line.source_external_id

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from guestgraph import identity, ingest, pii, privacy
 from guestgraph.access import issue_source_key
-from guestgraph.db.models import Guest, Interaction, Preference, RecordStatus, SourceRecord, Stay, StayGuest
+from guestgraph.db.models import Guest, Interaction, RecordStatus, SourceRecord, Stay, StayGuest
 from tests.conftest import LiveServer
+from tests.factories import make_preference
 from tests.ingest_helpers import factory, good_row, write_pms_cn
 
 NAME, PHONE, EMAIL = "诸葛青云", "13987654321", "Zhuge.Qingyun@Canary-Mail.example"
@@ -113,7 +114,7 @@ def test_erasure_leaves_nothing_of_the_canary_in_a_full_dump(
         privacy.import_consents(s, now=datetime.now(UTC))
         guest_id = s.scalars(select(SourceRecord.guest_id).where(SourceRecord.external_id == "OTA-9")).one()
         assert guest_id is not None
-        s.add_all([Preference(guest_id=guest_id, category="pillow", value=NAME + " likes feather-free")])
+        make_preference(s, s.get_one(Guest, guest_id), "pillow", NAME + " likes feather-free")
         s.add(
             Interaction(guest_id=guest_id, channel="phone", direction="in", kind="note", text="call " + PHONE)
         )

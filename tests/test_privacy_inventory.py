@@ -49,7 +49,7 @@ def test_no_stale_entries_and_every_classification_is_complete() -> None:
     assert {
         "guest.id_number_enc",
         "stay.arrival",
-        "preference.value",
+        "preference.value_enc",
         "source_record.raw_sealed",
     } <= sensitive
     phone = privacy.classification("guest", "phone_enc")

@@ -20,14 +20,13 @@ from guestgraph.db.models import (
     Interaction,
     Offer,
     OfferKind,
-    Preference,
     PromptRule,
     PromptStatus,
     ServicePrompt,
     StayStatus,
 )
 from guestgraph.errors import InvalidInput
-from tests.factories import hotel, make_guest, make_stay
+from tests.factories import hotel, make_guest, make_preference, make_stay
 
 DAY = date(2026, 12, 10)
 NOW = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
@@ -64,7 +63,7 @@ def test_every_shipped_rule_with_its_reason_and_a_staff_rule(demo_group: Session
     s.add(Interaction(guest_id=pet.id, hotel_id=hotel(s, a).id, channel="front_desk", direction="internal",
                       kind="note", text="Travels with a small Dog"))  # fmt: skip
     _booked(s, a, vip)
-    s.add(Preference(guest_id=allergic.id, category="allergy", value="shellfish"))
+    make_preference(s, allergic, "allergy", "shellfish")
     _booked(s, a, allergic)
     _booked(s, a, birthday)
     for g, where in ((complained, a), (elsewhere, b)):  # a complaint on the last stay, at A or at B

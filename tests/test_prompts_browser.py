@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guestgraph import prompts
-from guestgraph.db.models import Preference, ServicePrompt, StayStatus
+from guestgraph.db.models import ServicePrompt, StayStatus
 from tests.conftest import LiveServer
-from tests.factories import make_guest, make_stay
+from tests.factories import make_guest, make_preference, make_stay
 
 pytestmark = pytest.mark.browser
 DAY = date(2026, 12, 10)
@@ -22,7 +22,7 @@ DAY = date(2026, 12, 10)
 def test_ticking_a_prompt_off(page: Page, live: LiveServer, demo_group: Session) -> None:
     prompts.ensure_default_rules(demo_group)
     guest = make_guest(demo_group)
-    demo_group.add(Preference(guest_id=guest.id, category="allergy", value="sesame"))
+    make_preference(demo_group, guest, "allergy", "sesame")
     make_stay(demo_group, "SHA01", guest, arrival=DAY, status=StayStatus.BOOKED, children=2)
     prompts.generate(demo_group, first=DAY, now=datetime.now(UTC))
     demo_group.commit()

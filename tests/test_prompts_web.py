@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from guestgraph import prompts
 from guestgraph.access import DataScope
 from guestgraph.db import make_engine
-from guestgraph.db.models import AuditEventRow, GuestTag, Preference, PromptStatus, ServicePrompt, StayStatus
+from guestgraph.db.models import AuditEventRow, GuestTag, PromptStatus, ServicePrompt, StayStatus
 from guestgraph.frontdesk import hotel_today
 from tests.conftest import BACKENDS, LiveServer
-from tests.factories import hotel, make_guest, make_stay
+from tests.factories import hotel, make_guest, make_preference, make_stay
 from tests.test_cli import run
 
 DAY = date(2026, 12, 10)
@@ -30,7 +30,7 @@ def _two_hotels(s: Session) -> tuple[int, int, str, str]:
     prompts.ensure_default_rules(s)
     here, there = make_guest(s), make_guest(s)
     for g, code in ((here, "SHA01"), (there, "SHA02")):
-        s.add(Preference(guest_id=g.id, category="allergy", value="peanuts"))
+        make_preference(s, g, "allergy", "peanuts")
         make_stay(s, code, g, arrival=DAY, status=StayStatus.BOOKED, room_type="豪华大床房")
     prompts.generate(s, first=DAY, now=datetime.now(UTC))
     s.commit()

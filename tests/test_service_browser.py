@@ -148,8 +148,8 @@ def test_the_arrivals_list_on_a_phone_does_not_scroll_sideways(
 
     from sqlalchemy import select
 
-    from guestgraph.db.models import Hotel, Preference, StayStatus
-    from tests.factories import make_guest, make_stay, without_pms_feed
+    from guestgraph.db.models import Hotel, StayStatus
+    from tests.factories import make_guest, make_preference, make_stay, without_pms_feed
 
     first = demo_group.scalars(select(Hotel).order_by(Hotel.code)).first()
     assert first is not None
@@ -158,11 +158,7 @@ def test_the_arrivals_list_on_a_phone_does_not_scroll_sideways(
         guest = make_guest(
             demo_group, full_name="Maximilian Alexander Featherstonehaugh-Smythe", vip_level="VIP1"
         )
-        demo_group.add(
-            Preference(
-                guest_id=guest.id, category="room", value="High floor, far from the lift, extra pillows"
-            )
-        )
+        make_preference(demo_group, guest, "room", "High floor, far from the lift, extra pillows")
         make_stay(
             demo_group, code, guest, arrival=today, status=StayStatus.BOOKED,
             confirmation_number=f"PHONE-CONFIRMATION-{n:04d}", room_type="Deluxe King Executive Club",

@@ -132,6 +132,11 @@ def message_row(message_id: int) -> str:
     return f"message:{message_id}"
 
 
+def preference_row(preference_id: int) -> str:
+    """The AAD row name of a preference's sealed value (under its guest's key)."""
+    return f"preference:{preference_id}"
+
+
 def attachment_row(attachment_id: int) -> str:
     """The AAD row name of a ticket attachment's sealed bytes (under the attachment's own key)."""
     return f"attachment:{attachment_id}"

@@ -251,6 +251,15 @@ def _opened_conversations(
     return out
 
 
+def _opened_preference(vault: Vault, row: dict[str, Any]) -> dict[str, Any]:
+    """A preference with its value opened (under the guest's key)."""
+    plain = {k: v for k, v in row.items() if k not in ("key_ref", "value_enc")}
+    where = pii.preference_row(row["id"])
+    return plain | {
+        "value": pii.open_value(vault, row["key_ref"], "preference", "value", where, row["value_enc"])
+    }
+
+
 def _opened_attachment(vault: Vault, row: dict[str, Any]) -> dict[str, Any]:
     """A file on one of the guest's tickets, its bytes as base64."""
     plain = {k: v for k, v in row.items() if k not in ("key_ref", "content_enc")}
@@ -275,6 +284,9 @@ def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, A
             rows = _opened_issues(session, vault, rows)
         elif name == "ticket_attachment":
             rows = [_opened_attachment(vault, r) for r in rows]
+        elif name == "preference":
+            pii.preload(vault, (r["key_ref"] for r in rows))
+            rows = [_opened_preference(vault, r) for r in rows]
         elif name in ("conversation", "inbox_message"):
             rows = _opened_conversations(session, vault, name, rows)
         out[name] = [{k: _plain(v) for k, v in row.items()} for row in rows]

@@ -69,7 +69,10 @@ NOTE = Classification("steward note", "personal", "why a record was discarded", 
 PSEUDONYM = Classification("pseudonymous id", "personal", "link records across systems", PROFILE, "none")
 NOTES = Classification("service notes", "personal", "service history (contract)", SERVICE_PERIOD, "none")
 HEALTH = Classification(
-    "preferences incl. health", "sensitive", "service (allergies: separate consent)", PROFILE, "planned"
+    "preferences incl. health", "sensitive", "service (allergies: separate consent)", PROFILE, "sealed"
+)
+HEALTH_KIND = Classification(
+    "kind of preference", "personal", "service (allergies: separate consent)", PROFILE, "none"
 )
 CONSENT = Classification("consent", "personal", "proof of consent and its withdrawal", PROFILE, "none")
 DSR = Classification(
@@ -228,7 +231,11 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("room_type rate_plan channel adults children amount currency", STAY),
     },
     "charge": _cols("description amount posted_at", FINANCIAL),
-    "preference": _cols("category value", HEALTH),
+    "preference": {
+        **_cols("category", HEALTH_KIND),
+        **_cols("value_enc", HEALTH),
+        **_cols("key_ref", KEY_REF),
+    },
     "guest_metrics": _cols(
         "bookings stays nights first_arrival last_arrival previous_arrival last_departure days_since "
         "usual_interval_days longest_stay weekday_share child_stays corporate_stays ota_stays direct_stays "

@@ -16,6 +16,7 @@ from guestgraph.profiles._preferences import (
     add_preference,
     list_preferences,
     retire_preference,
+    store_preference,
 )
 from guestgraph.profiles._profile import Attribute, GuestProfile, Identity, Lifetime, StayLine, get_profile
 from guestgraph.profiles._reveal import PURPOSES, REVEAL_FIELDS, Revealed, reveal, revealed_again
@@ -45,6 +46,7 @@ __all__ = [
     "Visit",
     "add_interaction",
     "add_preference",
+    "store_preference",
     "alerts_for",
     "birthday_between",
     "get_profile",

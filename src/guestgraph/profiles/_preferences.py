@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import DataScope
-from guestgraph.db.models import Preference, SourceRecord, SourceSystem, StaffUser
+from guestgraph.crypto import Vault
+from guestgraph.db.models import Guest, Preference, SourceRecord, SourceSystem, StaffUser
 from guestgraph.errors import InvalidInput, NotFound
 from guestgraph.profiles._guests import visible_guest
 
@@ -57,13 +59,16 @@ def list_preferences(
     )
     if not include_retired:
         query = query.where(Preference.retired_at.is_(None))
+    rows = session.execute(query).all()
+    vault = pii.vault_of(session)
+    pii.preload(vault, (pref.key_ref for pref, *_rest in rows))
     out: dict[int, list[PreferenceLine]] = {}
-    for pref, source, external_id, author in session.execute(query):
+    for pref, source, external_id, author in rows:
         out.setdefault(pref.guest_id, []).append(
             PreferenceLine(
                 pref.id,
                 pref.category,
-                pref.value,
+                _opened(vault, pref),
                 source,
                 external_id,
                 author,
@@ -93,16 +98,47 @@ def add_preference(
     if not text or len(text) > 500:
         raise InvalidInput("A preference needs a value of 1 to 500 characters.", hint="Describe it briefly.")
     guest = visible_guest(session, scope, public_id)
+    pref = store_preference(
+        session, guest, category=category, value=text, created_by_id=created_by_id, now=datetime.now(UTC)
+    )
+    return _line(session, pref)
+
+
+def store_preference(
+    session: Session,
+    guest: Guest,
+    *,
+    category: str,
+    value: str,
+    now: datetime,
+    created_by_id: int | None = None,
+    source_record_id: int | None = None,
+) -> Preference:
+    """Write a preference with its value sealed under the guest's data key (a guest without one gets
+    one); the caller has checked the guest's scope and the value."""
+    vault = pii.vault_of(session)
+    if guest.key_ref is None:
+        guest.key_ref = vault.new_guest_key()
     pref = Preference(
         guest_id=guest.id,
         category=category,
-        value=text,
+        key_ref=guest.key_ref,
         created_by_id=created_by_id,
-        created_at=datetime.now(UTC),
+        source_record_id=source_record_id,
+        created_at=now,
     )
     session.add(pref)
+    session.flush()  # the row id names the value's place (its AAD)
+    row = pii.preference_row(pref.id)
+    pref.value_enc = pii.seal_value(vault, guest.key_ref, "preference", "value", row, value)
     session.flush()
-    return _line(session, pref)
+    return pref
+
+
+def _opened(vault: Vault, pref: Preference) -> str:
+    """The preference's value; empty when its key was shredded (an erased guest)."""
+    row = pii.preference_row(pref.id)
+    return pii.open_value(vault, pref.key_ref, "preference", "value", row, pref.value_enc) or ""
 
 
 def _line(session: Session, pref: Preference) -> PreferenceLine:

@@ -87,13 +87,16 @@ class Guest(IdMixin, TimestampMixin, Base):
 
 
 class Preference(IdMixin, Base):
-    """Something the guest likes or needs (high floor, feather-free pillow, peanut allergy)."""
+    """Something the guest likes or needs (high floor, feather-free pillow, peanut allergy). The value
+    may be health data (an allergy, a diet), so it is sealed under the guest's data key (`key_ref`,
+    the guest's when it was written) and erasure shreds it with the guest's other values."""
 
     __tablename__ = "preference"
 
     guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), index=True)
     category: Mapped[str] = mapped_column(String(30))
-    value: Mapped[str] = mapped_column(String(500))
+    key_ref: Mapped[str | None] = mapped_column(String(32))
+    value_enc: Mapped[str | None] = mapped_column(Text)
     source_record_id: Mapped[int | None] = mapped_column(ForeignKey("source_record.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
