@@ -1,6 +1,7 @@
 """Service prompts and recommendations in the data layer, on both databases: each shipped rule with
 its reason, a staff rule on a tag, idempotent generation, withdrawal and reopening when a booking
-changes, the hotel's own scope for complaints, and recommendations with their reasons."""
+changes, the hotel's own scope for complaints, rules of one hotel (generation and who may see and
+write them), and recommendations with their reasons."""
 
 from __future__ import annotations
 
@@ -22,10 +23,11 @@ from guestgraph.db.models import (
     OfferKind,
     PromptRule,
     PromptStatus,
+    Region,
     ServicePrompt,
     StayStatus,
 )
-from guestgraph.errors import InvalidInput
+from guestgraph.errors import HotelNotFound, InvalidInput
 from tests.factories import hotel, make_guest, make_preference, make_stay
 
 DAY = date(2026, 12, 10)
@@ -81,7 +83,7 @@ def test_every_shipped_rule_with_its_reason_and_a_staff_rule(demo_group: Session
         s,
         prompts.RuleInput("vip_welcome_card", "欢迎卡", "Welcome card", "front_office",
                           {"type": "tag", "tag": "high_value"}),
-        by=None,
+        scope=DataScope.group(), by=None,
     )  # fmt: skip
     report = prompts.generate(s, first=DAY, now=NOW, hotel_ids=[hotel(s, a).id])
     got = _prompts(s)
@@ -139,8 +141,8 @@ def test_generating_again_adds_nothing_and_a_changed_booking_withdraws(demo_grou
     s.refresh(row)
     assert row.status == PromptStatus.DONE  # what was done stays done
 
-    rule = next(r for r in prompts.list_rules(s) if r.code == "family_kids_amenities")
-    prompts.set_rule_active(s, rule.id, active=False, by=None)
+    rule = next(r for r in prompts.list_rules(s, scope=group) if r.code == "family_kids_amenities")
+    prompts.set_rule_active(s, rule.id, scope=group, active=False, by=None)
     retired = prompts.generate(s, first=DAY + timedelta(days=5), now=NOW)
     assert retired.withdrawn == 1
 
@@ -148,9 +150,92 @@ def test_generating_again_adds_nothing_and_a_changed_booking_withdraws(demo_grou
 def test_a_rule_with_a_bad_condition_is_refused_naming_the_problem(demo_group: Session) -> None:
     bad = prompts.RuleInput("x", "x", "x", "housekeeping", {"type": "alert", "kind": "moon"})
     with pytest.raises(InvalidInput, match="kind"):
-        prompts.save_rule(demo_group, bad, by=None)
+        prompts.save_rule(demo_group, bad, scope=DataScope.group(), by=None)
     with pytest.raises(InvalidInput, match="department"):
-        prompts.save_rule(demo_group, prompts.RuleInput("x", "x", "x", "spa", {"type": "children"}), by=None)
+        spa = prompts.RuleInput("x", "x", "x", "spa", {"type": "children"})
+        prompts.save_rule(demo_group, spa, scope=DataScope.group(), by=None)
+
+
+def _pet_rule(code: str, hotel_code: str | None) -> prompts.RuleInput:
+    return prompts.RuleInput(code, "宠物床", "Pet bed", "housekeeping",
+                             {"type": "mentions", "words": ["parrot"]}, hotel_code)  # fmt: skip
+
+
+def test_a_hotel_rule_prompts_only_the_stays_at_its_hotel(demo_group: Session) -> None:
+    s = demo_group
+    group = DataScope.group()
+    at_sha, at_hgh = make_guest(s), make_guest(s)
+    for g, code in ((at_sha, "SHA01"), (at_hgh, "HGH01")):
+        make_preference(s, g, "pet", "travels with a parrot")
+        _booked(s, code, g)
+    one = prompts.save_rule(s, _pet_rule("parrot_sha", "SHA01"), scope=group, by=None)
+    assert (one.hotel, one.editable) == ("SHA01", True)
+    prompts.save_rule(s, _pet_rule("parrot_all", None), scope=group, by=None)
+    report = prompts.generate(s, first=DAY, now=NOW)  # every hotel
+    assert set(_prompts(s)) == {
+        (at_sha.public_id, "parrot_sha"),
+        (at_sha.public_id, "parrot_all"),
+        (at_hgh.public_id, "parrot_all"),
+    }
+    assert report.by_rule == {"parrot_sha": 1, "parrot_all": 2}
+    hotels = dict(s.execute(select(PromptRule.code, PromptRule.hotel_id)).all())
+    assert (hotels["parrot_sha"], hotels["parrot_all"]) == (hotel(s, "SHA01").id, None)
+
+    moved = prompts.save_rule(s, _pet_rule("parrot_sha", "HGH01"), scope=group, by=None, rule_id=one.id)
+    assert moved.hotel == "HGH01"
+    again = prompts.generate(s, first=DAY, now=NOW)
+    assert (again.created, again.withdrawn) == (1, 1)  # now at HGH01, withdrawn at SHA01
+    got = _prompts(s)
+    assert (got[(at_sha.public_id, "parrot_sha")][2], got[(at_hgh.public_id, "parrot_sha")][2]) == (
+        "withdrawn",
+        "open",
+    )
+
+
+def test_hotel_staff_see_group_rules_and_write_only_their_hotels_rules(demo_group: Session) -> None:
+    s = demo_group
+    group = DataScope.group()
+    prompts.ensure_default_rules(s)
+    theirs = prompts.save_rule(s, _pet_rule("parrot_hgh", "HGH01"), scope=group, by=None)
+    canton = prompts.save_rule(s, _pet_rule("parrot_can", "CAN01"), scope=group, by=None)
+    shipped = next(r for r in prompts.list_rules(s, scope=group) if r.code == "pet_bed")
+    assert shipped.hotel is None
+    sha01 = DataScope.hotels(hotel(s, "SHA01").id)
+
+    mine = prompts.save_rule(s, _pet_rule("parrot_sha", "SHA01"), scope=sha01, by=None)
+    seen = {r.code: (r.hotel, r.editable) for r in prompts.list_rules(s, scope=sha01)}
+    assert seen["pet_bed"] == (None, False) and seen["parrot_sha"] == ("SHA01", True)
+    assert "parrot_hgh" not in seen and "parrot_can" not in seen
+    assert len(seen) == 7  # the six shipped rules and its own
+    with pytest.raises(prompts.PromptRuleNotFound):
+        prompts.save_rule(s, _pet_rule("parrot_hgh", "SHA01"), scope=sha01, by=None, rule_id=theirs.id)
+    with pytest.raises(prompts.PromptRuleNotFound):
+        prompts.set_rule_active(s, theirs.id, scope=sha01, active=False, by=None)
+    with pytest.raises(prompts.PromptRuleGroupWide, match="group-scoped") as refused:
+        prompts.save_rule(s, _pet_rule("parrot_everywhere", None), scope=sha01, by=None)
+    assert refused.value.status == 403 and "one of your hotels" in (refused.value.hint or "")
+    with pytest.raises(prompts.PromptRuleGroupWide):  # a group-wide rule is read-only for them
+        prompts.set_rule_active(s, shipped.id, scope=sha01, active=False, by=None)
+    with pytest.raises(prompts.PromptRuleGroupWide):  # nor may they make their rule group-wide
+        prompts.save_rule(s, _pet_rule("parrot_sha", None), scope=sha01, by=None, rule_id=mine.id)
+    with pytest.raises(HotelNotFound):  # nor move it to a hotel outside their scope
+        prompts.save_rule(s, _pet_rule("parrot_sha", "HGH01"), scope=sha01, by=None, rule_id=mine.id)
+    retired = prompts.set_rule_active(s, mine.id, scope=sha01, active=False, by=None)
+    assert (retired.active, retired.hotel) == (False, "SHA01")
+    rows = dict(s.execute(select(PromptRule.code, PromptRule.hotel_id)).all())
+    assert rows["parrot_hgh"] == hotel(s, "HGH01").id and "parrot_everywhere" not in rows
+    assert s.scalar(select(PromptRule.active).where(PromptRule.code == "pet_bed")) is True
+
+    south = s.scalar(select(Region.id).where(Region.code == "SOUTH"))
+    assert south is not None
+    region = DataScope.region(south)
+    codes = {r.code for r in prompts.list_rules(s, scope=region)}
+    assert "parrot_can" in codes and not {"parrot_hgh", "parrot_sha"} & codes
+    changed = prompts.save_rule(s, _pet_rule("parrot_can", "CAN01"), scope=region, by=None, rule_id=canton.id)
+    assert changed.editable
+    page = prompts.rules_page(s, scope=sha01)
+    assert ([h.code for h in page.hotels], page.all_hotels) == (["SHA01"], False)
+    assert prompts.rules_page(s, scope=group).all_hotels
 
 
 def test_recommendations_with_reasons_in_scope_and_an_offer(demo_group: Session) -> None:

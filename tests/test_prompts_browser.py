@@ -1,5 +1,6 @@
 """The prompts page in a real browser: a hotel's day by department, one prompt ticked off with HTMX
-(the row changes in place, no reload), and it stays ticked off after a reload."""
+(the row changes in place, no reload), and it stays ticked off after a reload; a rule for one hotel
+added on the rules page, which then prompts that hotel's arrival and not another hotel's."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guestgraph import prompts
-from guestgraph.db.models import ServicePrompt, StayStatus
+from guestgraph.db.models import PromptRule, ServicePrompt, StayStatus
 from tests.conftest import LiveServer
-from tests.factories import make_guest, make_preference, make_stay
+from tests.factories import hotel, make_guest, make_preference, make_stay
 
 pytestmark = pytest.mark.browser
 DAY = date(2026, 12, 10)
@@ -36,3 +37,37 @@ def test_ticking_a_prompt_off(page: Page, live: LiveServer, demo_group: Session)
     expect(page.locator('#dept-housekeeping tr[data-status="open"]')).to_have_count(1)
     page.reload()
     expect(page.locator(f'tr[data-prompt="{allergy}"]')).to_have_attribute("data-status", "done")
+
+
+def test_adding_a_rule_for_one_hotel(page: Page, live: LiveServer, demo_group: Session) -> None:
+    s = demo_group
+    prompts.ensure_default_rules(s)
+    for code in ("SHA01", "HGH01"):
+        guest = make_guest(s)
+        make_preference(s, guest, "pet", "travels with a parrot")
+        make_preference(s, guest, "allergy", "peanuts")  # shows generation ran
+        make_stay(s, code, guest, arrival=DAY, status=StayStatus.BOOKED)
+    s.commit()
+    page.goto(f"{live.base_url}/prompts/rules")
+    form = page.locator("#new-rule")
+    expect(form.locator('select[name="hotel"] option[value=""]')).to_have_count(1)  # group scope: all hotels
+    form.locator('input[name="code"]').fill("parrot_perch")
+    form.locator('input[name="name_zh"]').fill("鹦鹉架")
+    form.locator('input[name="name_en"]').fill("Parrot perch")
+    form.locator('select[name="hotel"]').select_option("SHA01")
+    form.locator('select[name="department"]').select_option("housekeeping")
+    form.locator('textarea[name="condition"]').fill('{"type": "mentions", "words": ["parrot"]}')
+    form.locator('button[type="submit"]').click()
+    row = page.locator('#prompt-rules tr[data-rule="parrot_perch"]')
+    expect(row.locator(".rule-hotel")).to_have_text("SHA01")
+    expect(page.locator('#prompt-rules tr[data-rule="pet_bed"] .rule-hotel')).to_have_text("全部酒店")
+    s.expire_all()
+    assert (
+        s.scalar(select(PromptRule.hotel_id).where(PromptRule.code == "parrot_perch")) == hotel(s, "SHA01").id
+    )
+
+    for code, expected in (("SHA01", 1), ("HGH01", 0)):
+        page.goto(f"{live.base_url}/prompts?hotel={code}&date={DAY}")
+        page.locator("#prompts-generate button").click()
+        expect(page.locator('tr[data-rule="allergy_notice"]')).to_have_count(1)
+        expect(page.locator('tr[data-rule="parrot_perch"]')).to_have_count(expected)

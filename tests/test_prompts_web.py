@@ -1,8 +1,10 @@
 """Service prompts and recommendations over real HTTP on both databases: the day's prompts by
 department, tick-off through the API and the HTMX form (anti-forgery token, one audit event), a
 hotel-A user who cannot see or tick hotel B's prompts (404, like a prompt that does not exist), the
-rule API and who may use it, recommendations in the profile's JSON and page, badges on arrivals, and
-`guestgraph prompts generate` as a real process."""
+rule API and who may use it, rules of one hotel through the API and the form (a hotel manager sees
+group-wide rules read-only, cannot reach another hotel's rule and cannot write a group-wide one),
+recommendations in the profile's JSON and page, badges on arrivals, and `guestgraph prompts generate`
+as a real process."""
 
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guestgraph import prompts
+from guestgraph import audit, prompts
 from guestgraph.access import DataScope
 from guestgraph.db import make_engine
-from guestgraph.db.models import AuditEventRow, GuestTag, PromptStatus, ServicePrompt, StayStatus
+from guestgraph.db.models import AuditEventRow, GuestTag, PromptRule, PromptStatus, ServicePrompt, StayStatus
 from guestgraph.frontdesk import hotel_today
+from guestgraph.paging import PageRequest
 from tests.conftest import BACKENDS, LiveServer
 from tests.factories import hotel, make_guest, make_preference, make_stay
 from tests.test_cli import run
@@ -123,6 +126,80 @@ def test_rules_api_and_who_may_change_rules(live: LiveServer, demo_group: Sessio
         demo_group.scalars(select(AuditEventRow.action).where(AuditEventRow.action.like("prompt_rule.%")))
     )
     assert actions == {"prompt_rule.create", "prompt_rule.retire"}
+
+
+def test_rules_of_one_hotel_over_the_api_and_the_form(live: LiveServer, demo_group: Session) -> None:
+    s = demo_group
+    prompts.ensure_default_rules(s)
+    s.commit()
+    rule = {
+        "code": "parrot_hgh",
+        "name_zh": "鹦鹉架",
+        "name_en": "Parrot perch",
+        "department": "housekeeping",
+        "condition": {"type": "mentions", "words": ["parrot"]},
+        "hotel": "HGH01",
+    }
+    with live.client(role="data_steward") as c:  # group scope: any hotel, or all of them
+        made = c.post("/api/v1/prompt-rules", json=rule)
+        assert made.status_code == 201, made.text
+        assert (made.json()["hotel"], made.json()["editable"]) == ("HGH01", True)
+        page = c.get("/prompts/rules")
+        assert '<option value="" selected>全部酒店</option>' in page.text
+        assert 'data-rule="parrot_hgh" data-active="yes" data-hotel="HGH01" data-editable="yes"' in page.text
+        form = {"code": "crib_hgh", "name_zh": "婴儿床", "name_en": "Crib", "department": "housekeeping",
+                "condition": '{"type": "children"}', "hotel": "HGH01"}  # fmt: skip
+        assert c.post("/prompts/rules", data=form, follow_redirects=False).status_code == 303
+        group_wide = c.post("/prompts/rules", data={**form, "code": "crib_all", "hotel": ""})
+        assert group_wide.status_code == 303
+        hotels = {r["code"]: r["hotel"] for r in c.get("/api/v1/prompt-rules").json()["items"]}
+        assert (hotels["crib_hgh"], hotels["crib_all"], hotels["pet_bed"]) == ("HGH01", None, None)
+    hgh_id = made.json()["id"]
+    sha01 = DataScope.hotels(hotel(s, "SHA01").id)
+    with live.client(role="hotel_manager", scope=sha01) as c:
+        items = c.get("/api/v1/prompt-rules").json()["items"]
+        seen = {r["code"]: (r["hotel"], r["editable"]) for r in items}
+        assert seen["pet_bed"] == (None, False) and seen["crib_all"] == (None, False)
+        assert "parrot_hgh" not in seen and "crib_hgh" not in seen
+        everywhere = c.post("/api/v1/prompt-rules", json={**rule, "code": "parrot_all", "hotel": None})
+        assert everywhere.status_code == 403 and everywhere.json()["error"] == "prompt_rule_group_wide"
+        assert "one of your hotels" in everywhere.json()["hint"]
+        elsewhere = c.post("/api/v1/prompt-rules", json={**rule, "code": "parrot_x"})
+        assert elsewhere.status_code == 404 and elsewhere.json()["error"] == "hotel_not_found"
+        hidden = c.put(f"/api/v1/prompt-rules/{hgh_id}", json={**rule, "hotel": "SHA01"})
+        missing = c.put("/api/v1/prompt-rules/987654321", json={**rule, "hotel": "SHA01"})
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json() == missing.json() | {"message": hidden.json()["message"]}
+        assert hidden.json()["error"] == "prompt_rule_not_found"
+        assert c.post(f"/api/v1/prompt-rules/{hgh_id}/retire").status_code == 404
+        assert c.post(f"/prompts/rules/{hgh_id}/retire", follow_redirects=False).status_code == 404
+        pet_bed = s.scalar(select(PromptRule.id).where(PromptRule.code == "pet_bed"))
+        assert c.post(f"/api/v1/prompt-rules/{pet_bed}/retire").status_code == 403
+
+        page = c.get("/prompts/rules")
+        assert page.status_code == 200
+        assert 'data-rule="pet_bed" data-active="yes" data-hotel="" data-editable="no"' in page.text
+        assert "集团通用：只读" in page.text and "parrot_hgh" not in page.text
+        assert '<option value=""' not in page.text and '<option value="HGH01"' not in page.text
+        assert '<option value="SHA01"' in page.text
+        condition = '{"type": "mentions", "words": ["parrot"]}'
+        form = {"code": "parrot_sha", "name_zh": "鹦鹉架", "name_en": "Parrot perch",
+                "department": "housekeeping", "condition": condition}  # fmt: skip
+        refused = c.post("/prompts/rules", data={**form, "hotel": ""})
+        assert refused.status_code == 403
+        assert "只有集团范围的员工可以编写适用于集团所有酒店的规则。" in refused.text
+        assert 'value="parrot_sha"' in refused.text  # the form keeps what was typed
+        saved = c.post("/prompts/rules", data={**form, "hotel": "SHA01"}, follow_redirects=False)
+        assert saved.status_code == 303
+        listed = {r["code"]: r["hotel"] for r in c.get("/api/v1/prompt-rules").json()["items"]}
+        assert listed["parrot_sha"] == "SHA01"
+    s.expire_all()
+    rows = dict(s.execute(select(PromptRule.code, PromptRule.hotel_id)).all())
+    assert rows["parrot_sha"] == hotel(s, "SHA01").id and rows["parrot_hgh"] == hotel(s, "HGH01").id
+    assert "parrot_all" not in rows and s.scalar(select(PromptRule.active).where(PromptRule.id == hgh_id))
+    found = audit.search_events(s, action="prompt_rule.create", paging=PageRequest(page=1, size=100)).items
+    made_by = {r.event.object_id: r.event.details.get("hotel") for r in found}
+    assert (made_by["parrot_sha"], made_by["crib_all"]) == ("SHA01", None)
 
 
 def test_recommendations_on_the_profile_and_badges_on_arrivals(live: LiveServer, demo_group: Session) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from guestgraph.access import Forbidden
 from guestgraph.errors import Conflict, NotFound
 
 
@@ -18,4 +19,13 @@ class PromptNotOpen(Conflict):
 
 
 class PromptRuleNotFound(NotFound):
+    """No rule with this id that the caller may see (a rule of a hotel outside the scope looks the same)."""
+
     code = "prompt_rule_not_found"
+
+
+class PromptRuleGroupWide(Forbidden):
+    """Only group-scoped staff add, change, retire or restore a rule for every hotel; staff of some
+    hotels see those rules and write rules for their own hotels."""
+
+    code = "prompt_rule_group_wide"

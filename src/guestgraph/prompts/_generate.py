@@ -5,7 +5,9 @@ alerts the front desk derives (`profiles.alerts_for`, in the hotel's own scope, 
 another hotel never shows here), the guests' notes and open tags in one query each; then one INSERT
 of the new prompts (ON CONFLICT DO NOTHING: UNIQUE stay × rule, so generating again adds nothing),
 one UPDATE that refreshes or reopens matched prompts, one UPDATE that withdraws open prompts whose
-booking no longer matches (cancelled, moved to another day, fewer children, rule retired)."""
+booking no longer matches (cancelled, moved to another day, fewer children, rule retired or moved to
+another hotel). A rule of one hotel applies to the stays at that hotel only; a rule without a hotel
+to the stays at every hotel."""
 
 from __future__ import annotations
 
@@ -190,8 +192,11 @@ def generate(
         by_hotel[a.hotel_id].append(a)
     wanted: dict[tuple[int, int], tuple[_Arrival, _Match]] = {}
     for hotel_id, theirs in by_hotel.items():
+        here = [(r, c) for r, c in rules if r.hotel_id is None or r.hotel_id == hotel_id]
+        if not here:
+            continue  # no rule applies at this hotel: its open prompts are withdrawn below
         stays = {a.stay_id: a for a in theirs}
-        for stay_id, matched in _matches(session, hotel_id, theirs, rules).items():
+        for stay_id, matched in _matches(session, hotel_id, theirs, here).items():
             arrival = stays[stay_id]
             for m in matched:
                 wanted[(stay_id, m.rule_id)] = (arrival, m)

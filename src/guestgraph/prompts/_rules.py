@@ -1,5 +1,10 @@
-"""Prompt rules as data: the shipped defaults (rules/default.yaml, inserted once by code) and the
-rules staff add, edit, retire and restore. Every change is audited."""
+"""Prompt rules as data: the shipped defaults (rules/default.yaml, inserted once by code, for every
+hotel) and the rules staff add, edit, retire and restore. Every change is audited.
+
+A rule applies to every hotel of the group (`hotel_id` NULL) or to one hotel. The data scope decides
+who sees and writes which: group-scoped staff every rule, for any hotel or all of them; staff of some
+hotels (a hotel or a region scope) see the group-wide rules, read-only, and the rules of their own
+hotels, which they write. A rule of a hotel outside the scope looks like one that does not exist."""
 
 from __future__ import annotations
 
@@ -14,10 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guestgraph import audit
-from guestgraph.db.models import PromptRule
+from guestgraph.access import DataScope, hotel_id_visible
+from guestgraph.db.models import Hotel, PromptRule
 from guestgraph.errors import ConfigurationError, Conflict, InvalidInput
+from guestgraph.frontdesk import HotelChoice, hotel_choices, scoped_hotel
 from guestgraph.prompts._conditions import DEPARTMENTS, Condition, parse_condition
-from guestgraph.prompts._errors import PromptRuleNotFound
+from guestgraph.prompts._errors import PromptRuleGroupWide, PromptRuleNotFound
 
 DEFAULT_RULES = Path(__file__).parent / "rules" / "default.yaml"
 
@@ -31,6 +38,7 @@ class RuleInput:
     name_en: str
     department: str
     condition: dict[str, Any]
+    hotel: str | None = None  # a hotel's code; None: every hotel of the group
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class RuleRow:
     active: bool
     shipped: bool
     updated_at: datetime
+    hotel: str | None  # the hotel's code; None: every hotel of the group
+    editable: bool  # the caller's scope may change, retire and restore it
 
     def name(self, locale: str) -> str:
         return self.name_zh if locale == "zh_CN" else self.name_en
@@ -84,7 +94,9 @@ def _checked(rule: RuleInput) -> tuple[RuleInput, Condition]:
             "A rule needs a Chinese and an English name of 1 to 120 characters.", hint="Name both."
         )
     condition = parse_condition(rule.condition, where=f"rule {code}")
-    clean = RuleInput(code, *names, rule.department, condition.model_dump())
+    clean = RuleInput(
+        code, *names, rule.department, condition.model_dump(), (rule.hotel or "").strip() or None
+    )
     return clean, condition
 
 
@@ -108,7 +120,7 @@ def ensure_default_rules(session: Session) -> int:
     return len(added)
 
 
-def _row(rule: PromptRule) -> RuleRow:
+def _row(rule: PromptRule, hotel_code: str | None, scope: DataScope) -> RuleRow:
     return RuleRow(
         rule.id,
         rule.code,
@@ -119,56 +131,118 @@ def _row(rule: PromptRule) -> RuleRow:
         rule.active,
         rule.shipped,
         rule.updated_at,
+        hotel_code,
+        scope.is_group or rule.hotel_id is not None,  # a visible hotel rule is in scope
     )
 
 
-def list_rules(session: Session) -> list[RuleRow]:
-    """Every rule, active ones first, by department and code."""
-    rules = session.scalars(
-        select(PromptRule).order_by(PromptRule.active.desc(), PromptRule.department, PromptRule.code)
+def list_rules(session: Session, *, scope: DataScope) -> list[RuleRow]:
+    """The rules the scope sees (group-wide ones and those of its hotels), active ones first, by
+    department, hotel (group-wide first) and code."""
+    rows = session.execute(
+        select(PromptRule, Hotel.code)
+        .outerjoin(Hotel, Hotel.id == PromptRule.hotel_id)
+        .where(hotel_id_visible(PromptRule.hotel_id, scope))
+        .order_by(
+            PromptRule.active.desc(),
+            PromptRule.department,
+            PromptRule.hotel_id.is_not(None),
+            Hotel.code,
+            PromptRule.code,
+        )
     )
-    return [_row(r) for r in rules]
+    return [_row(r, code, scope) for r, code in rows]
 
 
-def _rule(session: Session, rule_id: int) -> PromptRule:
-    rule = session.get(PromptRule, rule_id)
+@dataclass(frozen=True)
+class RulesPage:
+    """The rule editor: the rules the scope sees, and the hotels a rule may be written for."""
+
+    rules: list[RuleRow]
+    hotels: list[HotelChoice]  # the hotels in scope
+    all_hotels: bool  # the scope may write a rule for every hotel (group scope)
+
+
+def rules_page(session: Session, *, scope: DataScope) -> RulesPage:
+    return RulesPage(list_rules(session, scope=scope), hotel_choices(session, scope), scope.is_group)
+
+
+def _group_wide() -> PromptRuleGroupWide:
+    return PromptRuleGroupWide(
+        "Only group-scoped staff write a rule for every hotel of the group.",
+        hint="Choose one of your hotels for the rule; "
+        "a group-wide rule is changed by a group-scoped colleague.",
+    )
+
+
+def _rule(session: Session, rule_id: int, scope: DataScope) -> PromptRule:
+    """The rule, if the scope may change it: not found if it is not there or belongs to a hotel
+    outside the scope; refused if it is group-wide and the scope is not the group."""
+    rule = session.scalar(
+        select(PromptRule).where(PromptRule.id == rule_id, hotel_id_visible(PromptRule.hotel_id, scope))
+    )
     if rule is None:
-        raise PromptRuleNotFound(f"No prompt rule {rule_id}.", hint="Reload the rule list.")
+        raise PromptRuleNotFound(f"No prompt rule {rule_id} in your scope.", hint="Reload the rule list.")
+    if rule.hotel_id is None and not scope.is_group:
+        raise _group_wide()
     return rule
 
 
-def save_rule(session: Session, rule: RuleInput, *, by: int | None, rule_id: int | None = None) -> RuleRow:
-    """Add a rule, or change one (its code stays); the next generation applies it."""
+def _hotel(session: Session, scope: DataScope, rule: RuleInput) -> Hotel | None:
+    if rule.hotel is None:
+        if not scope.is_group:
+            raise _group_wide()
+        return None
+    return scoped_hotel(session, scope, rule.hotel)
+
+
+def save_rule(
+    session: Session, rule: RuleInput, *, scope: DataScope, by: int | None, rule_id: int | None = None
+) -> RuleRow:
+    """Add a rule, or change one (its code stays), for every hotel or one hotel in the scope; the
+    next generation applies it (and withdraws its open prompts where it no longer applies)."""
     clean, _ = _checked(rule)
-    if rule_id is None:
+    row = None if rule_id is None else _rule(session, rule_id, scope)
+    hotel = _hotel(session, scope, clean)
+    if row is None:
         if session.scalar(select(PromptRule.id).where(PromptRule.code == clean.code)) is not None:
-            raise Conflict(f"A rule with the code {clean.code!r} exists.", hint="Choose another code.")
+            raise Conflict(
+                f"A rule with the code {clean.code!r} exists.",
+                hint="Choose another code: codes are unique across the group.",
+            )
         row = PromptRule(code=clean.code)
         session.add(row)
-    else:
-        row = _rule(session, rule_id)
     row.name_zh, row.name_en, row.department = clean.name_zh, clean.name_en, clean.department
     row.condition, row.updated_by_id = clean.condition, by
+    row.hotel_id = hotel.id if hotel else None
     session.flush()
     audit.log_event(
         session,
         "prompt_rule.create" if rule_id is None else "prompt_rule.update",
         object_type="prompt_rule",
         object_id=row.code,
-        details={"department": row.department, "condition": row.condition},
+        details={
+            "department": row.department,
+            "condition": row.condition,
+            "hotel": hotel.code if hotel else None,
+        },
     )
-    return _row(row)
+    return _row(row, hotel.code if hotel else None, scope)
 
 
-def set_rule_active(session: Session, rule_id: int, *, active: bool, by: int | None) -> RuleRow:
+def set_rule_active(
+    session: Session, rule_id: int, *, scope: DataScope, active: bool, by: int | None
+) -> RuleRow:
     """Retire a rule (its open prompts are withdrawn at the next generation) or restore it."""
-    row = _rule(session, rule_id)
+    row = _rule(session, rule_id, scope)
     row.active, row.updated_by_id = active, by
     session.flush()
+    code = session.scalar(select(Hotel.code).where(Hotel.id == row.hotel_id)) if row.hotel_id else None
     audit.log_event(
         session,
         "prompt_rule.restore" if active else "prompt_rule.retire",
         object_type="prompt_rule",
         object_id=row.code,
+        details={"hotel": code},
     )
-    return _row(row)
+    return _row(row, code, scope)

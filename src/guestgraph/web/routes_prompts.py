@@ -41,6 +41,17 @@ class RuleIn(BaseModel):
         description='e.g. {"type": "children", "at_least": 1}, {"type": "alert", "kind": "allergy"}, '
         '{"type": "mentions", "words": ["pet"]}, {"type": "tag", "tag": "vip"}'
     )
+    hotel: str | None = Field(
+        None,
+        max_length=20,
+        description="The code of the one hotel the rule applies to; null: every hotel of the group "
+        "(group-scoped staff only).",
+    )
+
+    def rule(self) -> prompts.RuleInput:
+        return prompts.RuleInput(
+            self.code, self.name_zh, self.name_en, self.department, self.condition, self.hotel
+        )
 
 
 class GenerateIn(BaseModel):
@@ -101,10 +112,14 @@ def generate_form(
 
 
 def _rules_page(
-    request: Request, session: Session, error: GuestgraphError | None = None, **extra: Any
+    request: Request,
+    session: Session,
+    scope: DataScope,
+    error: GuestgraphError | None = None,
+    **extra: Any,
 ) -> Response:
     context = {
-        "rules": prompts.list_rules(session),
+        "page": prompts.rules_page(session, scope=scope),
         "departments": prompts.DEPARTMENTS,
         "error": error,
         "active": "prompts",
@@ -114,8 +129,8 @@ def _rules_page(
 
 
 @router.get("/prompts/rules", dependencies=MANAGE)
-def rules_page(request: Request, session: SessionDep) -> Response:
-    return _rules_page(request, session)
+def rules_page(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
+    return _rules_page(request, session, scope)
 
 
 def _condition(text: str) -> dict[str, Any]:
@@ -132,30 +147,33 @@ def _condition(text: str) -> dict[str, Any]:
 def save_rule_form(
     request: Request,
     session: SessionDep,
+    scope: ScopeDep,
     principal: CurrentPrincipal,
     code: Annotated[str, Form(max_length=40)],
     name_zh: Annotated[str, Form(max_length=120)],
     name_en: Annotated[str, Form(max_length=120)],
     department: Annotated[str, Form(max_length=20)],
     condition: Annotated[str, Form(max_length=4000)],
+    hotel: Annotated[str, Form(max_length=20)] = "",  # "": every hotel of the group
     rule_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
 ) -> Response:
     try:
-        rule = prompts.RuleInput(code, name_zh, name_en, department, _condition(condition))
-        prompts.save_rule(session, rule, by=principal.user_id, rule_id=rule_id)
+        rule = prompts.RuleInput(code, name_zh, name_en, department, _condition(condition), hotel or None)
+        prompts.save_rule(session, rule, scope=scope, by=principal.user_id, rule_id=rule_id)
     except GuestgraphError as e:
         session.rollback()
-        return _rules_page(request, session, e, form={"code": code, "condition": condition})
+        form = {"code": code, "condition": condition, "hotel": hotel} if rule_id is None else None
+        return _rules_page(request, session, scope, e, form=form)
     return RedirectResponse("/prompts/rules", status_code=303)
 
 
 @router.post("/prompts/rules/{rule_id}/{action}", dependencies=MANAGE)
 def rule_active_form(
-    rule_id: RowId, action: str, session: SessionDep, principal: CurrentPrincipal
+    rule_id: RowId, action: str, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> Response:
     if action not in ("retire", "restore"):
         raise InvalidInput(f"No rule action {action!r}.", hint="Use retire or restore.")
-    prompts.set_rule_active(session, rule_id, active=action == "restore", by=principal.user_id)
+    prompts.set_rule_active(session, rule_id, scope=scope, active=action == "restore", by=principal.user_id)
     return RedirectResponse("/prompts/rules", status_code=303)
 
 
@@ -193,28 +211,35 @@ def api_generate(body: GenerateIn, session: SessionDep, scope: ScopeDep) -> dict
     return asdict(report)
 
 
-@api.get("/prompt-rules", summary="The service prompt rules", dependencies=MANAGE)
-def api_rules(session: SessionDep) -> dict[str, Any]:
-    return {"items": [asdict(r) for r in prompts.list_rules(session)]}
+@api.get(
+    "/prompt-rules",
+    summary="The service prompt rules in your scope (group-wide ones and your hotels' ones)",
+    dependencies=MANAGE,
+)
+def api_rules(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    return {"items": [asdict(r) for r in prompts.list_rules(session, scope=scope)]}
 
 
 @api.post("/prompt-rules", status_code=201, summary="Add a service prompt rule", dependencies=MANAGE)
-def api_add_rule(body: RuleIn, session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    rule = prompts.RuleInput(body.code, body.name_zh, body.name_en, body.department, body.condition)
-    return asdict(prompts.save_rule(session, rule, by=principal.user_id))
+def api_add_rule(
+    body: RuleIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    return asdict(prompts.save_rule(session, body.rule(), scope=scope, by=principal.user_id))
 
 
 @api.put("/prompt-rules/{rule_id}", summary="Change a service prompt rule", dependencies=MANAGE)
 def api_change_rule(
-    rule_id: RowId, body: RuleIn, session: SessionDep, principal: CurrentPrincipal
+    rule_id: RowId, body: RuleIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    rule = prompts.RuleInput(body.code, body.name_zh, body.name_en, body.department, body.condition)
-    return asdict(prompts.save_rule(session, rule, by=principal.user_id, rule_id=rule_id))
+    rule = body.rule()
+    return asdict(prompts.save_rule(session, rule, scope=scope, by=principal.user_id, rule_id=rule_id))
 
 
 @api.post("/prompt-rules/{rule_id}/retire", summary="Retire a service prompt rule", dependencies=MANAGE)
-def api_retire_rule(rule_id: RowId, session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return asdict(prompts.set_rule_active(session, rule_id, active=False, by=principal.user_id))
+def api_retire_rule(
+    rule_id: RowId, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    return asdict(prompts.set_rule_active(session, rule_id, scope=scope, active=False, by=principal.user_id))
 
 
 router.include_router(api)

@@ -21,7 +21,8 @@ class PromptStatus(enum.StrEnum):
 
 class PromptRule(IdMixin, TimestampMixin, Base):
     """A rule: a condition on the arriving stay and its guest, and the department that acts on it.
-    Shipped rules are inserted once (`shipped`); staff add, edit and retire rules."""
+    Shipped rules are inserted once (`shipped`); staff add, edit and retire rules. A rule applies to
+    the stays of one hotel (`hotel_id`) or, without one, to every hotel of the group."""
 
     __tablename__ = "prompt_rule"
     __table_args__ = (UniqueConstraint("code"),)
@@ -33,6 +34,7 @@ class PromptRule(IdMixin, TimestampMixin, Base):
     condition: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
     active: Mapped[bool] = mapped_column(default=True)
     shipped: Mapped[bool] = mapped_column(default=False)
+    hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotel.id", ondelete="CASCADE"), index=True)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
 
 

@@ -5,7 +5,7 @@ Existing values are sealed in place with the installation's keys (see 0015); a g
 one. Downgrading drops the sealed values (it cannot restore plaintext).
 
 Revision ID: 0041
-Revises: 0039
+Revises: 0040
 Create Date: 2026-11-24 02:05:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0041"
-down_revision: str | None = "0039"
+down_revision: str | None = "0040"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
