@@ -132,3 +132,53 @@ def test_0015_seals_rows_stored_in_the_clear_by_an_earlier_version(backend: str,
             assert opened_issue == ["138 1234 5678", "+8613812345678"]
     finally:
         sealed.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0041_seals_preferences_stored_in_the_clear(backend: str, scratch_db) -> None:
+    """An allergy typed before 0041 is sealed in place under its guest's key (a keyless guest gets
+    one), and reads the same afterwards through the product's reader."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from guestgraph import pii, profiles
+    from guestgraph.config import load_settings
+    from guestgraph.db.models import Guest
+
+    url = scratch_db(backend)
+    upgrade(url, "0040")
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO guest (public_id, status, provenance, created_at, updated_at, full_name) "
+                "VALUES ('G000000000001', 'active', '{}', :now, :now, '王小明')"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO preference (guest_id, category, value, created_at) VALUES "
+                "(1, 'allergy', '花生 peanuts', :now), (1, 'floor', 'high', :now)"
+            ),
+            {"now": now},
+        )
+    engine.dispose()
+    upgrade(url)
+    sealed = pii.open_engine(load_settings().model_copy(update={"database_url": url}))
+    try:
+        with Session(sealed) as s:
+            guest = s.scalars(select(Guest)).one()
+            assert guest.key_ref
+            stored = s.execute(text("SELECT * FROM preference ORDER BY id")).all()
+            assert all(r.key_ref == guest.key_ref and "peanuts" not in r.value_enc for r in stored)
+            lines = profiles.list_preferences(s, [guest.id])[guest.id]
+            assert sorted((p.category, p.value) for p in lines) == [
+                ("allergy", "花生 peanuts"),
+                ("floor", "high"),
+            ]
+    finally:
+        sealed.dispose()
