@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -58,11 +59,13 @@ def test_submit_stores_a_front_desk_record_with_lineage(live: LiveServer, demo_g
 
 
 def test_the_worker_turns_a_registration_into_a_guest(
-    live: LiveServer, demo_group: Session, tmp_path: Path
+    live: LiveServer, demo_group: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No one runs `guestgraph resolve`: the worker's pass sees the waiting record and resolves it, and
-    a second pass with nothing waiting leaves identity alone."""
+    """With online resolution off, no one runs `guestgraph resolve`: the worker's pass sees the
+    waiting record and resolves it, and a second pass with nothing waiting leaves identity alone."""
     from guestgraph import identity
+
+    monkeypatch.setattr(live.settings, "resolve_online_max_records", 0)
 
     with live.client(follow_redirects=True) as c:
         assert c.post("/register", data=FORM).status_code == 200

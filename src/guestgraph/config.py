@@ -276,6 +276,15 @@ class Settings(BaseSettings):
     journey_poll_seconds: float = Field(
         30.0, gt=0, description="Journeys: how long `guestgraph worker` sleeps between passes."
     )
+    resolve_online_max_records: int = Field(
+        5000,
+        ge=0,
+        le=1_000_000,
+        description="Identity: an import of at most this many records (a push batch, a front-desk "
+        "registration, a small file) is resolved as it lands, against the indexed keys only (the exact "
+        "rules; the model's links follow at the next batch pass). Bigger imports wait for the batch "
+        "pass. 0 turns online resolution off.",
+    )
     resolve_waiting_seconds: int = Field(
         60,
         ge=0,

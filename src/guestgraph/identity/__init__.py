@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         merge_history,
         unmerge_guest,
     )
+    from guestgraph.identity._online import OnlineSummary, resolve_import, resolve_records
     from guestgraph.identity._probabilistic import MatchSettings
     from guestgraph.identity._review import ReviewNotFound, ReviewPair, decide_review, list_reviews
     from guestgraph.identity._review_cards import (
@@ -76,6 +77,9 @@ _LAZY = {
     "review_in_scope": "_review_cards",
     "ResolveSummary": "_service",
     "resolve_all": "_service",
+    "OnlineSummary": "_online",
+    "resolve_import": "_online",
+    "resolve_records": "_online",
     "records_waiting": "_service",
     "ResolveWhenWaiting": "_service",
     "SplitOutcome": "_split",
@@ -129,6 +133,9 @@ __all__ = [
     "mention_rows",
     "pairwise_scores",
     "resolve_all",
+    "OnlineSummary",
+    "resolve_import",
+    "resolve_records",
     "records_waiting",
     "ResolveWhenWaiting",
     "score_pairs",

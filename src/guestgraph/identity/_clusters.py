@@ -48,11 +48,13 @@ class Clusters:
         ba, bb = self.births.get(a), self.births.get(b)
         return check_birth and ba is not None and bb is not None and ba != bb
 
-    def union(self, a: int, b: int, rule: str, *, check_birth: bool = True) -> bool:
+    def union(self, a: int, b: int, rule: str, *, check_birth: bool = True, force: bool = False) -> bool:
+        """Join the clusters of `a` and `b` unless the evidence forbids it (`force`: a link already
+        made, e.g. the mentions one guest holds, is taken as it is)."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        if self.conflict(ra, rb, check_birth=check_birth):
+        if not force and self.conflict(ra, rb, check_birth=check_birth):
             return False
         if rb < ra:
             ra, rb = rb, ra

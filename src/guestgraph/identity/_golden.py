@@ -6,9 +6,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph import changes, pii
@@ -222,27 +222,69 @@ def _golden(guest_id: int, rows: list[Any]) -> dict[str, Any]:
     return out
 
 
-def link_records_and_stays(session: Session) -> None:
-    """Point source records, stays and folio lines at the guests their mentions resolved to."""
-    primary = session.execute(
-        select(GuestMention.source_record_id, GuestMention.guest_id).where(
-            GuestMention.person_index == 0, GuestMention.guest_id.is_not(None)
-        )
-    ).all()
+def _scoped_link_statements() -> list[Any]:
+    """Linking the records `ids` (online resolution), as Core statements built once."""
+    tables = (GuestMention, SourceRecord, Stay, StayGuest, Charge)
+    m, r, st, sg, ch = (cast(Table, t.__table__) for t in tables)
+    ids: Any = bindparam("ids", expanding=True)
+    primary = (
+        select(m.c.guest_id)
+        .where(m.c.source_record_id == r.c.id, m.c.person_index == 0, m.c.guest_id.is_not(None))
+        .scalar_subquery()
+    )
+    stays = select(st.c.id).where(st.c.source_record_id.in_(ids))
+    links = (
+        select(st.c.id, m.c.guest_id, m.c.role)
+        .join(m, m.c.source_record_id == st.c.source_record_id)
+        .where(m.c.guest_id.is_not(None), st.c.source_record_id.in_(ids))
+        .distinct()
+    )
+    first_guest = (
+        select(sg.c.guest_id)
+        .where(sg.c.stay_id == ch.c.stay_id, sg.c.role == "primary")
+        .limit(1)
+        .scalar_subquery()
+    )
+    return [
+        r.update().where(r.c.id.in_(ids), exists(primary.element)).values(guest_id=primary),
+        sg.delete().where(sg.c.stay_id.in_(stays)),
+        sg.insert().from_select(["stay_id", "guest_id", "role"], links),
+        ch.update().where(ch.c.stay_id.in_(stays)).values(guest_id=first_guest),
+    ]
+
+
+_SCOPED_LINKS: list[Any] = []
+
+
+def link_records_and_stays(session: Session, record_ids: Collection[int] | None = None) -> None:
+    """Point source records, stays and folio lines at the guests their mentions resolved to: all of
+    them, or those of the source records `record_ids` (online resolution of one import)."""
+    if record_ids is not None:
+        if not _SCOPED_LINKS:
+            _SCOPED_LINKS.extend(_scoped_link_statements())
+        wanted = sorted(record_ids)
+        for start in range(0, len(wanted), 500):
+            for statement in _SCOPED_LINKS:
+                session.execute(statement, {"ids": wanted[start : start + 500]})
+        return
+    primary_rows = select(GuestMention.source_record_id, GuestMention.guest_id).where(
+        GuestMention.person_index == 0, GuestMention.guest_id.is_not(None)
+    )
+    primary = session.execute(primary_rows).all()
     if primary:
         session.execute(update(SourceRecord), [{"id": rid, "guest_id": gid} for rid, gid in primary])
-    session.execute(delete(StayGuest))
     links = (
         select(Stay.id, GuestMention.guest_id, GuestMention.role)
         .join(GuestMention, GuestMention.source_record_id == Stay.source_record_id)
         .where(GuestMention.guest_id.is_not(None))
         .distinct()
     )
-    session.execute(insert(StayGuest).from_select(["stay_id", "guest_id", "role"], links))
     first_guest = (
         select(StayGuest.guest_id)
         .where(and_(StayGuest.stay_id == Charge.stay_id, StayGuest.role == "primary"))
         .limit(1)
         .scalar_subquery()
     )
+    session.execute(delete(StayGuest))
+    session.execute(insert(StayGuest).from_select(["stay_id", "guest_id", "role"], links))
     session.execute(update(Charge).where(Charge.stay_id.is_not(None)).values(guest_id=first_guest))

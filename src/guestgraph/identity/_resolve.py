@@ -20,7 +20,7 @@ with EM and term frequencies, `_probabilistic`) then scores what these rules lef
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -120,8 +120,9 @@ def mention_key(source_system_id: int, person_index: int, external_id: str) -> s
 SEALED_COLUMNS = ("key_ref", "phone_enc", "email_enc", "id_number_enc", "birth_date_enc")
 
 
-def load_mentions(session: Session) -> list[MentionKeys]:
-    """Every mention with its match keys; the sealed fields are opened in memory, chunk by chunk."""
+def load_mentions(session: Session, ids: Collection[int] | None = None) -> list[MentionKeys]:
+    """Every mention (or those of `ids`) with its match keys; the sealed fields are opened in memory,
+    chunk by chunk."""
     plain = [c for c in COLUMNS if c not in pii.SEALED_FIELDS]
     cols = [getattr(GuestMention, c) for c in (*plain, *SEALED_COLUMNS, "source_record_id")]
     query = (
@@ -129,7 +130,15 @@ def load_mentions(session: Session) -> list[MentionKeys]:
         .join(SourceRecord, SourceRecord.id == GuestMention.source_record_id)
         .order_by(GuestMention.id)
     )
-    rows = session.execute(query).all()
+    if ids is None:
+        rows = session.execute(query).all()
+    else:
+        wanted = sorted(ids)
+        rows = [
+            row
+            for start in range(0, len(wanted), 900)
+            for row in session.execute(query.where(GuestMention.id.in_(wanted[start : start + 900])))
+        ]
     opened = pii.open_mentions(pii.vault_of(session), rows)
     out: list[MentionKeys] = []
     for r, sensitive in zip(rows, opened, strict=True):
@@ -149,16 +158,22 @@ def opened_values(mentions: Iterable[MentionKeys]) -> dict[int, pii.Sensitive]:
 
 
 def cluster(
-    mentions: list[MentionKeys], apart: Iterable[tuple[int, int]] = ()
+    mentions: list[MentionKeys],
+    apart: Iterable[tuple[int, int]] = (),
+    together: Iterable[tuple[int, int]] = (),
 ) -> tuple[Clusters, dict[int, int]]:
     """Cluster mentions by the rules; returns the union-find (over list positions) and id -> position.
-    `apart` holds position pairs a steward said are different people: no rule joins them."""
+    `apart` holds position pairs a steward said are different people: no rule joins them. `together`
+    holds pairs joined before the rules run and whatever they say (online resolution: the mentions a
+    guest already holds stay one guest)."""
     position = {m.id: i for i, m in enumerate(mentions)}
     clusters = Clusters(len(mentions))
     for i, m in enumerate(mentions):
         clusters.note(i, m.id_type, m.id_number, m.birth_date)
     for a, b in apart:
         clusters.forbid(a, b)
+    for a, b in together:
+        clusters.union(a, b, "existing", force=True)
     for name, key, check_birth in RULES:
         for members in _groups(mentions, key):
             first = members[0]

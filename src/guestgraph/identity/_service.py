@@ -31,7 +31,11 @@ def _exclusive(session: Session, name: str) -> None:
     """Serialise resolve passes: two at once would each create guests for the same new person.
     The update takes SQLite's write lock, or the row's lock on PostgreSQL, until this transaction ends;
     a second pass waits, then reads what the first committed."""
-    session.execute(update(AppLock).where(AppLock.name == name).values(acquired_at=datetime.now(UTC)))
+    now = datetime.now(UTC)
+    taken = session.execute(update(AppLock).where(AppLock.name == name).values(acquired_at=now))
+    if not int(taken.rowcount or 0):  # type: ignore[attr-defined]  # (a database emptied by hand)
+        session.add(AppLock(name=name, acquired_at=now))
+        session.flush()
 
 
 def resolve_all(factory: sessionmaker[Session], *, matching: MatchSettings | None = None) -> ResolveSummary:

@@ -372,27 +372,38 @@ def redeem(
             f"The guest has {held:,} points; {points:,} cannot be redeemed.",
             hint="Redeem at most the balance.",
         )
+    _staff_entry(session, guest, member, scheme, EntryKind.REDEEM, -points, what, staff_id, now)
+    return Redeemed(guest.public_id, scheme.code, member.member_number, points, held - points)
+
+
+def _staff_entry(
+    session: Session,
+    guest: Any,
+    member: Any,
+    scheme: Any,
+    kind: EntryKind,
+    points: int,
+    reason: str,
+    staff_id: int | None,
+    now: datetime,
+) -> None:
+    """A ledger entry a member of staff made (signed `points`), and its audit event (`loyalty.<kind>`,
+    with the points as the guest sees them: redeemed as a positive number)."""
     session.add(
         LoyaltyEntry(
-            member_id=member.id,
-            kind=EntryKind.REDEEM,
-            points=-points,
-            reason=what,
-            staff_id=staff_id,
-            occurred_at=now,
-            created_at=now,
-        )  # fmt: skip
-    )
+            member_id=member.id, kind=kind, points=points, reason=reason, staff_id=staff_id,
+            occurred_at=now, created_at=now,
+        )
+    )  # fmt: skip
     session.flush()
     audit.log_event(
         session,
-        "loyalty.redeem",
+        f"loyalty.{kind.value}",
         guest_public_id=guest.public_id,
         object_type="loyalty_member",
         object_id=f"{scheme.code}:{member.member_number}",
-        details={"points": points},
+        details={"points": -points if kind is EntryKind.REDEEM else points},
     )
-    return Redeemed(guest.public_id, scheme.code, member.member_number, points, held - points)
 
 
 @dataclass(frozen=True)
@@ -435,26 +446,7 @@ def adjust_points(
             f"The guest has {held:,} points; taking off {-points:,} would leave the balance below zero.",
             hint="Take off at most the balance.",
         )
-    session.add(
-        LoyaltyEntry(
-            member_id=member.id,
-            kind=EntryKind.ADJUST,
-            points=points,
-            reason=what,
-            staff_id=staff_id,
-            occurred_at=now,
-            created_at=now,
-        )  # fmt: skip
-    )
-    session.flush()
-    audit.log_event(
-        session,
-        "loyalty.adjust",
-        guest_public_id=guest.public_id,
-        object_type="loyalty_member",
-        object_id=f"{scheme.code}:{member.member_number}",
-        details={"points": points},
-    )
+    _staff_entry(session, guest, member, scheme, EntryKind.ADJUST, points, what, staff_id, now)
     return Adjusted(guest.public_id, scheme.code, member.member_number, points, held + points)
 
 

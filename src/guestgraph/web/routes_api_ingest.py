@@ -14,8 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from guestgraph import ingest, quality
 from guestgraph.access import Permission, authenticate_source
+from guestgraph.config import Settings
 from guestgraph.web._auth import SOURCE_KEY, ScopeDep, allow
-from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, RowId, SessionDep
+from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, RowId, SessionDep, SettingsDep
+from guestgraph.web._resolve import resolve_online
 
 router = APIRouter(prefix="/api/v1", tags=["ingestion"])
 KeyHeader = Annotated[str | None, Header(alias="X-API-Key", description="The source system's API key.")]
@@ -49,9 +51,17 @@ def _result(summary: ingest.BatchSummary) -> PushResult:
     summary="Push up to 1,000 records",
     dependencies=[SOURCE_KEY],
 )
-def push(system: str, batch: ingest.PushBatch, factory: FactoryDep, api_key: KeyHeader = None) -> PushResult:
+def push(
+    system: str,
+    batch: ingest.PushBatch,
+    factory: FactoryDep,
+    settings: SettingsDep,
+    api_key: KeyHeader = None,
+) -> PushResult:
     _authenticate(factory, system, api_key)
-    return _result(ingest.push_records(factory, source=system, batch=batch))
+    summary = ingest.push_records(factory, source=system, batch=batch)
+    resolve_online(factory, settings, summary.batch_id)
+    return _result(summary)
 
 
 def _authenticate(factory: sessionmaker[Session], system: str, key: str | None) -> None:
@@ -68,16 +78,21 @@ def _authenticate(factory: sessionmaker[Session], system: str, key: str | None) 
     responses={200: {"content": {"application/xml": {}}}},
     dependencies=[SOURCE_KEY],
 )
-async def push_ota(system: str, request: Request, factory: FactoryDep, api_key: KeyHeader = None) -> Response:
+async def push_ota(
+    system: str, request: Request, factory: FactoryDep, settings: SettingsDep, api_key: KeyHeader = None
+) -> Response:
     body = await request.body()
-    return await run_in_threadpool(_push_ota, factory, system, api_key, body)
+    return await run_in_threadpool(_push_ota, factory, settings, system, api_key, body)
 
 
-def _push_ota(factory: sessionmaker[Session], system: str, api_key: str | None, body: bytes) -> Response:
+def _push_ota(
+    factory: sessionmaker[Session], settings: Settings, system: str, api_key: str | None, body: bytes
+) -> Response:
     from guestgraph.ingest.readers.ota_response import hotel_res_notif_rs
 
     _authenticate(factory, system, api_key)
     summary, echo, version = ingest.push_ota_message(factory, source=system, body=body)
+    resolve_online(factory, settings, summary.batch_id)
     results: list[tuple[str, str | None]] = [
         (r.external_id, None) for r in summary.records if r.outcome != "quarantined"
     ]

@@ -15,6 +15,7 @@ from guestgraph.access import Permission
 from guestgraph.web._auth import ScopeDep, allow
 from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
+from guestgraph.web._resolve import resolve_online
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,6 +49,7 @@ def upload(
     result = ingest.import_file(
         factory, path, source=source, profile=profile or None, hotel_code=hotel or None
     )
+    resolve_online(factory, settings, result.summary.batch_id)
     return RedirectResponse(f"/imports/{result.summary.batch_id}", status_code=303)
 
 
@@ -152,9 +154,10 @@ async def register_check(request: Request, session: SessionDep, locale: LocaleDe
 
 
 @router.post("/register", dependencies=[allow(Permission.STAY_OPERATE)])
-async def register_submit(request: Request, factory: FactoryDep) -> Response:
+async def register_submit(request: Request, factory: FactoryDep, settings: SettingsDep) -> Response:
     values = await _form_values(request)
     summary = await run_in_threadpool(partial(ingest.submit_registration, factory, values=values))
+    await run_in_threadpool(resolve_online, factory, settings, summary.batch_id)
     return RedirectResponse(f"/imports/{summary.batch_id}", status_code=303)
 
 

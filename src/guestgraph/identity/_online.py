@@ -1,0 +1,193 @@
+"""Online resolution: the persons of one import resolved as it lands, without a pass over every mention.
+
+A new mention finds its candidates through the indexed keys of `guest_mention` (the same evidence the
+exact rules use: ID number, loyalty number, the same stay, contact + name, stay or room + name, name +
+birth date), never by scanning guests. The new mentions and every mention of each guest they touch
+are then clustered by the same rules as the batch pass, with the mentions a guest already holds kept
+together (a guest is never split here, whatever joined it: a rule, the model or a steward), steward
+decisions honoured, and `assign` giving the clusters their guests: an existing guest's stable ID, a
+new guest, or a merge when a new record proves two guests are one person (the older ID survives).
+
+The probabilistic model is not consulted here: its term frequencies are counted over all guests, so a
+record whose only evidence is probabilistic becomes a guest of its own, and the next batch pass
+(`guestgraph resolve`, or the worker's) joins it, recording the merge, so the two modes converge.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, bindparam, or_, select, union, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from guestgraph.db.models import AppLock, GuestMention, MatchReview, SourceRecord
+from guestgraph.identity._golden import assign, link_records_and_stays, refresh_golden
+from guestgraph.identity._resolve import MentionKeys, cluster, load_mentions, opened_values
+
+M = GuestMention
+
+
+@dataclass(frozen=True)
+class OnlineSummary:
+    records: int  # source records looked at
+    new_mentions: int  # persons no pass had resolved
+    attached: int  # of those, joined to a guest that existed
+    created: int  # new guests
+    merged: int  # guests found to be one person by a new record
+    milliseconds: float
+
+
+def _candidates_statement() -> Any:
+    """Guests holding a mention that shares some exact rule's key with one of the new mentions (`ids`):
+    one indexed join per key, as one UNION (an OR of them would scan). Built once: constructing it is
+    most of its cost."""
+    m = GuestMention.__table__
+    n = m.alias("n")
+    c, k = m.c, n.c
+    keys = [
+        and_(c.id_number_bidx == k.id_number_bidx, c.id_type == k.id_type),
+        c.loyalty_number == k.loyalty_number,
+        c.stay_ref == k.stay_ref,
+        c.channel_ref == k.channel_ref,
+        and_(c.phone_bidx == k.phone_bidx, c.name_key == k.name_key),
+        and_(c.email_bidx == k.email_bidx, c.name_key == k.name_key),
+        and_(c.stay_span == k.stay_span, c.name_key == k.name_key),
+        and_(c.room_night == k.room_night, c.name_key == k.name_key),
+        and_(c.name_key == k.name_key, c.birth_bidx == k.birth_bidx),
+    ]
+    ids: Any = bindparam("ids", expanding=True)
+    parts = [
+        select(c.guest_id).select_from(m.join(n, key)).where(k.id.in_(ids), c.guest_id.is_not(None))
+        for key in keys
+    ]
+    return union(*parts)
+
+
+CANDIDATES = _candidates_statement()
+
+
+def _touched_guests(session: Session, new_ids: list[int]) -> set[int]:
+    """The guests holding a mention that shares some rule's key with one of the new mentions."""
+    found: set[int] = set()
+    for start in range(0, len(new_ids), 500):
+        rows = session.execute(CANDIDATES, {"ids": new_ids[start : start + 500]})
+        found.update(g for (g,) in rows if g is not None)
+    return found
+
+
+def _decisions(
+    session: Session, mentions: list[MentionKeys]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The steward decisions between these mentions, as position pairs (accepted, rejected)."""
+    where = {m.key: i for i, m in enumerate(mentions)}
+    keys = sorted(where)
+    accepted: list[tuple[int, int]] = []
+    rejected: list[tuple[int, int]] = []
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        rows = session.execute(
+            select(MatchReview.left_key, MatchReview.right_key, MatchReview.status).where(
+                MatchReview.status != "pending",
+                or_(MatchReview.left_key.in_(chunk), MatchReview.right_key.in_(chunk)),
+            )
+        )
+        for left, right, status in rows:
+            if left in where and right in where:
+                pair = (where[left], where[right])
+                if pair not in accepted and pair not in rejected:
+                    (accepted if status == "accepted" else rejected).append(pair)
+    return accepted, rejected
+
+
+def _held_together(mentions: list[MentionKeys]) -> list[tuple[int, int]]:
+    first: dict[int, int] = {}
+    pairs = []
+    for i, m in enumerate(mentions):
+        if m.guest_id is not None:
+            pairs.append((first.setdefault(m.guest_id, i), i))
+    return pairs
+
+
+def _take_lock(session: Session) -> bool:
+    """The resolve lock, without moving the batch pass's mark (`records_waiting` reads it). On
+    PostgreSQL a batch pass holding it means: give up at once (the import's records wait for the
+    next pass) rather than hold a push open for minutes; SQLite's one writer queues as imports do."""
+    lock = select(AppLock.name).where(AppLock.name == "resolve")
+    if session.get_bind().dialect.name == "postgresql":
+        try:
+            held: Any = session.execute(lock.with_for_update(nowait=True)).first()
+        except OperationalError:
+            session.rollback()
+            return False
+    else:
+        taken = session.execute(update(AppLock).where(AppLock.name == "resolve").values(name=AppLock.name))
+        count = int(taken.rowcount or 0)  # type: ignore[attr-defined]
+        held = (1,) if count else None
+    if held is None:  # (a database emptied by hand: the migration's row is gone)
+        session.add(AppLock(name="resolve", acquired_at=None))
+        session.flush()
+    return True
+
+
+def resolve_records(factory: sessionmaker[Session], record_ids: Collection[int]) -> OnlineSummary | None:
+    """Resolve the persons of these source records (one import's) now; see the module docstring.
+    Serialised with batch passes by the same lock (None: a batch pass holds it); one transaction."""
+    started = time.perf_counter()
+    records = sorted(set(record_ids))
+    with factory.begin() as session:
+        if not _take_lock(session):
+            return None
+        new_ids: list[int] = []
+        carried: set[int] = set()  # guests whose record came again in a new version: golden values
+        for start in range(0, len(records), 900):
+            rows = session.execute(
+                select(M.id, M.guest_id).where(M.source_record_id.in_(records[start : start + 900]))
+            )
+            for mention_id, guest_id in rows:
+                if guest_id is None:
+                    new_ids.append(mention_id)
+                else:
+                    carried.add(guest_id)
+        if not new_ids and not carried:  # nothing new (an empty file, or records sent again)
+            return OnlineSummary(len(records), 0, 0, 0, 0, _ms(started))
+        touched = _touched_guests(session, new_ids) if new_ids else set()
+        held = set(session.scalars(select(M.id).where(M.guest_id.in_(touched)))) if touched else set()
+        mentions = load_mentions(session, set(new_ids) | held)
+        accepted, rejected = _decisions(session, mentions)
+        clusters, _position = cluster(mentions, apart=rejected, together=_held_together(mentions))
+        for a, b in accepted:
+            clusters.union(a, b, "steward", check_birth=False)
+        result = assign(session, mentions, clusters)
+        new = set(new_ids)
+        guests_now = dict(session.execute(select(M.id, M.guest_id).where(M.id.in_(new))).all())
+        attached = sum(1 for mid in new if guests_now.get(mid) in touched)
+        affected = {g for g in guests_now.values() if g is not None} | touched | carried
+        refresh_golden(session, opened_values(mentions), guest_ids=affected)
+        linked = set(records) | set(
+            session.scalars(select(M.source_record_id).where(M.id.in_(held))) if held else []
+        )
+        link_records_and_stays(session, linked)
+    return OnlineSummary(len(records), len(new_ids), attached, result.created, result.merged, _ms(started))
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def resolve_import(
+    factory: sessionmaker[Session], batch_id: int, *, max_records: int
+) -> OnlineSummary | None:
+    """Resolve one import's records online when it holds at most `max_records` (a push, a
+    registration, a small file); a bigger one (or `max_records` 0) is left to the batch pass."""
+    if max_records <= 0:
+        return None
+    with factory() as session:
+        query = select(SourceRecord.id).where(SourceRecord.batch_id == batch_id).limit(max_records + 1)
+        ids = list(session.scalars(query))
+    if len(ids) > max_records:
+        return None
+    return resolve_records(factory, ids)
