@@ -54,3 +54,31 @@ def scratch_database(args: argparse.Namespace, work: Path) -> tuple[str, Callabl
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def machine_line() -> str:
+    """The line every benchmark prints first: date, machine, cores, Python."""
+    import platform
+    from datetime import UTC, datetime
+
+    return (
+        f"# {datetime.now(UTC):%Y-%m-%d} · {platform.node()} · {os.cpu_count()} cpu"
+        f" · Python {platform.python_version()}"
+    )
+
+
+def demo_database(work: Path, *, guests: int, seed: int, name: str) -> tuple[str, Engine]:
+    """A fresh SQLite database in `work` holding the demo group's organisation (no guests yet), with
+    the demo's source files generated under work/demo; returns its URL and engine."""
+    from guestgraph import org
+    from guestgraph.db import make_session_factory
+    from guestgraph.db._migrate import upgrade
+    from guestgraph.demo import generate_demo
+
+    generate_demo(out_dir=work / "demo", guests=guests, seed=seed)
+    url = f"sqlite:///{work / name}"
+    upgrade(url)
+    engine = bench_engine(url)
+    with make_session_factory(engine).begin() as session:
+        org.load_group(session, org.read_group_file(work / "demo" / "group.json"))
+    return url, engine

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import platform
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -57,26 +54,16 @@ def main() -> int:
     parser.add_argument("--guests", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
-    from _bench_db import bench_engine
-    from guestgraph import identity, org
+    from _bench_db import demo_database, machine_line
+    from guestgraph import identity
     from guestgraph.bootstrap import import_demo_files
     from guestgraph.db import make_session_factory
-    from guestgraph.db._migrate import upgrade
-    from guestgraph.demo import generate_demo
 
-    print(
-        f"# {datetime.now(UTC):%Y-%m-%d} · {platform.node()} · {os.cpu_count()} cpu"
-        f" · Python {platform.python_version()}"
-    )
+    print(machine_line())
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        generate_demo(out_dir=work / "demo", guests=args.guests, seed=args.seed)
-        url = f"sqlite:///{work / 'identity.db'}"
-        upgrade(url)
-        engine = bench_engine(url)
+        url, engine = demo_database(work, guests=args.guests, seed=args.seed, name="identity.db")
         factory = make_session_factory(engine)
-        with factory.begin() as session:
-            org.load_group(session, org.read_group_file(work / "demo" / "group.json"))
         started = time.perf_counter()
         import_demo_files(factory, work / "demo")
         imported = time.perf_counter() - started

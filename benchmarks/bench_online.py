@@ -14,14 +14,11 @@ Prints p50 / p95 / p99 / max, the machine and the date. The issue's target is p9
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -33,27 +30,17 @@ def main() -> int:
     args = parser.parse_args()
     from sqlalchemy import func, select, update
 
-    from _bench_db import bench_engine
-    from guestgraph import identity, org
+    from _bench_db import demo_database, machine_line
+    from guestgraph import identity
     from guestgraph.bootstrap import import_demo_files
     from guestgraph.db import make_session_factory
-    from guestgraph.db._migrate import upgrade
     from guestgraph.db.models import Guest, GuestMention, SourceRecord
-    from guestgraph.demo import generate_demo
 
-    print(
-        f"# {datetime.now(UTC):%Y-%m-%d} · {platform.node()} · {os.cpu_count()} cpu"
-        f" · Python {platform.python_version()}"
-    )
+    print(machine_line())
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        generate_demo(out_dir=work / "demo", guests=args.guests, seed=args.seed)
-        url = f"sqlite:///{work / 'online.db'}"
-        upgrade(url)
-        engine = bench_engine(url)
+        _url, engine = demo_database(work, guests=args.guests, seed=args.seed, name="online.db")
         factory = make_session_factory(engine)
-        with factory.begin() as session:
-            org.load_group(session, org.read_group_file(work / "demo" / "group.json"))
         started = time.perf_counter()
         import_demo_files(factory, work / "demo")
         imported = time.perf_counter() - started

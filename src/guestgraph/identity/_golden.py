@@ -253,15 +253,13 @@ def _scoped_link_statements() -> list[Any]:
     ]
 
 
-_SCOPED_LINKS: list[Any] = []
+_SCOPED_LINKS = _scoped_link_statements()
 
 
 def link_records_and_stays(session: Session, record_ids: Collection[int] | None = None) -> None:
     """Point source records, stays and folio lines at the guests their mentions resolved to: all of
     them, or those of the source records `record_ids` (online resolution of one import)."""
     if record_ids is not None:
-        if not _SCOPED_LINKS:
-            _SCOPED_LINKS.extend(_scoped_link_statements())
         wanted = sorted(record_ids)
         for start in range(0, len(wanted), 500):
             for statement in _SCOPED_LINKS:
