@@ -89,7 +89,8 @@ def test_online_imports_keep_ids_agree_with_batch_and_converge(
 def test_a_batch_pass_holding_the_lock_leaves_the_import_waiting(
     engine: Engine, demo_group: Session, tmp_path: Path
 ) -> None:
-    """PostgreSQL: a push does not wait minutes for a batch pass; its records wait for the next one."""
+    """PostgreSQL: a push does not wait minutes for a batch pass (it gives up after LOCK_WAIT); its
+    records wait for the next pass."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer: an online pass queues behind a batch pass like any import")
     from tests.ingest_helpers import good_row, write_pms_cn
@@ -114,3 +115,28 @@ def test_a_registration_is_a_guest_at_once(live: LiveServer, demo_group: Session
         assert found["total"] == 1
         profile = c.get(f"/api/v1/guests/{found['items'][0]['public_id']}")
         assert profile.status_code == 200 and "王*明" in profile.text
+
+
+def test_two_online_passes_at_once_queue_rather_than_give_up(
+    engine: Engine, demo_group: Session, tmp_path: Path
+) -> None:
+    """Pushes arrive together: each online pass waits its turn for the lock (milliseconds), so both
+    imports are resolved at once and none is left for the batch pass."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.ingest_helpers import good_row, write_pms_cn
+
+    f = factory(engine)
+    identity.resolve_all(f)  # (the lock row exists, as the migration leaves it)
+    batches = [
+        ingest.import_file(f, write_pms_cn(tmp_path / f"SHA01_{n}.csv", [good_row(f"92{n}")]), source="pms")
+        for n in range(2)
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        done = list(
+            pool.map(lambda b: identity.resolve_import(f, b.summary.batch_id, max_records=10), batches)
+        )
+    assert all(d is not None and d.new_mentions == 1 for d in done), done
+    with Session(engine) as s:
+        guests = set(s.scalars(select(GuestMention.guest_id)))
+    assert len(guests) == 1 and None not in guests  # the same person twice: one guest, not two

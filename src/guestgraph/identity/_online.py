@@ -20,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, union, update
+from sqlalchemy import and_, bindparam, or_, select, text, union, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +29,7 @@ from guestgraph.identity._golden import assign, link_records_and_stays, refresh_
 from guestgraph.identity._resolve import MentionKeys, cluster, load_mentions, opened_values
 
 M = GuestMention
+LOCK_WAIT = "2s"  # how long an online pass waits for the resolve lock on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,14 @@ def _held_together(mentions: list[MentionKeys]) -> list[tuple[int, int]]:
 
 def _take_lock(session: Session) -> bool:
     """The resolve lock, without moving the batch pass's mark (`records_waiting` reads it). On
-    PostgreSQL a batch pass holding it means: give up at once (the import's records wait for the
-    next pass) rather than hold a push open for minutes; SQLite's one writer queues as imports do."""
+    PostgreSQL online passes queue for it (each holds it for milliseconds), but one that waits longer
+    than LOCK_WAIT (a batch pass holds it, for minutes) gives up: the import's records wait for the
+    next pass rather than hold a push open. SQLite's one writer queues as imports do."""
     lock = select(AppLock.name).where(AppLock.name == "resolve")
     if session.get_bind().dialect.name == "postgresql":
-        try:
-            held: Any = session.execute(lock.with_for_update(nowait=True)).first()
+        try:  # SET LOCAL takes no bind parameter; LOCK_WAIT is our own constant
+            session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+            held: Any = session.execute(lock.with_for_update()).first()
         except OperationalError:
             session.rollback()
             return False
