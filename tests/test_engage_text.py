@@ -271,6 +271,37 @@ def test_a_journey_text_step_goes_through_the_gateway_with_its_gate(
     assert journeys.journey_counts(s, other.id, scope=GROUP).reasons == {engage.NO_GATEWAY: 3}
 
 
+def test_a_journey_wechat_template_message_names_its_template(
+    demo_group: Session, engine: Engine, peer: GatewayPeer
+) -> None:
+    s = demo_group
+    t0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
+    guest = make_guest(s)
+    entry = ConsentInput(Purpose.MARKETING, Channel.WECHAT, ConsentDecision.GRANTED, "test")
+    privacy.record_consent(s, guest_id=guest.id, entry=entry, recorded_by_id=None, now=t0 - timedelta(days=9))
+    left = t0.date() - timedelta(days=1)
+    make_stay(s, "SHA01", guest, arrival=left - timedelta(days=2), departure=left)
+    step = {
+        "key": "thanks", "type": "send_text", "channel": "wechat", "template": "OPENTM207685059",
+        "body_zh": "{{ name }}，感谢入住{{ hotel }}。", "body_en": "Thank you, {{ name }}.",
+    }  # fmt: skip
+    definition = {"trigger": {"type": "checked_out", "within_days": 2}, "steps": [step]}
+    row = journeys.create_journey(
+        s, scope=GROUP, name="WeChat", definition=definition, hotel_code=None, created_by_id=None, now=t0
+    )
+    journeys.set_status(s, row.id, scope=GROUP, status=JourneyStatus.ACTIVE, now=t0)
+    s.commit()
+    quiet = journeys.QuietHours.parse("21:00-09:00")
+    configured = journeys.JourneyPolicy(policy({"wechat": peer.url}), quiet, "Asia/Shanghai")
+    journeys.run_pass(make_session_factory(engine), policy=configured, clock=lambda: t0)
+
+    (sent,) = peer.received
+    assert (sent["channel"], sent["template"], sent["to"]) == ("wechat", "OPENTM207685059", guest.phone)
+    assert sent["text"] == "王先生，感谢入住云栖上海外滩酒店。"  # no SMS opt-out line on WeChat
+    with pytest.raises(journeys.JourneyInvalid, match="only with channel wechat"):
+        journeys.parse_definition({**definition, "steps": [{**step, "channel": "sms"}]})
+
+
 def _results(c: httpx.Client, campaign_id: int, done: int) -> dict[str, Any]:
     deadline = time.monotonic() + 20
     while True:

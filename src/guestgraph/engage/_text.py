@@ -49,12 +49,14 @@ def render_text(body: str, fields: GuestFields, lang: Lang, channel: Channel) ->
     return text
 
 
-def hand_over(gateway: Gateway, *, to: str, text: str, reference: str) -> str | None:
+def hand_over(
+    gateway: Gateway, *, to: str, text: str, reference: str, template: str | None = None
+) -> str | None:
     """Give the message to the gateway: None when it took it, the reason to record when it refused
     it or gave no answer (the message may have left: never retried). Raises DeliveryError when the
     gateway cannot be reached at all (the message did not leave: it may be sent later)."""
     try:
-        gateway.send(to=to, text=text, reference=reference)
+        gateway.send(to=to, text=text, reference=reference, template=template)
     except GatewayError as e:
         cause = e.__cause__
         if isinstance(cause, urllib.error.HTTPError):

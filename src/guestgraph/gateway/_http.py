@@ -5,7 +5,9 @@ message leaves except through a configured `Gateway`.
 Inbound: the gateway POSTs `{"from", "text", "id", "sent_at"?}` to
 `/api/v1/inbox/{sms|wechat}/{hotel}` with `X-Guestgraph-Signature: sha256=<hex HMAC of the body>`.
 Outbound: we POST `{"channel", "to", "text", "reference"}` to the channel's gateway URL with the same
-header over our body; the gateway answers 2xx with `{"id": "<its message id>"}`. Any SMS or WeChat
+header over our body; the gateway answers 2xx with `{"id": "<its message id>"}`. A WeChat template
+message also carries `"template"`: the template ID registered with the official account, whose fields
+the adapter fills from the text (WeChat's own template API is the adapter's business). Any SMS or WeChat
 provider is put behind a small adapter that speaks this (tests run a local peer that does)."""
 
 from __future__ import annotations
@@ -63,16 +65,17 @@ class Gateway:
     secret: str
     timeout: float = 10.0
 
-    def send(self, *, to: str, text: str, reference: str) -> str:
+    def send(self, *, to: str, text: str, reference: str, template: str | None = None) -> str:
         """Hand the message over; returns the gateway's message id. Raises GatewayError with the
         gateway's answer when it refuses or cannot be reached."""
         if not self.url.startswith(("http://", "https://")):
             raise GatewayError(
                 f"The {self.channel} gateway URL {self.url!r} is not http(s).", hint="Fix the URL."
             )
-        body = json.dumps(
-            {"channel": self.channel, "to": to, "text": text, "reference": reference}, ensure_ascii=False
-        ).encode("utf-8")
+        message = {"channel": self.channel, "to": to, "text": text, "reference": reference}
+        if template:
+            message["template"] = template
+        body = json.dumps(message, ensure_ascii=False).encode("utf-8")
         request = urllib.request.Request(  # noqa: S310 - scheme checked above
             self.url,
             data=body,

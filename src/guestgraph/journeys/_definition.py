@@ -162,16 +162,22 @@ class SendText(_Step):
     """An SMS or WeChat message (text only) in the guest's language, through the channel's gateway,
     to the guest's mobile number (WeChat: the mobile the account is bound to); the same consent gate
     (for that channel), quiet hours and cap as an e-mail. An SMS is at most 300 characters, and ends
-    with the opt-out line 回复TD退订 / Reply TD to unsubscribe."""
+    with the opt-out line 回复TD退订 / Reply TD to unsubscribe. A WeChat message with `template` is a
+    template message: the gateway gets the template ID with the text."""
 
     type: Literal["send_text"] = "send_text"
     channel: Literal["sms", "wechat"] = "sms"
     purpose: Literal["marketing"] = "marketing"
     body_zh: str = Field(min_length=1, max_length=2_000)
     body_en: str = Field(min_length=1, max_length=2_000)
+    # WeChat only: a template message, by the template ID registered with the official account (the
+    # gateway adapter fills its fields from the text)
+    template: str | None = Field(None, pattern=r"^[A-Za-z0-9_\-]{1,64}$")
 
     @model_validator(mode="after")
     def _short_enough(self) -> SendText:
+        if self.template and self.channel != "wechat":
+            raise ValueError("`template` is a WeChat template message's ID: only with channel wechat")
         if self.channel == "sms":
             for lang, body in (("body_zh", self.body_zh), ("body_en", self.body_en)):
                 if len(body) > SMS_LIMIT:

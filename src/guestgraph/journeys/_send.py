@@ -267,7 +267,13 @@ def _deliver_text(
     except TemplateInvalid:
         return "failed", TEMPLATE
     try:
-        refused = hand_over(gateway, to=str(phone), text=text, reference=f"journey-{journey.id}.run-{run_id}")
+        refused = hand_over(
+            gateway,
+            to=str(phone),
+            text=text,
+            reference=f"journey-{journey.id}.run-{run_id}",
+            template=step.template,
+        )
     except DeliveryError:
         _take_back(session, run_id)
         raise
