@@ -87,3 +87,29 @@ def test_the_worker_turns_a_registration_into_a_guest(
         demo_group.rollback()
         again = subprocess.run(worker, env=env, capture_output=True, text=True, timeout=240, check=False)
         assert again.returncode == 0 and "Resolved" not in again.stdout + again.stderr, again.stderr
+
+
+def test_a_walk_in_registered_at_a_hotel_without_a_pms_is_in_house(
+    live: LiveServer, demo_group: Session
+) -> None:
+    """Without a PMS feed the desk keeps the hotel's stays: a registration with its dates checks the
+    guest in (the room number then finds them). With a feed the PMS sends the stay: none is made."""
+    from guestgraph.db.models import Stay, StayStatus
+    from tests.factories import without_pms_feed
+
+    with live.client(follow_redirects=True) as c:
+        assert c.post("/register", data=FORM).status_code == 200  # SHA01 has a PMS feed (the demo's)
+        demo_group.expire_all()
+        assert demo_group.scalar(select(Stay.id)) is None
+        without_pms_feed(demo_group, "SHA01")
+        demo_group.commit()
+        assert c.post("/register", data={**FORM, "room_number": "1809"}).status_code == 200
+        demo_group.expire_all()
+        (stay,) = demo_group.scalars(select(Stay))
+        assert (stay.status, stay.room_number, stay.arrival.isoformat()) == (
+            StayStatus.IN_HOUSE,
+            "1809",
+            "2026-11-23",
+        )
+        found = c.get("/api/v1/guests", params={"q": "1809"}).json()  # the in-house guest's room
+        assert found["total"] == 1

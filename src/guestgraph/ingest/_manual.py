@@ -46,12 +46,16 @@ class FieldFeedback:
     suggestion: str | None = None
 
 
-def _record(values: dict[str, str], external_id: str) -> InboundRecord:
+def _record(values: dict[str, str], external_id: str, *, checks_in: bool = False) -> InboundRecord:
+    """The form as a front-desk record; `checks_in`: its dates are a stay beginning now (a walk-in at a
+    hotel whose stays are kept here, not in a PMS)."""
     unknown = set(values) - set(FORM_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown form field(s): {', '.join(sorted(unknown))}.")
     person = {k: values.get(k) or None for k in PERSON_FORM_FIELDS}
     fields = {k: values.get(k) or None for k in STAY_FORM_FIELDS}
+    if checks_in and fields.get("arrival") and fields.get("departure"):
+        fields["stay_status"] = "in_house"
     return InboundRecord(
         record_type=RecordType.REGISTRATION,
         external_id=external_id,
@@ -93,9 +97,13 @@ def check_registration(session: Session, *, values: dict[str, str], locale: str)
 def submit_registration(
     factory: sessionmaker[Session], *, values: dict[str, str], created_by_id: int | None = None
 ) -> BatchSummary:
-    """Store the registration as a front-desk source record (quarantined if a rule rejects it)."""
+    """Store the registration as a front-desk source record (quarantined if a rule rejects it). At a
+    hotel without a PMS feed, a registration with its arrival and departure is a walk-in checking in:
+    the record also makes the stay, in house (with a PMS feed the PMS sends the stay)."""
     hotel = values.get("hotel_code") or None
     external_id = f"{hotel or '-'}:form:{uuid.uuid4().hex[:12]}"
+    with factory() as session:
+        feed = session.scalar(select(Hotel.pms_feed).where(Hotel.code == hotel)) if hotel else None
     request = ImportRequest(
         source=SOURCE,
         channel="form",
@@ -104,4 +112,5 @@ def submit_registration(
         filename="front-desk registration",
         created_by_id=created_by_id,
     )
-    return run_import(factory, [_record(values, external_id)], request, collect=True)
+    record = _record(values, external_id, checks_in=feed is False)
+    return run_import(factory, [record], request, collect=True)

@@ -39,6 +39,13 @@ def _applies(p: Prepared) -> bool:
     return p.id is not None and not p.duplicate and p.is_current and p.status in APPLIED
 
 
+def _makes_stay(p: Prepared) -> bool:
+    """A reservation, or a registration at the desk that is a walk-in checking in (its stay status)."""
+    kind = p.record.record_type
+    walk_in = kind is RecordType.REGISTRATION and bool(p.outcome.standardised["record"].get("stay_status"))
+    return kind is RecordType.RESERVATION or walk_in
+
+
 def project(
     conn: Connection,
     rows: list[Prepared],
@@ -48,7 +55,7 @@ def project(
     trust_rank: int,
     channel_source: bool = False,
 ) -> None:
-    reservations = [p for p in rows if _applies(p) and p.record.record_type is RecordType.RESERVATION]
+    reservations = [p for p in rows if _applies(p) and _makes_stay(p)]
     cancellations = [p for p in rows if _applies(p) and p.record.record_type is RecordType.CANCELLATION]
     _stays(conn, reservations, hotel_ids, channel_source=channel_source)
     _cancellations(conn, cancellations, hotel_ids, channel_source=channel_source)

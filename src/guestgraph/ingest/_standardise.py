@@ -106,6 +106,8 @@ def _by_type(ctx: RecordContext, record: InboundRecord, out: dict[str, Any], hot
         _folio(ctx, record.fields, out, hotel)
     elif record.record_type is RecordType.REGISTRATION:
         _optional_dates(ctx, record.fields, out)
+        if record.fields.get("stay_status") and out.get("arrival") and out.get("departure"):
+            out["stay_status"] = stay_status(record.fields["stay_status"], ctx.settings.status_map)[0]
     elif record.record_type is RecordType.MEMBER:
         if not any(p.get("loyalty_number") for p in record.persons):
             ctx.reject("required.loyalty_number", "loyalty_number", 0)
