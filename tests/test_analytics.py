@@ -230,3 +230,33 @@ def test_manual_tags_have_author_and_time(demo_group: Session, fixture_guests: d
     assert row is not None and (row.retired_by, row.retired_at is not None) == ("mike", True)
     with pytest.raises(InvalidInput):
         analytics.add_manual_tag(s, scope=scope, public_id=public_a, tag=" ", by="lily", now=now)
+
+
+def test_a_refresh_on_a_connection_whose_temp_storage_is_in_use(scratch_db, group_spec, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite refuses `PRAGMA temp_store` inside a transaction once the connection's temporary storage
+    is in use (found in CI: a pooled connection an earlier refresh had made temporary tables on). One
+    pooled connection, a temporary table on it, then a refresh: it runs."""
+    from sqlalchemy.orm import Session
+    from sqlalchemy.pool import StaticPool
+
+    from guestgraph.config import Settings
+    from guestgraph.db._migrate import upgrade
+    from guestgraph.org import load_group
+    from guestgraph.pii import open_engine
+
+    url = scratch_db("sqlite")
+    upgrade(url)
+    settings = Settings(_env_file=None, env="test", database_url=url, data_dir=tmp_path)  # type: ignore[call-arg]
+    engine = open_engine(settings, poolclass=StaticPool)
+    try:
+        with Session(engine) as s:
+            load_group(s, group_spec)
+            s.commit()
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TEMP TABLE held (x)")
+            conn.exec_driver_sql("INSERT INTO held VALUES (1)")
+            conn.commit()
+        summary = analytics.refresh(engine, settings=analytics.AnalyticsSettings(), as_of=date(2026, 11, 1))
+        assert summary.kind == "full"
+    finally:
+        engine.dispose()

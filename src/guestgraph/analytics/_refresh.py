@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from guestgraph.analytics._history import record_stage_changes
 from guestgraph.analytics._incremental import (
@@ -63,6 +65,20 @@ def _computed_on(conn: Connection) -> set[date]:
     return {d for d in days if d is not None}
 
 
+def _give_memory(conn: Connection) -> None:
+    """The refresh reads every stay and folio line: give it memory (hash anti-joins stay hashed).
+    SQLite refuses `temp_store` inside a transaction once the pooled connection's temporary storage
+    is in use ("temporary storage cannot be changed from within a transaction", seen in CI when an
+    earlier refresh on the same connection had made temporary tables); the refresh then runs with
+    the default rather than fail."""
+    if conn.dialect.name != "sqlite":
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{SQLITE_CACHE_KIB // 1024}MB'")
+        return
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    with suppress(OperationalError):  # a tuning knob only: the refresh is the same without it
+        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+
+
 def refresh(
     engine: Engine,
     *,
@@ -88,6 +104,7 @@ def refresh(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     with engine.begin() as conn:
+        _give_memory(conn)  # first: SQLite takes temp_store only before the transaction writes
         previous = conn.execute(
             select(AnalyticsRun.as_of, AnalyticsRun.marks)
             .where(AnalyticsRun.finished_at.is_not(None))
@@ -102,12 +119,6 @@ def refresh(
             .values(kind=kind, as_of=as_of, started_at=now, marks=marks)
             .returning(AnalyticsRun.id)
         )
-        # The refresh reads every stay and folio line: give it memory (hash anti-joins stay hashed).
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
-        else:
-            conn.exec_driver_sql(f"SET LOCAL work_mem = '{SQLITE_CACHE_KIB // 1024}MB'")
 
         def step(name: str, run: Callable[[], T]) -> T:
             t = time.perf_counter()
@@ -155,7 +166,8 @@ def refresh(
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:  # back to the defaults for the pooled connections
             conn.exec_driver_sql("PRAGMA cache_size=-2000")
-            conn.exec_driver_sql("PRAGMA temp_store=DEFAULT")
+            with suppress(OperationalError):  # see _give_memory
+                conn.exec_driver_sql("PRAGMA temp_store=DEFAULT")
     if progress:
         progress("done", len(STEPS), len(STEPS))
     return RefreshSummary(
