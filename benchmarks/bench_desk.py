@@ -523,6 +523,9 @@ def main() -> int:
     args = parser.parse_args()
     args.data_dir = (args.data_dir or Path(tempfile.gettempdir()) / f"gg_bench_perf-{args.backend}").resolve()
     os.environ["GUESTGRAPH_BENCH_DATA_DIR"] = str(args.data_dir)
+    # A reused database may be upgraded by migrations that seal data: they take the keys from the
+    # installation's settings, so those must point at this database's key folder.
+    os.environ["GUESTGRAPH_DATA_DIR"] = str(args.data_dir)
     from guestgraph import org
     from guestgraph.access import DataScope
     from guestgraph.db import make_session_factory

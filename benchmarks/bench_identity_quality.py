@@ -114,31 +114,43 @@ def febrl_rows() -> list[tuple[str, str, identity.PairScores, float]]:
 
 
 def _guest_frame(url: str) -> pd.DataFrame:
-    """Every primary guest mention, cleaned generically, keyed like the truth file."""
+    """Every primary guest mention, cleaned generically, keyed like the truth file. The sealed fields
+    (phone, e-mail, ID number, birth date) are opened in memory as identity opens them."""
     from sqlalchemy import select
 
     from _bench_db import bench_engine
-    from guestgraph.db.models import GuestMention, SourceRecord, SourceSystem
+    from guestgraph import pii
+    from guestgraph.db.models import GuestMention as M
+    from guestgraph.db.models import SourceRecord, SourceSystem
 
     engine = bench_engine(url)
-    cols = [GuestMention.full_name, GuestMention.birth_date, GuestMention.gender, GuestMention.phone]
-    cols += [GuestMention.email, GuestMention.id_number, GuestMention.loyalty_number]
+    plain = [M.full_name, M.gender, M.loyalty_number, M.source_record_id, M.person_index]
+    sealed = [M.key_ref, M.phone_enc, M.email_enc, M.id_number_enc, M.birth_date_enc]
     with engine.connect() as conn:
         rows = conn.execute(
-            select(SourceSystem.code, SourceRecord.external_id, *cols)
-            .join(SourceRecord, SourceRecord.id == GuestMention.source_record_id)
+            select(SourceSystem.code, SourceRecord.external_id, *plain, *sealed)
+            .join(SourceRecord, SourceRecord.id == M.source_record_id)
             .join(SourceSystem, SourceSystem.id == SourceRecord.source_system_id)
-            .where(GuestMention.person_index == 0)
+            .where(M.person_index == 0)
         ).all()
+        opened = pii.open_mentions(pii.vault_of(conn), rows)
     engine.dispose()
-    names = ["code", "ext", "name", "birth_date", "gender", "phone", "email", "id_number", "loyalty_number"]
-    frame = pd.DataFrame(rows, columns=names)
-    frame["unique_id"] = frame["code"] + "|" + frame["ext"]
+    frame = pd.DataFrame(
+        {
+            "unique_id": [f"{r.code}|{r.external_id}" for r in rows],
+            "name": [r.full_name for r in rows],
+            "birth_date": [o.birth_date.isoformat() if o.birth_date else None for o in opened],
+            "gender": [r.gender for r in rows],
+            "phone": [o.phone for o in opened],
+            "email": [o.email for o in opened],
+            "id_number": [o.id_number for o in opened],
+            "loyalty_number": [r.loyalty_number for r in rows],
+        }
+    )
     frame["name"] = frame["name"].str.lower()
     frame["phone"] = frame["phone"].str.replace(r"\D", "", regex=True)
     frame["email"] = frame["email"].str.lower()
-    frame["birth_date"] = frame["birth_date"].map(lambda d: d.isoformat() if d else None)
-    return frame.drop(columns=["code", "ext"])
+    return frame
 
 
 def demo_rows(guests: int, seed: int) -> list[tuple[str, str, identity.PairScores, float]]:

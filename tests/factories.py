@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -155,3 +155,32 @@ def make_preference(
         now=datetime.now(UTC),
         source_record_id=source_record_id,
     )
+
+
+def make_interaction(
+    session: Session,
+    guest: Guest,
+    text: str,
+    *,
+    kind: str = "note",
+    hotel_id: int | None = None,
+    channel: str = "front_desk",
+    direction: str = "inbound",
+    occurred_at: datetime | None = None,
+) -> int:
+    """An entry on `guest`'s timeline, its text sealed as the product writes it; returns its id."""
+    from guestgraph.profiles import NewInteraction, store_interactions
+
+    at = occurred_at or datetime.now(UTC)
+    entry = NewInteraction(guest.id, hotel_id, channel, direction, kind, text, at)
+    return store_interactions(session, [entry])[0]
+
+
+def timeline_texts(session: Session, guest: Guest) -> list[str]:
+    """The texts on `guest`'s timeline, oldest first, opened by the product's reader."""
+    from guestgraph.db.models import Interaction
+    from guestgraph.profiles import interaction_texts
+
+    query = select(Interaction).where(Interaction.guest_id == guest.id)
+    rows = session.scalars(query.order_by(Interaction.occurred_at, Interaction.id)).all()
+    return interaction_texts(session, rows)

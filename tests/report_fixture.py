@@ -198,7 +198,6 @@ def seed(s: Session) -> Seeded:
             category="room",
             priority="normal",
             status=TicketStatus.RESOLVED,
-            title="Towels",
             respond_due_at=_at(date(2026, 10, 6)),
             resolve_due_at=_at(date(2026, 10, 6), 18),
         )

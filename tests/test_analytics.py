@@ -72,7 +72,7 @@ def fixture_guests(demo_group: Session, group_spec: GroupSpec) -> dict[str, int]
     _stay(s, g["E"], date(2026, 12, 1), date(2026, 12, 3), "900", status=StayStatus.BOOKED)
     _stay(s, g["F"], date(2025, 6, 1), date(2025, 6, 2), "300")
     _stay(s, g["F"], date(2026, 10, 20), date(2026, 10, 22), "700")
-    s.add(Interaction(guest_id=g["C"].id, channel="phone", direction="in", kind="complaint", text="noise"))
+    s.add(Interaction(guest_id=g["C"].id, channel="phone", direction="in", kind="complaint"))
     s.commit()
     return {k: v.id for k, v in g.items()}
 
@@ -260,3 +260,40 @@ def test_a_refresh_on_a_connection_whose_temp_storage_is_in_use(scratch_db, grou
         assert summary.kind == "full"
     finally:
         engine.dispose()
+
+
+def test_a_manual_tags_note_is_sealed_under_the_guests_key_and_shredded_on_erasure(
+    demo_group: Session, fixture_guests: dict[str, int]
+) -> None:
+    """The note staff write with a tag may give a phone number or a health remark: the table holds it
+    sealed under the guest's key; the guest's tags and export open it; after erasure a backup's copy of
+    the row opens to nothing."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    from guestgraph import privacy
+
+    s = demo_group
+    guest = s.get_one(Guest, fixture_guests["A"])
+    scope = DataScope.group()
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    note = "花生过敏; her daughter's phone 13812345678"
+    tag_id = analytics.add_manual_tag(
+        s, scope=scope, public_id=guest.public_id, tag="allergy_check", by="lily", now=now, note=note
+    )
+    dumped = repr(s.execute(text("SELECT * FROM guest_tag")).all())
+    assert "13812345678" not in dumped and "花生过敏" not in dumped
+    row = s.get_one(GuestTag, tag_id)
+    assert row.key_ref == guest.key_ref
+    views = analytics.guest_tags(
+        s, scope=scope, public_id=guest.public_id, rules=analytics.load_rules(), locale="en"
+    )
+    assert [v.note for v in views if v.id == tag_id] == [note]
+    exported = privacy.export_guest(s, scope=scope, public_id=guest.public_id, actor_id=None, now=now)
+    assert [t["note"] for t in exported["tables"]["guest_tag"] if t["id"] == tag_id] == [note]
+    assert all("note_enc" not in t for t in exported["tables"]["guest_tag"])
+    backup = SimpleNamespace(id=row.id, key_ref=row.key_ref, note_enc=row.note_enc)
+
+    privacy.erase_guest(s, guest_id=guest.id, now=now)
+    assert analytics.tag_notes(s, [backup]) == [None]

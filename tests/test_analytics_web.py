@@ -104,10 +104,11 @@ def test_dashboard_churn_list_and_guest_page(live: LiveServer, demo_group: Sessi
         guest = c.get(f"/guests/{ids['vip']}?lang=en").text
         assert 'id="churn-warning"' in guest and "Champions" in guest and 'id="rfm">3-4-4<' in guest
     with live.client(role="marketing") as c:
-        r = c.post(f"/api/v1/guests/{ids['regular']}/tags", json={"tag": "喜欢高楼层"})
+        r = c.post(f"/api/v1/guests/{ids['regular']}/tags", json={"tag": "喜欢高楼层", "note": "花生过敏"})
         assert r.status_code == 201
         tags = c.get(f"/api/v1/guests/{ids['regular']}/tags").json()
         assert {t["code"] for t in tags} >= {"喜欢高楼层", "ota_only"}
+        assert [t["note"] for t in tags if t["code"] == "喜欢高楼层"] == ["花生过敏"]  # opened, stored sealed
     with live.client(role="front_desk") as c:
         assert c.get("/reports").status_code == 403
 

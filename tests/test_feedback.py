@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guestgraph import engage, feedback, privacy, profiles
+from guestgraph import engage, feedback, privacy, profiles, service
 from guestgraph.access import DataScope
 from guestgraph.db.models import ConsentDecision, Guest, Interaction, ServiceTicket, Survey
 from guestgraph.privacy import Channel, ConsentInput, Purpose
@@ -104,6 +104,49 @@ def test_surveys_go_after_check_out_only_where_consent_allows_and_once(
     assert (again.sent, again.skipped) == (0, 0) and len(collector.received) == 2
 
 
+def test_the_survey_comment_is_sealed_under_the_guests_key_and_shredded_on_erasure(
+    demo_group: Session, peer: tuple[Collector, int]
+) -> None:
+    """The guest's survey comment may name a phone number or a health complaint: the table holds it
+    sealed under the guest's key; the recent answers and the guest's export open it; the scores still
+    count; after erasure a backup's copy of the row opens to nothing."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    collector, port = peer
+    h = hotel(demo_group, _first_code(demo_group))
+    guest = make_guest(demo_group, email="nuts@example.com")
+    checked_out(demo_group, h.code, guest)
+    consent(demo_group, guest, ConsentDecision.GRANTED)
+    demo_group.commit()
+    send(demo_group, port)
+    words = "花生过敏 but the cake had nuts; call 13812345678"
+    answer = feedback.Answer(9, 5, words)
+    feedback.answer_survey(
+        demo_group, link_of(collector, "nuts@example.com"), answer=answer, now=at(22), default_hours=HOURS
+    )
+    demo_group.commit()
+    dumped = repr(demo_group.execute(text("SELECT * FROM survey")).all())
+    assert "13812345678" not in dumped and "花生过敏" not in dumped
+    survey = demo_group.scalars(select(Survey).where(Survey.guest_id == guest.id)).one()
+    assert survey.key_ref == guest.key_ref
+    assert [r.comment for r in feedback.recent_feedback(demo_group, scope=GROUP)] == [words]
+    scores = feedback.survey_scores(
+        demo_group, scope=GROUP, since=date(2026, 11, 1), until=date(2026, 11, 30)
+    )
+    assert [(r.answered, r.nps, r.csat) for r in scores] == [(1, 100.0, 5.0)]
+    exported = privacy.export_guest(
+        demo_group, scope=GROUP, public_id=guest.public_id, actor_id=None, now=at(23)
+    )
+    (row,) = exported["tables"]["survey"]
+    assert row["comment"] == words and "comment_enc" not in row and "key_ref" not in row
+    backup = SimpleNamespace(id=survey.id, key_ref=survey.key_ref, comment_enc=survey.comment_enc)
+
+    privacy.erase_guest(demo_group, guest_id=guest.id, now=at(23))
+    assert feedback.survey_comments(demo_group, [backup]) == [None]
+
+
 def test_one_answer_per_link_low_score_ticket_and_the_timeline(
     demo_group: Session, peer: tuple[Collector, int]
 ) -> None:
@@ -127,7 +170,9 @@ def test_one_answer_per_link_low_score_ticket_and_the_timeline(
     assert (ticket.guest_id, ticket.hotel_id, ticket.priority, ticket.category) == (
         guest.id, h.id, "high", "cleaning"
     )  # fmt: skip
-    assert ticket.interaction_id == done.interaction_id and "NPS 3/10" in ticket.title
+    assert ticket.interaction_id == done.interaction_id and "NPS 3/10" in (
+        service.ticket_titles(demo_group, [ticket])[0] or ""
+    )
     timeline = profiles.list_interactions(demo_group, scope=DataScope.hotels(h.id), guest_id=guest.id)
     assert [(i.kind, i.hotel) for i in timeline] == [("survey", h.code)]
     assert "NPS 3/10, CSAT 2/5" in timeline[0].text and "(complaint, cleaning)" in timeline[0].text

@@ -12,6 +12,7 @@ import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guestgraph import feedback, ingest, privacy, profiles
+from guestgraph import feedback, ingest, privacy, profiles, service
 from guestgraph.access import DataScope
 from guestgraph.db.models import Hotel, Interaction, OtaReview, OtaReviewScore, ServiceTicket
 from guestgraph.errors import HotelNotFound
@@ -94,7 +95,10 @@ def test_ctrip_export_imported_reported_matched_and_idempotent(demo_group: Sessi
     ticket = demo_group.get_one(ServiceTicket, low.ticket_id)
     assert (low.sentiment, low.topic) == ("complaint", "room")  # 房间 (room) outnumbers the cleaning words
     assert (ticket.priority, ticket.category, ticket.guest_id) == ("high", low.topic, None)
-    assert "Low review score on ctrip: 1.5/5" in ticket.title and "不干净" in (ticket.description or "")
+    (title,), (description,) = (
+        f(demo_group, [ticket]) for f in (service.ticket_titles, service.ticket_descriptions)
+    )
+    assert "Low review score on ctrip: 1.5/5" in (title or "") and "不干净" in (description or "")
     # the matched review is on the guest's timeline
     timeline = profiles.list_interactions(demo_group, scope=GROUP, guest_id=guest.id)
     assert [(i.kind, i.channel) for i in timeline] == [("review", "ota")]
@@ -134,7 +138,7 @@ def test_booking_export_ten_point_scores_two_text_columns_and_a_low_score(demo_g
         (Decimal("9.2"), 5), (Decimal("3.0"), 2), (Decimal("7.5"), 4),  # "7,5": a decimal comma
     ]  # fmt: skip
     assert all(r.scale == 10 for r in reviews.values())
-    assert reviews["BK-77003"].comment == "Good location\nSmall room"
+    assert feedback.review_comments(demo_group, [reviews["BK-77003"]]) == ["Good location\nSmall room"]
     low = reviews["BK-77002"]
     assert low.guest_id == guest.id and low.ticket_id is not None and low.sentiment == "complaint"
     ticket = demo_group.get_one(ServiceTicket, low.ticket_id)
@@ -255,7 +259,8 @@ def test_erasure_keeps_the_score_without_the_person_and_reimport_does_not_relink
     privacy.erase_guest(demo_group, guest_id=guest.id, now=NOW)
     demo_group.commit()
     kept = demo_group.scalars(select(OtaReview).where(OtaReview.external_id == "CT-1001")).one()
-    assert (kept.guest_id, kept.stay_id, kept.reviewer, kept.booking_ref, kept.comment) == (None,) * 5
+    wiped = (kept.guest_id, kept.stay_id, kept.reviewer, kept.booking_ref, kept.key_ref, kept.comment_enc)
+    assert wiped == (None,) * 6
     assert (kept.score, kept.csat) == (Decimal("4.8"), 5)
     run(demo_group, CTRIP, "ctrip", hotel_code=a)
     demo_group.expire_all()
@@ -316,3 +321,52 @@ def test_random_files_are_read_whole_or_refused_whole(
         assert e.hint
         return
     assert len(results) + reading.blank_rows == len(rows)  # each row read back: imported or reported
+
+
+def test_review_text_is_sealed_under_the_guests_key_or_its_own_and_shredded_on_erasure(
+    demo_group: Session, tmp_path: Path
+) -> None:
+    """A review's text may name a phone number or a health complaint: the table holds it sealed, under
+    the matched guest's key, else (no guest matched) under a key of the review's own; the list and the
+    guest's export open it, the scores still count, and erasing the guest makes a backup's copy of a
+    review of their stay unreadable (matched or not)."""
+    from sqlalchemy import text
+
+    a, _b = _codes(demo_group)
+    guest = make_guest(demo_group)
+    make_stay(demo_group, a, guest, confirmation_number="CTRIP-990001")
+    demo_group.commit()
+    export = tmp_path / "ctrip.csv"
+    export.write_text(
+        "点评ID,点评时间,用户昵称,订单号,总评分,卫生评分,服务评分,位置评分,设施评分,点评内容\n"
+        "CT-9001,2026-11-03 14:22:10,小**鱼,CTRIP-990001,4.0,4,4,4,4,花生过敏没人理，请回电13812345678\n"
+        "CT-9002,2026-11-04 09:00:00,匿名用户,,5.0,5,5,5,5,前台很好 13912345678\n",
+        encoding="utf-8",
+    )
+    done = run(demo_group, export, "ctrip", hotel_code=a)
+    demo_group.commit()
+    assert (done.imported, done.matched) == (2, 1)
+    dumped = repr(demo_group.execute(text("SELECT * FROM ota_review")).all())
+    assert "13812345678" not in dumped and "花生过敏" not in dumped and "13912345678" not in dumped
+    reviews = {r.external_id: r for r in demo_group.scalars(select(OtaReview))}
+    matched, unmatched = reviews["CT-9001"], reviews["CT-9002"]
+    assert matched.key_ref == guest.key_ref and unmatched.key_ref not in (None, guest.key_ref)
+    listed = {r.review_id: r.comment for r in feedback.recent_reviews(demo_group, scope=GROUP)}
+    assert listed[matched.id] == "花生过敏没人理，请回电13812345678"
+    assert listed[unmatched.id] == "前台很好 13912345678"
+    assert [r.answered for r in feedback.review_scores(demo_group, scope=GROUP)] == [2]
+    exported = privacy.export_guest(
+        demo_group, scope=GROUP, public_id=guest.public_id, actor_id=None, now=NOW
+    )
+    (row,) = exported["tables"]["ota_review"]
+    assert row["comment"] == "花生过敏没人理，请回电13812345678" and "comment_enc" not in row
+    backup = [  # as a backup holds them
+        SimpleNamespace(id=r.id, key_ref=r.key_ref, comment_enc=r.comment_enc) for r in (matched, unmatched)
+    ]
+    unmatched.stay_id = matched.stay_id  # a review of their stay that matched nobody (its guest was erased)
+    demo_group.commit()
+
+    privacy.erase_guest(demo_group, guest_id=guest.id, now=NOW)
+    demo_group.commit()
+    assert feedback.review_comments(demo_group, backup) == [None, None]
+    assert [r.answered for r in feedback.review_scores(demo_group, scope=GROUP)] == [2]  # the scores stay

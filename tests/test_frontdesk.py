@@ -16,7 +16,6 @@ from guestgraph.access import DataScope
 from guestgraph.db import make_session_factory
 from guestgraph.db.models import (
     Charge,
-    Interaction,
     RecordStatus,
     SourceRecord,
     SourceSystem,
@@ -26,7 +25,15 @@ from guestgraph.db.models import (
 )
 from guestgraph.errors import Conflict, GuestNotFound, HotelNotFound, InvalidInput
 from guestgraph.paging import PageRequest
-from tests.factories import hotel, make_guest, make_mention, make_preference, make_stay, without_pms_feed
+from tests.factories import (
+    hotel,
+    make_guest,
+    make_interaction,
+    make_mention,
+    make_preference,
+    make_stay,
+    without_pms_feed,
+)
 
 VALID_ID = "11010519491231002X"  # a resident ID number with a valid check digit
 
@@ -114,6 +121,40 @@ def test_a_preference_is_sealed_under_the_guests_key_and_shredded_with_it(demo_g
     assert profiles.list_preferences(demo_group, [guest.id])[guest.id][0].value == ""
 
 
+def test_a_note_is_sealed_under_the_guests_key_and_shredded_with_it(demo_group: Session) -> None:
+    """What staff type about a guest may hold a phone number or a health remark: the table holds
+    ciphertext bound to its row and the guest's key; every reader opens it; shredding the guest's key
+    leaves nothing to read."""
+    from sqlalchemy import text
+
+    from guestgraph import pii, privacy
+
+    guest = make_guest(demo_group)
+    line = profiles.add_interaction(
+        demo_group,
+        scope=DataScope.group(),
+        public_id=guest.public_id,
+        kind="complaint",
+        text="花生过敏, call back on 13812345678",
+        staff_user_id=None,
+    )
+    stored = demo_group.execute(text("SELECT * FROM interaction WHERE id = :i"), {"i": line.id}).one()
+    dumped = repr(tuple(stored))
+    assert "13812345678" not in dumped and "花生过敏" not in dumped
+    assert stored.key_ref == guest.key_ref and stored.text_enc
+    assert line.text == "花生过敏, call back on 13812345678"
+    shown = profiles.get_profile(demo_group, scope=DataScope.group(), public_id=guest.public_id)
+    assert [i.text for i in shown.interactions] == [line.text]
+    export = privacy.export_guest(
+        demo_group, scope=DataScope.group(), public_id=guest.public_id, actor_id=None, now=datetime.now(UTC)
+    )
+    exported = export["tables"]["interaction"]
+    assert [r["text"] for r in exported] == [line.text] and "text_enc" not in exported[0]
+    pii.vault_of(demo_group).shred_many([guest.key_ref])
+    after = profiles.list_interactions(demo_group, scope=DataScope.group(), guest_id=guest.id)
+    assert [i.text for i in after] == [""]
+
+
 def test_a_preference_from_an_import_shows_its_source_record(demo_group: Session) -> None:
 
     guest = make_guest(demo_group)
@@ -187,16 +228,14 @@ def test_alerts_derived_from_data(demo_group: Session, group_spec: org.GroupSpec
     guest = make_guest(demo_group, loyalty_tier="platinum", birth_date=birth)
     last = make_stay(demo_group, a, guest, arrival=today - timedelta(days=40))
     make_stay(demo_group, a, guest, arrival=today, status=StayStatus.BOOKED)
-    demo_group.add(
-        Interaction(
-            guest_id=guest.id,
-            hotel_id=last.hotel_id,
-            channel="in_person",
-            direction="inbound",
-            kind="complaint",
-            text="Air conditioning broken\nsecond line",
-            occurred_at=datetime.combine(last.arrival + timedelta(days=1), datetime.min.time(), UTC),
-        )
+    make_interaction(
+        demo_group,
+        guest,
+        "Air conditioning broken\nsecond line",
+        kind="complaint",
+        hotel_id=last.hotel_id,
+        channel="in_person",
+        occurred_at=datetime.combine(last.arrival + timedelta(days=1), datetime.min.time(), UTC),
     )
     for category, value in (("allergy", "shellfish"), ("do_not_rent", "damaged the room")):
         profiles.add_preference(
@@ -548,3 +587,28 @@ def test_a_channel_never_takes_a_guest_in_house_back_to_booked_or_cancels_them(
     demo_group.expire_all()
     stay = demo_group.scalars(select(Stay).where(Stay.confirmation_number == "CT-77")).one()
     assert stay.status is StayStatus.IN_HOUSE
+
+
+def test_erasing_a_guest_leaves_a_backups_copy_of_their_notes_unreadable(demo_group: Session) -> None:
+    """Erasure shreds the key the guest's notes were sealed under, so the rows as a backup taken
+    before holds them open to nothing, while another guest's notes still open."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    from guestgraph import privacy
+
+    guest, other = make_guest(demo_group), make_guest(demo_group)
+    make_interaction(demo_group, guest, "花生过敏 13812345678", kind="complaint")
+    make_interaction(demo_group, guest, "wheelchair, call 13812345678")
+    make_interaction(demo_group, other, "likes jazz")
+    backup = [
+        SimpleNamespace(**r._mapping)
+        for r in demo_group.execute(text("SELECT id, key_ref, text_enc FROM interaction ORDER BY id"))
+    ]
+    assert [b.key_ref for b in backup] == [guest.key_ref, guest.key_ref, other.key_ref]
+    opened = ["花生过敏 13812345678", "wheelchair, call 13812345678", "likes jazz"]
+    assert profiles.interaction_texts(demo_group, backup) == opened
+    outcome = privacy.erase_guest(demo_group, guest_id=guest.id, now=datetime.now(UTC))
+    assert outcome.counts["interaction"] == 2
+    assert profiles.interaction_texts(demo_group, backup) == ["", "", "likes jazz"]

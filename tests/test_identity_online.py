@@ -140,3 +140,55 @@ def test_two_online_passes_at_once_queue_rather_than_give_up(
     with Session(engine) as s:
         guests = set(s.scalars(select(GuestMention.guest_id)))
     assert len(guests) == 1 and None not in guests  # the same person twice: one guest, not two
+
+
+def test_an_online_pass_honours_a_stewards_different_people(
+    engine: Engine, demo_group: Session, tmp_path: Path
+) -> None:
+    """A steward said two records are different people: the import that brings the second one keeps
+    it apart online, although the rules (the same ID number) would link them."""
+    from tests.ingest_helpers import good_row, write_pms_cn
+    from tests.test_identity_review import _mentions, _queue
+
+    f = factory(engine)
+    ingest.import_file(f, write_pms_cn(tmp_path / "SHA01_a.csv", [good_row("7101")]), source="pms")
+    identity.resolve_all(f, matching=RULES_ONLY)
+    first, _guest = _mentions(engine)["7101"]
+    apart = _queue(engine, first, first.replace(":7101", ":7102"))  # the record that has not come yet
+    with f.begin() as session:
+        identity.decide_review(session, apart, decision="rejected", decided_by="steward1", reason="twins")
+    rows = [good_row("7102", 邮箱="", 手机="", 生日="")]
+    batch = ingest.import_file(f, write_pms_cn(tmp_path / "SHA01_b.csv", rows), source="pms")
+    done = identity.resolve_import(f, batch.summary.batch_id, max_records=10)
+    assert done is not None and (done.new_mentions, done.created) == (1, 1)
+    m = _mentions(engine)
+    assert m["7102"][0] == first.replace(":7101", ":7102")  # the decision named this record
+    assert None not in (m["7101"][1], m["7102"][1]) and m["7101"][1] != m["7102"][1]
+
+
+def test_an_import_resolved_online_is_not_left_waiting(
+    live: LiveServer, demo_group: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's check (`records_waiting`): a push resolved online leaves the worker nothing to do;
+    a new version of a record still waits (online it keeps its guest, its values are not compared
+    again), and so does a push with online resolution off."""
+    from guestgraph.access import issue_source_key
+    from tests.test_ingest_push import booking
+
+    key = issue_source_key(demo_group, source="ota_booking")
+    demo_group.commit()
+    identity.resolve_all(factory(live.engine), matching=RULES_ONLY)  # the mark: the last pass began
+
+    def push_then_waiting(*records: dict[str, object]) -> bool:
+        with live.client(headers={"X-API-Key": key}) as c:
+            pushed = c.post("/api/v1/sources/ota_booking/records", json={"records": list(records)})
+        stored = pushed.json()["accepted"] + pushed.json()["accepted_with_warnings"]
+        assert pushed.status_code == 200 and stored == len(records), pushed.text
+        with Session(live.engine) as s:
+            return identity.records_waiting(s)
+
+    assert not push_then_waiting(booking("B21", 1, "2026-12-03"))
+    assert push_then_waiting(booking("B21", 2, "2026-12-04"))
+    identity.resolve_all(factory(live.engine), matching=RULES_ONLY)
+    monkeypatch.setattr(live.settings, "resolve_online_max_records", 0)
+    assert push_then_waiting(booking("B22", 1, "2026-12-03"))

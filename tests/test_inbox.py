@@ -17,7 +17,7 @@ from guestgraph.access import DataScope
 from guestgraph.config import Settings
 from guestgraph.db.models import Conversation, InboxMessage, Interaction, ServiceTicket, TicketEvent
 from guestgraph.privacy._export import subject_of, table_rows
-from tests.factories import hotel, make_guest, make_mention, make_stay
+from tests.factories import hotel, make_guest, make_mention, make_stay, timeline_texts
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 HOURS = "08:00-22:00"
@@ -85,7 +85,7 @@ def test_an_email_from_a_guest_is_matched_threaded_and_redelivery_changes_nothin
     assert [m.text for m in view.messages] == ["Can you pick us up at 9?", "Two of us."]
     assert view.conversation.counterpart == "w********@example.com"  # masked
     assert view.conversation.unread == 2
-    timeline = demo_group.scalars(select(Interaction.text).where(Interaction.guest_id == guest.id)).all()
+    timeline = timeline_texts(demo_group, guest)
     assert len(timeline) == 2 and all(f"conversation {first.conversation_id}" in t for t in timeline)
     assert demo_group.scalar(select(func.count()).select_from(InboxMessage)) == 2
 
@@ -107,11 +107,11 @@ def test_a_complaint_opens_a_high_priority_ticket_and_later_messages_are_noted_o
     kinds = demo_group.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_id == got.ticket_id)).all()
     assert "message" in kinds
     # on the timeline as a complaint (so the next arrival is flagged), followed up by that ticket
-    logged = demo_group.execute(
-        select(Interaction.id, Interaction.kind, Interaction.text).where(Interaction.guest_id == guest.id)
+    logged = demo_group.scalars(
+        select(Interaction).where(Interaction.guest_id == guest.id).order_by(Interaction.id)
     ).all()
-    assert [k for _, k, _ in logged] == ["complaint", "chat"]
-    assert logged[0].text.startswith("房间很脏") and ticket.interaction_id == logged[0].id
+    assert [i.kind for i in logged] == ["complaint", "chat"] and ticket.interaction_id == logged[0].id
+    assert timeline_texts(demo_group, guest)[0].startswith("房间很脏")
     assert service.complaints_without_ticket(demo_group, scope=DataScope.group(), guest_id=guest.id) == []
     # a plain request opens no ticket
     other = _sms(demo_group, "+8613900002222", "Could I have two more towels please", "gw-3")
@@ -224,7 +224,9 @@ def test_calls_tickets_and_templates(demo_group: Session) -> None:
         priority="normal", actor_id=None, now=NOW, default_hours=HOURS,
     )  # fmt: skip
     assert ticket == again
-    assert demo_group.get(ServiceTicket, ticket).title == "Asked for a quiet room"  # type: ignore[union-attr]
+    assert service.ticket_titles(demo_group, [demo_group.get_one(ServiceTicket, ticket)]) == [
+        "Asked for a quiet room"
+    ]
     filled = inbox.fill_template(
         demo_group, scope=DataScope.group(), conversation_id=call.conversation_id, key="received", lang=None
     )

@@ -118,7 +118,9 @@ def test_bad_rows_are_quarantined_with_every_reason_and_nothing_is_lost(
         from guestgraph.ingest._reports import problem_rows
 
         quoted = [reason for row in problem_rows(session, s.batch_id, "en") for reason in row.reasons]
-        assert any("12345" in r for r in quoted) and all("4111" not in r for r in quoted), quoted
+        # the refused phone is quoted, masked like every identifying value of the row (MK-01)
+        assert any("“*****”" in r for r in quoted) and all("4111" not in r for r in quoted), quoted
+        assert not any("12345" in r for r in quoted), quoted
         stored = [v for v in session.scalars(select(RecordIssue.raw_value_enc)) if v]
         assert stored and all(v.startswith("g1.") and "12345" not in v for v in stored)  # sealed
         assert session.scalar(select(ImportBatch.quarantined).where(ImportBatch.id == s.batch_id)) == 4

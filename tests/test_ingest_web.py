@@ -27,6 +27,15 @@ def test_upload_report_and_problem_csv(live: LiveServer, tmp_path: Path) -> None
         table = list(csv.reader(io.StringIO(problems.content.decode("utf-8-sig"))))
         assert table[0][0] == "行/位置" and len(table) == 3
         assert any("电话号码无效" in row[3] for row in table[1:])
+        # MK-01: the rows as received are quoted with their identifying values masked, on the page,
+        # in the CSV and in the API alike
+        batch = re.search(r"/imports/(\d+)$", str(r.url))
+        assert batch is not None
+        report = c.get(f"/api/v1/imports/{batch[1]}").text
+        for shown in (r.text, problems.content.decode("utf-8-sig"), report):
+            for full in ("110101199003074258", "Wang.XM@QQ.com", "王小明", "1990-03-07", "138-1234-5678"):
+                assert full not in shown, full
+        assert "1101**********4258" in problems.content.decode("utf-8-sig") and "1101**********4258" in report
         api = c.get("/api/v1/imports").json()
         assert api["items"][0]["reconciles"] is True and api["items"][0]["rows_read"] == 3
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from guestgraph import engage, journeys, privacy
+from guestgraph import engage, journeys, privacy, service
 from guestgraph.access import DataScope
 from guestgraph.db import make_session_factory
 from guestgraph.db.models import (
@@ -22,14 +22,13 @@ from guestgraph.db.models import (
     GuestMetrics,
     GuestStageHistory,
     GuestTag,
-    Interaction,
     JourneyEnrolment,
     JourneyStatus,
     ServiceTicket,
     StayStatus,
 )
 from guestgraph.privacy import Channel, ConsentInput, Purpose
-from tests.factories import make_guest, make_stay
+from tests.factories import make_guest, make_stay, timeline_texts
 from tests.smtp_peer import Collector, free_port, smtp_peer
 
 GROUP = DataScope.group()
@@ -130,7 +129,7 @@ def test_post_stay_mail_goes_only_where_the_gate_allows(
     assert lines[unknown.public_id].reason == "no consent recorded"
     assert lines[suppressed.public_id].reason == "guest suppressed (do_not_contact)"
     assert lines[yes.public_id].last_outcome == "sent"
-    notes = list(s.scalars(select(Interaction.text).where(Interaction.guest_id == yes.id)))
+    notes = timeline_texts(s, yes)
     assert any("邮件已发送: 感谢您入住" in n and "{{" not in n for n in notes) and any(
         "wait" in n for n in notes
     )
@@ -269,7 +268,7 @@ def test_vip_arrival_alerts_the_duty_manager(
     (ticket,) = s.scalars(select(ServiceTicket))
     assert ticket.guest_id == vip.id and ticket.team == "duty_manager" and ticket.priority == "high"
     assert ticket.hotel_id == s.scalar(select(JourneyEnrolment.hotel_id))
-    assert "VIP arrival" in ticket.title
+    assert "VIP arrival" in (service.ticket_titles(s, [ticket])[0] or "")
     assert runs(s, journey.id).steps == {"alert": {"done": 1}}
     assert run(engine, port, T0 + timedelta(hours=1)).steps == 0  # once per stay
 
@@ -484,6 +483,6 @@ def test_the_post_stay_survey_journey_sends_each_stay_its_survey_once(
     surveys = [(x.guest_id, x.sent_at is not None, x.skip_reason) for x in s.scalars(select(Survey))]
     assert sorted(surveys) == sorted([(yes.id, True, None), (unknown.id, False, "no consent recorded")])
     assert runs(s, journey.id).by_status == {"done": 2}
-    notes = list(s.scalars(select(Interaction.text).where(Interaction.guest_id == yes.id)))
+    notes = timeline_texts(s, yes)
     assert any("survey sent" in n for n in notes)
     assert run(engine, port, T0 + timedelta(days=3)).steps == 0 and len(collector.received) == 1

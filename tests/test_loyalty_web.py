@@ -48,6 +48,8 @@ def test_the_panel_api_and_redemption_within_the_clerks_scope(live: LiveServer, 
             headers={"HX-Request": "true"},
         )
         assert refused.status_code == 200 and 'id="form-error"' in refused.text
+        typo = c.post(f"/guests/{guest.public_id}/loyalty/redeem", data={"points": "5O0", "reason": "spa"})
+        assert typo.status_code == 400 and "兑换积分必须是整数" in typo.text
         too_many = c.post(
             f"/api/v1/guests/{guest.public_id}/loyalty/redeem", json={"points": 1281, "reason": "x"}
         )

@@ -44,7 +44,7 @@ from guestgraph.db.models import (
 from guestgraph.errors import InvalidInput
 from guestgraph.paging import PageRequest
 from tests.conftest import BACKENDS
-from tests.factories import contact, hotel, make_guest, make_stay
+from tests.factories import contact, hotel, make_guest, make_interaction, make_stay, timeline_texts
 from tests.test_cli import run
 
 NOW = datetime(2030, 6, 1, 9, 0, tzinfo=UTC)  # cut-offs: profile 2027-06-02, documents 2029-06-01,
@@ -145,7 +145,6 @@ def _seed(s: Session) -> dict[str, Guest]:
             channel="phone",
             direction="inbound",
             kind="call",
-            text="x",
             occurred_at=_at(2024, 3),
         )
     )
@@ -162,26 +161,8 @@ def _seed(s: Session) -> dict[str, Guest]:
     recent = _guest(s, **doc)  # stayed last month: kept, only its old stay, interaction and ticket go
     _stay(s, recent, date(2024, 2, 10))
     _stay(s, recent, date(2030, 5, 3))
-    s.add(
-        Interaction(
-            guest_id=recent.id,
-            channel="email",
-            direction="inbound",
-            kind="note",
-            text="old",
-            occurred_at=_at(2026, 1),
-        )
-    )
-    s.add(
-        Interaction(
-            guest_id=recent.id,
-            channel="email",
-            direction="inbound",
-            kind="note",
-            text="new",
-            occurred_at=_at(2029, 1),
-        )
-    )
+    make_interaction(s, recent, "old", channel="email", occurred_at=_at(2026, 1))
+    make_interaction(s, recent, "new", channel="email", occurred_at=_at(2029, 1))
     _mention(s, _record(s, RecordStatus.ACCEPTED, _at(2030, 5), recent), recent, _at(2030, 5))
     due = _at(2026, 2)
     s.add(
@@ -190,7 +171,6 @@ def _seed(s: Session) -> dict[str, Guest]:
             hotel_id=sha,
             category="request",
             priority="normal",
-            title="towels",
             status=TicketStatus.CLOSED,
             closed_at=due,
             respond_due_at=due,
@@ -320,7 +300,7 @@ def test_retention_removes_only_expired_data_and_records_one_event(demo_group: S
     assert (
         s.scalar(select(func.count()).select_from(StayGuest).where(StayGuest.guest_id == g["recent"].id)) == 1
     )
-    assert s.scalars(select(Interaction.text).where(Interaction.guest_id == g["recent"].id)).all() == ["new"]
+    assert timeline_texts(s, g["recent"]) == ["new"]
     kept = s.scalars(select(SourceRecord.status).where(SourceRecord.guest_id.is_(None))).all()
     assert sorted(kept) == sorted([RecordStatus.ERASED, RecordStatus.QUARANTINED])
     assert s.scalar(select(func.count()).select_from(Charge).where(Charge.description.is_not(None))) == 4
@@ -344,7 +324,6 @@ def test_a_configured_period_replaces_the_default(demo_group: Session) -> None:
             channel="phone",
             direction="inbound",
             kind="call",
-            text="x",
             occurred_at=_at(2029, 1),
         )
     )

@@ -29,7 +29,6 @@ def _seed(s: Session) -> None:
                 channel="phone",
                 direction="inbound",
                 kind="call",
-                text="x",
                 occurred_at=now - timedelta(days=age),
             )
         )

@@ -18,7 +18,6 @@ from guestgraph.db.models import (
     Guest,
     GuestMetrics,
     GuestTag,
-    Interaction,
     Offer,
     OfferKind,
     PromptRule,
@@ -28,7 +27,7 @@ from guestgraph.db.models import (
     StayStatus,
 )
 from guestgraph.errors import HotelNotFound, InvalidInput
-from tests.factories import hotel, make_guest, make_preference, make_stay
+from tests.factories import hotel, make_guest, make_interaction, make_preference, make_stay
 
 DAY = date(2026, 12, 10)
 NOW = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
@@ -62,17 +61,15 @@ def test_every_shipped_rule_with_its_reason_and_a_staff_rule(demo_group: Session
     birthday.birth_month, birthday.birth_day = 12, 11
     _booked(s, a, family, children=2, adults=2)
     _booked(s, a, pet)
-    s.add(Interaction(guest_id=pet.id, hotel_id=hotel(s, a).id, channel="front_desk", direction="internal",
-                      kind="note", text="Travels with a small Dog"))  # fmt: skip
+    make_interaction(s, pet, "Travels with a small Dog", hotel_id=hotel(s, a).id, direction="internal")
     _booked(s, a, vip)
     make_preference(s, allergic, "allergy", "shellfish")
     _booked(s, a, allergic)
     _booked(s, a, birthday)
     for g, where in ((complained, a), (elsewhere, b)):  # a complaint on the last stay, at A or at B
         make_stay(s, where, g, arrival=date(2026, 10, 1))
-        s.add(Interaction(guest_id=g.id, hotel_id=hotel(s, where).id, channel="front_desk",
-                          direction="inbound", kind="complaint", text="Noisy room\nsecond line",
-                          occurred_at=datetime(2026, 10, 2, tzinfo=UTC)))  # fmt: skip
+        make_interaction(s, g, "Noisy room\nsecond line", kind="complaint", hotel_id=hotel(s, where).id,
+                         occurred_at=datetime(2026, 10, 2, tzinfo=UTC))  # fmt: skip
         _booked(s, a, g)
     _booked(s, a, plain, children=0)
     s.add(GuestTag(guest_id=tagged.id, tag="high_value", kind="rule", since=NOW))

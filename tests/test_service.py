@@ -5,6 +5,7 @@ escalation to the manager, auto-assignment by load, a complaint becoming a ticke
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -262,3 +263,96 @@ def test_dashboard_counts_breaches_and_median_minutes(demo_group: Session) -> No
     assert (room.median_response_minutes, room.median_resolution_minutes) == (17.5, 90.0)
     assert rows[(b.code, "billing")].median_response_minutes is None
     assert [r.hotel for r in service.sla_dashboard(demo_group, scope=DataScope.hotels(b.id))] == [b.code]
+
+
+def test_ticket_text_is_sealed_under_the_tickets_key_and_shredded_when_the_guest_is_erased(
+    demo_group: Session,
+) -> None:
+    """What staff write on a ticket (description, comments, notes) may hold a phone number or a health
+    remark: the tables hold ciphertext under the ticket's own key (a ticket without a guest has one
+    too); erasing the guest shreds that key, so a copy of the rows taken before is unreadable."""
+    from sqlalchemy import text
+
+    from guestgraph import pii
+
+    a, _ = _two(demo_group)
+    guest = make_guest(demo_group)
+    make_stay(demo_group, a.code, guest)
+    scope = DataScope.hotels(a.id)
+    t = _open(
+        demo_group, a, description="花生过敏: no nuts in the welcome fruit", guest_public_id=guest.public_id
+    )
+    service.add_comment(
+        demo_group, scope=scope, ticket_id=t.id, text="Called her on 13812345678", actor_id=None, now=NOW
+    )
+    lobby = _open(demo_group, a, title="Lobby light", description="Guest at 13812345678 reported it")
+    demo_group.flush()
+    dumped = repr(demo_group.execute(text("SELECT * FROM service_ticket")).all())
+    dumped += repr(demo_group.execute(text("SELECT * FROM ticket_event")).all())
+    assert "13812345678" not in dumped and "花生过敏" not in dumped
+    keys = dict(demo_group.execute(select(ServiceTicket.id, ServiceTicket.key_ref)).all())
+    assert keys[t.id] and keys[lobby.id] and keys[t.id] != keys[lobby.id] != guest.key_ref
+    assert service.get_ticket(demo_group, scope=scope, ticket_id=t.id).description == (
+        "花生过敏: no nuts in the welcome fruit"
+    )
+    assert [x.description for x in service.list_tickets(demo_group, scope=scope) if x.id == lobby.id] == [
+        "Guest at 13812345678 reported it"
+    ]
+    history = service.ticket_history(demo_group, scope=scope, ticket_id=t.id)
+    assert [(e.kind, e.text) for e in history] == [
+        ("created", "No hot water"),
+        ("comment", "Called her on 13812345678"),
+    ]
+    query = select(TicketEvent.id, TicketEvent.text_enc).where(TicketEvent.ticket_id == t.id)
+    events_before = demo_group.execute(query.order_by(TicketEvent.id)).all()  # as a backup now holds them
+    before = demo_group.get_one(ServiceTicket, t.id)
+    copy = (before.id, before.key_ref, before.description_enc)
+
+    privacy.erase_guest(demo_group, guest_id=guest.id, now=NOW)
+    vault = pii.vault_of(demo_group)
+    backup = SimpleNamespace(id=copy[0], key_ref=copy[1], description_enc=copy[2])  # a row from a backup
+    assert service.ticket_descriptions(demo_group, [backup]) == [None]
+    assert service.event_texts(demo_group, copy[1], events_before) == [None, None]
+    assert vault.store.is_shredded(str(copy[1]))
+    assert service.get_ticket(demo_group, scope=scope, ticket_id=lobby.id).description  # not the guest's
+
+
+def test_a_complaints_first_line_as_title_is_sealed_opened_everywhere_and_shredded_with_the_guest(
+    demo_group: Session,
+) -> None:
+    """A complaint's first line becomes the ticket's title, so it may say "花生过敏" or give a phone
+    number: the table holds it sealed under the ticket's key; the board, the ticket, the guest's open
+    tickets and the data-subject export show it opened; after erasure a backup's copy opens to nothing."""
+    from sqlalchemy import text
+
+    a, _ = _two(demo_group)
+    guest = make_guest(demo_group)
+    make_stay(demo_group, a.code, guest)
+    scope = DataScope.hotels(a.id)
+    line = profiles.add_interaction(
+        demo_group, scope=scope, public_id=guest.public_id, kind="complaint",
+        text="花生过敏, call 13812345678\nthe welcome fruit had nuts", staff_user_id=None,
+    )  # fmt: skip
+    t = service.ticket_from_interaction(
+        demo_group, scope=scope, interaction_id=line.id, actor_id=None, now=NOW, default_hours=HOURS
+    )
+    demo_group.flush()
+    dumped = repr(demo_group.execute(text("SELECT * FROM service_ticket")).all())
+    dumped += repr(demo_group.execute(text("SELECT * FROM ticket_event")).all())
+    assert "13812345678" not in dumped and "花生过敏" not in dumped
+    title = "花生过敏, call 13812345678"
+    assert service.get_ticket(demo_group, scope=scope, ticket_id=t.id).title == title
+    assert [x.title for x in service.list_tickets(demo_group, scope=scope) if x.id == t.id] == [title]
+    profile = service.list_tickets(demo_group, scope=scope, guest_id=guest.id, open_only=True)
+    assert [x.title for x in profile] == [title]
+    exported = privacy.export_guest(
+        demo_group, scope=DataScope.group(), public_id=guest.public_id, actor_id=None, now=NOW
+    )
+    (row,) = exported["tables"]["service_ticket"]
+    assert row["title"] == title and "title_enc" not in row and "key_ref" not in row
+    copy = SimpleNamespace(
+        **{c: getattr(demo_group.get_one(ServiceTicket, t.id), c) for c in ("id", "key_ref", "title_enc")}
+    )
+
+    privacy.erase_guest(demo_group, guest_id=guest.id, now=NOW)
+    assert service.ticket_titles(demo_group, [copy]) == [None]  # a backup's copy of the row

@@ -21,14 +21,13 @@ from guestgraph.db.models import (
     Guest,
     GuestTag,
     Hotel,
-    Interaction,
     ServiceTicket,
     TicketEvent,
     TicketRating,
 )
 from guestgraph.paging import PageRequest
 from guestgraph.privacy import Channel, ConsentInput, Purpose
-from tests.factories import make_guest
+from tests.factories import make_guest, make_interaction
 from tests.smtp_peer import Collector, smtp_peer
 
 GROUP = DataScope.group()
@@ -74,14 +73,12 @@ def self_service_ticket(session: Session, h: Hotel, guest: Guest, kind: str = "r
 
 def email_ticket(session: Session, h: Hotel, guest: Guest) -> int:
     """A ticket made from the guest's e-mail (as the inbox does: a complaint interaction by e-mail)."""
-    mail = Interaction(
-        guest_id=guest.id, hotel_id=h.id, channel="email", direction="inbound", kind="complaint",
-        text="Shower is cold\nRoom 1203", occurred_at=NOW,
+    mail = make_interaction(
+        session, guest, "Shower is cold\nRoom 1203", kind="complaint", hotel_id=h.id, channel="email",
+        occurred_at=NOW,
     )  # fmt: skip
-    session.add(mail)
-    session.flush()
     return service.ticket_from_interaction(
-        session, scope=GROUP, interaction_id=mail.id, actor_id=None, now=NOW, default_hours=HOURS
+        session, scope=GROUP, interaction_id=mail, actor_id=None, now=NOW, default_hours=HOURS
     ).id
 
 
@@ -137,7 +134,8 @@ def test_resolution_mails_the_guest_one_link_and_a_low_score_reopens_the_ticket(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
     ).all()
     rating_event = next(e for e in events if e.kind == "rating")
-    assert (rating_event.text, rating_event.actor_id) == ("guest rated 2/5: Still flickering", None)
+    (rating_text,) = service.event_texts(demo_group, ticket.key_ref, [rating_event])
+    assert (rating_text, rating_event.actor_id) == ("guest rated 2/5: Still flickering", None)
     assert (events[-1].kind, events[-1].from_status, events[-1].to_status) == ("status", "resolved", "open")
     timeline = profiles.list_interactions(demo_group, scope=DataScope.hotels(h.id), guest_id=guest.id)
     rated = [i for i in timeline if i.kind == "rating"]
@@ -271,3 +269,40 @@ def test_dashboard_average_export_and_erasure(demo_group: Session) -> None:
     outcome = privacy.erase_guest(demo_group, guest_id=guests[1].id, now=NOW)
     assert outcome.counts["ticket_rating"] == 1
     assert demo_group.scalar(select(func.count()).select_from(TicketRating)) == 2
+
+
+def test_the_ratings_comment_is_sealed_under_the_guests_key_and_shredded_on_erasure(
+    demo_group: Session,
+) -> None:
+    """The guest's comment on a rating may name a phone number or a health complaint: the table holds
+    it sealed under the guest's key; the ticket page's ratings and the guest's export open it; the SLA
+    dashboard's mean still counts the score; after erasure a backup's copy of the row opens to nothing."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    h = first_hotel(demo_group)
+    guest = make_guest(demo_group)
+    _, ticket_id = self_service_ticket(demo_group, h, guest)
+    resolve(demo_group, ticket_id)
+    rating_id = demo_group.scalars(select(TicketRating.id)).one()
+    words = "花生过敏 was ignored, call 13812345678"
+    feedback.rate_for(demo_group, rating_id, score=4, comment=words, now=NOW + timedelta(hours=1))
+    demo_group.commit()
+    dumped = repr(demo_group.execute(text("SELECT * FROM ticket_rating")).all())
+    assert "13812345678" not in dumped and "花生过敏" not in dumped
+    rating = demo_group.get_one(TicketRating, rating_id)
+    assert rating.key_ref == guest.key_ref and rating.score == 4
+    lines = service.ticket_ratings(demo_group, scope=GROUP, ticket_id=ticket_id, now=NOW + timedelta(hours=2))
+    assert [(r.score, r.comment) for r in lines] == [(4, words)]
+    sla = [(r.ratings, r.average_rating) for r in service.sla_dashboard(demo_group, scope=GROUP) if r.ratings]
+    assert sla == [(1, 4.0)]
+    exported = privacy.export_guest(
+        demo_group, scope=GROUP, public_id=guest.public_id, actor_id=None, now=NOW
+    )
+    (row,) = exported["tables"]["ticket_rating"]
+    assert row["comment"] == words and "comment_enc" not in row and "key_ref" not in row
+    backup = SimpleNamespace(id=rating.id, key_ref=rating.key_ref, comment_enc=rating.comment_enc)
+
+    privacy.erase_guest(demo_group, guest_id=guest.id, now=NOW)
+    assert service.rating_comments(demo_group, [backup]) == [None]

@@ -282,16 +282,17 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Identity: an import of at most this many records (a push batch, a front-desk "
         "registration, a small file) is resolved as it lands, against the indexed keys only (the exact "
-        "rules; the model's links follow at the next batch pass). Bigger imports wait for the batch "
-        "pass. 0 turns online resolution off.",
+        "rules; the model's links follow at the next batch pass, which such an import does not start). "
+        "Bigger imports wait for the batch pass. 0 turns online resolution off.",
     )
     resolve_waiting_seconds: int = Field(
         60,
         ge=0,
         le=86_400,
         description="Identity: `guestgraph worker` runs a resolve pass when records imported since the "
-        "last pass are waiting, at most once per this many seconds (0: never; run `guestgraph resolve` "
-        "yourself). Every pass is the whole batch pass, so at a million records prefer a longer interval.",
+        "last pass are waiting (an import resolved online is not; a new version of a record is), at most "
+        "once per this many seconds (0: never; run `guestgraph resolve` yourself). Every pass is the "
+        "whole batch pass, so at a million records prefer a longer interval.",
     )
     report_timezone: str = Field(
         "Asia/Shanghai",

@@ -43,7 +43,7 @@ from guestgraph.analytics._segments import (
 )
 from guestgraph.analytics._settings import AnalyticsSettings
 from guestgraph.analytics._sqlfuncs import days_between
-from guestgraph.analytics._tags import TagView, add_manual_tag, guest_tags, retire_manual_tag
+from guestgraph.analytics._tags import TagView, add_manual_tag, guest_tags, retire_manual_tag, tag_notes
 
 __all__ = [
     "Margins",
@@ -82,6 +82,7 @@ __all__ = [
     "TagView",
     "Vocabulary",
     "add_manual_tag",
+    "tag_notes",
     "churn_warnings",
     "create_segment",
     "dashboard",

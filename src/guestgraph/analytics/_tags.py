@@ -1,7 +1,10 @@
-"""Tags: rule tags recomputed set-based at each refresh, manual tags staff add and retire."""
+"""Tags: rule tags recomputed set-based at each refresh, manual tags staff add and retire. A staff tag's
+note is sealed under the guest's data key: `add_manual_tag` is its one writer, `tag_notes` its one
+reader."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -9,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import DataScope, guest_visible
 from guestgraph.analytics._compile import compile_condition, guest_source
 from guestgraph.analytics._rules import RuleSet
@@ -17,6 +21,7 @@ from guestgraph.errors import Conflict, GuestNotFound, InvalidInput, NotFound
 
 RULE = "rule"
 MANUAL = "manual"
+NOTE = ("guest_tag", "note")  # the place (table, column) in the note's AAD
 
 
 def refresh_rule_tags(
@@ -89,6 +94,12 @@ def _facts(session: Session, guest_id: int, names: tuple[str, ...]) -> dict[str,
     return out
 
 
+def tag_notes(session: Session, tags: Sequence[Any]) -> list[str | None]:
+    """The notes of tags (rows with `id`, `key_ref` and `note_enc`), in order; None where there is none
+    or the guest's key was shredded."""
+    return pii.open_guest_texts(session, NOTE, [(pii.tag_row(t.id), t.key_ref, t.note_enc) for t in tags])
+
+
 def guest_tags(
     session: Session, *, scope: DataScope, public_id: str, rules: RuleSet, locale: str
 ) -> list[TagView]:
@@ -98,13 +109,13 @@ def guest_tags(
         select(GuestTag)
         .where(GuestTag.guest_id == guest_id, GuestTag.retired_at.is_(None))
         .order_by(GuestTag.since)
-    )
+    ).all()
     views = []
-    for t in rows:
+    for t, note in zip(rows, tag_notes(session, rows), strict=True):
         rule = rules.get(t.tag) if t.kind == RULE else None
         name = rule.name(locale) if rule else t.tag
         facts = _facts(session, guest_id, rule.facts) if rule else {}
-        views.append(TagView(t.id, t.tag, name, t.kind, t.since, t.added_by, t.note, facts))
+        views.append(TagView(t.id, t.tag, name, t.kind, t.since, t.added_by, note, facts))
     return views
 
 
@@ -130,8 +141,10 @@ def add_manual_tag(
     )
     if duplicate is not None:
         raise Conflict(f"The guest already carries the tag {tag!r}.", hint="Retire it first to re-add it.")
-    row = GuestTag(guest_id=guest_id, tag=tag, kind=MANUAL, added_by=by, since=now, note=(note or None))
+    row = GuestTag(guest_id=guest_id, tag=tag, kind=MANUAL, added_by=by, since=now)
     session.add(row)
+    session.flush()
+    row.key_ref, row.note_enc = pii.seal_guest_text(session, guest_id, NOTE, pii.tag_row(row.id), note)
     session.flush()
     return row.id
 

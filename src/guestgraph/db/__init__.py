@@ -1,7 +1,8 @@
-"""Database access: engines, sessions and migrations. Models live in `guestgraph.db.models`."""
+"""Database access: engines, sessions, migrations and named locks. Models live in `guestgraph.db.models`."""
 
 from guestgraph.db._bulk import insert_rows
 from guestgraph.db._engine import make_engine, make_session_factory, session_scope
+from guestgraph.db._lock import take_app_lock
 from guestgraph.db._migrate import current_revision, head_revision
 
 __all__ = [
@@ -11,4 +12,5 @@ __all__ = [
     "make_engine",
     "make_session_factory",
     "session_scope",
+    "take_app_lock",
 ]

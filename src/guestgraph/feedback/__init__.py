@@ -68,6 +68,7 @@ from guestgraph.feedback._scores import (
     review_scores,
     survey_scores,
 )
+from guestgraph.feedback._sealed import review_comments, survey_comments
 from guestgraph.feedback._send import SurveyPolicy, SurveyReport, due_surveys, send_survey, send_surveys
 from guestgraph.feedback._tickets import CATEGORY_OF_TOPIC
 
@@ -114,6 +115,8 @@ __all__ = [
     "outlet_scores",
     "parse_row",
     "recent_reviews",
+    "review_comments",
+    "survey_comments",
     "review_profiles",
     "review_scores",
     "review_sources",

@@ -18,8 +18,8 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from guestgraph import audit
-from guestgraph.db.models import Charge, Guest, Hotel, Interaction, Outlet, Survey, SurveyOutletScore
+from guestgraph import audit, profiles
+from guestgraph.db.models import Charge, Guest, Hotel, Outlet, Survey, SurveyOutletScore
 from guestgraph.feedback._classify import Classification, classify
 from guestgraph.feedback._errors import (
     InvalidFeedbackInput,
@@ -28,6 +28,7 @@ from guestgraph.feedback._errors import (
     SurveyLinkInvalid,
 )
 from guestgraph.feedback._rules import current_rules
+from guestgraph.feedback._sealed import seal_survey_comment
 from guestgraph.feedback._tickets import low_score_ticket
 from guestgraph.feedback._tokens import looks_like_token, token_hash
 
@@ -153,7 +154,9 @@ def answer_survey(
     claimed = session.execute(
         update(Survey)
         .where(Survey.id == survey.id, Survey.answered_at.is_(None))
-        .values(answered_at=now, nps=answer.nps, csat=answer.csat, comment=comment)
+        .values(
+            answered_at=now, nps=answer.nps, csat=answer.csat, **seal_survey_comment(session, survey, comment)
+        )
     )
     if state == "answered" or not claimed.rowcount:  # type: ignore[attr-defined]
         raise SurveyAnswered("This survey was already answered.", hint="One answer per link; thank you.")
@@ -161,13 +164,12 @@ def answer_survey(
     session.add_all(
         SurveyOutletScore(survey_id=survey.id, outlet=Outlet(o), score=n) for o, n in answer.outlets.items()
     )
-    interaction = Interaction(
+    entry = profiles.NewInteraction(
         guest_id=survey.guest_id, hotel_id=survey.hotel_id, channel="web", direction="inbound",
         kind="survey", text=_timeline_text(answer, comment, found), occurred_at=now,
     )  # fmt: skip
-    session.add(interaction)
-    session.flush()
-    survey.interaction_id = interaction.id
+    (interaction_id,) = profiles.store_interactions(session, [entry])
+    survey.interaction_id = interaction_id
     if found is not None:
         survey.sentiment, survey.topic, survey.matched = found.sentiment, found.topic, found.matched
     if is_low(answer.nps, answer.csat):
@@ -182,4 +184,4 @@ def answer_survey(
         session, "survey.answer", guest_public_id=public_id, object_type="survey", object_id=str(survey.id),
         actor_username="guest (survey link)", details={"low_score": survey.ticket_id is not None},
     )  # fmt: skip
-    return Answered(survey.id, found, survey.ticket_id, interaction.id)
+    return Answered(survey.id, found, survey.ticket_id, interaction_id)

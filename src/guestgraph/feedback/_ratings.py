@@ -22,7 +22,7 @@ from typing import Literal
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from guestgraph import audit, engage, pii, service
+from guestgraph import audit, engage, pii, profiles, service
 from guestgraph.config import Settings
 from guestgraph.db.models import (
     Conversation,
@@ -143,6 +143,11 @@ def _claim(session: Session, rating_id: int, **values: object) -> bool:
     return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
+def _title(session: Session, ticket: ServiceTicket) -> str:
+    (title,) = service.ticket_titles(session, [ticket])
+    return title or ""
+
+
 def _kind(session: Session, ticket_id: int) -> str | None:
     return session.scalar(select(SelfServiceRequest.kind).where(SelfServiceRequest.ticket_id == ticket_id))
 
@@ -164,7 +169,8 @@ def _send_one(
     fields = engage.guest_fields(session, guest, lang=lang, hotel_id=rating.hotel_id, unsubscribe_url="")
     names = session.execute(select(Hotel.name_zh, Hotel.name_en).where(Hotel.id == rating.hotel_id)).one()
     kind = _kind(session, ticket.id)
-    what = KIND_ZH.get(kind or "", ticket.title) if lang == "zh" else ticket.title
+    title = _title(session, ticket)
+    what = KIND_ZH.get(kind or "", title) if lang == "zh" else title
     locale = "zh_CN" if lang == "zh" else "en"
     days = max(1, (rating.expires_at - now).days)
     rendered = rating_mail(
@@ -241,7 +247,7 @@ def _state(rating: TicketRating, now: datetime) -> State:
 
 def _form(session: Session, rating: TicketRating, now: datetime) -> RatingForm:
     names = session.execute(select(Hotel.name_zh, Hotel.name_en).where(Hotel.id == rating.hotel_id)).one()
-    title = session.scalar(select(ServiceTicket.title).where(ServiceTicket.id == rating.ticket_id)) or ""
+    title = _title(session, session.get_one(ServiceTicket, rating.ticket_id))
     return RatingForm(
         _state(rating, now), f"{names[0]} · {names[1]}", title, _kind(session, rating.ticket_id), rating.score
     )
@@ -268,8 +274,8 @@ def _check(score: int, comment: str | None) -> str | None:
     return text or None
 
 
-def _timeline(score: int, comment: str | None, ticket: ServiceTicket, reopened: bool) -> str:
-    head = f'Ticket #{ticket.id} "{ticket.title}" rated {score}/5' + (" (reopened)" if reopened else "")
+def _timeline(score: int, comment: str | None, ticket: ServiceTicket, title: str, reopened: bool) -> str:
+    head = f'Ticket #{ticket.id} "{title}" rated {score}/5' + (" (reopened)" if reopened else "")
     return head + (f"\n{comment}" if comment else "")
 
 
@@ -285,18 +291,17 @@ def _rate(
     claimed = session.execute(
         update(R)
         .where(R.id == rating.id, R.rated_at.is_(None))
-        .values(rated_at=now, score=score, comment=text)
+        .values(rated_at=now, score=score, **service.seal_rating_comment(session, rating, text))
     )
     if state == "rated" or not claimed.rowcount:  # type: ignore[attr-defined]
         raise RatingAnswered("This request was already rated.", hint="One answer per link; thank you.")
     reopened = service.record_rating(session, ticket_id=rating.ticket_id, score=score, comment=text, now=now)
     ticket = session.get_one(ServiceTicket, rating.ticket_id)
-    interaction = Interaction(
+    entry = profiles.NewInteraction(
         guest_id=rating.guest_id, hotel_id=rating.hotel_id, channel="web", direction="inbound", kind="rating",
-        text=_timeline(score, text, ticket, reopened), occurred_at=now,
+        text=_timeline(score, text, ticket, _title(session, ticket), reopened), occurred_at=now,
     )  # fmt: skip
-    session.add(interaction)
-    session.flush()
+    (interaction_id,) = profiles.store_interactions(session, [entry])
     public_id = session.scalar(select(Guest.public_id).where(Guest.id == rating.guest_id))
     actor = f"guest ({via})"
     audit.log_event(
@@ -309,7 +314,7 @@ def _rate(
             session, "ticket.reopen", guest_public_id=public_id, object_type="service_ticket",
             object_id=str(ticket.id), actor_username=actor, details={"reason": "low rating by the guest"},
         )  # fmt: skip
-    return Rated(rating.id, ticket.id, reopened, interaction.id)
+    return Rated(rating.id, ticket.id, reopened, interaction_id)
 
 
 def rate_ticket(session: Session, token: str, *, score: int, comment: str | None, now: datetime) -> Rated:

@@ -24,14 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from guestgraph import audit, ingest
+from guestgraph import audit, ingest, profiles
 from guestgraph.access import DataScope, hotel_visible
 from guestgraph.db.models import (
     Guest,
     GuestRole,
     GuestStatus,
     Hotel,
-    Interaction,
     OtaReview,
     OtaReviewScore,
     Stay,
@@ -51,6 +50,7 @@ from guestgraph.feedback._review_rows import (
     review_sources,
 )
 from guestgraph.feedback._rules import Rules, current_rules
+from guestgraph.feedback._sealed import seal_review_comment
 from guestgraph.feedback._tickets import low_score_ticket
 
 
@@ -122,11 +122,11 @@ def _guest_of_stay(session: Session, stay_id: int) -> Guest | None:
     return guest if guest is not None and guest.status is GuestStatus.ACTIVE else None
 
 
-def _timeline_text(review: OtaReview, found: Classification | None) -> str:
+def _timeline_text(review: OtaReview, comment: str | None, found: Classification | None) -> str:
     head = f"Review on {review.channel}: {review.score}/{review.scale} (CSAT {review.csat}/5)"
-    if found is not None and review.comment:
+    if found is not None and comment:
         head += f" ({found.sentiment or 'unclassified'}, {found.topic})"
-    return head + (f"\n{review.comment}" if review.comment else "")
+    return head + (f"\n{comment}" if comment else "")
 
 
 @dataclass(frozen=True)
@@ -144,16 +144,19 @@ def _new_review(
     review = OtaReview(
         hotel_id=hotel_id, channel=run.channel, external_id=parsed.external_id,
         reviewed_on=parsed.reviewed_on, score=parsed.score, scale=scale, csat=parsed.csat,
-        reviewer=parsed.reviewer, booking_ref=parsed.booking_ref, comment=parsed.comment,
-        imported_at=run.now, imported_by_id=run.actor_id,
+        reviewer=parsed.reviewer, booking_ref=parsed.booking_ref, imported_at=run.now,
+        imported_by_id=run.actor_id,
     )  # fmt: skip
     if found is not None:
         review.sentiment, review.topic, review.matched = found.sentiment, found.topic, found.matched
     return review
 
 
-def _link(session: Session, run: _Run, review: OtaReview, found: Classification | None) -> None:
-    """Match through the booking reference, put the review on the timeline, open a low-score ticket."""
+def _link(
+    session: Session, run: _Run, review: OtaReview, comment: str | None, found: Classification | None
+) -> None:
+    """Match through the booking reference, put the review on the timeline, open a low-score ticket;
+    then seal the review's text (under the guest's key when one matched)."""
     if review.booking_ref:
         review.stay_id = session.scalar(
             select(Stay.id).where(
@@ -163,21 +166,20 @@ def _link(session: Session, run: _Run, review: OtaReview, found: Classification 
     guest = _guest_of_stay(session, review.stay_id) if review.stay_id else None
     if guest is not None:
         review.guest_id = guest.id
-        interaction = Interaction(
+        entry = profiles.NewInteraction(
             guest_id=guest.id, hotel_id=review.hotel_id, channel="ota", direction="inbound", kind="review",
-            text=_timeline_text(review, found),
+            text=_timeline_text(review, comment, found),
             occurred_at=datetime.combine(review.reviewed_on, time.min, UTC),
         )  # fmt: skip
-        session.add(interaction)
-        session.flush()
-        review.interaction_id = interaction.id
+        (review.interaction_id,) = profiles.store_interactions(session, [entry])
     if review.csat <= LOW_CSAT:
         review.ticket_id = low_score_ticket(
             session, hotel_id=review.hotel_id, guest_id=review.guest_id,
             title=f"Low review score on {review.channel}: {review.score}/{review.scale}", found=found,
-            comment=review.comment, interaction_id=review.interaction_id, now=run.now,
+            comment=comment, interaction_id=review.interaction_id, now=run.now,
             default_hours=run.default_hours,
         )  # fmt: skip
+    seal_review_comment(session, review, comment)
 
 
 def import_reviews(
@@ -250,7 +252,7 @@ def import_reviews(
         session.add_all(
             OtaReviewScore(review_id=review.id, aspect=a, score=s) for a, s in parsed.aspects.items()
         )
-        _link(session, run, review, found)
+        _link(session, run, review, parsed.comment, found)
         session.flush()
         out.imported += 1
         out.matched += review.guest_id is not None

@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from guestgraph.access import DataScope, hotel_visible, mask_name
 from guestgraph.db.models import Guest, Hotel, OtaReview, OtaReviewScore, Survey, SurveyOutletScore
 from guestgraph.feedback._answer import LOW_CSAT, is_low
+from guestgraph.feedback._sealed import review_comments, survey_comments
 
 Source = Literal["survey", "review"]
 SOURCES: tuple[Source, ...] = ("survey", "review")
@@ -171,7 +172,8 @@ def recent_feedback(session: Session, *, scope: DataScope, limit: int = 50) -> l
         .where(hotel_visible(scope), Survey.answered_at.is_not(None))
         .order_by(Survey.answered_at.desc(), Survey.id.desc())
         .limit(limit)
-    )
+    ).all()
+    comments = survey_comments(session, [r[0] for r in rows])
     return [
         FeedbackLine(
             s.id,
@@ -180,14 +182,14 @@ def recent_feedback(session: Session, *, scope: DataScope, limit: int = 50) -> l
             s.answered_at,
             s.nps,
             s.csat,
-            s.comment,
+            comment,
             s.sentiment,
             s.topic,
             list(s.matched or []),
             s.ticket_id,
             is_low(s.nps, s.csat),
         )  # fmt: skip
-        for s, code, public_id in rows
+        for (s, code, public_id), comment in zip(rows, comments, strict=True)
     ]
 
 
@@ -286,7 +288,8 @@ def recent_reviews(session: Session, *, scope: DataScope, limit: int = 50) -> li
         .where(hotel_visible(scope))
         .order_by(OtaReview.reviewed_on.desc(), OtaReview.id.desc())
         .limit(limit)
-    )
+    ).all()
+    comments = review_comments(session, [r[0] for r in rows])
     return [
         ReviewLine(
             r.id,
@@ -298,12 +301,12 @@ def recent_reviews(session: Session, *, scope: DataScope, limit: int = 50) -> li
             r.csat,
             mask_name(r.reviewer),
             public_id,
-            r.comment,
+            comment,
             r.sentiment,
             r.topic,
             list(r.matched or []),
             r.ticket_id,
             r.csat <= LOW_CSAT,
         )  # fmt: skip
-        for r, code, public_id in rows
+        for (r, code, public_id), comment in zip(rows, comments, strict=True)
     ]

@@ -10,7 +10,8 @@ new guest, or a merge when a new record proves two guests are one person (the ol
 
 The probabilistic model is not consulted here: its term frequencies are counted over all guests, so a
 record whose only evidence is probabilistic becomes a guest of its own, and the next batch pass
-(`guestgraph resolve`, or the worker's) joins it, recording the merge, so the two modes converge.
+(`guestgraph resolve`, or the worker's when other records wait: an import resolved online leaves
+none, see `records_waiting`) joins it, recording the merge, so the two modes converge.
 """
 
 from __future__ import annotations
@@ -18,18 +19,20 @@ from __future__ import annotations
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, text, union, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import and_, bindparam, select, union
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph.db.models import AppLock, GuestMention, MatchReview, SourceRecord
+from guestgraph.db import take_app_lock
+from guestgraph.db.models import GuestMention, SourceRecord
 from guestgraph.identity._golden import assign, link_records_and_stays, refresh_golden
 from guestgraph.identity._resolve import MentionKeys, cluster, load_mentions, opened_values
+from guestgraph.identity._review import apply_decisions
 
 M = GuestMention
-LOCK_WAIT = "2s"  # how long an online pass waits for the resolve lock on PostgreSQL
+LOCK_WAIT = timedelta(seconds=2)  # how long an online pass waits for the resolve lock on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -80,30 +83,6 @@ def _touched_guests(session: Session, new_ids: list[int]) -> set[int]:
     return found
 
 
-def _decisions(
-    session: Session, mentions: list[MentionKeys]
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """The steward decisions between these mentions, as position pairs (accepted, rejected)."""
-    where = {m.key: i for i, m in enumerate(mentions)}
-    keys = sorted(where)
-    accepted: list[tuple[int, int]] = []
-    rejected: list[tuple[int, int]] = []
-    for start in range(0, len(keys), 400):
-        chunk = keys[start : start + 400]
-        rows = session.execute(
-            select(MatchReview.left_key, MatchReview.right_key, MatchReview.status).where(
-                MatchReview.status != "pending",
-                or_(MatchReview.left_key.in_(chunk), MatchReview.right_key.in_(chunk)),
-            )
-        )
-        for left, right, status in rows:
-            if left in where and right in where:
-                pair = (where[left], where[right])
-                if pair not in accepted and pair not in rejected:
-                    (accepted if status == "accepted" else rejected).append(pair)
-    return accepted, rejected
-
-
 def _held_together(mentions: list[MentionKeys]) -> list[tuple[int, int]]:
     first: dict[int, int] = {}
     pairs = []
@@ -113,36 +92,17 @@ def _held_together(mentions: list[MentionKeys]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _take_lock(session: Session) -> bool:
-    """The resolve lock, without moving the batch pass's mark (`records_waiting` reads it). On
-    PostgreSQL online passes queue for it (each holds it for milliseconds), but one that waits longer
-    than LOCK_WAIT (a batch pass holds it, for minutes) gives up: the import's records wait for the
-    next pass rather than hold a push open. SQLite's one writer queues as imports do."""
-    lock = select(AppLock.name).where(AppLock.name == "resolve")
-    if session.get_bind().dialect.name == "postgresql":
-        try:  # SET LOCAL takes no bind parameter; LOCK_WAIT is our own constant
-            session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-            held: Any = session.execute(lock.with_for_update()).first()
-        except OperationalError:
-            session.rollback()
-            return False
-    else:
-        taken = session.execute(update(AppLock).where(AppLock.name == "resolve").values(name=AppLock.name))
-        count = int(taken.rowcount or 0)  # type: ignore[attr-defined]
-        held = (1,) if count else None
-    if held is None:  # (a database emptied by hand: the migration's row is gone)
-        session.add(AppLock(name="resolve", acquired_at=None))
-        session.flush()
-    return True
-
-
 def resolve_records(factory: sessionmaker[Session], record_ids: Collection[int]) -> OnlineSummary | None:
     """Resolve the persons of these source records (one import's) now; see the module docstring.
     Serialised with batch passes by the same lock (None: a batch pass holds it); one transaction."""
     started = time.perf_counter()
     records = sorted(set(record_ids))
     with factory.begin() as session:
-        if not _take_lock(session):
+        # The batch pass's lock, without moving its mark (`records_waiting` reads it). On PostgreSQL
+        # online passes queue for it (each holds it for milliseconds), but one that waits longer than
+        # LOCK_WAIT (a batch pass holds it, for minutes) gives up: the import's records wait for the
+        # next pass rather than hold a push open. SQLite's one writer queues as imports do.
+        if not take_app_lock(session, "resolve", give_up_after=LOCK_WAIT):
             return None
         new_ids: list[int] = []
         carried: set[int] = set()  # guests whose record came again in a new version: golden values
@@ -160,7 +120,7 @@ def resolve_records(factory: sessionmaker[Session], record_ids: Collection[int])
         touched = _touched_guests(session, new_ids) if new_ids else set()
         held = set(session.scalars(select(M.id).where(M.guest_id.in_(touched)))) if touched else set()
         mentions = load_mentions(session, set(new_ids) | held)
-        accepted, rejected = _decisions(session, mentions)
+        accepted, rejected = apply_decisions(session, mentions, only_these=True)
         clusters, _position = cluster(mentions, apart=rejected, together=_held_together(mentions))
         for a, b in accepted:
             clusters.union(a, b, "steward", check_birth=False)

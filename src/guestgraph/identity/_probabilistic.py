@@ -22,7 +22,7 @@ from guestgraph.identity._fs_guest import GUEST_BLOCKING, GUEST_FIELDS, GUEST_TR
 from guestgraph.identity._fs_model import MatchModel
 from guestgraph.identity._fs_pairs import candidate_pairs
 from guestgraph.identity._resolve import MentionKeys
-from guestgraph.identity._review import QueuedPair, decided_pairs, refresh_queue
+from guestgraph.identity._review import QueuedPair, refresh_queue
 
 
 @dataclass(frozen=True)
@@ -57,19 +57,6 @@ def save_model(session: Session, model: MatchModel, records: int) -> int:
     session.add(MatchModelVersion(version=version, records=records, params=model.to_json()))
     session.flush()
     return version
-
-
-def apply_decisions(
-    session: Session, mentions: list[MentionKeys]
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Steward decisions as position pairs: (accepted, rejected); pairs whose mentions are gone drop out."""
-    where = {m.key: i for i, m in enumerate(mentions)}
-    accepted: list[tuple[int, int]] = []
-    rejected: list[tuple[int, int]] = []
-    for (left, right), status in decided_pairs(session).items():
-        if left in where and right in where:
-            (accepted if status == "accepted" else rejected).append((where[left], where[right]))
-    return accepted, rejected
 
 
 def _model(

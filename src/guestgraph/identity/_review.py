@@ -7,15 +7,17 @@ later pass, whatever the rules or the model say.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph.db.models import MatchReview
 from guestgraph.errors import InvalidInput, NotFound
+from guestgraph.identity._resolve import MentionKeys
 from guestgraph.paging import Page, PageRequest
 
 Decision = Literal["accepted", "rejected"]
@@ -53,14 +55,38 @@ class QueuedPair:
     contributions: dict[str, Any]
 
 
-def decided_pairs(session: Session) -> dict[tuple[str, str], str]:
-    """Every steward decision: (left key, right key) -> accepted or rejected."""
-    rows = session.execute(
-        select(MatchReview.left_key, MatchReview.right_key, MatchReview.status).where(
-            MatchReview.status != "pending"
-        )
+def decided_pairs(session: Session, keys: Collection[str] | None = None) -> dict[tuple[str, str], str]:
+    """Steward decisions: (left key, right key) -> accepted or rejected. Every one, or with `keys`
+    only those naming one of these mention keys (read by index, a few hundred keys at a time)."""
+    decided = select(MatchReview.left_key, MatchReview.right_key, MatchReview.status).where(
+        MatchReview.status != "pending"
     )
-    return {(a, b): status for a, b, status in rows}
+    if keys is None:
+        return {(a, b): status for a, b, status in session.execute(decided)}
+    wanted = sorted(set(keys))
+    found: dict[tuple[str, str], str] = {}
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        rows = session.execute(
+            decided.where(or_(MatchReview.left_key.in_(chunk), MatchReview.right_key.in_(chunk)))
+        )
+        found.update({(a, b): status for a, b, status in rows})
+    return found
+
+
+def apply_decisions(
+    session: Session, mentions: list[MentionKeys], *, only_these: bool = False
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Steward decisions between these mentions as position pairs: (accepted, rejected); pairs whose
+    mentions are gone drop out. A batch pass holds every mention and reads every decision; an online
+    pass holds a few (`only_these`) and reads only the decisions naming one of them."""
+    where = {m.key: i for i, m in enumerate(mentions)}
+    accepted: list[tuple[int, int]] = []
+    rejected: list[tuple[int, int]] = []
+    for (left, right), status in decided_pairs(session, where if only_these else None).items():
+        if left in where and right in where:
+            (accepted if status == "accepted" else rejected).append((where[left], where[right]))
+    return accepted, rejected
 
 
 def refresh_queue(session: Session, pairs: list[QueuedPair], *, model_version: int | None) -> int:

@@ -6,13 +6,15 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from guestgraph.db.models import AppLock, GuestMention
+from guestgraph.db import take_app_lock
+from guestgraph.db.models import AppLock, GuestMention, SourceRecord
 from guestgraph.identity._golden import assign, link_records_and_stays, refresh_golden
-from guestgraph.identity._probabilistic import MatchSettings, apply_decisions, match, queue_for_review
+from guestgraph.identity._probabilistic import MatchSettings, match, queue_for_review
 from guestgraph.identity._resolve import cluster, load_mentions, opened_values
+from guestgraph.identity._review import apply_decisions
 
 
 @dataclass(frozen=True)
@@ -27,17 +29,6 @@ class ResolveSummary:
     model_version: int | None = None
 
 
-def _exclusive(session: Session, name: str) -> None:
-    """Serialise resolve passes: two at once would each create guests for the same new person.
-    The update takes SQLite's write lock, or the row's lock on PostgreSQL, until this transaction ends;
-    a second pass waits, then reads what the first committed."""
-    now = datetime.now(UTC)
-    taken = session.execute(update(AppLock).where(AppLock.name == name).values(acquired_at=now))
-    if not int(taken.rowcount or 0):  # type: ignore[attr-defined]  # (a database emptied by hand)
-        session.add(AppLock(name=name, acquired_at=now))
-        session.flush()
-
-
 def resolve_all(factory: sessionmaker[Session], *, matching: MatchSettings | None = None) -> ResolveSummary:
     """Cluster every mention and bring guests, stays and folio links up to date: exact rules first,
     then the probabilistic model on what they left apart, honouring every steward decision.
@@ -45,7 +36,9 @@ def resolve_all(factory: sessionmaker[Session], *, matching: MatchSettings | Non
     settings = matching or MatchSettings()
     started = time.perf_counter()
     with factory.begin() as session:
-        _exclusive(session, "resolve")
+        # Serialised: two passes at once would each create guests for the same new person. The
+        # stamp is the mark `records_waiting` reads: when the last pass began.
+        take_app_lock(session, "resolve", stamp=datetime.now(UTC))
         mentions = load_mentions(session)
         accepted, rejected = apply_decisions(session, mentions)
         clusters, _position = cluster(mentions, apart=rejected)
@@ -69,11 +62,24 @@ def resolve_all(factory: sessionmaker[Session], *, matching: MatchSettings | Non
 
 
 def records_waiting(session: Session) -> bool:
-    """Whether a resolve pass has work: a person no pass has resolved yet, or one imported (a new
-    version of a record) since the last pass began."""
+    """Whether a resolve pass has work: a person no pass has resolved yet, or one imported since the
+    last pass began whose record is not yet linked to its guest, or is a new version of a record.
+
+    An import resolved online has its records linked at once: it does not wait, though the model's
+    links for it (which online resolution does not make) then come with the next pass that runs for
+    another reason, or `guestgraph resolve`. A new version still waits even when resolved online:
+    online its person only keeps the guest of the version before, its values are not compared again."""
     last = select(AppLock.acquired_at).where(AppLock.name == "resolve").scalar_subquery()
-    m = GuestMention
-    waiting = exists().where(or_(m.guest_id.is_(None), m.seen_at >= last))
+    m, r, before = GuestMention, SourceRecord, aliased(SourceRecord)
+    linked = exists().where(r.id == m.source_record_id, r.guest_id.is_not(None))
+    new_version = exists().where(
+        r.id == m.source_record_id,
+        before.source_system_id == r.source_system_id,
+        before.external_id == r.external_id,
+        before.id < r.id,
+    )
+    since_last = and_(m.seen_at >= last, or_(~linked, new_version))
+    waiting = exists().where(or_(m.guest_id.is_(None), since_last))
     return bool(session.scalar(select(waiting)))
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guestgraph import audit, feedback, pii, service
+from guestgraph import audit, feedback, pii, profiles, service
 from guestgraph.access import DataScope
 from guestgraph.crypto import Vault
 from guestgraph.db.models import (
@@ -20,8 +20,6 @@ from guestgraph.db.models import (
     Guest,
     Hotel,
     InboxMessage,
-    Interaction,
-    TicketEvent,
 )
 from guestgraph.errors import HotelNotFound
 from guestgraph.inbox._contact import canonical, contact_index, match_guest
@@ -228,14 +226,12 @@ def _on_timeline(
     kind = TIMELINE_KIND[Channel(message.channel)]
     if complaint is not None:
         text, kind = f"{complaint}\n({label}, inbox conversation {conversation.id})", "complaint"
-    entry = Interaction(
+    entry = profiles.NewInteraction(
         guest_id=conversation.guest_id, hotel_id=conversation.hotel_id, channel=message.channel,
         direction=message.direction, kind=kind, text=text, occurred_at=message.at,
         staff_user_id=message.staff_user_id,
     )  # fmt: skip
-    session.add(entry)
-    session.flush()
-    return entry.id
+    return profiles.store_interactions(session, [entry])[0]
 
 
 def _ticket(
@@ -251,13 +247,9 @@ def _ticket(
     conversation that reads as a complaint opens one (the words that decided it are on the ticket)."""
     if conversation.ticket_id is not None:
         if message.direction == "in":
-            session.add(
-                TicketEvent(
-                    ticket_id=conversation.ticket_id, at=message.at, kind="message",
-                    text=f"New {message.channel} message from the guest "
-                    f"(inbox conversation {conversation.id})",
-                )
-            )  # fmt: skip
+            note = f"New {message.channel} message from the guest (inbox conversation {conversation.id})"
+            event = service.NewEvent(conversation.ticket_id, message.at, "message", note)
+            service.record_events(session, [event])
         return conversation.ticket_id
     if complaint is None or title is None:
         return None

@@ -2,6 +2,7 @@
 
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, SourceNotFound, run_import
 from guestgraph.ingest._files import FileImport, expand, import_file, save_upload
+from guestgraph.ingest._groups import PushGroups
 from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
 from guestgraph.ingest._manual import FORM_FIELDS, FieldFeedback, check_registration, submit_registration
 from guestgraph.ingest._open import table_rows
@@ -43,6 +44,7 @@ __all__ = [
     "BatchReport",
     "BatchRow",
     "PushBatch",
+    "PushGroups",
     "PushPerson",
     "PushRecord",
     "QuarantinedRecord",

@@ -74,6 +74,7 @@ class RecordResult:
     external_id: str
     outcome: str  # accepted | accepted_with_warnings | quarantined | duplicate | superseded
     findings: list[dict[str, str | None]]
+    status: str = "accepted"  # how the batch counts it: accepted | accepted_with_warnings | quarantined
 
 
 @dataclass
@@ -282,7 +283,7 @@ def _result(p: Prepared) -> RecordResult:
         {"rule": f.rule, "severity": f.severity.value, "field": f.field, "detail": f.detail}
         for f in p.outcome.findings
     ]
-    return RecordResult(p.record.location, p.external_id, outcome, findings)
+    return RecordResult(p.record.location, p.external_id, outcome, findings, p.outcome.status.value)
 
 
 def _count(batch: ImportBatch, prepared: list[Prepared], superseded: int, position: int) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.db.models import RecordType
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
+from guestgraph.ingest._groups import PushGroups
 from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
 
 MAX_PUSH = 1000
@@ -86,20 +87,43 @@ def _inbound(index: int, item: PushRecord) -> InboundRecord:
 
 
 def push_records(
-    factory: sessionmaker[Session], *, source: str, batch: PushBatch, today: date | None = None
+    factory: sessionmaker[Session],
+    *,
+    source: str,
+    batch: PushBatch,
+    today: date | None = None,
+    groups: PushGroups | None = None,
 ) -> BatchSummary:
+    """Import one push; with `groups`, concurrent pushes of the source share an import batch."""
     records = [_inbound(i, r) for i, r in enumerate(batch.records, start=1)]
     request = ImportRequest(source=source, channel="api", format="json")
-    return run_import(factory, records, request, today=today, collect=True)
+    return _store(factory, request, records, today, groups)
 
 
 def push_ota_message(
-    factory: sessionmaker[Session], *, source: str, body: bytes, today: date | None = None
+    factory: sessionmaker[Session],
+    *,
+    source: str,
+    body: bytes,
+    today: date | None = None,
+    groups: PushGroups | None = None,
 ) -> tuple[BatchSummary, str | None, str]:
     """An OpenTravel message (reservation, modify, cancel); returns the summary, EchoToken and Version."""
     from guestgraph.ingest.readers.ota_xml import read_ota_xml
 
     message = read_ota_xml(body, source="push")
     request = ImportRequest(source=source, channel="api", format="ota_xml")
-    summary = run_import(factory, message.records, request, today=today, collect=True)
+    summary = _store(factory, request, list(message.records), today, groups)
     return summary, message.echo_token, getattr(message, "version", None) or "1.0"
+
+
+def _store(
+    factory: sessionmaker[Session],
+    request: ImportRequest,
+    records: list[InboundRecord],
+    today: date | None,
+    groups: PushGroups | None,
+) -> BatchSummary:
+    if groups is not None:
+        return groups.submit(request, records, today=today)
+    return run_import(factory, records, request, today=today, collect=True)

@@ -17,6 +17,7 @@ from guestgraph.access import DataScope, hotel_id_visible
 from guestgraph.crypto import Vault
 from guestgraph.db.models import Hotel, ImportBatch, RecordIssue, RecordStatus, SourceRecord, SourceSystem
 from guestgraph.errors import NotFound
+from guestgraph.ingest._masked import row_masker
 from guestgraph.ingest._rules import RuleSet, default_rules
 from guestgraph.paging import Page, PageRequest
 
@@ -146,7 +147,8 @@ def batch_report(
 def problem_rows(
     session: Session, batch_id: int, locale: str, limit: int | None = None
 ) -> Iterator[ProblemRow]:
-    """Quarantined and flagged rows of a batch with the original data and every reason, in input order."""
+    """Quarantined and flagged rows of a batch with the original data and every reason, in input order,
+    the identifying values the row was sent with masked (MK-01)."""
     rules = default_rules()
     query = (
         select(
@@ -173,8 +175,16 @@ def problem_rows(
         pii.preload(vault, (r.key_ref for r in chunk))
         for r in chunk:
             shown = str(r.status.value if hasattr(r.status, "value") else r.status)
-            raw = pii.open_record(vault, r).raw or ""
-            yield ProblemRow(r.id, r.location, r.external_id, shown, raw, reasons.get(r.id, []))
+            opened = pii.open_record(vault, r)
+            masked = row_masker((opened.standardised or {}).get("sent") or {})
+            yield ProblemRow(
+                r.id,
+                r.location,
+                r.external_id,
+                shown,
+                masked(opened.raw or ""),
+                [masked(reason) for reason in reasons.get(r.id, [])],
+            )
 
 
 def _reasons(session: Session, record_ids: list[int], rules: RuleSet, locale: str) -> dict[int, list[str]]:

@@ -20,15 +20,14 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from guestgraph.access import DataScope, guest_visible
 from guestgraph.analytics import SegmentDefinition, member_query
+from guestgraph.db import take_app_lock
 from guestgraph.db.models import (
-    AppLock,
     EnrolmentStatus,
     Guest,
     GuestMetrics,
@@ -285,7 +284,7 @@ def enrol_journey(session: Session, journey: Journey, *, now: datetime) -> int:
 
 def enrol_all(session: Session, *, now: datetime) -> int:
     """Enrol guests into every active journey; returns how many enrolments were added. Commits."""
-    session.execute(update(AppLock).where(AppLock.name == "journeys").values(acquired_at=now))
+    take_app_lock(session, "journeys", stamp=now)  # two workers never enrol the same guest twice
     added = 0
     for journey in session.scalars(select(Journey).where(Journey.status == JourneyStatus.ACTIVE)):
         added += enrol_journey(session, journey, now=now)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from guestgraph import profiles
 from guestgraph.access import DataScope
 from guestgraph.analytics import SegmentDefinition, member_query
 from guestgraph.db.models import (
@@ -20,7 +21,6 @@ from guestgraph.db.models import (
     GuestStatus,
     GuestTag,
     Hotel,
-    Interaction,
     Journey,
     JourneyEnrolment,
     JourneyStepRun,
@@ -125,22 +125,15 @@ def record_runs(
 def timeline(
     session: Session, where: Where, journey: Journey, text: str, *, now: datetime, kind: str = "note"
 ) -> None:
-    """The step on each guest's timeline (their 360° profile), at the enrolment's hotel."""
+    """The step on each guest's timeline (their 360° profile), at the enrolment's hotel: one read of
+    the batch's guests, then the timeline's writer (its text sealed per guest, set-based)."""
     hotel = func.coalesce(E.hotel_id, literal(journey.hotel_id))
-    rows = select(
-        E.guest_id,
-        hotel,
-        literal(TIMELINE_CHANNEL),
-        literal("out"),
-        literal(kind),
-        literal(text[:4000]),
-        literal(now),
-    ).where(*where)
-    session.execute(
-        insert(Interaction).from_select(
-            ["guest_id", "hotel_id", "channel", "direction", "kind", "text", "occurred_at"], rows
-        )
-    )
+    rows = session.execute(select(E.guest_id, hotel).where(*where).order_by(E.id)).all()
+    entries = [
+        profiles.NewInteraction(guest_id, hotel_id, TIMELINE_CHANNEL, "out", kind, text[:4000], now)
+        for guest_id, hotel_id in rows
+    ]
+    profiles.store_interactions(session, entries)
 
 
 def note(journey: Journey, step: str, what: str) -> str:

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from guestgraph.db.models import AppLock
+from guestgraph.db import take_app_lock
 
 
 def take_lock(session: Session, now: datetime) -> None:
-    taken = session.execute(update(AppLock).where(AppLock.name == "loyalty").values(acquired_at=now))
-    if not int(taken.rowcount or 0):  # type: ignore[attr-defined]  # (a database emptied by hand)
-        session.add(AppLock(name="loyalty", acquired_at=now))
-        session.flush()
+    take_app_lock(session, "loyalty", stamp=now)

@@ -15,6 +15,7 @@ from guestgraph.pii._fields import (
     conversation_row,
     guest_values,
     index,
+    interaction_row,
     issue_row,
     mention_row,
     message_row,
@@ -26,11 +27,19 @@ from guestgraph.pii._fields import (
     open_value,
     preference_row,
     preload,
+    rating_row,
     record_row,
+    review_row,
     seal_person,
     seal_record,
     seal_value,
+    survey_row,
+    tag_row,
+    ticket_event_row,
+    ticket_row,
 )
+from guestgraph.pii._keys import key_refs_of
+from guestgraph.pii._texts import open_guest_texts, seal_guest_text
 
 __all__ = [
     "SEALED_FIELDS",
@@ -46,7 +55,15 @@ __all__ = [
     "open_issue_value",
     "open_mentions",
     "index",
+    "interaction_row",
     "issue_row",
+    "key_refs_of",
+    "open_guest_texts",
+    "rating_row",
+    "review_row",
+    "seal_guest_text",
+    "survey_row",
+    "tag_row",
     "open_value",
     "seal_value",
     "mention_row",
@@ -58,5 +75,7 @@ __all__ = [
     "record_row",
     "seal_person",
     "seal_record",
+    "ticket_event_row",
+    "ticket_row",
     "vault_of",
 ]

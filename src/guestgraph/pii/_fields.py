@@ -137,6 +137,41 @@ def preference_row(preference_id: int) -> str:
     return f"preference:{preference_id}"
 
 
+def interaction_row(interaction_id: int) -> str:
+    """The AAD row name of an interaction's sealed text (under its guest's key)."""
+    return f"interaction:{interaction_id}"
+
+
+def ticket_row(ticket_id: int) -> str:
+    """The AAD row name of a service ticket's sealed description (under the ticket's own key)."""
+    return f"ticket:{ticket_id}"
+
+
+def ticket_event_row(event_id: int) -> str:
+    """The AAD row name of a ticket event's sealed text (under its ticket's key)."""
+    return f"ticket_event:{event_id}"
+
+
+def tag_row(tag_id: int) -> str:
+    """The AAD row name of a guest tag's sealed note (under its guest's key)."""
+    return f"guest_tag:{tag_id}"
+
+
+def survey_row(survey_id: int) -> str:
+    """The AAD row name of a survey's sealed comment (under its guest's key)."""
+    return f"survey:{survey_id}"
+
+
+def rating_row(rating_id: int) -> str:
+    """The AAD row name of a ticket rating's sealed comment (under its guest's key)."""
+    return f"ticket_rating:{rating_id}"
+
+
+def review_row(review_id: int) -> str:
+    """The AAD row name of an OTA review's sealed comment (its guest's key, else its own)."""
+    return f"ota_review:{review_id}"
+
+
 def attachment_row(attachment_id: int) -> str:
     """The AAD row name of a ticket attachment's sealed bytes (under the attachment's own key)."""
     return f"attachment:{attachment_id}"

@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, delete, literal, or_, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    String,
+    cast,
+    delete,
+    literal,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from guestgraph import changes, pii
@@ -97,12 +109,16 @@ HANDLED: dict[str, str] = {
     "service_prompt": "deleted (tasks for the hotel about the guest's arrivals, and their reasons)",
     "preference": "deleted",
     "interaction": "deleted",
-    "service_ticket": "deleted, with its history and escalations",
+    "service_ticket": "its data key (title, description, history) and its files' keys shredded, then "
+    "deleted with its history and escalations",
     "conversation": "its data key shredded, then deleted with its messages; also the unlinked ones "
     "from a phone or e-mail address the guest holds",
-    "ticket_rating": "deleted, with its answer (its link then names nothing)",
-    "survey": "deleted, with its answer and outlet ratings (its link then names nothing)",
-    "ota_review": "kept without the person (reviewer, booking reference, comment, guest and stay wiped): "
+    "ticket_rating": "deleted, with its answer (its link then names nothing; the comment's key is the "
+    "guest's, shredded)",
+    "survey": "deleted, with its answer and outlet ratings (its link then names nothing; the comment's key "
+    "is the guest's, shredded)",
+    "ota_review": "kept without the person (reviewer, booking reference, comment and its key, guest and stay "
+    "wiped; the comment's key shredded when it is the guest's or the review's own): "
     "the score stays in the hotel's figures, and importing the export again does not relink it",
     "self_service_link": "deleted (the link then names nothing)",
     "self_service_request": "deleted (with its ticket)",
@@ -205,6 +221,21 @@ def shred_guest_keys(session: Session, guest_ids: list[int], record_ids: list[in
     refs = set(
         session.scalars(select(Guest.key_ref).where(Guest.id.in_(guest_ids), Guest.key_ref.is_not(None)))
     )
+    for sealed in (
+        Preference,
+        Interaction,
+        Survey,
+        TicketRating,
+        OtaReview,
+        GuestTag,
+    ):  # rows sealed under the key their guest had when they were written
+        refs.update(
+            session.scalars(
+                select(sealed.key_ref)
+                .distinct()
+                .where(sealed.guest_id.in_(guest_ids), sealed.key_ref.is_not(None))
+            )
+        )
     for start in range(0, len(record_ids), 900):
         chunk = record_ids[start : start + 900]
         refs.update(
@@ -217,19 +248,21 @@ def shred_guest_keys(session: Session, guest_ids: list[int], record_ids: list[in
     return vault.shred_many(r for r in refs if r)
 
 
-def shred_keys(session: Session, key_refs: Select[str | None]) -> int:
+def shred_keys(session: Session, key_refs: Select[str | None] | CompoundSelect[str | None]) -> int:
     """Destroy the data keys `key_refs` names (before their rows are deleted or wiped)."""
     return pii.vault_of(session).shred_many(ref for ref in session.scalars(key_refs) if ref)
 
 
-def shred_attachment_keys(session: Session, tickets: ColumnElement[bool]) -> int:
-    """Destroy the data keys of the files on the tickets matching `tickets` (before they are deleted)."""
-    query = (
+def shred_ticket_keys(session: Session, tickets: ColumnElement[bool]) -> int:
+    """Destroy the data keys of the tickets matching `tickets` (their description and history) and of
+    the files on them, before they are deleted."""
+    files = (
         select(TicketAttachment.key_ref)
         .join(ServiceTicket, ServiceTicket.id == TicketAttachment.ticket_id)
         .where(tickets, TicketAttachment.key_ref.is_not(None))
     )
-    return shred_keys(session, query)
+    own = select(ServiceTicket.key_ref).where(tickets, ServiceTicket.key_ref.is_not(None))
+    return shred_keys(session, union(files, own))
 
 
 def erase_conversations(session: Session, guest_ids: list[int]) -> int:
@@ -295,7 +328,7 @@ def erase_guests(
         counts[name] = int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
     counts["conversation"] = erase_conversations(session, ids)
-    counts["attachment_keys_shredded"] = shred_attachment_keys(session, ServiceTicket.guest_id.in_(ids))
+    counts["ticket_keys_shredded"] = shred_ticket_keys(session, ServiceTicket.guest_id.in_(ids))
     run("record_issue", delete(RecordIssue).where(RecordIssue.source_record_id.in_(records)))
     run(
         "guest_mention",
@@ -360,13 +393,16 @@ def erase_guests(
         "guest_change",
         update(GuestChange).where(GuestChange.guest_id.in_(ids)).values(reason=None, source_record_id=None),
     )
+    # a review of their stay that matched no guest has a key of its own (a guest's was shredded above)
+    unmatched = OtaReview.guest_id.is_(None) & OtaReview.stay_id.in_(stays)
+    counts["review_keys_shredded"] = shred_keys(session, select(OtaReview.key_ref).where(unmatched))
     run(
         "ota_review",
         update(OtaReview)
         .where(or_(OtaReview.guest_id.in_(ids), OtaReview.stay_id.in_(stays)))
         .values(
-            guest_id=None, stay_id=None, reviewer=None, booking_ref=None, comment=None, matched=None,
-            interaction_id=None, ticket_id=None,
+            guest_id=None, stay_id=None, reviewer=None, booking_ref=None, key_ref=None, comment_enc=None,
+            matched=None, interaction_id=None, ticket_id=None,
         ),
     )  # fmt: skip
     run(

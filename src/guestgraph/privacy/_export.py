@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 
 from guestgraph import pii
 from guestgraph.access import DataScope
+from guestgraph.analytics import tag_notes
 from guestgraph.crypto import Vault
 from guestgraph.db.models import Base, GuestMention, SourceRecord, StayGuest
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._consent import current_consents
 from guestgraph.privacy._guests import family_of, find_guest, require_group_scope
 from guestgraph.privacy._transfer import list_recipients
+from guestgraph.profiles import interaction_texts
 
 FORMAT = "guestgraph.subject-export/1"
 
@@ -260,6 +262,51 @@ def _opened_preference(vault: Vault, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _opened_interactions(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Interactions with their text opened (under the guest's key) by the timeline's reader."""
+    texts = interaction_texts(session, [SimpleNamespace(**r) for r in rows])
+    return [
+        {k: v for k, v in r.items() if k not in ("key_ref", "text_enc")} | {"text": text}
+        for r, text in zip(rows, texts, strict=True)
+    ]
+
+
+def _opened_tickets(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tickets with their title and description opened (under each ticket's key) by the service's
+    readers."""
+    from guestgraph.service import ticket_descriptions, ticket_titles  # service e-mails via engage -> privacy
+
+    tickets = [SimpleNamespace(**r) for r in rows]
+    texts = zip(ticket_titles(session, tickets), ticket_descriptions(session, tickets), strict=True)
+    sealed = ("key_ref", "title_enc", "description_enc")
+    return [
+        {k: v for k, v in r.items() if k not in sealed} | {"title": title, "description": description}
+        for r, (title, description) in zip(rows, texts, strict=True)
+    ]
+
+
+def _opened_comments(session: Session, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Surveys, ticket ratings and reviews with their comment opened by their table's reader."""
+    from guestgraph.feedback import review_comments, survey_comments  # feedback mails via engage -> privacy
+    from guestgraph.service import rating_comments
+
+    reader = {"survey": survey_comments, "ticket_rating": rating_comments, "ota_review": review_comments}
+    texts = reader[table](session, [SimpleNamespace(**r) for r in rows])
+    return [
+        {k: v for k, v in r.items() if k not in ("key_ref", "comment_enc")} | {"comment": text}
+        for r, text in zip(rows, texts, strict=True)
+    ]
+
+
+def _opened_tags(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The guest's tags with their note opened by the tags' reader."""
+    notes = tag_notes(session, [SimpleNamespace(**r) for r in rows])
+    return [
+        {k: v for k, v in r.items() if k not in ("key_ref", "note_enc")} | {"note": note}
+        for r, note in zip(rows, notes, strict=True)
+    ]
+
+
 def _opened_attachment(vault: Vault, row: dict[str, Any]) -> dict[str, Any]:
     """A file on one of the guest's tickets, its bytes as base64."""
     plain = {k: v for k, v in row.items() if k not in ("key_ref", "content_enc")}
@@ -287,6 +334,14 @@ def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, A
         elif name == "preference":
             pii.preload(vault, (r["key_ref"] for r in rows))
             rows = [_opened_preference(vault, r) for r in rows]
+        elif name == "interaction":
+            rows = _opened_interactions(session, rows)
+        elif name == "service_ticket":
+            rows = _opened_tickets(session, rows)
+        elif name in ("survey", "ticket_rating", "ota_review"):
+            rows = _opened_comments(session, name, rows)
+        elif name == "guest_tag":
+            rows = _opened_tags(session, rows)
         elif name in ("conversation", "inbox_message"):
             rows = _opened_conversations(session, vault, name, rows)
         out[name] = [{k: _plain(v) for k, v in row.items()} for row in rows]

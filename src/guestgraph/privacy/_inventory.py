@@ -68,6 +68,10 @@ ISSUE = Classification(
 NOTE = Classification("steward note", "personal", "why a record was discarded", PROFILE, "none")
 PSEUDONYM = Classification("pseudonymous id", "personal", "link records across systems", PROFILE, "none")
 NOTES = Classification("service notes", "personal", "service history (contract)", SERVICE_PERIOD, "none")
+# What staff type about a guest: free text that may hold a phone number or a health remark (PIPL 28).
+NOTE_TEXT = Classification(
+    "service notes (free text)", "sensitive", "service history (contract)", SERVICE_PERIOD, "sealed"
+)
 HEALTH = Classification(
     "preferences incl. health", "sensitive", "service (allergies: separate consent)", PROFILE, "sealed"
 )
@@ -105,6 +109,8 @@ BOUNCE = Classification(MARKETING.category, "personal", MARKETING.purpose, MARKE
 PROFILING = Classification(
     "profiling", "personal", "segments, scores and tags (PIPL 24: profiling)", PROFILE, "none"
 )
+# What staff write when they tag a guest: free text that may give a phone number or a health remark.
+TAG_NOTE = Classification("profiling notes (free text)", "sensitive", PROFILING.purpose, PROFILE, "sealed")
 FEEDBACK = Classification(
     "guest feedback",
     "personal",
@@ -125,6 +131,17 @@ REVIEW = Classification(
     "service quality: reviews from OTA exports, matched to the guest by booking reference (contract)",
     PROFILE + "; on erasure the review is kept without reviewer, reference, comment or guest",
     "none",
+)
+# What guests write (a survey's or a rating's comment, a review): free text that may hold a phone number
+# or a health complaint (PIPL 28), sealed under the guest's key (a review without a guest: its own).
+FEEDBACK_TEXT = Classification(
+    "guest feedback (free text)", "sensitive", FEEDBACK.purpose, FEEDBACK.retention, "sealed"
+)
+RATING_TEXT = Classification(
+    "guest feedback (free text)", "sensitive", RATING.purpose, RATING.retention, "sealed"
+)
+REVIEW_TEXT = Classification(
+    "OTA review (free text)", "sensitive", REVIEW.purpose, REVIEW.retention, "sealed"
 )
 LINK = Classification(
     "survey link", "sensitive", "lets only the guest answer their survey", PROFILE, "hashed"
@@ -245,7 +262,9 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     ),
     "guest_stage_history": _cols("stage previous_stage entered_on left_on", PROFILING),
     "guest_tag": {
-        **_cols("tag kind note since retired_at", PROFILING),
+        **_cols("tag kind since retired_at", PROFILING),
+        **_cols("note_enc", TAG_NOTE),
+        **_cols("key_ref", KEY_REF),
         **_cols("added_by retired_by", STAFF),
     },
     "guest_field": {
@@ -254,22 +273,35 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     },
     "segment_member": _cols("entered_at left_at", PROFILING),
     "segment": _cols("created_by", STAFF),
-    "interaction": _cols("channel direction kind text occurred_at", NOTES),
-    "service_ticket": _cols("title description", NOTES),
-    "ticket_event": _cols("text", NOTES),
+    "interaction": {
+        **_cols("channel direction kind occurred_at", NOTES),
+        **_cols("text_enc", NOTE_TEXT),
+        **_cols("key_ref", KEY_REF),
+    },
+    "service_ticket": {
+        **_cols("title_enc description_enc", NOTE_TEXT),
+        **_cols("key_ref", KEY_REF),
+    },
+    "ticket_event": _cols("text_enc", NOTE_TEXT),
     "survey": {
-        **_cols("nps csat comment sentiment topic matched answered_at", FEEDBACK),
+        **_cols("nps csat sentiment topic matched answered_at", FEEDBACK),
+        **_cols("comment_enc", FEEDBACK_TEXT),
+        **_cols("key_ref", KEY_REF),
         **_cols("sent_at skip_reason lang", MARKETING),
         **_cols("token_hash", LINK),
     },
     "ticket_rating": {
-        **_cols("score comment rated_at", RATING),
+        **_cols("score rated_at", RATING),
+        **_cols("comment_enc", RATING_TEXT),
+        **_cols("key_ref", KEY_REF),
         **_cols("sent_at skip_reason", NOTES),
         **_cols("token_hash", LINK),
     },
     "survey_outlet_score": _cols("score", FEEDBACK),
     "ota_review": {
-        **_cols("reviewer comment sentiment topic matched", REVIEW),
+        **_cols("reviewer sentiment topic matched", REVIEW),
+        **_cols("comment_enc", REVIEW_TEXT),
+        **_cols("key_ref", KEY_REF),
         **_cols("booking_ref", PSEUDONYM),
     },
     "self_service_link": _cols("token_hash", LINK),

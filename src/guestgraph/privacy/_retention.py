@@ -45,7 +45,7 @@ from guestgraph.db.models import (
 from guestgraph.errors import InvalidInput
 from guestgraph.paging import PageRequest
 from guestgraph.privacy._audit import privacy_event
-from guestgraph.privacy._erase import erase_guests, shred_attachment_keys, shred_keys
+from guestgraph.privacy._erase import erase_guests, shred_keys, shred_ticket_keys
 from guestgraph.privacy._guests import require_group_scope
 from guestgraph.privacy._transfer import RecipientRow, list_recipients
 
@@ -385,8 +385,8 @@ def run_retention(
         if apply:
             if model in (SourceRecord, Conversation):  # crypto-shred their keys first: backups lose them
                 _shred_keys_of(session, model, where)
-            if model is ServiceTicket:  # the files on the tickets, as their keys go with them
-                shred_attachment_keys(session, where)
+            if model is ServiceTicket:  # the tickets' texts and files, as their keys go with them
+                shred_ticket_keys(session, where)
             counts[key] = int(session.execute(statement()).rowcount or 0)  # type: ignore[attr-defined]
         else:
             counts[key] = _count(session, model, where)

@@ -6,8 +6,11 @@ from guestgraph.profiles._guests import visible_guest
 from guestgraph.profiles._interactions import (
     INTERACTION_KINDS,
     InteractionLine,
+    NewInteraction,
     add_interaction,
+    interaction_texts,
     list_interactions,
+    store_interactions,
 )
 from guestgraph.profiles._preferences import (
     PREFERENCE_CATEGORIES,
@@ -39,12 +42,15 @@ __all__ = [
     "GuestSummary",
     "Identity",
     "InteractionLine",
+    "NewInteraction",
     "Lifetime",
     "PreferenceLine",
     "PreferenceNotFound",
     "StayLine",
     "Visit",
     "add_interaction",
+    "interaction_texts",
+    "store_interactions",
     "add_preference",
     "store_preference",
     "alerts_for",

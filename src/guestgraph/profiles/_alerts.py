@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope, hotel_id_visible, stay_visible
 from guestgraph.db.models import Guest, Interaction, Stay, StayGuest, StayStatus
+from guestgraph.profiles._interactions import interaction_texts
 from guestgraph.profiles._preferences import PreferenceLine
 
 ALERT_KINDS = ("do_not_rent", "vip_arriving", "allergy", "complaint_last_stay", "birthday")
@@ -110,15 +111,21 @@ def _past_stays(session: Session, scope: DataScope, ids: list[int]) -> dict[int,
 
 def _complaints(session: Session, scope: DataScope, ids: list[int]) -> dict[int, list[tuple[date, str]]]:
     rows = session.execute(
-        select(Interaction.guest_id, Interaction.occurred_at, Interaction.text).where(
+        select(
+            Interaction.id,
+            Interaction.guest_id,
+            Interaction.occurred_at,
+            Interaction.key_ref,
+            Interaction.text_enc,
+        ).where(
             Interaction.guest_id.in_(ids),
             Interaction.kind == "complaint",
             hotel_id_visible(Interaction.hotel_id, scope),
         )
-    )
+    ).all()
     out: dict[int, list[tuple[date, str]]] = {}
-    for gid, at, text in rows:
-        out.setdefault(gid, []).append((at.date(), text))
+    for row, text in zip(rows, interaction_texts(session, rows), strict=True):
+        out.setdefault(row.guest_id, []).append((row.occurred_at.date(), text))
     return out
 
 

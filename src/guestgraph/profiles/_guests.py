@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import DataScope, guest_visible
 from guestgraph.db.models import Guest, GuestStatus
 from guestgraph.errors import GuestNotFound
@@ -27,3 +30,9 @@ def visible_guest(session: Session, scope: DataScope, public_id: str) -> Guest:
             f"No guest {public_id!r} in your data scope.", hint="Search for the guest instead."
         )
     return guest
+
+
+def guest_key_refs(session: Session, guest_ids: Iterable[int]) -> dict[int, str]:
+    """The data key ref of each guest, what their notes are sealed under; a guest without a key (one
+    made before keys existed) gets one now."""
+    return pii.key_refs_of(session, Guest, guest_ids)

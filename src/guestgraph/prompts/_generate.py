@@ -37,7 +37,7 @@ from guestgraph.db.models import (
 )
 from guestgraph.errors import InvalidInput
 from guestgraph.frontdesk import hotel_today, scoped_hotel
-from guestgraph.profiles import Visit, alerts_for, list_preferences
+from guestgraph.profiles import Visit, alerts_for, interaction_texts, list_preferences
 from guestgraph.prompts._conditions import AlertIs, Children, Condition, Mentions, Tagged, parse_condition
 
 COMING = (StayStatus.BOOKED, StayStatus.IN_HOUSE)  # an early check-in keeps its prompts
@@ -95,15 +95,15 @@ def _arrivals(session: Session, hotel_ids: list[int], first: date, last: date) -
 
 def _notes(session: Session, scope: DataScope, guest_ids: list[int]) -> dict[int, list[str]]:
     rows = session.execute(
-        select(Interaction.guest_id, Interaction.text).where(
+        select(Interaction.id, Interaction.guest_id, Interaction.key_ref, Interaction.text_enc).where(
             Interaction.guest_id.in_(guest_ids),
             Interaction.kind == "note",
             hotel_id_visible(Interaction.hotel_id, scope),
         )
-    )
+    ).all()
     out: dict[int, list[str]] = defaultdict(list)
-    for gid, text in rows:
-        out[gid].append(text)
+    for row, text in zip(rows, interaction_texts(session, rows), strict=True):  # matched after opening
+        out[row.guest_id].append(text)
     return out
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -131,7 +132,8 @@ def request_page(session: Session, token: str, *, now: datetime) -> RequestPage:
         select(
             SelfServiceRequest.id,
             SelfServiceRequest.kind,
-            ServiceTicket.description,
+            ServiceTicket.key_ref,
+            ServiceTicket.description_enc,
             ServiceTicket.status,
             SelfServiceRequest.created_at,
             SelfServiceRequest.ticket_id,
@@ -141,9 +143,15 @@ def request_page(session: Session, token: str, *, now: datetime) -> RequestPage:
         .order_by(SelfServiceRequest.created_at.desc(), SelfServiceRequest.id.desc())
     ).all()
     ratings = _latest_ratings(session, [r.ticket_id for r in rows], now)
+    texts = service.ticket_descriptions(
+        session,
+        [SimpleNamespace(id=r.ticket_id, key_ref=r.key_ref, description_enc=r.description_enc) for r in rows],
+    )
     requests = [
-        GuestRequest(k, text, GUEST_STATUS[status], at, i, *ratings.get(t, (None, None)))
-        for i, k, text, status, at, t in rows
+        GuestRequest(
+            r.kind, text, GUEST_STATUS[r.status], r.created_at, r.id, *ratings.get(r.ticket_id, (None, None))
+        )
+        for r, text in zip(rows, texts, strict=True)
     ]
     return RequestPage(f"{lang_name[0]} · {lang_name[1]}", requests)
 

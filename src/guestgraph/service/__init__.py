@@ -27,7 +27,22 @@ from guestgraph.service._policies import (
     set_service_hours,
     shipped_policies,
 )
-from guestgraph.service._ratings import LOW_RATING, RATING_VALID_FOR, RatingLine, rating_text, ticket_ratings
+from guestgraph.service._ratings import (
+    LOW_RATING,
+    RATING_VALID_FOR,
+    RatingLine,
+    rating_comments,
+    rating_text,
+    seal_rating_comment,
+    ticket_ratings,
+)
+from guestgraph.service._sealed import (
+    NewEvent,
+    event_texts,
+    record_events,
+    ticket_descriptions,
+    ticket_titles,
+)
 from guestgraph.service._tickets import (
     NewTicket,
     add_comment,
@@ -48,6 +63,13 @@ from guestgraph.service._views import (
 )
 
 __all__ = [
+    "NewEvent",
+    "event_texts",
+    "record_events",
+    "ticket_descriptions",
+    "ticket_titles",
+    "rating_comments",
+    "seal_rating_comment",
     "MAX_BYTES",
     "AttachmentLine",
     "add_attachment",

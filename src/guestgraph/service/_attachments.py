@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from guestgraph import audit, pii
 from guestgraph.access import DataScope
 from guestgraph.crypto import Vault
-from guestgraph.db.models import Guest, TicketAttachment, TicketEvent
+from guestgraph.db.models import Guest, TicketAttachment
 from guestgraph.service._errors import InvalidServiceInput, TicketNotFound
+from guestgraph.service._sealed import NewEvent, record_events
 from guestgraph.service._views import ticket_row
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -114,9 +115,7 @@ def add_attachment(
     session.flush()
     assert row.key_ref is not None
     row.content_enc = _seal(vault, row.key_ref, row.id, content)
-    session.add(
-        TicketEvent(ticket_id=ticket.id, at=now, actor_id=actor_id, kind="attachment", text=row.filename)
-    )
+    record_events(session, [NewEvent(ticket.id, now, "attachment", row.filename, actor_id=actor_id)])
     ticket.updated_at = now
     session.flush()
     return AttachmentLine(row.id, row.filename, row.content_type, row.size, None, now)

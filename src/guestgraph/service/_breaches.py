@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from guestgraph.db.models import Role, ScopeLevel, ServiceTicket, StaffUser, TicketEscalation, TicketEvent
+from guestgraph.db.models import Role, ScopeLevel, ServiceTicket, StaffUser, TicketEscalation
 from guestgraph.service._policies import ACTIVE
+from guestgraph.service._sealed import NewEvent, record_events
 
 MANAGER_ROLE = "hotel_manager"
 
@@ -59,10 +60,7 @@ def _mark(
     if found:
         ids = [i for i, _ in found]
         session.execute(update(ServiceTicket).where(ServiceTicket.id.in_(ids)).values({breached: now}))
-        events: list[dict[str, Any]] = [
-            {"ticket_id": i, "at": now, "kind": "breach", "text": f"{deadline} deadline passed"} for i in ids
-        ]
-        session.execute(insert(TicketEvent), events)
+        record_events(session, [NewEvent(i, now, "breach", f"{deadline} deadline passed") for i in ids])
     return found
 
 

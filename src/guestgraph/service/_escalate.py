@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from guestgraph import audit
 from guestgraph.db.models import Hotel, ServiceTicket, StaffUser, TicketEscalation
 from guestgraph.engage import DeliveryError, SmtpConfig, SmtpTransport
+from guestgraph.service._sealed import ticket_titles
 
 Clock = Callable[[], datetime]
 NO_MANAGER = "no manager at the hotel"
@@ -65,9 +66,18 @@ def _reason(manager: StaffUser | None) -> str | None:
 
 
 def escalation_mail(
-    *, lang: str, ticket: ServiceTicket, hotel: Hotel, deadline: str, link: str, sender: str, to: str
+    *,
+    lang: str,
+    ticket: ServiceTicket,
+    title: str,
+    hotel: Hotel,
+    deadline: str,
+    link: str,
+    sender: str,
+    to: str,
 ) -> EmailMessage:
-    """The manager's mail in their language (Chinese unless their account says English)."""
+    """The manager's mail in their language (Chinese unless their account says English); `title` is the
+    ticket's, opened by `ticket_titles`."""
     due = ticket.respond_due_at if deadline == "respond" else ticket.resolve_due_at
     local = due.astimezone(ZoneInfo(hotel.timezone or "Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
     utc = due.strftime("%Y-%m-%d %H:%M")
@@ -75,7 +85,7 @@ def escalation_mail(
         what = "响应" if deadline == "respond" else "解决"
         subject = f"【工单超时】{hotel.name_zh} #{ticket.id}：{what}时限已过"
         lines = [
-            f"工单 #{ticket.id}「{ticket.title}」已超过{what}时限，已升级给您处理。",
+            f"工单 #{ticket.id}「{title}」已超过{what}时限，已升级给您处理。",
             f"酒店：{hotel.name_zh}（{hotel.code}）",
             f"类别：{ticket.category}；优先级：{ticket.priority}",
             f"{what}时限：{local}（酒店当地时间，{hotel.timezone}；UTC {utc}）",
@@ -84,7 +94,7 @@ def escalation_mail(
     else:
         subject = f"[SLA breach] {hotel.name_en} #{ticket.id}: {deadline} deadline passed"
         lines = [
-            f'Ticket #{ticket.id} "{ticket.title}" passed its {deadline} deadline and is escalated to you.',
+            f'Ticket #{ticket.id} "{title}" passed its {deadline} deadline and is escalated to you.',
             f"Hotel: {hotel.name_en} ({hotel.code})",
             f"Category: {ticket.category}; priority: {ticket.priority}",
             f"{deadline.capitalize()} by: {local} (hotel time, {hotel.timezone}; UTC {utc})",
@@ -120,8 +130,9 @@ def _one(
         return "skipped" if _claim(session, escalation_id, skip_reason=reason or NO_MANAGER) else "lost"
     lang = "en" if (manager.locale or "").lower().startswith("en") else "zh"
     link = f"{base_url}/service/tickets/{ticket.id}"
+    (title,) = ticket_titles(session, [ticket])
     mail = escalation_mail(
-        lang=lang, ticket=ticket, hotel=hotel, deadline=escalation.deadline, link=link,
+        lang=lang, ticket=ticket, title=title or "", hotel=hotel, deadline=escalation.deadline, link=link,
         sender=config.sender, to=manager.email.strip(),
     )  # fmt: skip
     mail["Message-ID"] = f"<escalation-{escalation_id}@guestgraph>"

@@ -5,12 +5,15 @@ guest's page are the feedback package's; this module holds no token and sends no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import DataScope
 from guestgraph.db.models import ServiceTicket, TicketRating, TicketStatus
 from guestgraph.service._views import ticket_row
@@ -18,6 +21,7 @@ from guestgraph.service._views import ticket_row
 RATING_VALID_FOR = timedelta(days=14)
 LOW_RATING = 2  # 1 or 2 of 5 reopens the ticket
 REOPENABLE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+COMMENT = ("ticket_rating", "comment")  # the place (table, column) in the comment's AAD
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,19 @@ def open_rating(session: Session, ticket: ServiceTicket, now: datetime, valid_fo
     return row.id
 
 
+def seal_rating_comment(session: Session, rating: TicketRating, comment: str | None) -> dict[str, str | None]:
+    """The values that put the guest's comment on the rating (for the UPDATE that claims the answer),
+    sealed under the guest's data key: the one writer of rating comments."""
+    key, sealed = pii.seal_guest_text(session, rating.guest_id, COMMENT, pii.rating_row(rating.id), comment)
+    return {"key_ref": key, "comment_enc": sealed}
+
+
+def rating_comments(session: Session, ratings: Sequence[Any]) -> list[str | None]:
+    """The comments of ratings (rows with `id`, `key_ref` and `comment_enc`), in order: the one reader."""
+    rows = [(pii.rating_row(r.id), r.key_ref, r.comment_enc) for r in ratings]
+    return pii.open_guest_texts(session, COMMENT, rows)
+
+
 def rating_text(score: int, comment: str | None) -> str:
     """The history line: `guest rated 2/5: the comment`."""
     return f"guest rated {score}/5" + (f": {comment}" if comment else "")
@@ -72,7 +89,7 @@ def ticket_ratings(session: Session, *, scope: DataScope, ticket_id: int, now: d
         select(TicketRating)
         .where(TicketRating.ticket_id == ticket_id)
         .order_by(TicketRating.created_at, TicketRating.id)
-    )
+    ).all()
     return [
         RatingLine(
             r.id,
@@ -83,7 +100,7 @@ def ticket_ratings(session: Session, *, scope: DataScope, ticket_id: int, now: d
             r.skip_reason,
             r.rated_at,
             r.score,
-            r.comment,
+            comment,
         )  # fmt: skip
-        for r in rows
+        for r, comment in zip(rows, rating_comments(session, rows), strict=True)
     ]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
+from guestgraph import pii
 from guestgraph.access import DataScope, hotel_id_visible, hotel_visible
 from guestgraph.db.models import (
     Guest,
@@ -17,16 +18,16 @@ from guestgraph.db.models import (
     ScopeLevel,
     ServiceTicket,
     StaffUser,
-    TicketEvent,
     TicketStatus,
 )
 from guestgraph.errors import HotelNotFound
-from guestgraph.profiles import visible_guest
+from guestgraph.profiles import interaction_texts, visible_guest
 from guestgraph.service._assign import least_loaded
 from guestgraph.service._errors import InvalidServiceInput, InvalidTransition
 from guestgraph.service._hours import add_business_minutes
 from guestgraph.service._policies import TRANSITIONS, check_category, hours_for, policy_minutes
 from guestgraph.service._ratings import LOW_RATING, RATING_VALID_FOR, REOPENABLE, open_rating, rating_text
+from guestgraph.service._sealed import NewEvent, record_events, seal_ticket_texts
 from guestgraph.service._views import TicketView, get_ticket, ticket_row
 
 MAX_TEXT = 4000
@@ -51,7 +52,7 @@ class NewTicket:
 def _event(
     session: Session, ticket: ServiceTicket, now: datetime, actor_id: int | None, kind: str, **kw: str | None
 ) -> None:
-    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor_id=actor_id, kind=kind, **kw))
+    record_events(session, [NewEvent(ticket.id, now, kind, actor_id=actor_id, **kw)])
 
 
 def _hotel_id(session: Session, scope: DataScope, code: str | None) -> int:
@@ -117,15 +118,16 @@ def create_ticket(
     respond, resolve = policy_minutes(session, ticket.category, ticket.priority)
     row = ServiceTicket(
         hotel_id=hotel_id, guest_id=guest_id, interaction_id=ticket.interaction_id,
-        category=ticket.category, priority=ticket.priority, title=title,
-        description=_text(ticket.description, "description", required=False), team=team,
-        assignee_id=assignee, created_by_id=actor_id, created_at=now, updated_at=now,
+        category=ticket.category, priority=ticket.priority, team=team,
+        key_ref=pii.vault_of(session).new_guest_key(), assignee_id=assignee, created_by_id=actor_id,
+        created_at=now, updated_at=now,
         status=TicketStatus.ASSIGNED if assignee else TicketStatus.OPEN,
         respond_due_at=add_business_minutes(now, respond, hours),
         resolve_due_at=add_business_minutes(now, resolve, hours),
     )  # fmt: skip
     session.add(row)
     session.flush()
+    seal_ticket_texts(session, row, title or "", _text(ticket.description, "description", required=False))
     _event(session, row, now, actor_id, "created", to_status=str(row.status), text=title)
     session.flush()
     return get_ticket(session, scope=scope, ticket_id=row.id)
@@ -158,8 +160,9 @@ def ticket_from_interaction(
         return get_ticket(session, scope=scope, ticket_id=existing)
     code = session.scalar(select(Hotel.code).where(Hotel.id == found.hotel_id))
     guest = session.scalar(select(Guest.public_id).where(Guest.id == found.guest_id))
-    title = found.text.splitlines()[0][:200]
-    new = NewTicket(title, category, priority, code, found.text, guest, interaction_id=found.id)
+    (text,) = interaction_texts(session, [found])
+    title = (text.splitlines() or [""])[0][:200]
+    new = NewTicket(title, category, priority, code, text, guest, interaction_id=found.id)
     return create_ticket(
         session, scope=scope, ticket=new, actor_id=actor_id, now=now, default_hours=default_hours
     )

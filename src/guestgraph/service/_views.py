@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, aliased
 
 from guestgraph.access import DataScope, hotel_id_visible
@@ -18,8 +19,10 @@ from guestgraph.db.models import (
     TicketEvent,
     TicketStatus,
 )
+from guestgraph.profiles import interaction_texts
 from guestgraph.service._errors import InvalidServiceInput, TicketNotFound
 from guestgraph.service._policies import ACTIVE
+from guestgraph.service._sealed import event_texts, ticket_descriptions, ticket_titles
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,21 @@ def _select(scope: DataScope) -> Select[ServiceTicket, str, str, str]:
     )
 
 
-def _view(t: ServiceTicket, hotel: str, assignee: str | None, guest: str | None) -> TicketView:
+def _views(session: Session, rows: Sequence[Row[ServiceTicket, str, str, str]]) -> list[TicketView]:
+    """Rows of `_select` as views, their title and description opened by the ticket texts' readers."""
+    tickets = [r[0] for r in rows]
+    texts = zip(ticket_titles(session, tickets), ticket_descriptions(session, tickets), strict=True)
+    return [
+        _view(t, h, a, g, title or "", description)
+        for (t, h, a, g), (title, description) in zip(rows, texts, strict=True)
+    ]
+
+
+def _view(
+    t: ServiceTicket, hotel: str, assignee: str | None, guest: str | None, title: str, description: str | None
+) -> TicketView:
     return TicketView(
-        t.id, hotel, t.category, t.priority, str(t.status), t.title, t.description, t.team, assignee, guest,
+        t.id, hotel, t.category, t.priority, str(t.status), title, description, t.team, assignee, guest,
         t.created_at, t.respond_due_at, t.resolve_due_at, t.first_response_at, t.resolved_at,
         t.closed_at, t.respond_breached_at is not None, t.resolve_breached_at is not None,
     )  # fmt: skip
@@ -93,7 +108,8 @@ def get_ticket(session: Session, *, scope: DataScope, ticket_id: int) -> TicketV
         raise TicketNotFound(
             f"No ticket {ticket_id} in your data scope.", hint="See the ticket list at /service."
         )
-    return _view(row[0], row[1], row[2], row[3])
+    (view,) = _views(session, [row])
+    return view
 
 
 def list_tickets(
@@ -124,19 +140,23 @@ def list_tickets(
     if guest_id is not None:
         query = query.where(ServiceTicket.guest_id == guest_id)
     query = query.order_by(ServiceTicket.resolve_due_at, ServiceTicket.id).limit(limit)
-    return [_view(t, h, a, g) for t, h, a, g in session.execute(query)]
+    return _views(session, session.execute(query).all())
 
 
 def ticket_history(session: Session, *, scope: DataScope, ticket_id: int) -> list[EventLine]:
     """Every change of the ticket, oldest first."""
-    ticket_row(session, scope, ticket_id)
+    ticket = ticket_row(session, scope, ticket_id)
     rows = session.execute(
         select(TicketEvent, StaffUser.display_name)
         .join(StaffUser, StaffUser.id == TicketEvent.actor_id, isouter=True)
         .where(TicketEvent.ticket_id == ticket_id)
         .order_by(TicketEvent.at, TicketEvent.id)
-    )
-    return [EventLine(e.at, name, e.kind, e.from_status, e.to_status, e.text) for e, name in rows]
+    ).all()
+    texts = event_texts(session, ticket.key_ref, [e for e, _name in rows])
+    return [
+        EventLine(e.at, name, e.kind, e.from_status, e.to_status, text)
+        for (e, name), text in zip(rows, texts, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -151,7 +171,7 @@ def complaints_without_ticket(
 ) -> list[Complaint]:
     """The guest's complaints logged at hotels in scope that no ticket follows up yet, newest first."""
     rows = session.execute(
-        select(Interaction.id, Interaction.text, Interaction.occurred_at)
+        select(Interaction.id, Interaction.key_ref, Interaction.text_enc, Interaction.occurred_at)
         .where(
             Interaction.guest_id == guest_id,
             Interaction.kind == "complaint",
@@ -161,5 +181,6 @@ def complaints_without_ticket(
         )
         .order_by(Interaction.occurred_at.desc())
         .limit(limit)
-    )
-    return [Complaint(int(i), text, at) for i, text, at in rows]
+    ).all()
+    texts = interaction_texts(session, rows)
+    return [Complaint(int(r.id), text, r.occurred_at) for r, text in zip(rows, texts, strict=True)]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from sqlalchemy import Engine
-from starlette.responses import Response
 
 from guestgraph import __version__, audit, frontdesk
 from guestgraph.config import Settings, ensure_secret_key
@@ -39,6 +38,7 @@ from guestgraph.web import (
     routes_offers,
     routes_pages,
     routes_privacy,
+    routes_privacy_api,
     routes_prompts,
     routes_reports,
     routes_review,
@@ -47,20 +47,12 @@ from guestgraph.web import (
 )
 from guestgraph.web._auth import csrf_guard
 from guestgraph.web._errors import install_error_handlers
+from guestgraph.web._headers import SecurityHeaders
 from guestgraph.web._i18n import load_translations
-from guestgraph.web._requestlog import request_log
+from guestgraph.web._requestlog import RequestLog
+from guestgraph.web._resolve import push_groups
 
 HERE = Path(__file__).parent
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-    ),
-}
-DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'"
 
 
 class ErrorBody(BaseModel):
@@ -114,10 +106,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         frontdesk.document_font(settings.document_font)
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.push_groups = push_groups(app.state.session_factory, settings)
     audit.install_checkpoints(app.state.session_factory, settings)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.translations = load_translations()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    # A module's API router is included on its own, not through its page router: the page router's
+    # include_in_schema=False would hide the API from the OpenAPI document (and from schemathesis).
     app.include_router(routes_api.health)
     app.include_router(routes_api.router)
     app.include_router(routes_api_ingest.router)
@@ -134,11 +129,17 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_frontdesk.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_privacy.router)
+    app.include_router(routes_privacy_api.api)
     app.include_router(routes_engage.router)
+    app.include_router(routes_engage.api)
     app.include_router(routes_journeys.router)
+    app.include_router(routes_journeys.api)
     app.include_router(routes_offers.router)
+    app.include_router(routes_offers.api)
     app.include_router(routes_prompts.router)
+    app.include_router(routes_prompts.api)
     app.include_router(routes_loyalty.router)
+    app.include_router(routes_loyalty.api)
     app.include_router(routes_service.router)
     app.include_router(routes_inbox.router)
     app.include_router(routes_feedback.router)
@@ -149,25 +150,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         routes_reports.router
     )  # after both: /reports/churn and /api/v1/reports/dashboard first
     install_error_handlers(app)
-    app.middleware("http")(_security_headers)
-    app.middleware("http")(request_log)
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    app.add_middleware(RequestLog)
     return app
-
-
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if not request.url.path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    if request.app.state.settings.cookie_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.url.path == "/api/docs":
-        # Swagger UI sets inline styles; everything else on the page is served from /static.
-        response.headers["Content-Security-Policy"] = DOCS_CSP
-    return response
 
 
 def _require_current_schema(engine: Engine) -> None:

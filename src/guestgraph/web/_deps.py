@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from guestgraph import ingest
 from guestgraph.config import Settings
 from guestgraph.paging import MAX_PAGE_SIZE, PageRequest
 
@@ -34,6 +35,11 @@ def get_factory(request: Request) -> sessionmaker[Session]:
     return factory
 
 
+def get_push_groups(request: Request) -> ingest.PushGroups:
+    groups: ingest.PushGroups = request.app.state.push_groups
+    return groups
+
+
 def get_locale(request: Request) -> str:
     from guestgraph.web._render import request_locale
 
@@ -54,6 +60,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PagingDep = Annotated[PageRequest, Depends(get_paging)]
 FactoryDep = Annotated[sessionmaker[Session], Depends(get_factory)]
 LocaleDep = Annotated[str, Depends(get_locale)]
+PushGroupsDep = Annotated[ingest.PushGroups, Depends(get_push_groups)]
 
 # A row id in a URL: larger numbers would overflow the database's BIGINT (a 500); they are a 422.
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Row id.")]

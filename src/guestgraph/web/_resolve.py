@@ -9,7 +9,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import identity
+from guestgraph import identity, ingest
 from guestgraph.config import Settings
 from guestgraph.errors import GuestgraphError
 
@@ -27,3 +27,12 @@ def resolve_online(factory: sessionmaker[Session], settings: Settings, batch_id:
             "import %s resolved online: %s new persons, %s attached, %s new guests, %s merged, %s ms",
             batch_id, done.new_mentions, done.attached, done.created, done.merged, done.milliseconds,
         )  # fmt: skip
+
+
+def push_groups(factory: sessionmaker[Session], settings: Settings) -> ingest.PushGroups:
+    """Concurrent pushes of a source share an import batch, resolved online before they are answered."""
+
+    def resolve(batch_id: int) -> None:
+        resolve_online(factory, settings, batch_id)
+
+    return ingest.PushGroups(factory, after_import=resolve)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
@@ -15,10 +15,10 @@ from guestgraph import __version__, audit, identity, org, profiles, recommend
 from guestgraph.access import Permission
 from guestgraph.db import current_revision, head_revision
 from guestgraph.paging import Page
+from guestgraph.web._answers import PageOut, page_out
 from guestgraph.web._auth import PUBLIC, SIGNED_IN, CurrentPrincipal, ScopeDep, allow
 from guestgraph.web._deps import PagingDep, SessionDep
 
-T = TypeVar("T")
 SEARCH_HELP = (
     "Search: a phone in any format or its last 4 digits, a name in Han, pinyin or Latin script, "
     "an e-mail, a loyalty, confirmation or ID number."
@@ -32,24 +32,6 @@ API_DOCS_HTML = """<!doctype html>
 <script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
 <script src="/static/js/api-docs.js"></script></body></html>
 """
-
-
-class PageOut(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    size: int
-    pages: int
-
-
-def _page_out(page: Page[T]) -> dict[str, object]:
-    return {
-        "items": list(page.items),
-        "total": page.total,
-        "page": page.page,
-        "size": page.size,
-        "pages": page.pages,
-    }
 
 
 class Health(BaseModel):
@@ -94,8 +76,16 @@ def api_hotel(code: str, session: SessionDep, scope: ScopeDep) -> org.HotelPubli
     return org.get_hotel(session, scope=scope, code=code)
 
 
+@dataclass(frozen=True)
+class GuestProfileOut(profiles.GuestProfile):
+    """The 360° profile as the API gives it, with the room type and packages to suggest."""
+
+    recommendations: list[recommend.Recommendation] = field(default_factory=list)
+
+
 @router.get(
     "/guests/{public_id}",
+    response_model=GuestProfileOut,
     summary="The 360° profile of one guest (masked, in your data scope)",
     dependencies=[allow(Permission.GUEST_READ)],
 )
@@ -108,8 +98,16 @@ def api_guest(public_id: str, session: SessionDep, scope: ScopeDep) -> dict[str,
     return {**asdict(profile), "recommendations": [asdict(r) for r in found]}
 
 
+class LinkOut(BaseModel):
+    source_system: str
+    external_id: str = Field(description="The record's ID in its source system.")
+    guest_id: str = Field(description="The guest's public ID (a merged guest's ID gives its survivor).")
+    record_type: str
+
+
 @router.get(
     "/links",
+    response_model=PageOut[LinkOut],
     summary="Source record -> guest ID cross-reference, one page at a time",
     dependencies=[allow(Permission.IMPORT_MANAGE)],
 )
@@ -119,11 +117,12 @@ def api_links(
     source: Annotated[str | None, Query(max_length=40, description="Only this source system.")] = None,
 ) -> dict[str, object]:
     page = identity.list_links(session, paging=paging, source=source)
-    return _page_out(Page([asdict(link) for link in page.items], page.total, page.page, page.size))
+    return page_out(Page([asdict(link) for link in page.items], page.total, page.page, page.size))
 
 
 @router.get(
     "/links/{system}/{external_id}",
+    response_model=LinkOut,
     summary="The guest ID of one source record",
     dependencies=[allow(Permission.IMPORT_MANAGE)],
 )
@@ -147,8 +146,8 @@ def api_guests(
     q: Annotated[str | None, Query(max_length=100, description=SEARCH_HELP)] = None,
 ) -> dict[str, object]:
     if q and q.strip():
-        return _page_out(profiles.search_guests(session, scope=scope, q=q, paging=paging))
-    return _page_out(profiles.list_guests(session, scope=scope, paging=paging, hotel_code=hotel))
+        return page_out(profiles.search_guests(session, scope=scope, q=q, paging=paging))
+    return page_out(profiles.list_guests(session, scope=scope, paging=paging, hotel_code=hotel))
 
 
 class RevealIn(BaseModel):

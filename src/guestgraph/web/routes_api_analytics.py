@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -38,11 +39,115 @@ class TagIn(BaseModel):
     note: str | None = Field(None, max_length=200)
 
 
+# --- what the API answers (AC-04: only these keys leave; guests are masked by `analytics`) ---------
+
+
+class SegmentGuestOut(BaseModel):
+    public_id: str
+    name: str | None = Field(description="Masked.")
+    phone: str | None = Field(description="Masked.")
+    email: str | None = Field(description="Masked.")
+    loyalty_tier: str | None
+    stage: str | None = Field(description="Lifecycle stage.")
+    rfm_group: str | None
+    monetary: Decimal | None = Field(description="Spend in the scoring window.")
+
+
+class PreviewOut(BaseModel):
+    count: int
+    guests: list[SegmentGuestOut] = Field(description="The first guests, highest spend first.")
+
+
+class SegmentOut(BaseModel):
+    id: int
+    name: str
+    kind: str = Field(description="dynamic or frozen.")
+    definition: dict[str, Any] = Field(description="The definition as saved: its condition tree.")
+    created_by: str
+    created_at: datetime
+    frozen_at: datetime | None
+    members: int = Field(description="Guests of a frozen snapshot.")
+
+
+class SegmentPreviewOut(SegmentOut):
+    preview: PreviewOut
+
+
+class DashboardOut(BaseModel):
+    since: date
+    until: date
+    guests: int
+    new_guests: int
+    returning_guests: int
+    repeat_rate: float | None
+    stays: int
+    nights: int
+    room_revenue: Decimal
+    adr: Decimal | None = Field(description="Average daily rate.")
+    revenue_by_outlet: dict[str, Decimal] = Field(description="By outlet code.")
+    channels: dict[str, int] = Field(description="Stays by booking channel.")
+    channel_groups: dict[str, int] = Field(description="Stays by direct, ota, corporate and other.")
+    stages: dict[str, int] = Field(description="Guests by lifecycle stage.")
+    rfm_groups: dict[str, int] = Field(description="Guests by RFM group.")
+    churn_warnings: int
+
+
+class ChurnWarningOut(BaseModel):
+    public_id: str
+    name: str | None = Field(description="Masked.")
+    stage: str
+    rfm_group: str | None
+    monetary: Decimal
+    stays: int
+    days_since: int = Field(description="Days since the last check-out.")
+    usual_interval_days: int | None
+    threshold_days: int
+
+
+class ChurnOut(BaseModel):
+    items: list[ChurnWarningOut]
+    total: int
+    page: int
+    size: int
+
+
+class TagOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    kind: str = Field(description="rule or manual.")
+    since: datetime
+    added_by: str | None
+    note: str | None
+    facts: dict[str, Any] = Field(description="Why a rule tag applies: the figures it rests on.")
+
+
+class TagAddedOut(BaseModel):
+    id: int
+
+
+class FieldOut(BaseModel):
+    id: int
+    name: str
+    value: str
+    set_by: str
+    set_at: datetime
+
+
+class FieldChangedOut(BaseModel):
+    changed: bool
+
+
 def _preview(p: analytics.Preview) -> dict[str, Any]:
     return {"count": p.count, "guests": [asdict(g) for g in p.guests]}
 
 
-@router.post("/segments/preview", summary="Count and first page of a segment (masked)", dependencies=SEGMENTS)
+@router.post(
+    "/segments/preview",
+    response_model=PreviewOut,
+    summary="Count and first page of a segment (masked)",
+    dependencies=SEGMENTS,
+)
 def api_preview(
     definition: analytics.SegmentDefinition,
     session: SessionDep,
@@ -55,7 +160,7 @@ def api_preview(
     return _preview(preview)
 
 
-@router.get("/segments", summary="Saved segments", dependencies=SEGMENTS)
+@router.get("/segments", response_model=list[SegmentOut], summary="Saved segments", dependencies=SEGMENTS)
 def api_segments(session: SessionDep) -> list[dict[str, Any]]:
     return [asdict(s) for s in analytics.list_segments(session)]
 
@@ -63,6 +168,7 @@ def api_segments(session: SessionDep) -> list[dict[str, Any]]:
 @router.post(
     "/segments",
     status_code=201,
+    response_model=SegmentOut,
     summary="Save a segment (dynamic, or a frozen snapshot)",
     dependencies=SEGMENTS,
 )
@@ -84,7 +190,10 @@ def api_create_segment(
 
 
 @router.get(
-    "/segments/{segment_id}", summary="A saved segment with its count and preview", dependencies=SEGMENTS
+    "/segments/{segment_id}",
+    response_model=SegmentPreviewOut,
+    summary="A saved segment with its count and preview",
+    dependencies=SEGMENTS,
 )
 def api_segment(segment_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     info = analytics.get_segment(session, segment_id)
@@ -92,7 +201,12 @@ def api_segment(segment_id: int, session: SessionDep, scope: ScopeDep) -> dict[s
     return asdict(info) | {"preview": _preview(preview)}
 
 
-@router.patch("/segments/{segment_id}", summary="Rename or change a dynamic segment", dependencies=SEGMENTS)
+@router.patch(
+    "/segments/{segment_id}",
+    response_model=SegmentOut,
+    summary="Rename or change a dynamic segment",
+    dependencies=SEGMENTS,
+)
 def api_update_segment(segment_id: int, body: SegmentPatch, session: SessionDep) -> dict[str, Any]:
     info = analytics.update_segment(
         session, segment_id=segment_id, name=body.name, definition=body.definition, now=now_utc()
@@ -105,7 +219,12 @@ def api_delete_segment(segment_id: int, session: SessionDep) -> None:
     analytics.delete_segment(session, segment_id=segment_id)
 
 
-@router.get("/reports/dashboard", summary="Management dashboard figures (scoped)", dependencies=REPORTS)
+@router.get(
+    "/reports/dashboard",
+    response_model=DashboardOut,
+    summary="Management dashboard figures (scoped)",
+    dependencies=REPORTS,
+)
 def api_dashboard(
     session: SessionDep,
     scope: ScopeDep,
@@ -119,6 +238,7 @@ def api_dashboard(
 
 @router.get(
     "/reports/churn",
+    response_model=ChurnOut,
     summary="Churn warnings: valuable guests past their usual interval",
     dependencies=REPORTS,
 )
@@ -138,6 +258,7 @@ def api_churn(
 
 @router.get(
     "/guests/{public_id}/tags",
+    response_model=list[TagOut],
     summary="A guest's tags, with why and since when",
     dependencies=[allow(Permission.GUEST_READ)],
 )
@@ -150,7 +271,13 @@ def api_guest_tags(
     return [asdict(t) for t in tags]
 
 
-@router.post("/guests/{public_id}/tags", status_code=201, summary="Add a staff tag", dependencies=SEGMENTS)
+@router.post(
+    "/guests/{public_id}/tags",
+    status_code=201,
+    response_model=TagAddedOut,
+    summary="Add a staff tag",
+    dependencies=SEGMENTS,
+)
 def api_add_tag(
     public_id: str, body: TagIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, int]:
@@ -184,6 +311,7 @@ class FieldIn(BaseModel):
 
 @router.get(
     "/guests/{public_id}/fields",
+    response_model=list[FieldOut],
     summary="A guest's journey fields in force, with who set them and when",
     dependencies=[allow(Permission.GUEST_READ)],
 )
@@ -193,6 +321,7 @@ def api_guest_fields(public_id: str, session: SessionDep, scope: ScopeDep) -> li
 
 @router.put(
     "/guests/{public_id}/fields/{name}",
+    response_model=FieldChangedOut,
     summary="Set or clear one of a guest's journey fields",
     dependencies=SEGMENTS,
 )

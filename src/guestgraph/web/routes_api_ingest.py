@@ -8,19 +8,42 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from guestgraph import ingest, quality
 from guestgraph.access import Permission, authenticate_source
-from guestgraph.config import Settings
+from guestgraph.web._answers import PageOut
 from guestgraph.web._auth import SOURCE_KEY, ScopeDep, allow
-from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, RowId, SessionDep, SettingsDep
-from guestgraph.web._resolve import resolve_online
+from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, PushGroupsDep, RowId, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["ingestion"])
 KeyHeader = Annotated[str | None, Header(alias="X-API-Key", description="The source system's API key.")]
+
+
+# --- what the API answers (AC-04: only these keys leave) ------------------------------------------
+
+
+class FindingOut(BaseModel):
+    rule: str
+    severity: str = Field(description="reject, warn or info.")
+    field: str | None
+    detail: str | None
+
+
+class RecordResultOut(BaseModel):
+    """What became of one record of a pushed batch."""
+
+    location: str
+    external_id: str
+    outcome: str = Field(
+        description="accepted, accepted_with_warnings, quarantined, duplicate or superseded."
+    )
+    findings: list[FindingOut]
+    status: str = Field(
+        description="How the batch counts it: accepted, accepted_with_warnings or quarantined."
+    )
 
 
 class PushResult(BaseModel):
@@ -30,7 +53,81 @@ class PushResult(BaseModel):
     accepted_with_warnings: int
     quarantined: int
     duplicates: int
-    records: list[dict[str, Any]]
+    records: list[RecordResultOut]
+
+
+class BatchOut(BaseModel):
+    id: int
+    source: str
+    hotel: str | None
+    channel: str
+    format: str
+    profile: str | None
+    filename: str | None
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    rows_read: int
+    accepted: int
+    accepted_with_warnings: int
+    quarantined: int
+    duplicates: int
+    superseded: int
+    error: str | None
+    reconciles: bool = Field(description="Every row read is accepted, quarantined or a duplicate.")
+
+
+class RuleCountOut(BaseModel):
+    rule: str
+    title: str
+    severity: str
+    count: int
+
+
+class ProblemRowOut(BaseModel):
+    record_id: int
+    location: str | None
+    external_id: str
+    status: str
+    raw: str = Field(description="The row as received.")
+    reasons: list[str]
+
+
+class BatchReportOut(BaseModel):
+    batch: BatchOut
+    rules: list[RuleCountOut]
+    samples: list[ProblemRowOut] = Field(description="Sample problem rows.")
+
+
+class FieldSharesOut(BaseModel):
+    """The share of persons with each field, none without persons."""
+
+    with_name: float | None
+    with_phone: float | None
+    with_email: float | None
+    with_document: float | None
+    with_birth_date: float | None
+
+
+class QualityFiguresOut(BaseModel):
+    key: str = Field(description="The hotel code or the source system code.")
+    records: int
+    valid: int
+    persons: int
+    completeness: float | None
+    validity: float | None
+    non_identifying_share: float | None
+    fields: FieldSharesOut
+    quarantine_backlog: int
+    threshold: float | None
+    below_threshold: bool
+
+
+class QualityOut(BaseModel):
+    since: str = Field(description="The first day of the window (ISO date).")
+    open_alerts: int
+    hotels: list[QualityFiguresOut]
+    sources: list[QualityFiguresOut]
 
 
 def _result(summary: ingest.BatchSummary) -> PushResult:
@@ -55,13 +152,11 @@ def push(
     system: str,
     batch: ingest.PushBatch,
     factory: FactoryDep,
-    settings: SettingsDep,
+    groups: PushGroupsDep,
     api_key: KeyHeader = None,
 ) -> PushResult:
     _authenticate(factory, system, api_key)
-    summary = ingest.push_records(factory, source=system, batch=batch)
-    resolve_online(factory, settings, summary.batch_id)
-    return _result(summary)
+    return _result(ingest.push_records(factory, source=system, batch=batch, groups=groups))
 
 
 def _authenticate(factory: sessionmaker[Session], system: str, key: str | None) -> None:
@@ -79,20 +174,19 @@ def _authenticate(factory: sessionmaker[Session], system: str, key: str | None) 
     dependencies=[SOURCE_KEY],
 )
 async def push_ota(
-    system: str, request: Request, factory: FactoryDep, settings: SettingsDep, api_key: KeyHeader = None
+    system: str, request: Request, factory: FactoryDep, groups: PushGroupsDep, api_key: KeyHeader = None
 ) -> Response:
     body = await request.body()
-    return await run_in_threadpool(_push_ota, factory, settings, system, api_key, body)
+    return await run_in_threadpool(_push_ota, factory, groups, system, api_key, body)
 
 
 def _push_ota(
-    factory: sessionmaker[Session], settings: Settings, system: str, api_key: str | None, body: bytes
+    factory: sessionmaker[Session], groups: ingest.PushGroups, system: str, api_key: str | None, body: bytes
 ) -> Response:
     from guestgraph.ingest.readers.ota_response import hotel_res_notif_rs
 
     _authenticate(factory, system, api_key)
-    summary, echo, version = ingest.push_ota_message(factory, source=system, body=body)
-    resolve_online(factory, settings, summary.batch_id)
+    summary, echo, version = ingest.push_ota_message(factory, source=system, body=body, groups=groups)
     results: list[tuple[str, str | None]] = [
         (r.external_id, None) for r in summary.records if r.outcome != "quarantined"
     ]
@@ -106,7 +200,10 @@ def _push_ota(
 
 
 @router.get(
-    "/imports", summary="Import batches, newest first", dependencies=[allow(Permission.IMPORT_MANAGE)]
+    "/imports",
+    response_model=PageOut[BatchOut],
+    summary="Import batches, newest first",
+    dependencies=[allow(Permission.IMPORT_MANAGE)],
 )
 def api_imports(session: SessionDep, scope: ScopeDep, paging: PagingDep) -> dict[str, Any]:
     page = ingest.list_batches(session, scope=scope, paging=paging)
@@ -121,6 +218,7 @@ def api_imports(session: SessionDep, scope: ScopeDep, paging: PagingDep) -> dict
 
 @router.get(
     "/imports/{batch_id}",
+    response_model=BatchReportOut,
     summary="One batch: counts by outcome and rule, sample problem rows",
     dependencies=[allow(Permission.IMPORT_MANAGE)],
 )
@@ -135,6 +233,7 @@ def api_import(batch_id: RowId, session: SessionDep, scope: ScopeDep, locale: Lo
 
 @router.get(
     "/quality",
+    response_model=QualityOut,
     summary="Data-quality figures per hotel and source",
     dependencies=[allow(Permission.QUALITY_READ)],
 )

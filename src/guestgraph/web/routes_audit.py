@@ -9,10 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from guestgraph import audit
 from guestgraph.access import Permission
 from guestgraph.paging import Page
+from guestgraph.web._answers import PageOut
 from guestgraph.web._auth import CurrentPrincipal, allow
 from guestgraph.web._deps import PagingDep, RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
@@ -102,13 +104,51 @@ def acknowledge(alert_id: RowId, session: SessionDep, principal: CurrentPrincipa
     return RedirectResponse("/audit", status_code=303)
 
 
-@api.get("/alerts", summary="Open security alerts (bulk exports, many full-value views, off-hours access)")
+# --- what the API answers (AC-04: only these keys leave; events hold no personal data values) ------
+
+
+class AlertOut(BaseModel):
+    id: int
+    rule: str = Field(description="What raised it, e.g. bulk_export.")
+    actor_username: str | None
+    raised_at: datetime
+    facts: dict[str, Any] = Field(description="The counts behind the alert, e.g. rows exported.")
+    acknowledged_by: str | None
+
+
+class EventOut(BaseModel):
+    seq: int = Field(description="The event's place in the audit chain.")
+    time: str = Field(description="When it was recorded (ISO 8601, UTC).")
+    action: str
+    outcome: str = Field(description="ok, denied or failed.")
+    actor_user_id: int | None
+    actor_username: str | None
+    actor_role: str | None
+    scope: str | None
+    object_type: str | None
+    object_id: str | None
+    guest_public_id: str | None
+    purpose: str | None
+    source_ip: str | None
+    request_id: str | None
+    details: dict[str, Any] = Field(
+        description="Counts, filters and reasons; keys naming personal data are refused when logged."
+    )
+    category: str | None = Field(description="sensitive or security.")
+
+
+@api.get(
+    "/alerts",
+    response_model=list[AlertOut],
+    summary="Open security alerts (bulk exports, many full-value views, off-hours access)",
+)
 def api_alerts(session: SessionDep) -> list[dict[str, Any]]:
     return [asdict(a) for a in audit.list_alerts(session)]
 
 
 @api.get(
     "/events",
+    response_model=PageOut[EventOut],
     summary="Audit events, newest first, by user, guest, action (prefix with a trailing dot) and day",
 )
 def api_events(

@@ -406,6 +406,3 @@ async def api_receipt(
 
     receipt = await run_in_threadpool(store)
     return {"recorded": receipt is not None}
-
-
-router.include_router(api)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
@@ -59,6 +60,121 @@ class RuleIn(BaseModel):
     model_config = {"extra": "forbid"}
 
     words: list[str] = Field(max_length=300, description="The label's words or phrases (each ≤ 40 chars).")
+
+
+# --- what the API answers (AC-04: only these keys leave; names are masked in the data layer) -------
+
+
+class ScoreOut(BaseModel):
+    hotel: str
+    period: str = Field(description='"YYYY-MM", or "all".')
+    sent: int
+    answered: int
+    response_rate: float | None = Field(description="Answered / sent, 0-1.")
+    nps: float | None = Field(description="-100 to 100.")
+    csat: float | None = Field(description="Mean, 1-5.")
+    source: str = Field(description="survey or review (reviews: sent = answered = reviews, no NPS).")
+
+
+class OutletScoreOut(BaseModel):
+    hotel: str
+    outlet: str
+    period: str = Field(description='"YYYY-MM" the survey was sent.')
+    ratings: int
+    average: float = Field(description="1-5.")
+
+
+class AspectScoreOut(BaseModel):
+    hotel: str
+    aspect: str = Field(description="The OTA's: cleanliness, service, location...")
+    period: str = Field(description='"YYYY-MM" of the review.')
+    reviews: int
+    average: float = Field(description="On the 1-5 scale.")
+
+
+class AnswerOut(BaseModel):
+    survey_id: int
+    hotel: str
+    guest_public_id: str
+    answered_at: datetime | None
+    nps: int | None
+    csat: int | None
+    comment: str | None
+    sentiment: str | None
+    topic: str | None
+    matched: list[str] = Field(description="The classification words found in the comment.")
+    ticket_id: int | None
+    low: bool
+
+
+class ReviewOut(BaseModel):
+    review_id: int
+    hotel: str
+    channel: str
+    reviewed_on: date
+    score: Decimal
+    scale: int
+    csat: int
+    reviewer: str | None = Field(description="Masked like a guest's name.")
+    guest_public_id: str | None = Field(description="None: not matched to a guest.")
+    comment: str | None
+    sentiment: str | None
+    topic: str | None
+    matched: list[str]
+    ticket_id: int | None
+    low: bool
+
+
+class RowProblemOut(BaseModel):
+    row: int
+    field: str
+    problem: str
+    fix: str
+
+
+class ReviewImportOut(BaseModel):
+    filename: str
+    profile: str
+    channel: str
+    rows_read: int
+    imported: int
+    unchanged: int
+    rejected: int
+    matched: int
+    tickets: int
+    blank_rows: int
+    reconciles: bool
+    problems: list[RowProblemOut]
+
+
+class SurveysSentOut(BaseModel):
+    sent: int
+    skipped: int
+    failed: int
+
+
+class LinkOut(BaseModel):
+    url: str = Field(description="Shown this once.")
+    expires_at: str = Field(description="ISO 8601 with its UTC offset.")
+
+
+class RulesOut(BaseModel):
+    """Each label's words, per dimension."""
+
+    sentiment: dict[str, list[str]]
+    topic: dict[str, list[str]]
+
+
+class WordsOut(BaseModel):
+    words: list[str]
+
+
+class ClassificationOut(BaseModel):
+    sentiment: str | None
+    topic: str
+    sentiment_words: list[str]
+    topic_words: list[str]
+    matched: list[str]
 
 
 def _send(session: SessionDep, scope: ScopeDep, settings: Settings, since: date) -> feedback.SurveyReport:
@@ -195,7 +311,12 @@ def _save(session: SessionDep, actor_id: int, dimension: str, label: str, words:
 # --- JSON -----------------------------------------------------------------------------------------
 
 
-@api.get("/surveys/scores", summary="Survey scores per hotel (and month) in your scope", dependencies=REPORTS)
+@api.get(
+    "/surveys/scores",
+    response_model=list[ScoreOut],
+    summary="Survey scores per hotel (and month) in your scope",
+    dependencies=REPORTS,
+)
 def api_scores(
     session: SessionDep,
     scope: ScopeDep,
@@ -209,7 +330,12 @@ def api_scores(
     return [asdict(r) for r in rows]
 
 
-@api.get("/surveys/answers", summary="The latest survey answers in your scope", dependencies=REPORTS)
+@api.get(
+    "/surveys/answers",
+    response_model=list[AnswerOut],
+    summary="The latest survey answers in your scope",
+    dependencies=REPORTS,
+)
 def api_answers(
     session: SessionDep, scope: ScopeDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[dict[str, Any]]:
@@ -218,6 +344,7 @@ def api_answers(
 
 @api.get(
     "/feedback/scores",
+    response_model=list[ScoreOut] | list[OutletScoreOut] | list[AspectScoreOut],
     summary="Feedback scores in your scope: surveys and OTA reviews, per outlet or review aspect",
     dependencies=REPORTS,
 )
@@ -245,7 +372,12 @@ def api_feedback_scores(
     return [asdict(r) for r in rows]
 
 
-@api.get("/feedback/reviews", summary="The latest OTA reviews in your scope", dependencies=REPORTS)
+@api.get(
+    "/feedback/reviews",
+    response_model=list[ReviewOut],
+    summary="The latest OTA reviews in your scope",
+    dependencies=REPORTS,
+)
 def api_reviews(
     session: SessionDep, scope: ScopeDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[dict[str, Any]]:
@@ -254,6 +386,7 @@ def api_reviews(
 
 @api.post(
     "/feedback/reviews",
+    response_model=ReviewImportOut,
     summary="Import an OTA review export (CSV or Excel); the same file again changes nothing",
     dependencies=IMPORT,
 )
@@ -270,13 +403,19 @@ def api_import_reviews(
     return _import_reviews(session, scope, settings, principal.user_id, file, source, hotel).as_dict()
 
 
-@api.post("/surveys/send", summary="Send post-stay surveys (consent allowing)", dependencies=SEND)
+@api.post(
+    "/surveys/send",
+    response_model=SurveysSentOut,
+    summary="Send post-stay surveys (consent allowing)",
+    dependencies=SEND,
+)
 def api_send(body: SendIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> dict[str, int]:
     return asdict(_send(session, scope, settings, body.checked_out_since))
 
 
 @api.post(
     "/guests/{public_id}/self-service-links",
+    response_model=LinkOut,
     summary="Issue a guest's self-service link (shown once)",
     status_code=201,
     dependencies=SEND,
@@ -298,20 +437,35 @@ def api_self_service_link(
     return {"url": issued.url, "expires_at": issued.expires_at.isoformat()}
 
 
-@api.get("/feedback/rules", summary="The feedback classification words", dependencies=RULES)
+@api.get(
+    "/feedback/rules",
+    response_model=RulesOut,
+    summary="The feedback classification words",
+    dependencies=RULES,
+)
 def api_rules(session: SessionDep) -> dict[str, dict[str, list[str]]]:
     rules = feedback.current_rules(session)
     return {d: {label: list(words) for label, words in rules.of(d).items()} for d in feedback.DIMENSIONS}
 
 
-@api.put("/feedback/rules/{dimension}/{label}", summary="Replace one label's words", dependencies=RULES)
+@api.put(
+    "/feedback/rules/{dimension}/{label}",
+    response_model=WordsOut,
+    summary="Replace one label's words",
+    dependencies=RULES,
+)
 def api_rule(
     dimension: Dimension, label: Label, body: RuleIn, session: SessionDep, principal: CurrentPrincipal
 ) -> dict[str, list[str]]:
     return {"words": list(_save(session, principal.user_id, dimension, label, "\n".join(body.words)))}
 
 
-@api.post("/feedback/classify", summary="Classify a text with the current words", dependencies=RULES)
+@api.post(
+    "/feedback/classify",
+    response_model=ClassificationOut,
+    summary="Classify a text with the current words",
+    dependencies=RULES,
+)
 def api_classify(body: ClassifyIn, session: SessionDep) -> dict[str, Any]:
     found = feedback.classify(body.text, feedback.current_rules(session))
     return {**asdict(found), "matched": found.matched}

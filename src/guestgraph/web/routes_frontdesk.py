@@ -5,7 +5,7 @@ scope and every rule live in `profiles` and `frontdesk`."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -75,6 +75,79 @@ class ChargeIn(BaseModel):
 class PmsFeedIn(BaseModel):
     model_config = {"extra": "forbid"}
     pms_feed: bool = Field(description="True: the hotel's stays come from its PMS (no stay operations here).")
+
+
+# --- what the API answers (AC-04: only these keys leave; personal fields are masked in the data layer) ---
+
+
+class PreferenceOut(BaseModel):
+    id: int
+    category: str
+    value: str
+    source: str | None = Field(description="The source system it came from; none when staff added it.")
+    source_external_id: str | None
+    created_by: str | None = Field(description="The member of staff who added it.")
+    created_at: datetime
+    retired_at: datetime | None
+
+
+class InteractionOut(BaseModel):
+    id: int
+    kind: str
+    channel: str
+    direction: str
+    text: str
+    hotel: str | None = Field(description="The hotel's code; none: the group.")
+    author: str | None
+    occurred_at: datetime
+
+
+class AlertOut(BaseModel):
+    kind: str = Field(description="do_not_rent, vip_arriving, allergy, complaint_last_stay or birthday.")
+    detail: str | None
+
+
+class ArrivalOut(BaseModel):
+    confirmation_number: str
+    arrival: date
+    departure: date
+    nights: int
+    status: str
+    room_number: str | None
+    room_type: str | None
+    rate_plan: str | None
+    channel: str | None
+    adults: int | None
+    guest_public_id: str | None
+    guest_name: str | None = Field(description="Masked.")
+    loyalty_tier: str | None
+    vip_level: str | None
+    preferences: list[PreferenceOut]
+    alerts: list[AlertOut]
+
+
+class ArrivalsOut(BaseModel):
+    hotel_code: str
+    hotel_name_zh: str
+    hotel_name_en: str
+    day: frontdesk.Day
+    date: date
+    lines: list[ArrivalOut]
+    pms_feed: bool
+
+
+class OperationOut(BaseModel):
+    hotel_code: str
+    confirmation_number: str
+    status: str = Field(description="The stay's status after the operation.")
+    guest_public_id: str
+    source_record_id: int = Field(description="The front-desk source record that holds the change.")
+    batch_id: int
+
+
+class PmsFeedOut(BaseModel):
+    hotel_code: str
+    pms_feed: bool
 
 
 def _back(next_url: str | None, fallback: str) -> Response:
@@ -156,7 +229,10 @@ def add_interaction_form(
 
 
 @router.post(
-    f"{api}/guests/{{public_id}}/preferences", status_code=201, dependencies=[allow(Permission.STAY_OPERATE)]
+    f"{api}/guests/{{public_id}}/preferences",
+    status_code=201,
+    response_model=PreferenceOut,
+    dependencies=[allow(Permission.STAY_OPERATE)],
 )
 def api_add_preference(
     public_id: str, body: PreferenceIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
@@ -174,7 +250,9 @@ def api_add_preference(
 
 
 @router.delete(
-    f"{api}/guests/{{public_id}}/preferences/{{preference_id}}", dependencies=[allow(Permission.STAY_OPERATE)]
+    f"{api}/guests/{{public_id}}/preferences/{{preference_id}}",
+    response_model=PreferenceOut,
+    dependencies=[allow(Permission.STAY_OPERATE)],
 )
 def api_retire_preference(
     public_id: str, preference_id: int, session: SessionDep, scope: ScopeDep
@@ -186,7 +264,10 @@ def api_retire_preference(
 
 
 @router.post(
-    f"{api}/guests/{{public_id}}/interactions", status_code=201, dependencies=[allow(Permission.STAY_OPERATE)]
+    f"{api}/guests/{{public_id}}/interactions",
+    status_code=201,
+    response_model=InteractionOut,
+    dependencies=[allow(Permission.STAY_OPERATE)],
 )
 def api_add_interaction(
     public_id: str, body: InteractionIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
@@ -228,7 +309,9 @@ def arrivals_page(
     return render(request, "arrivals.html", context)
 
 
-@router.get(f"{api}/hotels/{{code}}/arrivals", dependencies=[allow(Permission.GUEST_READ)])
+@router.get(
+    f"{api}/hotels/{{code}}/arrivals", response_model=ArrivalsOut, dependencies=[allow(Permission.GUEST_READ)]
+)
 def api_arrivals(
     code: str, session: SessionDep, scope: ScopeDep, day: frontdesk.Day = "today"
 ) -> dict[str, Any]:
@@ -236,7 +319,11 @@ def api_arrivals(
     return asdict(frontdesk.list_arrivals(session, scope=scope, hotel_code=code, day=day))
 
 
-@router.put(f"{api}/hotels/{{code}}/pms-feed", dependencies=[allow(Permission.ADMIN_SETTINGS)])
+@router.put(
+    f"{api}/hotels/{{code}}/pms-feed",
+    response_model=PmsFeedOut,
+    dependencies=[allow(Permission.ADMIN_SETTINGS)],
+)
 def api_set_pms_feed(code: str, body: PmsFeedIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     """Say whether a hotel's stays come from a PMS feed; the front desk operates stays only where not."""
     hotel = frontdesk.set_pms_feed(session, scope, code, pms_feed=body.pms_feed)
@@ -323,7 +410,12 @@ async def _charge(
     return await run_in_threadpool(call)
 
 
-@router.post(f"{api}/hotels/{{code}}/stays", status_code=201, dependencies=[allow(Permission.STAY_OPERATE)])
+@router.post(
+    f"{api}/hotels/{{code}}/stays",
+    status_code=201,
+    response_model=OperationOut,
+    dependencies=[allow(Permission.STAY_OPERATE)],
+)
 async def api_create_reservation(
     code: str, body: ReservationIn, factory: FactoryDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -334,6 +426,7 @@ async def api_create_reservation(
 @router.post(
     f"{api}/hotels/{{code}}/stays/{{conf}}/charges",
     status_code=201,
+    response_model=OperationOut,
     dependencies=[allow(Permission.STAY_OPERATE)],
 )
 async def api_post_charge(
@@ -343,7 +436,11 @@ async def api_post_charge(
     return asdict(await _charge(factory, scope, principal, code, conf, body))
 
 
-@router.post(f"{api}/hotels/{{code}}/stays/{{conf}}/{{op}}", dependencies=[allow(Permission.STAY_OPERATE)])
+@router.post(
+    f"{api}/hotels/{{code}}/stays/{{conf}}/{{op}}",
+    response_model=OperationOut,
+    dependencies=[allow(Permission.STAY_OPERATE)],
+)
 async def api_change_stay(
     code: str,
     conf: str,

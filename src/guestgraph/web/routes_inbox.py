@@ -25,6 +25,7 @@ from guestgraph.db import session_scope
 from guestgraph.web._auth import SOURCE_KEY, CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import FactoryDep, LocaleDep, SessionDep, SettingsDep
 from guestgraph.web._render import render
+from guestgraph.web.routes_service import TicketOut
 
 router = APIRouter()
 api = "/api/v1/inbox"
@@ -71,6 +72,72 @@ class GatewayMessage(BaseModel):
     text: str = Field(min_length=1, max_length=20_000)
     id: str = Field(min_length=1, max_length=255, description="The gateway's message id (idempotency).")
     sent_at: datetime | None = None
+
+
+# --- what the API answers (AC-04: only these keys leave; contacts are masked by `inbox`) -----------
+
+
+class ConversationOut(BaseModel):
+    id: int
+    hotel: str
+    channel: str
+    counterpart: str | None = Field(description="The guest's number or address, masked.")
+    subject: str | None
+    guest_id: str | None = Field(description="The guest's public ID, when matched.")
+    guest_name: str | None = Field(description="Masked.")
+    match: str = Field(description="How the sender was matched to a guest.")
+    candidates: int = Field(description="Guests the sender could be, when not matched to one.")
+    status: str
+    unread: int
+    ticket_id: int | None
+    last_message_at: datetime
+
+
+class MessageOut(BaseModel):
+    id: int
+    direction: str
+    at: datetime
+    text: str | None
+    staff: str | None
+    delivery: str
+    error: str | None
+
+
+class ConversationDetailOut(ConversationOut):
+    messages: list[MessageOut]
+
+
+class ReplyTemplateOut(BaseModel):
+    key: str
+    title: str
+    text: str = Field(description="Unfilled: its placeholders are filled for each guest.")
+
+
+class FilledOut(BaseModel):
+    text: str
+
+
+class SentOut(BaseModel):
+    delivered: bool = Field(description="False: the reply is kept with the gateway's error.")
+    message: MessageOut
+
+
+class LinkedOut(BaseModel):
+    guest_id: str
+
+
+class StatusOut(BaseModel):
+    status: Status
+
+
+class ReceivedOut(BaseModel):
+    conversation_id: int
+    message_id: int
+    guest_public_id: str | None
+    match: str
+    new_conversation: bool
+    duplicate: bool = Field(description="The same message id again: stored once.")
+    ticket_id: int | None
 
 
 def _policy(settings: Settings) -> inbox.InboxPolicy:
@@ -216,7 +283,7 @@ def call_form(
 # --- JSON -----------------------------------------------------------------------------------------
 
 
-@router.get(api, dependencies=[INBOX])
+@router.get(api, response_model=list[ConversationOut], dependencies=[INBOX])
 def api_list(
     session: SessionDep,
     scope: ScopeDep,
@@ -229,7 +296,7 @@ def api_list(
     return [asdict(c) for c in found]
 
 
-@router.get(f"{api}/templates", dependencies=[INBOX])
+@router.get(f"{api}/templates", response_model=list[ReplyTemplateOut], dependencies=[INBOX])
 def api_templates(
     locale: LocaleDep, lang: Annotated[str | None, Query(max_length=5)] = None
 ) -> list[dict[str, Any]]:
@@ -237,14 +304,14 @@ def api_templates(
     return [asdict(t) for t in inbox.reply_templates(lang or locale)]
 
 
-@router.get(f"{api}/{{conversation_id}}", dependencies=[INBOX])
+@router.get(f"{api}/{{conversation_id}}", response_model=ConversationDetailOut, dependencies=[INBOX])
 def api_get(conversation_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     """One conversation with its messages (reading it is audited)."""
     view = inbox.get_conversation(session, scope=scope, conversation_id=conversation_id)
     return {**asdict(view.conversation), "messages": [asdict(m) for m in view.messages]}
 
 
-@router.get(f"{api}/{{conversation_id}}/templates/{{key}}", dependencies=[INBOX])
+@router.get(f"{api}/{{conversation_id}}/templates/{{key}}", response_model=FilledOut, dependencies=[INBOX])
 def api_fill(
     conversation_id: int,
     key: str,
@@ -258,7 +325,7 @@ def api_fill(
     }
 
 
-@router.post(f"{api}/{{conversation_id}}/reply", dependencies=[INBOX])
+@router.post(f"{api}/{{conversation_id}}/reply", response_model=SentOut, dependencies=[INBOX])
 def api_reply(
     conversation_id: int,
     body: ReplyIn,
@@ -275,7 +342,9 @@ def api_reply(
     return {"delivered": sent.delivered, "message": asdict(sent.message)}
 
 
-@router.post(f"{api}/{{conversation_id}}/ticket", status_code=201, dependencies=[INBOX])
+@router.post(
+    f"{api}/{{conversation_id}}/ticket", status_code=201, response_model=TicketOut, dependencies=[INBOX]
+)
 def api_ticket(
     conversation_id: int,
     body: TicketIn,
@@ -293,7 +362,7 @@ def api_ticket(
     return asdict(service.get_ticket(session, scope=scope, ticket_id=ticket_id))
 
 
-@router.post(f"{api}/{{conversation_id}}/guest", dependencies=[INBOX])
+@router.post(f"{api}/{{conversation_id}}/guest", response_model=LinkedOut, dependencies=[INBOX])
 def api_guest(conversation_id: int, body: GuestIn, session: SessionDep, scope: ScopeDep) -> dict[str, str]:
     """Link the conversation to the guest you identified."""
     linked = inbox.link_guest(
@@ -302,7 +371,7 @@ def api_guest(conversation_id: int, body: GuestIn, session: SessionDep, scope: S
     return {"guest_id": linked}
 
 
-@router.post(f"{api}/{{conversation_id}}/status", dependencies=[INBOX])
+@router.post(f"{api}/{{conversation_id}}/status", response_model=StatusOut, dependencies=[INBOX])
 def api_status(conversation_id: int, body: StatusIn, session: SessionDep, scope: ScopeDep) -> dict[str, str]:
     """Close or reopen the conversation."""
     return {
@@ -310,7 +379,7 @@ def api_status(conversation_id: int, body: StatusIn, session: SessionDep, scope:
     }
 
 
-@router.post(f"{api}/calls", status_code=201, dependencies=[INBOX])
+@router.post(f"{api}/calls", status_code=201, response_model=ReceivedOut, dependencies=[INBOX])
 def api_call(
     body: CallIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -326,7 +395,12 @@ def api_call(
 # --- gateway webhooks -----------------------------------------------------------------------------
 
 
-@router.post(f"{api}/webhooks/{{channel}}/{{hotel}}", dependencies=[SOURCE_KEY], tags=["inbox"])
+@router.post(
+    f"{api}/webhooks/{{channel}}/{{hotel}}",
+    response_model=ReceivedOut,
+    dependencies=[SOURCE_KEY],
+    tags=["inbox"],
+)
 async def webhook(
     channel: TextChannel,
     hotel: str,
@@ -366,7 +440,7 @@ async def webhook(
     return _received(await run_in_threadpool(store))
 
 
-@router.post(f"{api}/webhooks/email", dependencies=[SOURCE_KEY], tags=["inbox"])
+@router.post(f"{api}/webhooks/email", response_model=ReceivedOut, dependencies=[SOURCE_KEY], tags=["inbox"])
 async def email_webhook(
     request: Request,
     factory: FactoryDep,

@@ -253,6 +253,3 @@ def api_activate(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> dic
 )
 def api_pause(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return asdict(_set(session, scope, journey_id, JourneyStatus.PAUSED))
-
-
-router.include_router(api)

@@ -5,7 +5,10 @@ balance, recent entries and tier changes, and the staff forms to enrol, redeem a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -57,6 +60,107 @@ class EnrolIn(BaseModel):
     member_number: str | None = Field(None, max_length=60, description="Empty: a new number.")
 
 
+# --- what the API answers (AC-04: only these keys leave) ------------------------------------------
+
+
+class TierOut(BaseModel):
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    rank: int
+    min_nights: int
+    min_spend: Decimal
+    members: int
+
+
+class SchemeOut(BaseModel):
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    currency: str
+    expiry_months: int
+    golden_number: bool = Field(
+        description="Members come from the guests' loyalty numbers in the golden record."
+    )
+    hotel_codes: list[str]
+    earn: dict[str, Decimal] = Field(description="Points per unit of the scheme's currency, by outlet.")
+    tiers: list[TierOut]
+    members: int
+
+
+class MemberHitOut(BaseModel):
+    scheme: str
+    member_number: str
+    tier_zh: str | None
+    tier_en: str | None
+    guest_public_id: str
+
+
+class MembershipOut(BaseModel):
+    scheme: str
+    scheme_zh: str
+    scheme_en: str
+    member_number: str
+    tier: str | None
+    tier_zh: str | None
+    tier_en: str | None
+    tier_since: datetime | None
+    enrolled_at: datetime
+    via: str | None
+
+
+class EntryOut(BaseModel):
+    occurred_at: datetime
+    kind: str
+    points: int
+    scheme: str
+    outlet: str | None
+    hotel: str | None
+    amount: Decimal | None
+    currency: str | None
+    reason: str | None
+
+
+class TierChangeOut(BaseModel):
+    changed_at: datetime
+    scheme: str
+    member_number: str
+    direction: str
+    from_zh: str | None
+    from_en: str | None
+    to_zh: str
+    to_en: str
+    nights: int | None
+    spend: Decimal | None
+    reason: str
+
+
+class GuestLoyaltyOut(BaseModel):
+    public_id: str
+    memberships: list[MembershipOut]
+    balance: int = Field(description="The pooled points balance.")
+    entries: list[EntryOut] = Field(description="The latest ledger entries.")
+    changes: list[TierChangeOut]
+
+
+class PointsOut(BaseModel):
+    """A redemption or an adjustment: the points moved and the balance after."""
+
+    guest_public_id: str
+    scheme: str
+    member_number: str
+    points: int
+    balance: int
+
+
+class EnrolledOut(BaseModel):
+    scheme: str
+    member_number: str
+    guest_public_id: str
+
+
 def _panel(request: Request, session: Session, scope: DataScope, public_id: str, **extra: Any) -> Response:
     context = {
         "loyalty": loyalty.guest_loyalty(session, scope=scope, public_id=public_id),
@@ -67,6 +171,25 @@ def _panel(request: Request, session: Session, scope: DataScope, public_id: str,
     # HTMX swaps only 2xx answers: the panel itself shows the error to the browser.
     status = error.status if error and not request.headers.get("HX-Request") else 200
     return render(request, "_guest_loyalty.html", context, status_code=status)
+
+
+def _answer(
+    request: Request,
+    session: Session,
+    scope: DataScope,
+    public_id: str,
+    shown: str | None,
+    change: Callable[[], object],
+) -> Response:
+    """A panel form's answer: the change committed and the panel shown with what it did (as `shown`),
+    or the change refused, rolled back and the panel shown with the reason."""
+    try:
+        done = change()
+    except GuestgraphError as e:
+        session.rollback()
+        return _panel(request, session, scope, public_id, error=e)
+    session.commit()
+    return _panel(request, session, scope, public_id, **({shown: done} if shown else {}))
 
 
 @router.get("/loyalty", dependencies=VIEW)
@@ -106,18 +229,17 @@ def redeem_form(
     reason: Annotated[str, Form(max_length=200)],
     scheme: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    try:
-        if not points.strip().isdigit():
-            raise InvalidInput("Points to redeem must be a whole number.", hint="Type e.g. 500.")
-        done = loyalty.redeem(
-            session, scope=scope, public_id=public_id, points=int(points), reason=reason,
-            scheme_code=scheme or None, staff_id=principal.user_id, now=now_utc(),
-        )  # fmt: skip
-    except GuestgraphError as e:
-        session.rollback()
-        return _panel(request, session, scope, public_id, error=e)
-    session.commit()
-    return _panel(request, session, scope, public_id, redeemed=done)
+    return _answer(request, session, scope, public_id, "redeemed", lambda: loyalty.redeem(
+        session, scope=scope, public_id=public_id, points=_whole_points(points), reason=reason,
+        scheme_code=scheme or None, staff_id=principal.user_id, now=now_utc(),
+    ))  # fmt: skip
+
+
+def _whole_points(text: str) -> int:
+    """A whole number of points to redeem from the form."""
+    if not text.strip().isdigit():
+        raise InvalidInput("Points to redeem must be a whole number.", hint="Type e.g. 500.")
+    return int(text)
 
 
 def _signed_points(text: str) -> int:
@@ -142,16 +264,10 @@ def adjust_form(
     reason: Annotated[str, Form(max_length=200)],
     scheme: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    try:
-        done = loyalty.adjust_points(
-            session, scope=scope, public_id=public_id, points=_signed_points(points), reason=reason,
-            scheme_code=scheme or None, staff_id=principal.user_id, now=now_utc(),
-        )  # fmt: skip
-    except GuestgraphError as e:
-        session.rollback()
-        return _panel(request, session, scope, public_id, error=e)
-    session.commit()
-    return _panel(request, session, scope, public_id, adjusted=done)
+    return _answer(request, session, scope, public_id, "adjusted", lambda: loyalty.adjust_points(
+        session, scope=scope, public_id=public_id, points=_signed_points(points), reason=reason,
+        scheme_code=scheme or None, staff_id=principal.user_id, now=now_utc(),
+    ))  # fmt: skip
 
 
 @router.post("/guests/{public_id}/loyalty/enrol", dependencies=MANAGE)
@@ -164,39 +280,51 @@ def enrol_form(
     scheme: Annotated[str, Form(max_length=20)],
     member_number: Annotated[str, Form(max_length=60)] = "",
 ) -> Response:
-    try:
-        loyalty.enrol_member(
-            session, scope=scope, public_id=public_id, scheme_code=scheme, number=member_number or None,
-            staff_id=principal.user_id, now=now_utc(),
-        )  # fmt: skip
-    except GuestgraphError as e:
-        session.rollback()
-        return _panel(request, session, scope, public_id, error=e)
-    session.commit()
-    return _panel(request, session, scope, public_id)
+    return _answer(request, session, scope, public_id, None, lambda: loyalty.enrol_member(
+        session, scope=scope, public_id=public_id, scheme_code=scheme, number=member_number or None,
+        staff_id=principal.user_id, now=now_utc(),
+    ))  # fmt: skip
 
 
 # --- API ---------------------------------------------------------------------------------------
 
 
-@api.get("/loyalty/schemes", summary="Loyalty schemes, tiers and earn rates", dependencies=VIEW)
+@api.get(
+    "/loyalty/schemes",
+    response_model=list[SchemeOut],
+    summary="Loyalty schemes, tiers and earn rates",
+    dependencies=VIEW,
+)
 def api_schemes(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
     return [asdict(s) for s in loyalty.list_schemes(session, scope=scope)]
 
 
-@api.get("/loyalty/members/{number}", summary="Find members by number", dependencies=VIEW)
+@api.get(
+    "/loyalty/members/{number}",
+    response_model=list[MemberHitOut],
+    summary="Find members by number",
+    dependencies=VIEW,
+)
 def api_member(number: Number, session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
     return [asdict(h) for h in loyalty.find_members(session, scope=scope, number=number)]
 
 
 @api.get(
-    "/guests/{public_id}/loyalty", summary="A guest's memberships, balance and ledger", dependencies=VIEW
+    "/guests/{public_id}/loyalty",
+    response_model=GuestLoyaltyOut,
+    summary="A guest's memberships, balance and ledger",
+    dependencies=VIEW,
 )
 def api_guest_loyalty(public_id: GuestId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return asdict(loyalty.guest_loyalty(session, scope=scope, public_id=public_id))
 
 
-@api.post("/guests/{public_id}/loyalty/redeem", summary="Redeem a guest's points", dependencies=MANAGE)
+@api.post(
+    "/guests/{public_id}/loyalty/redeem",
+    response_model=PointsOut,
+    summary="Redeem a guest's points",
+    dependencies=MANAGE,
+)
 def api_redeem(
     public_id: GuestId, body: RedeemIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -209,6 +337,7 @@ def api_redeem(
 
 @api.post(
     "/guests/{public_id}/loyalty/adjust",
+    response_model=PointsOut,
     summary="Correct a guest's points (either sign)",
     dependencies=MANAGE,
 )
@@ -224,6 +353,7 @@ def api_adjust(
 
 @api.post(
     "/guests/{public_id}/loyalty/members",
+    response_model=EnrolledOut,
     summary="Enrol a guest in a scheme",
     status_code=201,
     dependencies=MANAGE,
@@ -236,6 +366,3 @@ def api_enrol(
         staff_id=principal.user_id, now=now_utc(),
     )  # fmt: skip
     return asdict(done)
-
-
-router.include_router(api)

@@ -4,6 +4,7 @@ live in `identity` (merge_guests, unmerge_guest, guest_merges)."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
@@ -32,17 +33,57 @@ class UnmergeIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="Why the merge was wrong.")
 
 
+# --- what the API answers (AC-04: only these keys leave) ------------------------------------------
+
+
+class MergeLineOut(BaseModel):
+    id: int
+    survivor_public_id: str
+    merged_public_id: str
+    rule: str | None = Field(description="The rule or model that joined them in a pass, or steward.")
+    merged_at: datetime
+    decided_by: str | None
+    reason: str | None
+    records: int = Field(description="The records the merged guest held.")
+    undone_at: datetime | None
+    undone_by: str | None
+    undo_reason: str | None
+
+
+class ResolveOut(BaseModel):
+    """The resolve pass run after the change."""
+
+    mentions: int
+    guests: int
+    created: int
+    merged: int
+    seconds: float
+    probabilistic_links: int = Field(description="Links the model made beyond the exact rules.")
+    review_pairs: int = Field(description="Pairs now pending in the review queue.")
+    model_version: int | None
+
+
+class MergeOut(BaseModel):
+    merge: MergeLineOut
+    resolve: ResolveOut
+
+
 def _out(outcome: identity.MergeOutcome) -> dict[str, Any]:
     return {"merge": asdict(outcome.merge), "resolve": asdict(outcome.resolve)}
 
 
-@router.get(f"{api}/{{public_id}}/merges", tags=["identity"], dependencies=[allow(Permission.GUEST_READ)])
+@router.get(
+    f"{api}/{{public_id}}/merges",
+    response_model=list[MergeLineOut],
+    tags=["identity"],
+    dependencies=[allow(Permission.GUEST_READ)],
+)
 def api_merges(public_id: str, session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
     """The guest's merge history: guests merged into it (by a pass or a steward) and any undone."""
     return [asdict(m) for m in identity.guest_merges(session, scope=scope, public_id=public_id)]
 
 
-@router.post(f"{api}/{{public_id}}/merge", tags=["identity"], dependencies=STEWARD)
+@router.post(f"{api}/{{public_id}}/merge", response_model=MergeOut, tags=["identity"], dependencies=STEWARD)
 async def api_merge(
     public_id: str,
     body: MergeIn,
@@ -65,7 +106,7 @@ async def api_merge(
     return _out(outcome)
 
 
-@router.post(f"{api}/{{public_id}}/unmerge", tags=["identity"], dependencies=STEWARD)
+@router.post(f"{api}/{{public_id}}/unmerge", response_model=MergeOut, tags=["identity"], dependencies=STEWARD)
 async def api_unmerge(
     public_id: str,
     body: UnmergeIn,

@@ -375,9 +375,6 @@ def api_campaign_coupons(campaign_id: RowId, session: SessionDep, scope: ScopeDe
     }
 
 
-router.include_router(api)
-
-
 def campaign_coupon_context(session: Session, scope: DataScope, campaign_id: int) -> dict[str, Any]:
     """What the campaign page shows of coupons: its offer, the offers to choose from, the results."""
     return {

@@ -16,7 +16,7 @@ from guestgraph.errors import GuestgraphError, InvalidInput
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import FactoryDep, SessionDep, SettingsDep
 from guestgraph.web._render import render
-from guestgraph.web.routes_privacy_api import actor, api
+from guestgraph.web.routes_privacy_api import actor
 
 router = APIRouter(include_in_schema=False)
 MANAGE = [allow(Permission.PRIVACY_MANAGE)]
@@ -294,6 +294,3 @@ def withdraw(
         now=now_utc(),
     )
     return _consents(request, session, scope, public_id)
-
-
-router.include_router(api)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -51,13 +51,135 @@ class ReasonIn(BaseModel):
     reason: str | None = Field(None, max_length=1000)
 
 
+# --- what the API answers (AC-04: only these keys leave) ------------------------------------------
+
+
+class ConsentOut(BaseModel):
+    id: int
+    purpose: str
+    channel: str
+    decision: str
+    lawful_basis: str
+    source: str | None
+    notice_version: str | None
+    evidence: str | None
+    recorded_at: datetime
+    recorded_by_id: int | None
+    source_record_id: int | None
+
+
+class ConsentsOut(BaseModel):
+    in_force: list[ConsentOut]
+    history: list[ConsentOut]
+
+
+class ConsentCheckOut(BaseModel):
+    answer: Literal["granted", "denied", "unknown"]
+    reason: str
+    entry_id: int | None = Field(description="The consent entry the answer rests on.")
+
+
+class WithdrawnOut(BaseModel):
+    withdrawn: list[ConsentOut]
+
+
+class RequestOut(BaseModel):
+    id: int
+    guest_public_id: str
+    kind: str
+    jurisdiction: str
+    status: str
+    received_at: datetime
+    due_at: datetime
+    overdue: bool
+    days_left: int
+    extended: bool
+    extension_reason: str | None
+    details: str | None
+    closed_at: datetime | None
+    refusal_reason: str | None
+    outcome: dict[str, Any] = Field(description="What was done, e.g. the rows an erasure removed.")
+
+
+class ExportedConsentOut(BaseModel):
+    id: int
+    purpose: str
+    channel: str
+    decision: str
+    lawful_basis: str
+    source: str | None
+    notice_version: str | None
+    evidence: str | None
+    recorded_at: str
+    recorded_by_id: int | None
+    source_record_id: int | None
+
+
+class GuestExportOut(BaseModel):
+    format: str
+    generated_at: str
+    guest: str = Field(description="The guest's public ID.")
+    processing: dict[str, Any] = Field(description="What the guest is told about the processing.")
+    consents_in_force: list[ExportedConsentOut]
+    tables: dict[str, list[dict[str, Any]]] = Field(
+        description="Every row about the guest by table, every column: complete by design."
+    )
+    not_exported: dict[str, str] = Field(description="Tables left out, and why.")
+
+
+class ActivityOut(BaseModel):
+    purpose: str
+    subjects: str
+    categories: list[str]
+    sensitive: bool
+    retention: list[str]
+    protection: list[str]
+    columns: list[str]
+
+
+class RetentionOut(BaseModel):
+    category: str
+    days: int | None
+    default_days: int | None
+    action: str
+    applies_to: str
+    basis: str
+    note: str | None
+    updated_at: datetime | None
+
+
+class RecipientOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    country: str
+    route: str | None
+    route_reference: str | None
+    active: bool
+
+
+class RopaOut(BaseModel):
+    generated_at: datetime
+    controller: str
+    activities: list[ActivityOut]
+    retention: list[RetentionOut]
+    recipients: list[RecipientOut]
+    measures: list[str]
+    cross_border: list[str] = Field(description="The codes of recipients abroad.")
+
+
 def actor(principal: Principal) -> privacy.Actor:
     return privacy.Actor(
         principal.user_id, principal.can(Permission.PRIVACY_MANAGE), principal.can(Permission.STAY_OPERATE)
     )
 
 
-@api.get("/guests/{public_id}/consents", summary="Consents in force and their history", dependencies=READ)
+@api.get(
+    "/guests/{public_id}/consents",
+    response_model=ConsentsOut,
+    summary="Consents in force and their history",
+    dependencies=READ,
+)
 def api_consents(public_id: str, session: SessionDep, scope: ScopeDep) -> dict[str, object]:
     guest_id = privacy.guest_id_for(session, scope=scope, public_id=public_id)
     now = now_utc()
@@ -69,6 +191,7 @@ def api_consents(public_id: str, session: SessionDep, scope: ScopeDep) -> dict[s
 
 @api.get(
     "/guests/{public_id}/consents/check",
+    response_model=ConsentCheckOut,
     summary="May this guest's data be used for a purpose over a channel? granted, denied or unknown",
     dependencies=READ,
 )
@@ -85,7 +208,11 @@ def api_may_use(
 
 
 @api.post(
-    "/guests/{public_id}/consents", status_code=201, summary="Record a consent decision", dependencies=READ
+    "/guests/{public_id}/consents",
+    status_code=201,
+    response_model=ConsentOut,
+    summary="Record a consent decision",
+    dependencies=READ,
 )
 def api_record_consent(
     public_id: str, body: ConsentIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
@@ -107,6 +234,7 @@ def api_record_consent(
 
 @api.post(
     "/guests/{public_id}/consents/withdraw",
+    response_model=WithdrawnOut,
     summary="Withdraw every consent in force, at once",
     dependencies=READ,
 )
@@ -125,7 +253,12 @@ def api_withdraw(
     return {"withdrawn": [asdict(r) for r in rows]}
 
 
-@api.get("/privacy/requests", summary="Data-subject requests, open first", dependencies=MANAGE)
+@api.get(
+    "/privacy/requests",
+    response_model=list[RequestOut],
+    summary="Data-subject requests, open first",
+    dependencies=MANAGE,
+)
 def api_requests(
     session: SessionDep,
     scope: ScopeDep,
@@ -136,7 +269,13 @@ def api_requests(
     return [asdict(r) for r in rows]
 
 
-@api.post("/privacy/requests", status_code=201, summary="Record a data-subject request", dependencies=MANAGE)
+@api.post(
+    "/privacy/requests",
+    status_code=201,
+    response_model=RequestOut,
+    summary="Record a data-subject request",
+    dependencies=MANAGE,
+)
 def api_open_request(
     body: RequestIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -154,12 +293,22 @@ def api_open_request(
     return asdict(row)
 
 
-@api.get("/privacy/requests/{request_id}", summary="One data-subject request", dependencies=MANAGE)
+@api.get(
+    "/privacy/requests/{request_id}",
+    response_model=RequestOut,
+    summary="One data-subject request",
+    dependencies=MANAGE,
+)
 def api_request(request_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return asdict(privacy.get_request(session, request_id, scope=scope, now=now_utc()))
 
 
-@api.post("/privacy/requests/{request_id}/extend", summary="GDPR: extend by two months", dependencies=MANAGE)
+@api.post(
+    "/privacy/requests/{request_id}/extend",
+    response_model=RequestOut,
+    summary="GDPR: extend by two months",
+    dependencies=MANAGE,
+)
 def api_extend(
     request_id: int, body: ReasonIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -170,7 +319,12 @@ def api_extend(
     return asdict(row)
 
 
-@api.post("/privacy/requests/{request_id}/complete", summary="Mark a request done", dependencies=MANAGE)
+@api.post(
+    "/privacy/requests/{request_id}/complete",
+    response_model=RequestOut,
+    summary="Mark a request done",
+    dependencies=MANAGE,
+)
 def api_complete(
     request_id: int, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -188,6 +342,7 @@ def api_complete(
 
 @api.post(
     "/privacy/requests/{request_id}/refuse",
+    response_model=RequestOut,
     summary="Refuse a request (the reason is required)",
     dependencies=MANAGE,
 )
@@ -208,6 +363,7 @@ def api_refuse(
 
 @api.post(
     "/privacy/requests/{request_id}/erase",
+    response_model=RequestOut,
     summary="Carry out an erasure request: erase the guest everywhere, keep anonymised stays",
     dependencies=MANAGE,
 )
@@ -222,6 +378,7 @@ def api_erase(
 
 @api.get(
     "/privacy/guests/{public_id}/export",
+    response_model=GuestExportOut,
     summary="The guest's complete data (access and portability request), machine-readable",
     dependencies=MANAGE,
 )
@@ -326,6 +483,7 @@ class GuestListIn(BaseModel):
     summary="Export a guest list as CSV: stated purpose, masked, consent-filtered for marketing, logged",
     dependencies=[allow(Permission.GUEST_EXPORT)],
     response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The list as CSV (UTF-8)."}},
 )
 def api_export_guest_list(
     body: GuestListIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
@@ -351,6 +509,7 @@ def api_export_guest_list(
 
 @api.get(
     "/privacy/ropa",
+    response_model=RopaOut,
     summary="The record of processing activities, generated from the inventory, schedule and recipients",
     dependencies=MANAGE,
 )

@@ -240,6 +240,3 @@ def api_retire_rule(
     rule_id: RowId, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     return asdict(prompts.set_rule_active(session, rule_id, scope=scope, active=False, by=principal.user_id))
-
-
-router.include_router(api)

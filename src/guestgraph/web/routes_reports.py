@@ -5,7 +5,7 @@ route's and the audit events live there."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -37,6 +37,47 @@ FILES: dict[int | str, dict[str, Any]] = {
         "description": "The report as Excel (.xlsx) or PDF, watermarked.",
     }
 }
+
+SEGMENT_FILES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/csv": {}, reports.XLSX: {}},
+        "description": "The segment's guests as CSV (UTF-8) or Excel (.xlsx), masked.",
+    }
+}
+# A report's figure or cell: money and ISO dates as text, shares as fractions, none when unknown.
+ReportValue = int | float | str | None
+
+
+# --- what the API answers (AC-04: only these keys leave; guest names are masked by `reports`) -----
+
+
+class ReportOut(BaseModel):
+    report: str = Field(description="The report's code.")
+    since: str = Field(description="First day (ISO date).")
+    until: str = Field(description="Last day (ISO date).")
+    figures: dict[str, ReportValue] = Field(description="Headline figures by key (the report's own).")
+    sections: dict[str, list[dict[str, ReportValue]]] = Field(
+        description="Each section's rows by section key; a row's keys are the section's column keys."
+    )
+    params: dict[str, str] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="Other filters, as given; only when there are any.",
+    )
+
+
+class ScheduleOut(BaseModel):
+    id: int
+    report: str
+    frequency: str
+    format: str
+    consent: str | None
+    owner: str | None
+    recipients: list[str] = Field(description="Usernames.")
+    created_at: datetime
+    last_period: date | None
+    last_sent_at: datetime | None
+    last_outcome: str | None
 
 
 def _font(settings: SettingsDep) -> frontdesk.DocumentFont:
@@ -195,6 +236,7 @@ def export_report(
 
 @router.get(
     f"{API}/reports/{{code}}",
+    response_model=ReportOut,
     summary="A report's figures and rows for a period, in your data scope (guest names masked)",
     tags=["reports"],
     dependencies=READ,
@@ -222,7 +264,13 @@ class ScheduleIn(BaseModel):
     consent: Literal["email", "sms", "wechat"] | None = None
 
 
-@router.get(f"{API}/report-schedules", summary="Your report schedules", tags=["reports"], dependencies=READ)
+@router.get(
+    f"{API}/report-schedules",
+    response_model=list[ScheduleOut],
+    summary="Your report schedules",
+    tags=["reports"],
+    dependencies=READ,
+)
 def api_schedules(session: SessionDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     return [asdict(s) for s in reports.list_schedules(session, owner_id=principal.user_id)]
 
@@ -231,6 +279,7 @@ def api_schedules(session: SessionDep, principal: CurrentPrincipal) -> list[dict
     f"{API}/report-schedules",
     summary="E-mail a report every day, week or month to colleagues (each in their own scope)",
     status_code=201,
+    response_model=ScheduleOut,
     tags=["reports"],
     dependencies=READ,
 )
@@ -281,6 +330,7 @@ def _segment_file(result: privacy.GuestListExport) -> Response:
     f"{API}/segments/{{segment_id}}/export",
     summary="Export a saved segment's guests as CSV or Excel: masked, consent-filtered for marketing, logged",
     response_class=Response,
+    responses=SEGMENT_FILES,
     tags=["analytics"],
     dependencies=EXPORT_SEGMENT,
 )

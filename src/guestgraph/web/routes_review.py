@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from guestgraph import audit, identity
 from guestgraph.access import Permission
 from guestgraph.identity import ReviewNotFound
+from guestgraph.paging import Page
+from guestgraph.web._answers import PageOut, page_out
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow
 from guestgraph.web._deps import FactoryDep, PagingDep, RowId, SessionDep, SettingsDep
 from guestgraph.web._render import render
@@ -103,22 +105,75 @@ class DecisionIn(BaseModel):
     reason: str | None = Field(None, max_length=300)
 
 
-@api.get("", summary="Pairs waiting for a steward's decision, most likely matches first (in your scope)")
+# --- what the API answers (AC-04: only these keys leave; the data layer masks the records) ---------
+
+
+class RecordSideOut(BaseModel):
+    """One side of a pair: the record the model compared, masked."""
+
+    guest_public_id: str | None
+    source: str
+    hotel: str | None
+    name: str | None = Field(description="Masked.")
+    phone: str | None = Field(description="Masked.")
+    email: str | None = Field(description="Masked.")
+    document: str | None = Field(description="Masked.")
+    birth_year: int | None
+    loyalty: str | None
+
+
+class EvidenceOut(BaseModel):
+    field: str
+    level: str = Field(description="How the values compare, e.g. same reading.")
+    weight: float = Field(description="Log2 Bayes factor: above 0 for, below 0 against.")
+
+
+class ReviewCardOut(BaseModel):
+    id: int
+    probability: float
+    weight: float
+    status: str
+    left: RecordSideOut | None
+    right: RecordSideOut | None
+    evidence: list[EvidenceOut]
+    decided_by: str | None
+    reason: str | None
+
+
+class ContributionOut(BaseModel):
+    level: str
+    weight: float
+
+
+class ReviewPairOut(BaseModel):
+    id: int
+    left_key: str = Field(description="The left record: source system id, person index, external id.")
+    right_key: str
+    left_guest_id: int | None
+    right_guest_id: int | None
+    match_weight: float
+    match_probability: float
+    contributions: dict[str, ContributionOut] = Field(description="The evidence, by field.")
+    status: str
+    decided_by: str | None
+    reason: str | None
+
+
+@api.get(
+    "",
+    response_model=PageOut[ReviewCardOut],
+    summary="Pairs waiting for a steward's decision, most likely matches first (in your scope)",
+)
 def api_reviews(
     session: SessionDep, scope: ScopeDep, paging: PagingDep, status: Status = "pending"
 ) -> dict[str, object]:
     page = identity.review_cards(session, scope=scope, paging=paging, status=status)
-    return {
-        "items": [asdict(c) for c in page.items],
-        "total": page.total,
-        "page": page.page,
-        "size": page.size,
-        "pages": page.pages,
-    }
+    return page_out(Page([asdict(c) for c in page.items], page.total, page.page, page.size))
 
 
 @api.post(
     "/{review_id}",
+    response_model=ReviewPairOut,
     summary="Accept (same person) or reject (different people) a pair; honoured by every later pass",
 )
 def api_decide(

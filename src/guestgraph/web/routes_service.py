@@ -9,7 +9,7 @@ open tickets on a guest's profile need guest.read."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -32,6 +32,15 @@ TICKETS = allow(Permission.TICKET_MANAGE)
 Status = Literal["open", "assigned", "in_progress", "resolved", "closed"]
 # "row": an HTMX action from the board answers with the ticket's board row instead of its page section
 View = Annotated[Literal["", "row"], Query()]
+FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            t: {}
+            for t in ("image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf", "text/plain")
+        },
+        "description": "The file's bytes, in the type found from them.",
+    }
+}
 
 
 class TicketIn(BaseModel):
@@ -61,6 +70,81 @@ class CommentIn(BaseModel):
 class AssignIn(BaseModel):
     model_config = {"extra": "forbid"}
     assignee_id: int
+
+
+# --- what the API answers (AC-04: only these keys leave) ------------------------------------------
+
+
+class TicketOut(BaseModel):
+    id: int
+    hotel: str = Field(description="The hotel's code.")
+    category: str
+    priority: str
+    status: Status
+    title: str
+    description: str | None
+    team: str | None
+    assignee: str | None = Field(description="The assignee's display name.")
+    guest_id: str | None = Field(description="The guest's public ID.")
+    created_at: datetime
+    respond_due_at: datetime
+    resolve_due_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    respond_breached: bool
+    resolve_breached: bool
+
+
+class TicketEventOut(BaseModel):
+    at: datetime
+    actor: str | None
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    text: str | None
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int = Field(description="Bytes.")
+    uploaded_by: str | None
+    uploaded_at: datetime
+
+
+class RatingOut(BaseModel):
+    """The guest's rating of one resolution."""
+
+    id: int
+    state: str
+    created_at: datetime
+    expires_at: datetime
+    sent_at: datetime | None
+    skip_reason: str | None
+    rated_at: datetime | None
+    score: int | None
+    comment: str | None
+
+
+class TicketDetailOut(TicketOut):
+    history: list[TicketEventOut] = Field(description="Every change of the ticket, oldest first.")
+    attachments: list[AttachmentOut]
+    ratings: list[RatingOut]
+
+
+class SlaOut(BaseModel):
+    hotel: str
+    category: str
+    tickets: int
+    open: int
+    breached_open: int
+    breached_total: int
+    median_response_minutes: float | None
+    median_resolution_minutes: float | None
+    ratings: int
+    average_rating: float | None
 
 
 def _detail(session: SessionDep, scope: ScopeDep, ticket_id: int) -> dict[str, Any]:
@@ -312,7 +396,12 @@ def attachment_page(ticket_id: int, attachment_id: int, session: SessionDep, sco
 # --- JSON -----------------------------------------------------------------------------------------
 
 
-@router.post(f"{api}/tickets/{{ticket_id}}/attachments", status_code=201, dependencies=[TICKETS])
+@router.post(
+    f"{api}/tickets/{{ticket_id}}/attachments",
+    status_code=201,
+    response_model=AttachmentOut,
+    dependencies=[TICKETS],
+)
 async def api_attach(
     ticket_id: int,
     file: Annotated[UploadFile, File(description="JPEG, PNG, WebP, GIF, PDF or plain text; at most 5 MB.")],
@@ -333,13 +422,18 @@ async def api_attach(
     return asdict(await run_in_threadpool(store))
 
 
-@router.get(f"{api}/tickets/{{ticket_id}}/attachments/{{attachment_id}}", dependencies=[TICKETS])
+@router.get(
+    f"{api}/tickets/{{ticket_id}}/attachments/{{attachment_id}}",
+    response_class=Response,
+    responses=FILE,
+    dependencies=[TICKETS],
+)
 def api_attachment(ticket_id: int, attachment_id: int, session: SessionDep, scope: ScopeDep) -> Response:
     """The file's bytes (audited when the ticket is about a guest)."""
     return _download(session, scope, ticket_id, attachment_id)
 
 
-@router.get(f"{api}/tickets", dependencies=[TICKETS])
+@router.get(f"{api}/tickets", response_model=list[TicketOut], dependencies=[TICKETS])
 def api_list(
     session: SessionDep,
     scope: ScopeDep,
@@ -355,7 +449,7 @@ def api_list(
     return [asdict(t) for t in found]
 
 
-@router.post(f"{api}/tickets", status_code=201, dependencies=[TICKETS])
+@router.post(f"{api}/tickets", status_code=201, response_model=TicketOut, dependencies=[TICKETS])
 def api_create(
     body: TicketIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -377,7 +471,7 @@ def api_create(
     return asdict(ticket)
 
 
-@router.get(f"{api}/tickets/{{ticket_id}}", dependencies=[TICKETS])
+@router.get(f"{api}/tickets/{{ticket_id}}", response_model=TicketDetailOut, dependencies=[TICKETS])
 def api_get(ticket_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     """A ticket in your scope with its full history and the guest's ratings of it (one per resolution)."""
     detail = _detail(session, scope, ticket_id)
@@ -389,7 +483,7 @@ def api_get(ticket_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, A
     }
 
 
-@router.post(f"{api}/tickets/{{ticket_id}}/status", dependencies=[TICKETS])
+@router.post(f"{api}/tickets/{{ticket_id}}/status", response_model=TicketOut, dependencies=[TICKETS])
 def api_status(
     ticket_id: int,
     body: StatusIn,
@@ -413,7 +507,7 @@ def api_status(
     return asdict(ticket)
 
 
-@router.post(f"{api}/tickets/{{ticket_id}}/comments", dependencies=[TICKETS])
+@router.post(f"{api}/tickets/{{ticket_id}}/comments", response_model=TicketOut, dependencies=[TICKETS])
 def api_comment(
     ticket_id: int, body: CommentIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -424,7 +518,7 @@ def api_comment(
     return asdict(ticket)
 
 
-@router.post(f"{api}/tickets/{{ticket_id}}/assign", dependencies=[TICKETS])
+@router.post(f"{api}/tickets/{{ticket_id}}/assign", response_model=TicketOut, dependencies=[TICKETS])
 def api_assign(
     ticket_id: int, body: AssignIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -440,7 +534,7 @@ def api_assign(
     return asdict(ticket)
 
 
-@router.get(f"{api}/service/sla", dependencies=[allow(Permission.REPORT_READ)])
+@router.get(f"{api}/service/sla", response_model=list[SlaOut], dependencies=[allow(Permission.REPORT_READ)])
 def api_sla(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
     """The SLA dashboard's figures per hotel and category in your scope (medians in minutes)."""
     return [asdict(row) for row in service.sla_dashboard(session, scope=scope)]

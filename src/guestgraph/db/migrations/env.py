@@ -20,6 +20,7 @@ def _configure(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        transactional_ddl=True,
         compare_type=True,
         render_item=_render_item,
     )
@@ -51,14 +52,20 @@ def run_migrations_online() -> None:
                 # preferences, unlinking its records). Off for the migration, checked after it.
                 connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 connection.commit()
+                # All of it in one transaction, DDL included (SQLite's DDL is transactional, but the
+                # driver starts a transaction only before INSERT/UPDATE/DELETE): a migration that
+                # fails half-way, say a data migration that cannot find the key store, leaves the
+                # database as it was, and can be run again once the cause is fixed.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             _configure(connection)
             with context.begin_transaction():
                 context.run_migrations()
             if sqlite:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-                if broken:
+                if broken:  # rolled back with the rest when the connection closes
                     raise RuntimeError(f"The migration left rows pointing at nothing: {broken[:5]}")
+                connection.commit()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
     finally:
         engine.dispose()
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import Float, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guestgraph.db.models._base import Base, BigId, IdMixin, JsonDoc, utcnow
@@ -80,6 +80,8 @@ class GuestTag(IdMixin, Base):
     """A tag on a guest: a rule tag (`kind` rule, `tag` is the rule's code) or one staff added (manual).
 
     A tag is never deleted: when it stops applying (rule) or is removed (manual), `retired_at` is set.
+    A staff tag's note is free text (it may give a phone number or a health remark), sealed under the
+    guest's data key.
     """
 
     __tablename__ = "guest_tag"
@@ -91,7 +93,8 @@ class GuestTag(IdMixin, Base):
     guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"))
     tag: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(6))
-    note: Mapped[str | None] = mapped_column(String(200))
+    key_ref: Mapped[str | None] = mapped_column(String(32))  # the guest's key the note is sealed under
+    note_enc: Mapped[str | None] = mapped_column(Text)  # what staff wrote when adding a manual tag
     added_by: Mapped[str | None] = mapped_column(String(100))
     since: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]

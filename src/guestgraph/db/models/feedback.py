@@ -17,7 +17,8 @@ from guestgraph.db.models.stays import Outlet
 
 class Survey(IdMixin, Base):
     """A survey about one guest's stay: the link (its token stored only as a SHA-256 hash), why it was
-    not sent if it was not, and the guest's one answer with its classification."""
+    not sent if it was not, and the guest's one answer with its classification (the comment sealed
+    under the guest's key)."""
 
     __tablename__ = "survey"
     __table_args__ = (UniqueConstraint("stay_id", "guest_id"),)
@@ -34,7 +35,8 @@ class Survey(IdMixin, Base):
     answered_at: Mapped[datetime | None]
     nps: Mapped[int | None]  # 0-10: how likely to recommend
     csat: Mapped[int | None]  # 1-5: how satisfied with the stay
-    comment: Mapped[str | None] = mapped_column(Text)
+    key_ref: Mapped[str | None] = mapped_column(String(32))  # the guest's key the comment is sealed under
+    comment_enc: Mapped[str | None] = mapped_column(Text)
     sentiment: Mapped[str | None] = mapped_column(String(20))  # complaint | suggestion | praise
     topic: Mapped[str | None] = mapped_column(String(20))
     matched: Mapped[Any | None] = mapped_column(JsonDoc)  # the words that decided the classification
@@ -56,7 +58,8 @@ class OtaReview(IdMixin, Base):
     """A review imported from an OTA's export (Ctrip, Booking.com...): one row per review, keyed by
     the OTA's own review ID so that importing a file again changes nothing. The score is kept as the
     OTA gave it (`score` out of `scale`) and mapped to the survey's CSAT scale (1-5). Matched to a
-    guest only through the booking reference (a stay's confirmation number), never by nickname."""
+    guest only through the booking reference (a stay's confirmation number), never by nickname. The
+    comment is sealed under the guest's key, or a key of the review's own when no guest matched."""
 
     __tablename__ = "ota_review"
     __table_args__ = (
@@ -73,7 +76,8 @@ class OtaReview(IdMixin, Base):
     csat: Mapped[int] = mapped_column(SmallInteger)  # the score on the survey's 1-5 scale
     reviewer: Mapped[str | None] = mapped_column(String(100))  # the display name the OTA shows
     booking_ref: Mapped[str | None] = mapped_column(String(64))
-    comment: Mapped[str | None] = mapped_column(Text)
+    key_ref: Mapped[str | None] = mapped_column(String(32))  # the guest's key, else the review's own
+    comment_enc: Mapped[str | None] = mapped_column(Text)
     sentiment: Mapped[str | None] = mapped_column(String(20))
     topic: Mapped[str | None] = mapped_column(String(20))
     matched: Mapped[Any | None] = mapped_column(JsonDoc)

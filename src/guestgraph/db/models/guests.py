@@ -131,7 +131,9 @@ class Consent(IdMixin, Base):
 
 
 class Interaction(IdMixin, Base):
-    """A contact with the guest: a call, e-mail, chat, complaint, compliment or a staff note."""
+    """A contact with the guest: a call, e-mail, chat, complaint, compliment or a staff note. What staff
+    typed may hold personal data (a phone number, a health remark), so the text is sealed under the
+    guest's data key (`key_ref`, the guest's when it was written) and erasure shreds it with the guest."""
 
     __tablename__ = "interaction"
     __table_args__ = (Index("ix_interaction_guest_at", "guest_id", "occurred_at"),)
@@ -141,7 +143,8 @@ class Interaction(IdMixin, Base):
     channel: Mapped[str] = mapped_column(String(20))
     direction: Mapped[str] = mapped_column(String(10))
     kind: Mapped[str] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text)
+    key_ref: Mapped[str | None] = mapped_column(String(32))
+    text_enc: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
 

@@ -21,7 +21,10 @@ class TicketStatus(enum.StrEnum):
 
 
 class ServiceTicket(IdMixin, TimestampMixin, Base):
-    """One request or complaint at a hotel, optionally about a guest, with its SLA due times."""
+    """One request or complaint at a hotel, optionally about a guest, with its SLA due times. What staff
+    and guests write on it (the title, the description, the history's texts) may hold personal data, so
+    it is sealed under the ticket's own data key (`key_ref`), shredded when the ticket is erased or
+    expires."""
 
     __tablename__ = "service_ticket"
     __table_args__ = (Index("ix_service_ticket_hotel_status", "hotel_id", "status"),)
@@ -32,8 +35,9 @@ class ServiceTicket(IdMixin, TimestampMixin, Base):
     category: Mapped[str] = mapped_column(String(20))
     priority: Mapped[str] = mapped_column(String(10))
     status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus, "ticket_status"))
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
+    key_ref: Mapped[str | None] = mapped_column(String(32))
+    title_enc: Mapped[str | None] = mapped_column(Text)  # sealed; set once the row has its id
+    description_enc: Mapped[str | None] = mapped_column(Text)
     team: Mapped[str | None] = mapped_column(String(40))
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_user.id", ondelete="SET NULL"), index=True
@@ -59,7 +63,7 @@ class TicketEvent(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(20))  # created, status, assigned, comment, breach
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
-    text: Mapped[str | None] = mapped_column(Text)
+    text_enc: Mapped[str | None] = mapped_column(Text)  # sealed under the ticket's key
 
 
 class TicketEscalation(IdMixin, Base):
@@ -93,7 +97,8 @@ class TicketRating(IdMixin, Base):
     skip_reason: Mapped[str | None] = mapped_column(String(60))  # why the link was not e-mailed
     rated_at: Mapped[datetime | None]
     score: Mapped[int | None]  # 1-5: how satisfied with how the request was handled
-    comment: Mapped[str | None] = mapped_column(Text)
+    key_ref: Mapped[str | None] = mapped_column(String(32))  # the guest's key the comment is sealed under
+    comment_enc: Mapped[str | None] = mapped_column(Text)
 
 
 class SlaPolicy(IdMixin, TimestampMixin, Base):

@@ -1,0 +1,41 @@
+"""Named lock rows (`app_lock`): work that must not run twice at once (a resolve pass, a loyalty
+balance change) takes its row first, and holds it until its transaction ends."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import text, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from guestgraph.db.models import AppLock
+
+
+def take_app_lock(
+    session: Session, name: str, *, stamp: datetime | None = None, give_up_after: timedelta | None = None
+) -> bool:
+    """Take the lock row `name` for this transaction: the update takes SQLite's write lock, or the
+    row's lock on PostgreSQL, so a second taker waits until the first commits, then reads what it wrote.
+
+    `stamp`: the row's `acquired_at` becomes it (a mark others read, e.g. when the last resolve pass
+    began); without it the row is left as it is. `give_up_after` (PostgreSQL only; SQLite's one writer
+    always queues): a taker that has waited that long gives up, its transaction is rolled back and
+    False returned. A missing row (the migrations add them; tests and a database emptied by hand
+    delete them) is inserted again, which holds it the same way."""
+    wait = give_up_after if session.get_bind().dialect.name == "postgresql" else None
+    if wait is not None:  # SET LOCAL takes no bind parameter: a whole number of milliseconds
+        session.execute(text(f"SET LOCAL lock_timeout = {int(wait.total_seconds() * 1000)}"))
+    change = {"name": AppLock.name} if stamp is None else {"acquired_at": stamp}
+    try:
+        taken = session.execute(update(AppLock).where(AppLock.name == name).values(change))
+    except OperationalError:
+        if wait is None:
+            raise
+        session.rollback()
+        return False
+    if not int(taken.rowcount or 0):  # type: ignore[attr-defined]
+        session.add(AppLock(name=name, acquired_at=stamp))
+        session.flush()
+    return True
+
