@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -35,7 +37,14 @@ def take_app_lock(
         session.rollback()
         return False
     if not int(taken.rowcount or 0):  # type: ignore[attr-defined]
-        session.add(AppLock(name=name, acquired_at=stamp))
-        session.flush()
+        _insert_missing(session, name, stamp)
+        session.execute(update(AppLock).where(AppLock.name == name).values(change))
     return True
 
+
+def _insert_missing(session: Session, name: str, stamp: datetime | None) -> None:
+    """Insert the lock row unless another taker has just done so: two processes that both found it
+    missing must not fail on the key (the second waits for the first's insert, then does nothing)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    row = {"name": name, "acquired_at": stamp}
+    session.execute(insert(AppLock).values(row).on_conflict_do_nothing(index_elements=["name"]))
