@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: run test lint typecheck migrations-check pytest bench fuzz install browser fonts clean help
+.PHONY: run test lint typecheck migrations-check pytest bench fuzz install browser fonts clean help lock
 
 help:
 	@echo "make run    - install, migrate the embedded database, load the demo group (first time), serve on :8000"
@@ -13,12 +13,19 @@ help:
 	@echo "              GUESTGRAPH_TEST_POSTGRES_URL is set)"
 	@echo "make bench  - run the benchmarks in benchmarks/ (not part of make test)"
 	@echo "make fuzz   - fuzz every importer with atheris for FUZZ_SECONDS (default 3600; make test runs 30 s)"
+	@echo "make lock   - regenerate requirements/lock.txt (pinned, hashed) from pyproject.toml; needs PyPI"
 
-$(STAMP): pyproject.toml
+# Everything comes from requirements/lock.txt, pinned and hash-checked (OP-04): first pip, setuptools and
+# wheel (their stanzas of the lock), then the lock, then guestgraph itself without dependencies, built
+# with the locked setuptools (no build isolation, so nothing unpinned is fetched).
+LOCK := requirements/lock.txt
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "guestgraph needs Python 3.11 or newer; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	awk '/^[^ #]/ { keep = ($$0 ~ /^(pip|setuptools|wheel)==/) } keep' $(LOCK) > $(VENV)/bootstrap-lock.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/bootstrap-lock.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -70,9 +77,21 @@ pytest: $(STAMP) browser fonts
 
 test: lint typecheck migrations-check pytest
 
+# Regenerate the lock from pyproject.toml (runtime + dev + build requirements) with pip-tools in its own
+# venv. Keeps the current pins unless told otherwise: make lock LOCK_ARGS=--upgrade, or
+# LOCK_ARGS='--upgrade-package cryptography'. Needs PyPI (hashes every file of every pin: ~30 s to 2 min).
+LOCK_VENV := .venv-lock
+LOCK_ARGS ?=
+lock:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet 'pip-tools==7.6.2'
+	CUSTOM_COMPILE_COMMAND='make lock' $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	  --strip-extras --extra dev --build-deps-for editable --no-emit-index-url --no-emit-find-links \
+	  $(LOCK_ARGS) -o $(LOCK) pyproject.toml
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .tmp-alembic
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .mypy_cache .ruff_cache .tmp-alembic
