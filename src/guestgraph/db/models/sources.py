@@ -67,6 +67,7 @@ class SourceRecord(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("source_system_id", "external_id", "version_key"),
         Index("ix_source_record_batch", "batch_id"),
+        Index("ix_source_record_guest_id", "guest_id", "hotel_id"),  # the data-scope check (0047)
     )
 
     source_system_id: Mapped[int] = mapped_column(ForeignKey("source_system.id", ondelete="RESTRICT"))
@@ -90,7 +91,7 @@ class SourceRecord(IdMixin, Base):
     # The standardised persons carry consent flags (consent_email_marketing...) for the ledger.
     has_consent_flags: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus, "record_status"), index=True)
-    guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"), index=True)
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("guest.id", ondelete="SET NULL"))
     steward_note: Mapped[str | None] = mapped_column(Text)
 
     source_system: Mapped[SourceSystem] = relationship()

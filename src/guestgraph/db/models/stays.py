@@ -69,11 +69,11 @@ class StayGuest(Base):
     """Who was on a stay, and as what: the primary guest, a companion, or the booker."""
 
     __tablename__ = "stay_guest"
+    # The data-scope check reads a guest's stays from this index alone (revision 0047).
+    __table_args__ = (Index("ix_stay_guest_guest_id", "guest_id", "stay_id"),)
 
     stay_id: Mapped[int] = mapped_column(ForeignKey("stay.id", ondelete="CASCADE"), primary_key=True)
-    guest_id: Mapped[int] = mapped_column(
-        ForeignKey("guest.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[GuestRole] = mapped_column(str_enum(GuestRole, "guest_role"), primary_key=True)
 
     stay: Mapped[Stay] = relationship(back_populates="guests")
