@@ -2,15 +2,20 @@
 every JSON write model of the API refuses unknown fields; a front-desk request that tries to set
 `hotel_id`, `golden_id`, `consents`, `role` or `blind_index` gets 422 naming each of them and changes
 no row; the JSON of routes with a declared response schema holds no key outside it, read by each role
-that may read it; and every JSON route of the modules that declare their answers has a response model."""
+that may read it, and neither does what the route itself answers before its model filters it (a field
+left out of a model is a key the JSON silently loses); and every JSON route of the modules that
+declare their answers has a response model."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import inspect
 import re
 import types
 import typing
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,10 +23,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.datastructures import DefaultPlaceholder
+from fastapi.encoders import jsonable_encoder
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from guestgraph import (
     analytics,
@@ -514,11 +521,44 @@ READERS: dict[str, set[str]] = {
 GROUP_ROLES = {"compliance_officer", "data_steward"}
 
 
+def _recording(call: Callable[..., Any], answers: list[Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(call):
+
+        @functools.wraps(call)
+        async def recorded_async(*args: Any, **kwargs: Any) -> Any:
+            answers.append(await call(*args, **kwargs))
+            return answers[-1]
+
+        return recorded_async
+
+    @functools.wraps(call)
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        answers.append(call(*args, **kwargs))
+        return answers[-1]
+
+    return recorded
+
+
+def _record_answers(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What each endpoint of the served `app` returns, before its response model makes JSON of it,
+    appended to the list returned (until the test ends)."""
+    answers: list[Any] = []
+    for ctx in iter_route_contexts(app.routes):
+        effective = ctx._route_context
+        dependant = effective.dependant if effective is not None else getattr(ctx.route, "dependant", None)
+        if dependant is not None and dependant.call is not None:
+            monkeypatch.setattr(dependant, "call", _recording(dependant.call, answers))
+    return answers
+
+
 @pytest.mark.parametrize("role", sorted(READERS))
-def test_responses_hold_only_declared_keys(live: LiveServer, demo_group: Session, role: str) -> None:
+def test_responses_hold_only_declared_keys(
+    live: LiveServer, demo_group: Session, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     s = demo_group
     values = _seed(s, live.settings)
     scope = DataScope.group() if role in GROUP_ROLES else DataScope.hotels(hotel(s, "SHA01").id)
+    answers = _record_answers(live.app, monkeypatch)
     checked = set()
     with live.client(role=role, scope=scope) as c:
         for path, schema in _declared_reads(create_app(live.settings)).items():
@@ -529,12 +569,17 @@ def test_responses_hold_only_declared_keys(live: LiveServer, demo_group: Session
                      for query in QUERIES.get(path, [{}])]  # fmt: skip
             defs = schema.get("$defs", {})
             for url, query in reads:
+                answers.clear()
                 answer = c.get(url, params=query)
                 if answer.status_code == 403:
                     break  # not this role's to read
                 assert answer.status_code == 200, (url, query, answer.text)
                 assert _keys_outside(answer.json(), schema, defs, path) == [], query
                 assert answer.json() or path not in READERS[role], (url, query, "nothing to check")
+                (own,) = answers
+                if not isinstance(own, Response):  # a Response bypasses the model: checked above
+                    dropped = _keys_outside(jsonable_encoder(own), schema, defs, path)
+                    assert dropped == [], f"{url} {query}: keys its model drops (declare them): {dropped}"
                 checked.add(path)
     assert READERS[role] <= checked, READERS[role] - checked
 
@@ -578,9 +623,9 @@ def test_every_json_route_of_the_declared_modules_has_a_response_model(tmp_path)
         route = ctx.original_route
         if not isinstance(route, APIRoute) or not (ctx.path or "").startswith("/api/v1/"):
             continue
+        seen.add(route.endpoint.__module__)
         if route.endpoint.__module__ not in DECLARED_MODULES:
             continue
-        seen.add(route.endpoint.__module__)
         where = f"{sorted(route.methods)} {ctx.path}"
         if route.status_code == 204:
             continue  # no content: no keys to declare
@@ -589,7 +634,7 @@ def test_every_json_route_of_the_declared_modules_has_a_response_model(tmp_path)
                 untyped.append(f"{where}: {route.response_model}")
         elif not route.responses.get(200, {}).get("content"):  # a file: its media types are named
             untyped.append(f"{where}: {route.response_class.__name__} without its media types")
-    assert seen == DECLARED_MODULES
+    assert seen == DECLARED_MODULES, "a new API module: declare its answers and add it to DECLARED_MODULES"
     assert untyped == [], "declare response_model=<a pydantic model> on these routes"
 
 
