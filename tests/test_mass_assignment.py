@@ -2,15 +2,20 @@
 every JSON write model of the API refuses unknown fields; a front-desk request that tries to set
 `hotel_id`, `golden_id`, `consents`, `role` or `blind_index` gets 422 naming each of them and changes
 no row; the JSON of routes with a declared response schema holds no key outside it, read by each role
-that may read it; and every JSON route of the modules that declare their answers has a response model."""
+that may read it, and neither does what the route itself answers before its model filters it (a field
+left out of a model is a key the JSON silently loses); and every JSON route of the modules that
+declare their answers has a response model."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import inspect
 import re
 import types
 import typing
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,12 +23,27 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.datastructures import DefaultPlaceholder
+from fastapi.encoders import jsonable_encoder
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
-from guestgraph import analytics, identity, inbox, ingest, loyalty, privacy, reports, service
+from guestgraph import (
+    analytics,
+    engage,
+    identity,
+    inbox,
+    ingest,
+    journeys,
+    loyalty,
+    offers,
+    privacy,
+    prompts,
+    reports,
+    service,
+)
 from guestgraph.access import DataScope
 from guestgraph.config import Settings
 from guestgraph.db import make_session_factory
@@ -32,6 +52,7 @@ from guestgraph.db.models import (
     ConsentDecision,
     Guest,
     GuestMerge,
+    JourneyStatus,
     Jurisdiction,
     OtaReview,
     OtaReviewScore,
@@ -289,6 +310,7 @@ def _seed(s: Session, settings: Settings) -> dict[str, str]:
         "request_id": str(request.id),
         **_seed_steward_work(s, settings, guest),
         **_seed_marketing_and_inbox(s, settings, guest),
+        **_seed_campaigns_and_prompts(s, settings, guest, today),
     }
 
 
@@ -352,14 +374,61 @@ def _seed_marketing_and_inbox(s: Session, settings: Settings, guest: Guest) -> d
     }
 
 
+def _seed_campaigns_and_prompts(s: Session, settings: Settings, guest: Guest, today: date) -> dict[str, str]:
+    """What marketing and the front desk read of campaigns, journeys, offers and prompts, all at
+    SHA01: an offer with a coupon issued to `guest` by staff, a campaign carrying the offer with its
+    audience queued, a post-stay journey with a guest who checked out yesterday enrolled, and the
+    service prompts of `guest`'s arrival today (an allergy). Returns the path parameters."""
+    now, group = datetime.now(UTC), DataScope.group()
+    spec = offers.OfferInput(
+        "餐饮抵用券", "F&B credit", "fnb_credit", "amount", "200", today - timedelta(days=1),
+        today + timedelta(days=30), "CNY", hotel_codes=("SHA01",),
+    )  # fmt: skip
+    offer = offers.create_offer(s, scope=group, spec=spec, created_by_id=None, now=now)
+    issued = offers.issue_by_staff(
+        s, scope=group, offer_id=offer.id, guest_public_id=guest.public_id, staff_id=None, now=now
+    )
+    mail = engage.CampaignInput(
+        "Win-back", "{{ name }}", "{{ name }}", "{{ coupon }}", "{{ coupon }}", "SHA01"
+    )
+    campaign = engage.create_campaign(s, scope=group, spec=mail, created_by_id=None, now=now)
+    offers.set_campaign_offer(s, campaign.id, scope=group, offer_id=offer.id, now=now)
+    engage.queue_campaign(s, campaign.id, scope=group, now=now)
+    leaving = make_guest(s, full_name="李雷")
+    make_stay(s, "SHA01", leaving, arrival=today - timedelta(days=3), departure=today - timedelta(days=1))
+    journey = journeys.create_from_template(
+        s, scope=group, code="post_stay", locale="en", hotel_code="SHA01", created_by_id=None, now=now
+    )
+    journeys.set_status(s, journey.id, scope=group, status=JourneyStatus.ACTIVE, now=now)
+    make_preference(s, guest, "allergy", "peanuts")
+    prompts.ensure_default_rules(s)
+    prompts.generate_at(s, scope=group, hotel_code="SHA01", first=today, now=now)
+    s.commit()
+    policy = journeys.JourneyPolicy.from_settings(settings)
+    journeys.run_pass(make_session_factory(s.get_bind()), policy=policy, clock=lambda: now)  # enrols
+    assert issued.code is not None
+    return {
+        "campaign_id": str(campaign.id),
+        "journey_id": str(journey.id),
+        "offer_id": str(offer.id),
+        "coupon": offers.display(issued.code),
+    }
+
+
 # GET query strings a path needs (each one is read with every query listed).
 QUERIES: dict[str, list[dict[str, str]]] = {
     "/api/v1/guests/{public_id}/consents/check": [{"purpose": "marketing", "channel": "email"}],
     "/api/v1/feedback/scores": [{"by": "hotel"}, {"by": "month"}, {"by": "outlet"}, {"by": "aspect"}],
     "/api/v1/surveys/scores": [{"by": "hotel"}, {"by": "month"}],
+    "/api/v1/coupons/{code}": [{"hotel": "SHA01"}],
+    "/api/v1/prompts": [{"hotel": "SHA01"}],
 }
-# Path parameters a path needs other than the seeded ones (each path is read with every set listed).
-FILLS: dict[str, list[dict[str, str]]] = {"/api/v1/reports/{code}": [{"code": k} for k in reports.KINDS]}
+# Path parameters a path needs other than the seeded ones, or in place of them ("{name}": a seeded
+# value under another name); each path is read with every set listed.
+FILLS: dict[str, list[dict[str, str]]] = {
+    "/api/v1/reports/{code}": [{"code": k} for k in reports.KINDS],
+    "/api/v1/coupons/{code}": [{"code": "{coupon}"}],
+}
 # Each role reads every declared GET it may; these at least, and each of them with data in it.
 READERS: dict[str, set[str]] = {
     "front_desk": {
@@ -374,6 +443,8 @@ READERS: dict[str, set[str]] = {
         "/api/v1/loyalty/members/{number}",
         "/api/v1/guests/{public_id}/consents",
         "/api/v1/guests/{public_id}/consents/check",
+        "/api/v1/prompts",
+        "/api/v1/coupons/{code}",
     },
     "service_agent": {
         "/api/v1/tickets",
@@ -393,6 +464,15 @@ READERS: dict[str, set[str]] = {
         "/api/v1/reports/churn",
         "/api/v1/guests/{public_id}/tags",
         "/api/v1/guests/{public_id}/fields",
+        "/api/v1/campaigns",
+        "/api/v1/campaigns/{campaign_id}",
+        "/api/v1/campaigns/{campaign_id}/coupons",
+        "/api/v1/offers",
+        "/api/v1/offers/{offer_id}",
+        "/api/v1/journey-templates",
+        "/api/v1/journeys",
+        "/api/v1/journeys/{journey_id}",
+        "/api/v1/journeys/{journey_id}/guests",
     },
     "hotel_manager": {
         "/api/v1/hotels/{code}/arrivals",
@@ -406,6 +486,9 @@ READERS: dict[str, set[str]] = {
         "/api/v1/reports/dashboard",
         "/api/v1/reports/churn",
         "/api/v1/guests/{public_id}/tags",
+        "/api/v1/prompts",
+        "/api/v1/prompt-rules",
+        "/api/v1/coupons/{code}",
     },
     "compliance_officer": {
         "/api/v1/privacy/requests",
@@ -426,30 +509,77 @@ READERS: dict[str, set[str]] = {
         "/api/v1/links",
         "/api/v1/links/{system}/{external_id}",
         "/api/v1/quality",
+        "/api/v1/journey-templates",
+        "/api/v1/journeys",
+        "/api/v1/journeys/{journey_id}",
+        "/api/v1/journeys/{journey_id}/guests",
+        "/api/v1/prompts",
+        "/api/v1/prompt-rules",
+        "/api/v1/coupons/{code}",
     },
 }
 GROUP_ROLES = {"compliance_officer", "data_steward"}
 
 
+def _recording(call: Callable[..., Any], answers: list[Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(call):
+
+        @functools.wraps(call)
+        async def recorded_async(*args: Any, **kwargs: Any) -> Any:
+            answers.append(await call(*args, **kwargs))
+            return answers[-1]
+
+        return recorded_async
+
+    @functools.wraps(call)
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        answers.append(call(*args, **kwargs))
+        return answers[-1]
+
+    return recorded
+
+
+def _record_answers(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What each endpoint of the served `app` returns, before its response model makes JSON of it,
+    appended to the list returned (until the test ends)."""
+    answers: list[Any] = []
+    for ctx in iter_route_contexts(app.routes):
+        effective = ctx._route_context
+        dependant = effective.dependant if effective is not None else getattr(ctx.route, "dependant", None)
+        if dependant is not None and dependant.call is not None:
+            monkeypatch.setattr(dependant, "call", _recording(dependant.call, answers))
+    return answers
+
+
 @pytest.mark.parametrize("role", sorted(READERS))
-def test_responses_hold_only_declared_keys(live: LiveServer, demo_group: Session, role: str) -> None:
+def test_responses_hold_only_declared_keys(
+    live: LiveServer, demo_group: Session, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     s = demo_group
     values = _seed(s, live.settings)
     scope = DataScope.group() if role in GROUP_ROLES else DataScope.hotels(hotel(s, "SHA01").id)
+    answers = _record_answers(live.app, monkeypatch)
     checked = set()
     with live.client(role=role, scope=scope) as c:
         for path, schema in _declared_reads(create_app(live.settings)).items():
-            if set(re.findall(r"\{([^}]+)\}", path)) - set(values):
+            fills = [{k: _fill(v, values) for k, v in fill.items()} for fill in FILLS.get(path, [{}])]
+            if set(re.findall(r"\{([^}]+)\}", path)) - set(values) - {k for fill in fills for k in fill}:
                 continue  # a path this test cannot fill
-            reads = [(_fill(path, values | fill), query) for fill in FILLS.get(path, [{}])
+            reads = [(_fill(path, values | fill), query) for fill in fills
                      for query in QUERIES.get(path, [{}])]  # fmt: skip
+            defs = schema.get("$defs", {})
             for url, query in reads:
+                answers.clear()
                 answer = c.get(url, params=query)
                 if answer.status_code == 403:
                     break  # not this role's to read
                 assert answer.status_code == 200, (url, query, answer.text)
-                assert _keys_outside(answer.json(), schema, schema.get("$defs", {}), path) == [], query
+                assert _keys_outside(answer.json(), schema, defs, path) == [], query
                 assert answer.json() or path not in READERS[role], (url, query, "nothing to check")
+                (own,) = answers
+                if not isinstance(own, Response):  # a Response bypasses the model: checked above
+                    dropped = _keys_outside(jsonable_encoder(own), schema, defs, path)
+                    assert dropped == [], f"{url} {query}: keys its model drops (declare them): {dropped}"
                 checked.add(path)
     assert READERS[role] <= checked, READERS[role] - checked
 
@@ -462,7 +592,7 @@ def test_the_key_check_finds_an_undeclared_key_at_any_depth(tmp_path) -> None:  
     assert found == [".hotel_id", ".history[].key_ref"]
 
 
-# The API modules whose every JSON route declares its answer (AC-04), by the route table.
+# The API modules whose every JSON route declares its answer (AC-04), by the route table: all of them.
 DECLARED_MODULES = {
     "guestgraph.web.routes_frontdesk",
     "guestgraph.web.routes_loyalty",
@@ -478,6 +608,11 @@ DECLARED_MODULES = {
     "guestgraph.web.routes_reports",
     "guestgraph.web.routes_api_analytics",
     "guestgraph.web.routes_inbox",
+    "guestgraph.web.routes_engage",
+    "guestgraph.web.routes_journeys",
+    "guestgraph.web.routes_offers",
+    "guestgraph.web.routes_prompts",
+    "guestgraph.web.routes_documents",
 }
 
 
@@ -488,9 +623,9 @@ def test_every_json_route_of_the_declared_modules_has_a_response_model(tmp_path)
         route = ctx.original_route
         if not isinstance(route, APIRoute) or not (ctx.path or "").startswith("/api/v1/"):
             continue
+        seen.add(route.endpoint.__module__)
         if route.endpoint.__module__ not in DECLARED_MODULES:
             continue
-        seen.add(route.endpoint.__module__)
         where = f"{sorted(route.methods)} {ctx.path}"
         if route.status_code == 204:
             continue  # no content: no keys to declare
@@ -499,7 +634,7 @@ def test_every_json_route_of_the_declared_modules_has_a_response_model(tmp_path)
                 untyped.append(f"{where}: {route.response_model}")
         elif not route.responses.get(200, {}).get("content"):  # a file: its media types are named
             untyped.append(f"{where}: {route.response_class.__name__} without its media types")
-    assert seen == DECLARED_MODULES
+    assert seen == DECLARED_MODULES, "a new API module: declare its answers and add it to DECLARED_MODULES"
     assert untyped == [], "declare response_model=<a pydantic model> on these routes"
 
 

@@ -8,7 +8,6 @@ results filling in. A separate worker (`guestgraph campaigns send`) can do the s
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -73,6 +72,42 @@ class ReceiptIn(BaseModel):
     status: Literal["delivered", "failed"]
     id: str | None = Field(None, max_length=120, description="The gateway's message id (not kept).")
     error: str | None = Field(None, max_length=200, description="The gateway's error code when failed.")
+
+
+# --- what the API answers (AC-04: only these keys leave) ------------------------------------------
+
+
+class ResultsOut(BaseModel):
+    """What became of a campaign's messages, how guests responded, and the bookings it brought."""
+
+    counts: dict[str, int] = Field(description="Messages by status (queued, sending, sent, skipped, failed).")
+    reasons: dict[str, int] = Field(description="Why guests were skipped or failed.")
+    total: int
+    delivered: int
+    bounced: int
+    hard_bounced: int
+    undelivered: int
+    opened: int
+    clicked: int
+    open_rate: float | None = Field(description="Opened per sent message; null before anything is sent.")
+    click_rate: float | None
+    unsubscribed: int
+    bookings: int = Field(description="Bookings attributed to the campaign.")
+    revenue: dict[str, str] = Field(description="Of those bookings, by currency (decimal strings).")
+
+
+class CampaignDetailOut(BaseModel):
+    campaign: engage.CampaignRow
+    results: ResultsOut
+    coupons: offers.CouponResults = Field(description="The coupons its messages carried.")
+
+
+class QueuedOut(BaseModel):
+    queued: int = Field(description="Messages queued (one per guest of the audience).")
+
+
+class ReceiptOut(BaseModel):
+    recorded: bool = Field(description="False when the reference names no message of that channel.")
 
 
 def _zone(session: Session, settings: Settings, campaign: engage.CampaignRow) -> str:
@@ -305,35 +340,53 @@ def _results(results: engage.CampaignResults) -> dict[str, Any]:
     }
 
 
-@api.get("/campaigns", summary="Campaigns in your scope", dependencies=MANAGE)
-def api_campaigns(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
-    return [asdict(c) for c in engage.list_campaigns(session, scope=scope)]
+@api.get(
+    "/campaigns",
+    response_model=list[engage.CampaignRow],
+    summary="Campaigns in your scope",
+    dependencies=MANAGE,
+)
+def api_campaigns(session: SessionDep, scope: ScopeDep) -> list[engage.CampaignRow]:
+    return engage.list_campaigns(session, scope=scope)
 
 
-@api.post("/campaigns", summary="Create a campaign (a draft)", status_code=201, dependencies=MANAGE)
+@api.post(
+    "/campaigns",
+    response_model=engage.CampaignRow,
+    summary="Create a campaign (a draft)",
+    status_code=201,
+    dependencies=MANAGE,
+)
 def api_create(
     body: CampaignIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
+) -> engage.CampaignRow:
     values = body.model_dump()
     spec = engage.CampaignInput(**{**values, "channel": Channel(values["channel"])})
-    row = engage.create_campaign(
+    return engage.create_campaign(
         session, scope=scope, spec=spec, created_by_id=principal.user_id, now=now_utc()
     )
-    return asdict(row)
 
 
-@api.get("/campaigns/{campaign_id}", summary="A campaign and its results", dependencies=MANAGE)
+@api.get(
+    "/campaigns/{campaign_id}",
+    response_model=CampaignDetailOut,
+    summary="A campaign and its results",
+    dependencies=MANAGE,
+)
 def api_campaign(campaign_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     results = engage.campaign_results(session, campaign_id, scope=scope)
     return {
-        "campaign": asdict(engage.get_campaign(session, campaign_id, scope=scope)),
+        "campaign": engage.get_campaign(session, campaign_id, scope=scope),
         "results": _results(results),
-        "coupons": offers.campaign_coupon_results(session, campaign_id, scope=scope).as_dict(),
+        "coupons": offers.campaign_coupon_results(session, campaign_id, scope=scope),
     }
 
 
 @api.post(
-    "/campaigns/{campaign_id}/send", summary="Queue the audience and start sending", dependencies=MANAGE
+    "/campaigns/{campaign_id}/send",
+    response_model=QueuedOut,
+    summary="Queue the audience and start sending",
+    dependencies=MANAGE,
 )
 def api_send(
     campaign_id: RowId,
@@ -351,33 +404,43 @@ def api_send(
 
 @api.post(
     "/campaigns/{campaign_id}/schedule",
+    response_model=engage.CampaignRow,
     summary="Schedule a draft campaign (its audience is taken when it is due)",
     dependencies=MANAGE,
 )
 def api_schedule(
     campaign_id: RowId, body: ScheduleIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> engage.CampaignRow:
     at = body.at
     if at.tzinfo is None:
         zone = _zone(session, settings, engage.get_campaign(session, campaign_id, scope=scope))
         at = at.replace(tzinfo=ZoneInfo(zone))
-    row = engage.schedule_campaign(session, campaign_id, scope=scope, at=at.astimezone(UTC), now=now_utc())
-    return asdict(row)
+    return engage.schedule_campaign(session, campaign_id, scope=scope, at=at.astimezone(UTC), now=now_utc())
 
 
-@api.delete("/campaigns/{campaign_id}/schedule", summary="Unschedule a campaign", dependencies=MANAGE)
-def api_unschedule(campaign_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    return asdict(engage.unschedule_campaign(session, campaign_id, scope=scope, now=now_utc()))
+@api.delete(
+    "/campaigns/{campaign_id}/schedule",
+    response_model=engage.CampaignRow,
+    summary="Unschedule a campaign",
+    dependencies=MANAGE,
+)
+def api_unschedule(campaign_id: RowId, session: SessionDep, scope: ScopeDep) -> engage.CampaignRow:
+    return engage.unschedule_campaign(session, campaign_id, scope=scope, now=now_utc())
 
 
-@api.post("/campaigns/receipts/{channel}", summary="A gateway's delivery receipt", dependencies=[SOURCE_KEY])
+@api.post(
+    "/campaigns/receipts/{channel}",
+    response_model=ReceiptOut,
+    summary="A gateway's delivery receipt",
+    dependencies=[SOURCE_KEY],
+)
 async def api_receipt(
     channel: Literal["sms", "wechat"],
     request: Request,
     factory: FactoryDep,
     settings: SettingsDep,
     signature: Annotated[str | None, Header(alias=HEADER)] = None,
-) -> dict[str, Any]:
+) -> dict[str, bool]:
     """An SMS or WeChat gateway reports what became of a campaign message: `{"reference":
     "campaign-<c>.message-<m>", "status": "delivered"|"failed", "error"?}`, signed like the inbox
     webhooks (`X-Guestgraph-Signature: sha256=<hex HMAC-SHA256 of the body>`). `recorded: false`

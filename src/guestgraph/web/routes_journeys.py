@@ -5,7 +5,6 @@ guest with theirs), activate and pause. The steps themselves run in `guestgraph 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -34,6 +33,22 @@ class JourneyIn(BaseModel):
     name: str | None = Field(None, max_length=120, description="With `definition`; a template names itself.")
     definition: dict[str, Any] | None = Field(None, description="{trigger: {...}, steps: [...]}")
     hotel_code: str | None = Field(None, max_length=20, description="Only this hotel's guests and stays.")
+
+
+# --- what the API answers (AC-04: only these keys leave) ------------------------------------------
+
+
+class TemplateOut(BaseModel):
+    code: str
+    name: str = Field(description="In the request's language.")
+    about: str = Field(description="What the journey does, in the request's language.")
+    definition: dict[str, Any] = Field(description="{trigger: {...}, steps: [...]}")
+
+
+class JourneyDetailOut(BaseModel):
+    journey: journeys.JourneyRow
+    counts: journeys.JourneyCounts
+    coupons: offers.CouponResults = Field(description="The coupons its issue_coupon steps issued.")
 
 
 def _templates(locale: str) -> list[dict[str, str]]:
@@ -164,25 +179,36 @@ def pause_page(request: Request, journey_id: RowId, session: SessionDep, scope: 
     return RedirectResponse(f"/journeys/{journey_id}", status_code=303)
 
 
-@api.get("/journey-templates", summary="The shipped journey templates", dependencies=MANAGE)
+@api.get(
+    "/journey-templates",
+    response_model=list[TemplateOut],
+    summary="The shipped journey templates",
+    dependencies=MANAGE,
+)
 def api_templates(locale: LocaleDep) -> list[dict[str, Any]]:
     return [{**t, "definition": journeys.TEMPLATES[t["code"]].definition} for t in _templates(locale)]
 
 
-@api.get("/journeys", summary="Journeys in your scope", dependencies=MANAGE)
-def api_journeys(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
-    return [asdict(j) for j in journeys.list_journeys(session, scope=scope)]
+@api.get(
+    "/journeys",
+    response_model=list[journeys.JourneyRow],
+    summary="Journeys in your scope",
+    dependencies=MANAGE,
+)
+def api_journeys(session: SessionDep, scope: ScopeDep) -> list[journeys.JourneyRow]:
+    return journeys.list_journeys(session, scope=scope)
 
 
 @api.post(
     "/journeys",
+    response_model=journeys.JourneyRow,
     summary="Create a journey (a draft) from a template or a definition",
     status_code=201,
     dependencies=MANAGE,
 )
 def api_create(
     body: JourneyIn, session: SessionDep, scope: ScopeDep, locale: LocaleDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
+) -> journeys.JourneyRow:
     now = now_utc()
     if body.template:
         row = journeys.create_from_template(
@@ -208,25 +234,31 @@ def api_create(
         raise InvalidInput(
             "Give a template, or a name and a definition.", hint="See GET /api/v1/journey-templates."
         )
-    return asdict(row)
+    return row
 
 
-@api.get("/journeys/{journey_id}", summary="A journey and its figures", dependencies=MANAGE)
+@api.get(
+    "/journeys/{journey_id}",
+    response_model=JourneyDetailOut,
+    summary="A journey and its figures",
+    dependencies=MANAGE,
+)
 def api_journey(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return {
-        "journey": asdict(journeys.get_journey(session, journey_id, scope=scope)),
-        "counts": asdict(journeys.journey_counts(session, journey_id, scope=scope)),
-        "coupons": journeys.journey_coupons(session, journey_id, scope=scope).as_dict(),
+        "journey": journeys.get_journey(session, journey_id, scope=scope),
+        "counts": journeys.journey_counts(session, journey_id, scope=scope),
+        "coupons": journeys.journey_coupons(session, journey_id, scope=scope),
     }
 
 
 @api.get(
     "/journeys/{journey_id}/guests",
+    response_model=list[journeys.GuestLine],
     summary="The journey's guests and why any were skipped",
     dependencies=MANAGE,
 )
-def api_guests(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
-    return [asdict(g) for g in journeys.journey_guests(session, journey_id, scope=scope)]
+def api_guests(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> list[journeys.GuestLine]:
+    return journeys.journey_guests(session, journey_id, scope=scope)
 
 
 class JourneyEdit(BaseModel):
@@ -235,21 +267,35 @@ class JourneyEdit(BaseModel):
     definition: dict[str, Any]
 
 
-@api.put("/journeys/{journey_id}", summary="Edit a draft journey's name and steps", dependencies=MANAGE)
-def api_update(journey_id: RowId, body: JourneyEdit, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    row = journeys.update_journey(
+@api.put(
+    "/journeys/{journey_id}",
+    response_model=journeys.JourneyRow,
+    summary="Edit a draft journey's name and steps",
+    dependencies=MANAGE,
+)
+def api_update(
+    journey_id: RowId, body: JourneyEdit, session: SessionDep, scope: ScopeDep
+) -> journeys.JourneyRow:
+    return journeys.update_journey(
         session, journey_id, scope=scope, name=body.name, definition=body.definition, now=now_utc()
     )
-    return asdict(row)
-
-
-@api.post("/journeys/{journey_id}/activate", summary="Activate (or resume) a journey", dependencies=MANAGE)
-def api_activate(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    return asdict(_set(session, scope, journey_id, JourneyStatus.ACTIVE))
 
 
 @api.post(
-    "/journeys/{journey_id}/pause", summary="Pause a journey (guests stay at their step)", dependencies=MANAGE
+    "/journeys/{journey_id}/activate",
+    response_model=journeys.JourneyRow,
+    summary="Activate (or resume) a journey",
+    dependencies=MANAGE,
 )
-def api_pause(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    return asdict(_set(session, scope, journey_id, JourneyStatus.PAUSED))
+def api_activate(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> journeys.JourneyRow:
+    return _set(session, scope, journey_id, JourneyStatus.ACTIVE)
+
+
+@api.post(
+    "/journeys/{journey_id}/pause",
+    response_model=journeys.JourneyRow,
+    summary="Pause a journey (guests stay at their step)",
+    dependencies=MANAGE,
+)
+def api_pause(journey_id: RowId, session: SessionDep, scope: ScopeDep) -> journeys.JourneyRow:
+    return _set(session, scope, journey_id, JourneyStatus.PAUSED)

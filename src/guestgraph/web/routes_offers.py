@@ -68,6 +68,58 @@ class CampaignOfferIn(BaseModel):
     )
 
 
+# --- what the API answers (AC-04: only these keys leave) ------------------------------------------
+
+
+class IssuerLineOut(BaseModel):
+    """The offer's coupons issued by one campaign, one journey, or staff: how many were issued,
+    redeemed, expired and withdrawn, and the revenue of the redemptions by currency."""
+
+    campaign_id: int | None
+    campaign: str | None = Field(description="The campaign's name.")
+    journey_id: int | None
+    journey: str | None = Field(description="The journey's name.")
+    via: str = Field(description="campaign, journey or staff")
+    issued: int
+    redeemed: int
+    expired: int
+    void: int
+    revenue: dict[str, str] = Field(description="By currency (decimal strings).")
+
+
+class OfferReportOut(BaseModel):
+    totals: offers.CouponResults
+    by_campaign: list[IssuerLineOut] = Field(description="By campaign, journey and staff.")
+    redeemed_by_hotel: dict[str, int] = Field(description="Redemptions by hotel code.")
+
+
+class OfferDetailOut(BaseModel):
+    offer: offers.OfferRow
+    report: OfferReportOut
+
+
+class IssuedOut(BaseModel):
+    code: str = Field(description="The coupon code as printed.")
+    offer_id: int
+
+
+class CampaignOfferOut(BaseModel):
+    campaign_id: int
+    offer_id: int | None = Field(description="None: the campaign carries no coupon.")
+
+
+class CampaignCouponsOut(BaseModel):
+    """A campaign's offer and its coupons: issued, redeemed, expired and withdrawn, and the revenue
+    of the redemptions by currency (at hotels in your scope)."""
+
+    offer_id: int | None = Field(description="The offer its {{ coupon }} issues; None: none.")
+    issued: int
+    redeemed: int
+    expired: int
+    void: int
+    revenue: dict[str, str] = Field(description="By currency (decimal strings).")
+
+
 def _hotels(session: Session, scope: DataScope) -> list[str]:
     return [h.code for h in org.list_hotels(session, scope=scope)]
 
@@ -257,26 +309,27 @@ def campaign_offer_page(
 # --- API ---------------------------------------------------------------------------------------
 
 
-@api.get("/offers", summary="Offers in your scope", dependencies=MANAGE)
-def api_offers(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
-    return [asdict(o) for o in offers.list_offers(session, scope=scope)]
+@api.get("/offers", response_model=list[offers.OfferRow], summary="Offers in your scope", dependencies=MANAGE)
+def api_offers(session: SessionDep, scope: ScopeDep) -> list[offers.OfferRow]:
+    return offers.list_offers(session, scope=scope)
 
 
-@api.post("/offers", summary="Create an offer", status_code=201, dependencies=MANAGE)
+@api.post(
+    "/offers", response_model=offers.OfferRow, summary="Create an offer", status_code=201, dependencies=MANAGE
+)
 def api_create(
     body: OfferIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
+) -> offers.OfferRow:
     values = body.model_dump()
     values["hotel_codes"] = tuple(values["hotel_codes"])
-    row = offers.create_offer(
+    return offers.create_offer(
         session, scope=scope, spec=offers.OfferInput(**values), created_by_id=principal.user_id, now=now_utc()
     )
-    return asdict(row)
 
 
 def _report(report: offers.OfferReport) -> dict[str, Any]:
     return {
-        "totals": report.totals.as_dict(),
+        "totals": report.totals,
         "by_campaign": [
             {
                 "campaign_id": line.campaign_id,
@@ -292,30 +345,45 @@ def _report(report: offers.OfferReport) -> dict[str, Any]:
     }
 
 
-@api.get("/offers/{offer_id}", summary="An offer and its report", dependencies=MANAGE)
+@api.get(
+    "/offers/{offer_id}",
+    response_model=OfferDetailOut,
+    summary="An offer and its report",
+    dependencies=MANAGE,
+)
 def api_offer(offer_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return {
-        "offer": asdict(offers.get_offer(session, offer_id, scope=scope)),
+        "offer": offers.get_offer(session, offer_id, scope=scope),
         "report": _report(offers.offer_report(session, offer_id, scope=scope)),
     }
 
 
-@api.post("/offers/{offer_id}/pause", summary="Stop issuing coupons of the offer", dependencies=MANAGE)
-def api_pause(offer_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    return asdict(
-        offers.set_offer_status(session, offer_id, scope=scope, status=OfferStatus.PAUSED, now=now_utc())
-    )
-
-
-@api.post("/offers/{offer_id}/resume", summary="Issue coupons of the offer again", dependencies=MANAGE)
-def api_resume(offer_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    return asdict(
-        offers.set_offer_status(session, offer_id, scope=scope, status=OfferStatus.ACTIVE, now=now_utc())
-    )
+@api.post(
+    "/offers/{offer_id}/pause",
+    response_model=offers.OfferRow,
+    summary="Stop issuing coupons of the offer",
+    dependencies=MANAGE,
+)
+def api_pause(offer_id: RowId, session: SessionDep, scope: ScopeDep) -> offers.OfferRow:
+    return offers.set_offer_status(session, offer_id, scope=scope, status=OfferStatus.PAUSED, now=now_utc())
 
 
 @api.post(
-    "/offers/{offer_id}/coupons", summary="Issue a coupon to a guest", status_code=201, dependencies=MANAGE
+    "/offers/{offer_id}/resume",
+    response_model=offers.OfferRow,
+    summary="Issue coupons of the offer again",
+    dependencies=MANAGE,
+)
+def api_resume(offer_id: RowId, session: SessionDep, scope: ScopeDep) -> offers.OfferRow:
+    return offers.set_offer_status(session, offer_id, scope=scope, status=OfferStatus.ACTIVE, now=now_utc())
+
+
+@api.post(
+    "/offers/{offer_id}/coupons",
+    response_model=IssuedOut,
+    summary="Issue a coupon to a guest",
+    status_code=201,
+    dependencies=MANAGE,
 )
 def api_issue(
     offer_id: RowId, body: CouponIssueIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
@@ -335,14 +403,24 @@ def _coupon(view: offers.CouponView) -> dict[str, Any]:
     return {**asdict(view), "code": view.shown_code}
 
 
-@api.get("/coupons/{code}", summary="Check a coupon at one of your hotels", dependencies=REDEEM)
+@api.get(
+    "/coupons/{code}",
+    response_model=offers.CouponView,
+    summary="Check a coupon at one of your hotels",
+    dependencies=REDEEM,
+)
 def api_check(
     code: CodePath, session: SessionDep, scope: ScopeDep, hotel: Annotated[str, Query(max_length=20)]
 ) -> dict[str, Any]:
     return _coupon(offers.check_coupon(session, code, scope=scope, hotel_code=hotel, now=now_utc()))
 
 
-@api.post("/coupons/{code}/redeem", summary="Redeem a coupon with the bill's amount", dependencies=REDEEM)
+@api.post(
+    "/coupons/{code}/redeem",
+    response_model=offers.CouponView,
+    summary="Redeem a coupon with the bill's amount",
+    dependencies=REDEEM,
+)
 def api_redeem(
     code: CodePath, body: RedeemIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -355,6 +433,7 @@ def api_redeem(
 
 @api.put(
     "/campaigns/{campaign_id}/offer",
+    response_model=CampaignOfferOut,
     summary="The offer a campaign's {{ coupon }} issues",
     dependencies=MANAGE,
 )
@@ -367,7 +446,12 @@ def api_campaign_offer(
     return {"campaign_id": campaign_id, "offer_id": offer_id}
 
 
-@api.get("/campaigns/{campaign_id}/coupons", summary="A campaign's coupons and revenue", dependencies=MANAGE)
+@api.get(
+    "/campaigns/{campaign_id}/coupons",
+    response_model=CampaignCouponsOut,
+    summary="A campaign's coupons and revenue",
+    dependencies=MANAGE,
+)
 def api_campaign_coupons(campaign_id: RowId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     return {
         "offer_id": offers.campaign_offer(session, campaign_id),

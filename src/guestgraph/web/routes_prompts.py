@@ -5,7 +5,6 @@ and audit live in `prompts`."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -59,6 +58,12 @@ class GenerateIn(BaseModel):
     hotel: str = Field(max_length=20)
     date: date
     days: int = Field(1, ge=1, le=31)
+
+
+class RulesOut(BaseModel):
+    """What the API answers of the rules (AC-04: only these keys leave)."""
+
+    items: list[prompts.RuleRow]
 
 
 def _hotel(session: Session, scope: DataScope, hotel: str | None) -> str | None:
@@ -180,63 +185,90 @@ def rule_active_form(
 # --- API ----------------------------------------------------------------------------------------------
 
 
-@api.get("/prompts", summary="A hotel's service prompts for a day, by department", dependencies=VIEW)
+@api.get(
+    "/prompts",
+    response_model=prompts.PromptDay,
+    summary="A hotel's service prompts for a day, by department",
+    dependencies=VIEW,
+)
 def api_prompts(
     session: SessionDep, scope: ScopeDep, hotel: HotelQuery = None, date: DateQuery = None
-) -> dict[str, Any]:
+) -> prompts.PromptDay:
     code = _hotel(session, scope, hotel)
     if code is None:
         raise InvalidInput("No hotel in your data scope.", hint="Ask an administrator for a hotel scope.")
-    return asdict(prompts.prompt_day(session, scope=scope, hotel_code=code, day=date))
-
-
-@api.post("/prompts/{prompt_id}/done", summary="Tick a prompt off", dependencies=VIEW)
-def api_done(
-    prompt_id: RowId, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
-    line = prompts.mark_done(
-        session, scope=scope, prompt_id=prompt_id, user_id=principal.user_id, now=now_utc()
-    )
-    return asdict(line)
+    return prompts.prompt_day(session, scope=scope, hotel_code=code, day=date)
 
 
 @api.post(
-    "/prompts/generate", summary="Generate a hotel's prompts for a day (or days) now", dependencies=VIEW
+    "/prompts/{prompt_id}/done",
+    response_model=prompts.PromptLine,
+    summary="Tick a prompt off",
+    dependencies=VIEW,
 )
-def api_generate(body: GenerateIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def api_done(
+    prompt_id: RowId, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> prompts.PromptLine:
+    return prompts.mark_done(
+        session, scope=scope, prompt_id=prompt_id, user_id=principal.user_id, now=now_utc()
+    )
+
+
+@api.post(
+    "/prompts/generate",
+    response_model=prompts.GenerateReport,
+    summary="Generate a hotel's prompts for a day (or days) now",
+    dependencies=VIEW,
+)
+def api_generate(body: GenerateIn, session: SessionDep, scope: ScopeDep) -> prompts.GenerateReport:
     last = body.date + timedelta(days=body.days - 1)
-    report = prompts.generate_at(
+    return prompts.generate_at(
         session, scope=scope, hotel_code=body.hotel, first=body.date, last=last, now=now_utc()
     )
-    return asdict(report)
 
 
 @api.get(
     "/prompt-rules",
+    response_model=RulesOut,
     summary="The service prompt rules in your scope (group-wide ones and your hotels' ones)",
     dependencies=MANAGE,
 )
 def api_rules(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    return {"items": [asdict(r) for r in prompts.list_rules(session, scope=scope)]}
+    return {"items": prompts.list_rules(session, scope=scope)}
 
 
-@api.post("/prompt-rules", status_code=201, summary="Add a service prompt rule", dependencies=MANAGE)
+@api.post(
+    "/prompt-rules",
+    response_model=prompts.RuleRow,
+    status_code=201,
+    summary="Add a service prompt rule",
+    dependencies=MANAGE,
+)
 def api_add_rule(
     body: RuleIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
-    return asdict(prompts.save_rule(session, body.rule(), scope=scope, by=principal.user_id))
+) -> prompts.RuleRow:
+    return prompts.save_rule(session, body.rule(), scope=scope, by=principal.user_id)
 
 
-@api.put("/prompt-rules/{rule_id}", summary="Change a service prompt rule", dependencies=MANAGE)
+@api.put(
+    "/prompt-rules/{rule_id}",
+    response_model=prompts.RuleRow,
+    summary="Change a service prompt rule",
+    dependencies=MANAGE,
+)
 def api_change_rule(
     rule_id: RowId, body: RuleIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
-    rule = body.rule()
-    return asdict(prompts.save_rule(session, rule, scope=scope, by=principal.user_id, rule_id=rule_id))
+) -> prompts.RuleRow:
+    return prompts.save_rule(session, body.rule(), scope=scope, by=principal.user_id, rule_id=rule_id)
 
 
-@api.post("/prompt-rules/{rule_id}/retire", summary="Retire a service prompt rule", dependencies=MANAGE)
+@api.post(
+    "/prompt-rules/{rule_id}/retire",
+    response_model=prompts.RuleRow,
+    summary="Retire a service prompt rule",
+    dependencies=MANAGE,
+)
 def api_retire_rule(
     rule_id: RowId, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
-    return asdict(prompts.set_rule_active(session, rule_id, scope=scope, active=False, by=principal.user_id))
+) -> prompts.RuleRow:
+    return prompts.set_rule_active(session, rule_id, scope=scope, active=False, by=principal.user_id)
