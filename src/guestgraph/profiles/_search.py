@@ -23,6 +23,8 @@ from guestgraph.profiles._service import SUMMARY_COLUMNS, _summary
 
 IdQuery = Select[int] | Select[int | None]  # a query for guest ids
 DIGITS = re.compile(r"[\d\s+()-]+")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+NOT_A_LETTER = re.compile(r"[\W\d_]")
 ROOM = re.compile(r"[A-Za-z]?\d{3,5}[A-Za-z]?")  # 1208, A302, 8015B
 ID_TAIL = (  # a name and the last four of the ID, either way round: "张伟 123X", "123x zhang wei"
     re.compile(r"(?P<name>\D{2,}?)\s*(?P<tail>\d{3}[\dXx])"),
@@ -80,7 +82,7 @@ def _candidates(vault: Vault, q: str, scope: DataScope) -> list[tuple[str, IdQue
                 found.append(
                     ("phone", _mentioned(GuestMention.phone_bidx == pii.index(vault, "phone", e164)))
                 )
-    elif len(text) >= 2 and "@" not in text:
+    elif len(NOT_A_LETTER.sub("", text)) >= 2 and "@" not in text:  # punctuation does not make a name
         found += _name_candidates(text)
     return found
 
@@ -165,9 +167,10 @@ def _name_candidates(text: str) -> list[tuple[str, IdQuery]]:
 
 def _starts_with(column: InstrumentedAttribute[str | None], prefix: str) -> ColumnElement[bool]:
     """`column LIKE 'prefix%'` with the range that lets both databases use the column's index (SQLite's
-    LIKE ignores case and PostgreSQL's needs a pattern index, so neither uses a plain one for it)."""
+    LIKE ignores case and PostgreSQL's needs a pattern index, so neither uses a plain one for it). The
+    prefix's own `%` and `_` are escaped: they match themselves, never any character."""
     after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # every string starting with `prefix` sorts below
-    return and_(column >= prefix, column < after, column.like(f"{prefix}%"))
+    return and_(column >= prefix, column < after, column.startswith(prefix, autoescape=True))
 
 
 PER_READING = 500  # guests each way of reading the query contributes at most
@@ -204,6 +207,7 @@ def _ranked(session: Session, readings: list[IdQuery], visible: list[ColumnEleme
 
 def search_guests(session: Session, *, scope: DataScope, q: str, paging: PageRequest) -> Page[GuestSummary]:
     """Active guests in scope matching `q`, strongest kind of match first, then most recently updated."""
+    q = CONTROL.sub(" ", q)  # a pasted NUL or tab is not part of a name (and PostgreSQL refuses NUL)
     visible = [Guest.status == GuestStatus.ACTIVE, guest_visible(scope)]
     vault = pii.vault_of(session)
     readings: list[IdQuery] = [query for _why, query in _candidates(vault, q, scope)]

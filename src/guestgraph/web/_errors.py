@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guestgraph.access import NotSignedIn, SecondFactorRequired
@@ -61,6 +62,25 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     return _respond(request, 422, body)
 
 
+async def on_data_error(request: Request, exc: Exception) -> Response:
+    """The database refused a value the request carried (PostgreSQL: a NUL character in a text, a
+    number out of its column's range): the client's input, not our failure, so 422, not 500."""
+    log.warning(
+        "Value refused by the database on %s %s rid=%s: %s",
+        request.method,
+        request.url.path,
+        getattr(request.state, "request_id", None),
+        type(getattr(exc, "orig", exc)).__name__,
+    )
+    body: dict[str, object] = {
+        "error": "invalid_input",
+        "message": "A value in the request cannot be stored or compared (for example a NUL character "
+        "in a text, or a number too large); correct it and send it again.",
+        "problems": [],
+    }
+    return _respond(request, 422, body)
+
+
 async def on_unexpected_error(request: Request, exc: Exception) -> Response:
     log.error(
         "Unhandled %s on %s %s rid=%s",
@@ -83,4 +103,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GuestgraphError, on_guestgraph_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(Exception, on_unexpected_error)
