@@ -16,7 +16,10 @@ SECURITY_HEADERS = {
     ),
 }
 # Swagger UI sets inline styles; everything else on the page is served from /static.
-DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'"
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "frame-ancestors 'none'"
+)
 HSTS = "max-age=31536000; includeSubDomains"
 
 
