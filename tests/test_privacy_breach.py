@@ -42,7 +42,10 @@ def test_the_incident_record_counts_categories_clocks_and_notices(demo_group: Se
         and report.jurisdictions["PIPL (mainland China nationals)"] == 1
     )
     assert report.deadlines["GDPR art. 33 (supervisory authority)"] == "2026-11-26T08:00:00+00:00"
-    assert report.deadlines["CAC incident measures (major incident)"] == "2026-11-23T09:00:00+00:00"
+    assert report.deadlines["CAC incident measures (critical information infrastructure)"] == (
+        "2026-11-23T09:00:00+00:00"
+    )
+    assert report.deadlines["CAC incident measures (major incident)"] == "2026-11-23T08:30:00+00:00"
     assert "涉及人数：2" in report.notices["zh_CN"] and "EEA nationals: 1" in report.notices["en"]
     record = json.loads(json.dumps(report.as_dict(), ensure_ascii=False))
     for key in (
