@@ -16,6 +16,7 @@ from guestgraph.paging import PageRequest
 from tests.auth_helpers import make_staff, with_password
 from tests.conftest import LiveServer
 from tests.factories import make_guest, make_stay
+from tests.smtp_peer import smtp_peer
 
 PASSWORD = "marble-orchid-ferry-8"
 PHONE = "+8613600007777"
@@ -91,37 +92,52 @@ def test_reads_reveals_and_refusals_are_recorded_without_values(
     assert PHONE.encode() not in raw and PHONE[3:].encode() not in raw
 
 
-def test_admin_changes_and_dual_control_are_recorded(live: LiveServer, demo_group: Session) -> None:
+def test_admin_changes_and_dual_control_are_recorded(
+    live: LiveServer, demo_group: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with (
+        smtp_peer() as (mailbox, port),
         live.client(role="admin") as x,
         live.client(role="admin") as y,
         live.client(role="marketing") as target,
     ):
+        monkeypatch.setattr(live.settings, "smtp_port", port)
         who = target.get("/api/v1/auth/me").json()["username"]
         created = x.post(
             "/admin/users",
             data={
                 "username": "new.clerk",
                 "display_name": "新前台",
+                "email": "new.clerk@hotel.example",
                 "role": "front_desk",
                 "scope_level": "group",
+                "reason": "new starter",
             },
         )
-        assert created.status_code == 200
+        assert created.status_code == 303
         x.post(
             "/admin/access",
             data={"username": who, "role": "front_desk", "scope_level": "group", "reason": "moved"},
         )
-        change = access.pending_access_changes(demo_group)[0]
+        account, change = access.pending_access_changes(demo_group)
         assert x.post(f"/admin/changes/{change.id}/approve").status_code == 403
         assert y.post(f"/admin/changes/{change.id}/approve").status_code == 303
-    (create,) = _events(demo_group, "admin.user_create")
-    assert create.event.object_id == "new.clerk" and create.event.details == {"role": "front_desk"}
-    (propose,) = _events(demo_group, "admin.access_propose")
+        assert y.post(f"/admin/changes/{account.id}/approve").status_code == 200
+        assert mailbox.recipients() == ["new.clerk@hotel.example"]
+    proposals = _events(demo_group, "admin.access_propose")
+    assert sorted(p.event.details["kind"] for p in proposals) == ["new_account", "role_scope"]
+    assert all("email" not in p.event.details for p in proposals)
     approvals = _events(demo_group, "admin.access_approve")
-    assert [a.event.outcome for a in approvals] == ["ok", "denied"]
-    assert approvals[0].event.actor_username != approvals[1].event.actor_username
-    for record in (create, propose, *approvals):
+    assert [a.event.outcome for a in approvals] == ["ok", "ok", "denied"]
+    assert approvals[0].event.actor_username != approvals[2].event.actor_username
+    (create,) = _events(demo_group, "admin.user_create")
+    assert create.event.object_id == "new.clerk" and create.event.details == {
+        "change": account.id,
+        "kind": "new_account",
+    }
+    (mailed,) = _events(demo_group, "admin.password_reset")
+    assert mailed.event.object_id == "new.clerk" and mailed.event.details["delivery"] == "email"
+    for record in (create, mailed, *proposals, *approvals):
         _complete(record)
 
 

@@ -3,6 +3,7 @@ revocation (security checklist AU-01..03, SE-01, AC-07)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -15,6 +16,7 @@ from guestgraph.access import DataScope, LoginPolicy, TooManyAttempts, WeakPassw
 from guestgraph.db.models import StaffSession, StaffUser
 from tests.auth_helpers import browser_like, csrf_of, make_staff, with_password
 from tests.conftest import LiveServer
+from tests.smtp_peer import smtp_peer
 
 PASSWORD = "amber-willow-teapot-91"
 
@@ -73,14 +75,22 @@ def test_a_fresh_install_has_no_staff_accounts(session: Session) -> None:
 
 
 def test_admin_reset_link_works_once_and_the_second_factor_still_applies(
-    live: LiveServer, demo_group: Session
+    live: LiveServer, demo_group: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     username, seed = _user(demo_group, live)
-    admin = make_staff(demo_group, role="admin")
-    token = access.issue_password_reset(
-        demo_group, username, by=admin.username, now=datetime.now(UTC), valid=timedelta(hours=1)
+    demo_group.execute(
+        update(StaffUser).where(StaffUser.username == username).values(email="u@hotel.example")
     )
     demo_group.commit()
+    with smtp_peer() as (mailbox, port), live.client(role="admin") as admin:
+        monkeypatch.setattr(live.settings, "smtp_port", port)
+        monkeypatch.setattr(live.settings, "public_base_url", live.base_url)
+        issued = admin.post(f"/admin/users/{username}/reset-password")
+        assert issued.status_code == 200 and 'id="reset-sent"' in issued.text
+        (mail,) = mailbox.to("u@hotel.example")
+    link = re.search(r"http://\S+/reset/(\S+)", mail.text())
+    assert link is not None and link.group(1) not in issued.text  # the admin never sees it
+    token = link.group(1)
     with browser_like(live) as c:
         page = c.get(f"/reset/{token}")
         data = {

@@ -201,3 +201,31 @@ def test_the_registration_card_link_on_the_arrivals_list_opens_a_pdf(
     fetched = page.request.get(f"{live.base_url}/stays/{code}/CARD1/registration-card.pdf")
     assert fetched.body().startswith(b"%PDF") and "CARD1" in fetched.headers["content-disposition"]
     expect(page.locator("#arrivals tr[data-conf=CARD1] a[data-doc=folio]")).to_have_count(0)
+
+
+def test_an_admin_requests_an_account_and_it_appears_only_after_a_second_admin_approves(
+    page: Page, live: LiveServer, demo_group, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.smtp_peer import smtp_peer
+
+    page.goto(live.base_url + "/admin")
+    form = page.locator("#new-user")
+    form.locator("[name=username]").fill("li.frontdesk")
+    form.locator("[name=display_name]").fill("李前台")
+    form.locator("[name=email]").fill("li.frontdesk@hotel.example")
+    form.locator("[name=role]").select_option("front_desk")
+    form.locator("[name=scope_level]").select_option("group")
+    form.locator("[name=reason]").fill("new starter")
+    form.locator("button").click()
+    row = page.locator("#changes tr[data-kind=new_account]")
+    expect(row).to_contain_text("li.frontdesk@hotel.example")
+    expect(row.locator("button", has_text=re.compile("Approve|批准"))).to_have_count(0)  # not by the proposer
+    expect(page.locator("#staff tr[data-user='li.frontdesk']")).to_have_count(0)
+    change_id = row.get_attribute("data-change")
+    with smtp_peer() as (mailbox, port), live.client(role="admin") as second:
+        monkeypatch.setattr(live.settings, "smtp_port", port)
+        assert second.post(f"/admin/changes/{change_id}/approve").status_code == 200
+        assert mailbox.recipients() == ["li.frontdesk@hotel.example"]
+    page.reload()
+    expect(page.locator("#changes tr[data-kind]")).to_have_count(0)
+    expect(page.locator("#staff tr[data-user='li.frontdesk']")).to_contain_text("li.frontdesk@hotel.example")

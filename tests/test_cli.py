@@ -20,7 +20,9 @@ TEST_KEYS = frozenset(
 )
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     # the run's field-encryption keys are kept (see conftest._test_keys); every other setting is the test's
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("GUESTGRAPH_") or k in TEST_KEYS}
     full_env.update(env or {})
@@ -28,6 +30,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         [sys.executable, "-m", "guestgraph.cli", *args],
         capture_output=True,
         text=True,
+        input=stdin,
         env=full_env,
         timeout=300,
         check=False,

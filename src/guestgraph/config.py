@@ -193,7 +193,8 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(30.0, gt=0, description="Engage: SMTP connect and command timeout.")
     public_base_url: str = Field(
         "http://127.0.0.1:8000",
-        description="Engage: public address of this server, for unsubscribe links in e-mail (no trailing /).",
+        description="Engage: public address of this server, for links in e-mail (unsubscribe, staff "
+        "password links; no trailing /).",
     )
     campaign_frequency_cap: int = Field(
         2, ge=1, description="Engage: most marketing messages per guest within campaign_frequency_days."

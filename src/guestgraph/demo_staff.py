@@ -4,6 +4,9 @@ Only `load-demo` creates them. Their passwords are random per install and, with 
 keys, written to data_dir/demo/staff-accounts.json (mode 0600); `guestgraph demo-code USER` prints
 the current code of a demo account, so the demo needs no phone. A real deployment has no default
 accounts: the first admin is created with `guestgraph user create-admin`.
+
+The demo accounts are created directly, not through a second admin's approval (there is no admin
+yet to approve): a recorded exception to dual control, like the first admin's bootstrap.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import pyotp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guestgraph import access
+from guestgraph import access, audit
 from guestgraph.access import DataScope
 from guestgraph.access._totp import seal_seed
 from guestgraph.db.models import Hotel, Region, StaffUser
@@ -70,6 +73,14 @@ def create_demo_staff(db: Session, *, demo_dir: Path, secret_key: str, now: date
         user.mfa_secret = seal_seed(seed, user_id=user.id, secret_key=secret_key)
         user.mfa_enrolled_at = now
         accounts.append(DemoAccount(username, password, seed, role))
+        with audit.acting_as(audit.Actor(username="system:load-demo")):
+            audit.log_event(
+                db,
+                "admin.user_create",
+                object_type="staff_user",
+                object_id=username,
+                details={"role": role, "bootstrap": "demo"},
+            )
     if accounts:
         _write(demo_dir / ACCOUNTS_FILE, accounts)
     return accounts

@@ -2,10 +2,19 @@
 permissions, data scope (applied in the data layer) and masking."""
 
 from guestgraph.access._changes import (
+    Decision,
+    NewAccount,
     PendingChange,
     approve_access_change,
+    create_first_admin,
+    has_active_admin,
     pending_access_changes,
     propose_access_change,
+    propose_email,
+    propose_mfa_exemption,
+    propose_mfa_reset,
+    propose_new_account,
+    propose_reenable,
     reject_access_change,
 )
 from guestgraph.access._errors import (
@@ -30,6 +39,7 @@ from guestgraph.access._login import (
 from guestgraph.access._masking import mask_document, mask_email, mask_name, mask_phone
 from guestgraph.access._passwords import check_password_policy, hash_password
 from guestgraph.access._permissions import Permission
+from guestgraph.access._reset_mail import ResetMail, ResetSent, send_password_reset
 from guestgraph.access._roles import DEFAULT_ROLES, ensure_default_roles
 from guestgraph.access._scope import DataScope, guest_visible, hotel_id_visible, hotel_visible, stay_visible
 from guestgraph.access._sessions import (
@@ -60,11 +70,23 @@ from guestgraph.access._users import (
 )
 
 __all__ = [
+    "Decision",
+    "NewAccount",
     "PendingChange",
+    "ResetMail",
+    "ResetSent",
     "approve_access_change",
+    "create_first_admin",
+    "has_active_admin",
     "pending_access_changes",
     "propose_access_change",
+    "propose_email",
+    "propose_mfa_exemption",
+    "propose_mfa_reset",
+    "propose_new_account",
+    "propose_reenable",
     "reject_access_change",
+    "send_password_reset",
     "DEFAULT_ROLES",
     "CsrfRejected",
     "DataScope",
@@ -107,7 +129,6 @@ __all__ = [
     "set_active",
     "role_of",
     "set_role_mfa",
-    "role_of",
     "list_staff",
     "list_roles",
     "scope_for",

@@ -1,4 +1,6 @@
-"""Staff accounts: creation, passwords and admin resets, disabling (which ends every session at once)."""
+"""Staff accounts: creation, passwords and admin resets, disabling (which ends every session at once).
+These apply a change at once; the admin pages and the CLI reach the ones that grant privilege only
+through a second admin's approval (access/_changes.py)."""
 
 from __future__ import annotations
 
@@ -42,7 +44,8 @@ def _role(db: Session, code: str) -> Role:
 
 
 def create_user(db: Session, spec: NewUser, *, password: str | None, now: datetime) -> StaffUser:
-    """Create an account. Without a password the user gets one via an admin-issued reset link."""
+    """Create an account, at once: the caller is the dual-control approval (access/_changes.py), the
+    first admin's bootstrap or the demo. Without a password the user chooses one via a mailed link."""
     if not spec.username.strip() or len(spec.username) > 80:
         raise InvalidInput("username: 1 to 80 characters.", hint="Use the staff member's login name.")
     if db.scalar(select(StaffUser.id).where(StaffUser.username == spec.username)) is not None:
@@ -89,7 +92,8 @@ def _set_password(db: Session, user: StaffUser, password: str, *, now: datetime)
 
 
 def issue_password_reset(db: Session, username: str, *, by: str, now: datetime, valid: timedelta) -> str:
-    """A one-time token for the user to choose a new password; the admin never picks it."""
+    """A one-time token for the user to choose a new password; the admin never picks it. Only
+    `send_password_reset` (which mails it to the user) hands it on: the admin never sees it."""
     user = get_user(db, username)
     if user.username == by:
         raise Forbidden(
@@ -168,6 +172,7 @@ class StaffRow:
     display_name: str
     role: str
     scope: str  # "group", a region code or a hotel code
+    email: str | None  # where password links go
     is_active: bool
     mfa_enrolled: bool
     mfa_required: bool
@@ -198,6 +203,7 @@ def list_staff(db: Session) -> list[StaffRow]:
             display_name=u.display_name,
             role=r.code,
             scope=hotel or region or "group",
+            email=u.email,
             is_active=u.is_active,
             mfa_enrolled=u.mfa_enrolled_at is not None,
             mfa_required=r.mfa_required,

@@ -22,7 +22,7 @@ from guestgraph.engage._errors import (
     TextTooLong,
 )
 from guestgraph.engage._gate import NO_GATEWAY, REASONS, reason_to_skip
-from guestgraph.engage._mail import SmtpTransport
+from guestgraph.engage._mail import SmtpTransport, send_one, staff_link_mail
 from guestgraph.engage._policy import EngagePolicy, SmtpConfig, gateways_of
 from guestgraph.engage._preview import preview, send_test
 from guestgraph.engage._receipts import Receipt, read_dsn, record_bounce, record_receipt
@@ -92,6 +92,8 @@ __all__ = [
     "SendReport",
     "SmtpConfig",
     "SmtpTransport",
+    "send_one",
+    "staff_link_mail",
     "TemplateInvalid",
     "TextTooLong",
     "Unsubscription",

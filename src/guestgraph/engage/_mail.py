@@ -6,13 +6,17 @@ import base64
 import secrets
 import smtplib
 import ssl
+from datetime import timedelta
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
+from functools import partial
 from types import TracebackType
 
+from guestgraph.access import ResetMail
+from guestgraph.config import Settings
 from guestgraph.engage._errors import DeliveryError
-from guestgraph.engage._policy import SmtpConfig
+from guestgraph.engage._policy import EngagePolicy, SmtpConfig
 from guestgraph.engage._render import Rendered
 
 
@@ -138,3 +142,28 @@ class SmtpTransport:
             except (OSError, smtplib.SMTPException):
                 self._smtp.close()
             self._smtp = None
+
+
+def send_one(config: SmtpConfig, mail: EmailMessage) -> None:
+    """Send one message on its own connection (a transactional mail sent while a page waits): an
+    unreachable server or a refused message raises DeliveryError, so the caller can roll back."""
+    try:
+        with SmtpTransport(config) as smtp:
+            smtp.send(mail)
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as e:
+        raise DeliveryError(
+            f"The mail server refused the message to {mail['To']}: {e}",
+            hint="Check the address, and GUESTGRAPH_SMTP_FROM.",
+        ) from e
+
+
+def staff_link_mail(settings: Settings) -> ResetMail:
+    """How staff password links travel (access.send_password_reset): this product's SMTP transport,
+    links to the public address, valid for `password_reset_hours`."""
+    smtp = EngagePolicy.from_settings(settings).smtp
+    return ResetMail(
+        send=partial(send_one, smtp),
+        sender=smtp.sender,
+        base_url=settings.public_base_url,
+        valid=timedelta(hours=settings.password_reset_hours),
+    )

@@ -406,7 +406,7 @@ NOT_PERSONAL: dict[str, str] = {
     "analytics_run": "kind as_of started_at finished_at guests touched marks",
     "staff_user": "created_at updated_at",
     "password_reset": "created_at expires_at used_at",
-    "access_change": "proposed_at status decided_at",
+    "access_change": "kind proposed_at status decided_at",
     "import_batch": "channel format profile file_sha256 file_size status started_at finished_at rows_read "
     "accepted accepted_with_warnings quarantined duplicates superseded checkpoint rule_counts",
     "app_lock": "acquired_at",

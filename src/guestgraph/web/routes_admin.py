@@ -1,15 +1,19 @@
-"""Administration: staff accounts (create, disable, reset password or second factor) and roles."""
+"""Administration: staff accounts and roles. Every change that grants privilege (a new account, a role
+or scope, a role's MFA exemption, an MFA reset, re-enabling, an e-mail address) is a request that a
+second admin approves (access/_changes.py); disabling and requiring MFA apply at once. Password links
+are e-mailed to the staff member; the admin sees only that one was sent and until when it works."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from guestgraph import access, audit, org
-from guestgraph.access import Permission
+from guestgraph import access, audit, engage, org
+from guestgraph.access import Forbidden, Permission
+from guestgraph.db.models import AccessChange, AccessChangeKind
 from guestgraph.errors import GuestgraphError
 from guestgraph.web._auth import CurrentPrincipal, allow, log_in_own_transaction, now_utc
 from guestgraph.web._deps import RowId, SessionDep, SettingsDep
@@ -17,6 +21,19 @@ from guestgraph.web._render import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[allow(Permission.ADMIN_USERS)])
 Text = Annotated[str, Form(max_length=100)]
+Reason = Annotated[str, Form(max_length=300)]
+ScopeLevelForm = Annotated[str, Form(max_length=10)]
+ScopeCode = Annotated[str, Form(max_length=20)]
+EmailForm = Annotated[str, Form(max_length=254)]
+
+# what an approval did, as the audit action it has always been recorded under
+EFFECT = {
+    AccessChangeKind.NEW_ACCOUNT: "admin.user_create",
+    AccessChangeKind.MFA_EXEMPTION: "admin.role_mfa",
+    AccessChangeKind.MFA_RESET: "admin.mfa_reset",
+    AccessChangeKind.REENABLE: "admin.user_enable",
+    AccessChangeKind.EMAIL: "admin.user_email",
+}
 
 
 def _page(request: Request, session: SessionDep, **extra: object) -> Response:
@@ -26,7 +43,7 @@ def _page(request: Request, session: SessionDep, **extra: object) -> Response:
         "changes": access.pending_access_changes(session),
         "hotels": org.list_hotels(session, scope=access.DataScope.group()),
         "active": "admin",
-        "notice": None,
+        "sent": None,
         "error": None,
         **extra,
     }
@@ -35,67 +52,76 @@ def _page(request: Request, session: SessionDep, **extra: object) -> Response:
     return render(request, "admin.html", context, status_code=status)
 
 
+def _filed(request: Request, session: SessionDep, propose: Callable[[], AccessChange]) -> Response:
+    """File a request for a second admin's approval and record it; the page lists it as pending."""
+    try:
+        change = propose()
+        subject = change.change.get("username") or change.change.get("role")
+        audit.log_event(
+            session,
+            "admin.access_propose",
+            object_type="role" if change.kind is AccessChangeKind.MFA_EXEMPTION else "staff_user",
+            object_id=str(subject) if subject else None,
+            details={"change": change.id, "kind": change.kind.value, **_shown(change.change)},
+        )
+    except GuestgraphError as e:
+        session.rollback()
+        return _page(request, session, error=e)
+    return RedirectResponse("/admin", status_code=303)
+
+
+def _shown(change: dict[str, object]) -> dict[str, object]:
+    """What the audit trail keeps of a request: the role and scope asked for, no e-mail address."""
+    return {k: v for k, v in change.items() if k in ("role", "scope_level", "scope_code")}
+
+
 @router.get("")
 def admin_page(request: Request, session: SessionDep) -> Response:
     return _page(request, session)
-
-
-def _reset_link(request: Request, token: str) -> str:
-    return str(request.base_url).rstrip("/") + f"/reset/{token}"
 
 
 @router.post("/users")
 def create_user(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     principal: CurrentPrincipal,
     username: Text,
     display_name: Text,
+    email: EmailForm,
     role: Text,
-    scope_level: Annotated[str, Form(max_length=10)],
-    scope_code: Annotated[str, Form(max_length=20)] = "",
+    scope_level: ScopeLevelForm,
+    reason: Reason,
+    scope_code: ScopeCode = "",
 ) -> Response:
-    now = now_utc()
-    try:
-        scope = access.scope_for(session, level=scope_level, code=scope_code or None)
-        spec = access.NewUser(
-            username=username.strip(), display_name=display_name.strip(), role=role, scope=scope
-        )
-        access.create_user(session, spec, password=None, now=now)
-        audit.log_event(
-            session,
-            "admin.user_create",
-            object_type="staff_user",
-            object_id=spec.username,
-            details={"role": role},
-        )
-        token = access.issue_password_reset(
-            session,
-            spec.username,
-            by=principal.username,
-            now=now,
-            valid=timedelta(hours=settings.password_reset_hours),
-        )
-    except GuestgraphError as e:
-        session.rollback()
-        return _page(request, session, error=e)
-    return _page(request, session, notice={"username": username, "link": _reset_link(request, token)})
+    account = access.NewAccount(username, display_name, email, role, scope_level, scope_code or None)
+    return _filed(
+        request,
+        session,
+        lambda: access.propose_new_account(
+            session, account, reason=reason, by=principal.username, now=now_utc()
+        ),
+    )
 
 
 @router.post("/users/{username}/reset-password")
 def reset_password(
     request: Request, username: str, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal
 ) -> Response:
-    valid = timedelta(hours=settings.password_reset_hours)
     try:
-        token = access.issue_password_reset(
-            session, username, by=principal.username, now=now_utc(), valid=valid
+        sent = access.send_password_reset(
+            session, username, by=principal.username, now=now_utc(), mail=engage.staff_link_mail(settings)
         )
-        audit.log_event(session, "admin.password_reset", object_type="staff_user", object_id=username)
+        audit.log_event(
+            session,
+            "admin.password_reset",
+            object_type="staff_user",
+            object_id=username,
+            details={"delivery": "email", "expires_at": sent.expires_at.isoformat()},
+        )
     except GuestgraphError as e:
+        session.rollback()
         return _page(request, session, error=e)
-    return _page(request, session, notice={"username": username, "link": _reset_link(request, token)})
+    return _page(request, session, sent=sent)
 
 
 @router.post("/users/{username}/disable")
@@ -111,17 +137,47 @@ def disable_user(
 
 
 @router.post("/users/{username}/enable")
-def enable_user(username: str, session: SessionDep, principal: CurrentPrincipal) -> Response:
-    access.set_active(session, username, active=True, by=principal.username, now=now_utc())
-    audit.log_event(session, "admin.user_enable", object_type="staff_user", object_id=username)
-    return RedirectResponse("/admin", status_code=303)
+def enable_user(
+    request: Request, username: str, session: SessionDep, principal: CurrentPrincipal, reason: Reason = ""
+) -> Response:
+    return _filed(
+        request,
+        session,
+        lambda: access.propose_reenable(
+            session, username, reason=reason, by=principal.username, now=now_utc()
+        ),
+    )
 
 
 @router.post("/users/{username}/reset-mfa")
-def reset_mfa(username: str, session: SessionDep) -> Response:
-    access.reset_second_factor(session, username, now=now_utc())
-    audit.log_event(session, "admin.mfa_reset", object_type="staff_user", object_id=username)
-    return RedirectResponse("/admin", status_code=303)
+def reset_mfa(
+    request: Request, username: str, session: SessionDep, principal: CurrentPrincipal, reason: Reason = ""
+) -> Response:
+    return _filed(
+        request,
+        session,
+        lambda: access.propose_mfa_reset(
+            session, username, reason=reason, by=principal.username, now=now_utc()
+        ),
+    )
+
+
+@router.post("/email")
+def change_email(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    username: Text,
+    email: EmailForm,
+    reason: Reason = "",
+) -> Response:
+    return _filed(
+        request,
+        session,
+        lambda: access.propose_email(
+            session, username, email, reason=reason, by=principal.username, now=now_utc()
+        ),
+    )
 
 
 @router.post("/roles/{code}/mfa")
@@ -131,18 +187,20 @@ def role_mfa(
     session: SessionDep,
     principal: CurrentPrincipal,
     required: Annotated[str, Form(max_length=5)],
-    reason: Annotated[str, Form(max_length=300)] = "",
+    reason: Reason = "",
 ) -> Response:
-    try:
-        access.set_role_mfa(
-            session, code, required=required == "yes", by=principal.username, reason=reason, now=now_utc()
-        )
-        audit.log_event(
+    if required != "yes":  # an exemption grants: a second admin approves it
+        return _filed(
+            request,
             session,
-            "admin.role_mfa",
-            object_type="role",
-            object_id=code,
-            details={"required": required == "yes"},
+            lambda: access.propose_mfa_exemption(
+                session, code, reason=reason, by=principal.username, now=now_utc()
+            ),
+        )
+    try:
+        access.set_role_mfa(session, code, required=True, by=principal.username, reason="", now=now_utc())
+        audit.log_event(
+            session, "admin.role_mfa", object_type="role", object_id=code, details={"required": True}
         )
     except GuestgraphError as e:
         return _page(request, session, error=e)
@@ -156,12 +214,14 @@ def propose_change(
     session: SessionDep,
     principal: CurrentPrincipal,
     role: Text,
-    scope_level: Annotated[str, Form(max_length=10)],
-    reason: Annotated[str, Form(max_length=300)],
-    scope_code: Annotated[str, Form(max_length=20)] = "",
+    scope_level: ScopeLevelForm,
+    reason: Reason,
+    scope_code: ScopeCode = "",
 ) -> Response:
-    try:
-        access.propose_access_change(
+    return _filed(
+        request,
+        session,
+        lambda: access.propose_access_change(
             session,
             username,
             role=role,
@@ -170,41 +230,52 @@ def propose_change(
             reason=reason,
             by=principal.username,
             now=now_utc(),
-        )
-        audit.log_event(
-            session,
-            "admin.access_propose",
-            object_type="staff_user",
-            object_id=username,
-            details={"role": role, "scope_level": scope_level, "scope_code": scope_code or None},
-        )
-    except GuestgraphError as e:
-        session.rollback()
-        return _page(request, session, error=e)
-    return RedirectResponse("/admin", status_code=303)
+        ),
+    )
 
 
 @router.post("/changes/{change_id}/approve")
 def approve_change(
-    request: Request, change_id: RowId, session: SessionDep, principal: CurrentPrincipal
+    request: Request,
+    change_id: RowId,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
 ) -> Response:
     try:
-        user = access.approve_access_change(session, change_id, by=principal.username, now=now_utc())
-        audit.log_event(
-            session,
-            "admin.access_approve",
-            object_type="staff_user",
-            object_id=user.username,
-            details={"change": change_id},
+        done = access.approve_access_change(
+            session, change_id, by=principal.username, now=now_utc(), mail=engage.staff_link_mail(settings)
         )
+        _record_approval(session, done)
     except GuestgraphError as e:
         session.rollback()
+        outcome = "denied" if isinstance(e, Forbidden) else "failed"
         log_in_own_transaction(
-            request, "admin.access_approve", outcome="denied", details={"change": change_id}
+            request, "admin.access_approve", outcome=outcome, details={"change": change_id, "error": e.code}
         )
         session.rollback()
         return _page(request, session, error=e)
+    if done.sent is not None:
+        return _page(request, session, sent=done.sent)
     return RedirectResponse("/admin", status_code=303)
+
+
+def _record_approval(session: SessionDep, done: access.Decision) -> None:
+    """The approval, then what it did under the action it has always been recorded as."""
+    kind = "role" if done.kind is AccessChangeKind.MFA_EXEMPTION else "staff_user"
+    details: dict[str, object] = {"change": done.change_id, "kind": done.kind.value}
+    actions = ["admin.access_approve", *([EFFECT[done.kind]] if done.kind in EFFECT else [])]
+    for action in actions:
+        audit.log_event(session, action, object_type=kind, object_id=done.subject, details=details)
+    if done.sent is not None:
+        sent = {"delivery": "email", "expires_at": done.sent.expires_at.isoformat()}
+        audit.log_event(
+            session,
+            "admin.password_reset",
+            object_type=kind,
+            object_id=done.subject,
+            details={**details, **sent},
+        )
 
 
 @router.post("/changes/{change_id}/reject")
@@ -212,8 +283,14 @@ def reject_change(
     request: Request, change_id: RowId, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
     try:
-        access.reject_access_change(session, change_id, by=principal.username, now=now_utc())
-        audit.log_event(session, "admin.access_reject", object_type="access_change", object_id=str(change_id))
+        change = access.reject_access_change(session, change_id, by=principal.username, now=now_utc())
+        audit.log_event(
+            session,
+            "admin.access_reject",
+            object_type="access_change",
+            object_id=str(change_id),
+            details={"kind": change.kind.value},
+        )
     except GuestgraphError as e:
         session.rollback()
         return _page(request, session, error=e)

@@ -3,6 +3,7 @@
 from guestgraph.db.models._base import Base
 from guestgraph.db.models.access import (
     AccessChange,
+    AccessChangeKind,
     AccessChangeStatus,
     LoginAttempt,
     PasswordReset,
@@ -136,6 +137,7 @@ __all__ = [
     "Survey",
     "SecurityAlert",
     "AccessChange",
+    "AccessChangeKind",
     "AccessChangeStatus",
     "LoginAttempt",
     "PasswordReset",

@@ -116,12 +116,26 @@ class AccessChangeStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+class AccessChangeKind(enum.StrEnum):
+    """The privilege changes that wait for a second admin (dual control, AC-06)."""
+
+    ROLE_SCOPE = "role_scope"  # a user's role and data scope
+    NEW_ACCOUNT = "new_account"  # a staff account with its role, scope and e-mail (no user row yet)
+    MFA_EXEMPTION = "mfa_exemption"  # a role may sign in without a second factor (no user)
+    MFA_RESET = "mfa_reset"  # forget a user's authenticator
+    REENABLE = "reenable"  # a disabled account becomes active again
+    EMAIL = "email"  # the address that password reset links go to
+
+
 class AccessChange(IdMixin, Base):
-    """A proposed role or scope change; it takes effect only when a second admin approves it."""
+    """A proposed privilege change; it takes effect only when a second admin approves it. `change`
+    holds what to apply (per `kind`); `user_id` is the account concerned, empty for a role's MFA
+    exemption and for a new account until its approval creates it."""
 
     __tablename__ = "access_change"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[AccessChangeKind] = mapped_column(str_enum(AccessChangeKind, "access_change_kind"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
     proposed_by: Mapped[str] = mapped_column(String(80))
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     change: Mapped[dict[str, object]] = mapped_column(JsonDoc)
