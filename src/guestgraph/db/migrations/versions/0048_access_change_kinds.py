@@ -6,7 +6,7 @@ new account has none until its approval creates it). Existing rows are role and 
 Downgrading drops the rows of the new kinds (the old schema cannot hold them).
 
 Revision ID: 0048
-Revises: 0046
+Revises: 0047
 Create Date: 2026-11-27 10:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0048"
-down_revision: str | None = "0046"
+down_revision: str | None = "0047"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
