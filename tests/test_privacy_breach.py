@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guestgraph import privacy
-from guestgraph.db.models import Hotel
+from guestgraph.db.models import GuestStatus, Hotel
 from tests.factories import make_guest, make_stay
+from tests.test_cli import run
 
 
 def test_the_incident_record_counts_categories_clocks_and_notices(demo_group: Session) -> None:
@@ -61,3 +63,30 @@ def test_the_incident_record_counts_categories_clocks_and_notices(demo_group: Se
     ):
         assert record[key], key
     assert "11010519491231002X" not in json.dumps(record)  # counts, never the data
+
+
+def test_the_command_takes_a_leaked_file_of_forty_thousand_guest_ids(
+    demo_group: Session, db_url: str, tmp_path: Path
+) -> None:
+    """More IDs than SQLite binds in one statement (32,766): the file's IDs are looked up in chunks.
+    Unknown IDs are left out, repeats count once, a merged guest's old ID counts as its survivor."""
+    a = demo_group.scalars(select(Hotel).order_by(Hotel.id)).first()
+    assert a is not None
+    kept, merged = make_guest(demo_group, nationality="CN"), make_guest(demo_group, nationality="DE")
+    make_stay(demo_group, a.code, kept)
+    demo_group.flush()
+    merged.status, merged.merged_into_id = GuestStatus.MERGED, kept.id
+    demo_group.commit()
+    ids = [kept.public_id, merged.public_id, kept.public_id] + [f"GX{i:011d}" for i in range(40_000)]
+    leaked = tmp_path / "leaked.txt"
+    leaked.write_text("\n".join(ids), "utf-8")
+    out = tmp_path / "incident.json"
+    env = {"GUESTGRAPH_DATABASE_URL": db_url, "GUESTGRAPH_DATA_DIR": str(tmp_path)}
+    done = run(
+        "privacy", "breach-report", "--guests", str(leaked), "--cause", "CSV left on a share",
+        "--measures", "share closed", "--contact", "dpo@example.com", "--out", str(out), env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record = json.loads(out.read_text("utf-8"))
+    assert record["guests"] == 1 and record["sensitive"]["stays_whereabouts"] == 1
+    assert record["jurisdictions"]["PIPL (mainland China nationals)"] == 1

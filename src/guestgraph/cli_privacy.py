@@ -73,15 +73,15 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
 
         if (hotel is None) == (guests is None):
             raise typer.BadParameter("Give exactly one of --hotel or --guests.")
-        affected = (
-            privacy.affected_by_hotel(hotel)
-            if hotel
-            else privacy.affected_by_ids([x.strip() for x in guests.read_text("utf-8").split() if x.strip()])  # type: ignore[union-attr]
-        )
         when = (discovered or datetime.now(UTC)).replace(tzinfo=UTC) if discovered else datetime.now(UTC)
         try:
             engine = open_engine(load_settings())
             with session_scope(make_session_factory(engine)) as session:
+                affected = (
+                    privacy.affected_by_hotel(hotel)
+                    if hotel
+                    else privacy.affected_by_ids(session, guests.read_text("utf-8").split())  # type: ignore[union-attr]
+                )
                 report = privacy.breach_report(
                     session, affected, cause=cause, measures=measures, contact=contact, discovered_at=when
                 )

@@ -4,11 +4,12 @@ notice drafts in Chinese and English — computed set-based, so a million guests
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Column, Integer, MetaData, Select, Table, case, func, select
 from sqlalchemy.orm import Session
 
 from guestgraph.db.models import Guest, GuestStatus, Hotel, Stay, StayGuest
@@ -47,8 +48,22 @@ def affected_by_hotel(code: str) -> Select[int]:
     )
 
 
-def affected_by_ids(public_ids: list[str]) -> Select[int]:
-    return select(Guest.id).where(Guest.public_id.in_(public_ids))
+AFFECTED = Table("breach_affected", MetaData(), Column("guest_id", Integer), prefixes=["TEMPORARY"])
+CHUNK = 10_000  # guest IDs looked up per statement (SQLite allows 32,766 bound values)
+
+
+def affected_by_ids(session: Session, public_ids: Iterable[str]) -> Select[int]:
+    """The guests of a list of guest IDs (say, the rows of a leaked file; a million is fine): resolved in
+    chunks into a temporary table of this session's connection, which the report then reads. An ID
+    that names no guest is left out; a merged guest's old ID counts as its survivor."""
+    AFFECTED.drop(session.connection(), checkfirst=True)
+    AFFECTED.create(session.connection())
+    ids = list(dict.fromkeys(i.strip() for i in public_ids if i.strip()))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found = select(func.coalesce(Guest.merged_into_id, Guest.id)).where(Guest.public_id.in_(chunk))
+        session.execute(AFFECTED.insert().from_select(["guest_id"], found))
+    return select(AFFECTED.c.guest_id).distinct()
 
 
 def _present(column: Any) -> Any:
