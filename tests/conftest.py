@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -218,9 +219,16 @@ def live_server(
     db_url: str, engine: Engine, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """The real app served by uvicorn over real HTTP on a free loopback port."""
+    with serve(make_settings(tmp_path_factory.mktemp("live"), db_url), engine) as server:
+        yield server
+
+
+@contextmanager
+def serve(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
+    """The app of `settings` served by uvicorn on a free loopback port (`engine` is the tests' own)."""
     from guestgraph.web import create_app
 
-    settings = make_settings(tmp_path_factory.mktemp("live"), db_url)
+    db_url = settings.resolved_database_url
     app = create_app(settings, engine=open_engine(settings))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
@@ -239,9 +240,19 @@ def audit_prune() -> None:
         raise _fail(e) from e
 
 
+def _operator() -> AbstractContextManager[None]:
+    """The audit actor of a command: the operating-system user who ran it."""
+    import getpass
+
+    from guestgraph import audit
+
+    return audit.acting_as(audit.Actor(username=f"cli:{getpass.getuser()}"))
+
+
 @app.command("source-key")
 def source_key(source: Annotated[str, typer.Argument(help="Source system code, e.g. ota_ctrip.")]) -> None:
-    """Issue (or rotate) the push-API key of a source system; it is shown once, only its hash is kept."""
+    """Issue (or rotate) the push-API key of a source system; it is shown once, only its hash is kept.
+    Audited (`key.source_issue`)."""
     from guestgraph.access import issue_source_key
     from guestgraph.db import make_session_factory, session_scope
     from guestgraph.pii import open_engine
@@ -249,13 +260,37 @@ def source_key(source: Annotated[str, typer.Argument(help="Source system code, e
     try:
         settings = load_settings()
         engine = open_engine(settings)
-        with session_scope(make_session_factory(engine)) as session:
+        with _operator(), session_scope(make_session_factory(engine)) as session:
             key = issue_source_key(session, source=source)
         engine.dispose()
     except GuestgraphError as e:
         raise _fail(e) from e
     typer.echo(key)
     console.print("Store this key now; it cannot be shown again. Send it as the X-API-Key header.")
+
+
+@app.command("rotate-kek")
+def rotate_kek(
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Data keys re-wrapped per UPDATE.")
+    ] = 1000,
+) -> None:
+    """Re-wrap every data key under the newest KEK of the ring (add it to every process's ring and
+    restart them first); readers keep working. Audited (`key.kek_rotate`)."""
+    from guestgraph import pii
+    from guestgraph.db import make_session_factory, session_scope
+
+    try:
+        engine = pii.open_engine(load_settings())
+        with _operator(), session_scope(make_session_factory(engine)) as session:
+            result = pii.rotate_kek(session, batch_size=batch_size)
+        engine.dispose()
+    except GuestgraphError as e:
+        raise _fail(e) from e
+    in_use = ", ".join(f"v{v}: {n}" for v, n in sorted(result.kek_versions_in_use.items())) or "none"
+    console.print(
+        f"Re-wrapped {result.rewrapped} data keys in {result.seconds:.1f} s; KEK versions in use: {in_use}."
+    )
 
 
 @app.command()

@@ -11,13 +11,14 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from guestgraph.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from guestgraph.analytics import AnalyticsSettings
+    from guestgraph.audit import AnomalyPolicy
     from guestgraph.identity import MatchSettings
 
 Environment = Literal["dev", "test", "production"]
@@ -359,6 +360,19 @@ class Settings(BaseSettings):
             churn_min_m_score=self.churn_min_m_score,
         )
 
+    def anomaly_policy(self) -> AnomalyPolicy:
+        """The thresholds of the audit log's anomaly alerts (LG-05)."""
+        from guestgraph.audit import AnomalyPolicy
+
+        start, end = (int(h) for h in self.audit_alert_working_hours.split("-"))
+        return AnomalyPolicy(
+            reveals_per_hour=self.audit_alert_reveals_per_hour,
+            export_rows=self.audit_alert_export_rows,
+            edits_per_hour=self.audit_alert_edits_per_hour,
+            working_hours=(start, end),
+            timezone=self.audit_alert_timezone,
+        )
+
     def match_settings(self, *, retrain: bool = False) -> MatchSettings:
         """The identity resolver's thresholds and training policy."""
         from guestgraph.identity import MatchSettings
@@ -397,6 +411,29 @@ class Settings(BaseSettings):
         description="Days records of sensitive personal-information processing (reveals, exports, "
         f"data-subject requests, guest reads) are kept; at least {AUDIT_SENSITIVE_MIN_DAYS} (PIPL art. 56).",
     )
+    audit_alert_reveals_per_hour: int = Field(
+        50,
+        ge=1,
+        description="Anomaly alert: one user seeing more full values (reveals) than this in an hour.",
+    )
+    audit_alert_edits_per_hour: int = Field(
+        200,
+        ge=1,
+        description="Anomaly alert: one user making more guest-data edits than this in an hour (the edit "
+        "actions are listed in docs/architecture.md, The audit log).",
+    )
+    audit_alert_export_rows: int = Field(
+        1000, ge=1, description="Anomaly alert: an export of at least this many rows."
+    )
+    audit_alert_working_hours: str = Field(
+        "06-23",
+        pattern=r"^([01]\d|2[0-3])-([01]\d|2[0-4])$",
+        description="Anomaly alert: local hours (HH-HH, in audit_alert_timezone) when guest data is expected "
+        "to be used; any audited guest-data access or edit outside them raises one alert per user and day.",
+    )
+    audit_alert_timezone: str = Field(
+        "Asia/Shanghai", description="Anomaly alert: the time zone of audit_alert_working_hours."
+    )
 
     @model_validator(mode="after")
     def _reject_placeholder_secret(self) -> Self:
@@ -409,6 +446,25 @@ class Settings(BaseSettings):
                     "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
         return self
+
+    @field_validator("audit_alert_working_hours")
+    @classmethod
+    def _a_day_window(cls, value: str) -> str:
+        start, end = (int(h) for h in value.split("-"))
+        if start >= end:
+            raise ValueError(f"{value!r} ends before it starts; give HH-HH with the start first, e.g. 06-23")
+        return value
+
+    @field_validator("audit_alert_timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"{value!r} is not a time zone; use an IANA name such as Asia/Shanghai") from e
+        return value
 
     @model_validator(mode="after")
     def _audit_retention_at_least_the_law(self) -> Self:

@@ -13,6 +13,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guestgraph import audit
 from guestgraph.db.models import SourceSystem
 from guestgraph.errors import GuestgraphError, NotFound
 
@@ -32,8 +33,16 @@ def issue_source_key(session: Session, *, source: str) -> str:
     if system is None:
         raise NotFound(f"No source system {source!r}.", hint="See `guestgraph sources` or the group file.")
     key = f"gg_{source}_{secrets.token_urlsafe(32)}"
+    rotated = system.api_key_hash is not None
     system.api_key_hash, system.api_key_hint = _digest(key), key[: len(source) + 7]
     session.flush()
+    audit.log_event(  # never the key, nor its hash
+        session,
+        "key.source_issue",
+        object_type="source_system",
+        object_id=source,
+        details={"rotated": rotated},
+    )
     return key
 
 

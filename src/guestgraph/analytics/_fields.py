@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from guestgraph import audit
 from guestgraph.access import DataScope, guest_visible
 from guestgraph.analytics._conditions import FIELD_NAME
 from guestgraph.db.models import Guest, GuestField
@@ -75,11 +76,17 @@ def set_fields(
     return len(added.all())
 
 
-def _guest_id(session: Session, scope: DataScope, public_id: str) -> int:
-    gid = session.scalar(select(Guest.id).where(Guest.public_id == public_id, guest_visible(scope)))
-    if gid is None:
+def _guest(session: Session, scope: DataScope, public_id: str) -> tuple[int, str]:
+    row = session.execute(
+        select(Guest.id, Guest.public_id).where(Guest.public_id == public_id, guest_visible(scope))
+    ).one_or_none()
+    if row is None:
         raise GuestNotFound(f"No guest {public_id} in your data scope.", hint="Check the guest ID.")
-    return gid
+    return int(row[0]), str(row[1])
+
+
+def _guest_id(session: Session, scope: DataScope, public_id: str) -> int:
+    return _guest(session, scope, public_id)[0]
 
 
 def guest_fields(session: Session, *, scope: DataScope, public_id: str) -> list[FieldView]:
@@ -103,10 +110,17 @@ def set_guest_field(
 ) -> bool:
     """A member of staff sets (or, with None, clears) one field of a guest in scope; returns whether
     anything changed (the same value again changes nothing)."""
-    guest_id = _guest_id(session, scope, public_id)
-    return (
-        set_fields(
-            session, select(literal(guest_id).label("guest_id")), name=name, value=value, by=by, now=now
+    guest_id, public_id = _guest(session, scope, public_id)
+    one = select(literal(guest_id).label("guest_id"))
+    changed = set_fields(session, one, name=name, value=value, by=by, now=now) > 0
+    if changed:  # the field's name, never its value
+        action = "guest.field.set" if value is not None and value.strip() else "guest.field.clear"
+        audit.log_event(
+            session,
+            action,
+            guest_public_id=public_id,
+            object_type="guest_field",
+            object_id=name.strip(),
+            details={"field": name.strip()},
         )
-        > 0
-    )
+    return changed

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
-from guestgraph import pii
+from guestgraph import audit, pii
 from guestgraph.access import DataScope, guest_visible
 from guestgraph.analytics._compile import compile_condition, guest_source
 from guestgraph.analytics._rules import RuleSet
@@ -73,11 +73,30 @@ class TagView:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-def _guest_id(session: Session, scope: DataScope, public_id: str) -> int:
-    gid = session.scalar(select(Guest.id).where(Guest.public_id == public_id, guest_visible(scope)))
-    if gid is None:
+def _guest(session: Session, scope: DataScope, public_id: str) -> tuple[int, str]:
+    """The guest's id and public ID (the one found, so the audit names it as stored)."""
+    row = session.execute(
+        select(Guest.id, Guest.public_id).where(Guest.public_id == public_id, guest_visible(scope))
+    ).one_or_none()
+    if row is None:
         raise GuestNotFound(f"No guest {public_id} in your data scope.", hint="Check the guest ID.")
-    return gid
+    return int(row[0]), str(row[1])
+
+
+def _guest_id(session: Session, scope: DataScope, public_id: str) -> int:
+    return _guest(session, scope, public_id)[0]
+
+
+def _audit(session: Session, action: str, public_id: str, tag: GuestTag) -> None:
+    """Who put or took which staff tag on which guest; the tag row names it, the note stays out."""
+    audit.log_event(
+        session,
+        action,
+        guest_public_id=public_id,
+        object_type="guest_tag",
+        object_id=str(tag.id),
+        details={"with_note": tag.note_enc is not None},
+    )
 
 
 def _facts(session: Session, guest_id: int, names: tuple[str, ...]) -> dict[str, Any]:
@@ -133,7 +152,7 @@ def add_manual_tag(
     tag = tag.strip()
     if not 1 <= len(tag) <= 40:
         raise InvalidInput("A tag needs 1 to 40 characters.", hint="Shorten the tag.")
-    guest_id = _guest_id(session, scope, public_id)
+    guest_id, public_id = _guest(session, scope, public_id)
     duplicate = session.scalar(
         select(GuestTag.id).where(
             GuestTag.guest_id == guest_id, GuestTag.tag == tag, GuestTag.retired_at.is_(None)
@@ -146,6 +165,7 @@ def add_manual_tag(
     session.flush()
     row.key_ref, row.note_enc = pii.seal_guest_text(session, guest_id, NOTE, pii.tag_row(row.id), note)
     session.flush()
+    _audit(session, "guest.tag.add", public_id, row)
     return row.id
 
 
@@ -153,7 +173,7 @@ def retire_manual_tag(
     session: Session, *, scope: DataScope, public_id: str, tag_id: int, by: str, now: datetime
 ) -> None:
     """Take a staff tag off a guest (it stays in the history with who retired it and when)."""
-    guest_id = _guest_id(session, scope, public_id)
+    guest_id, public_id = _guest(session, scope, public_id)
     row = session.get(GuestTag, tag_id)
     if row is None or row.guest_id != guest_id or row.retired_at is not None:
         raise NotFound(f"No open tag {tag_id} on guest {public_id}.", hint="Reload the guest's tags.")
@@ -162,3 +182,5 @@ def retire_manual_tag(
             "Rule tags follow their rule and cannot be removed by hand.", hint="Change the rule instead."
         )
     row.retired_at, row.retired_by = now, by
+    session.flush()
+    _audit(session, "guest.tag.retire", public_id, row)

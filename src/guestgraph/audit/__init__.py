@@ -6,9 +6,12 @@ the database, retention that matches the law, and a search for the audit page.
 """
 
 from guestgraph.audit._anomaly import (
+    GUEST_EDIT_ACTIONS,
     AlertLine,
     AnomalyPolicy,
     acknowledge_alert,
+    alert_policy,
+    attach_alert_policy,
     check_actor,
     check_export,
     list_alerts,
@@ -23,9 +26,12 @@ from guestgraph.audit._service import CheckpointResult, checkpoint
 from guestgraph.audit._verify import AuditChainBroken, VerifyReport, verify
 
 __all__ = [
+    "GUEST_EDIT_ACTIONS",
     "AlertLine",
     "AnomalyPolicy",
     "acknowledge_alert",
+    "alert_policy",
+    "attach_alert_policy",
     "check_actor",
     "check_export",
     "list_alerts",

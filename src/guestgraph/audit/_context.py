@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from guestgraph.audit._anomaly import alert_policy, check_actor
 from guestgraph.audit._event import AuditEvent, Outcome
 from guestgraph.audit._record import record
 
@@ -75,24 +77,30 @@ def log_event(
     purpose: str | None = None,
     details: dict[str, Any] | None = None,
     actor_username: str | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Append one event for the current actor in the caller's transaction (call it last)."""
+    """Append one event for the current actor in the caller's transaction (call it last).
+
+    After a sensitive event (a guest-data access or edit: a `guest.`, `export.` or `dsr.` action, or
+    one naming a guest) the actor's anomaly rules are checked in the same transaction (LG-05)."""
     actor = current_actor()
-    return record(
-        session,
-        AuditEvent(
-            action,
-            outcome=outcome,
-            actor_user_id=actor.user_id,
-            actor_username=actor_username or actor.username,
-            actor_role=actor.role,
-            scope=actor.scope,
-            object_type=object_type,
-            object_id=object_id,
-            guest_public_id=guest_public_id,
-            purpose=purpose,
-            source_ip=actor.source_ip,
-            request_id=actor.request_id,
-            details=details or {},
-        ),
+    moment = now or datetime.now(UTC)
+    event = AuditEvent(
+        action,
+        outcome=outcome,
+        actor_user_id=actor.user_id,
+        actor_username=actor_username or actor.username,
+        actor_role=actor.role,
+        scope=actor.scope,
+        object_type=object_type,
+        object_id=object_id,
+        guest_public_id=guest_public_id,
+        purpose=purpose,
+        source_ip=actor.source_ip,
+        request_id=actor.request_id,
+        details=details or {},
     )
+    seq = record(session, event, now=moment)
+    if event.category == "sensitive":
+        check_actor(session, event.actor_username, now=moment, policy=alert_policy(session), action=action)
+    return seq

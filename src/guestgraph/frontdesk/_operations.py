@@ -16,11 +16,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import cleanse, ingest, pii
+from guestgraph import audit, cleanse, ingest, pii
 from guestgraph.access import DataScope, stay_visible
 from guestgraph.db.models import (
     Charge,
@@ -56,6 +57,15 @@ TRANSITIONS: dict[str, tuple[frozenset[StayStatus], StayStatus]] = {
     "no_show": (frozenset({StayStatus.BOOKED}), StayStatus.NO_SHOW),
 }
 CHARGEABLE = frozenset({StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT})
+# The audit action of each operation (all count as guest-data edits, audit.GUEST_EDIT_ACTIONS).
+AUDIT_ACTION = {
+    "reservation": "guest.stay.reserve",
+    "check_in": "guest.stay.check_in",
+    "check_out": "guest.stay.check_out",
+    "cancel": "guest.stay.cancel",
+    "no_show": "guest.stay.no_show",
+    "charge": "guest.stay.charge",
+}
 GUEST_VALUES = {  # record person field -> golden guest attribute
     "full_name": "full_name",
     "gender": "gender",
@@ -333,7 +343,7 @@ def _run(factory: sessionmaker[Session], plan: _Plan, staff_user_id: int | None)
         filename=f"front desk: {plan.label}",
         created_by_id=staff_user_id,
     )
-    summary = ingest.run_import(factory, [record], request, collect=True)
+    summary = ingest.run_import(factory, [record], request, collect=True, on_stored=partial(_audit, plan))
     if summary.duplicates:
         raise Conflict(
             f"Stay {plan.confirmation_number} changed while you worked on it.", hint="Reload and try again."
@@ -348,6 +358,25 @@ def _run(factory: sessionmaker[Session], plan: _Plan, staff_user_id: int | None)
         record_id, status = _link(session, plan, record.external_id or "")
     return OperationResult(
         plan.hotel_code, plan.confirmation_number, status, plan.guest.public_id, record_id, summary.batch_id
+    )
+
+
+def _audit(plan: _Plan, session: Session, batch_id: int, results: list[ingest.RecordResult]) -> None:
+    """The operation's event, in the transaction that stores its record: who did what to which guest's
+    stay at which hotel; refused (quarantined) or stale (duplicate) is a failed operation."""
+    stored = all(r.stored for r in results)
+    audit.log_event(
+        session,
+        AUDIT_ACTION[plan.label],
+        outcome="ok" if stored else "failed",
+        guest_public_id=plan.guest.public_id,
+        object_type="stay",
+        object_id=plan.confirmation_number,
+        details={
+            "hotel": plan.hotel_code,
+            "batch": batch_id,
+            "record": ", ".join(sorted({r.outcome for r in results})),
+        },
     )
 
 

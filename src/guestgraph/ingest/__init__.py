@@ -1,6 +1,6 @@
 """Integrate: importers for files, messages and the push API, with rules, quarantine and lineage."""
 
-from guestgraph.ingest._engine import BatchSummary, ImportRequest, SourceNotFound, run_import
+from guestgraph.ingest._engine import BatchSummary, ImportRequest, RecordResult, SourceNotFound, run_import
 from guestgraph.ingest._files import FileImport, expand, import_file, save_upload
 from guestgraph.ingest._groups import PushGroups
 from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
@@ -73,6 +73,7 @@ __all__ = [
     "expand",
     "import_file",
     "run_import",
+    "RecordResult",
     "shipped_profiles",
     "table_rows",
 ]

@@ -76,6 +76,14 @@ class RecordResult:
     findings: list[dict[str, str | None]]
     status: str = "accepted"  # how the batch counts it: accepted | accepted_with_warnings | quarantined
 
+    @property
+    def stored(self) -> bool:
+        """Taken in as a current record (not refused, not a duplicate)."""
+        return self.outcome in ("accepted", "accepted_with_warnings")
+
+
+OnStored = Callable[[Session, int, list[RecordResult]], None]  # session, batch id, the chunk's records
+
 
 @dataclass
 class BatchSummary:
@@ -118,8 +126,12 @@ def run_import(
     progress: Progress | None = None,
     chunk_size: int = CHUNK,
     collect: bool = False,
+    on_stored: OnStored | None = None,
 ) -> BatchSummary:
-    """Import `records` as one batch; a reader error mid-way fails the batch, keeping what was committed."""
+    """Import `records` as one batch; a reader error mid-way fails the batch, keeping what was committed.
+
+    `on_stored(session, batch_id, results)` runs last in each chunk's transaction, e.g. to write the
+    audit event of a front-desk operation with the records it stored."""
     with factory() as session:
         batch, settings, hotel_ids = _open_batch(session, request, rules or default_rules(), today)
         source_id, batch_id, start = batch.source_system_id, batch.id, batch.checkpoint
@@ -132,6 +144,8 @@ def run_import(
             position += len(chunk)
             with factory.begin() as session:
                 prepared = _store_chunk(session, chunk, settings, source_id, batch_id, hotel_ids, position)
+                if on_stored is not None:
+                    on_stored(session, batch_id, [_result(p) for p in prepared])
             if collect:
                 summary.records.extend(_result(p) for p in prepared)
             if _crossed_milestone(position - len(chunk), position):

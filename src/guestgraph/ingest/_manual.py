@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from guestgraph import audit
 from guestgraph.db.models import Hotel, RecordType, Severity
 from guestgraph.errors import InvalidInput
 from guestgraph.ingest._context import SourceSettings
-from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
+from guestgraph.ingest._engine import BatchSummary, ImportRequest, RecordResult, run_import
 from guestgraph.ingest._inbound import InboundRecord
 from guestgraph.ingest._rules import default_rules
 from guestgraph.ingest._standardise import standardise
@@ -113,4 +114,25 @@ def submit_registration(
         created_by_id=created_by_id,
     )
     record = _record(values, external_id, checks_in=feed is False)
-    return run_import(factory, [record], request, collect=True)
+    filled = sorted(k for k in FORM_FIELDS if (values.get(k) or "").strip())
+
+    def audited(session: Session, batch_id: int, results: list[RecordResult]) -> None:
+        # The guest is known only once the record is resolved: the event names the record, the
+        # hotel and the fields filled in (never their values); refused is a failed registration.
+        stored = all(r.stored for r in results)
+        audit.log_event(
+            session,
+            "guest.register",
+            outcome="ok" if stored else "failed",
+            object_type="source_record",
+            object_id=external_id,
+            details={
+                "hotel": hotel,
+                "batch": batch_id,
+                "record": ", ".join(sorted({r.outcome for r in results})),
+                "checks_in": feed is False,
+                "fields": filled,
+            },
+        )
+
+    return run_import(factory, [record], request, collect=True, on_stored=audited)

@@ -10,15 +10,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import pii
+from guestgraph import audit, pii
 from guestgraph.access import DataScope, hotel_id_visible
 from guestgraph.db.models import Hotel, RecordIssue, RecordStatus, RecordType, SourceRecord, SourceSystem
 from guestgraph.errors import InvalidInput, NotFound
-from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
+from guestgraph.ingest._engine import BatchSummary, ImportRequest, RecordResult, run_import
 from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
 from guestgraph.ingest._reports import open_issue_value
 from guestgraph.ingest._rules import default_rules
 from guestgraph.paging import Page, PageRequest
+
+AUDIT_IDS = 100  # record ids named in a discard's audit event (its details stay small)
 
 
 class RecordNotFound(NotFound):
@@ -136,14 +138,34 @@ def discard(session: Session, *, scope: DataScope, record_ids: list[int], reason
         raise InvalidInput("A reason is required to discard records.", hint="Say why, e.g. 'test booking'.")
     if not record_ids:
         raise InvalidInput("No records chosen to discard.", hint="Tick at least one record.")
-    result = session.execute(
-        update(SourceRecord)
-        .where(
-            SourceRecord.id.in_(record_ids), SourceRecord.status == RecordStatus.QUARANTINED, _scope(scope)
+    discarded = sorted(
+        session.scalars(
+            update(SourceRecord)
+            .where(
+                SourceRecord.id.in_(record_ids),
+                SourceRecord.status == RecordStatus.QUARANTINED,
+                _scope(scope),
+            )
+            .values(status=RecordStatus.DISCARDED, is_current=False, steward_note=reason.strip()[:2000])
+            .returning(SourceRecord.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(status=RecordStatus.DISCARDED, is_current=False, steward_note=reason.strip()[:2000])
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    if discarded:
+        hotels = session.scalars(
+            select(Hotel.code)
+            .join(SourceRecord, SourceRecord.hotel_id == Hotel.id)
+            .where(SourceRecord.id.in_(discarded))
+            .distinct()
+        )
+        audit.log_event(  # which records, at which hotels; the reason stays on the records
+            session,
+            "guest.record.discard",
+            object_type="source_record",
+            object_id=str(discarded[0]) if len(discarded) == 1 else None,
+            details={"records": len(discarded), "ids": discarded[:AUDIT_IDS], "hotels": sorted(hotels)},
+        )
+    return len(discarded)
 
 
 def resubmit(
@@ -171,7 +193,25 @@ def resubmit(
         hotel_code=item.hotel,
         filename=f"correction of record {record_id}",
     )
-    return run_import(factory, [inbound], request, today=datetime.now(UTC).date())
+
+    def audited(session: Session, batch_id: int, results: list[RecordResult]) -> None:
+        # which record, at which hotel, which fields were corrected (names only); still refused: failed
+        passed = all(r.stored for r in results)
+        audit.log_event(
+            session,
+            "guest.record.resubmit",
+            outcome="ok" if passed else "failed",
+            object_type="source_record",
+            object_id=str(record_id),
+            details={
+                "hotel": item.hotel,
+                "batch": batch_id,
+                "record": ", ".join(sorted({r.outcome for r in results})),
+                "fields": sorted(corrections),
+            },
+        )
+
+    return run_import(factory, [inbound], request, today=datetime.now(UTC).date(), on_stored=audited)
 
 
 def _rebuild(record: SourceRecord, item: QuarantinedRecord, corrections: dict[str, str]) -> InboundRecord:

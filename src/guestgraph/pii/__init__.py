@@ -39,9 +39,11 @@ from guestgraph.pii._fields import (
     ticket_row,
 )
 from guestgraph.pii._keys import key_refs_of
+from guestgraph.pii._rotation import rotate_kek
 from guestgraph.pii._texts import open_guest_texts, seal_guest_text
 
 __all__ = [
+    "rotate_kek",
     "SEALED_FIELDS",
     "OpenRecord",
     "Sensitive",

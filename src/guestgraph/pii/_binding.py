@@ -8,6 +8,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from guestgraph import audit
 from guestgraph.config import Settings
 from guestgraph.crypto import Vault
 from guestgraph.db import make_engine
@@ -23,15 +24,18 @@ def attach_vault(engine: Engine, vault: Vault) -> Engine:
 
 
 def ensure_vault(engine: Engine, settings: Settings) -> Engine:
-    """`engine` with a vault: the one attached already, or the installation's from `settings`."""
+    """`engine` with a vault: the one attached already, or the installation's from `settings`; and
+    with the audit alert thresholds of `settings`."""
     if engine not in _VAULTS:
         attach_vault(engine, Vault.from_settings(settings))
-    return engine
+    return audit.attach_alert_policy(engine, settings.anomaly_policy())
 
 
 def open_engine(settings: Settings, **kwargs: object) -> Engine:
-    """The data database's engine with the installation's vault attached (keys from `settings`)."""
+    """The data database's engine with the installation's vault attached (keys from `settings`), and
+    the audit alert thresholds the events written through it are checked against."""
     engine = make_engine(settings.resolved_database_url, **kwargs)
+    audit.attach_alert_policy(engine, settings.anomaly_policy())
     return attach_vault(engine, Vault.from_settings(settings))
 
 

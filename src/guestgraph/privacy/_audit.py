@@ -30,5 +30,5 @@ def privacy_event(
     if name == "export.guest_list" and isinstance(rows, int):
         now = datetime.now(UTC)
         audit.check_export(
-            session, audit.current_actor().username, rows, now=now, policy=audit.AnomalyPolicy()
+            session, audit.current_actor().username, rows, now=now, policy=audit.alert_policy(session)
         )

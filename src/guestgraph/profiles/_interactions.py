@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from guestgraph import pii
+from guestgraph import audit, pii
 from guestgraph.access import DataScope, hotel_id_visible, hotel_visible
 from guestgraph.crypto import Vault
 from guestgraph.db.models import Hotel, Interaction, ScopeLevel, StaffUser
@@ -167,4 +167,13 @@ def add_interaction(
         staff_user_id=staff_user_id,
     )
     (new_id,) = store_interactions(session, [entry])
-    return next(i for i in list_interactions(session, scope=scope, guest_id=guest.id) if i.id == new_id)
+    line = next(i for i in list_interactions(session, scope=scope, guest_id=guest.id) if i.id == new_id)
+    audit.log_event(  # the kind and the hotel, never the text
+        session,
+        "guest.interaction.add",
+        guest_public_id=guest.public_id,
+        object_type="interaction",
+        object_id=str(new_id),
+        details={"kind": kind, "hotel": line.hotel},
+    )
+    return line

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guestgraph import pii
+from guestgraph import audit, pii
 from guestgraph.access import DataScope
 from guestgraph.crypto import Vault
 from guestgraph.db.models import Guest, Preference, SourceRecord, SourceSystem, StaffUser
@@ -101,7 +101,21 @@ def add_preference(
     pref = store_preference(
         session, guest, category=category, value=text, created_by_id=created_by_id, now=datetime.now(UTC)
     )
-    return _line(session, pref)
+    line = _line(session, pref)
+    _audit(session, "guest.preference.add", guest, pref)
+    return line
+
+
+def _audit(session: Session, action: str, guest: Guest, pref: Preference) -> None:
+    """Who added or retired which preference of which guest: its category, never its value."""
+    audit.log_event(
+        session,
+        action,
+        guest_public_id=guest.public_id,
+        object_type="preference",
+        object_id=str(pref.id),
+        details={"category": pref.category},
+    )
 
 
 def store_preference(
@@ -163,4 +177,5 @@ def retire_preference(
     if pref.retired_at is None:
         pref.retired_at = datetime.now(UTC)
         session.flush()
+        _audit(session, "guest.preference.retire", guest, pref)
     return _line(session, pref)

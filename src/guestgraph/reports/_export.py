@@ -114,7 +114,7 @@ def export_report(
         details=details,
     )
     if report.kind.lists_guests:
-        audit.check_export(session, username, report.rows, now=now, policy=audit.AnomalyPolicy())
+        audit.check_export(session, username, report.rows, now=now, policy=audit.alert_policy(session))
     filename = f"{code}-{params.since.isoformat()}-{params.until.isoformat()}.{kind_format}"
     return ReportFile(export_id, filename, media_type, content, report.rows, report)
 
