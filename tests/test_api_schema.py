@@ -80,6 +80,7 @@ def test_the_write_api_rejects_invalid_data_for_two_roles(live: LiveServer, demo
     assert len(operations) >= 3
     checked = 0
     untestable: set[str] = set()
+    statuses: list[int] = []
     failures: list[str] = []
     for role in NEGATIVE_ROLES:
         with live.client(role=role) as c:
@@ -91,7 +92,10 @@ def test_the_write_api_rejects_invalid_data_for_two_roles(live: LiveServer, demo
             @NEGATIVE_SETTINGS
             @hypothesis.given(case=op.as_strategy(GenerationMode.NEGATIVE), sent=st.just(dict(headers)))
             def run(case, sent):  # type: ignore[no-untyped-def]
-                case.call_and_validate(headers=sent, checks=[not_a_server_error, negative_data_rejection])
+                answer = case.call_and_validate(
+                    headers=sent, checks=[not_a_server_error, negative_data_rejection]
+                )
+                statuses.append(answer.status_code)
 
             try:
                 run()
@@ -105,3 +109,7 @@ def test_the_write_api_rejects_invalid_data_for_two_roles(live: LiveServer, demo
     assert not failures, "\n\n".join(failures)
     assert untestable <= {"POST /api/v1/auth/logout"}, untestable  # takes no input at all
     assert checked >= 2 * len(operations) - 2
+    # The run must reach validation, not stop at the door (401/403): a good share of the requests are
+    # refused as invalid (422, or 400 for a body that is not JSON at all).
+    refused = sum(status in (400, 422) for status in statuses)
+    assert refused > len(statuses) // 3, sorted(set(statuses))
