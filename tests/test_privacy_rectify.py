@@ -55,7 +55,8 @@ def test_a_corrected_phone_reaches_the_golden_record_search_and_the_feed(
             f"/api/v1/privacy/guests/{public_id}/rectify",
             json={"phone": "12345", "reason": "guest phoned", "request_id": request_id},
         )
-        assert bad.status_code == 400 and "phone" in bad.json()["message"], bad.text
+        assert bad.status_code == 422 and "phone" in bad.json()["message"], bad.text
+        assert bad.json()["field"] == "body.phone" and bad.json()["hint"], bad.text
         answer = c.post(
             f"/api/v1/privacy/guests/{public_id}/rectify",
             json={"phone": f"139 0000 {NEW_PHONE[-4:]}", "reason": "guest phoned", "request_id": request_id},
@@ -129,7 +130,7 @@ def test_the_request_page_corrects_and_shows_the_error(
         assert page.status_code == 200 and 'id="rectify"' in page.text
         form = {"reason": "guest wrote in"}
         wrong = c.post(f"/privacy/requests/{request_id}/rectify", data=form | {"email": "not-an-email"})
-        assert wrong.status_code == 400 and 'id="form-error"' in wrong.text
+        assert wrong.status_code == 422 and 'id="form-error"' in wrong.text
         done = c.post(f"/privacy/requests/{request_id}/rectify", data=form | {"email": "new.wang@example.cn"})
         assert done.status_code == 200 and 'id="corrected"' in done.text, done.text[-2000:]
     demo_group.expire_all()
@@ -163,3 +164,34 @@ def test_rectify_and_read_the_feed_from_the_command_line(
     with Session(engine) as s:
         assert pii.guest_values(pii.vault_of(s), _guest_of(s, "9101"))["email"] == "w@example.cn"
     engine.dispose()
+
+
+def test_a_bad_resident_id_checksum_is_refused_with_the_field_and_a_hint(
+    live: LiveServer, demo_group: Session, engine: Engine, tmp_path: Path
+) -> None:
+    """IN-01: a rectification is a rejection, not a warning (the front-desk form only warns by design):
+    422, the field path `body.id_number`, a hint, and nothing is corrected."""
+    _import(engine, tmp_path, "SHA01_i.csv", [good_row("9101")])
+    identity.resolve_all(factory(engine))
+    public_id = _guest_of(demo_group, "9101").public_id
+    changes_before = demo_group.scalar(select(func.count()).select_from(GuestChange))
+    with live.client(role="compliance_officer", scope=DataScope.group()) as c:
+        for body in (
+            {"id_type": "cn_resident_id", "id_number": "110105194912310021"},  # check digit should be X
+            {"id_number": "11010519491231002X"},  # without its document type
+        ):
+            bad = c.post(f"/api/v1/privacy/guests/{public_id}/rectify", json=body | {"reason": "guest wrote"})
+            answer = bad.json()
+            assert bad.status_code == 422, bad.text
+            assert answer["error"] == "invalid_input" and answer["hint"], answer
+            assert answer["field"] in {"body.id_number", "body.id_type"}, answer
+            assert answer["problems"][0]["field"] == answer["field"]
+        assert (
+            "id_number"
+            in c.post(
+                f"/api/v1/privacy/guests/{public_id}/rectify",
+                json={"id_type": "cn_resident_id", "id_number": "110105194912310021", "reason": "x"},
+            ).json()["field"]
+        )
+    demo_group.expire_all()
+    assert demo_group.scalar(select(func.count()).select_from(GuestChange)) == changes_before

@@ -32,7 +32,7 @@ from guestgraph.ingest._reports import (
     problem_rows_csv,
 )
 from guestgraph.ingest._rules import RuleSet, default_rules
-from guestgraph.ingest.readers._errors import ReaderError
+from guestgraph.ingest.readers._errors import MessageTooLarge, ReaderError, too_large
 
 __all__ = [
     "FORM_FIELDS",
@@ -66,7 +66,9 @@ __all__ = [
     "ImportRequest",
     "InboundRecord",
     "MappingProfile",
+    "MessageTooLarge",
     "ReaderError",
+    "too_large",
     "RuleSet",
     "SourceNotFound",
     "default_rules",

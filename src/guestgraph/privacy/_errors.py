@@ -12,6 +12,24 @@ class ReasonRequired(InvalidInput):
     code = "reason_required"
 
 
+class CorrectionRefused(InvalidInput):
+    """A correction whose values the rules refuse (a bad ID check digit, a phone that is no number):
+    422 like any invalid request body, naming each refused field as `body.<field>` with the fix."""
+
+    status = 422
+    code = "invalid_input"
+
+    def __init__(self, message: str, *, hint: str, problems: list[dict[str, str]]) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems
+
+    def to_dict(self) -> dict[str, object]:
+        body = super().to_dict()
+        body["field"] = self.problems[0]["field"] if self.problems else "body"
+        body["problems"] = self.problems
+        return body
+
+
 class RequestNotFound(NotFound):
     code = "privacy_request_not_found"
 

@@ -32,7 +32,7 @@ from guestgraph.db.models import (
 )
 from guestgraph.errors import InvalidInput
 from guestgraph.privacy._audit import privacy_event
-from guestgraph.privacy._errors import ReasonRequired
+from guestgraph.privacy._errors import CorrectionRefused, ReasonRequired
 from guestgraph.privacy._guests import find_guest, require_group_scope
 from guestgraph.privacy._requests import load_request
 
@@ -64,19 +64,24 @@ def _source(session: Session) -> None:
 def _checked(values: dict[str, str | None], reason: str) -> dict[str, str]:
     unknown = sorted(set(values) - set(RECTIFIABLE))
     if unknown:
-        raise InvalidInput(
+        raise CorrectionRefused(
             f"These fields cannot be corrected here: {', '.join(unknown)}.",
             hint=f"Correct one of: {', '.join(RECTIFIABLE)}.",
+            problems=[{"field": f"body.{name}", "message": "cannot be corrected here"} for name in unknown],
         )
     given = {k: v.strip() for k, v in values.items() if v is not None and v.strip()}
     if not given:
-        raise InvalidInput(
-            "No corrected value was given.", hint="Fill in at least one field with its right value."
+        raise CorrectionRefused(
+            "No corrected value was given.",
+            hint="Fill in at least one field with its right value.",
+            problems=[{"field": "body", "message": "no corrected value"}],
         )
     if ("id_number" in given) != ("id_type" in given):
-        raise InvalidInput(
+        missing = "id_type" if "id_number" in given else "id_number"
+        raise CorrectionRefused(
             "An ID number is corrected together with its document type.",
             hint="Give both id_type (e.g. cn_resident_id, passport) and id_number.",
+            problems=[{"field": f"body.{missing}", "message": "missing"}],
         )
     if not reason.strip():
         raise ReasonRequired(
@@ -87,10 +92,20 @@ def _checked(values: dict[str, str | None], reason: str) -> dict[str, str]:
 
 def _stored(summary: ingest.BatchSummary) -> None:
     if summary.quarantined:
-        raise InvalidInput(
+        problems = [
+            {
+                "field": f"body.{f['field']}" if f["field"] else "body",
+                "message": str(f["detail"] or f["rule"]),
+            }
+            for r in summary.records
+            for f in r.findings
+            if f["severity"] == "reject"
+        ]
+        raise CorrectionRefused(
             f"The correction was refused: {'; '.join(summary.refusals()) or 'see the quarantine'}.",
             hint="Give the value as the guest's document or contact shows it (the refused record is "
             "in the quarantine).",
+            problems=problems,
         )
 
 

@@ -166,6 +166,9 @@ def _authenticate(factory: sessionmaker[Session], system: str, key: str | None) 
         authenticate_source(session, source=system, key=key)
 
 
+OTA_MAX_BYTES = 50 * 1024 * 1024  # as the XML reader's own limit (readers/_xmlsafe.py)
+
+
 @router.post(
     "/sources/{system}/ota",
     summary="Push an OpenTravel OTA_HotelResNotifRQ (XML in, XML out)",
@@ -176,8 +179,24 @@ def _authenticate(factory: sessionmaker[Session], system: str, key: str | None) 
 async def push_ota(
     system: str, request: Request, factory: FactoryDep, groups: PushGroupsDep, api_key: KeyHeader = None
 ) -> Response:
-    body = await request.body()
+    body = await _capped_body(request, OTA_MAX_BYTES)
     return await run_in_threadpool(_push_ota, factory, groups, system, api_key, body)
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as its declared or streamed size passes `limit`, so an
+    oversize message is never held whole in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ingest.too_large(int(declared), limit, source="push")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ingest.too_large(size, limit, source="push")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _push_ota(

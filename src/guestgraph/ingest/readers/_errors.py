@@ -29,3 +29,18 @@ class ReaderError(InvalidInput):
         self.source = source
         self.location = location
         self.field = field
+
+
+class MessageTooLarge(ReaderError):
+    """A pushed message over the size limit, refused before it is read whole (413)."""
+
+    status = 413
+    code = "message_too_large"
+
+
+def too_large(size: int, limit: int, *, source: str) -> MessageTooLarge:
+    return MessageTooLarge(
+        f"the message is {size:,} bytes or more, over the {limit:,}-byte limit",
+        source=source,
+        fix="Split the batch into smaller messages (one reservation or a few per message).",
+    )
