@@ -31,7 +31,14 @@ from guestgraph.access._masking import mask_document, mask_email, mask_name, mas
 from guestgraph.access._passwords import check_password_policy, hash_password
 from guestgraph.access._permissions import Permission
 from guestgraph.access._roles import DEFAULT_ROLES, ensure_default_roles
-from guestgraph.access._scope import DataScope, guest_visible, hotel_id_visible, hotel_visible, stay_visible
+from guestgraph.access._scope import (
+    DataScope,
+    guest_visible,
+    hotel_id_visible,
+    hotel_visible,
+    source_record_visible,
+    stay_visible,
+)
 from guestgraph.access._sessions import (
     Principal,
     SessionPolicy,
@@ -116,6 +123,7 @@ __all__ = [
     "sign_in",
     "session_user",
     "start_session",
+    "source_record_visible",
     "stay_visible",
     "user_scope",
     "verify_second_factor",
