@@ -12,12 +12,16 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from guestgraph import reports
 from guestgraph.access import DEFAULT_ROLES, DataScope, Permission
-from guestgraph.db.models import Base, Guest, Hotel
+from guestgraph.db.models import Guest, Hotel
 from guestgraph.web import create_app
 from guestgraph.web._auth import TOKEN_PATHS, Requires, public, source_key
 from tests.conftest import LiveServer, make_settings
+from tests.db_checksums import table_checksums
 from tests.factories import hotel, make_guest, make_stay
+from tests.test_mass_assignment import QUERIES
+from tests.test_mass_assignment import _seed as seed_everything
 
 MARKERS = (public, source_key)
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -81,47 +85,101 @@ def test_public_routes_are_only_the_expected_ones(tmp_path) -> None:  # type: ig
     assert public_paths <= allowed, public_paths - allowed
 
 
-def _filled(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", "1", path)
+def _filled(path: str, values: dict[str, str] | None = None) -> str:
+    """The path with seeded ids filled in (a report kind for a report's `{code}`), "1" elsewhere."""
+    values = values or {}
+    if path.startswith(("/reports/", "/api/v1/reports/")):
+        values = {**values, "code": next(iter(reports.KINDS))}
+    return re.sub(r"\{([^}]+)\}", lambda m: values.get(m.group(1), "1"), path)
 
 
-def _row_counts(session: Session) -> dict[str, int]:
-    session.expire_all()
-    skip = {"staff_session", "login_attempt"}
-    return {
-        t.name: session.scalar(select(func.count()).select_from(t)) or 0
-        for t in Base.metadata.sorted_tables
-        if t.name not in skip
-    }
+@pytest.fixture
+def seeded(live: LiveServer, demo_group: Session) -> dict[str, str]:
+    """A guest at SHA01 with stays, loyalty, consent, a ticket, a conversation, a campaign, a journey,
+    an offer, a segment, an import … (tests/test_mass_assignment.py): the seeded path parameters."""
+    return seed_everything(demo_group, live.settings)
+
+
+def _row_checksums(session: Session) -> dict[str, str]:
+    """Every table's checksum (tests/db_checksums.py) but the session's bookkeeping: a refused
+    request may still touch the session's last-seen time and count a sign-in attempt."""
+    return table_checksums(session, skip_tables=frozenset({"staff_session", "login_attempt"}))
 
 
 def test_cross_site_state_changes_are_refused_everywhere(
-    live: LiveServer, demo_group: Session, tmp_path
+    live: LiveServer, demo_group: Session, seeded: dict[str, str], tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     unsafe = [(m, r.path) for r in _routes(tmp_path) for m in r.methods & UNSAFE]
     assert len(unsafe) > 10
     evil = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
     with live.client(role="test_everything") as c:
-        before = _row_counts(demo_group)
+        before = _row_checksums(demo_group)
         for method, path in unsafe:
-            answer = c.request(method, _filled(path), headers=evil, data={"x": "1"})
+            answer = c.request(method, _filled(path, seeded), headers=evil, data={"x": "1"})
             assert answer.status_code == 403, f"{method} {path}: {answer.status_code}"
-    assert _row_counts(demo_group) == before
+    assert _row_checksums(demo_group) == before
 
 
-def test_state_changes_without_the_token_are_refused(live: LiveServer, demo_group: Session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_state_changes_without_the_token_are_refused(
+    live: LiveServer, demo_group: Session, seeded: dict[str, str], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     browser_posts = [
         (m, r.path) for r in _routes(tmp_path) for m in r.methods & UNSAFE if _marker(r) is not source_key
     ]
     with live.client(role="test_everything") as c:
-        before = _row_counts(demo_group)
+        before = _row_checksums(demo_group)
         del c.headers["X-CSRF-Token"]
         for method, path in browser_posts:
-            answer = c.request(method, _filled(path), data={"username": "x", "password": "y"})
+            answer = c.request(method, _filled(path, seeded), data={"username": "x", "password": "y"})
             # One-click unsubscribe (RFC 8058) needs no form token: a forged link is refused (404).
             expected = 404 if path.startswith(TOKEN_PATHS) else 403
             assert answer.status_code == expected, f"{method} {path}: {answer.status_code}"
-    assert _row_counts(demo_group) == before
+    assert _row_checksums(demo_group) == before
+
+
+# What a GET writes by design, left out of its "no change" checksum by name: the audit trail of reads
+# (`guest.read` … events and the chain's head in audit_control), the session's last-seen time,
+# security alerts that access raises, and the campaign open pixel and click link, which record an
+# open or a click (their paths are not requested below).
+GET_WRITES_TABLES = frozenset({"audit_event", "audit_control", "security_alert"})
+GET_WRITES_COLUMNS = {"staff_session": {"last_seen_at"}}
+GET_WRITES_PATHS = {"/o/{token}", "/c/{token}"}
+# GETs that write one column by design, checked with that column alone left out:
+GET_WRITES_BY_PATH: dict[str, dict[str, set[str]]] = {
+    # opening a conversation clears its unread count (as opening an e-mail marks it read)
+    "/inbox/{conversation_id}": {"conversation": {"unread"}},
+    # the authenticator seed of a pending enrolment is made on first display and kept until confirmed
+    "/login/enroll": {"staff_user": {"mfa_secret", "updated_at"}},
+}
+
+
+def test_no_get_changes_the_database(
+    live: LiveServer, demo_group: Session, seeded: dict[str, str], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Every GET of the route table, seeded ids filled in, read by a role holding every permission:
+    the checksum of every row of every table is the same after as before (SE-02)."""
+    gets = sorted({r.path for r in _routes(tmp_path) if "GET" in r.methods} - GET_WRITES_PATHS)
+    assert len(gets) > 100
+
+    def checksums(path: str = "") -> dict[str, str]:
+        skip = {**GET_WRITES_COLUMNS, **GET_WRITES_BY_PATH.get(path, {})}
+        return table_checksums(demo_group, skip_tables=GET_WRITES_TABLES, skip_columns=skip)
+
+    fills = {**seeded, "code": "SHA01"}
+    with live.client(role="test_everything") as c:
+        changed: list[str] = []
+        for path in gets:
+            before = checksums(path)
+            query = QUERIES.get(path, [{}])[0]
+            if path == "/api/v1/coupons/{code}":
+                answer = c.get(_filled(path, {**fills, "code": seeded["coupon"]}), params=query)
+            else:
+                answer = c.get(_filled(path, fills), params=query)
+            assert answer.status_code < 500, f"GET {path}: {answer.status_code}"
+            after = checksums(path)
+            if after != before:
+                changed.append(f"GET {path}: {sorted(k for k in after if after[k] != before[k])}")
+    assert changed == []
 
 
 def _get_routes(tmp_path) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]

@@ -334,7 +334,7 @@ def _seed_steward_work(s: Session, settings: Settings, guest: Guest) -> dict[str
     rows = [good_row("7001"), good_row("7002", 离店日期="2026/09/01")]
     path = write_pms_cn(settings.data_dir / "SHA01_stays.csv", rows)
     batch = ingest.import_file(make_session_factory(s.get_bind()), path, source="pms").summary.batch_id
-    link = identity.list_links(s, paging=PageRequest(), source="pms").items[0]
+    link = identity.list_links(s, scope=DataScope.group(), paging=PageRequest(), source="pms").items[0]
     return {"batch_id": str(batch), "system": link.source_system, "external_id": link.external_id}
 
 

@@ -41,7 +41,14 @@ from guestgraph.access._passwords import check_password_policy, hash_password
 from guestgraph.access._permissions import Permission
 from guestgraph.access._reset_mail import ResetMail, ResetSent, send_password_reset
 from guestgraph.access._roles import DEFAULT_ROLES, ensure_default_roles
-from guestgraph.access._scope import DataScope, guest_visible, hotel_id_visible, hotel_visible, stay_visible
+from guestgraph.access._scope import (
+    DataScope,
+    guest_visible,
+    hotel_id_visible,
+    hotel_visible,
+    source_record_visible,
+    stay_visible,
+)
 from guestgraph.access._sessions import (
     Principal,
     SessionPolicy,
@@ -137,6 +144,7 @@ __all__ = [
     "sign_in",
     "session_user",
     "start_session",
+    "source_record_visible",
     "stay_visible",
     "user_scope",
     "verify_second_factor",

@@ -86,3 +86,11 @@ def guest_visible(scope: DataScope) -> ColumnElement[bool]:
         .exists()
     )
     return by_stay | by_record
+
+
+def source_record_visible(scope: DataScope) -> ColumnElement[bool]:
+    """A WHERE clause on `SourceRecord`: a record of a hotel in scope (a record of no hotel, e.g. a
+    group CRM's, is group-wide and so seen by group scope alone)."""
+    if scope.is_group:
+        return true()
+    return SourceRecord.hotel_id.in_(select(Hotel.id).where(hotel_visible(scope)))

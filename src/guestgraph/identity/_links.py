@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
+from guestgraph.access import DataScope, source_record_visible
 from guestgraph.db.models import Guest, RecordType, SourceRecord, SourceSystem
 from guestgraph.errors import NotFound
 from guestgraph.paging import Page, PageRequest
@@ -27,7 +28,7 @@ class Link:
     record_type: str
 
 
-def _query(source: str | None) -> Select[str, str, str, RecordType]:
+def _query(source: str | None, scope: DataScope) -> Select[str, str, str, RecordType]:
     survivor = aliased(Guest)
     query = (
         select(
@@ -39,7 +40,7 @@ def _query(source: str | None) -> Select[str, str, str, RecordType]:
         .join(SourceSystem, SourceSystem.id == SourceRecord.source_system_id)
         .join(Guest, Guest.id == SourceRecord.guest_id)
         .join(survivor, survivor.id == Guest.merged_into_id, isouter=True)
-        .where(SourceRecord.is_current.is_(True))
+        .where(SourceRecord.is_current.is_(True), source_record_visible(scope))
     )
     return query.where(SourceSystem.code == source) if source else query
 
@@ -49,8 +50,11 @@ def _link(row: Any) -> Link:
     return Link(row[0], row[1], row[2], str(getattr(kind, "value", kind)))
 
 
-def list_links(session: Session, *, paging: PageRequest, source: str | None = None) -> Page[Link]:
-    query = _query(source)
+def list_links(
+    session: Session, *, scope: DataScope, paging: PageRequest, source: str | None = None
+) -> Page[Link]:
+    """The links of the source records of hotels in `scope`."""
+    query = _query(source, scope)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(
         query.order_by(SourceSystem.code, SourceRecord.external_id).offset(paging.offset).limit(paging.size)
@@ -58,11 +62,12 @@ def list_links(session: Session, *, paging: PageRequest, source: str | None = No
     return Page([_link(r) for r in rows], total, paging.page, paging.size)
 
 
-def find_link(session: Session, *, source: str, external_id: str) -> Link:
-    row = session.execute(_query(source).where(SourceRecord.external_id == external_id)).first()
+def find_link(session: Session, *, scope: DataScope, source: str, external_id: str) -> Link:
+    """The link of one source record; a record of a hotel outside `scope` is not found, like a missing one."""
+    row = session.execute(_query(source, scope).where(SourceRecord.external_id == external_id)).first()
     if row is None:
         raise LinkNotFound(
-            f"No guest for record {external_id!r} of source {source!r}.",
+            f"No guest for record {external_id!r} of source {source!r} in your data scope.",
             hint="The record may be unknown, quarantined or not resolved yet (guestgraph resolve).",
         )
     return _link(row)
@@ -75,7 +80,7 @@ def export_links(session: Session, out: Path, *, source: str | None = None) -> i
         writer = csv.writer(fh)
         writer.writerow(["source_system", "external_id", "guest_id", "record_type"])
         for row in session.execute(
-            _query(source)
+            _query(source, DataScope.group())
             .order_by(SourceSystem.code, SourceRecord.external_id)
             .execution_options(yield_per=5000)
         ):

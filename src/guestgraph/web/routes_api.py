@@ -113,10 +113,11 @@ class LinkOut(BaseModel):
 )
 def api_links(
     session: SessionDep,
+    scope: ScopeDep,
     paging: PagingDep,
     source: Annotated[str | None, Query(max_length=40, description="Only this source system.")] = None,
 ) -> dict[str, object]:
-    page = identity.list_links(session, paging=paging, source=source)
+    page = identity.list_links(session, scope=scope, paging=paging, source=source)
     return page_out(Page([asdict(link) for link in page.items], page.total, page.page, page.size))
 
 
@@ -126,8 +127,8 @@ def api_links(
     summary="The guest ID of one source record",
     dependencies=[allow(Permission.IMPORT_MANAGE)],
 )
-def api_link(system: str, external_id: str, session: SessionDep) -> dict[str, str]:
-    return asdict(identity.find_link(session, source=system, external_id=external_id))
+def api_link(system: str, external_id: str, session: SessionDep, scope: ScopeDep) -> dict[str, str]:
+    return asdict(identity.find_link(session, scope=scope, source=system, external_id=external_id))
 
 
 @router.get(
