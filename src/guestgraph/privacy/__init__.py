@@ -50,6 +50,7 @@ from guestgraph.privacy._retention import (
     retention_schedule,
     run_retention,
     set_retention,
+    sweep_upload_leftovers,
 )
 from guestgraph.privacy._ropa import Activity, RopaReport, processing_activities, ropa_report
 from guestgraph.privacy._service import (
@@ -134,6 +135,7 @@ __all__ = [
     "ScheduleLine",
     "retention_schedule",
     "run_retention",
+    "sweep_upload_leftovers",
     "set_retention",
     "export_guest",
     "export_guest_list",
