@@ -106,7 +106,8 @@ HANDLED: dict[str, str] = {
     "(points, amounts, hotel and dates of each entry, for the points liability)",
     "loyalty_tier_change": "deleted (the membership's tier history)",
     "consent": "deleted",
-    "service_prompt": "deleted (tasks for the hotel about the guest's arrivals, and their reasons)",
+    "service_prompt": "deleted (tasks for the hotel about the guest's arrivals, and their reasons; "
+    "a reason's detail is sealed under the guest's key, shredded)",
     "preference": "deleted",
     "interaction": "deleted",
     "service_ticket": "its data key (title, description, history) and its files' keys shredded, then "
@@ -228,6 +229,7 @@ def shred_guest_keys(session: Session, guest_ids: list[int], record_ids: list[in
         TicketRating,
         OtaReview,
         GuestTag,
+        ServicePrompt,
     ):  # rows sealed under the key their guest had when they were written
         refs.update(
             session.scalars(
