@@ -323,6 +323,8 @@ def erase_guests(
     ids, stays = subject.guest_ids, subject.stay_ids
     records = _records(session, ids, subject.record_ids) if scan_unlinked else subject.record_ids
     public_ids = list(session.scalars(select(Guest.public_id).where(Guest.id.in_(ids)).order_by(Guest.id)))
+    # First, outside the data (like the shred journal): every restore of an older backup erases them again
+    pii.vault_of(session).erasures.append(public_ids)
     changes.record_many(session, ChangeKind.ERASED, [(i, None) for i in ids])  # before the links go
     counts: dict[str, int] = {"keys_shredded": shred_guest_keys(session, ids, records)}
 
