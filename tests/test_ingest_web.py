@@ -7,8 +7,12 @@ import csv
 import io
 import os
 import re
+import shutil
+import threading
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
@@ -110,21 +114,39 @@ def test_leftovers_of_a_crashed_import_go_in_the_retention_run_and_at_start_up(
     uploads = live.settings.data_dir / "uploads"
     crashed = _leftover(uploads, "crashed", timedelta(days=2))
     running = _leftover(uploads, "running", timedelta(hours=2))
-    with live.client(role="compliance_officer") as c:
-        page = c.get("/privacy/retention")
-        assert 'data-category="import_upload"' in page.text
-        assert c.post("/privacy/retention/run").status_code == 303
-    assert not crashed.exists() and running.exists()
-    events = audit.search_events(demo_group, action="guest.retention", paging=PageRequest(page=1, size=1))
-    assert events.items[0].event.details["upload_files_deleted"] == 1
+    try:
+        with live.client(role="compliance_officer") as c:
+            page = c.get("/privacy/retention")
+            assert 'data-category="import_upload"' in page.text
+            assert c.post("/privacy/retention/run").status_code == 303
+        assert not crashed.exists() and running.exists()
+        events = audit.search_events(demo_group, action="guest.retention", paging=PageRequest(page=1, size=1))
+        assert events.items[0].event.details["upload_files_deleted"] == 1
 
-    again = _leftover(uploads, "crashed-again", timedelta(days=3))
-    asyncio.run(_start_and_stop(create_app(live.settings, engine=open_engine(live.settings))))
-    assert not again.exists() and running.exists()
-    (running / "SHA01_stays.csv").unlink()
-    running.rmdir()
+        again = _leftover(uploads, "crashed-again", timedelta(days=3))
+        start_and_stop(create_app(live.settings, engine=open_engine(live.settings)))
+        assert not again.exists() and running.exists()
+    finally:
+        shutil.rmtree(uploads, ignore_errors=True)  # the live server's folder, for the tests after
 
 
-async def _start_and_stop(app: FastAPI) -> None:
-    async with app.router.lifespan_context(app):  # what uvicorn runs at start-up and shut-down
-        pass
+def start_and_stop(app: FastAPI) -> None:
+    """Run the app's lifespan (what uvicorn runs at start-up and shut-down) in a thread of its own, as
+    the browser tests may hold an event loop in this one."""
+
+    async def lifespan() -> None:
+        async with app.router.lifespan_context(app):
+            pass
+
+    failed: list[BaseException] = []
+    thread = threading.Thread(target=lambda: _run(lifespan, failed))
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and not failed, failed
+
+
+def _run(lifespan: Callable[[], Coroutine[Any, Any, None]], failed: list[BaseException]) -> None:
+    try:
+        asyncio.run(lifespan())
+    except BaseException as e:  # reported in the test's thread
+        failed.append(e)
