@@ -8,7 +8,7 @@ without a key gets one. Downgrading drops the sealed details (it cannot restore 
 the prompts again fills them for the open ones.
 
 Revision ID: 0049
-Revises: 0047
+Revises: 0048
 Create Date: 2026-11-25 20:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0049"
-down_revision: str | None = "0047"
+down_revision: str | None = "0048"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
