@@ -401,15 +401,18 @@ def test_a_restore_erases_again_every_guest_erased_since_the_backup(
     """CR-04 for what is not sealed: backup B holds guest G (imported from a PMS export, resolved, with
     a city, a folio line and a steward's note naming G); G is erased; B is restored. Without the
     erasure ledger the restore would bring back G's name, pinyin, mention names, loyalty number, city,
-    stay links and free text in the clear; the restore erases G again (as the system, audited), so a
-    full dump of the restored database holds none of them, the stays are kept anonymised and the
-    other guest is untouched."""
+    stay links and free text in the clear, and a discarded record the erasure wiped (found by G's ID
+    number) with its steward's note; the restore erases G again and wipes that record again (as the
+    system, audited), so a full dump of the restored database holds none of them, the stays are kept
+    anonymised and the other guest is untouched."""
     from guestgraph import identity, ingest, privacy
+    from guestgraph.access import DataScope
     from guestgraph.db.models import (
         AuditEventRow,
         Charge,
         GuestMention,
         GuestStatus,
+        RecordStatus,
         SourceRecord,
         Stay,
         StayGuest,
@@ -422,11 +425,17 @@ def test_a_restore_erases_again_every_guest_erased_since_the_backup(
     rows = [
         good_row("C-1", **canary),
         good_row("C-2", **canary, 到店日期="2026/10/05", 离店日期="2026/10/07"),
+        good_row("", **canary),  # no confirmation number: quarantined, never linked to the guest
     ]
     path = write_pms(tmp_path / "SHA01_stays.csv", [*rows, good_row("K-1")])
     ingest.import_file(factory(engine), path, source="pms")
     identity.resolve_all(factory(engine))
     demo_group.expire_all()
+    held = select(SourceRecord.id).where(SourceRecord.status == RecordStatus.QUARANTINED)
+    discarded = "Zhuge Qingyun booked twice, duplicate"
+    ingest.discard(
+        demo_group, scope=DataScope.group(), record_ids=list(demo_group.scalars(held)), reason=discarded
+    )
     guest = demo_group.scalars(select(Guest).where(Guest.full_name == NAME)).one()
     guest.city, guest.loyalty_number = city, loyalty  # as a loyalty feed would set them
     for mention in demo_group.scalars(select(GuestMention).where(GuestMention.guest_id == guest.id)):
@@ -439,7 +448,7 @@ def test_a_restore_erases_again_every_guest_erased_since_the_backup(
     demo_group.add(Charge(hotel_id=sha01, stay_id=stay_id, guest_id=guest.id, outlet="minibar",
                           description=folio, amount=Decimal("35.00"), currency="CNY"))  # fmt: skip
     demo_group.commit()
-    public_id, needles = guest.public_id, {NAME, "zhuge", "qingyun", loyalty, city, note, folio}
+    public_id, needles = guest.public_id, {NAME, "zhuge", "qingyun", loyalty, city, note, folio, discarded}
     assert {n for n in needles if n.lower() in dump(db_url).lower()} == needles  # the grep sees them
     stays = demo_group.scalar(select(func.count()).select_from(Stay))
     settings = settings_for(tmp_path, db_url)
@@ -450,6 +459,7 @@ def test_a_restore_erases_again_every_guest_erased_since_the_backup(
     target = scratch_db(backend(db_url))
     restored = ops.restore_backup(settings, path, into=target, now=NOW)
     assert restored.erasures_reapplied == 1 and restored.audit.startswith("verified")
+    assert restored.records_rewiped == 1  # the discarded record, found at erasure by G's ID number
     left = dump(target).lower()
     assert {n for n in needles if n.lower() in left} == set()
     check = make_engine(target)
@@ -467,7 +477,7 @@ def test_a_restore_erases_again_every_guest_erased_since_the_backup(
                     AuditEventRow.action == "guest.erase_reapplied"
                 )
             ).all()
-            assert [tuple(e) for e in events] == [(public_id, "system")]
+            assert [tuple(e) for e in events] == [(public_id, "system"), (None, "system")]
     finally:
         check.dispose()
     again = ops.restore_backup(settings, path, into=target, force=True, now=NOW)  # idempotent per restore
@@ -486,8 +496,9 @@ def test_migrate_erases_again_what_a_restore_of_an_older_schema_left(
     demo_group.commit()
     pii.vault_of(demo_group).erasures.append([back.public_id])  # erased after the (older) backup
     settings = settings_for(tmp_path, db_url)
-    assert bootstrap.migrate(settings) == 1
-    assert bootstrap.migrate(settings) == 0  # nothing left to do
+    first, second = bootstrap.migrate(settings), bootstrap.migrate(settings)
+    assert first is not None and first.guests == 1
+    assert second is not None and second.guests == 0  # nothing left to do
     demo_group.expire_all()
     assert demo_group.get_one(Guest, back.id).status.value == "erased"
     assert demo_group.get_one(Guest, back.id).full_name is None

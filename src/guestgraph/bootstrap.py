@@ -33,10 +33,10 @@ class DemoLoad:
     staff: list[DemoAccount] = field(default_factory=list)
 
 
-def migrate(settings: Settings) -> int | None:
+def migrate(settings: Settings) -> privacy.Reapplied | None:
     """Bring the database to the newest schema; a database we cannot reach is a clear error. Then, when
     guests were ever erased, erase again any the database holds unerased (a restored backup of an older
-    schema leaves that to here, CR-04); returns how many, None when there is no erasure ledger."""
+    schema leaves that to here, CR-04); returns the counts, None when there is no erasure ledger."""
     try:
         upgrade(settings.resolved_database_url)
     except SQLAlchemyError as e:

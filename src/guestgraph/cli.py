@@ -55,8 +55,11 @@ def migrate() -> None:
     except GuestgraphError as e:
         raise _fail(e) from e
     console.print(f"Database at {settings.resolved_database_url.split('@')[-1]} is up to date.")
-    if reapplied:
-        console.print(f"Erasures re-applied: {reapplied} guest(s) of the erasure ledger erased again.")
+    if reapplied and (reapplied.guests or reapplied.records):
+        console.print(
+            f"Erasures re-applied: {reapplied.guests} guest(s) erased again, "
+            f"{reapplied.records} unlinked record(s) wiped again."
+        )
 
 
 @app.command("demo-data")

@@ -123,7 +123,10 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         if result.shredded_keys is not None:
             console.print(f"Crypto-shredding re-applied: {result.shredded_keys} guest keys stay destroyed.")
         if result.erasures_reapplied is not None:
-            console.print(f"Erasures re-applied: {result.erasures_reapplied} guest(s) erased again.")
+            console.print(
+                f"Erasures re-applied: {result.erasures_reapplied} guest(s) erased again, "
+                f"{result.records_rewiped} unlinked record(s) wiped again."
+            )
         console.print(f"Audit log: {result.audit}.")
         if not result.schema_is_head:
             console.print(

@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guestgraph import __version__
 from guestgraph.config import Settings
@@ -16,6 +17,9 @@ from guestgraph.ops import _engines
 from guestgraph.ops._errors import BackupError, RestoreMismatch
 from guestgraph.ops._format import BackupHeader, Progress, decrypt_to, write_encrypted
 from guestgraph.ops._key import key_id, load_backup_key
+
+if TYPE_CHECKING:
+    from guestgraph.privacy import Reapplied
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class RestoreResult:
     # guests of the erasure ledger erased again in the restored database; None: no vault, or an older
     # schema (then `guestgraph migrate` re-applies them)
     erasures_reapplied: int | None = None
+    records_rewiped: int | None = None  # records naming no guest whose key was shredded, wiped again
 
 
 def create_backup(
@@ -131,7 +136,8 @@ def restore_backup(
         schema_is_head=at_head,
         shredded_keys=shredded,
         audit=_verify_audit(target_settings),
-        erasures_reapplied=erasures,
+        erasures_reapplied=erasures.guests if erasures is not None else None,
+        records_rewiped=erasures.records if erasures is not None else None,
     )
 
 
@@ -176,12 +182,13 @@ def _reapply_tombstones(settings: Settings) -> int | None:
         vault.close()
 
 
-def reapply_erasures(settings: Settings, *, now: datetime) -> int | None:
+def reapply_erasures(settings: Settings, *, now: datetime) -> Reapplied | None:
     """CR-04: a backup taken before an erasure holds the guest's plaintext columns (name, mention names,
     loyalty number, stays, notes). Run the product's erasure again, as the system, for every guest of the
     erasure ledger (kept with the keys, never in a backup) that the database at `settings` holds unerased;
-    one `guest.erase_reapplied` audit event each. Needs the current schema. Returns how many guests;
-    None without a vault (then nothing was ever erased through one)."""
+    one `guest.erase_reapplied` audit event each; and wipe again the records naming no guest whose key
+    was shredded (quarantined ones an erasure wiped). Needs the current schema. Returns the counts; None
+    without a vault (then nothing was ever erased through one)."""
     if not vault_configured(settings):
         return None
     from guestgraph import audit, pii, privacy

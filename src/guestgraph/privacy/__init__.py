@@ -28,7 +28,12 @@ from guestgraph.privacy._export import EXPORTED, NOT_EXPORTED, Subject, export_g
 from guestgraph.privacy._guest_list import ExportPurpose, GuestListExport, export_guest_list, neutralise
 from guestgraph.privacy._imported import import_consents
 from guestgraph.privacy._inventory import CLASSIFIED, NOT_PERSONAL, Classification, classification, is_listed
-from guestgraph.privacy._reapply import erased_guests_present, reapply_erasures
+from guestgraph.privacy._reapply import (
+    Reapplied,
+    erased_guests_present,
+    reapply_erasures,
+    shredded_unlinked_records,
+)
 from guestgraph.privacy._rectify import RECTIFIABLE, Rectification, rectify_guest
 from guestgraph.privacy._requests import (
     DeadlinePolicy,
@@ -74,8 +79,10 @@ from guestgraph.privacy._transfer import (
 from guestgraph.privacy._vocabulary import TOPICS, Channel, LawfulBasis, Purpose
 
 __all__ = [
+    "Reapplied",
     "erased_guests_present",
     "reapply_erasures",
+    "shredded_unlinked_records",
     "RECTIFIABLE",
     "Rectification",
     "rectify_guest",

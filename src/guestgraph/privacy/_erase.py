@@ -308,6 +308,34 @@ def erase_memberships(session: Session, guest_ids: list[int], counts: dict[str, 
     counts["loyalty_member"] = int(members.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def wipe_unlinked_records(session: Session, record_ids: list[int]) -> int:
+    """Wipe source records that name no guest (quarantined, discarded) as erasure does: their findings
+    and mentions deleted, payload, values and steward's note wiped. Their keys are the caller's to shred
+    (already shredded, when a restore re-applies an erasure). Returns how many records."""
+    wiped = 0
+    for start in range(0, len(record_ids), 900):
+        chunk = record_ids[start : start + 900]
+        session.execute(delete(RecordIssue).where(RecordIssue.source_record_id.in_(chunk)))
+        mentions = GuestMention.source_record_id.in_(chunk) & GuestMention.guest_id.is_(None)
+        session.execute(delete(GuestMention).where(mentions))
+        done = session.execute(
+            update(SourceRecord)
+            .where(SourceRecord.id.in_(chunk), SourceRecord.guest_id.is_(None))
+            .values(
+                key_ref=None,
+                raw_sealed="",
+                standardised_sealed=None,
+                content_hash="erased",
+                status=RecordStatus.ERASED,
+                is_current=False,
+                steward_note=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        wiped += int(done.rowcount or 0)  # type: ignore[attr-defined]
+    return wiped
+
+
 def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOutcome:
     """Erase the guest and everything about them; set-based, in the caller's transaction."""
     return erase_guests(session, guest_ids=[guest_id], now=now)
