@@ -10,24 +10,26 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from guestgraph import ops
 from guestgraph.config import Settings
-from guestgraph.crypto import KeyShredded, Vault
+from guestgraph.crypto import FieldContext, KeyShredded, Vault
 from guestgraph.db import make_engine, make_session_factory
 from guestgraph.db.models import Guest
 from guestgraph.errors import ConfigurationError
 from tests.conftest import make_settings
 from tests.crypto_helpers import ctx, random_key
-from tests.factories import make_guest, make_stay
+from tests.factories import hotel, make_guest, make_stay
+from tests.ingest_helpers import write_pms_cn as write_pms
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 CHECKED = ("guest", "stay", "stay_guest", "hotel")
@@ -356,12 +358,14 @@ def test_a_guest_erased_after_a_backup_stays_unreadable_in_its_restore(
     demo_group: Session, db_url: str, scratch_db: Callable[[str], str], tmp_path: Path
 ) -> None:
     """CR-04 end to end: backup B holds guest G sealed; G is erased; B restored into a fresh database
-    with the current key store gives G's fields back as shredded, while the other guests open."""
+    with the current key store: G's key stays shredded (B's copy of G's phone does not open), G is
+    erased again, while the other guests open."""
     from guestgraph import pii, privacy
 
     erased = make_guest(demo_group, full_name="备份前", phone="+8613911112222", email="before@example.com")
     kept = make_guest(demo_group, full_name="留下", phone="+8613933334444", email="kept@example.com")
     demo_group.commit()
+    key_ref, phone_in_b = erased.key_ref, erased.phone_enc
     settings = settings_for(tmp_path, db_url)
     path = ops.create_backup(settings, tmp_path / "b.ggbk", now=NOW).path
     outcome = privacy.erase_guest(demo_group, guest_id=erased.id, now=NOW)
@@ -371,14 +375,131 @@ def test_a_guest_erased_after_a_backup_stays_unreadable_in_its_restore(
     target = scratch_db(backend(db_url))
     restored = ops.restore_backup(settings, path, into=target)
     assert restored.shredded_keys is not None and restored.shredded_keys >= 1
+    assert restored.erasures_reapplied == 1
     engine = pii.open_engine(settings.model_copy(update={"database_url": target}))
     try:
         with Session(engine) as s:
+            vault = pii.vault_of(s)
+            assert key_ref and phone_in_b
+            with pytest.raises(KeyShredded):  # B's ciphertext of G's phone: its key did not come back
+                vault.decrypt(
+                    key_ref, FieldContext(vault.tenant, "guest", "phone", erased.public_id), phone_in_b
+                )
             rows = {g.public_id: g for g in s.scalars(select(Guest))}
             old = rows[erased.public_id]
-            assert old.phone_enc is not None  # the ciphertext came back with the backup ...
-            opened = pii.open_guests(pii.vault_of(s), rows.values())
-            assert opened[old.id].shredded and opened[old.id].phone is None  # ... but its key did not
+            assert old.status.value == "erased" and old.phone_enc is None and old.full_name is None
+            opened = pii.open_guests(vault, rows.values())
             assert opened[rows[kept.public_id].id].phone == "+8613933334444"
     finally:
+        pii.vault_of(engine).close()
         engine.dispose()
+
+
+def test_a_restore_erases_again_every_guest_erased_since_the_backup(
+    demo_group: Session, db_url: str, engine: Engine, scratch_db: Callable[[str], str], tmp_path: Path
+) -> None:
+    """CR-04 for what is not sealed: backup B holds guest G (imported from a PMS export, resolved, with
+    a city, a folio line and a steward's note naming G); G is erased; B is restored. Without the
+    erasure ledger the restore would bring back G's name, pinyin, mention names, loyalty number, city,
+    stay links and free text in the clear, and a discarded record the erasure wiped (found by G's ID
+    number) with its steward's note; the restore erases G again and wipes that record again (as the
+    system, audited), so a full dump of the restored database holds none of them, the stays are kept
+    anonymised and the other guest is untouched."""
+    from guestgraph import identity, ingest, privacy
+    from guestgraph.access import DataScope
+    from guestgraph.db.models import (
+        AuditEventRow,
+        Charge,
+        GuestMention,
+        GuestStatus,
+        RecordStatus,
+        SourceRecord,
+        Stay,
+        StayGuest,
+    )
+    from tests.ingest_helpers import factory, good_row
+    from tests.test_privacy_erasure import EMAIL, ID_NUMBER, NAME, dump
+
+    loyalty, city, note, folio = "LY88776655", "Canary Bay", "核对过 Zhuge 本人", "Minibar Zhuge Qingyun"
+    canary = {"姓名": NAME, "证件号码": ID_NUMBER, "手机": "13987654321", "邮箱": EMAIL}
+    rows = [
+        good_row("C-1", **canary),
+        good_row("C-2", **canary, 到店日期="2026/10/05", 离店日期="2026/10/07"),
+        good_row("", **canary),  # no confirmation number: quarantined, never linked to the guest
+    ]
+    path = write_pms(tmp_path / "SHA01_stays.csv", [*rows, good_row("K-1")])
+    ingest.import_file(factory(engine), path, source="pms")
+    identity.resolve_all(factory(engine))
+    demo_group.expire_all()
+    held = select(SourceRecord.id).where(SourceRecord.status == RecordStatus.QUARANTINED)
+    discarded = "Zhuge Qingyun booked twice, duplicate"
+    ingest.discard(
+        demo_group, scope=DataScope.group(), record_ids=list(demo_group.scalars(held)), reason=discarded
+    )
+    guest = demo_group.scalars(select(Guest).where(Guest.full_name == NAME)).one()
+    guest.city, guest.loyalty_number = city, loyalty  # as a loyalty feed would set them
+    for mention in demo_group.scalars(select(GuestMention).where(GuestMention.guest_id == guest.id)):
+        mention.loyalty_number = loyalty
+    record = demo_group.scalars(select(SourceRecord).where(SourceRecord.guest_id == guest.id)).first()
+    assert record is not None
+    record.steward_note = note
+    stay_id = demo_group.scalars(select(StayGuest.stay_id).where(StayGuest.guest_id == guest.id)).first()
+    sha01 = hotel(demo_group, "SHA01").id
+    demo_group.add(Charge(hotel_id=sha01, stay_id=stay_id, guest_id=guest.id, outlet="minibar",
+                          description=folio, amount=Decimal("35.00"), currency="CNY"))  # fmt: skip
+    demo_group.commit()
+    public_id, needles = guest.public_id, {NAME, "zhuge", "qingyun", loyalty, city, note, folio, discarded}
+    assert {n for n in needles if n.lower() in dump(db_url).lower()} == needles  # the grep sees them
+    stays = demo_group.scalar(select(func.count()).select_from(Stay))
+    settings = settings_for(tmp_path, db_url)
+    path = ops.create_backup(settings, tmp_path / "b.ggbk", now=NOW).path
+    privacy.erase_guest(demo_group, guest_id=guest.id, now=NOW)
+    demo_group.commit()
+
+    target = scratch_db(backend(db_url))
+    restored = ops.restore_backup(settings, path, into=target, now=NOW)
+    assert restored.erasures_reapplied == 1 and restored.audit.startswith("verified")
+    assert restored.records_rewiped == 1  # the discarded record, found at erasure by G's ID number
+    left = dump(target).lower()
+    assert {n for n in needles if n.lower() in left} == set()
+    check = make_engine(target)
+    try:
+        with Session(check) as s:
+            back = s.scalars(select(Guest).where(Guest.public_id == public_id)).one()
+            assert (
+                back.status == GuestStatus.ERASED and back.full_name is None and back.loyalty_number is None
+            )
+            assert s.scalar(select(func.count()).where(StayGuest.guest_id == back.id)) == 0
+            assert s.scalar(select(func.count()).select_from(Stay)) == stays  # kept, anonymised
+            assert s.scalar(select(func.count()).where(Guest.full_name == "王小明")) == 1  # the control
+            events = s.execute(
+                select(AuditEventRow.guest_public_id, AuditEventRow.actor_username).where(
+                    AuditEventRow.action == "guest.erase_reapplied"
+                )
+            ).all()
+            assert [tuple(e) for e in events] == [(public_id, "system"), (None, "system")]
+    finally:
+        check.dispose()
+    again = ops.restore_backup(settings, path, into=target, force=True, now=NOW)  # idempotent per restore
+    assert again.erasures_reapplied == 1
+
+
+def test_migrate_erases_again_what_a_restore_of_an_older_schema_left(
+    demo_group: Session, db_url: str, tmp_path: Path
+) -> None:
+    """A backup of an older schema cannot be erased in by this version's code before it is migrated, so
+    its restore reports no re-applied erasures and `guestgraph migrate` re-applies them: a guest the
+    erasure ledger names, unerased in the database, is erased by the migration run (as the system)."""
+    from guestgraph import bootstrap, pii
+
+    back, other = make_guest(demo_group, full_name="回来了"), make_guest(demo_group, full_name="一直在")
+    demo_group.commit()
+    pii.vault_of(demo_group).erasures.append([back.public_id])  # erased after the (older) backup
+    settings = settings_for(tmp_path, db_url)
+    first, second = bootstrap.migrate(settings), bootstrap.migrate(settings)
+    assert first is not None and first.guests == 1
+    assert second is not None and second.guests == 0  # nothing left to do
+    demo_group.expire_all()
+    assert demo_group.get_one(Guest, back.id).status.value == "erased"
+    assert demo_group.get_one(Guest, back.id).full_name is None
+    assert demo_group.get_one(Guest, other.id).full_name == "一直在"

@@ -8,14 +8,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
-from guestgraph import analytics, feedback, pii, profiles, service
+from guestgraph import analytics, feedback, pii, profiles, prompts, service
 from guestgraph.access import DataScope
 from guestgraph.config import load_settings
 from guestgraph.db import current_revision, head_revision, make_engine
-from guestgraph.db._migrate import check, downgrade, upgrade
+from guestgraph.db._migrate import MIGRATIONS_DIR, check, downgrade, upgrade
 from guestgraph.db.models import Base, Guest, OtaReview, ServiceTicket
 from tests.conftest import BACKENDS
 
@@ -344,6 +345,43 @@ def test_0046_seals_tag_notes_stored_in_the_clear(backend: str, scratch_db) -> N
             ("allergy_check", "花生过敏 call 13812345678"),
             ("business", None),
         ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0049_seals_prompt_details_stored_in_the_clear(backend: str, scratch_db) -> None:
+    """A prompt's reason detail written before 0049 (an allergy's text) is sealed in place under the
+    guest's key (one made for a guest without), and the prompts page's reader shows it the same; a
+    prompt without a detail stays without."""
+    rows = (
+        *HOTEL,
+        GUEST,
+        "INSERT INTO stay (hotel_id, confirmation_number, arrival, departure, status, created_at, "
+        "updated_at) VALUES (1, 'C-1', :day, :day, 'booked', :now, :now)",
+        "INSERT INTO stay_guest (stay_id, guest_id, role) VALUES (1, 1, 'primary')",
+        "INSERT INTO prompt_rule (code, name_zh, name_en, department, condition, active, shipped, "
+        "created_at, updated_at) VALUES ('allergy_notice', '过敏', 'Allergy', 'food_beverage', "
+        '\'{"type": "alert", "kind": "allergy"}\', true, true, :now, :now), '
+        "('pet_bed', '宠物', 'Pet', 'housekeeping', '{\"type\": \"alert\", \"kind\": \"vip\"}', true, "
+        "true, :now, :now)",
+        "INSERT INTO service_prompt (rule_id, hotel_id, stay_id, guest_id, department, reason_kind, "
+        "reason_detail, due_on, status, generated_at) VALUES "
+        "(1, 1, 1, 1, 'food_beverage', 'allergy', '花生 peanuts', :day, 'open', :now), "
+        "(2, 1, 1, 1, 'housekeeping', 'vip_arriving', NULL, :day, 'open', :now)",
+    )
+    before = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision("0049").down_revision
+    with sealed_after_upgrade(
+        backend, scratch_db, before=str(before), rows=rows, day=date(2026, 12, 10)
+    ) as s:
+        guest = s.scalars(select(Guest)).one()
+        dumped = stored(s, "service_prompt")
+        assert guest.key_ref and guest.key_ref in dumped
+        assert "花生" not in dumped and "peanuts" not in dumped
+        day = prompts.prompt_day(s, scope=DataScope.group(), hotel_code="SHA01", day=date(2026, 12, 10))
+        shown = {p.rule_code: (p.reason, p.reason_detail) for d in day.departments for p in d.prompts}
+        assert shown == {
+            "allergy_notice": ("Allergy: 花生 peanuts", "花生 peanuts"),
+            "pet_bed": ("VIP / loyalty tier: ", None),
+        }
 
 
 def test_a_migration_that_fails_half_way_on_sqlite_leaves_the_database_as_it_was(scratch_db) -> None:

@@ -166,3 +166,41 @@ def test_erasure_leaves_nothing_of_the_canary_in_a_full_dump(
             s, guest_id, privacy.Purpose.MARKETING, privacy.Channel.EMAIL, now=datetime.now(UTC)
         )
         assert answer.answer == "denied"
+
+
+def grep_folder(folder: Path) -> dict[str, set[str]]:
+    """Every file under `folder`, as bytes, searched for the canary's values in UTF-8 and in GB18030
+    (a Chinese PMS export's encoding), any case: the needles found, by file."""
+    forms = {(n, n.lower().encode(enc)) for n in NEEDLES for enc in ("utf-8", "gb18030")}
+    found: dict[str, set[str]] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes().lower()
+        hit = {needle for needle, form in forms if form in data}
+        if hit:
+            found[str(path.relative_to(folder))] = hit
+    return found
+
+
+def test_a_web_import_leaves_nothing_of_the_erased_guest_in_the_data_directory(
+    live: LiveServer, demo_group: Session, tmp_path: Path
+) -> None:
+    """PR-03, "a grep of the data directory": the canary arrives in a PMS export uploaded through
+    `/imports`; after the erasure, no file under data_dir (uploads, audit checkpoints, anything) and
+    no row of the full dump holds the canary's ID number, phone, e-mail, name or pinyin."""
+    row = {"姓名": NAME, "证件号码": ID_NUMBER, "手机": "139 8765 4321", "邮箱": EMAIL, "生日": "1988-05-12"}
+    path = write_pms_cn(tmp_path / "SHA01_stays.csv", [good_row("W-1", **row), good_row("W-2")])
+    assert grep_folder(tmp_path)[path.name] >= {ID_NUMBER, "139 8765 4321", NAME}  # the grep sees GB18030
+    with live.client(follow_redirects=True) as c:
+        done = c.post(
+            "/imports", data={"source": "pms"}, files={"file": (path.name, path.read_bytes(), "text/csv")}
+        )
+        assert done.status_code == 200, done.text
+    with factory(live.engine)() as s:
+        guest = s.scalars(select(Guest).where(Guest.full_name == NAME)).one()
+        public_id = guest.public_id
+    with live.client(role="compliance_officer") as c:
+        made = c.post("/api/v1/privacy/requests", json={"guest": public_id, "kind": "erasure"})
+        assert made.status_code == 201, made.text
+        assert c.post(f"/api/v1/privacy/requests/{made.json()['id']}/erase").status_code == 200
+    assert grep_folder(live.settings.data_dir) == {}
+    assert hits(dump(live.db_url)) == set()

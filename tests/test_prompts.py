@@ -44,9 +44,10 @@ def _prompts(session: Session) -> dict[tuple[str, str], tuple[str, str | None, s
         .join(PromptRule, PromptRule.id == ServicePrompt.rule_id)
         .join(Guest, Guest.id == ServicePrompt.guest_id)
     ).all()
+    details = prompts.prompt_details(session, (p for p, _code, _pid in rows))
     return {
-        (pid, code): (prompts.reason_text(p.reason_kind, p.reason_detail), p.reason_detail, p.status.value)
-        for p, code, pid in rows
+        (pid, code): (prompts.reason_text(p.reason_kind, detail), detail, p.status.value)
+        for (p, code, pid), detail in zip(rows, details, strict=True)
     }
 
 
@@ -125,7 +126,7 @@ def test_generating_again_adds_nothing_and_a_changed_booking_withdraws(demo_grou
     back = prompts.generate(s, first=DAY, now=NOW)
     row = s.scalars(select(ServicePrompt).where(ServicePrompt.id == prompt_id)).one()
     s.refresh(row)
-    assert (back.reopened, row.status, row.reason_detail) == (1, PromptStatus.OPEN, "3")
+    assert (back.reopened, row.status, prompts.prompt_details(s, [row])) == (1, PromptStatus.OPEN, ["3"])
     moved = prompts.generate(s, first=DAY + timedelta(days=5), now=NOW)  # generated on its new day
     assert moved.reopened == 1
 

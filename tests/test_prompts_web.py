@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from guestgraph import audit, prompts
@@ -22,7 +22,7 @@ from guestgraph.db.models import AuditEventRow, GuestTag, PromptRule, PromptStat
 from guestgraph.frontdesk import hotel_today
 from guestgraph.paging import PageRequest
 from tests.conftest import BACKENDS, LiveServer
-from tests.factories import hotel, make_guest, make_preference, make_stay
+from tests.factories import hotel, make_guest, make_interaction, make_preference, make_stay
 from tests.test_cli import run
 
 DAY = date(2026, 12, 10)
@@ -74,6 +74,38 @@ def test_a_hotel_sees_and_ticks_off_only_its_own_prompts(live: LiveServer, demo_
     events = demo_group.scalars(select(AuditEventRow).where(AuditEventRow.action == "prompt.done")).all()
     assert [(e.guest_public_id, e.actor_username) for e in events] == [(here, events[0].actor_username)]
     assert events[0].actor_username and events[0].outcome == "ok"
+
+
+def test_the_reason_detail_is_sealed_yet_the_page_and_api_show_it(
+    live: LiveServer, demo_group: Session
+) -> None:
+    """CR-01: the allergy and complaint texts a prompt quotes are not in `service_prompt` in the clear
+    (a raw SELECT of every column), while the prompts page and API show them as before."""
+    s = demo_group
+    prompts.ensure_default_rules(s)
+    allergic, complained = make_guest(s), make_guest(s)
+    make_preference(s, allergic, "allergy", "花生 peanuts")
+    make_stay(s, "SHA01", complained, arrival=date(2026, 10, 1))
+    sha01 = hotel(s, "SHA01").id
+    make_interaction(s, complained, "Cockroach in the bathroom", kind="complaint", hotel_id=sha01,
+                     occurred_at=datetime(2026, 10, 2, tzinfo=UTC))  # fmt: skip
+    for g in (allergic, complained):
+        make_stay(s, "SHA01", g, arrival=DAY, status=StayStatus.BOOKED)
+    prompts.generate(s, first=DAY, now=datetime.now(UTC))
+    s.commit()
+    raw = s.execute(text("SELECT * FROM service_prompt")).all()
+    assert len(raw) == 2 and all(r.reason_detail_enc and r.key_ref for r in raw)
+    dumped = repr(raw)
+    assert "peanuts" not in dumped and "花生" not in dumped and "Cockroach" not in dumped
+    with live.client(role="front_desk", scope=DataScope.hotels(hotel(s, "SHA01").id)) as c:
+        day = c.get("/api/v1/prompts", params={"hotel": "SHA01", "date": DAY.isoformat()}).json()
+        reasons = {p["reason"]: p["reason_detail"] for d in day["departments"] for p in d["prompts"]}
+        assert reasons == {
+            "Allergy: 花生 peanuts": "花生 peanuts",
+            "Complaint on the last stay: Cockroach in the bathroom": "Cockroach in the bathroom",
+        }
+        page = c.get("/prompts", params={"hotel": "SHA01", "date": DAY.isoformat()})
+        assert "过敏：花生 peanuts" in page.text and "Cockroach in the bathroom" in page.text
 
 
 def test_the_page_ticks_off_with_htmx_and_the_form_token(live: LiveServer, demo_group: Session) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import analytics, identity, inbox, ingest, loyalty, org, privacy, prompts
+from guestgraph import analytics, identity, inbox, ingest, loyalty, ops, org, privacy, prompts
 from guestgraph.access import ensure_default_roles
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import make_session_factory, session_scope
@@ -33,8 +33,10 @@ class DemoLoad:
     staff: list[DemoAccount] = field(default_factory=list)
 
 
-def migrate(settings: Settings) -> None:
-    """Bring the database to the newest schema; a database we cannot reach is a clear error."""
+def migrate(settings: Settings) -> privacy.Reapplied | None:
+    """Bring the database to the newest schema; a database we cannot reach is a clear error. Then, when
+    guests were ever erased, erase again any the database holds unerased (a restored backup of an older
+    schema leaves that to here, CR-04); returns the counts, None when there is no erasure ledger."""
     try:
         upgrade(settings.resolved_database_url)
     except SQLAlchemyError as e:
@@ -42,6 +44,9 @@ def migrate(settings: Settings) -> None:
             f"Could not migrate the database: {e.__class__.__name__}: {str(e).splitlines()[0]}",
             hint="Check GUESTGRAPH_DATABASE_URL and that the database server is running.",
         ) from e
+    if not settings.resolved_erasure_ledger.exists():
+        return None
+    return ops.reapply_erasures(settings, now=datetime.now(UTC))
 
 
 def load_demo(settings: Settings, *, if_empty: bool = True, progress: Progress | None = None) -> DemoLoad:

@@ -52,10 +52,15 @@ def migrate() -> None:
     """Create or upgrade the database schema to this version (safe to run repeatedly)."""
     try:
         settings = load_settings()
-        bootstrap.migrate(settings)
+        reapplied = bootstrap.migrate(settings)
     except GuestgraphError as e:
         raise _fail(e) from e
     console.print(f"Database at {settings.resolved_database_url.split('@')[-1]} is up to date.")
+    if reapplied and (reapplied.guests or reapplied.records):
+        console.print(
+            f"Erasures re-applied: {reapplied.guests} guest(s) erased again, "
+            f"{reapplied.records} unlinked record(s) wiped again."
+        )
 
 
 @app.command("demo-data")

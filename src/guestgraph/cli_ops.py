@@ -108,7 +108,8 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         ] = False,
     ) -> None:
         """Verify and decrypt a backup, restore it into an empty database, check row counts and schema
-        revision, re-apply crypto-shredding and verify the audit log."""
+        revision, re-apply crypto-shredding and the erasures made since the backup, and verify the
+        audit log."""
         try:
             settings = load_settings()
             with _bar("Verifying") as progress:
@@ -121,6 +122,14 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         )
         if result.shredded_keys is not None:
             console.print(f"Crypto-shredding re-applied: {result.shredded_keys} guest keys stay destroyed.")
+        if result.erasures_reapplied is not None:
+            console.print(
+                f"Erasures re-applied: {result.erasures_reapplied} guest(s) erased again, "
+                f"{result.records_rewiped} unlinked record(s) wiped again."
+            )
         console.print(f"Audit log: {result.audit}.")
         if not result.schema_is_head:
-            console.print("[yellow]The backup is of an older schema:[/] run `guestgraph migrate` next.")
+            console.print(
+                "[yellow]The backup is of an older schema:[/] run `guestgraph migrate` next; it also "
+                "re-applies the erasures made since the backup."
+            )

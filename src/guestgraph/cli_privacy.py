@@ -106,10 +106,13 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph import audit, privacy
 
         try:
-            engine = open_engine(load_settings())
+            settings = load_settings()
+            engine = open_engine(settings)
             with session_scope(make_session_factory(engine)) as session:
                 with audit.acting_as(audit.Actor(username="cli")):
-                    run = privacy.run_retention(session, now=datetime.now(UTC), apply=not dry_run)
+                    run = privacy.run_retention(
+                        session, now=datetime.now(UTC), apply=not dry_run, data_dir=settings.data_dir
+                    )
                 schedule = privacy.retention_schedule(session)
             engine.dispose()
         except GuestgraphError as e:

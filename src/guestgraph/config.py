@@ -123,6 +123,11 @@ class Settings(BaseSettings):
         description="Append-only list of shredded data keys, re-applied to the key store at every start "
         "and restore; default data_dir/keys/shredded.journal. Never restore it from a backup.",
     )
+    erasure_ledger: Path | None = Field(
+        None,
+        description="Append-only list of erased guests' public IDs, whose erasure every restore runs again "
+        "(CR-04); default erased.journal next to the shred journal. Never restore it from a backup.",
+    )
     dek_cache_size: int = Field(
         10_000, ge=0, description="Unwrapped data keys kept in memory per process (LRU); 0 disables."
     )
@@ -506,6 +511,10 @@ class Settings(BaseSettings):
     @property
     def resolved_shred_journal(self) -> Path:
         return self.shred_journal or self.data_dir / "keys" / "shredded.journal"
+
+    @property
+    def resolved_erasure_ledger(self) -> Path:
+        return self.erasure_ledger or self.resolved_shred_journal.with_name("erased.journal")
 
 
 def ensure_secret_key(settings: Settings) -> SecretStr:

@@ -1,10 +1,16 @@
-"""The shred journal: an append-only file of shredded key refs that no restore rolls back.
+"""Append-only journals kept with the keys, outside every data backup, that no restore rolls back.
 
-A key store restored from a copy taken before an erasure still holds the erased guest's wrapped
-key. Each shred is first appended here (and fsynced), then applied to the key store; `Vault` re-applies
-the whole journal at start-up and on `reapply_tombstones()`, so the guest stays shredded. The file
-holds only random key refs and times, never personal data. Keep it out of every restore: back it up
-by copying forward only (a newer copy is always a superset).
+The shred journal lists shredded key refs. A key store restored from a copy taken before an erasure
+still holds the erased guest's wrapped key. Each shred is first appended here (and fsynced), then applied
+to the key store; `Vault` re-applies the whole journal at start-up and on `reapply_tombstones()`, so the
+guest stays shredded. The file holds only random key refs and times, never personal data.
+
+The erasure ledger lists the public IDs of erased guests (random IDs, not personal data in themselves).
+Crypto-shredding makes a restored backup's sealed fields unreadable, but not its plaintext columns (name,
+stays, free text): after a restore, the product's erasure runs again for each guest the ledger names
+(`privacy.reapply_erasures`, CR-04).
+
+Keep both out of every restore: back them up by copying forward only (a newer copy is always a superset).
 """
 
 from __future__ import annotations
@@ -17,16 +23,21 @@ from pathlib import Path
 from guestgraph.errors import ConfigurationError
 
 
-class ShredJournal:
+class _Journal:
+    """Lines `entry<TAB>time`, appended and fsynced under a lock; read as the set of entries."""
+
+    what = "journal"
+    setting = ""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
 
-    def append(self, key_refs: list[str]) -> None:
-        if not key_refs:
+    def append(self, entries: list[str]) -> None:
+        if not entries:
             return
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        data = "".join(f"{ref}\t{at}\n" for ref in key_refs).encode("ascii")
+        data = "".join(f"{entry}\t{at}\n" for entry in entries).encode("ascii")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with self._lock:
@@ -38,8 +49,8 @@ class ShredJournal:
                     os.close(fd)
         except OSError as e:
             raise ConfigurationError(
-                f"Could not append to the shred journal {self.path}: {e.strerror}",
-                hint="Make the folder writable by this user, or point GUESTGRAPH_SHRED_JOURNAL elsewhere.",
+                f"Could not append to the {self.what} {self.path}: {e.strerror}",
+                hint=f"Make the folder writable by this user, or point {self.setting} elsewhere.",
             ) from e
 
     def read(self) -> set[str]:
@@ -49,7 +60,21 @@ class ShredJournal:
             return set()
         except (OSError, UnicodeDecodeError) as e:
             raise ConfigurationError(
-                f"Could not read the shred journal {self.path}: {e}",
-                hint="The file must be ASCII lines `key_ref<TAB>time`; restore it from its forward copy.",
+                f"Could not read the {self.what} {self.path}: {e}",
+                hint="The file must be ASCII lines `entry<TAB>time`; restore it from its forward copy.",
             ) from e
         return {line.split("\t", 1)[0] for line in text.splitlines() if line.strip()}
+
+
+class ShredJournal(_Journal):
+    """Shredded key refs (`ref<TAB>time`)."""
+
+    what = "shred journal"
+    setting = "GUESTGRAPH_SHRED_JOURNAL"
+
+
+class ErasureLedger(_Journal):
+    """Public IDs of erased guests (`public_id<TAB>time`)."""
+
+    what = "erasure ledger"
+    setting = "GUESTGRAPH_ERASURE_LEDGER"

@@ -15,7 +15,7 @@ from guestgraph.crypto._aead import DataKey, FieldCipher, FieldContext, open_sea
 from guestgraph.crypto._blind import BlindIndexer, IndexHash, IndexKind
 from guestgraph.crypto._cache import KeyCache
 from guestgraph.crypto._errors import FieldTampered, KeyShredded, UnknownKey
-from guestgraph.crypto._journal import ShredJournal
+from guestgraph.crypto._journal import ErasureLedger, ShredJournal
 from guestgraph.crypto._keyring import KeyRing, load_index_ring, load_kek_ring
 from guestgraph.crypto._store import KeyStore, WrappedKey
 from guestgraph.errors import ConfigurationError
@@ -58,6 +58,7 @@ class Vault:
         keks: KeyRing,
         index_key: KeyRing,
         journal: ShredJournal,
+        erasures: ErasureLedger | None = None,
         cipher: FieldCipher = "aes-256-gcm",
         index_hash: IndexHash = "hmac-sha256",
         cache_size: int = 10_000,
@@ -70,6 +71,8 @@ class Vault:
                 hint="Give the blind index its own random key (GUESTGRAPH_BLIND_INDEX_KEY).",
             )
         self.store, self.keks, self.journal, self.cipher = store, keks, journal, cipher
+        # the erased guests, kept apart from the data like the shred journal (default: next to it)
+        self.erasures = erasures or ErasureLedger(journal.path.with_name("erased.journal"))
         self.tenant = tenant  # part of every value's AAD (FieldContext.tenant)
         self.cache = KeyCache(cache_size, cache_seconds)
         # The keys the last `new_guest_keys` made, which its caller seals with next: found without
@@ -91,6 +94,7 @@ class Vault:
                 keks=keks,
                 index_key=index_key,
                 journal=ShredJournal(settings.resolved_shred_journal),
+                erasures=ErasureLedger(settings.resolved_erasure_ledger),
                 cipher=settings.field_cipher,
                 index_hash=settings.blind_index_hash,
                 cache_size=settings.dek_cache_size,

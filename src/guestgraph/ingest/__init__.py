@@ -1,7 +1,7 @@
 """Integrate: importers for files, messages and the push API, with rules, quarantine and lineage."""
 
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, RecordResult, SourceNotFound, run_import
-from guestgraph.ingest._files import FileImport, expand, import_file, save_upload
+from guestgraph.ingest._files import FileImport, expand, import_file
 from guestgraph.ingest._groups import PushGroups
 from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
 from guestgraph.ingest._manual import FORM_FIELDS, FieldFeedback, check_registration, submit_registration
@@ -32,6 +32,13 @@ from guestgraph.ingest._reports import (
     problem_rows_csv,
 )
 from guestgraph.ingest._rules import RuleSet, default_rules
+from guestgraph.ingest._uploads import (
+    held_upload,
+    import_upload,
+    save_upload,
+    sweep_uploads,
+    upload_leftovers,
+)
 from guestgraph.ingest.readers._errors import MessageTooLarge, ReaderError, too_large
 
 __all__ = [
@@ -58,7 +65,11 @@ __all__ = [
     "push_ota_message",
     "push_records",
     "resubmit",
+    "held_upload",
+    "import_upload",
     "save_upload",
+    "sweep_uploads",
+    "upload_leftovers",
     "PERSON_FIELDS",
     "RECORD_FIELDS",
     "BatchSummary",

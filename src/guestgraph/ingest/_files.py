@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,32 +26,6 @@ class FileImport:
     summary: BatchSummary
     profile: str | None
     blank_rows: int = 0
-
-
-def save_upload(data_dir: Path, filename: str, stream: BinaryIO, *, max_bytes: int = 2 * 1024**3) -> Path:
-    """Store an uploaded file under data_dir/uploads with a safe name; refuse what is too large."""
-    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(filename or "upload").name)[
-        -120:
-    ]
-    folder = (
-        data_dir / "uploads" / uuid.uuid4().hex[:16]
-    )  # the file keeps its own name (it may name the hotel)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (safe or "upload")
-    written = 0
-    with target.open("wb") as out:
-        while block := stream.read(1 << 20):
-            written += len(block)
-            if written > max_bytes:
-                out.close()
-                target.unlink(missing_ok=True)
-                raise ReaderError(
-                    f"the upload is larger than {max_bytes // 1024**3} GB",
-                    source=filename,
-                    fix="Import it from the command line: guestgraph import PATH --source SYSTEM.",
-                )
-            out.write(block)
-    return target
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:

@@ -3,14 +3,16 @@
     result = create_backup(settings, Path("nightly.ggbk"), now=datetime.now(UTC))
     restored = restore_backup(settings, Path("nightly.ggbk"), into="sqlite:///fresh.db")
 
-The crypto key store and shred journal are never in a backup (CR-04); a restore re-applies the
-current tombstones. See the "Backups" section of docs/architecture.md.
+The crypto key store, shred journal and erasure ledger are never in a backup (CR-04); a restore
+re-applies the current tombstones and erases again every guest erased since the backup. See the
+"Backups" section of docs/architecture.md.
 """
 
 from guestgraph.ops._backup import (
     BackupResult,
     RestoreResult,
     create_backup,
+    reapply_erasures,
     restore_backup,
     vault_configured,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "create_backup",
     "list_backups",
     "load_backup_key",
+    "reapply_erasures",
     "restore_backup",
     "rotate_backups",
     "run_scheduled_backup",

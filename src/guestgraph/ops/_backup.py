@@ -6,8 +6,9 @@ import os
 import secrets
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guestgraph import __version__
 from guestgraph.config import Settings
@@ -16,6 +17,9 @@ from guestgraph.ops import _engines
 from guestgraph.ops._errors import BackupError, RestoreMismatch
 from guestgraph.ops._format import BackupHeader, Progress, decrypt_to, write_encrypted
 from guestgraph.ops._key import key_id, load_backup_key
+
+if TYPE_CHECKING:
+    from guestgraph.privacy import Reapplied
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,10 @@ class RestoreResult:
     schema_is_head: bool  # False: run `guestgraph migrate` on the restored database
     shredded_keys: int | None  # keys held shredded after re-applying the journal; None: no vault
     audit: str  # what the audit check found, or why it did not run
+    # guests of the erasure ledger erased again in the restored database; None: no vault, or an older
+    # schema (then `guestgraph migrate` re-applies them)
+    erasures_reapplied: int | None = None
+    records_rewiped: int | None = None  # records naming no guest whose key was shredded, wiped again
 
 
 def create_backup(
@@ -92,10 +100,12 @@ def restore_backup(
     into: str | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> RestoreResult:
     """Verify and decrypt the whole backup first (a damaged one restores nothing), load it into an
     empty database (`into`, default the configured one), then check row counts and schema revision
-    against the header, re-apply crypto-shredding and verify the audit chain."""
+    against the header, re-apply crypto-shredding and the erasures made since (CR-04), and verify the
+    audit chain."""
     target = into or settings.resolved_database_url
     key = load_backup_key(settings)
     with tempfile.TemporaryDirectory(prefix="guestgraph-restore-") as work:
@@ -116,13 +126,18 @@ def restore_backup(
     revision, counts = _engines.database_counts(target)
     _check(header, revision, counts, target)
     target_settings = settings.model_copy(update={"database_url": target})
+    at_head = revision == head_revision()
+    shredded = _reapply_tombstones(target_settings)
+    erasures = reapply_erasures(target_settings, now=now or datetime.now(UTC)) if at_head else None
     return RestoreResult(
         header=header,
         target_url=target,
         row_counts=counts,
-        schema_is_head=revision == head_revision(),
-        shredded_keys=_reapply_tombstones(target_settings),
+        schema_is_head=at_head,
+        shredded_keys=shredded,
         audit=_verify_audit(target_settings),
+        erasures_reapplied=erasures.guests if erasures is not None else None,
+        records_rewiped=erasures.records if erasures is not None else None,
     )
 
 
@@ -165,6 +180,28 @@ def _reapply_tombstones(settings: Settings) -> int | None:
         return len(vault.journal.read())
     finally:
         vault.close()
+
+
+def reapply_erasures(settings: Settings, *, now: datetime) -> Reapplied | None:
+    """CR-04: a backup taken before an erasure holds the guest's plaintext columns (name, mention names,
+    loyalty number, stays, notes). Run the product's erasure again, as the system, for every guest of the
+    erasure ledger (kept with the keys, never in a backup) that the database at `settings` holds unerased;
+    one `guest.erase_reapplied` audit event each; and wipe again the records naming no guest whose key
+    was shredded (quarantined ones an erasure wiped). Needs the current schema. Returns the counts; None
+    without a vault (then nothing was ever erased through one)."""
+    if not vault_configured(settings):
+        return None
+    from guestgraph import audit, pii, privacy
+
+    engine = pii.open_engine(settings)
+    try:
+        with make_session_factory(engine)() as session, audit.acting_as(audit.Actor(username="system")):
+            done = privacy.reapply_erasures(session, now=now)
+            session.commit()
+        return done
+    finally:
+        pii.vault_of(engine).close()
+        engine.dispose()
 
 
 def _verify_audit(settings: Settings) -> str:

@@ -142,6 +142,12 @@ def interaction_row(interaction_id: int) -> str:
     return f"interaction:{interaction_id}"
 
 
+def prompt_row(stay_id: int, rule_id: int) -> str:
+    """The AAD row name of a service prompt's sealed reason detail (under its guest's key): the prompt's
+    natural key (one per stay and rule), known before the row id is."""
+    return f"service_prompt:{stay_id}:{rule_id}"
+
+
 def ticket_row(ticket_id: int) -> str:
     """The AAD row name of a service ticket's sealed description (under the ticket's own key)."""
     return f"ticket:{ticket_id}"

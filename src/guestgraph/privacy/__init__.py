@@ -28,6 +28,12 @@ from guestgraph.privacy._export import EXPORTED, NOT_EXPORTED, Subject, export_g
 from guestgraph.privacy._guest_list import ExportPurpose, GuestListExport, export_guest_list, neutralise
 from guestgraph.privacy._imported import import_consents
 from guestgraph.privacy._inventory import CLASSIFIED, NOT_PERSONAL, Classification, classification, is_listed
+from guestgraph.privacy._reapply import (
+    Reapplied,
+    erased_guests_present,
+    reapply_erasures,
+    shredded_unlinked_records,
+)
 from guestgraph.privacy._rectify import RECTIFIABLE, Rectification, rectify_guest
 from guestgraph.privacy._requests import (
     DeadlinePolicy,
@@ -50,6 +56,7 @@ from guestgraph.privacy._retention import (
     retention_schedule,
     run_retention,
     set_retention,
+    sweep_upload_leftovers,
 )
 from guestgraph.privacy._ropa import Activity, RopaReport, processing_activities, ropa_report
 from guestgraph.privacy._service import (
@@ -72,6 +79,10 @@ from guestgraph.privacy._transfer import (
 from guestgraph.privacy._vocabulary import TOPICS, Channel, LawfulBasis, Purpose
 
 __all__ = [
+    "Reapplied",
+    "erased_guests_present",
+    "reapply_erasures",
+    "shredded_unlinked_records",
     "RECTIFIABLE",
     "Rectification",
     "rectify_guest",
@@ -134,6 +145,7 @@ __all__ = [
     "ScheduleLine",
     "retention_schedule",
     "run_retention",
+    "sweep_upload_leftovers",
     "set_retention",
     "export_guest",
     "export_guest_list",

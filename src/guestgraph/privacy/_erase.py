@@ -106,7 +106,8 @@ HANDLED: dict[str, str] = {
     "(points, amounts, hotel and dates of each entry, for the points liability)",
     "loyalty_tier_change": "deleted (the membership's tier history)",
     "consent": "deleted",
-    "service_prompt": "deleted (tasks for the hotel about the guest's arrivals, and their reasons)",
+    "service_prompt": "deleted (tasks for the hotel about the guest's arrivals, and their reasons; "
+    "a reason's detail is sealed under the guest's key, shredded)",
     "preference": "deleted",
     "interaction": "deleted",
     "service_ticket": "its data key (title, description, history) and its files' keys shredded, then "
@@ -228,6 +229,7 @@ def shred_guest_keys(session: Session, guest_ids: list[int], record_ids: list[in
         TicketRating,
         OtaReview,
         GuestTag,
+        ServicePrompt,
     ):  # rows sealed under the key their guest had when they were written
         refs.update(
             session.scalars(
@@ -306,6 +308,34 @@ def erase_memberships(session: Session, guest_ids: list[int], counts: dict[str, 
     counts["loyalty_member"] = int(members.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def wipe_unlinked_records(session: Session, record_ids: list[int]) -> int:
+    """Wipe source records that name no guest (quarantined, discarded) as erasure does: their findings
+    and mentions deleted, payload, values and steward's note wiped. Their keys are the caller's to shred
+    (already shredded, when a restore re-applies an erasure). Returns how many records."""
+    wiped = 0
+    for start in range(0, len(record_ids), 900):
+        chunk = record_ids[start : start + 900]
+        session.execute(delete(RecordIssue).where(RecordIssue.source_record_id.in_(chunk)))
+        mentions = GuestMention.source_record_id.in_(chunk) & GuestMention.guest_id.is_(None)
+        session.execute(delete(GuestMention).where(mentions))
+        done = session.execute(
+            update(SourceRecord)
+            .where(SourceRecord.id.in_(chunk), SourceRecord.guest_id.is_(None))
+            .values(
+                key_ref=None,
+                raw_sealed="",
+                standardised_sealed=None,
+                content_hash="erased",
+                status=RecordStatus.ERASED,
+                is_current=False,
+                steward_note=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        wiped += int(done.rowcount or 0)  # type: ignore[attr-defined]
+    return wiped
+
+
 def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOutcome:
     """Erase the guest and everything about them; set-based, in the caller's transaction."""
     return erase_guests(session, guest_ids=[guest_id], now=now)
@@ -321,6 +351,8 @@ def erase_guests(
     ids, stays = subject.guest_ids, subject.stay_ids
     records = _records(session, ids, subject.record_ids) if scan_unlinked else subject.record_ids
     public_ids = list(session.scalars(select(Guest.public_id).where(Guest.id.in_(ids)).order_by(Guest.id)))
+    # First, outside the data (like the shred journal): every restore of an older backup erases them again
+    pii.vault_of(session).erasures.append(public_ids)
     changes.record_many(session, ChangeKind.ERASED, [(i, None) for i in ids])  # before the links go
     counts: dict[str, int] = {"keys_shredded": shred_guest_keys(session, ids, records)}
 

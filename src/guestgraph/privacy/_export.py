@@ -307,6 +307,17 @@ def _opened_tags(session: Session, rows: list[dict[str, Any]]) -> list[dict[str,
     ]
 
 
+def _opened_prompts(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The service prompts about the guest with their reason's detail opened by the prompts' reader."""
+    from guestgraph.prompts import prompt_details
+
+    details = prompt_details(session, [SimpleNamespace(**r) for r in rows])
+    return [
+        {k: v for k, v in r.items() if k not in ("key_ref", "reason_detail_enc")} | {"reason_detail": d}
+        for r, d in zip(rows, details, strict=True)
+    ]
+
+
 def _opened_attachment(vault: Vault, row: dict[str, Any]) -> dict[str, Any]:
     """A file on one of the guest's tickets, its bytes as base64."""
     plain = {k: v for k, v in row.items() if k not in ("key_ref", "content_enc")}
@@ -342,6 +353,8 @@ def table_rows(session: Session, subject: Subject) -> dict[str, list[dict[str, A
             rows = _opened_comments(session, name, rows)
         elif name == "guest_tag":
             rows = _opened_tags(session, rows)
+        elif name == "service_prompt":
+            rows = _opened_prompts(session, rows)
         elif name in ("conversation", "inbox_message"):
             rows = _opened_conversations(session, vault, name, rows)
         out[name] = [{k: _plain(v) for k, v in row.items()} for row in rows]

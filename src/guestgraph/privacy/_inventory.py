@@ -189,6 +189,9 @@ PROMPT = Classification(
     "as the stay's service notes (" + SERVICE_PERIOD + ")",
     "none",
 )
+PROMPT_DETAIL = Classification(
+    PROMPT.category, "sensitive", PROMPT.purpose, PROMPT.retention, "sealed"
+)  # the reason's detail: the allergy, do-not-rent or complaint text it quotes
 
 MEMBERSHIP = Classification(
     "loyalty membership",
@@ -366,9 +369,11 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         "trigger_key status step next_at claimed_at entered_at ended_at reason", MARKETING
     ),
     "journey_step_run": _cols("step kind outcome purpose reason started_at sent_at", MARKETING),
-    "service_prompt": _cols(
-        "department reason_kind reason_detail due_on status generated_at done_at withdrawn_at", PROMPT
-    ),
+    "service_prompt": {
+        **_cols("department reason_kind due_on status generated_at done_at withdrawn_at", PROMPT),
+        **_cols("reason_detail_enc", PROMPT_DETAIL),
+        **_cols("key_ref", KEY_REF),
+    },
     "loyalty_member": _cols("member_number status source enrolled_at tier_since", MEMBERSHIP),
     "loyalty_tier_change": _cols("direction nights spend reason changed_at", MEMBERSHIP),
     "loyalty_entry": _cols(

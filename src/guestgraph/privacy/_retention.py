@@ -6,6 +6,10 @@ A guest none of whose data is recent (no stay, record, interaction or consent in
 period, no open request or ticket) is erased through `erase_guests`, so crypto-shredding applies
 and stays are kept anonymised for accounting, as with a guest's own erasure request. The audit log
 has its own retention (`guestgraph audit prune`, LG-04), shown beside the schedule.
+
+Files are in the schedule too: a web import deletes its uploaded file when it finishes, so only a crash
+leaves one under `data_dir/uploads`; the `import_upload` period (one day) removes those, in this job
+and at start-up (`sweep_upload_leftovers`), when the caller passes the data folder.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Executable, Select, delete, func, or_, select, union, update
 from sqlalchemy.orm import Session, aliased
 
-from guestgraph import audit
+from guestgraph import audit, ingest
 from guestgraph.access import DataScope
 from guestgraph.db.models import (
     CampaignMessage,
@@ -63,6 +68,7 @@ class Category(enum.StrEnum):
     CONVERSATION = "conversation"
     MARKETING = "marketing"
     UNRESOLVED_RECORD = "unresolved_record"
+    IMPORT_UPLOAD = "import_upload"
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,13 @@ DEFAULTS: dict[Category, Period] = {
         "wipe the raw payload and values, delete its findings",
         "quarantined or discarded source records received before the period",
         "kept only for a data steward to fix; PIPL 19",
+    ),
+    Category.IMPORT_UPLOAD: Period(
+        1,
+        "delete the file",
+        "files uploaded for a web import and left behind by an import that never finished "
+        "(a finished import deletes its file at once)",
+        "needed only while its import runs (its rows are then stored, sealed); PIPL 19",
     ),
 }
 
@@ -365,11 +378,13 @@ def run_retention(
     apply: bool,
     actor_id: int | None = None,
     scope: DataScope | None = None,
+    data_dir: Path | None = None,
 ) -> RetentionRun:
     """Count (dry run) or remove (apply) everything past its period at `now`, in the caller's
     transaction. Applied, the counts are what each statement changed; one `guest.retention` audit
     event records them. The guests to erase are chosen before anything is removed, so a dry run
-    and the run that follows it give the same counts."""
+    and the run that follows it give the same counts. With `data_dir`, upload leftovers past the
+    `import_upload` period are counted or deleted too (files: not undone by a rollback)."""
     if scope is not None:
         require_group_scope(scope)
     moment = now.astimezone(UTC)  # SQLite compares the stored UTC text
@@ -397,10 +412,25 @@ def run_retention(
             erase_guests(
                 session, guest_ids=expired[start : start + ERASE_CHUNK], now=now, scan_unlinked=False
             )
+    if data_dir is not None and (c := cut.get(Category.IMPORT_UPLOAD)) is not None:
+        if apply:
+            found = ingest.sweep_uploads(data_dir, before=c)
+        else:
+            found = len(ingest.upload_leftovers(data_dir, before=c))
+        counts["upload_files_deleted"] = per_category[Category.IMPORT_UPLOAD.value] = found
     cutoffs = {c.value: at.date().isoformat() for c, at in cut.items()}
     if apply:
         privacy_event(session, RUN_ACTION, actor_id, None, {**counts, "before": cutoffs})
     return RetentionRun(now, apply, counts, cutoffs, per_category)
+
+
+def sweep_upload_leftovers(session: Session, *, data_dir: Path, now: datetime) -> int:
+    """At start-up: delete the upload folders a crashed import left, once past the `import_upload`
+    period in force (none: kept). Returns how many went."""
+    days = next(line.days for line in retention_schedule(session) if line.category == Category.IMPORT_UPLOAD)
+    if days is None:
+        return 0
+    return ingest.sweep_uploads(data_dir, before=now - timedelta(days=days))
 
 
 def last_runs(session: Session, *, limit: int = 5) -> list[LastRun]:
@@ -416,7 +446,9 @@ def last_runs(session: Session, *, limit: int = 5) -> list[LastRun]:
     ]
 
 
-def retention_overview(session: Session, *, scope: DataScope, now: datetime) -> RetentionOverview:
+def retention_overview(
+    session: Session, *, scope: DataScope, now: datetime, data_dir: Path | None = None
+) -> RetentionOverview:
     require_group_scope(scope)
-    due = run_retention(session, now=now, apply=False)
+    due = run_retention(session, now=now, apply=False, data_dir=data_dir)
     return RetentionOverview(retention_schedule(session), due, last_runs(session), list_recipients(session))

@@ -16,6 +16,7 @@ from guestgraph.prompts._board import (
 from guestgraph.prompts._conditions import DEPARTMENTS, REASONS, Condition, parse_condition, reason_text
 from guestgraph.prompts._daily import DailyPrompts
 from guestgraph.prompts._demo import seed_demo
+from guestgraph.prompts._details import prompt_details
 from guestgraph.prompts._errors import (
     PromptNotFound,
     PromptNotOpen,
@@ -36,6 +37,7 @@ from guestgraph.prompts._rules import (
 )
 
 __all__ = [
+    "prompt_details",
     "DEPARTMENTS",
     "REASONS",
     "ArrivalsBoard",

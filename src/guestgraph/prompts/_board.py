@@ -4,8 +4,10 @@ prompt at a hotel outside it is answered exactly like one that does not exist.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -23,6 +25,7 @@ from guestgraph.db.models import (
 )
 from guestgraph.frontdesk import hotel_today, scoped_hotel
 from guestgraph.prompts._conditions import DEPARTMENTS, REASONS, reason_text
+from guestgraph.prompts._details import prompt_details
 from guestgraph.prompts._errors import PromptNotFound, PromptNotOpen
 
 SHOWN = (PromptStatus.OPEN, PromptStatus.DONE)
@@ -96,8 +99,14 @@ def _lines() -> Select[ServicePrompt, PromptRule, Stay, Guest, str, str]:
     )
 
 
-def _line(
-    p: ServicePrompt, rule: PromptRule, stay: Stay, guest: Guest, hotel_code: str, done_by: str | None
+def _line_of(
+    p: ServicePrompt,
+    rule: PromptRule,
+    stay: Stay,
+    guest: Guest,
+    hotel_code: str,
+    done_by: str | None,
+    detail: str | None,
 ) -> PromptLine:
     return PromptLine(
         p.id,
@@ -105,9 +114,9 @@ def _line(
         rule.code,
         rule.name_zh,
         rule.name_en,
-        reason_text(p.reason_kind, p.reason_detail),
+        reason_text(p.reason_kind, detail),
         p.reason_kind,
-        p.reason_detail,
+        detail,
         p.due_on,
         p.status.value,
         hotel_code,
@@ -118,6 +127,15 @@ def _line(
         p.done_at,
         done_by,
     )
+
+
+def _lines_of(session: Session, rows: Sequence[Any]) -> list[PromptLine]:
+    """The rows of `_lines()` as lines, their sealed details opened in one pass."""
+    details = prompt_details(session, (r[0] for r in rows))
+    return [
+        _line_of(p, rule, stay, guest, code, done_by, detail)
+        for (p, rule, stay, guest, code, done_by), detail in zip(rows, details, strict=True)
+    ]
 
 
 def prompt_day(
@@ -139,7 +157,7 @@ def prompt_day(
         )
         .order_by(ServicePrompt.status.desc(), Stay.confirmation_number, ServicePrompt.id)
     ).all()
-    lines = [_line(*r) for r in rows]
+    lines = _lines_of(session, rows)
     departments = [Department(d, [x for x in lines if x.department == d]) for d in DEPARTMENTS]
     return PromptDay(hotel.code, hotel.name_zh, hotel.name_en, day, [d for d in departments if d.prompts])
 
@@ -156,8 +174,8 @@ def prompts_of_stays(
         .order_by(ServicePrompt.department, ServicePrompt.id)
     ).all()
     out: dict[int, list[PromptLine]] = {}
-    for r in rows:
-        out.setdefault(r[0].stay_id, []).append(_line(*r))
+    for r, line in zip(rows, _lines_of(session, rows), strict=True):
+        out.setdefault(r[0].stay_id, []).append(line)
     return out
 
 
@@ -192,4 +210,4 @@ def mark_done(
         details={"rule": rule.code, "department": prompt.department, "stay": stay.confirmation_number},
     )
     again = session.execute(_lines().where(ServicePrompt.id == prompt_id)).one()
-    return _line(*again)
+    return _lines_of(session, [again])[0]

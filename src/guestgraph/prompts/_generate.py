@@ -39,6 +39,7 @@ from guestgraph.errors import InvalidInput
 from guestgraph.frontdesk import hotel_today, scoped_hotel
 from guestgraph.profiles import Visit, alerts_for, interaction_texts, list_preferences
 from guestgraph.prompts._conditions import AlertIs, Children, Condition, Mentions, Tagged, parse_condition
+from guestgraph.prompts._details import seal_details
 
 COMING = (StayStatus.BOOKED, StayStatus.IN_HOUSE)  # an early check-in keeps its prompts
 MAX_DAYS = 31
@@ -216,6 +217,13 @@ def generate(
         )
     ).all()
     known = {(r.stay_id, r.rule_id): r for r in existing}
+    sealed = dict(
+        zip(
+            wanted,
+            seal_details(session, [(a.stay_id, m.rule_id, a.guest_id, m.detail) for a, m in wanted.values()]),
+            strict=True,
+        )
+    )  # the detail may quote an allergy or a complaint: sealed under the guest's key (CR-01)
     fresh = [
         {
             "rule_id": m.rule_id,
@@ -224,7 +232,8 @@ def generate(
             "guest_id": a.guest_id,
             "department": m.department,
             "reason_kind": m.kind,
-            "reason_detail": m.detail,
+            "key_ref": sealed[key][0],
+            "reason_detail_enc": sealed[key][1],
             "due_on": a.arrival,
             "status": PromptStatus.OPEN.value,
             "generated_at": now,
@@ -240,7 +249,8 @@ def generate(
             "pid": known[key].id,
             "department": m.department,
             "reason_kind": m.kind,
-            "reason_detail": m.detail,
+            "ref": sealed[key][0],
+            "detail_enc": sealed[key][1],
             "due_on": a.arrival,
             "was_withdrawn": known[key].status == PromptStatus.WITHDRAWN,
         }
@@ -256,7 +266,8 @@ def generate(
             .values(
                 department=bindparam("department"),
                 reason_kind=bindparam("reason_kind"),
-                reason_detail=bindparam("reason_detail"),
+                key_ref=bindparam("ref"),
+                reason_detail_enc=bindparam("detail_enc"),
                 due_on=bindparam("due_on"),
                 status=PromptStatus.OPEN.value,
                 withdrawn_at=None,

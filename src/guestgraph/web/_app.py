@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import __version__, audit, frontdesk
+from guestgraph import __version__, audit, frontdesk, privacy
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import current_revision, head_revision, make_session_factory
 from guestgraph.errors import DatabaseError
@@ -78,6 +80,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _sweep_upload_leftovers(factory: sessionmaker[Session], settings: Settings) -> None:
+    """Upload folders a crashed import left behind go at start-up (PR-03; retention `import_upload`)."""
+    with factory() as session:
+        privacy.sweep_upload_leftovers(session, data_dir=settings.data_dir, now=datetime.now(UTC))
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """Build the web application for `settings` (the engine may be passed in, e.g. by tests)."""
     ensure_secret_key(settings)
@@ -86,6 +94,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         _require_current_schema(engine)
+        _sweep_upload_leftovers(_app.state.session_factory, settings)
         frontdesk.document_font(settings.document_font)  # load the PDF font now, not on a clerk's click
         yield
         engine.dispose()

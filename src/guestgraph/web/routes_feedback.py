@@ -7,7 +7,6 @@ rules, consent and scope live in `guestgraph.feedback`."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -198,16 +197,13 @@ def _import_reviews(
     hotel: str | None,
 ) -> feedback.ReviewImport:
     """The upload is read from a scratch copy that is removed at once (the reviews are in the database)."""
-    path = ingest.save_upload(
+    with ingest.held_upload(
         settings.data_dir, file.filename or "reviews.csv", file.file, max_bytes=MAX_REVIEW_FILE
-    )
-    try:
+    ) as path:
         return feedback.import_reviews(
             session, path, scope=scope, source=source, hotel_code=hotel, actor_id=principal_id,
             now=now_utc(), default_hours=settings.service_hours_default, filename=file.filename,
         )  # fmt: skip
-    finally:
-        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 # --- pages ----------------------------------------------------------------------------------------

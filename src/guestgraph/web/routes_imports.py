@@ -45,9 +45,14 @@ def upload(
     profile: Annotated[str, Form(max_length=60)] = "",
     hotel: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    path = ingest.save_upload(settings.data_dir, file.filename or "upload", file.file)
-    result = ingest.import_file(
-        factory, path, source=source, profile=profile or None, hotel_code=hotel or None
+    result = ingest.import_upload(  # the file is deleted once its import has finished (PR-03)
+        factory,
+        settings.data_dir,
+        file.filename or "upload",
+        file.file,
+        source=source,
+        profile=profile or None,
+        hotel_code=hotel or None,
     )
     resolve_online(factory, settings, result.summary.batch_id)
     return RedirectResponse(f"/imports/{result.summary.batch_id}", status_code=303)

@@ -163,7 +163,7 @@ def export_page(
 
 @router.get("/privacy/retention", dependencies=MANAGE)
 def retention_page(request: Request, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> Response:
-    overview = privacy.retention_overview(session, scope=scope, now=now_utc())
+    overview = privacy.retention_overview(session, scope=scope, now=now_utc(), data_dir=settings.data_dir)
     context = {
         "overview": overview,
         "routes": privacy.ROUTES,
@@ -205,8 +205,17 @@ def retention_rule(
 
 
 @router.post("/privacy/retention/run", dependencies=MANAGE)
-def retention_run(session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal) -> Response:
-    privacy.run_retention(session, now=now_utc(), apply=True, actor_id=principal.user_id, scope=scope)
+def retention_run(
+    session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal, settings: SettingsDep
+) -> Response:
+    privacy.run_retention(
+        session,
+        now=now_utc(),
+        apply=True,
+        actor_id=principal.user_id,
+        scope=scope,
+        data_dir=settings.data_dir,
+    )
     return RedirectResponse("/privacy/retention", status_code=303)
 
 

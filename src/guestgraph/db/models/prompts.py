@@ -7,7 +7,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guestgraph.db.models._base import Base, IdMixin, JsonDoc, TimestampMixin, str_enum, utcnow
@@ -39,7 +39,9 @@ class PromptRule(IdMixin, TimestampMixin, Base):
 
 
 class ServicePrompt(IdMixin, Base):
-    """One task for a department about one stay, from one rule, with the reason it applies."""
+    """One task for a department about one stay, from one rule, with the reason it applies. The reason's
+    detail may quote an allergy, a do-not-rent reason or a complaint, so it is sealed under the guest's
+    data key (CR-01; AAD row `service_prompt:<stay>:<rule>`) and shredded with the guest."""
 
     __tablename__ = "service_prompt"
     __table_args__ = (
@@ -54,7 +56,8 @@ class ServicePrompt(IdMixin, Base):
     guest_id: Mapped[int] = mapped_column(ForeignKey("guest.id", ondelete="CASCADE"))
     department: Mapped[str] = mapped_column(String(20))
     reason_kind: Mapped[str] = mapped_column(String(40))
-    reason_detail: Mapped[str | None] = mapped_column(String(200))
+    key_ref: Mapped[str | None] = mapped_column(String(32))  # the guest's key the detail is sealed under
+    reason_detail_enc: Mapped[str | None] = mapped_column(Text)  # "2", "peanuts", an alert's text
     due_on: Mapped[date]  # the arrival day
     status: Mapped[PromptStatus] = mapped_column(
         str_enum(PromptStatus, "prompt_status"), default=PromptStatus.OPEN
