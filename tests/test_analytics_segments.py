@@ -326,8 +326,19 @@ def test_compiled_segments_select_what_the_brute_force_evaluator_selects(
             if g.status.value == "active" and evaluate(condition, gid, world)
         }
         assert got == expected, definition.model_dump_json()
+        # The preview evaluates the segment once: its count and first page come from the same query.
+        preview = analytics.preview_segment(
+            demo_group, scope=DataScope.group(), definition=definition, today=TODAY, size=3
+        )
+        by_spend = sorted(expected, key=lambda gid: (-_spend(world.metrics.get(gid)), gid))
+        assert preview.count == len(expected), definition.model_dump_json()
+        assert [g.public_id for g in preview.guests] == [world.guests[gid].public_id for gid in by_spend[:3]]
 
     check()
+
+
+def _spend(m: GuestMetrics | None) -> Decimal:
+    return m.monetary if m is not None and m.monetary is not None else Decimal(0)
 
 
 def test_preview_is_scoped_and_masked(demo_group: Session, world: World) -> None:
