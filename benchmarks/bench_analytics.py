@@ -8,12 +8,19 @@ Builds a group set-based with INSERT … SELECT over a number series (no Python 
 times one full refresh (metrics, RFM, lifecycle + history, 13 rule tags, dynamic segments), a second
 one a week later (tags and stage history then change only where the data changed), an incremental
 refresh after a 10,000-row import that day (and a full one of the same data to compare), and the
-count and first preview page (20 guests, masked) of two segments of 4 and 5 conditions, median of 3.
+count and first preview page (20 guests, masked) of two segments of 4 and 5 conditions, median of 3
+(`--runs`).
+
+To profile the segments at scale without building again: keep the SQLite file (`--sqlite FILE`) and
+the PostgreSQL database, then run again with `--reuse` (only the segments are timed, on the data as the
+first run left it) and `--conditions` (each condition of a segment counted on its own as well).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import statistics
 import sys
@@ -23,6 +30,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -118,7 +126,9 @@ def build(engine: Engine, guests: int) -> dict[str, float]:
                 conn.execute(text(sql))
         timings[name] = time.perf_counter() - started
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE"))
+        # PostgreSQL: VACUUM as well, as autovacuum would after a bulk load (our test server runs without
+        # it); until then every index-only scan reads the table too (the visibility map is empty).
+        conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
     return timings
 
 
@@ -188,9 +198,28 @@ def median_ms(fn: Callable[[], object], runs: int = 3) -> tuple[float, object]:
     return statistics.median(times) * 1000, result
 
 
-def run(url: str, guests: int) -> None:
+def _load() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run(url: str, guests: int, *, reuse: bool = False, conditions: bool = False, runs: int = 3) -> None:
     upgrade(url)
     engine = bench_engine(url)
+    if reuse:
+        with engine.connect() as conn:
+            found = int(conn.execute(text("SELECT COUNT(*) FROM guest_metrics")).scalar() or 0)
+        if found < guests:
+            raise SystemExit(
+                f"--reuse: {url} holds {found:,} refreshed guests, not {guests:,}; build it first"
+            )
+        print(f"  {engine.dialect.name}: reusing {found:,} refreshed guests (load {_load()})", flush=True)
+    else:
+        refresh_all(engine, guests)
+    time_segments(engine, conditions=conditions, runs=runs)
+    engine.dispose()
+
+
+def refresh_all(engine: Engine, guests: int) -> None:
     built = build(engine, guests)
     print(
         f"  {engine.dialect.name}: built {guests:,} guests, {guests * 4:,} stays, "
@@ -229,26 +258,51 @@ def run(url: str, guests: int) -> None:
         engine, settings=analytics.AnalyticsSettings(), as_of=date(2026, 11, 8), now=datetime(2026, 11, 8, 16)
     )
     print(f"  the same as a full refresh: {whole.seconds:.1f}s", flush=True)
+
+
+def _count_ms(session: Session, condition: Any, size: int, runs: int) -> tuple[float, int]:
+    definition, scope = SegmentDefinition(condition=condition), DataScope.group()
+    ms, preview = median_ms(
+        lambda: analytics.preview_segment(
+            session, scope=scope, definition=definition, today=AS_OF, size=size
+        ),
+        runs,
+    )
+    return ms, preview.count  # type: ignore[attr-defined]
+
+
+def time_segments(engine: Engine, *, conditions: bool, runs: int = 3) -> None:
     with Session(engine) as session:
         for name, condition in SEGMENTS.items():
+            if conditions:
+                for part in condition.conditions:
+                    ms, count = _count_ms(session, part, size=1, runs=runs)
+                    shown = json.dumps(
+                        part.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False
+                    )
+                    print(f"    alone {shown}: {count:,} guests, {ms:.0f} ms", flush=True)
+                session.rollback()
             definition = SegmentDefinition(condition=condition)
             scope = DataScope.group()
             count_ms, count = median_ms(
                 lambda d=definition, sc=scope: analytics.preview_segment(
                     session, scope=sc, definition=d, today=AS_OF, size=1
-                )
+                ),
+                runs,
             )
             preview_ms, _ = median_ms(
                 lambda d=definition, sc=scope: analytics.preview_segment(
                     session, scope=sc, definition=d, today=AS_OF, size=20
-                )
+                ),
+                runs,
             )
             print(
                 f"  segment {name}: {count.count:,} guests; count + 1 row {count_ms:.0f} ms; "  # type: ignore[attr-defined]
                 f"count + first page of 20 {preview_ms:.0f} ms",
                 flush=True,
             )
-    engine.dispose()
+            session.rollback()
+    print(f"  load average {_load()}", flush=True)
 
 
 def main() -> int:
@@ -257,16 +311,38 @@ def main() -> int:
     )
     parser.add_argument("--guests", type=int, default=200_000)
     parser.add_argument("--postgres", help="an empty PostgreSQL database to use as well")
+    parser.add_argument(
+        "--sqlite", type=Path, help="the SQLite file to use and keep (default: a temporary one)"
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the databases hold this benchmark's data already (an earlier run with --sqlite FILE and "
+        "the same --guests): time only the segments",
+    )
+    parser.add_argument(
+        "--conditions", action="store_true", help="count each condition of a segment alone too"
+    )
+    parser.add_argument("--runs", type=int, default=3, help="each segment timing is the median of this many")
     args = parser.parse_args()
+    if args.reuse and not (args.sqlite or args.no_sqlite):
+        parser.error("--reuse needs --sqlite FILE (or --no-sqlite)")
+    if args.sqlite and args.sqlite.exists() and not args.reuse:
+        parser.error(f"{args.sqlite} exists: give a new file to build in, or --reuse it")
     print(
         f"bench_analytics: {' '.join(sys.argv)} · {platform.machine()} · "
         f"Python {platform.python_version()} · "
-        f"{datetime.now():%Y-%m-%d}"
+        f"{datetime.now():%Y-%m-%d %H:%M} · load {_load()}"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.guests)
+    options = {"reuse": args.reuse, "conditions": args.conditions, "runs": args.runs}
+    if args.sqlite:
+        run(f"sqlite:///{args.sqlite.resolve()}", args.guests, **options)
+    elif not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.guests, **options)
     if args.postgres:
-        run(args.postgres, args.guests)
+        run(args.postgres, args.guests, **options)
     return 0
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from guestgraph import analytics
@@ -326,8 +326,19 @@ def test_compiled_segments_select_what_the_brute_force_evaluator_selects(
             if g.status.value == "active" and evaluate(condition, gid, world)
         }
         assert got == expected, definition.model_dump_json()
+        # The preview evaluates the segment once: its count and first page come from the same query.
+        preview = analytics.preview_segment(
+            demo_group, scope=DataScope.group(), definition=definition, today=TODAY, size=3
+        )
+        by_spend = sorted(expected, key=lambda gid: (-_spend(world.metrics.get(gid)), gid))
+        assert preview.count == len(expected), definition.model_dump_json()
+        assert [g.public_id for g in preview.guests] == [world.guests[gid].public_id for gid in by_spend[:3]]
 
     check()
+
+
+def _spend(m: GuestMetrics | None) -> Decimal:
+    return m.monetary if m is not None and m.monetary is not None else Decimal(0)
 
 
 def test_preview_is_scoped_and_masked(demo_group: Session, world: World) -> None:
@@ -350,6 +361,18 @@ def test_preview_is_scoped_and_masked(demo_group: Session, world: World) -> None
         ).count
         == 0
     )
+
+
+def test_preview_is_planned_for_its_own_values_on_postgresql(demo_group: Session) -> None:
+    """A preview run often on one connection becomes a prepared statement; PostgreSQL's generic plan for
+    it (made without the hotel, dates and channels) took 5-6 s instead of 1 s at 1M guests."""
+    if demo_group.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    definition = SegmentDefinition(condition=StayCondition(hotels=["SHA01"], channels=["ctrip"]))
+    for _ in range(12):
+        analytics.preview_segment(demo_group, scope=DataScope.group(), definition=definition, today=TODAY)
+        assert demo_group.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+        demo_group.rollback()
 
 
 def test_dynamic_segment_keeps_membership_history_and_snapshot_does_not_move(

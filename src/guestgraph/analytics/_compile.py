@@ -1,7 +1,11 @@
 """Compiling a condition tree to one SQLAlchemy Core WHERE clause over `guest` ⟕ `guest_metrics`.
 
-Every leaf is two-valued (a missing value makes a comparison false, never NULL), so NOT is the plain
-complement. Stay and spend conditions look only at stays and folio lines in the caller's scope.
+Under a NOT every leaf is two-valued (a missing value makes a comparison false, never NULL), so NOT is
+the plain complement. Elsewhere a leaf is the plain comparison: a missing value gives NULL there, which a
+WHERE rejects as it rejects false (AND and OR never turn an unknown into true), and the planners can then
+use the columns' statistics and indexes (PostgreSQL pushes `stage IN (…)` into the scan of guest_metrics
+and joins it as an inner join instead of hashing every guest's metrics). Stay and spend conditions look
+only at stays and folio lines in the caller's scope.
 """
 
 from __future__ import annotations
@@ -61,8 +65,9 @@ def _compare(column: ColumnElement[Any], op: str, value: Any) -> ColumnElement[b
     return compared[op]
 
 
-def _two_valued(clause: ColumnElement[bool]) -> ColumnElement[bool]:
-    return case((clause, true()), else_=false())
+def _two_valued(clause: ColumnElement[bool], exact: bool = True) -> ColumnElement[bool]:
+    """`clause` made false where it would be NULL, when `exact` (under a NOT); as it is otherwise."""
+    return case((clause, true()), else_=false()) if exact else clause
 
 
 def _hotel_ids(codes: list[str], scope: DataScope) -> Any:
@@ -112,13 +117,13 @@ def _holds_for_zero(op: str, amount: Decimal) -> bool:
 _REFRESHED_SPEND = {("fnb",): "fnb_spend", ("spa",): "spa_spend", ("minibar", "other"): "other_spend"}
 
 
-def _spend(c: SpendCondition, scope: DataScope) -> ColumnElement[bool]:
+def _spend(c: SpendCondition, scope: DataScope, exact: bool) -> ColumnElement[bool]:
     """Spend per guest in one grouped pass over the folio lines; a guest without lines spent 0.
     Lifetime spend at F&B, spa or minibar + other, group-wide, reads the refreshed figure instead."""
     refreshed = _REFRESHED_SPEND.get(tuple(sorted(set(c.outlets))))
     if refreshed and scope.is_group and not (c.hotels or c.since or c.until):
         spent = func.coalesce(getattr(M, refreshed), 0)
-        return _two_valued(_compare(spent, c.op, c.amount))
+        return _two_valued(_compare(spent, c.op, c.amount), exact)
     lost = select(Stay.id).where(Stay.status.in_(("cancelled", "no_show")))  # one list, not a lookup per line
     where: list[ColumnElement[bool]] = [
         Charge.guest_id.is_not(None),
@@ -139,7 +144,7 @@ def _spend(c: SpendCondition, scope: DataScope) -> ColumnElement[bool]:
     return Guest.id.in_(per_guest.having(_compare(total, c.op, c.amount)))
 
 
-def _field(c: FieldCondition) -> ColumnElement[bool]:
+def _field(c: FieldCondition, exact: bool) -> ColumnElement[bool]:
     """The field's value in force, as text (a guest without it has none: `absent`)."""
     value = (
         select(GuestField.value)
@@ -149,32 +154,38 @@ def _field(c: FieldCondition) -> ColumnElement[bool]:
     )
     given = c.value
     text: Any = [str(v) for v in given] if isinstance(given, list) else None if given is None else str(given)
-    return _two_valued(_compare(value, c.op, text))
+    return _two_valued(_compare(value, c.op, text), exact)
 
 
 def compile_condition(condition: Condition, *, scope: DataScope, today: date) -> ColumnElement[bool]:
-    """The WHERE clause for `condition`, to be used over `select(...).select_from(guest ⟕ guest_metrics)`."""
+    """The WHERE clause for `condition`, to be used over `select(...).select_from(guest ⟕ guest_metrics)`
+    (only as a WHERE: outside a NOT it may be NULL where it is not true)."""
+    return _clause(condition, scope, today, exact=False)
+
+
+def _clause(condition: Condition, scope: DataScope, today: date, exact: bool) -> ColumnElement[bool]:
+    """`exact`: under a NOT, where a NULL must be false."""
     if isinstance(condition, AllOf):
-        return and_(*(compile_condition(c, scope=scope, today=today) for c in condition.conditions))
+        return and_(*(_clause(c, scope, today, exact) for c in condition.conditions))
     if isinstance(condition, AnyOf):
-        return or_(*(compile_condition(c, scope=scope, today=today) for c in condition.conditions))
+        return or_(*(_clause(c, scope, today, exact) for c in condition.conditions))
     if isinstance(condition, Not):
-        return not_(compile_condition(condition.condition, scope=scope, today=today))
+        return not_(_clause(condition.condition, scope, today, exact=True))
     if isinstance(condition, AttributeCondition):
-        return _two_valued(_compare(getattr(Guest, condition.field), condition.op, condition.value))
+        return _two_valued(_compare(getattr(Guest, condition.field), condition.op, condition.value), exact)
     if isinstance(condition, MetricCondition):
-        return _two_valued(_compare(metric_column(condition.field), condition.op, condition.value))
+        return _two_valued(_compare(metric_column(condition.field), condition.op, condition.value), exact)
     if isinstance(condition, TagCondition):
         tagged = select(GuestTag.guest_id).where(GuestTag.tag == condition.tag, GuestTag.retired_at.is_(None))
         return Guest.id.in_(tagged)
     if isinstance(condition, FieldCondition):
-        return _field(condition)
+        return _field(condition, exact)
     if isinstance(condition, StayCondition):
         return _stay(condition, scope)
     if isinstance(condition, SpendCondition):
-        return _spend(condition, scope)
+        return _spend(condition, scope, exact)
     if isinstance(condition, BirthdayCondition):
-        return _two_valued(Guest.birth_month == today.month)
+        return _two_valued(Guest.birth_month == today.month, exact)
     raise TypeError(f"unknown condition {condition!r}")  # pragma: no cover - the union is closed
 
 

@@ -42,7 +42,16 @@ class Stay(IdMixin, TimestampMixin, Base):
     __tablename__ = "stay"
     __table_args__ = (
         UniqueConstraint("hotel_id", "confirmation_number"),
-        Index("ix_stay_hotel_arrival", "hotel_id", "arrival"),
+        # a hotel's stays by date; channel and status (and the id, on PostgreSQL) ride along so that a
+        # segment's stay condition is answered from the index alone (0050)
+        Index(
+            "ix_stay_hotel_arrival_channel",
+            "hotel_id",
+            "arrival",
+            "channel",
+            "status",
+            postgresql_include=["id"],
+        ),
         Index("ix_stay_confirmation_number", "confirmation_number"),  # front-desk search by number alone
         Index("ix_stay_room_status", "room_number", "status"),  # front-desk search: the guest in room 1208
     )
