@@ -13,7 +13,8 @@ help:
 	@echo "make test   - lint, type-check, migration drift check, dependency audit and every test (SQLite;"
 	@echo "              PostgreSQL too when GUESTGRAPH_TEST_POSTGRES_URL is set)"
 	@echo "make bench  - run the benchmarks in benchmarks/ (not part of make test)"
-	@echo "make fuzz   - fuzz every importer with atheris for FUZZ_SECONDS (default 3600; make test runs 30 s)"
+	@echo "make fuzz   - fuzz every importer with atheris for FUZZ_SECONDS (default 3600; make test runs 30 s;"
+	@echo "              .ci/nightly runs it with the hypothesis fuzz tests at HYPOTHESIS_PROFILE=nightly)"
 	@echo "make audit  - check every locked package against the vendored advisory snapshot (part of make test)"
 	@echo "make sbom   - write the CycloneDX SBOM of the lock to build/sbom.cdx.json"
 	@echo "make lock   - regenerate requirements/lock.txt (pinned, hashed) from pyproject.toml; needs PyPI"
@@ -54,11 +55,13 @@ migrations-check: $(STAMP)
 	@rm -rf .tmp-alembic
 
 # Coverage-guided fuzzing of every importer (atheris); `make test` runs it for 30 s, this for longer (nightly).
+# FUZZ_ARGS adds libFuzzer options, e.g. -artifact_prefix=DIR/ for where crash inputs go (.ci/nightly).
 FUZZ_SECONDS ?= 3600
+FUZZ_ARGS ?=
 fuzz: $(STAMP)
 	@mkdir -p .fuzz/corpus
 	$(BIN)/python -c 'from pathlib import Path; from tests.fuzz.corpus import seed_corpus; seed_corpus(Path(".fuzz/corpus"), Path("../shared/samples"))'
-	cd .fuzz && ../$(BIN)/python ../tests/fuzz/atheris_importers.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=3072 corpus
+	cd .fuzz && ../$(BIN)/python ../tests/fuzz/atheris_importers.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=3072 $(FUZZ_ARGS) corpus
 
 # Browser tests drive Debian's Chromium; install it when we may (root with apt), else say how.
 browser:

@@ -13,6 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 DEFAULT_ARGS: dict[str, list[str]] = {
     "bench_analytics.py": ["--guests", "200000"],
+    "bench_dashboard.py": ["--guests", "200000"],
     "bench_demo_data.py": ["--guests", "100000"],
     "bench_crypto.py": ["--keys", "100000"],
     "bench_identity_quality.py": ["--guests", "5000", "--seed", "9"],

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import hypothesis
 import psycopg
 import pytest
 import uvicorn
@@ -34,6 +35,7 @@ from guestgraph.db.models import AuditControl, Base
 from guestgraph.demo import generate_demo
 from guestgraph.org import GroupSpec, load_group, read_group_file
 from guestgraph.pii import open_engine
+from guestgraph.web._requestlog import UVICORN_LOGGING
 
 pytest_plugins = ["tests.browser_fixtures"]
 
@@ -53,6 +55,11 @@ def _test_keys() -> None:
 
 
 _test_keys()
+
+# Hypothesis budgets: the default profile for `make test`; HYPOTHESIS_PROFILE=nightly (.ci/nightly) runs
+# 20x the examples (tests/fuzz.examples scales the tests that set their own budget).
+hypothesis.settings.register_profile("nightly", max_examples=2000, deadline=None, print_blob=True)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PG_URL = os.environ.get("GUESTGRAPH_TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -234,7 +241,7 @@ def serve(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **UVICORN_LOGGING))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -213,6 +213,25 @@ def test_rule_tags_say_why_and_follow_the_data(
     assert spa.retired_at is not None and spa.retired_by == "rule"
 
 
+def test_a_rule_that_reads_tags_sees_the_tags_of_the_rules_before_it(
+    engine: Engine, demo_group: Session, fixture_guests: dict[str, int]
+) -> None:
+    """Rules run in file order: a rule on another rule's tag sees it in the same refresh (PostgreSQL
+    evaluates a rule set without tag conditions in one pass; with one it goes rule by rule)."""
+    rules = analytics.load_rules()
+    follower = analytics.TagRule(
+        "long_stay_too", "长住客二", "Long stay too", analytics.TagCondition(tag="long_stay"), ()
+    )
+    summary = analytics.refresh(
+        engine, settings=SETTINGS, as_of=AS_OF, rules=replace(rules, tags=(*rules.tags, follower))
+    )
+    assert summary.tags["long_stay_too"] == summary.tags["long_stay"] >= 1
+    followers = demo_group.scalars(
+        select(GuestTag.guest_id).where(GuestTag.tag == "long_stay_too", GuestTag.retired_at.is_(None))
+    ).all()
+    assert fixture_guests["D"] in followers
+
+
 def test_manual_tags_have_author_and_time(demo_group: Session, fixture_guests: dict[str, int]) -> None:
     s = demo_group
     public_a = s.get(Guest, fixture_guests["A"]).public_id  # type: ignore[union-attr]

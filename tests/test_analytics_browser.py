@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
@@ -34,6 +36,12 @@ def test_dashboard_shows_figures_and_bars(page: Page, live: LiveServer, demo_gro
     page.goto(live.base_url + "/reports?lang=en")
     expect(page.locator("#churn-count")).to_have_text("1")
     expect(page.locator("#lifecycle meter")).to_have_count(4)
+    page.fill("input[name=since]", (date.today() - timedelta(days=200)).isoformat())
+    page.select_option("#dashboard-hotel", "SHA01")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator("#fig-stays td").first).to_have_text("2")  # the big spender's two stays at SHA01
+    expect(page.locator("#fig-stays td").nth(1)).to_have_text("1")  # and one in the 200 days before
+    expect(page.locator("#dashboard-hotel")).to_have_value("SHA01")
     page.click("a[href='/reports/churn']")
     expect(page.locator("#churn-list")).to_contain_text("60")
     expect(page.locator("#churn-list a")).to_have_count(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from guestgraph.access import DataScope
 from guestgraph.db.models import Hotel
 from tests.conftest import LiveServer
 from tests.factories import make_guest, make_stay
+from tests.ingest_helpers import good_row, write_pms_cn
 
 TODAY = date.today()
 
@@ -23,7 +25,7 @@ def _seed(live: LiveServer, session: Session) -> dict[str, str]:
     vip = make_guest(session, full_name="王小明", loyalty_tier="gold")
     for days in (240, 180, 120):  # every 60 days; last check-out 118 days ago > 1.5 x 60 -> at risk
         make_stay(session, "SHA01", vip, arrival=TODAY - timedelta(days=days), amount=Decimal("9000"))
-    regular = make_guest(session, full_name="李四")
+    regular = make_guest(session, full_name="李四", nationality="US")
     make_stay(
         session, "HGH01", regular, arrival=TODAY - timedelta(days=10), amount=Decimal("300"), channel="ctrip"
     )
@@ -90,8 +92,13 @@ def test_saved_segments_crud_and_builder_page(live: LiveServer, demo_group: Sess
 def test_dashboard_churn_list_and_guest_page(live: LiveServer, demo_group: Session) -> None:
     ids = _seed(live, demo_group)
     with live.client(role="hotel_manager") as c:
-        board = c.get("/api/v1/reports/dashboard").json()
+        board = c.get(f"/api/v1/reports/dashboard?since={TODAY - timedelta(days=365)}").json()
         assert (board["guests"], board["stays"], board["churn_warnings"]) == (2, 4, 1)
+        recent = c.get(
+            "/api/v1/reports/dashboard"
+        ).json()  # by default the last 30 days: the new guest's stay
+        assert (recent["since"], recent["until"]) == (str(TODAY - timedelta(days=29)), str(TODAY))
+        assert (recent["guests"], recent["stays"], recent["channel_groups"]) == (1, 1, {"ota": 1})
         assert board["stages"] == {"at_risk": 1, "new": 1, "prospect": 1, "churned": 2}
         assert board["channel_groups"] == {"other": 3, "ota": 1}  # the big spender's stays name no channel
         page = c.get("/reports?lang=en")
@@ -111,6 +118,64 @@ def test_dashboard_churn_list_and_guest_page(live: LiveServer, demo_group: Sessi
         assert [t["note"] for t in tags if t["code"] == "喜欢高楼层"] == ["花生过敏"]  # opened, stored sealed
     with live.client(role="front_desk") as c:
         assert c.get("/reports").status_code == 403
+
+
+def test_dashboard_compares_with_the_period_before_and_narrows_to_a_hotel(
+    live: LiveServer, demo_group: Session
+) -> None:
+    _seed(live, demo_group)
+    period = f"since={TODAY - timedelta(days=200)}&until={TODAY}"
+    with live.client(role="regional_manager") as c:
+        board = c.get(f"/api/v1/reports/dashboard?{period}").json()
+        # the big spender's stays 180 and 120 days ago and the new guest's; before: the stay 240 days ago
+        assert (board["guests"], board["stays"], board["new_guests"], board["hotel"]) == (2, 3, 1, None)
+        before = board["previous"]
+        assert (before["since"], before["until"]) == (
+            str(TODAY - timedelta(days=401)),
+            str(TODAY - timedelta(days=201)),
+        )
+        assert (before["guests"], before["stays"], before["new_guests"], before["room_revenue"]) == (
+            1,
+            1,
+            1,
+            "9000.00",
+        )
+        assert board["markets"] == {"CN": 1, "US": 1}
+        sha = c.get(f"/api/v1/reports/dashboard?{period}&hotel=SHA01").json()
+        assert (sha["hotel"], sha["guests"], sha["stays"], sha["markets"]) == ("SHA01", 1, 2, {"CN": 1})
+        assert sha["stages"] == {"at_risk": 1} and sha["previous"]["stays"] == 1
+        page = c.get(f"/reports?{period}&hotel=SHA01&lang=en")
+        assert page.status_code == 200 and '<option value="SHA01" selected>' in page.text
+        assert 'id="fig-stays"><th>Stays</th><td class="n">2</td><td class="n">1</td>' in page.text
+        assert "+100.0%" in page.text and "China" in page.text
+        assert c.get(f"/api/v1/reports/dashboard?{period}&hotel=NOPE").status_code == 404
+        backwards = c.get(f"/api/v1/reports/dashboard?since={TODAY}&until={TODAY - timedelta(days=1)}")
+        assert backwards.status_code == 400 and "Swap the dates" in backwards.text
+    hgh = demo_group.scalars(select(Hotel.id).where(Hotel.code == "HGH01")).one()
+    with live.client(role="hotel_manager", scope=DataScope.hotels(hgh)) as c:
+        assert c.get(f"/api/v1/reports/dashboard?{period}&hotel=SHA01").status_code == 404  # not in scope
+        own = c.get(f"/api/v1/reports/dashboard?{period}").json()
+        assert (own["guests"], own["markets"], own["previous"]["stays"]) == (1, {"US": 1}, 0)
+
+
+def test_dashboard_shows_the_quality_of_the_data_imported_in_the_period(
+    live: LiveServer, tmp_path: Path
+) -> None:
+    rows = [good_row("7001", 手机="", 邮箱=""), good_row("7002"), good_row("7003", 离店日期="2026/09/01")]
+    path = write_pms_cn(tmp_path / "SHA01_stays.csv", rows)
+    with live.client() as c:
+        c.post("/imports", data={"source": "pms"}, files={"file": (path.name, path.read_bytes(), "text/csv")})
+    with live.client(role="hotel_manager") as c:
+        quality = c.get("/api/v1/reports/dashboard").json()["quality"]
+        assert (quality["records"], quality["valid"], quality["persons"], quality["complete"]) == (
+            3,
+            2,
+            3,
+            2,
+        )  # the quarantined row counts as a person
+        assert (quality["validity"], quality["completeness"]) == (2 / 3, 2 / 3)
+        assert c.get("/api/v1/reports/dashboard?hotel=HGH01").json()["quality"]["records"] == 0
+        assert 'id="dashboard-quality"' in c.get("/reports?lang=en").text
 
 
 def test_guest_fields_api_profile_form_and_scope(live: LiveServer, demo_group: Session) -> None:

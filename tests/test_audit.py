@@ -95,6 +95,19 @@ def test_postgres_refuses_truncate(session: Session, engine: Engine) -> None:
         conn.execute(text("TRUNCATE audit_event"))
 
 
+def test_a_nul_in_an_event_is_stored_as_a_replacement_character(session: Session, settings) -> None:
+    """PostgreSQL's jsonb (the search columns) cannot hold a NUL; a name sent with one (a sign-in)
+    was refused by the database. Every NUL in the event's texts, keys too, becomes U+FFFD."""
+    event = AuditEvent(
+        "auth.login", outcome="failed", actor_username="adm\x00in", details={"k\x00": ["v\x00"]}
+    )
+    record(session, event, now=T0)
+    session.commit()
+    stored = json.loads(rows(session.connection())[0][1])
+    assert stored["actor_username"] == "adm\ufffdin" and stored["details"] == {"k\ufffd": ["v\ufffd"]}
+    assert verify(session, settings=settings).ok
+
+
 def _bad(session: Session, settings) -> tuple[int | None, str | None]:
     session.rollback()
     report = verify(session, settings=settings)

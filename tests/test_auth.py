@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from guestgraph import access
 from guestgraph.access import DataScope, LoginPolicy, TooManyAttempts, WeakPassword
-from guestgraph.db.models import StaffSession, StaffUser
+from guestgraph.db.models import LoginAttempt, StaffSession, StaffUser
 from tests.auth_helpers import browser_like, csrf_of, make_staff, with_password
 from tests.conftest import LiveServer
 from tests.smtp_peer import smtp_peer
@@ -358,6 +358,17 @@ def test_extra_fields_in_the_api_sign_in_are_refused(live: LiveServer) -> None:
     with live.client(role=None) as c:
         answer = c.post("/api/v1/auth/login", json={"username": "a", "password": "b", "role": "admin"})
     assert answer.status_code == 422
+
+
+def test_a_nul_in_the_username_is_an_unknown_name_and_counted(live: LiveServer, demo_group: Session) -> None:
+    """PostgreSQL cannot store or compare a NUL character: such a sign-in was refused with a 422 (the
+    database refused the value); it is a wrong username like any other (401), and the attempt counts."""
+    with live.client(role=None) as c:
+        answer = c.post("/api/v1/auth/login", json={"username": "adm\x00in", "password": "b"})
+    assert answer.status_code == 401, answer.text
+    demo_group.expire_all()
+    tried = demo_group.scalars(select(LoginAttempt.username).where(LoginAttempt.ok.is_(False))).all()
+    assert tried == ["adm\ufffdin"]
 
 
 def test_sessions_table_stores_only_token_digests(live: LiveServer, demo_group: Session) -> None:

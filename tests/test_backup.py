@@ -88,6 +88,14 @@ def is_empty(url: str) -> bool:
         engine.dispose()
 
 
+def copy_run_key_store(dest: Path) -> None:
+    """A copy of the run's key store (the one sealing every test's guests), WAL content included."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    run = make_url(os.environ["GUESTGRAPH_KEYSTORE_URL"]).database or ""
+    with sqlite3.connect(run) as src, sqlite3.connect(dest) as copy:
+        src.backup(copy)
+
+
 @pytest.fixture
 def backup_file(demo_group: Session, db_url: str, tmp_path: Path) -> tuple[Settings, Path]:
     seed(demo_group)
@@ -135,7 +143,8 @@ def test_round_trip_while_the_app_keeps_writing(
     restored = ops.restore_backup(settings, result.path, into=target)
     assert restored.row_counts == header.row_counts  # also checked inside restore_backup
     assert restored.schema_is_head and restored.shredded_keys is not None  # the vault's journal re-applied
-    assert restored.audit.startswith(("not run", "verified"))
+    assert restored.audit.startswith("verified")
+    assert restored.samples.startswith("passed: opened") and "KEK versions 1" in restored.samples
     # a consistent moment: the restored guests are exactly the oldest N of the source
     copied = guest_ids(target)
     assert before <= copied <= after and copied == set(sorted(after)[: len(copied)])
@@ -234,6 +243,73 @@ def test_the_wrong_key_is_refused_with_a_clear_message(
     assert is_empty(target)
 
 
+@pytest.mark.parametrize("store", ["empty key store", "KEK of the data not configured"])
+def test_a_key_store_that_cannot_open_the_data_is_refused_and_the_target_emptied(
+    backup_file: tuple[Settings, Path],
+    db_url: str,
+    scratch_db: Callable[[str], str],
+    tmp_path: Path,
+    store: str,
+) -> None:
+    """The key store is never in a backup: restored with one that lacks the data's keys (a fresh one),
+    or cannot unwrap them (its KEK version 1 not configured), the sampled guests' fields do not open,
+    so the restore is refused with a message naming the guest and the key store, and leaves the target
+    empty; the same target then takes the restore with the right key store."""
+    settings, path = backup_file
+    own = tmp_path / "other-keys"
+    own.mkdir()
+    keystore = own / "keystore.db"  # missing keys: a fresh key store
+    if store == "KEK of the data not configured":
+        copy_run_key_store(keystore)
+    other = settings.model_copy(
+        update={
+            "keystore_url": f"sqlite:///{keystore}",
+            "shred_journal": own / "shredded.journal",
+            "kek": SecretStr(random_key(2)) if store != "empty key store" else settings.kek,
+        }
+    )
+    target = scratch_db(backend(db_url))
+    with pytest.raises(ops.RestoreMismatch) as err:
+        ops.restore_backup(other, path, into=target)
+    message = err.value.message
+    assert "sealed fields do not open with the key store" in message and str(keystore) in message
+    assert ("not in the key store" if store == "empty key store" else "KEK version 1") in message
+    assert "emptied again" in message and err.value.hint and "GUESTGRAPH_KEYSTORE_URL" in err.value.hint
+    assert is_empty(target)
+    restored = ops.restore_backup(settings, path, into=target)  # the target takes a restore again
+    assert restored.samples.startswith("passed: opened") and restored.audit.startswith("verified")
+
+
+def test_a_backup_whose_audit_chain_is_broken_is_refused_unless_accepted(
+    demo_group: Session, db_url: str, engine: Engine, scratch_db: Callable[[str], str], tmp_path: Path
+) -> None:
+    """An audit row edited in the live database (triggers off, as the database owner could) travels in
+    the backup; the restore finds the broken chain and refuses, leaving the target empty; with
+    `accept_broken_audit` (`--accept-broken-audit`) it restores and reports the chain BROKEN."""
+    from tests.audit_helpers import add_events, rows, triggers_off
+
+    seed(demo_group, guests=5)
+    seqs = add_events(demo_group, 4)
+    with triggers_off(engine) as conn:  # an address edited in an event, its hash left as it was
+        payload = next(p for s, p, _h in rows(conn) if s == seqs[1]).replace(b"10.0.0.7", b"10.0.0.8")
+        conn.execute(text("UPDATE audit_event SET payload = :p WHERE seq = :s"), {"p": payload, "s": seqs[1]})
+    settings = settings_for(tmp_path, db_url)
+    path = ops.create_backup(settings, tmp_path / "b.ggbk", now=NOW).path
+    target = scratch_db(backend(db_url))
+    with pytest.raises(ops.RestoreMismatch) as err:
+        ops.restore_backup(settings, path, into=target)
+    assert (
+        "audit log does not verify" in err.value.message and f"first bad seq: {seqs[1]}" in err.value.message
+    )
+    assert "emptied again" in err.value.message
+    assert err.value.hint and "--accept-broken-audit" in err.value.hint
+    assert is_empty(target)
+    restored = ops.restore_backup(settings, path, into=target, accept_broken_audit=True)
+    assert restored.audit.startswith("BROKEN") and f"first bad seq: {seqs[1]}" in restored.audit
+    assert restored.samples.startswith("passed: opened")
+    assert table_checksum(target, "audit_event") == table_checksum(db_url, "audit_event")  # kept as evidence
+
+
 def test_a_non_empty_target_is_refused(backup_file: tuple[Settings, Path], db_url: str) -> None:
     settings, path = backup_file
     with pytest.raises(ops.RestoreTargetNotEmpty) as err:
@@ -295,11 +371,13 @@ def test_restore_reapplies_crypto_shredding(
     """CR-04: the key store is not in the backup; even when an old key store comes back with the
     data, the shred journal re-applied by restore keeps an erased guest's key destroyed."""
     settings, path = backup_file
+    own = tmp_path / "vault"
+    copy_run_key_store(own / "keys" / "keystore.db")  # the backup's guests' keys, so its samples open
+    with sqlite3.connect(own / "keys" / "keystore.db") as conn:
+        (before,) = conn.execute("SELECT count(*) FROM shred_tombstone").fetchone()  # the run's erasures
     settings = settings.model_copy(
         update={
-            "kek": SecretStr(random_key()),
-            "blind_index_key": SecretStr(random_key()),
-            "data_dir": tmp_path / "vault",
+            "data_dir": own,
             "keystore_url": None,  # this test's own key store and journal, not the run's
             "shred_journal": None,
         }
@@ -317,7 +395,7 @@ def test_restore_reapplies_crypto_shredding(
     shutil.copy(f"{keystore}.old", keystore)  # the key store as of the backup's time
 
     restored = ops.restore_backup(settings, path, into=scratch_db(backend(db_url)))
-    assert restored.shredded_keys == 1
+    assert restored.shredded_keys == before + 1
     vault = Vault.from_settings(settings)
     try:
         with pytest.raises(KeyShredded):
@@ -351,7 +429,8 @@ def test_cli_backup_and_restore(
     target = scratch_db(backend(db_url))
     done = runner.invoke(app, ["restore", str(out), "--into", target])
     assert done.exit_code == 0, done.output
-    assert "row counts and schema revision match" in " ".join(done.output.split())
+    said = " ".join(done.output.split())
+    assert "row counts and schema revision match" in said and "Sample decryption: passed: opened" in said
 
 
 def test_a_guest_erased_after_a_backup_stays_unreadable_in_its_restore(

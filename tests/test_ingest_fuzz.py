@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from guestgraph.ingest._open import open_table, read_jsonl
 from guestgraph.ingest._profiles import shipped_profiles
 from guestgraph.ingest.readers._errors import ReaderError
+from tests.fuzz import examples
 from tests.ingest_helpers import PMS_CN_HEADER
 
 PROFILES = list(shipped_profiles().values())
@@ -29,13 +30,13 @@ def _read(data: bytes, suffix: str) -> int:
             return -1
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=2000))
 def test_random_bytes_after_a_valid_header(body: bytes) -> None:
     assert _read(HEADER + b"\r\n" + body, ".csv") >= -1
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.text(max_size=1500))
 def test_random_text_as_csv_and_jsonl(text: str) -> None:
     data = text.encode("utf-8", "replace")
@@ -43,7 +44,7 @@ def test_random_text_as_csv_and_jsonl(text: str) -> None:
     assert _read(data, ".jsonl") >= -1
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.binary(max_size=3000))
 def test_random_bytes_as_excel(data: bytes) -> None:
     assert _read(b"PK\x03\x04" + data, ".xlsx") == -1

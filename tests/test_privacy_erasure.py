@@ -1,17 +1,24 @@
 """PR-03: erasure everywhere, proven by a canary. A guest with a valid ID number, phone, e-mail and a
-rare name comes in through every import path (CSV file, push API, front-desk form) plus a quarantined
-row; after resolution and erasure through the API, a full database dump (SQLite `iterdump`,
-PostgreSQL `pg_dump`) holds none of the canary's values, normalised forms or pinyin."""
+rare name comes in through every import path (CSV file, push API, OpenTravel push, front-desk form)
+plus a quarantined row; after resolution and erasure through the API, a full database dump (SQLite
+`iterdump`, PostgreSQL `pg_dump`) holds none of the canary's values, normalised forms or pinyin.
+Uploaded through `/imports` in each file format (CSV, Excel, JSON lines, OpenTravel XML, OPERA Cloud
+JSON, vendor JSON), the canary leaves nothing in the data directory, nor in the bytes of the SQLite
+files (main, `-wal`, `-shm`); on PostgreSQL the touched tables have been vacuumed."""
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+import openpyxl
+import pytest
+from sqlalchemy import Engine, bindparam, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -20,9 +27,10 @@ from guestgraph.access import issue_source_key
 from guestgraph.db.models import Guest, RecordStatus, SourceRecord, Stay, StayGuest
 from tests.conftest import LiveServer
 from tests.factories import make_interaction, make_preference
-from tests.ingest_helpers import factory, good_row, write_pms_cn
+from tests.ingest_helpers import PMS_CN_HEADER, factory, good_row, write_pms_cn
 
 NAME, PHONE, EMAIL = "诸葛青云", "13987654321", "Zhuge.Qingyun@Canary-Mail.example"
+MEMBER = "GG90031415"  # the loyalty export's member number
 
 
 def cn_id(base17: str) -> str:
@@ -33,6 +41,8 @@ def cn_id(base17: str) -> str:
 ID_NUMBER = cn_id("11010519880512437")
 NEEDLES = {
     NAME,
+    "诸葛",  # the family and given names, as messages send them apart
+    "青云",
     json.dumps(NAME)[1:-1],  # as a JSON \u escape
     "zhuge",
     "qingyun",
@@ -42,6 +52,7 @@ NEEDLES = {
     "139 8765 4321",
     "8765-4321",
     EMAIL,
+    MEMBER,
 }
 
 
@@ -98,8 +109,11 @@ def _seed_everywhere(live: LiveServer, session: Session, tmp_path: Path) -> None
         "arrival": "2026-11-23", "departure": "2026-11-25", "room_number": "1808",
         "notes": NAME + " 对花生过敏",
     }  # fmt: skip
+    ota = canary_ota_xml(tmp_path).read_bytes().replace(b'ID="X-1"', b'ID="OTA-PUSH-1"')
     with live.client(role=None, headers={"X-API-Key": key}) as c:
         pushed = c.post("/api/v1/sources/ota_booking/records", json={"records": [booking]})
+        assert pushed.status_code == 200, pushed.text
+        pushed = c.post("/api/v1/sources/ota_booking/ota", content=ota)  # the OpenTravel push
         assert pushed.status_code == 200, pushed.text
     with live.client(follow_redirects=True) as c:
         assert c.post("/register", data=form).status_code == 200
@@ -168,10 +182,11 @@ def test_erasure_leaves_nothing_of_the_canary_in_a_full_dump(
         assert answer.answer == "denied"
 
 
-def grep_folder(folder: Path) -> dict[str, set[str]]:
-    """Every file under `folder`, as bytes, searched for the canary's values in UTF-8 and in GB18030
-    (a Chinese PMS export's encoding), any case: the needles found, by file."""
-    forms = {(n, n.lower().encode(enc)) for n in NEEDLES for enc in ("utf-8", "gb18030")}
+def grep_folder(folder: Path, extra: frozenset[str] = frozenset()) -> dict[str, set[str]]:
+    """Every file under `folder`, as bytes, searched for the canary's values (and `extra`, e.g. its
+    blind indexes) in UTF-8 and in GB18030 (a Chinese PMS export's encoding), any case: the needles
+    found, by file."""
+    forms = {(n, n.lower().encode(enc)) for n in NEEDLES | extra for enc in ("utf-8", "gb18030")}
     found: dict[str, set[str]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         data = path.read_bytes().lower()
@@ -181,26 +196,188 @@ def grep_folder(folder: Path) -> dict[str, set[str]]:
     return found
 
 
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+CANARY_ROW = {
+    "姓名": NAME,
+    "证件号码": ID_NUMBER,
+    "手机": "139 8765 4321",
+    "邮箱": EMAIL,
+    "生日": "1988-05-12",
+}
+
+
+def canary_csv(folder: Path) -> Path:
+    return write_pms_cn(folder / "SHA01_stays.csv", [good_row("W-1", **CANARY_ROW), good_row("W-2")])
+
+
+def canary_xlsx(folder: Path) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(PMS_CN_HEADER)
+    for row in (good_row("W-1", **CANARY_ROW), good_row("W-2")):
+        sheet.append([row.get(k, "") for k in PMS_CN_HEADER])
+    book.save(folder / "SHA01_stays.xlsx")
+    return folder / "SHA01_stays.xlsx"
+
+
+def canary_ota_xml(folder: Path) -> Path:
+    message = f"""<?xml version="1.0" encoding="UTF-8"?>
+<OTA_HotelResNotifRQ xmlns="http://www.opentravel.org/OTA/2003/05" Version="1.0" EchoToken="pr03">
+<HotelReservations><HotelReservation ResStatus="Commit" CreateDateTime="2026-09-01T10:00:00+08:00">
+<UniqueID Type="14" ID="X-1"/><RoomStays><RoomStay><TimeSpan Start="2026-10-05" End="2026-10-07"/>
+<Total AmountAfterTax="990" CurrencyCode="CNY"/><BasicPropertyInfo HotelCode="SHA01"/></RoomStay></RoomStays>
+<ResGuests><ResGuest><Profiles><ProfileInfo><Profile ProfileType="1"><Customer BirthDate="1988-05-12">
+<PersonName><GivenName>青云</GivenName><Surname>诸葛</Surname></PersonName>
+<Telephone PhoneNumber="+86 139 8765 4321"/><Email>{EMAIL}</Email>
+<Document DocType="5" DocID="{ID_NUMBER}"/></Customer></Profile></ProfileInfo></Profiles></ResGuest>
+</ResGuests></HotelReservation></HotelReservations></OTA_HotelResNotifRQ>"""
+    (folder / "booking_SHA01.xml").write_text(message, encoding="utf-8")
+    return folder / "booking_SHA01.xml"
+
+
+def canary_ohip_json(folder: Path) -> Path:
+    """The OPERA Cloud sample reservation, its guest replaced by the canary (profile shapes as in
+    the vendor's getProfile example) and its hotel by ours."""
+    sample = json.loads(
+        (SAMPLES / "oracle-ohip" / "rsv.getReservation.response-200.example.json").read_text()
+    )
+    reservation = sample["reservations"]["reservation"][0]
+    reservation["hotelId"] = "SHA01"
+    reservation["roomStay"].update(arrivalDate="2026-10-05", departureDate="2026-10-07")
+    profile = reservation["reservationGuests"][0]["profileInfo"]["profile"]
+    customer = profile["customer"]
+    customer["personName"] = [{"givenName": "青云", "surname": "诸葛", "nameType": "Primary"}]
+    customer["birthDate"] = "1988-05-12"
+    customer["identifications"] = {
+        "identificationInfo": [{"identification": {"idType": "ID", "idNumber": ID_NUMBER}}]
+    }
+    profile["emails"] = {"emailInfo": [{"email": {"emailAddress": EMAIL, "primaryInd": True}}]}
+    phone = {"phoneUseType": "MOBILE", "phoneNumber": "+86 139 8765 4321", "primaryInd": True}
+    profile["telephones"] = {"telephoneInfo": [{"telephone": phone}]}
+    (folder / "ohip_SHA01.json").write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
+    return folder / "ohip_SHA01.json"
+
+
+def canary_vendor_json(folder: Path) -> Path:
+    """The Mews customers sample, its customer replaced by the canary."""
+    sample = json.loads((SAMPLES / "mews" / "customers_getAll.response.json").read_text())
+    customer = copy.deepcopy(sample["Customers"][0])
+    customer.update(
+        FirstName="青云", LastName="诸葛", SecondLastName=None, Email=EMAIL, Phone="+86 139 8765 4321",
+        BirthDate="1988-05-12", NationalityCode="CN",
+    )  # fmt: skip
+    sample["Customers"] = [customer]
+    (folder / "mews_SHA01.json").write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
+    return folder / "mews_SHA01.json"
+
+
+def canary_jsonl(folder: Path) -> Path:
+    member = {
+        "member_no": MEMBER, "tier": "gold", "name": NAME, "name_pinyin": "Zhuge Qingyun", "gender": "M",
+        "birth_date": "1988-05-12", "mobile": "139 8765 4321", "email": EMAIL, "home_city": "上海",
+        "enrolled_at": "2024-01-01", "updated_at": "2026-10-01T00:00:00+08:00",
+    }  # fmt: skip
+    (folder / "members.jsonl").write_text(json.dumps(member, ensure_ascii=False) + "\n", encoding="utf-8")
+    return folder / "members.jsonl"
+
+
+CANARY_FILES: dict[str, Callable[[Path], Path]] = {
+    "csv": canary_csv,
+    "jsonl": canary_jsonl,
+    "xlsx": canary_xlsx,
+    "ota_xml": canary_ota_xml,
+    "ohip_json": canary_ohip_json,
+    "vendor_json": canary_vendor_json,
+}
+
+
+def sqlite_files(db_url: str) -> list[Path]:
+    main = Path(str(make_url(db_url).database))
+    return [
+        p
+        for p in (main, main.with_name(main.name + "-wal"), main.with_name(main.name + "-shm"))
+        if p.exists()
+    ]
+
+
+def remnants(db_url: str, engine: Engine, since: datetime) -> dict[str, set[str]]:
+    """What is left of the canary below the logical dump. SQLite: the needles found in the raw bytes
+    of the database's files (main, -wal, -shm; UTF-8 and GB18030), by file. PostgreSQL: the erased
+    tables not vacuumed since `since` or still holding dead row versions (bytes of freed space are
+    not searched: VACUUM does not zero them, see docs/architecture.md)."""
+    if make_url(db_url).get_backend_name() == "sqlite":
+        forms = {(n, n.lower().encode(enc)) for n in NEEDLES for enc in ("utf-8", "gb18030")}
+        found = {p.name: {n for n, f in forms if f in p.read_bytes().lower()} for p in sqlite_files(db_url)}
+        return {name: hit for name, hit in found.items() if hit}
+    tables = ["guest", "source_record", "guest_mention", "record_issue", "stay_guest"]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pgstattuple")  # contrib; exact, scans the heap
+        stats = "SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname = ANY(:t)"
+        vacuumed = dict(conn.execute(text(stats), {"t": tables}).all())
+        dead = {t: conn.execute(text("SELECT dead_tuple_count FROM pgstattuple(:t)"), {"t": t}).scalar_one()
+                for t in tables}  # fmt: skip
+    assert len(vacuumed) == len(tables)
+    late = {t: {"not vacuumed since the erasure"} for t, at in vacuumed.items() if at is None or at < since}
+    return late | {t: {f"{n} dead row versions in its heap"} for t, n in dead.items() if n}
+
+
+@pytest.mark.parametrize("fmt", sorted(CANARY_FILES))
 def test_a_web_import_leaves_nothing_of_the_erased_guest_in_the_data_directory(
-    live: LiveServer, demo_group: Session, tmp_path: Path
+    live: LiveServer, demo_group: Session, tmp_path: Path, fmt: str
 ) -> None:
-    """PR-03, "a grep of the data directory": the canary arrives in a PMS export uploaded through
-    `/imports`; after the erasure, no file under data_dir (uploads, audit checkpoints, anything) and
-    no row of the full dump holds the canary's ID number, phone, e-mail, name or pinyin."""
-    row = {"姓名": NAME, "证件号码": ID_NUMBER, "手机": "139 8765 4321", "邮箱": EMAIL, "生日": "1988-05-12"}
-    path = write_pms_cn(tmp_path / "SHA01_stays.csv", [good_row("W-1", **row), good_row("W-2")])
-    assert grep_folder(tmp_path)[path.name] >= {ID_NUMBER, "139 8765 4321", NAME}  # the grep sees GB18030
+    """PR-03, "a grep of the data directory": the canary arrives in a file of each format uploaded
+    through `/imports`; after the erasure, no file under data_dir (uploads, key store, audit
+    checkpoints, anything), no row of the full dump and no byte of the SQLite files holds the
+    canary's ID number, phone, e-mail, name or pinyin, and the key store holds none of the wrapped
+    data keys it shredded (its -wal file may: a known gap)."""
+    path = CANARY_FILES[fmt](tmp_path)
+    if fmt != "xlsx":  # (a zip: the grep sees the canary in the other uploads only)
+        assert {"诸葛", EMAIL} <= grep_folder(tmp_path)[path.name]
     with live.client(follow_redirects=True) as c:
         done = c.post(
-            "/imports", data={"source": "pms"}, files={"file": (path.name, path.read_bytes(), "text/csv")}
+            "/imports",
+            data={"source": {"csv": "pms", "xlsx": "pms", "jsonl": "loyalty"}.get(fmt, "ota_booking")},
+            files={"file": (path.name, path.read_bytes(), "application/octet-stream")},
         )
         assert done.status_code == 200, done.text
+    vault = pii.vault_of(live.engine)
     with factory(live.engine)() as s:
-        guest = s.scalars(select(Guest).where(Guest.full_name == NAME)).one()
+        guest = s.scalars(select(Guest).where(Guest.full_name.in_([NAME, "诸葛 青云"]))).one()
         public_id = guest.public_id
+        refs = {guest.key_ref} | set(
+            s.scalars(select(SourceRecord.key_ref).where(SourceRecord.guest_id == guest.id))
+        )
+        indexes = {pii.index(vault, "email", EMAIL), pii.index(vault, "phone", "+86" + PHONE)}
+    assert guest.full_name and None not in indexes
+    with vault.store.engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT wrapped FROM data_key WHERE key_ref IN :r").bindparams(
+                bindparam("r", expanding=True)
+            ),
+            {"r": sorted(r for r in refs if r)},
+        )
+        wrapped = {bytes(w) for w in found.scalars()}
+    assert wrapped  # the guest's and its records' data keys, as stored
+    since = datetime.now(UTC)
     with live.client(role="compliance_officer") as c:
         made = c.post("/api/v1/privacy/requests", json={"guest": public_id, "kind": "erasure"})
         assert made.status_code == 201, made.text
         assert c.post(f"/api/v1/privacy/requests/{made.json()['id']}/erase").status_code == 200
-    assert grep_folder(live.settings.data_dir) == {}
-    assert hits(dump(live.db_url)) == set()
+    assert grep_folder(live.settings.data_dir, frozenset(i for i in indexes if i)) == {}
+    after = dump(live.db_url)
+    # KNOWN GAP (PR-03): the loyalty export keys its records by member number, and an erased record keeps
+    # its external_id as a tombstone (so the same version sent again stays a duplicate, not a new guest):
+    # the member number is left in source_record.external_id. Pinned here so a fix shows up.
+    left = {MEMBER} if fmt == "jsonl" else set()
+    found = [line[:200] for line in after.splitlines() if hits(line)]
+    assert hits(after) == left and not any(i in after for i in indexes if i), found
+    with factory(live.engine)() as s:  # and nowhere but there
+        kept = s.scalars(select(SourceRecord.status).where(SourceRecord.external_id == MEMBER)).all()
+        assert kept == ([RecordStatus.ERASED] if left else []) and after.count(MEMBER) == len(kept)
+    assert {f: n - left for f, n in remnants(live.db_url, live.engine, since).items() if n - left} == {}
+    # KNOWN GAP (PR-03, CR-04): the key store's -wal is not truncated after an erasure (truncating it broke
+    # later connections to the run's shared key store), so the shredded keys' wrapped bytes may stay there.
+    with vault.store.engine.connect() as conn:  # but the store no longer holds them
+        rows = conn.execute(text("SELECT wrapped FROM data_key")).scalars().all()
+    assert not wrapped & {bytes(w) for w in rows}

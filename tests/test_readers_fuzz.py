@@ -16,10 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guestgraph.ingest.readers import OtaMessage, ReaderError, parse_xml, read_ohip_json, read_ota_xml
+from tests.fuzz import examples
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = REPO_ROOT.parent / "shared" / "samples"
-FUZZ = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=examples(150), deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def sample(relative: str) -> bytes:

@@ -82,3 +82,28 @@ def test_a_writer_that_waits_too_long_gets_database_is_locked(gated: Engine) -> 
             with pytest.raises(OperationalError, match="database is locked"):
                 second.execute(text("INSERT INTO t VALUES (2)"))
         first.commit()
+
+
+def test_a_write_led_by_with_is_rolled_back_with_its_transaction(gated: Engine, tmp_path: Path) -> None:
+    """The driver sends no BEGIN before `WITH … INSERT`: without the gate's own BEGIN the row committed
+    at once and survived the rollback (the first write of an analytics refresh is such a statement)."""
+    with gated.connect() as conn:
+        conn.execute(text("WITH s(x) AS (SELECT 7) INSERT INTO t SELECT x FROM s"))
+        assert conn.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+        conn.execute(text("WITH s(x) AS (SELECT 8) INSERT INTO t SELECT x FROM s"))
+        conn.rollback()
+    assert not _gate(tmp_path).locked()
+    with gated.connect() as conn:
+        assert conn.scalars(text("SELECT x FROM t")).all() == []
+    with gated.begin() as conn:  # and a committed one stays
+        conn.execute(text("WITH s(x) AS (SELECT 9) UPDATE t SET x = x WHERE x IN (SELECT x FROM s)"))
+        conn.execute(text("WITH s(x) AS (SELECT 9) INSERT INTO t SELECT x FROM s"))
+    with gated.connect() as conn:
+        assert conn.scalars(text("SELECT x FROM t")).all() == [9]
+
+
+def test_a_read_led_by_with_leaves_the_gate_open(gated: Engine, tmp_path: Path) -> None:
+    with gated.connect() as conn:
+        assert conn.scalar(text("WITH s(x) AS (SELECT 3) SELECT x FROM s")) == 3
+        assert not _gate(tmp_path).locked()
+        assert not conn.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]

@@ -307,7 +307,7 @@ def serve(
     import uvicorn
 
     from guestgraph.web import create_app
-    from guestgraph.web._requestlog import configure_logging
+    from guestgraph.web._requestlog import UVICORN_LOGGING, configure_logging
 
     try:
         settings = load_settings()
@@ -317,10 +317,7 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"guestgraph {__version__} serving on http://{bind_host}:{bind_port}")
     configure_logging()
-    # our own access log (web/_requestlog.py) leaves query strings out; uvicorn's would log them
-    uvicorn.run(
-        application, host=bind_host, port=bind_port, log_level="info", access_log=False, log_config=None
-    )
+    uvicorn.run(application, host=bind_host, port=bind_port, log_level="info", **UVICORN_LOGGING)
 
 
 from guestgraph.cli_analytics import register as _register_analytics  # noqa: E402 - after `app` exists

@@ -106,14 +106,29 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         force: Annotated[
             bool, typer.Option("--force", help="Restore even into a non-empty database, replacing it.")
         ] = False,
+        accept_broken_audit: Annotated[
+            bool,
+            typer.Option(
+                "--accept-broken-audit",
+                help="Restore even when the backup's audit chain does not verify (it is reported).",
+            ),
+        ] = False,
     ) -> None:
         """Verify and decrypt a backup, restore it into an empty database, check row counts and schema
         revision, re-apply crypto-shredding and the erasures made since the backup, and verify the
-        audit log."""
+        audit log and that sampled guests' sealed fields open with the key store in use. A failed check
+        empties the target again."""
         try:
             settings = load_settings()
             with _bar("Verifying") as progress:
-                result = ops.restore_backup(settings, file, into=into, force=force, progress=progress)
+                result = ops.restore_backup(
+                    settings,
+                    file,
+                    into=into,
+                    force=force,
+                    accept_broken_audit=accept_broken_audit,
+                    progress=progress,
+                )
         except GuestgraphError as e:
             raise fail(e) from e
         console.print(
@@ -127,7 +142,11 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
                 f"Erasures re-applied: {result.erasures_reapplied} guest(s) erased again, "
                 f"{result.records_rewiped} unlinked record(s) wiped again."
             )
-        console.print(f"Audit log: {result.audit}.")
+        if result.audit.startswith("BROKEN"):
+            console.print(f"[bold red]Audit log: {result.audit}.[/] Keep it as evidence; investigate.")
+        else:
+            console.print(f"Audit log: {result.audit}.")
+        console.print(f"Sample decryption: {result.samples}.")
         if not result.schema_is_head:
             console.print(
                 "[yellow]The backup is of an older schema:[/] run `guestgraph migrate` next; it also "

@@ -44,8 +44,10 @@ from guestgraph.access._roles import DEFAULT_ROLES, ensure_default_roles
 from guestgraph.access._scope import (
     DataScope,
     guest_visible,
+    guests_in_scope,
     hotel_id_visible,
     hotel_visible,
+    narrow_to_hotel,
     source_record_visible,
     stay_visible,
 )
@@ -122,9 +124,11 @@ __all__ = [
     "ensure_default_roles",
     "get_user",
     "guest_visible",
+    "guests_in_scope",
     "hash_password",
     "hotel_id_visible",
     "hotel_visible",
+    "narrow_to_hotel",
     "issue_password_reset",
     "issue_source_key",
     "load_principal",

@@ -87,7 +87,8 @@ def sign_in(
     policy: LoginPolicy,
 ) -> SignIn:
     """Check the password and open a session; the session is limited until the second factor passes."""
-    username = username.strip()[:80]
+    # A NUL cannot be stored (PostgreSQL text) and is in no username: such a name is just unknown (401)
+    username = username.strip()[:80].replace("\x00", "\ufffd")
     try:
         _check_throttle(db, username=username, ip=ip, now=now, policy=policy)
     except TooManyAttempts:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, select, true
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from guestgraph.db.models import Guest, Hotel, ScopeLevel, SourceRecord, Stay, StayGuest
+from guestgraph.errors import HotelNotFound
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,17 @@ def hotel_visible(scope: DataScope) -> ColumnElement[bool]:
     if scope.level is ScopeLevel.REGION:
         return Hotel.region_id == scope.region_id
     return Hotel.id.in_(scope.hotel_ids)
+
+
+def narrow_to_hotel(session: Session, scope: DataScope, hotel_code: str) -> DataScope:
+    """The scope of one hotel inside `scope`, e.g. a regional manager's dashboard for one of the
+    region's hotels. A hotel outside the scope is answered like one that does not exist."""
+    hotel_id = session.scalar(select(Hotel.id).where(Hotel.code == hotel_code, hotel_visible(scope)))
+    if hotel_id is None:
+        raise HotelNotFound(
+            f"No hotel with code {hotel_code!r} in your data scope.", hint="See /hotels for the codes."
+        )
+    return DataScope.hotels(hotel_id)
 
 
 def hotel_id_visible(
@@ -86,6 +98,26 @@ def guest_visible(scope: DataScope) -> ColumnElement[bool]:
         .exists()
     )
     return by_stay | by_record
+
+
+def guests_in_scope(scope: DataScope) -> ColumnElement[bool]:
+    """The same guests as `guest_visible`, for a query over every guest in scope (a distribution): for
+    hotels, as one set, the guests of their stays and source records read from the indexes, rather than
+    an EXISTS probing every guest's stay links (at 100k guests, one hotel: 2.3 s of CPU → 0.26 s). A
+    region keeps the EXISTS: its set can hold most of the group's guests, and building it cost more
+    than probing (a region of all nine hotels at 1M guests: 28 s of CPU)."""
+    if scope.level is not ScopeLevel.HOTEL:
+        return guest_visible(scope)
+    hotels_in_scope = select(Hotel.id).where(hotel_visible(scope))
+    by_stay = (
+        select(StayGuest.guest_id)
+        .join(Stay, Stay.id == StayGuest.stay_id)
+        .where(Stay.hotel_id.in_(hotels_in_scope))
+    )
+    by_record = select(SourceRecord.guest_id).where(
+        SourceRecord.hotel_id.in_(hotels_in_scope), SourceRecord.guest_id.is_not(None)
+    )
+    return Guest.id.in_(by_stay.union(by_record))
 
 
 def source_record_visible(scope: DataScope) -> ColumnElement[bool]:

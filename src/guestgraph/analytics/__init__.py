@@ -26,7 +26,15 @@ from guestgraph.analytics._metrics import Vocabulary
 from guestgraph.analytics._names import RFM_GROUP_BY_CODE, RFM_GROUPS, STAGES, Named
 from guestgraph.analytics._refresh import STEPS as REFRESH_STEPS
 from guestgraph.analytics._refresh import RefreshSummary, refresh
-from guestgraph.analytics._reports import ChurnWarning, Dashboard, churn_warnings, dashboard
+from guestgraph.analytics._reports import (
+    ChurnWarning,
+    Dashboard,
+    DataQuality,
+    PeriodFigures,
+    check_period,
+    churn_warnings,
+    dashboard,
+)
 from guestgraph.analytics._rules import RuleSet, TagRule, load_rules
 from guestgraph.analytics._segments import (
     Preview,
@@ -59,6 +67,8 @@ __all__ = [
     "ChurnWarning",
     "Condition",
     "Dashboard",
+    "DataQuality",
+    "PeriodFigures",
     "MetricCondition",
     "GuestInsight",
     "Named",
@@ -83,6 +93,7 @@ __all__ = [
     "Vocabulary",
     "add_manual_tag",
     "tag_notes",
+    "check_period",
     "churn_warnings",
     "create_segment",
     "dashboard",

@@ -9,12 +9,32 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, literal, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from guestgraph import audit, pii
 from guestgraph.access import DataScope, guest_visible
 from guestgraph.analytics._compile import compile_condition, guest_source
+from guestgraph.analytics._conditions import AllOf, AnyOf, Condition, Not, TagCondition
 from guestgraph.analytics._rules import RuleSet
 from guestgraph.db.models import Guest, GuestMetrics, GuestStatus, GuestTag
 from guestgraph.errors import Conflict, GuestNotFound, InvalidInput, NotFound
@@ -28,12 +48,96 @@ def refresh_rule_tags(
     conn: Connection, rules: RuleSet, *, today: date, now: datetime, only: Any = None
 ) -> dict[str, int]:
     """Tag every guest a rule now matches, retire rule tags that no longer apply; returns the counts.
-    `only` (a SELECT of guest ids) limits the pass to those guests (an incremental refresh)."""
+    `only` (a SELECT of guest ids) limits the pass to those guests (an incremental refresh).
+
+    All rules are evaluated in one pass over guest ⟕ guest_metrics into a temporary table of
+    (guest, tag) matches; one UPDATE retires and one INSERT opens tags against it. A rule that reads
+    tags (a tag condition) may depend on what an earlier rule just wrote, so such a rule set is
+    evaluated rule by rule, in file order, as before. SQLite evaluates rule by rule as well: its
+    statements per rule are index lookups already, and the batch measured no faster there (PostgreSQL,
+    first tagging at 200,000 guests: 57 → 23 s on a loaded machine, docs/benchmarks.md)."""
+    if only is None:
+        conn.execute(text("ANALYZE guest_tag"))
+    if not rules.tags:
+        return {}
+    if conn.dialect.name == "sqlite" or any(_reads_tags(rule.when) for rule in rules.tags):
+        return _rule_by_rule(conn, rules, today=today, now=now, only=only)
+    among = [] if only is None else [Guest.id.in_(only)]
+    tagged = [] if only is None else [GuestTag.guest_id.in_(only)]
+    codes = [rule.code for rule in rules.tags]
+    flags = [
+        case((compile_condition(rule.when, scope=DataScope.group(), today=today), 1), else_=0).label(f"r{i}")
+        for i, rule in enumerate(rules.tags)
+    ]
+    wide = _temp_table(
+        conn,
+        "tmp_rule_flags",
+        [Column("guest_id", BigInteger), *(Column(f"r{i}", SmallInteger) for i in range(len(codes)))],
+    )
+    matches = _temp_table(conn, "tmp_rule_match", [Column("guest_id", BigInteger), Column("tag", String(40))])
+    try:
+        source = (
+            select(Guest.id, *flags)
+            .select_from(guest_source())
+            .where(Guest.status == GuestStatus.ACTIVE, *among)
+        )
+        conn.execute(insert(wide).from_select(["guest_id", *(f"r{i}" for i in range(len(codes)))], source))
+        each = [
+            select(wide.c.guest_id, literal(code, String(40)).label("tag")).where(wide.c[f"r{i}"] == 1)
+            for i, code in enumerate(codes)
+        ]
+        conn.execute(insert(matches).from_select(["guest_id", "tag"], union_all(*each)))
+        conn.execute(text("ANALYZE tmp_rule_match"))
+        open_rule = and_(GuestTag.kind == RULE, GuestTag.retired_at.is_(None), GuestTag.tag.in_(codes))
+        still = exists().where(matches.c.guest_id == GuestTag.guest_id, matches.c.tag == GuestTag.tag)
+        conn.execute(
+            update(GuestTag).where(open_rule, ~still, *tagged).values(retired_at=now, retired_by=RULE)
+        )
+        # Matches already open are dropped first, then the rest inserted: an anti-join of the INSERT
+        # against guest_tag itself made PostgreSQL re-scan the table it was filling (minutes at 200k).
+        already = exists().where(
+            GuestTag.guest_id == matches.c.guest_id,
+            GuestTag.tag == matches.c.tag,
+            GuestTag.kind == RULE,
+            GuestTag.retired_at.is_(None),
+        )
+        conn.execute(delete(matches).where(already))
+        # in guest order: the guest index then fills page by page instead of in one sweep per rule
+        fresh = select(matches.c.guest_id, matches.c.tag, literal(RULE), literal(now)).order_by(
+            matches.c.guest_id, matches.c.tag
+        )
+        conn.execute(insert(GuestTag).from_select(["guest_id", "tag", "kind", "since"], fresh))
+    finally:
+        matches.drop(conn)
+        wide.drop(conn)
+    query = select(GuestTag.tag, func.count()).where(open_rule).group_by(GuestTag.tag)
+    found = {str(tag): int(n) for tag, n in conn.execute(query)}
+    return {code: found.get(code, 0) for code in codes}
+
+
+def _temp_table(conn: Connection, name: str, columns: list[Column[Any]]) -> Table:
+    table = Table(name, MetaData(), *columns, prefixes=["TEMPORARY"])
+    table.create(conn)
+    return table
+
+
+def _reads_tags(condition: Condition) -> bool:
+    if isinstance(condition, TagCondition):
+        return True
+    if isinstance(condition, AllOf | AnyOf):
+        return any(_reads_tags(c) for c in condition.conditions)
+    if isinstance(condition, Not):
+        return _reads_tags(condition.condition)
+    return False
+
+
+def _rule_by_rule(
+    conn: Connection, rules: RuleSet, *, today: date, now: datetime, only: Any = None
+) -> dict[str, int]:
+    """Each rule in turn (a later rule sees the tags an earlier one wrote)."""
     among = [] if only is None else [Guest.id.in_(only)]
     tagged = [] if only is None else [GuestTag.guest_id.in_(only)]
     counts: dict[str, int] = {}
-    if only is None:
-        conn.execute(text("ANALYZE guest_tag"))
     for rule in rules.tags:
         matched = (
             select(Guest.id)

@@ -121,7 +121,7 @@ def encode(seq: int, moment: datetime, event: AuditEvent) -> bytes:
     """The canonical bytes, stored as is and never rebuilt: UTF-8 compact JSON that starts with seq,
     time and the search fields (`HEADER_FIELDS`, in that order), then the other fields with sorted
     keys. `verify` checks the `{"seq":N,` prefix, so each event's bytes are bound to their position."""
-    body = event.body()
+    body = _without_nul(event.body())
     head = {"seq": seq, "time": format_time(moment)} | {name: body.pop(name) for name in HEADER_FIELDS}
     try:
         first = json.dumps(head, separators=(",", ":"), ensure_ascii=False)
@@ -132,6 +132,18 @@ def encode(seq: int, moment: datetime, event: AuditEvent) -> bytes:
             hint="Use strings, numbers, booleans, lists and objects only.",
         ) from e
     return (first[:-1] + "," + rest[1:]).encode("utf-8")
+
+
+def _without_nul(value: Any) -> Any:
+    """`value` with every NUL character in its texts (keys too) replaced by U+FFFD: PostgreSQL's jsonb,
+    which the search columns are generated through, cannot hold one, and a sent name may carry it."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def seq_prefix(seq: int) -> bytes:

@@ -218,6 +218,11 @@ class KeyStore:
         with self.engine.begin() as conn:
             return conn.execute(stmt, params).rowcount
 
+    def key_refs_wrapped_by(self, kek_version: int, limit: int) -> list[str]:
+        stmt = select(data_key.c.key_ref).where(data_key.c.kek_version == kek_version).limit(limit)
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
     def kek_versions_in_use(self) -> dict[int, int]:
         stmt = select(data_key.c.kek_version, func.count()).group_by(data_key.c.kek_version)
         with self.engine.connect() as conn:

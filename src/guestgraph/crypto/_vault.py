@@ -215,6 +215,14 @@ class Vault:
     def kek_versions_in_use(self) -> dict[int, int]:
         return self.store.kek_versions_in_use()
 
+    def kek_versions_of(self, key_refs: Iterable[str]) -> dict[str, int]:
+        """The KEK version wrapping each of `key_refs` the key store holds (absent: not held)."""
+        return {k.key_ref: k.kek_version for k in self.store.get_many(sorted(set(key_refs)))}
+
+    def key_refs_wrapped_by(self, kek_version: int, limit: int) -> list[str]:
+        """Up to `limit` key refs wrapped by KEK `kek_version` (for sampling, e.g. a restore's check)."""
+        return self.store.key_refs_wrapped_by(kek_version, limit)
+
     # Internals
 
     def _data_key(self, key_ref: str) -> DataKey:

@@ -11,6 +11,12 @@ So each database file gets one gate per process. A connection takes it before it
 threads of one process wait in order on a lock that wakes the next one at once. Another process (a
 CLI import, the worker) still meets SQLite's own lock and busy timeout, as before. A wait longer than
 the busy timeout raises the same "database is locked" error SQLite would.
+
+The driver starts a transaction (its implicit `BEGIN`) only before a statement that begins with
+INSERT, UPDATE, DELETE or REPLACE. A write that begins with a common table expression (`WITH … INSERT
+INTO …`, as the analytics refresh and the bulk paths compile them) ran outside any transaction: it
+committed on its own, and a later failure could not roll it back. The gate starts the transaction for
+such a statement, as the driver does for the others.
 """
 
 from __future__ import annotations
@@ -28,6 +34,10 @@ _GATES_LOCK = threading.Lock()
 _READS = re.compile(
     r"\s*(SELECT|PRAGMA|EXPLAIN|SAVEPOINT|RELEASE|ROLLBACK|COMMIT|BEGIN\s*$|BEGIN\s+DEFERRED)", re.I
 )
+# A statement led by common table expressions. SQLite allows no writes inside a CTE, so such a
+# statement writes exactly when its main statement is an INSERT, UPDATE, DELETE or REPLACE.
+_WITH = re.compile(r"\s*WITH\b", re.I)
+_WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
 
 
 def _gate_for(database: str) -> threading.Lock:
@@ -41,6 +51,11 @@ class GatedConnection(sqlite3.Connection):
     gate: threading.Lock | None = None
     holds_gate = False
     wait_seconds = 30.0
+
+    def begin_if_idle(self) -> None:
+        """Start the transaction the driver would not start for a write led by `WITH`."""
+        if self.isolation_level is not None and not self.in_transaction:
+            self.execute("BEGIN")
 
     def enter_gate(self) -> None:
         if self.gate is None or self.holds_gate:
@@ -87,6 +102,11 @@ def install_write_gate(engine: Engine, database: str, wait_seconds: float) -> No
     def _before_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if _READS.match(statement):
             return
+        led_by_with = _WITH.match(statement) is not None
+        if led_by_with and not _WRITE_WORD.search(statement):
+            return  # WITH … SELECT: a read
         dbapi_connection = conn.connection.dbapi_connection
         if isinstance(dbapi_connection, GatedConnection):
             dbapi_connection.enter_gate()
+            if led_by_with:
+                dbapi_connection.begin_if_idle()

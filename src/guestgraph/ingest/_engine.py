@@ -292,7 +292,16 @@ def _store_chunk(
 
 
 def _result(p: Prepared) -> RecordResult:
-    outcome = "duplicate" if p.duplicate else ("superseded" if not p.is_current else p.outcome.status.value)
+    # A refused version stored beside the one in force is not current, but it is in the quarantine: the
+    # sender is told so (not "superseded"), and an OpenTravel answer lists it as an error.
+    if p.duplicate:
+        outcome = "duplicate"
+    elif p.status is RecordStatus.QUARANTINED:
+        outcome = "quarantined"
+    elif not p.is_current:
+        outcome = "superseded"
+    else:
+        outcome = p.outcome.status.value
     findings = [
         {"rule": f.rule, "severity": f.severity.value, "field": f.field, "detail": f.detail}
         for f in p.outcome.findings

@@ -6,7 +6,7 @@ from guestgraph.db.models import RecordStatus, Severity
 from guestgraph.ingest._context import SourceSettings
 from guestgraph.ingest._findings import Finding, Outcome
 from guestgraph.ingest._inbound import InboundRecord
-from guestgraph.ingest._scrub import may_hold_card, strip_cards
+from guestgraph.ingest._scrub import CONTROL, may_hold_card, strip_cards
 from guestgraph.ingest._standardise import standardise
 from guestgraph.ingest._store import Prepared
 from guestgraph.ingest._versions import content_hash, version_key
@@ -46,6 +46,20 @@ def _strip_located(record: InboundRecord, keep: frozenset[str]) -> int:
     return found
 
 
+def _clean_id(record: InboundRecord, outcome: Outcome, settings: SourceSettings) -> str | None:
+    """The external ID as stored: without control characters (PostgreSQL refuses a NUL in text). Such an
+    ID is corrupt rather than a new record, so it is refused: it never replaces the record in force."""
+    ext = record.external_id
+    if ext and CONTROL.search(ext):
+        cleaned = CONTROL.sub("", ext)
+        severity = settings.rules.severity("id.control_characters", settings.source)
+        outcome.findings.append(
+            Finding("id.control_characters", severity, "external_id", None, ext, cleaned or None)
+        )
+        return cleaned
+    return ext
+
+
 def prepare(record: InboundRecord, settings: SourceSettings) -> Prepared:
     cards = 0
     raw = record.raw
@@ -65,9 +79,10 @@ def prepare(record: InboundRecord, settings: SourceSettings) -> Prepared:
             Finding("data.minimised", severity, column, None, None, None, "not stored")
             for column in record.dropped_columns
         )
+    external_id = _clean_id(record, outcome, settings)
     _keep_explanations(outcome)
     digest = content_hash(raw)
-    external_id = record.external_id or f"#{digest[:24]}"
+    external_id = external_id or f"#{digest[:24]}"
     return Prepared(
         record=record,
         outcome=outcome,

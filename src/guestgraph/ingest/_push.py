@@ -10,7 +10,7 @@ import json
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, JsonValue, field_validator
 from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.db.models import RecordType
@@ -21,13 +21,21 @@ from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundReco
 MAX_PUSH = 1000
 
 
+def names_only(names: frozenset[str] | set[str]) -> dict[str, JsonValue]:
+    """The JSON schema addition saying an object's keys are among `names` (as its validator checks)."""
+    allowed: list[JsonValue] = [*sorted(names)]
+    return {"propertyNames": {"enum": allowed}}
+
+
 class PushPerson(BaseModel):
     """A person on the record, with canonical field names (see /api/docs for the list)."""
 
     model_config = {"extra": "forbid"}
     role: Literal["primary", "additional", "booker", "company", "travel_agent"] = "primary"
     values: dict[str, str | None] = Field(
-        default_factory=dict, description="Canonical person fields as sent."
+        default_factory=dict,
+        description="Canonical person fields as sent.",
+        json_schema_extra=names_only(PERSON_FIELDS),
     )
 
     @field_validator("values")
@@ -41,17 +49,25 @@ class PushPerson(BaseModel):
         return v
 
 
+# Below a signed 64-bit column's limit, and exact as a float (JSON tools read the bound as one)
+MAX_VERSION = 9 * 10**18
+
+
 class PushRecord(BaseModel):
     model_config = {"extra": "forbid"}
     external_id: str = Field(min_length=1, max_length=200, description="The source's own ID of this record.")
     record_type: Literal["profile", "reservation", "cancellation", "member", "registration", "folio"]
-    version: int | None = Field(None, ge=0, description="The source's version number; higher is newer.")
+    version: int | None = Field(
+        None, ge=0, le=MAX_VERSION, description="The source's version number; higher is newer."
+    )
     updated_at: str | None = Field(
         None, max_length=40, description="The source's modification time (ISO 8601)."
     )
     hotel_code: str | None = Field(None, max_length=20)
     fields: dict[str, str | None] = Field(
-        default_factory=dict, description="Canonical record fields as sent."
+        default_factory=dict,
+        description="Canonical record fields as sent.",
+        json_schema_extra=names_only(RECORD_FIELDS),
     )
     persons: list[PushPerson] = Field(default_factory=list, max_length=20)
 

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 from guestgraph import __version__
 from guestgraph.config import Settings
 from guestgraph.db import head_revision, make_engine, make_session_factory
+from guestgraph.errors import GuestgraphError
 from guestgraph.ops import _engines
 from guestgraph.ops._errors import BackupError, RestoreMismatch
 from guestgraph.ops._format import BackupHeader, Progress, decrypt_to, write_encrypted
 from guestgraph.ops._key import key_id, load_backup_key
+from guestgraph.ops._samples import check_samples
 
 if TYPE_CHECKING:
     from guestgraph.privacy import Reapplied
@@ -41,6 +43,7 @@ class RestoreResult:
     # schema (then `guestgraph migrate` re-applies them)
     erasures_reapplied: int | None = None
     records_rewiped: int | None = None  # records naming no guest whose key was shredded, wiped again
+    samples: str = "not run"  # what opening sampled guests' sealed fields with the key store found
 
 
 def create_backup(
@@ -99,13 +102,16 @@ def restore_backup(
     *,
     into: str | None = None,
     force: bool = False,
+    accept_broken_audit: bool = False,
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> RestoreResult:
     """Verify and decrypt the whole backup first (a damaged one restores nothing), load it into an
     empty database (`into`, default the configured one), then check row counts and schema revision
-    against the header, re-apply crypto-shredding and the erasures made since (CR-04), and verify the
-    audit chain."""
+    against the header, the audit chain, and that sampled guests' sealed fields open with the key store
+    in use; a failed check empties the target again and raises. Last, re-apply crypto-shredding and
+    the erasures made since the backup (CR-04). A broken audit chain is refused unless
+    `accept_broken_audit` (then restored, and `RestoreResult.audit` starts with "BROKEN")."""
     target = into or settings.resolved_database_url
     key = load_backup_key(settings)
     with tempfile.TemporaryDirectory(prefix="guestgraph-restore-") as work:
@@ -123,10 +129,18 @@ def restore_backup(
         if not force:
             _engines.check_empty(target)
         _engines.load(payload, target, force=force)
-    revision, counts = _engines.database_counts(target)
-    _check(header, revision, counts, target)
     target_settings = settings.model_copy(update={"database_url": target})
-    at_head = revision == head_revision()
+    try:
+        revision, counts = _engines.database_counts(target)
+        _check(header, revision, counts, target)
+        at_head = revision == head_revision()
+        audit_found = _verify_audit(target_settings, accept_broken=accept_broken_audit)
+        samples = _check_samples(target_settings, at_head=at_head)
+    except GuestgraphError as e:
+        _engines.clear(target)
+        raise RestoreMismatch(
+            f"{e.message} The restore was refused and {target.split('@')[-1]} emptied again.", hint=e.hint
+        ) from e
     shredded = _reapply_tombstones(target_settings)
     erasures = reapply_erasures(target_settings, now=now or datetime.now(UTC)) if at_head else None
     return RestoreResult(
@@ -135,10 +149,19 @@ def restore_backup(
         row_counts=counts,
         schema_is_head=at_head,
         shredded_keys=shredded,
-        audit=_verify_audit(target_settings),
+        audit=audit_found,
         erasures_reapplied=erasures.guests if erasures is not None else None,
         records_rewiped=erasures.records if erasures is not None else None,
+        samples=samples,
     )
+
+
+def _check_samples(settings: Settings, *, at_head: bool) -> str:
+    if not vault_configured(settings):
+        return "not run: no vault configured"
+    if not at_head:
+        return "not run: the backup is of an older schema"
+    return check_samples(settings).summary()
 
 
 def _check(header: BackupHeader, revision: str | None, counts: dict[str, int], target: str) -> None:
@@ -204,8 +227,8 @@ def reapply_erasures(settings: Settings, *, now: datetime) -> Reapplied | None:
         engine.dispose()
 
 
-def _verify_audit(settings: Settings) -> str:
-    """Run `audit verify` on the restored database: a restore with a broken chain is refused."""
+def _verify_audit(settings: Settings, *, accept_broken: bool) -> str:
+    """Run `audit verify` on the restored database: a broken chain is refused, unless accepted."""
     from guestgraph import audit
 
     engine = make_engine(settings.resolved_database_url)
@@ -214,10 +237,13 @@ def _verify_audit(settings: Settings) -> str:
             report = audit.verify(session, settings=settings)
     finally:
         engine.dispose()
-    if not report.ok:
-        raise RestoreMismatch(
-            f"The restored audit log does not verify: {report.problem} "
-            f"(first bad seq: {report.first_bad_seq}).",
-            hint="Use an older backup, and investigate the audit log of this one.",
-        )
-    return f"verified {report.events_checked} events"
+    if report.ok:
+        return f"verified {report.events_checked} events"
+    found = f"{report.problem} (first bad seq: {report.first_bad_seq})"
+    if accept_broken:
+        return f"BROKEN, restored as asked (--accept-broken-audit): {found}"
+    raise RestoreMismatch(
+        f"The restored audit log does not verify: {found}.",
+        hint="Use an older backup and investigate this one's audit log; or, to restore it anyway and "
+        "keep the broken log as evidence, pass --accept-broken-audit.",
+    )

@@ -160,3 +160,39 @@ def load(payload: Path, url: str, *, force: bool) -> None:
     if force:
         args += ["--clean", "--if-exists"]
     _run([*args, f"--dbname={uri}", str(payload)], env, "pg_restore")
+
+
+def clear(url: str) -> None:
+    """Empty a target again after a refused restore: drop every table (SQLite), or every table,
+    sequence, function and type of the `public` schema (PostgreSQL), so no unchecked copy of the
+    backup's data is left behind and the target can take another restore."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            if engine_name(url) == "sqlite":
+                conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+                for name in inspect(conn).get_table_names():
+                    conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+            else:
+                for sql in conn.execute(text(_PG_DROPS)).scalars().all():
+                    conn.exec_driver_sql(sql)
+    finally:
+        engine.dispose()
+
+
+_PG_DROPS = """
+SELECT format('DROP TABLE IF EXISTS public.%I CASCADE', tablename) FROM pg_tables WHERE schemaname = 'public'
+UNION ALL
+SELECT format('DROP SEQUENCE IF EXISTS public.%I CASCADE', sequencename) FROM pg_sequences
+ WHERE schemaname = 'public'
+UNION ALL
+SELECT format('DROP FUNCTION IF EXISTS %s CASCADE', p.oid::regprocedure) FROM pg_proc p
+  JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'public'
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT format('DROP TYPE IF EXISTS public.%I CASCADE', t.typname) FROM pg_type t
+  JOIN pg_namespace n ON n.oid = t.typnamespace
+ WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd')
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')
+"""

@@ -72,6 +72,7 @@ from guestgraph.db.models import (
     TicketRating,
 )
 from guestgraph.privacy._export import subject_of_many
+from guestgraph.privacy._purge import purge_after_commit
 
 RETENTION_BASIS = (
     "Stays and folio lines are kept without the person (hotel, dates, room, rate, amounts) for the "
@@ -341,12 +342,18 @@ def erase_guest(session: Session, *, guest_id: int, now: datetime) -> ErasureOut
     return erase_guests(session, guest_ids=[guest_id], now=now)
 
 
+def erased_tables() -> set[str]:
+    """The tables an erasure changes (see HANDLED), whose freed space is purged after it commits."""
+    return set(HANDLED) - {"loyalty_entry", "privacy_request"}  # kept unchanged
+
+
 def erase_guests(
     session: Session, *, guest_ids: list[int], now: datetime, scan_unlinked: bool = True
 ) -> ErasureOutcome:
     """`erase_guest` for several guests in one pass (the retention job). `scan_unlinked=False` skips
     the search of unresolved records for the guests' identifiers (one LIKE per identifier, too many
-    for a batch); the retention schedule wipes those records by age instead."""
+    for a batch); the retention schedule wipes those records by age instead. Once the caller commits,
+    the freed space is purged (`privacy._purge`: SQLite WAL truncated, PostgreSQL tables vacuumed)."""
     subject = subject_of_many(session, guest_ids)
     ids, stays = subject.guest_ids, subject.stay_ids
     records = _records(session, ids, subject.record_ids) if scan_unlinked else subject.record_ids
@@ -465,4 +472,5 @@ def erase_guests(
         .where(Guest.id.in_(ids))
         .values(**personal, provenance={}, status=GuestStatus.ERASED, merged_into_id=None, updated_at=now),
     )
+    purge_after_commit(session, erased_tables())
     return ErasureOutcome(public_ids, counts, len(stays), RETENTION_BASIS)

@@ -52,6 +52,7 @@ from guestgraph.paging import PageRequest
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._erase import erase_guests, shred_keys, shred_ticket_keys
 from guestgraph.privacy._guests import require_group_scope
+from guestgraph.privacy._purge import purge_after_commit
 from guestgraph.privacy._transfer import RecipientRow, list_recipients
 
 RUN_ACTION = "guest.retention"
@@ -421,6 +422,8 @@ def run_retention(
     cutoffs = {c.value: at.date().isoformat() for c, at in cut.items()}
     if apply:
         privacy_event(session, RUN_ACTION, actor_id, None, {**counts, "before": cutoffs})
+        # Always, even with nothing expired: it also truncates a WAL an earlier erasure found busy
+        purge_after_commit(session, {model.__tablename__ for _k, _c, model, _w, _s in _steps(cut)})
     return RetentionRun(now, apply, counts, cutoffs, per_category)
 
 

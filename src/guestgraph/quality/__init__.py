@@ -1,7 +1,7 @@
 """Govern: the data-quality dashboard and its alerts."""
 
 from guestgraph.quality._alerts import AlertRow, evaluate_alerts, list_alerts, set_threshold
-from guestgraph.quality._dashboard import Dashboard, QualityFigures, dashboard
+from guestgraph.quality._dashboard import Dashboard, QualityFigures, dashboard, period_figures
 
 __all__ = [
     "AlertRow",
@@ -10,5 +10,6 @@ __all__ = [
     "dashboard",
     "evaluate_alerts",
     "list_alerts",
+    "period_figures",
     "set_threshold",
 ]

@@ -149,3 +149,15 @@ def dashboard(session: Session, *, scope: DataScope, today: date, days: int = 90
         or 0
     )
     return Dashboard(since, hotels, sources, per_day, alerts)
+
+
+def period_figures(session: Session, *, scope: DataScope, since: date, until: date) -> QualityFigures:
+    """The hotels in scope together, over the days `since`..`until` (the management dashboard's
+    completeness and validity)."""
+    in_scope = select(Hotel.id).where(hotel_visible(scope))
+    row = session.execute(
+        select(*_sums()).where(
+            QualityStat.day >= since, QualityStat.day <= until, QualityStat.hotel_id.in_(in_scope)
+        )
+    ).one()
+    return _figures("all", "全部", "All", _counts(row))

@@ -25,7 +25,6 @@ from guestgraph.privacy import Channel
 
 COUNTED = ("checked_out", "in_house")
 MAX_GUEST_ROWS = 100_000
-MAX_DAYS = 3 * 366
 CONSENT_CHANNELS = {"email": Channel.EMAIL, "sms": Channel.SMS, "wechat": Channel.WECHAT}
 
 
@@ -36,12 +35,7 @@ class ReportParams:
     consent: str | None = None  # birthdays: keep only guests with marketing consent on this channel
 
     def check(self) -> None:
-        if self.since > self.until:
-            raise InvalidInput(
-                f"The period starts ({self.since}) after it ends ({self.until}).", hint="Swap the dates."
-            )
-        if (self.until - self.since).days > MAX_DAYS:
-            raise InvalidInput("The period is longer than three years.", hint="Choose a shorter period.")
+        analytics.check_period(self.since, self.until)
         if self.consent is not None and self.consent not in CONSENT_CHANNELS:
             raise InvalidInput(
                 f"consent {self.consent!r} is not one of {', '.join(CONSENT_CHANNELS)}.",

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp
 
 from guestgraph import __version__, audit, frontdesk, privacy
 from guestgraph.config import Settings, ensure_secret_key
@@ -80,6 +81,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+class GuestgraphApp(FastAPI):
+    """FastAPI with the request id, the access log and the security headers outside Starlette's
+    ServerErrorMiddleware (`add_middleware` would put them inside it): the generic answer to an
+    unexpected error carries them too, and gets its access-log line (OP-03, LG-02)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: Settings = self.state.settings
+        return RequestLog(SecurityHeaders(super().build_middleware_stack(), hsts=settings.cookie_secure))
+
+
 def _sweep_upload_leftovers(factory: sessionmaker[Session], settings: Settings) -> None:
     """Upload folders a crashed import left behind go at start-up (PR-03; retention `import_upload`)."""
     with factory() as session:
@@ -99,7 +110,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = GuestgraphApp(
         title="guestgraph",
         version=__version__,
         description="Hotel guest data platform: one trusted, governed, secure profile per guest.",
@@ -159,8 +170,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         routes_reports.router
     )  # after both: /reports/churn and /api/v1/reports/dashboard first
     install_error_handlers(app)
-    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
-    app.add_middleware(RequestLog)
     return app
 
 

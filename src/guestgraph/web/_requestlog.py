@@ -1,6 +1,7 @@
-"""Request ids and the access log: one line per request with method, path (never the query string,
-which can hold a searched phone or name), status and time; control characters escaped so a crafted
-path cannot forge log lines."""
+"""Request ids and the access log: one line per request with method, route (the matched route's
+template, e.g. `/guests/{public_id}`: never the path as sent nor the query string, which can hold a
+phone, an ID number or a name), status and time; control characters escaped so nothing a request
+carries can forge a log line."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import re
 import time
 import uuid
+from typing import IO, Any
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,12 +18,35 @@ from guestgraph import audit
 
 log = logging.getLogger("guestgraph.access")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# a segment of a path no route matched is logged when it cannot carry personal data: ASCII letters
+# and punctuation only (a scanner's `/wp-admin/setup.php`), no digit, no `@`, no other script
+_PLAIN_SEGMENT = re.compile(r"^[A-Za-z._~-]{0,40}$")
+# C0 and C1 controls (U+0085 NEXT LINE among them) and the Unicode line and paragraph separators:
+# everything `str.splitlines` or a log viewer may take for the end of a line
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# uvicorn's own logging for `guestgraph serve` (and the tests' server): no access log of its own (ours
+# leaves query strings out, uvicorn's would log them) and no config, so its records reach the root
+# handler of `configure_logging`
+UVICORN_LOGGING: dict[str, Any] = {"access_log": False, "log_config": None}
 
 
 def neutralise(text: str) -> str:
     """Escape newlines and other control characters (log injection)."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(lambda m: _escape(ord(m.group())), text)
+
+
+def _escape(code: int) -> str:
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def route_of(scope: Scope) -> str:
+    """The matched route's template, or the path as sent with every segment that could hold personal
+    data replaced by `*` (no route matched: a 404 or a scanner)."""
+    template = getattr(scope.get("route"), "path", None)
+    if isinstance(template, str) and template:
+        return template
+    path: str = scope["path"]
+    return "/".join(s if _PLAIN_SEGMENT.match(s) else "*" for s in path.split("/"))
 
 
 class SafeFormatter(logging.Formatter):
@@ -49,27 +74,38 @@ class RequestLog:
         client = scope.get("client")
         audit.begin_request(source_ip=client[0] if client else None, request_id=request_id)
         started = time.perf_counter()
+        answered = False
 
         async def send_logged(message: Message) -> None:
+            nonlocal answered
             if message["type"] == "http.response.start":
+                answered = True
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
                 log.info(
                     "%s %s %s %.1fms rid=%s",
-                    scope["method"],
-                    neutralise(scope["path"]),
+                    neutralise(scope["method"]),
+                    neutralise(route_of(scope)),
                     message["status"],
                     (time.perf_counter() - started) * 1000,
                     request_id,
                 )
             await send(message)
 
-        await self.app(scope, receive, send_logged)
+        try:
+            await self.app(scope, receive, send_logged)
+        except Exception:
+            if not answered:
+                raise
+            # Starlette re-raises after the generic 500 went out, logged with its request id by
+            # web/_errors.py; passed on, uvicorn would log it a second time and drop the connection
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Root logging for `guestgraph serve`: one line per record, control characters escaped."""
-    handler = logging.StreamHandler()
+def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> logging.Handler:
+    """Root logging for `guestgraph serve`: one line per record on `stream` (stderr by default),
+    control characters escaped."""
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    return handler

@@ -3,7 +3,7 @@ dashboard and the churn-warning list."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -96,11 +96,18 @@ def reports_page(
     scope: ScopeDep,
     since: Annotated[date | None, Query()] = None,
     until: Annotated[date | None, Query()] = None,
+    hotel: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     until = until or now_utc().date()
-    since = since or until - timedelta(days=365)
-    board = analytics.dashboard(session, scope=scope, since=since, until=until)
-    context = {"board": board, "active": "reports", "report_kinds": reports.KINDS, **NAMES}
+    board = analytics.dashboard(session, scope=scope, since=since, until=until, hotel=hotel or None)
+    context = {
+        "board": board,
+        "hotels": org.list_hotels(session, scope=scope),
+        "country_name": reports.country_name,
+        "active": "reports",
+        "report_kinds": reports.KINDS,
+        **NAMES,
+    }
     return render(request, "reports.html", context)
 
 

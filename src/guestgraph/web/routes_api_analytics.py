@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -73,7 +73,7 @@ class SegmentPreviewOut(SegmentOut):
     preview: PreviewOut
 
 
-class DashboardOut(BaseModel):
+class PeriodOut(BaseModel):
     since: date
     until: date
     guests: int
@@ -83,13 +83,31 @@ class DashboardOut(BaseModel):
     stays: int
     nights: int
     room_revenue: Decimal
-    adr: Decimal | None = Field(description="Average daily rate.")
+    adr: Decimal | None = Field(description="Average daily rate: room revenue per room night.")
+
+
+class DataQualityOut(BaseModel):
+    records: int = Field(description="Source records imported in the period for the hotels in scope.")
+    valid: int
+    persons: int
+    complete: int = Field(description="Persons with a name and an identifying phone or e-mail.")
+    validity: float | None
+    completeness: float | None
+
+
+class DashboardOut(PeriodOut):
+    hotel: str | None = Field(description="The hotel the figures are narrowed to, if any.")
     revenue_by_outlet: dict[str, Decimal] = Field(description="By outlet code.")
     channels: dict[str, int] = Field(description="Stays by booking channel.")
     channel_groups: dict[str, int] = Field(description="Stays by direct, ota, corporate and other.")
     stages: dict[str, int] = Field(description="Guests by lifecycle stage.")
     rfm_groups: dict[str, int] = Field(description="Guests by RFM group.")
+    markets: dict[str, int] = Field(
+        description='Guests who stayed by nationality (ISO 3166-1; "" unknown, "*" the rest).'
+    )
     churn_warnings: int
+    previous: PeriodOut = Field(description="The same figures for the period of the same length just before.")
+    quality: DataQualityOut
 
 
 class ChurnWarningOut(BaseModel):
@@ -228,11 +246,14 @@ def api_delete_segment(segment_id: int, session: SessionDep) -> None:
 def api_dashboard(
     session: SessionDep,
     scope: ScopeDep,
-    since: Annotated[date | None, Query(description="First arrival day; default 365 days ago.")] = None,
+    since: Annotated[date | None, Query(description="First arrival day; default: 30 days to until.")] = None,
     until: Annotated[date | None, Query(description="Last arrival day; default today.")] = None,
+    hotel: Annotated[
+        str | None, Query(max_length=20, description="Narrow to one hotel in your scope (its code).")
+    ] = None,
 ) -> dict[str, Any]:
     until = until or now_utc().date()
-    board = analytics.dashboard(session, scope=scope, since=since or until - timedelta(days=365), until=until)
+    board = analytics.dashboard(session, scope=scope, since=since, until=until, hotel=hotel or None)
     return asdict(board)
 
 

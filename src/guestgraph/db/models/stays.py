@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guestgraph.db.models._base import Base, IdMixin, TimestampMixin, str_enum, utcnow
@@ -92,7 +92,17 @@ class Charge(IdMixin, Base):
     """A folio line: room revenue, F&B, spa, minibar or other spend, posted to a stay or a guest."""
 
     __tablename__ = "charge"
-    __table_args__ = (Index("ix_charge_stay", "stay_id"), Index("ix_charge_guest", "guest_id"))
+    __table_args__ = (
+        Index("ix_charge_stay", "stay_id"),
+        Index("ix_charge_guest", "guest_id"),
+        # the stays with a room line, which the analytics refresh leaves out of stay amounts (0051)
+        Index(
+            "ix_charge_room_stay",
+            "stay_id",
+            sqlite_where=text("outlet = 'room'"),
+            postgresql_where=text("outlet = 'room'"),
+        ),
+    )
 
     hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
     stay_id: Mapped[int | None] = mapped_column(ForeignKey("stay.id", ondelete="SET NULL"))
