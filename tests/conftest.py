@@ -27,6 +27,7 @@ from sqlalchemy import Engine, delete, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from guestgraph import privacy
 from guestgraph.access import DataScope
 from guestgraph.config import Settings
 from guestgraph.db import make_session_factory
@@ -156,7 +157,9 @@ def engine(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[En
 
 def wipe(engine: Engine) -> None:
     """Empty every table; the audit log through its one sanctioned deletion path (prune_through),
-    and its control row is reset to the genesis head rather than deleted."""
+    and its control row is reset to the genesis head rather than deleted. An earlier test's erasure
+    may still be purging on its background thread: that ends first."""
+    privacy.wait_for_purges(timeout=120)
     with engine.begin() as conn:
         conn.execute(update(AuditControl).values(prune_through=2**62))
         for table in reversed(Base.metadata.sorted_tables):
@@ -250,6 +253,7 @@ def serve(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
             pytest.fail("The test web server did not start.", pytrace=False)
         time.sleep(0.05)
     yield LiveServer(f"http://127.0.0.1:{port}", db_url, engine, settings, app)
+    privacy.wait_for_purges(timeout=120)  # an erasure's background purge is done before the next test
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()

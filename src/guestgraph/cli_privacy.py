@@ -114,6 +114,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
                         session, now=datetime.now(UTC), apply=not dry_run, data_dir=settings.data_dir
                     )
                 schedule = privacy.retention_schedule(session)
+            privacy.wait_for_purges()  # the freed space is purged before the engine goes
             engine.dispose()
         except GuestgraphError as e:
             raise fail(e) from e

@@ -28,6 +28,7 @@ from guestgraph.privacy._export import EXPORTED, NOT_EXPORTED, Subject, export_g
 from guestgraph.privacy._guest_list import ExportPurpose, GuestListExport, export_guest_list, neutralise
 from guestgraph.privacy._imported import import_consents
 from guestgraph.privacy._inventory import CLASSIFIED, NOT_PERSONAL, Classification, classification, is_listed
+from guestgraph.privacy._purge import wait_for_purges
 from guestgraph.privacy._reapply import (
     Reapplied,
     erased_guests_present,
@@ -163,6 +164,7 @@ __all__ = [
     "record_guest_consent",
     "shred_guest_keys",
     "subject_of",
+    "wait_for_purges",
     "withdraw_all",
     "withdraw_guest_consents",
 ]

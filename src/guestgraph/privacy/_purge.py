@@ -7,13 +7,20 @@ understood a shredded key's wrapped bytes can stay in the key store's `-wal` unt
 checkpoint overwrites them.
 
 It runs after the commit, outside the transaction (VACUUM cannot run inside one, and a checkpoint
-cannot copy what is not committed). A failure is logged and never undoes the committed erasure.
+cannot copy what is not committed), on one background thread of the process: a VACUUM of the
+erased tables takes seconds on a large or busy database (a CI run timed an erasure request out
+at 10 s while it waited), and the person who asked for the erasure should not wait for it. Purges
+run one at a time in the order asked; `wait_for_purges` waits for those asked so far (the CLI does,
+and so does an orderly exit: the thread is joined at interpreter shutdown). A failure is logged and
+never undoes the committed erasure; the next erasure or retention run purges the same tables again.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
@@ -60,17 +67,37 @@ def _after_rollback(session: Session) -> None:
 def _after_commit(session: Session) -> None:
     tables = session.info.pop(_PENDING, None)
     if tables:
-        purge_now(session.get_bind(), tables)
+        purge_later(session.get_bind(), tables)
 
 
-def purge_now(bind: Engine | Connection, tables: Iterable[str]) -> list[db.Purge]:
-    """Purge the data database's `tables` now; what could not be done is logged."""
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_asked: list[Future[db.Purge | None]] = []
+
+
+def purge_later(bind: Engine | Connection, tables: Iterable[str]) -> Future[db.Purge | None]:
+    """Have the data database's `tables` purged on the background purge thread; returns at once."""
+    global _executor
     engine = bind.engine if isinstance(bind, Connection) else bind
-    done: list[db.Purge] = []
-    targets = [(engine, set(tables))]
-    for target, names in targets:
-        try:
-            done.append(db.purge_freed(target, names))
-        except SQLAlchemyError:
-            log.exception("Could not purge freed space after an erasure (%s)", target.url.render_as_string())
-    return done
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guestgraph-purge")
+        future = _executor.submit(purge_now, engine, set(tables))
+        _asked[:] = [f for f in _asked if not f.done()] + [future]
+    return future
+
+
+def wait_for_purges(timeout: float | None = None) -> bool:
+    """Wait until every purge asked so far has run; False if `timeout` seconds passed first."""
+    with _lock:
+        asked = list(_asked)
+    return not wait(asked, timeout=timeout).not_done
+
+
+def purge_now(engine: Engine, tables: Iterable[str]) -> db.Purge | None:
+    """Purge the data database's `tables` now; None (and logged) when it could not be done."""
+    try:
+        return db.purge_freed(engine, set(tables))
+    except (SQLAlchemyError, OSError):
+        log.exception("Could not purge freed space after an erasure (%s)", engine.url.render_as_string())
+        return None
