@@ -182,6 +182,13 @@ def test_erasure_leaves_nothing_of_the_canary_in_a_full_dump(
         assert answer.answer == "denied"
 
 
+def raw_bytes(path: Path) -> bytes:
+    """The file's bytes, read by another process: closing a file descriptor of a live SQLite
+    database in this process would drop SQLite's POSIX locks on it (sqlite.org/howtocorrupt.html,
+    2.2), and later connections would fail with "disk I/O error" or miss each other's writes."""
+    return subprocess.run(["/bin/cat", str(path)], capture_output=True, check=True).stdout  # noqa: S603
+
+
 def grep_folder(folder: Path, extra: frozenset[str] = frozenset()) -> dict[str, set[str]]:
     """Every file under `folder`, as bytes, searched for the canary's values (and `extra`, e.g. its
     blind indexes) in UTF-8 and in GB18030 (a Chinese PMS export's encoding), any case: the needles
@@ -189,7 +196,7 @@ def grep_folder(folder: Path, extra: frozenset[str] = frozenset()) -> dict[str, 
     forms = {(n, n.lower().encode(enc)) for n in NEEDLES | extra for enc in ("utf-8", "gb18030")}
     found: dict[str, set[str]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        data = path.read_bytes().lower()
+        data = raw_bytes(path).lower()
         hit = {needle for needle, form in forms if form in data}
         if hit:
             found[str(path.relative_to(folder))] = hit
@@ -308,7 +315,7 @@ def remnants(db_url: str, engine: Engine, since: datetime) -> dict[str, set[str]
     not searched: VACUUM does not zero them, see docs/architecture.md)."""
     if make_url(db_url).get_backend_name() == "sqlite":
         forms = {(n, n.lower().encode(enc)) for n in NEEDLES for enc in ("utf-8", "gb18030")}
-        found = {p.name: {n for n, f in forms if f in p.read_bytes().lower()} for p in sqlite_files(db_url)}
+        found = {p.name: {n for n, f in forms if f in raw_bytes(p).lower()} for p in sqlite_files(db_url)}
         return {name: hit for name, hit in found.items() if hit}
     tables = ["guest", "source_record", "guest_mention", "record_issue", "stay_guest"]
     with engine.begin() as conn:
@@ -330,7 +337,7 @@ def test_a_web_import_leaves_nothing_of_the_erased_guest_in_the_data_directory(
     through `/imports`; after the erasure, no file under data_dir (uploads, key store, audit
     checkpoints, anything), no row of the full dump and no byte of the SQLite files holds the
     canary's ID number, phone, e-mail, name or pinyin, and the key store holds none of the wrapped
-    data keys it shredded (its -wal file may: a known gap)."""
+    data keys it shredded, in its rows or in the bytes of its files."""
     path = CANARY_FILES[fmt](tmp_path)
     if fmt != "xlsx":  # (a zip: the grep sees the canary in the other uploads only)
         assert {"诸葛", EMAIL} <= grep_folder(tmp_path)[path.name]
@@ -377,11 +384,13 @@ def test_a_web_import_leaves_nothing_of_the_erased_guest_in_the_data_directory(
         kept = s.scalars(select(SourceRecord.status).where(SourceRecord.external_id == MEMBER)).all()
         assert kept == ([RecordStatus.ERASED] if left else []) and after.count(MEMBER) == len(kept)
     assert {f: n - left for f, n in remnants(live.db_url, live.engine, since).items() if n - left} == {}
-    # KNOWN GAP (PR-03, CR-04): the key store's -wal is not truncated after an erasure (truncating it broke
-    # later connections to the run's shared key store), so the shredded keys' wrapped bytes may stay there.
-    with vault.store.engine.connect() as conn:  # but the store no longer holds them
+    with vault.store.engine.connect() as conn:  # the store no longer holds them
         rows = conn.execute(text("SELECT wrapped FROM data_key")).scalars().all()
     assert not wrapped & {bytes(w) for w in rows}
+    store = vault.store.engine.url
+    if store.get_backend_name() == "sqlite":  # nor do its files (main, -wal, -shm), byte for byte
+        files = sqlite_files(store.render_as_string(hide_password=False))
+        assert files and not {p.name for p in files for w in wrapped if w in raw_bytes(p)}
 
 
 def test_an_erasure_answers_before_the_purge_of_freed_space_is_done(

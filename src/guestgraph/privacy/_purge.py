@@ -1,10 +1,12 @@
 """After an erasure (or a retention run) commits, remove what the deleted rows left in the database
 files (checklist PR-03): SQLite's WAL is checkpointed and truncated (its main file zeroes deleted
-content itself, `secure_delete`), PostgreSQL's touched tables are vacuumed. The key store is not
-truncated: doing so broke later connections to a key store shared by many engines of one process
-("disk I/O error" on `PRAGMA journal_mode=WAL`, found by the full test suite), so until that is
-understood a shredded key's wrapped bytes can stay in the key store's `-wal` until SQLite's own
-checkpoint overwrites them.
+content itself, `secure_delete`), PostgreSQL's touched tables are vacuumed. A SQLite key store's WAL
+is truncated too, so the wrapped data keys the erasure shredded leave no copy in its `-wal`.
+
+(An earlier attempt at the key store broke later connections with "disk I/O error". The cause was
+in the test, not here: it read the database files' raw bytes in the same process, and closing any
+file descriptor of a SQLite file drops every POSIX lock the process holds on it, SQLite's included;
+see https://www.sqlite.org/howtocorrupt.html, 2.2. Tests read those files from another process.)
 
 It runs after the commit, outside the transaction (VACUUM cannot run inside one, and a checkpoint
 cannot copy what is not committed), on one background thread of the process: a VACUUM of the
@@ -26,8 +28,9 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from guestgraph import db
+from guestgraph import db, pii
 from guestgraph.db.models import Base
+from guestgraph.errors import GuestgraphError
 
 log = logging.getLogger(__name__)
 _PENDING = "guestgraph.privacy.purge"
@@ -95,9 +98,25 @@ def wait_for_purges(timeout: float | None = None) -> bool:
 
 
 def purge_now(engine: Engine, tables: Iterable[str]) -> db.Purge | None:
-    """Purge the data database's `tables` now; None (and logged) when it could not be done."""
+    """Purge the data database's `tables` now, and a SQLite key store's WAL; None (and logged) when
+    the data database could not be purged."""
+    done: db.Purge | None = None
     try:
-        return db.purge_freed(engine, set(tables))
+        done = db.purge_freed(engine, set(tables))
     except (SQLAlchemyError, OSError):
         log.exception("Could not purge freed space after an erasure (%s)", engine.url.render_as_string())
+    store = _key_store(engine)
+    if store is not None and store.dialect.name == "sqlite":
+        try:
+            db.truncate_wal(store)
+        except (SQLAlchemyError, OSError):
+            log.exception("Could not truncate the key store's WAL after an erasure")
+    return done
+
+
+def _key_store(engine: Engine) -> Engine | None:
+    """The key store's engine, when `engine` has a field-encryption vault attached."""
+    try:
+        return pii.vault_of(engine).store.engine
+    except GuestgraphError:
         return None
