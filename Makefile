@@ -78,8 +78,12 @@ fonts:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
 	  else echo "PDF tests need $(WQY): sudo apt-get install fonts-wqy-microhei"; exit 1; fi; }
 
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist; each has its own SQLite files, PostgreSQL
+# databases and key store). Much of a test's time is spent waiting on a database, a browser or a server
+# thread, so more workers than cores pays off; PYTEST_WORKERS=0 runs in this process (for a debugger).
+PYTEST_WORKERS ?= 3
 pytest: $(STAMP) browser fonts
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=25
 
 test: lint typecheck migrations-check audit pytest
 

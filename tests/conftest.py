@@ -44,15 +44,20 @@ pytest_plugins = ["tests.browser_fixtures"]
 def _test_keys() -> None:
     """One set of field-encryption keys for the whole run, shared through the environment by every
     Settings the tests build (the app under test, CLI runs, subprocesses), so that what one part
-    seals the others open. The key store and shred journal live in a scratch folder."""
+    seals the others open. The key store and shred journal live in a scratch folder of each test
+    process: pytest-xdist's workers inherit the controller's environment, and each gets its own
+    (marked by _GUESTGRAPH_TEST_KEYS, so a key store named by the caller's environment is kept)."""
     import base64
     import tempfile
 
-    folder = Path(tempfile.mkdtemp(prefix="guestgraph-test-keys-"))
     for name in ("GUESTGRAPH_KEK", "GUESTGRAPH_BLIND_INDEX_KEY"):
         os.environ.setdefault(name, "1:" + base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
-    os.environ.setdefault("GUESTGRAPH_KEYSTORE_URL", f"sqlite:///{folder / 'keystore.db'}")
-    os.environ.setdefault("GUESTGRAPH_SHRED_JOURNAL", str(folder / "shredded.journal"))
+    if "GUESTGRAPH_KEYSTORE_URL" in os.environ and os.environ.get("_GUESTGRAPH_TEST_KEYS") != "1":
+        return
+    folder = Path(tempfile.mkdtemp(prefix="guestgraph-test-keys-"))
+    os.environ["GUESTGRAPH_KEYSTORE_URL"] = f"sqlite:///{folder / 'keystore.db'}"
+    os.environ["GUESTGRAPH_SHRED_JOURNAL"] = str(folder / "shredded.journal")
+    os.environ["_GUESTGRAPH_TEST_KEYS"] = "1"
 
 
 _test_keys()
