@@ -81,9 +81,10 @@ fonts:
 # The suite runs in PYTEST_WORKERS processes (pytest-xdist; each has its own SQLite files, PostgreSQL
 # databases and key store). Much of a test's time is spent waiting on a database, a browser or a server
 # thread, so more workers than cores pays off; PYTEST_WORKERS=0 runs in this process (for a debugger).
+# Every worker must collect the same tests in the same order, so the hash seed is the same in each.
 PYTEST_WORKERS ?= 3
 pytest: $(STAMP) browser fonts
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=25
+	PYTHONHASHSEED=$${PYTHONHASHSEED:-0} $(BIN)/pytest -n $(PYTEST_WORKERS) --durations=25
 
 test: lint typecheck migrations-check audit pytest
 

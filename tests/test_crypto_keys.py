@@ -90,6 +90,7 @@ def test_a_placeholder_key_is_accepted_in_dev(tmp_path: Path) -> None:
         (f"{random_key(2)},{random_key(2)}", "repeats or misnumbers version 2"),
         ("# nothing here", "is empty"),
     ],
+    ids=["short", "not-base64", "one-bad-of-two", "repeated-version", "empty"],  # the same in every worker
 )
 def test_malformed_keys_are_refused(tmp_path: Path, value: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
