@@ -484,7 +484,7 @@ def test_a_restore_erases_again_every_guest_erased_since_the_backup(
     number) with its steward's note; the restore erases G again and wipes that record again (as the
     system, audited), so a full dump of the restored database holds none of them, the stays are kept
     anonymised and the other guest is untouched."""
-    from guestgraph import identity, ingest, privacy
+    from guestgraph import identity, ingest, pii, privacy
     from guestgraph.access import DataScope
     from guestgraph.db.models import (
         AuditEventRow,
@@ -551,6 +551,10 @@ def test_a_restore_erases_again_every_guest_erased_since_the_backup(
             assert s.scalar(select(func.count()).where(StayGuest.guest_id == back.id)) == 0
             assert s.scalar(select(func.count()).select_from(Stay)) == stays  # kept, anonymised
             assert s.scalar(select(func.count()).where(Guest.full_name == "王小明")) == 1  # the control
+            ids = ["SHA01:C-1", "SHA01:C-2"]  # the confirmation numbers: tombstones only (PR-03)
+            tombs = [pii.tombstone(pii.vault_of(engine), i) for i in ids]
+            under = SourceRecord.external_id.in_(ids + tombs)
+            assert sorted(s.scalars(select(SourceRecord.external_id).where(under))) == sorted(tombs)
             events = s.execute(
                 select(AuditEventRow.guest_public_id, AuditEventRow.actor_username).where(
                     AuditEventRow.action == "guest.erase_reapplied"

@@ -374,16 +374,14 @@ def test_a_web_import_leaves_nothing_of_the_erased_guest_in_the_data_directory(
     assert privacy.wait_for_purges(timeout=120)  # the purge runs after the answer, on its own thread
     assert grep_folder(live.settings.data_dir, frozenset(i for i in indexes if i)) == {}
     after = dump(live.db_url)
-    # KNOWN GAP (PR-03): the loyalty export keys its records by member number, and an erased record keeps
-    # its external_id as a tombstone (so the same version sent again stays a duplicate, not a new guest):
-    # the member number is left in source_record.external_id. Pinned here so a fix shows up.
-    left = {MEMBER} if fmt == "jsonl" else set()
     found = [line[:200] for line in after.splitlines() if hits(line)]
-    assert hits(after) == left and not any(i in after for i in indexes if i), found
-    with factory(live.engine)() as s:  # and nowhere but there
-        kept = s.scalars(select(SourceRecord.status).where(SourceRecord.external_id == MEMBER)).all()
-        assert kept == ([RecordStatus.ERASED] if left else []) and after.count(MEMBER) == len(kept)
-    assert {f: n - left for f, n in remnants(live.db_url, live.engine, since).items() if n - left} == {}
+    assert hits(after) == set() and not any(i in after for i in indexes if i), found
+    with factory(live.engine)() as s:  # an erased record keeps a tombstone, not the source's ID of it
+        kept = s.scalars(
+            select(SourceRecord.status).where(SourceRecord.external_id == pii.tombstone(vault, MEMBER))
+        ).all()
+        assert kept == ([RecordStatus.ERASED] if fmt == "jsonl" else []) and MEMBER not in after
+    assert remnants(live.db_url, live.engine, since) == {}
     with vault.store.engine.connect() as conn:  # the store no longer holds them
         rows = conn.execute(text("SELECT wrapped FROM data_key")).scalars().all()
     assert not wrapped & {bytes(w) for w in rows}

@@ -5,6 +5,8 @@ index cannot be computed, so the ~10⁹–10¹¹ phone and ID values cannot be b
 whoever holds it can, so it is guarded like a KEK. Normalisation makes one person's value give one
 index however it was typed: E.164 phones, NFKC-lower-cased e-mails, ID numbers upper-cased without
 spaces. The kind is part of the MAC input, so a phone and an ID with the same digits never collide.
+Kind `external_id` is no search index: it is the tombstone an erased source record keeps instead of
+the source's own ID of it (a confirmation or member number), exact as stored.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from cryptography.hazmat.primitives import hashes, hmac
 from guestgraph.cleanse import parse_phone
 from guestgraph.errors import InvalidInput
 
-IndexKind = Literal["phone", "phone_tail", "email", "email_local", "id_number", "birth_date", "handle"]
+IndexKind = Literal[
+    "phone", "phone_tail", "email", "email_local", "id_number", "birth_date", "handle", "external_id"
+]
 IndexHash = Literal["hmac-sha256", "hmac-sm3"]
 INDEX_KINDS: tuple[str, ...] = get_args(IndexKind)
 E164 = re.compile(r"\+[1-9]\d{6,14}")
@@ -30,6 +34,8 @@ def normalise(kind: IndexKind, value: str, *, default_region: str = "CN") -> str
         if E164.fullmatch(value):  # already standardised (ingest stores E.164): no second parse
             return value
         return parse_phone(value, default_region=default_region).e164
+    if kind == "external_id":  # a source's record ID: exact, as the record was stored under it
+        return value
     text = unicodedata.normalize("NFKC", value)
     if kind == "phone_tail":  # the last four digits a clerk reads off a booking
         return "".join(ch for ch in text if ch.isdigit())[-4:]

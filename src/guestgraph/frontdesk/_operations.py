@@ -262,13 +262,12 @@ def _stay_and_guest(
             f"Stay {confirmation_number} is not linked to a guest yet.",
             hint="Run identity resolution (guestgraph resolve --all), then try again.",
         )
+    external_id = _stay_external_id(hotel_code, confirmation_number)
+    stored_as = [external_id, pii.tombstone(pii.vault_of(session), external_id)]  # erased versions too
     version = session.scalar(
         select(func.max(SourceRecord.source_version))
         .join(SourceSystem, SourceSystem.id == SourceRecord.source_system_id)
-        .where(
-            SourceSystem.code == SOURCE,
-            SourceRecord.external_id == _stay_external_id(hotel_code, confirmation_number),
-        )
+        .where(SourceSystem.code == SOURCE, SourceRecord.external_id.in_(stored_as))
     )
     session.expunge(stay)
     session.expunge(guest)

@@ -44,20 +44,24 @@ def dialect_insert(conn: Connection, table: Any) -> Any:
 def existing_versions(
     conn: Connection, source_id: int, external_ids: Sequence[str]
 ) -> dict[str, list[tuple[str, int, bool]]]:
-    """(version_key, id, is_current) of every stored version of these external records."""
+    """(version_key, id, is_current) of every stored version of these external records, erased ones
+    included: those are stored under their tombstone (`pii.tombstone`), looked up by it too."""
     found: dict[str, list[tuple[str, int, bool]]] = {}
+    vault = pii.vault_of(conn)
     ids = sorted(set(external_ids))
-    for start in range(0, len(ids), 900):
+    for start in range(0, len(ids), 450):  # two values per ID in the IN list (SQLite's limit: 999)
+        plain = {ext: ext for ext in ids[start : start + 450]}
+        wanted = plain | {pii.tombstone(vault, ext): ext for ext in plain}
         rows = conn.execute(
             select(
                 SourceRecord.external_id, SourceRecord.version_key, SourceRecord.id, SourceRecord.is_current
             ).where(
                 SourceRecord.source_system_id == source_id,
-                SourceRecord.external_id.in_(ids[start : start + 900]),
+                SourceRecord.external_id.in_(sorted(wanted)),
             )
         )
-        for ext, vk, rid, current in rows:
-            found.setdefault(ext, []).append((vk, rid, current))
+        for stored, vk, rid, current in rows:
+            found.setdefault(wanted[stored], []).append((vk, rid, current))
     return found
 
 

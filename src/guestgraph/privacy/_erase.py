@@ -73,6 +73,7 @@ from guestgraph.db.models import (
 )
 from guestgraph.privacy._export import subject_of_many
 from guestgraph.privacy._purge import purge_after_commit
+from guestgraph.privacy._tombstone import tombstone_records
 
 RETENTION_BASIS = (
     "Stays and folio lines are kept without the person (hotel, dates, room, rate, amounts) for the "
@@ -83,7 +84,8 @@ RETENTION_BASIS = (
 # tests/test_privacy_export.py, so a new table cannot silently escape erasure.
 HANDLED: dict[str, str] = {
     "guest": "emptied of personal data, status erased (the random ID answers 404)",
-    "source_record": "raw payload, standardised values and note wiped, status erased",
+    "source_record": "raw payload, standardised values and note wiped, status erased; the source's ID of "
+    "it replaced by its tombstone (a keyed MAC: the same version sent again is still a duplicate)",
     "record_issue": "deleted",
     "guest_mention": "deleted",
     "match_review": "deleted",
@@ -311,14 +313,15 @@ def erase_memberships(session: Session, guest_ids: list[int], counts: dict[str, 
 
 def wipe_unlinked_records(session: Session, record_ids: list[int]) -> int:
     """Wipe source records that name no guest (quarantined, discarded) as erasure does: their findings
-    and mentions deleted, payload, values and steward's note wiped. Their keys are the caller's to shred
-    (already shredded, when a restore re-applies an erasure). Returns how many records."""
+    and mentions deleted, payload, values and steward's note wiped, IDs tombstoned. Their keys are the
+    caller's to shred (already shredded, when a restore re-applies an erasure). Returns how many."""
     wiped = 0
     for start in range(0, len(record_ids), 900):
         chunk = record_ids[start : start + 900]
         session.execute(delete(RecordIssue).where(RecordIssue.source_record_id.in_(chunk)))
         mentions = GuestMention.source_record_id.in_(chunk) & GuestMention.guest_id.is_(None)
         session.execute(delete(GuestMention).where(mentions))
+        tombstone_records(session, SourceRecord.id.in_(chunk) & SourceRecord.guest_id.is_(None))
         done = session.execute(
             update(SourceRecord)
             .where(SourceRecord.id.in_(chunk), SourceRecord.guest_id.is_(None))
@@ -450,6 +453,7 @@ def erase_guests(
         .where(or_(Charge.guest_id.in_(ids), Charge.stay_id.in_(stays)))
         .values(guest_id=None, description=None),
     )
+    tombstone_records(session, SourceRecord.id.in_(records))
     run(
         "source_record",
         update(SourceRecord)

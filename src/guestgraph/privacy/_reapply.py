@@ -6,7 +6,8 @@ ledger (`Vault.erasures`, next to the shred journal, never in a data backup), an
 restored database, as the system, one `guest.erase_reapplied` audit event per guest. An erasure also
 wiped the quarantined and discarded records holding the guest's identifiers (found by opening them);
 those identifiers cannot be opened any more, but those records' keys are in the shred journal, so every
-record that names no guest and whose key was shredded is wiped again too.
+record that names no guest and whose key was shredded is wiped again too. Erased records still under
+their source's ID (erased before tombstones existed) get their tombstone (PR-03).
 
 The ledger is appended before the erasure commits (as keys are shredded before it): a guest whose
 erasure was rolled back has lost their keys already, and a later re-application completes it."""
@@ -23,6 +24,7 @@ from guestgraph import pii
 from guestgraph.db.models import Guest, GuestStatus, RecordStatus, SourceRecord
 from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._erase import erase_guests, wipe_unlinked_records
+from guestgraph.privacy._tombstone import tombstone_erased_records
 
 REAPPLIED = "guest.erase_reapplied"
 LOOKUP_CHUNK = 900  # public IDs per IN list (SQLite's bound-parameter limit)
@@ -86,6 +88,7 @@ def reapply_erasures(session: Session, *, now: datetime) -> Reapplied:
             )
         done += len(chunk)
     records = wipe_unlinked_records(session, shredded_unlinked_records(session))
+    tombstone_erased_records(session)  # erased in the backup under the source's IDs (before PR-03)
     if records:
         privacy_event(session, REAPPLIED, None, None, {"source": "shred journal", "records": records})
     return Reapplied(done, records)

@@ -53,6 +53,7 @@ from guestgraph.privacy._audit import privacy_event
 from guestgraph.privacy._erase import erase_guests, shred_keys, shred_ticket_keys
 from guestgraph.privacy._guests import require_group_scope
 from guestgraph.privacy._purge import purge_after_commit
+from guestgraph.privacy._tombstone import tombstone_erased_records, tombstone_records
 from guestgraph.privacy._transfer import RecipientRow, list_recipients
 
 RUN_ACTION = "guest.retention"
@@ -401,6 +402,8 @@ def run_retention(
         if apply:
             if model in (SourceRecord, Conversation):  # crypto-shred their keys first: backups lose them
                 _shred_keys_of(session, model, where)
+            if model is SourceRecord:  # the source's IDs of them too (PR-03)
+                tombstone_records(session, where)
             if model is ServiceTicket:  # the tickets' texts and files, as their keys go with them
                 shred_ticket_keys(session, where)
             counts[key] = int(session.execute(statement()).rowcount or 0)  # type: ignore[attr-defined]
@@ -422,6 +425,7 @@ def run_retention(
     cutoffs = {c.value: at.date().isoformat() for c, at in cut.items()}
     if apply:
         privacy_event(session, RUN_ACTION, actor_id, None, {**counts, "before": cutoffs})
+        tombstone_erased_records(session)  # any erased before tombstones existed (PR-03)
         # Always, even with nothing expired: it also truncates a WAL an earlier erasure found busy
         purge_after_commit(session, {model.__tablename__ for _k, _c, model, _w, _s in _steps(cut)})
     return RetentionRun(now, apply, counts, cutoffs, per_category)
