@@ -6,6 +6,7 @@ tombstones restored, and the retention run's wipe of old quarantined records all
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select, update
@@ -13,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from guestgraph import identity, ingest, pii, privacy
 from guestgraph.access import issue_source_key
-from guestgraph.db.models import Guest, GuestStatus, RecordStatus, SourceRecord
+from guestgraph.db.models import Guest, GuestStatus, RecordStatus, SourceRecord, Stay
 from tests.conftest import LiveServer
+from tests.factories import make_guest, make_stay
 from tests.ingest_helpers import factory, good_row, write_pms_cn
 from tests.test_privacy_erasure import EMAIL, ID_NUMBER, MEMBER, NAME, PHONE, canary_jsonl
 
@@ -140,3 +142,32 @@ def test_the_retention_run_tombstones_the_old_quarantined_records_it_wipes(
     assert records_under(s, "SHA01:Q-404") == [] and records_under(s, tomb) == [RecordStatus.ERASED]
     again = ingest.import_file(factory(engine), pms, source="pms").summary
     assert (again.rows_read, again.duplicates, again.quarantined) == (1, 1, 0)
+
+
+def test_a_stay_kept_for_accounting_loses_its_confirmation_number_once_nobody_on_it_is_left(
+    demo_group: Session,
+) -> None:
+    """The erased guest's own stay keeps hotel, dates and amount but holds a tombstone instead of
+    its booking reference (which the PMS or the OTA could turn back into the person); a stay shared
+    with a guest who is not erased keeps its number, and whoever holds the key can still match it."""
+    s = demo_group
+    erased, companion = make_guest(s), make_guest(s)
+    alone = make_stay(s, "SHA01", erased, confirmation_number="CANARY-BOOKING-778899")
+    shared = make_stay(s, "SHA01", erased, companion, confirmation_number="SHARED-BOOKING-112233")
+    s.commit()
+    privacy.erase_guests(s, guest_ids=[erased.id], now=NOW)
+    s.commit()
+    s.expire_all()
+    kept = s.get(Stay, alone.id)
+    assert kept is not None and kept.amount == Decimal("1280.00") and kept.hotel_id == alone.hotel_id
+    assert kept.confirmation_number == pii.stay_tombstone(pii.vault_of(s), "CANARY-BOOKING-778899")
+    assert kept.confirmation_number.startswith(pii.TOMBSTONE_PREFIX)
+    assert s.scalar(select(func.count()).where(Stay.confirmation_number.contains("778899"))) == 0
+    assert (
+        s.scalars(select(Stay.confirmation_number).where(Stay.id == shared.id)).one()
+        == "SHARED-BOOKING-112233"
+    )
+    privacy.erase_guests(s, guest_ids=[companion.id], now=NOW)  # the last one on the shared stay
+    s.commit()
+    last = s.scalars(select(Stay.confirmation_number).where(Stay.id == shared.id)).one()
+    assert last == pii.stay_tombstone(pii.vault_of(s), "SHARED-BOOKING-112233")

@@ -42,11 +42,12 @@ from guestgraph.pii._fields import (
 from guestgraph.pii._keys import key_refs_of
 from guestgraph.pii._rotation import rotate_kek
 from guestgraph.pii._texts import open_guest_texts, seal_guest_text
-from guestgraph.pii._tombstones import TOMBSTONE_PREFIX, is_tombstone, tombstone
+from guestgraph.pii._tombstones import TOMBSTONE_PREFIX, is_tombstone, stay_tombstone, tombstone
 
 __all__ = [
     "TOMBSTONE_PREFIX",
     "is_tombstone",
+    "stay_tombstone",
     "tombstone",
     "rotate_kek",
     "SEALED_FIELDS",

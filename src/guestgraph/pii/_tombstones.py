@@ -23,6 +23,15 @@ def tombstone(vault: Vault, external_id: str) -> str:
     return TOMBSTONE_PREFIX + vault.blind_index("external_id", external_id)
 
 
+STAY_TOMBSTONE_MAC = 56  # hex digits kept: a stay's confirmation number has 64 characters at most
+
+
+def stay_tombstone(vault: Vault, confirmation_number: str) -> str:
+    """What a stay kept for accounting holds instead of its confirmation number, once nobody who is
+    not erased stayed on it (63 characters; unique per number like the number itself)."""
+    return TOMBSTONE_PREFIX + vault.blind_index("external_id", confirmation_number)[:STAY_TOMBSTONE_MAC]
+
+
 def is_tombstone(column: InstrumentedAttribute[str] | ColumnElement[str]) -> ColumnElement[bool]:
     """SQL: the ID in `column` is a tombstone already (a record erased once is not hashed twice)."""
     return column.startswith(TOMBSTONE_PREFIX, autoescape=True) & (func.length(column) == TOMBSTONE_LENGTH)

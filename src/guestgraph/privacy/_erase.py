@@ -73,7 +73,7 @@ from guestgraph.db.models import (
 )
 from guestgraph.privacy._export import subject_of_many
 from guestgraph.privacy._purge import purge_after_commit
-from guestgraph.privacy._tombstone import tombstone_records
+from guestgraph.privacy._tombstone import tombstone_records, tombstone_stays
 
 RETENTION_BASIS = (
     "Stays and folio lines are kept without the person (hotel, dates, room, rate, amounts) for the "
@@ -127,7 +127,7 @@ HANDLED: dict[str, str] = {
     "self_service_link": "deleted (the link then names nothing)",
     "self_service_request": "deleted (with its ticket)",
     "stay_guest": "deleted",
-    "stay": "kept without the person, for accounting",
+    "stay": "kept for accounting without the person or its confirmation number (a tombstone)",
     "charge": "kept without the person and without its description, for accounting",
     "guest_change": "kept without the reasons of corrections; one 'erased' entry per guest ID tells "
     "downstream systems to erase their copies (entries name only the erased guest row)",
@@ -454,6 +454,7 @@ def erase_guests(
         .values(guest_id=None, description=None),
     )
     tombstone_records(session, SourceRecord.id.in_(records))
+    tombstone_stays(session, list(stays))
     run(
         "source_record",
         update(SourceRecord)

@@ -5,17 +5,22 @@ identifies the guest. Every path that erases a record (an erasure, its re-applic
 restore, the retention run) stores it under `pii.tombstone(ID)` instead: a keyed MAC under the
 blind-index key, which no data backup holds. Ingest looks records up by both (ingest._store), so the
 same version sent again is still a duplicate and does not bring the guest back.
+
+A stay kept for accounting keeps its hotel, dates, room and amounts, but not its confirmation number
+(the booking reference, which the PMS and the OTA can turn back into the person) once nobody left
+on it is a guest who was not erased: it holds `pii.stay_tombstone(number)`, which whoever holds the
+blind-index key can recompute from the number to reconcile the accounts.
 """
 
 from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph import pii
-from guestgraph.db.models import RecordStatus, SourceRecord
+from guestgraph.db.models import RecordStatus, SourceRecord, Stay, StayGuest
 
 CHUNK = 5000  # records read and rewritten per round trip
 
@@ -44,3 +49,28 @@ def tombstone_erased_records(session: Session) -> int:
     """Tombstone the erased records still under their source's ID: wiped before tombstones existed,
     or restored from a backup of then (the status index narrows the search to erased records)."""
     return tombstone_records(session, SourceRecord.status == RecordStatus.ERASED)
+
+
+def tombstone_stays(session: Session, stay_ids: list[int]) -> int:
+    """Replace the confirmation number of the stays among `stay_ids` that no guest is linked to any
+    more (their guests' links were deleted by the erasure) by its tombstone. Returns how many."""
+    vault = pii.vault_of(session)
+    table = cast(Table, Stay.__table__)
+    rewrite = (
+        update(table)
+        .where(table.c.id == bindparam("stay_id"))
+        .values(confirmation_number=bindparam("tombstone"))
+    )
+    query = select(Stay.id, Stay.confirmation_number).where(
+        Stay.id.in_(stay_ids),
+        ~exists().where(StayGuest.stay_id == Stay.id),
+        ~Stay.confirmation_number.startswith(pii.TOMBSTONE_PREFIX, autoescape=True),
+    )
+    rows = session.execute(query).all()
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        params = [
+            {"stay_id": r.id, "tombstone": pii.stay_tombstone(vault, r.confirmation_number)} for r in chunk
+        ]
+        session.execute(rewrite, params)
+    return len(rows)
