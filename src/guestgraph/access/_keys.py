@@ -48,7 +48,9 @@ def issue_source_key(session: Session, *, source: str) -> str:
 
 def authenticate_source(session: Session, *, source: str, key: str | None) -> SourceSystem:
     """The source system whose key this is; the same error for an unknown source and a wrong key."""
-    system = session.scalar(select(SourceSystem).where(SourceSystem.code == source))
+    # A code holding a NUL is no source's code, and PostgreSQL cannot even compare it: unknown, as any other
+    unknown = "\x00" in source
+    system = None if unknown else session.scalar(select(SourceSystem).where(SourceSystem.code == source))
     stored = system.api_key_hash if system is not None else None
     ok = bool(key) and stored is not None and hmac.compare_digest(stored, _digest(key or ""))
     if not ok or system is None:

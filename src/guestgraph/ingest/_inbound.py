@@ -95,6 +95,8 @@ class InboundRecord:
     hotel_code: str | None = None
     reader_problems: list[str] = field(default_factory=list)  # what the reader could not locate
     dropped_columns: list[str] = field(default_factory=list)  # filled, but no purpose needs them
+    # (field, person index or None) of values that held what no text column can store (push API)
+    unstorable: list[tuple[str, int | None]] = field(default_factory=list)
 
     @property
     def primary(self) -> dict[str, str | None]:

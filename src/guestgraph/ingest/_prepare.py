@@ -79,6 +79,12 @@ def prepare(record: InboundRecord, settings: SourceSettings) -> Prepared:
             Finding("data.minimised", severity, column, None, None, None, "not stored")
             for column in record.dropped_columns
         )
+    if record.unstorable:
+        severity = settings.rules.severity("text.unstorable", settings.source)
+        outcome.findings.extend(
+            Finding("text.unstorable", severity, column, person, None, None, "lone UTF-16 surrogate")
+            for column, person in record.unstorable
+        )
     external_id = _clean_id(record, outcome, settings)
     _keep_explanations(outcome)
     digest = content_hash(raw)

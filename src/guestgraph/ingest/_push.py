@@ -7,6 +7,7 @@ an older version never overwrites a newer one, a cancellation for a booking neve
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Literal
 
@@ -19,6 +20,9 @@ from guestgraph.ingest._groups import PushGroups
 from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
 
 MAX_PUSH = 1000
+# A lone UTF-16 surrogate is no character: JSON can escape one ("\\ud800") but no UTF-8 text, and so
+# no database, can hold it.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def names_only(names: frozenset[str] | set[str]) -> dict[str, JsonValue]:
@@ -88,18 +92,41 @@ class PushBatch(BaseModel):
 
 
 def _inbound(index: int, item: PushRecord) -> InboundRecord:
+    unstorable: list[tuple[str, int | None]] = []
     return InboundRecord(
         record_type=RecordType(item.record_type),
         external_id=item.external_id,
         location=f"item {index}",
-        raw=json.dumps(item.model_dump(mode="json"), ensure_ascii=False, sort_keys=True),
+        raw=_as_sent(item),
         raw_format="api",
-        fields=dict(item.fields),
-        persons=[{**p.values, "role": p.role} for p in item.persons],
+        fields=_storable(item.fields, None, unstorable),
+        persons=[{**_storable(p.values, i, unstorable), "role": p.role} for i, p in enumerate(item.persons)],
         source_version=item.version,
         source_updated_at=item.updated_at,
         hotel_code=item.hotel_code,
+        unstorable=unstorable,
     )
+
+
+def _as_sent(item: PushRecord) -> str:
+    """The item as JSON text any database stores: json.dumps escapes NUL and the other control
+    characters; a lone surrogate keeps its JSON escape, so the text still reads back as what was sent."""
+    text = json.dumps(item.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    return SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _storable(
+    values: dict[str, str | None], person: int | None, unstorable: list[tuple[str, int | None]]
+) -> dict[str, str | None]:
+    """`values` with each lone surrogate replaced by U+FFFD; the fields that held one are noted in
+    `unstorable` (the record is then quarantined, naming them: see `prepare`)."""
+    out: dict[str, str | None] = {}
+    for key, value in values.items():
+        if value and SURROGATE.search(value):
+            unstorable.append((key, person))
+            value = SURROGATE.sub("\ufffd", value)
+        out[key] = value
+    return out
 
 
 def push_records(

@@ -167,13 +167,22 @@ def _authenticate(factory: sessionmaker[Session], system: str, key: str | None) 
 
 
 OTA_MAX_BYTES = 50 * 1024 * 1024  # as the XML reader's own limit (readers/_xmlsafe.py)
+# The route reads the body itself (streamed, capped): what it takes is documented here.
+OTA_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "description": "An OpenTravel OTA_HotelResNotifRQ (2003/05 namespace), UTF-8, up to 50 MB; an "
+    "unreadable message is refused whole (400, naming where), each reservation is answered in the "
+    "OTA_HotelResNotifRS.",
+    "content": {"application/xml": {"schema": {"type": "string"}}},
+}
 
 
 @router.post(
     "/sources/{system}/ota",
     summary="Push an OpenTravel OTA_HotelResNotifRQ (XML in, XML out)",
     response_class=Response,
-    responses={200: {"content": {"application/xml": {}}}},
+    responses={200: {"content": {"application/xml": {}}, "description": "OTA_HotelResNotifRS"}},
+    openapi_extra={"requestBody": OTA_REQUEST_BODY},
     dependencies=[SOURCE_KEY],
 )
 async def push_ota(
