@@ -33,6 +33,7 @@ from guestgraph.web import (
     routes_engage,
     routes_feedback,
     routes_frontdesk,
+    routes_frontdesk_profile,
     routes_imports,
     routes_inbox,
     routes_journeys,
@@ -146,6 +147,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_merges.router)
     app.include_router(routes_review.router)
     app.include_router(routes_review.api)
+    app.include_router(routes_frontdesk_profile.router)
     app.include_router(routes_frontdesk.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_privacy.router)
