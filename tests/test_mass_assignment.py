@@ -597,7 +597,7 @@ DECLARED_MODULES = {
     "guestgraph.web.routes_frontdesk",
     "guestgraph.web.routes_frontdesk_profile",
     "guestgraph.web.routes_loyalty",
-    "guestgraph.web.routes_service",
+    "guestgraph.web.routes_service_api",
     "guestgraph.web.routes_feedback",
     "guestgraph.web.routes_privacy_api",
     "guestgraph.web.routes_merges",

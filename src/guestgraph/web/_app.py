@@ -47,6 +47,7 @@ from guestgraph.web import (
     routes_reports,
     routes_review,
     routes_service,
+    routes_service_api,
     routes_survey_public,
 )
 from guestgraph.web._auth import csrf_guard
@@ -163,6 +164,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_loyalty.router)
     app.include_router(routes_loyalty.api)
     app.include_router(routes_service.router)
+    app.include_router(routes_service_api.router)
     app.include_router(routes_inbox.router)
     app.include_router(routes_feedback.router)
     app.include_router(routes_survey_public.router)
