@@ -600,6 +600,7 @@ DECLARED_MODULES = {
     "guestgraph.web.routes_service_api",
     "guestgraph.web.routes_feedback",
     "guestgraph.web.routes_privacy_api",
+    "guestgraph.web.routes_privacy_records",
     "guestgraph.web.routes_merges",
     "guestgraph.web.routes_review",
     "guestgraph.web.routes_api",

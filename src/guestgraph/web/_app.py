@@ -43,6 +43,7 @@ from guestgraph.web import (
     routes_pages,
     routes_privacy,
     routes_privacy_api,
+    routes_privacy_records,
     routes_prompts,
     routes_reports,
     routes_review,
@@ -153,6 +154,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_documents.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_privacy_api.api)
+    app.include_router(routes_privacy_records.api)
     app.include_router(routes_engage.router)
     app.include_router(routes_engage.api)
     app.include_router(routes_journeys.router)
