@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -95,3 +96,28 @@ def rules_of(session: Session, external_id: str) -> set[str]:
     documents = [opened_record(session, r).standardised for r in session.scalars(query)]
     changes = {change[0] for std in documents for change in std.get("changes", [])}
     return issues | changes
+
+
+def booking(ext: str, version: int | None, departure: str = "2026-12-03", **extra: object) -> dict[str, Any]:
+    """One reservation as the push API takes it (JSON), for Wei Zhang at SHA01 from 1 December."""
+    return {
+        "external_id": ext,
+        "record_type": "reservation",
+        "version": version,
+        "hotel_code": "SHA01",
+        "fields": {
+            "confirmation_number": ext,
+            "arrival": "2026-12-01",
+            "departure": departure,
+            "amount": "990",
+            "currency": "CNY",
+            "stay_status": "Commit",
+        },
+        "persons": [
+            {
+                "role": "primary",
+                "values": {"given_name": "Wei", "family_name": "Zhang", "email": "abc123@guest.booking.com"},
+            }
+        ],
+        **extra,
+    }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from guestgraph.access import issue_source_key
 from guestgraph.db.models import SourceRecord, Stay
 from tests.conftest import LiveServer
+from tests.ingest_helpers import booking
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 OTA_NS = "{http://www.opentravel.org/OTA/2003/05}"
@@ -22,30 +23,6 @@ def key(live: LiveServer, demo_group: Session) -> str:
     k = issue_source_key(demo_group, source="ota_booking")
     demo_group.commit()
     return k
-
-
-def booking(ext: str, version: int, departure: str, **extra: object) -> dict[str, object]:
-    return {
-        "external_id": ext,
-        "record_type": "reservation",
-        "version": version,
-        "hotel_code": "SHA01",
-        "fields": {
-            "confirmation_number": ext,
-            "arrival": "2026-12-01",
-            "departure": departure,
-            "amount": "990",
-            "currency": "CNY",
-            "stay_status": "Commit",
-        },
-        "persons": [
-            {
-                "role": "primary",
-                "values": {"given_name": "Wei", "family_name": "Zhang", "email": "abc123@guest.booking.com"},
-            }
-        ],
-        **extra,
-    }
 
 
 def test_push_needs_the_sources_own_key(live: LiveServer, key: str) -> None:

@@ -47,7 +47,7 @@ from guestgraph.ingest._reports import problem_rows
 from guestgraph.paging import PageRequest
 from tests.conftest import LiveServer
 from tests.fuzz import examples
-from tests.ingest_helpers import PMS_CN_HEADER, factory, good_row
+from tests.ingest_helpers import PMS_CN_HEADER, booking, factory, good_row
 
 pytestmark = pytest.mark.usefixtures("demo_group")
 
@@ -370,29 +370,6 @@ def test_odd_unused_column_names_are_counted_not_a_crash(engine: Engine, tmp_pat
 
 
 # --- the push API: JSON records ---------------------------------------------------------------------
-
-
-def booking(ext: str, version: int | None) -> dict[str, Any]:
-    return {
-        "external_id": ext,
-        "record_type": "reservation",
-        "version": version,
-        "hotel_code": "SHA01",
-        "fields": {
-            "confirmation_number": ext,
-            "arrival": "2026-12-01",
-            "departure": "2026-12-03",
-            "amount": "990",
-            "currency": "CNY",
-            "stay_status": "Commit",
-        },
-        "persons": [
-            {
-                "role": "primary",
-                "values": {"given_name": "Wei", "family_name": "Zhang", "email": "abc123@guest.booking.com"},
-            }
-        ],
-    }
 
 
 PUSH_KINDS = [

@@ -595,10 +595,12 @@ def test_the_key_check_finds_an_undeclared_key_at_any_depth(tmp_path) -> None:  
 # The API modules whose every JSON route declares its answer (AC-04), by the route table: all of them.
 DECLARED_MODULES = {
     "guestgraph.web.routes_frontdesk",
+    "guestgraph.web.routes_frontdesk_profile",
     "guestgraph.web.routes_loyalty",
-    "guestgraph.web.routes_service",
+    "guestgraph.web.routes_service_api",
     "guestgraph.web.routes_feedback",
     "guestgraph.web.routes_privacy_api",
+    "guestgraph.web.routes_privacy_records",
     "guestgraph.web.routes_merges",
     "guestgraph.web.routes_review",
     "guestgraph.web.routes_api",

@@ -48,15 +48,38 @@ def hotel_visible(scope: DataScope) -> ColumnElement[bool]:
     return Hotel.id.in_(scope.hotel_ids)
 
 
-def narrow_to_hotel(session: Session, scope: DataScope, hotel_code: str) -> DataScope:
-    """The scope of one hotel inside `scope`, e.g. a regional manager's dashboard for one of the
-    region's hotels. A hotel outside the scope is answered like one that does not exist."""
-    hotel_id = session.scalar(select(Hotel.id).where(Hotel.code == hotel_code, hotel_visible(scope)))
-    if hotel_id is None:
+def hotel_in_scope(session: Session, scope: DataScope, hotel_code: str) -> Hotel:
+    """The hotel with `hotel_code` if it is in `scope`. A hotel outside the scope is answered like one
+    that does not exist, so that a code cannot be used to learn of other hotels."""
+    hotel = session.scalar(select(Hotel).where(Hotel.code == hotel_code, hotel_visible(scope)))
+    if hotel is None:
         raise HotelNotFound(
             f"No hotel with code {hotel_code!r} in your data scope.", hint="See /hotels for the codes."
         )
-    return DataScope.hotels(hotel_id)
+    return hotel
+
+
+def hotel_ids_in_scope(session: Session, scope: DataScope, hotel_codes: list[str]) -> list[int]:
+    """The ids of the hotels `hotel_codes`, in that order, each in `scope`; any code that is unknown or
+    outside the scope is refused, all of them named in one error."""
+    found = dict(
+        session.execute(
+            select(Hotel.code, Hotel.id).where(Hotel.code.in_(hotel_codes), hotel_visible(scope))
+        ).all()
+    )
+    missing = [c for c in hotel_codes if c not in found]
+    if missing:
+        raise HotelNotFound(
+            f"No hotel with code {', '.join(map(repr, missing))} in your data scope.",
+            hint="See /hotels for the codes.",
+        )
+    return [found[c] for c in hotel_codes]
+
+
+def narrow_to_hotel(session: Session, scope: DataScope, hotel_code: str) -> DataScope:
+    """The scope of one hotel inside `scope`, e.g. a regional manager's dashboard for one of the
+    region's hotels. A hotel outside the scope is answered like one that does not exist."""
+    return DataScope.hotels(hotel_in_scope(session, scope, hotel_code).id)
 
 
 def hotel_id_visible(

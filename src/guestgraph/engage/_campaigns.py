@@ -9,13 +9,13 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from guestgraph.access import DataScope, hotel_id_visible, hotel_visible
+from guestgraph.access import DataScope, hotel_id_visible, hotel_in_scope
 from guestgraph.db.models import Campaign, CampaignMessage, CampaignStatus, Delivery, Hotel
 from guestgraph.engage._attribution import attributed_bookings
 from guestgraph.engage._errors import CampaignNotFound
 from guestgraph.engage._render import check_template
 from guestgraph.engage._text import TEXT_CHANNELS, check_text
-from guestgraph.errors import HotelNotFound, InvalidInput
+from guestgraph.errors import InvalidInput
 from guestgraph.privacy import Channel, Purpose
 
 
@@ -137,12 +137,7 @@ def _hotel_id(session: Session, scope: DataScope, code: str | None) -> int | Non
                 hint="Pick the hotel whose guests the campaign is for.",
             )
         return None
-    hotel_id = session.scalar(select(Hotel.id).where(Hotel.code == code, hotel_visible(scope)))
-    if hotel_id is None:
-        raise HotelNotFound(
-            f"No hotel {code!r} in your scope.", hint="Use a hotel code from the Hotels page."
-        )
-    return hotel_id
+    return hotel_in_scope(session, scope, code).id
 
 
 def create_campaign(

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from guestgraph import audit, ingest, profiles
-from guestgraph.access import DataScope, hotel_visible
+from guestgraph.access import DataScope, hotel_in_scope, hotel_visible
 from guestgraph.db.models import (
     Guest,
     GuestRole,
@@ -36,7 +36,6 @@ from guestgraph.db.models import (
     Stay,
     StayGuest,
 )
-from guestgraph.errors import HotelNotFound
 from guestgraph.feedback._answer import LOW_CSAT
 from guestgraph.feedback._classify import Classification, classify
 from guestgraph.feedback._errors import InvalidFeedbackInput
@@ -100,10 +99,7 @@ def _profiles_for(source: str, profile: Path | None) -> list[ReviewProfile]:
 
 def _default_hotel(session: Session, scope: DataScope, code: str | None) -> int | None:
     if code:
-        found = session.scalar(select(Hotel.id).where(Hotel.code == code, hotel_visible(scope)))
-        if found is None:
-            raise HotelNotFound(f"No hotel with code {code!r} in your data scope.", hint="See /hotels.")
-        return found
+        return hotel_in_scope(session, scope, code).id
     ids = list(session.scalars(select(Hotel.id).where(hotel_visible(scope)).limit(2)))
     return ids[0] if len(ids) == 1 else None
 

@@ -20,7 +20,6 @@ from guestgraph.frontdesk._hotels import (
     hotel_choices,
     hotel_today,
     operable_hotel,
-    scoped_hotel,
     set_pms_feed,
 )
 from guestgraph.frontdesk._operations import (
@@ -66,7 +65,6 @@ __all__ = [
     "list_arrivals",
     "operable_hotel",
     "post_charge",
-    "scoped_hotel",
     "set_pms_feed",
     "stay_document",
 ]

@@ -10,9 +10,9 @@ from typing import Literal
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from guestgraph.access import DataScope, mask_name, stay_visible
+from guestgraph.access import DataScope, hotel_in_scope, mask_name, stay_visible
 from guestgraph.db.models import Guest, GuestMention, Stay, StayGuest, StayStatus
-from guestgraph.frontdesk._hotels import hotel_today, scoped_hotel
+from guestgraph.frontdesk._hotels import hotel_today
 from guestgraph.profiles import Alert, PreferenceLine, Visit, alerts_for, list_preferences
 
 Day = Literal["today", "tomorrow"]
@@ -54,7 +54,7 @@ def list_arrivals(
     session: Session, *, scope: DataScope, hotel_code: str, day: Day = "today", now: datetime | None = None
 ) -> Arrivals:
     """Stays arriving at the hotel on its today (or tomorrow), booked, in house or no-show, by name."""
-    hotel = scoped_hotel(session, scope, hotel_code)
+    hotel = hotel_in_scope(session, scope, hotel_code)
     today = hotel_today(hotel, now)
     when = today + timedelta(days=1 if day == "tomorrow" else 0)
     primary = and_(StayGuest.stay_id == Stay.id, StayGuest.role == "primary")

@@ -10,19 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guestgraph import audit
-from guestgraph.access import DataScope, hotel_visible
+from guestgraph.access import DataScope, hotel_in_scope, hotel_visible
 from guestgraph.db.models import Hotel
-from guestgraph.errors import Conflict, HotelNotFound
-
-
-def scoped_hotel(session: Session, scope: DataScope, code: str) -> Hotel:
-    """The hotel with `code` if it is in scope; one outside looks exactly like an unknown code."""
-    hotel = session.scalar(select(Hotel).where(Hotel.code == code, hotel_visible(scope)))
-    if hotel is None:
-        raise HotelNotFound(
-            f"No hotel with code {code!r} in your data scope.", hint="See the hotel list for valid codes."
-        )
-    return hotel
+from guestgraph.errors import Conflict
 
 
 class HotelHasPmsFeed(Conflict):
@@ -31,7 +21,7 @@ class HotelHasPmsFeed(Conflict):
 
 def operable_hotel(session: Session, scope: DataScope, code: str) -> Hotel:
     """The hotel in scope, if the front desk operates its stays (it has no PMS feed)."""
-    hotel = scoped_hotel(session, scope, code)
+    hotel = hotel_in_scope(session, scope, code)
     if hotel.pms_feed:
         raise HotelHasPmsFeed(
             f"Hotel {code} receives its stays from a PMS feed, so reservations, check-ins, check-outs and "
@@ -44,7 +34,7 @@ def operable_hotel(session: Session, scope: DataScope, code: str) -> Hotel:
 
 def set_pms_feed(session: Session, scope: DataScope, code: str, *, pms_feed: bool) -> Hotel:
     """Say whether the hotel's stays come from a PMS feed; audited."""
-    hotel = scoped_hotel(session, scope, code)
+    hotel = hotel_in_scope(session, scope, code)
     was, hotel.pms_feed = hotel.pms_feed, pms_feed
     session.flush()
     audit.log_event(

@@ -17,10 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guestgraph import audit, pii, service
-from guestgraph.access import DataScope, hotel_visible
+from guestgraph.access import DataScope, hotel_in_scope
 from guestgraph.db.models import Channel, Conversation, Hotel, InboxMessage
 from guestgraph.engage import DeliveryError, SmtpTransport
-from guestgraph.errors import HotelNotFound
 from guestgraph.gateway import GatewayError
 from guestgraph.inbox._errors import CannotReply, InvalidMessage
 from guestgraph.inbox._policy import InboxPolicy
@@ -155,8 +154,7 @@ def log_call(
     if direction not in ("in", "out"):
         raise InvalidMessage(f"Unknown call direction {direction!r}.", hint="Use in or out.")
     code = hotel_code.upper()
-    if session.scalar(select(Hotel.id).where(Hotel.code == code, hotel_visible(scope))) is None:
-        raise HotelNotFound(f"No hotel with code {hotel_code!r} in your data scope.", hint="See /hotels.")
+    hotel_in_scope(session, scope, code)
     message = Inbound(
         channel=Channel.PHONE, hotel_code=code, sender=phone, body=notes, external_id=f"call-{uuid.uuid4()}",
         at=now, direction=direction, staff_user_id=actor_id,

@@ -11,11 +11,11 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from guestgraph import audit
-from guestgraph.access import DataScope, hotel_visible
+from guestgraph.access import DataScope, hotel_in_scope, hotel_visible
 from guestgraph.db.models import Hotel, Journey, JourneyStatus
 from guestgraph.engage import check_text
 from guestgraph.engage._render import check_template
-from guestgraph.errors import HotelNotFound, InvalidInput
+from guestgraph.errors import InvalidInput
 from guestgraph.journeys._definition import JourneyDefinition, SendEmail, SendText, parse_definition
 from guestgraph.journeys._errors import JourneyInvalid, JourneyNotFound, JourneyStateConflict
 from guestgraph.journeys._templates import TEMPLATES
@@ -58,12 +58,7 @@ def _hotel_id(session: Session, scope: DataScope, code: str | None) -> int | Non
                 hint="Pick the hotel whose guests the journey is for.",
             )
         return None
-    hotel_id = session.scalar(select(Hotel.id).where(Hotel.code == code, hotel_visible(scope)))
-    if hotel_id is None:
-        raise HotelNotFound(
-            f"No hotel {code!r} in your scope.", hint="Use a hotel code from the Hotels page."
-        )
-    return hotel_id
+    return hotel_in_scope(session, scope, code).id
 
 
 def create_journey(

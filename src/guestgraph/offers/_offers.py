@@ -14,10 +14,10 @@ from sqlalchemy import ColumnElement, and_, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from guestgraph import audit
-from guestgraph.access import DataScope, hotel_visible
+from guestgraph.access import DataScope, hotel_ids_in_scope, hotel_visible
 from guestgraph.db.models import Coupon, CouponState, Hotel, Offer, OfferHotel, OfferKind, OfferStatus
 from guestgraph.db.models import OfferValueKind as ValueKind
-from guestgraph.errors import HotelNotFound, InvalidInput
+from guestgraph.errors import InvalidInput
 from guestgraph.offers._errors import OfferNotFound
 
 KINDS = tuple(k.value for k in OfferKind)
@@ -128,17 +128,7 @@ def _hotel_ids(session: Session, scope: DataScope, codes: tuple[str, ...]) -> li
                 hint="Pick one or more of your hotels.",
             )
         return []
-    found = dict(
-        session.execute(
-            select(Hotel.code, Hotel.id).where(Hotel.code.in_(wanted), hotel_visible(scope))
-        ).all()
-    )
-    missing = [c for c in wanted if c not in found]
-    if missing:
-        raise HotelNotFound(
-            f"No hotel {', '.join(missing)} in your scope.", hint="Use hotel codes from the Hotels page."
-        )
-    return [found[c] for c in wanted]
+    return hotel_ids_in_scope(session, scope, wanted)
 
 
 def create_offer(

@@ -17,9 +17,9 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph import audit
-from guestgraph.access import DataScope, hotel_visible
+from guestgraph.access import DataScope, hotel_in_scope
 from guestgraph.db.models import Coupon, CouponState, Guest, Hotel, Offer, OfferHotel, Outlet
-from guestgraph.errors import HotelNotFound, InvalidInput
+from guestgraph.errors import InvalidInput
 from guestgraph.offers._codes import LENGTH, display, is_valid, normalise
 from guestgraph.offers._errors import CouponCodeInvalid, CouponNotFound, CouponNotRedeemable
 from guestgraph.offers._offers import offer_visible
@@ -125,10 +125,7 @@ def _find(session: Session, code: str, scope: DataScope) -> tuple[Coupon, Offer]
 
 
 def _hotel(session: Session, scope: DataScope, code: str) -> Hotel:
-    hotel = session.scalar(select(Hotel).where(Hotel.code == code.strip(), hotel_visible(scope)))
-    if hotel is None:
-        raise HotelNotFound(f"No hotel {code!r} in your scope.", hint="Choose one of your hotels.")
-    return hotel
+    return hotel_in_scope(session, scope, code.strip())
 
 
 def _view(session: Session, coupon: Coupon, offer: Offer, problem: str | None) -> CouponView:

@@ -15,10 +15,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph import audit, pii
-from guestgraph.access import DataScope, hotel_id_visible, hotel_visible
+from guestgraph.access import DataScope, hotel_id_visible, hotel_in_scope
 from guestgraph.crypto import Vault
 from guestgraph.db.models import Hotel, Interaction, ScopeLevel, StaffUser
-from guestgraph.errors import HotelNotFound, InvalidInput
+from guestgraph.errors import InvalidInput
 from guestgraph.profiles._guests import guest_key_refs, visible_guest
 
 INTERACTION_KINDS = ("call", "email", "chat", "complaint", "compliment", "note")
@@ -118,13 +118,7 @@ def _hotel_id(session: Session, scope: DataScope, hotel_code: str | None) -> int
     """The hotel the interaction belongs to: the one named (in scope), else a hotel user's own hotel;
     group staff may leave it empty (a group-level note, e.g. from the service centre)."""
     if hotel_code:
-        found = session.scalar(select(Hotel.id).where(Hotel.code == hotel_code, hotel_visible(scope)))
-        if found is None:
-            raise HotelNotFound(
-                f"No hotel with code {hotel_code!r} in your data scope.",
-                hint="See the hotel list for valid codes.",
-            )
-        return found
+        return hotel_in_scope(session, scope, hotel_code).id
     if scope.level is ScopeLevel.HOTEL and scope.hotel_ids:
         return min(scope.hotel_ids)
     if scope.is_group:

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from guestgraph import audit
-from guestgraph.access import DataScope, hotel_visible, mask_name
+from guestgraph.access import DataScope, hotel_in_scope, hotel_visible, mask_name
 from guestgraph.db.models import (
     Guest,
     Hotel,
@@ -23,7 +23,7 @@ from guestgraph.db.models import (
     StaffUser,
     Stay,
 )
-from guestgraph.frontdesk import hotel_today, scoped_hotel
+from guestgraph.frontdesk import hotel_today
 from guestgraph.prompts._conditions import DEPARTMENTS, REASONS, reason_text
 from guestgraph.prompts._details import prompt_details
 from guestgraph.prompts._errors import PromptNotFound, PromptNotOpen
@@ -148,7 +148,7 @@ def prompt_day(
 ) -> PromptDay:
     """The open and ticked-off prompts of the stays arriving at a hotel in scope on `day` (default:
     the hotel's today), by department; withdrawn prompts are left out."""
-    hotel = scoped_hotel(session, scope, hotel_code)
+    hotel = hotel_in_scope(session, scope, hotel_code)
     day = day or hotel_today(hotel, now)
     rows = session.execute(
         _lines()

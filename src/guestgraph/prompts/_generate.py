@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from guestgraph import audit
-from guestgraph.access import DataScope, hotel_id_visible
+from guestgraph.access import DataScope, hotel_id_visible, hotel_in_scope
 from guestgraph.db.models import (
     Guest,
     GuestStatus,
@@ -36,7 +36,7 @@ from guestgraph.db.models import (
     StayStatus,
 )
 from guestgraph.errors import InvalidInput
-from guestgraph.frontdesk import hotel_today, scoped_hotel
+from guestgraph.frontdesk import hotel_today
 from guestgraph.profiles import Visit, alerts_for, interaction_texts, list_preferences
 from guestgraph.prompts._conditions import AlertIs, Children, Condition, Mentions, Tagged, parse_condition
 from guestgraph.prompts._details import seal_details
@@ -319,7 +319,7 @@ def generate_at(
     now: datetime,
 ) -> GenerateReport:
     """Generate now for one hotel in the caller's scope (the page's button, the API); audited."""
-    hotel = scoped_hotel(session, scope, hotel_code)
+    hotel = hotel_in_scope(session, scope, hotel_code)
     report = generate(session, first=first, last=last, now=now, hotel_ids=[hotel.id])
     audit.log_event(
         session,

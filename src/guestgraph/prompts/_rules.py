@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guestgraph import audit
-from guestgraph.access import DataScope, hotel_id_visible
+from guestgraph.access import DataScope, hotel_id_visible, hotel_in_scope
 from guestgraph.db.models import Hotel, PromptRule
 from guestgraph.errors import ConfigurationError, Conflict, InvalidInput
-from guestgraph.frontdesk import HotelChoice, hotel_choices, scoped_hotel
+from guestgraph.frontdesk import HotelChoice, hotel_choices
 from guestgraph.prompts._conditions import DEPARTMENTS, Condition, parse_condition
 from guestgraph.prompts._errors import PromptRuleGroupWide, PromptRuleNotFound
 
@@ -193,7 +193,7 @@ def _hotel(session: Session, scope: DataScope, rule: RuleInput) -> Hotel | None:
         if not scope.is_group:
             raise _group_wide()
         return None
-    return scoped_hotel(session, scope, rule.hotel)
+    return hotel_in_scope(session, scope, rule.hotel)
 
 
 def save_rule(

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guestgraph.access import DataScope, hotel_visible
+from guestgraph.access import DataScope, hotel_in_scope, hotel_visible
 from guestgraph.db.models import Hotel, QualityAlert, QualityStat
-from guestgraph.errors import HotelNotFound, InvalidInput
+from guestgraph.errors import InvalidInput
 
 WINDOW_DAYS = 30
 METRIC = "completeness"
@@ -95,9 +95,7 @@ def set_threshold(
     """Change a hotel's completeness threshold (0–1) and re-evaluate its alert at once."""
     if not 0.0 <= threshold <= 1.0:
         raise InvalidInput(f"Threshold {threshold} is outside 0–1.", hint="Write 0.8 for 80 %.")
-    hotel = session.scalar(select(Hotel).where(Hotel.code == hotel_code, hotel_visible(scope)))
-    if hotel is None:
-        raise HotelNotFound(f"No hotel with code {hotel_code!r} in your data scope.")
+    hotel = hotel_in_scope(session, scope, hotel_code)
     hotel.quality_threshold = threshold
     session.flush()
     evaluate_alerts(session, hotel_ids=[hotel.id], today=today)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from guestgraph import audit, feedback, service
-from guestgraph.access import DataScope, hotel_visible
+from guestgraph.access import DataScope, hotel_in_scope
 from guestgraph.db.models import (
     Guest,
     Hotel,
@@ -23,7 +23,7 @@ from guestgraph.db.models import (
     TicketRating,
     TicketStatus,
 )
-from guestgraph.errors import Conflict, HotelNotFound, InvalidInput, NotFound
+from guestgraph.errors import Conflict, InvalidInput, NotFound
 from guestgraph.feedback._tokens import looks_like_token, new_token, token_hash
 from guestgraph.profiles import visible_guest
 
@@ -92,9 +92,7 @@ def issue_link(
 ) -> IssuedLink:
     """A new link for a guest in scope at a hotel in scope (e.g. for the QR code of their stay)."""
     guest = visible_guest(session, scope, guest_public_id)
-    hotel_id = session.scalar(select(Hotel.id).where(Hotel.code == hotel_code, hotel_visible(scope)))
-    if hotel_id is None:
-        raise HotelNotFound(f"No hotel with code {hotel_code!r} in your data scope.", hint="See /hotels.")
+    hotel_id = hotel_in_scope(session, scope, hotel_code).id
     token, hashed = new_token()
     row = SelfServiceLink(
         guest_id=guest.id, hotel_id=hotel_id, token_hash=hashed, created_at=now, expires_at=now + valid_for,

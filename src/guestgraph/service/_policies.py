@@ -9,9 +9,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guestgraph.access import DataScope, hotel_visible
+from guestgraph.access import DataScope, hotel_in_scope
 from guestgraph.db.models import Hotel, ServiceHours, SlaPolicy, TicketStatus
-from guestgraph.errors import HotelNotFound
 from guestgraph.service._errors import InvalidServiceInput
 from guestgraph.service._hours import BusinessHours
 
@@ -95,9 +94,7 @@ def hours_for(session: Session, hotel_id: int, default_window: str) -> BusinessH
 
 def set_service_hours(session: Session, *, scope: DataScope, hotel_code: str, window: str) -> BusinessHours:
     """Set a hotel's business hours (HH:MM-HH:MM, local time); applies to tickets created from now on."""
-    hotel = session.scalar(select(Hotel).where(Hotel.code == hotel_code, hotel_visible(scope)))
-    if hotel is None:
-        raise HotelNotFound(f"No hotel with code {hotel_code!r} in your data scope.", hint="See /hotels.")
+    hotel = hotel_in_scope(session, scope, hotel_code)
     hours = BusinessHours.parse(hotel.timezone, window)
     row = session.scalar(select(ServiceHours).where(ServiceHours.hotel_id == hotel.id))
     if row is None:

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from guestgraph import pii
-from guestgraph.access import DataScope, hotel_id_visible, hotel_visible
+from guestgraph.access import DataScope, hotel_id_visible, hotel_in_scope, hotel_visible
 from guestgraph.db.models import (
     Guest,
     Hotel,
@@ -20,7 +20,6 @@ from guestgraph.db.models import (
     StaffUser,
     TicketStatus,
 )
-from guestgraph.errors import HotelNotFound
 from guestgraph.profiles import interaction_texts, visible_guest
 from guestgraph.service._assign import least_loaded
 from guestgraph.service._errors import InvalidServiceInput, InvalidTransition
@@ -57,10 +56,7 @@ def _event(
 
 def _hotel_id(session: Session, scope: DataScope, code: str | None) -> int:
     if code:
-        found = session.scalar(select(Hotel.id).where(Hotel.code == code, hotel_visible(scope)))
-        if found is None:
-            raise HotelNotFound(f"No hotel with code {code!r} in your data scope.", hint="See /hotels.")
-        return found
+        return hotel_in_scope(session, scope, code).id
     ids = list(session.scalars(select(Hotel.id).where(hotel_visible(scope)).limit(2)))
     if len(ids) != 1:
         raise InvalidServiceInput("Say which hotel the ticket is for.", hint="Pass the hotel code.")

@@ -33,6 +33,7 @@ from guestgraph.web import (
     routes_engage,
     routes_feedback,
     routes_frontdesk,
+    routes_frontdesk_profile,
     routes_imports,
     routes_inbox,
     routes_journeys,
@@ -42,10 +43,12 @@ from guestgraph.web import (
     routes_pages,
     routes_privacy,
     routes_privacy_api,
+    routes_privacy_records,
     routes_prompts,
     routes_reports,
     routes_review,
     routes_service,
+    routes_service_api,
     routes_survey_public,
 )
 from guestgraph.web._auth import csrf_guard
@@ -146,10 +149,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_merges.router)
     app.include_router(routes_review.router)
     app.include_router(routes_review.api)
+    app.include_router(routes_frontdesk_profile.router)
     app.include_router(routes_frontdesk.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_privacy_api.api)
+    app.include_router(routes_privacy_records.api)
     app.include_router(routes_engage.router)
     app.include_router(routes_engage.api)
     app.include_router(routes_journeys.router)
@@ -161,6 +166,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_loyalty.router)
     app.include_router(routes_loyalty.api)
     app.include_router(routes_service.router)
+    app.include_router(routes_service_api.router)
     app.include_router(routes_inbox.router)
     app.include_router(routes_feedback.router)
     app.include_router(routes_survey_public.router)

@@ -1,6 +1,6 @@
-"""Service tickets over HTTP: the board and SLA dashboard, the ticket page with its history and
-HTMX actions, the guest profile's open tickets, and JSON under /api/v1/tickets. Thin adapters:
-scope, lifecycle and SLA rules live in `guestgraph.service`.
+"""Service tickets over HTTP, as pages: the board and SLA dashboard, the ticket page with its history
+and HTMX actions, attachments, and the guest profile's open tickets; the JSON under /api/v1/tickets
+is in `routes_service_api`. Thin adapters: scope, lifecycle and SLA rules live in `guestgraph.service`.
 
 Who may use what: working tickets needs ticket.manage (the service agent role); the SLA dashboard
 alone (/service/sla, /api/v1/service/sla) needs report.read (hotel and regional managers); the
@@ -8,7 +8,6 @@ open tickets on a guest's profile need guest.read."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -147,7 +146,7 @@ class SlaOut(BaseModel):
     average_rating: float | None
 
 
-def _detail(session: SessionDep, scope: ScopeDep, ticket_id: int) -> dict[str, Any]:
+def ticket_detail(session: SessionDep, scope: ScopeDep, ticket_id: int) -> dict[str, Any]:
     ticket = service.get_ticket(session, scope=scope, ticket_id=ticket_id)
     history = service.ticket_history(session, scope=scope, ticket_id=ticket_id)
     return {
@@ -168,7 +167,7 @@ def _after(
         return render(
             request, "_ticket_row.html", {"t": service.get_ticket(session, scope=scope, ticket_id=ticket_id)}
         )
-    return render(request, "_ticket_detail.html", _detail(session, scope, ticket_id))
+    return render(request, "_ticket_detail.html", ticket_detail(session, scope, ticket_id))
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -233,7 +232,7 @@ def create_form(
 
 @router.get("/service/tickets/{ticket_id}", include_in_schema=False, dependencies=[TICKETS])
 def ticket_page(request: Request, ticket_id: int, session: SessionDep, scope: ScopeDep) -> Response:
-    return render(request, "ticket.html", {"active": "service", **_detail(session, scope, ticket_id)})
+    return render(request, "ticket.html", {"active": "service", **ticket_detail(session, scope, ticket_id)})
 
 
 @router.post("/service/tickets/{ticket_id}/status", include_in_schema=False, dependencies=[TICKETS])
@@ -342,7 +341,7 @@ def self_service_link_form(
     return render(request, "_self_service_link.html", context)
 
 
-async def _upload(file: UploadFile) -> bytes:
+async def read_upload(file: UploadFile) -> bytes:
     content = await file.read(service.MAX_BYTES + 1)  # one byte over the limit is enough to refuse
     await file.close()
     return content
@@ -357,7 +356,7 @@ async def attachment_form(
     scope: ScopeDep,
     principal: CurrentPrincipal,
 ) -> Response:
-    content = await _upload(file)
+    content = await read_upload(file)
 
     def store() -> None:
         with session_scope(factory) as session:
@@ -370,7 +369,7 @@ async def attachment_form(
     return RedirectResponse(f"/service/tickets/{ticket_id}", status_code=303)
 
 
-def _download(session: SessionDep, scope: ScopeDep, ticket_id: int, attachment_id: int) -> Response:
+def attachment_file(session: SessionDep, scope: ScopeDep, ticket_id: int, attachment_id: int) -> Response:
     line, content = service.read_attachment(
         session, scope=scope, ticket_id=ticket_id, attachment_id=attachment_id
     )
@@ -390,151 +389,4 @@ def _download(session: SessionDep, scope: ScopeDep, ticket_id: int, attachment_i
     dependencies=[TICKETS],
 )
 def attachment_page(ticket_id: int, attachment_id: int, session: SessionDep, scope: ScopeDep) -> Response:
-    return _download(session, scope, ticket_id, attachment_id)
-
-
-# --- JSON -----------------------------------------------------------------------------------------
-
-
-@router.post(
-    f"{api}/tickets/{{ticket_id}}/attachments",
-    status_code=201,
-    response_model=AttachmentOut,
-    dependencies=[TICKETS],
-)
-async def api_attach(
-    ticket_id: int,
-    file: Annotated[UploadFile, File(description="JPEG, PNG, WebP, GIF, PDF or plain text; at most 5 MB.")],
-    factory: FactoryDep,
-    scope: ScopeDep,
-    principal: CurrentPrincipal,
-) -> dict[str, Any]:
-    """Put a file on the ticket (its type is found from its bytes)."""
-    content = await _upload(file)
-
-    def store() -> service.AttachmentLine:
-        with session_scope(factory) as session:
-            return service.add_attachment(
-                session, scope=scope, ticket_id=ticket_id, filename=file.filename or "", content=content,
-                actor_id=principal.user_id, now=now_utc(),
-            )  # fmt: skip
-
-    return asdict(await run_in_threadpool(store))
-
-
-@router.get(
-    f"{api}/tickets/{{ticket_id}}/attachments/{{attachment_id}}",
-    response_class=Response,
-    responses=FILE,
-    dependencies=[TICKETS],
-)
-def api_attachment(ticket_id: int, attachment_id: int, session: SessionDep, scope: ScopeDep) -> Response:
-    """The file's bytes (audited when the ticket is about a guest)."""
-    return _download(session, scope, ticket_id, attachment_id)
-
-
-@router.get(f"{api}/tickets", response_model=list[TicketOut], dependencies=[TICKETS])
-def api_list(
-    session: SessionDep,
-    scope: ScopeDep,
-    status: Annotated[Status | None, Query()] = None,
-    hotel: Annotated[str | None, Query(max_length=20)] = None,
-    category: Annotated[str | None, Query(max_length=20)] = None,
-    open_only: bool = False,
-) -> list[dict[str, Any]]:
-    """Tickets in your scope, most urgent resolve deadline first (at most 200)."""
-    found = service.list_tickets(
-        session, scope=scope, status=status, hotel_code=hotel, category=category, open_only=open_only
-    )
-    return [asdict(t) for t in found]
-
-
-@router.post(f"{api}/tickets", status_code=201, response_model=TicketOut, dependencies=[TICKETS])
-def api_create(
-    body: TicketIn, session: SessionDep, scope: ScopeDep, settings: SettingsDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
-    """Open a ticket (or, with `interaction_id`, the ticket for a logged complaint) with its SLA due times."""
-    now, hours, actor = now_utc(), settings.service_hours_default, principal.user_id
-    if body.interaction_id is not None:
-        ticket = service.ticket_from_interaction(
-            session, scope=scope, interaction_id=body.interaction_id, actor_id=actor, now=now,
-            default_hours=hours, category=body.category, priority=body.priority,
-        )  # fmt: skip
-    else:
-        spec = service.NewTicket(
-            body.title, body.category, body.priority, body.hotel_code, body.description, body.guest_id,
-            body.team, body.assignee_id,
-        )  # fmt: skip
-        ticket = service.create_ticket(
-            session, scope=scope, ticket=spec, actor_id=actor, now=now, default_hours=hours
-        )
-    return asdict(ticket)
-
-
-@router.get(f"{api}/tickets/{{ticket_id}}", response_model=TicketDetailOut, dependencies=[TICKETS])
-def api_get(ticket_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    """A ticket in your scope with its full history and the guest's ratings of it (one per resolution)."""
-    detail = _detail(session, scope, ticket_id)
-    return {
-        **asdict(detail["ticket"]),
-        "history": [asdict(e) for e in detail["history"]],
-        "attachments": [asdict(a) for a in detail["attachments"]],
-        "ratings": [asdict(r) for r in detail["ratings"]],
-    }
-
-
-@router.post(f"{api}/tickets/{{ticket_id}}/status", response_model=TicketOut, dependencies=[TICKETS])
-def api_status(
-    ticket_id: int,
-    body: StatusIn,
-    session: SessionDep,
-    scope: ScopeDep,
-    principal: CurrentPrincipal,
-    settings: SettingsDep,
-) -> dict[str, Any]:
-    """Move the ticket along its lifecycle (409 when the move is not allowed; back to open reopens).
-    Resolving a ticket about a guest opens the guest's rating of it."""
-    ticket = service.change_status(
-        session,
-        scope=scope,
-        ticket_id=ticket_id,
-        to=body.status,
-        actor_id=principal.user_id,
-        now=now_utc(),
-        note=body.note,
-        rating_valid_for=timedelta(days=settings.rating_valid_days),
-    )
-    return asdict(ticket)
-
-
-@router.post(f"{api}/tickets/{{ticket_id}}/comments", response_model=TicketOut, dependencies=[TICKETS])
-def api_comment(
-    ticket_id: int, body: CommentIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
-    """Comment on the ticket; the first comment counts as the first response."""
-    ticket = service.add_comment(
-        session, scope=scope, ticket_id=ticket_id, text=body.text, actor_id=principal.user_id, now=now_utc()
-    )
-    return asdict(ticket)
-
-
-@router.post(f"{api}/tickets/{{ticket_id}}/assign", response_model=TicketOut, dependencies=[TICKETS])
-def api_assign(
-    ticket_id: int, body: AssignIn, session: SessionDep, scope: ScopeDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
-    """Give the ticket to a member of staff."""
-    ticket = service.assign_ticket(
-        session,
-        scope=scope,
-        ticket_id=ticket_id,
-        assignee_id=body.assignee_id,
-        actor_id=principal.user_id,
-        now=now_utc(),
-    )
-    return asdict(ticket)
-
-
-@router.get(f"{api}/service/sla", response_model=list[SlaOut], dependencies=[allow(Permission.REPORT_READ)])
-def api_sla(session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
-    """The SLA dashboard's figures per hotel and category in your scope (medians in minutes)."""
-    return [asdict(row) for row in service.sla_dashboard(session, scope=scope)]
+    return attachment_file(session, scope, ticket_id, attachment_id)
