@@ -52,6 +52,8 @@ class Stay(IdMixin, TimestampMixin, Base):
             "status",
             postgresql_include=["id"],
         ),
+        # the stays of a period in any hotel, for the dashboard's distinct guests, read from the index (0052)
+        Index("ix_stay_arrival_status", "arrival", "status", "hotel_id"),
         Index("ix_stay_confirmation_number", "confirmation_number"),  # front-desk search by number alone
         Index("ix_stay_room_status", "room_number", "status"),  # front-desk search: the guest in room 1208
     )
