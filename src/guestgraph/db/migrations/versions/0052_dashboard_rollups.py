@@ -2,8 +2,11 @@
 `dashboard_outlet_day` (their folio lines by outlet) and `dashboard_distribution` (active guests by
 stage, RFM group and churn warning per hotel, region and the group), written by the analytics refresh
 so that the management dashboard reads counts instead of every stay (issue 8); and `ix_stay_arrival_status`
-for the distinct guests of a period in group or region scope. The tables stay empty until the next
-refresh; the dashboard computes from the stays until then.
+for the distinct guests of a period in group or region scope; `ix_stay_source_record`, `ix_stay_updated_at`
+and `ix_charge_source_record` for what an incremental refresh looks for (the stays and folio lines
+re-imported or updated since the last one, read by every incremental run and by the import's replacement
+of folio lines). The tables stay empty until the next refresh; the dashboard computes from the stays
+until then.
 
 Revision ID: 0052
 Revises: 0051
@@ -66,9 +69,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_dashboard_distribution_unit", "dashboard_distribution", ["level", "unit_id"])
     op.create_index("ix_stay_arrival_status", "stay", ["arrival", "status", "hotel_id"])
+    op.create_index("ix_stay_source_record", "stay", ["source_record_id"])
+    op.create_index("ix_stay_updated_at", "stay", ["updated_at"])
+    op.create_index("ix_charge_source_record", "charge", ["source_record_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_charge_source_record", table_name="charge")
+    op.drop_index("ix_stay_updated_at", table_name="stay")
+    op.drop_index("ix_stay_source_record", table_name="stay")
     op.drop_index("ix_stay_arrival_status", table_name="stay")
     op.drop_table("dashboard_distribution")
     op.drop_table("dashboard_outlet_day")
