@@ -22,7 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -47,16 +47,18 @@ def prepare(engine: Engine, guests: int) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"UPDATE guest SET nationality = {MARKETS} WHERE id % 4 = 0"))
     print("  built in " + ", ".join(f"{k} {v:.1f}s" for k, v in built.items()), flush=True)
-    refresh(engine)
+    refresh(engine, now=datetime(2026, 11, 1, 8))
 
 
-def refresh(engine: Engine, *, incremental: bool = False) -> None:
+def refresh(engine: Engine, *, incremental: bool = False, now: datetime | None = None) -> None:
+    """A refresh as of AS_OF; `now` (the clock the incremental run's marks use) is the real time unless
+    given, so that an incremental run after a full one finds only what changed in between."""
     started_cpu = time.process_time()
     summary = analytics.refresh(
         engine,
         settings=analytics.AnalyticsSettings(),
         as_of=AS_OF,
-        now=datetime(2026, 11, 1, 8),
+        now=now or datetime.now(UTC),
         incremental=incremental,
     )
     print(
