@@ -17,18 +17,23 @@ from guestgraph.access import DataScope
 from guestgraph.analytics import MetricCondition, SegmentDefinition, StayCondition, TagCondition
 from guestgraph.db.models import (
     Charge,
+    DashboardDay,
+    DashboardDistribution,
+    DashboardOutletDay,
     Guest,
     GuestMetrics,
     GuestStageHistory,
     GuestTag,
     Interaction,
     SegmentMember,
+    Stay,
 )
 from tests.factories import hotel, make_guest, make_stay
 
 AS_OF = date(2026, 11, 1)
 SETTINGS = analytics.AnalyticsSettings()
 EXACT = analytics.Margins(ids=0, time=timedelta(0))  # no margin: the test sees exactly what is found
+DISTRIBUTION = [c for c in DashboardDistribution.__table__.c if c.name != "id"]
 
 
 def _world(s: Session) -> list[Guest]:
@@ -87,6 +92,25 @@ def _state(s: Session) -> dict[str, Any]:
                 )
             ).all()
         },
+        "dashboard_days": sorted(
+            tuple(r)
+            for r in s.execute(
+                select(
+                    DashboardDay.hotel_id, DashboardDay.day, DashboardDay.channel, DashboardDay.stays
+                ).add_columns(DashboardDay.nights, DashboardDay.room_amount)
+            ).all()
+        ),
+        "dashboard_outlets": sorted(
+            tuple(r)
+            for r in s.execute(
+                select(
+                    DashboardOutletDay.hotel_id, DashboardOutletDay.day, DashboardOutletDay.outlet
+                ).add_columns(DashboardOutletDay.lines, DashboardOutletDay.amount)
+            ).all()
+        ),
+        "dashboard_distribution": sorted(
+            (tuple(r) for r in s.execute(select(*DISTRIBUTION)).all()), key=repr
+        ),
         "stages": {
             tuple(r)
             for r in s.execute(
@@ -125,6 +149,21 @@ def test_an_incremental_refresh_equals_a_full_one(
             guest_id=spender.id,
             outlet="spa",
             amount=Decimal("8000"),
+            currency="CNY",
+        )
+    )
+    # and a restaurant bill posted to one of the spender's past stays (an old day of the dashboard)
+    old_stay = s.scalars(
+        select(Stay).where(Stay.guests.any(guest_id=spender.id)).order_by(Stay.arrival)
+    ).first()
+    assert old_stay is not None
+    s.add(
+        Charge(
+            hotel_id=old_stay.hotel_id,
+            stay_id=old_stay.id,
+            guest_id=spender.id,
+            outlet="fnb",
+            amount=Decimal("640"),
             currency="CNY",
         )
     )

@@ -76,6 +76,33 @@ def current_marks(conn: Connection, now: datetime) -> dict[str, Any]:
     return marks
 
 
+def _first_record(marks: dict[str, Any], margins: Margins) -> int:
+    first_record = int(marks.get("source_record") or 0) - margins.ids
+    if marks.get("unlinked_record") is not None:
+        first_record = min(first_record, int(marks["unlinked_record"]) - 1)
+    return first_record
+
+
+def changed_days(marks: dict[str, Any], margins: Margins) -> CompoundSelect[Any]:
+    """The arrival days whose dashboard roll-up to rebuild: of new or re-imported stays, of stays
+    updated since the last refresh, and of the stays new folio lines were posted to. (A stay whose
+    arrival moved leaves its old day counted until the next full refresh, the first of each day.)"""
+    since = datetime.fromisoformat(str(marks["at"])) - margins.time
+    first_record = _first_record(marks, margins)
+    stays = or_(
+        Stay.id > int(marks.get("stay") or 0) - margins.ids,
+        Stay.source_record_id > first_record,
+        Stay.updated_at >= since,
+    )
+    charges = or_(
+        Charge.id > int(marks.get("charge") or 0) - margins.ids, Charge.source_record_id > first_record
+    )
+    return union(
+        select(Stay.arrival).where(stays),
+        select(Stay.arrival).join(Charge, Charge.stay_id == Stay.id).where(charges),
+    )
+
+
 def changed_guests(marks: dict[str, Any], margins: Margins) -> CompoundSelect[Any]:
     """The ids of the guests to recompute from their stays (see the module docstring)."""
 
@@ -83,9 +110,7 @@ def changed_guests(marks: dict[str, Any], margins: Margins) -> CompoundSelect[An
         return int(marks.get(name) or 0) - margins.ids
 
     since = datetime.fromisoformat(str(marks["at"])) - margins.time
-    first_record = past("source_record")
-    if marks.get("unlinked_record") is not None:
-        first_record = min(first_record, int(marks["unlinked_record"]) - 1)
+    first_record = _first_record(marks, margins)
     records = SourceRecord.id > first_record
     stays = or_(Stay.id > past("stay"), Stay.source_record_id > first_record)
     charges = or_(Charge.id > past("charge"), Charge.source_record_id > first_record)

@@ -1,5 +1,6 @@
-"""A refresh, full or incremental: metrics, RFM, lifecycle and its history, rule tags, dynamic segments —
-one transaction, set-based, so readers see either the old figures or the new ones."""
+"""A refresh, full or incremental: metrics, RFM, lifecycle and its history, rule tags, dynamic segments and
+the dashboard's roll-ups — one transaction, set-based, so readers see either the old figures or the new
+ones."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from sqlalchemy.exc import OperationalError
 from guestgraph.analytics._history import record_stage_changes
 from guestgraph.analytics._incremental import (
     Margins,
+    changed_days,
     changed_guests,
     current_marks,
     guest_set,
 )
 from guestgraph.analytics._metrics import metrics_source, now_utc
+from guestgraph.analytics._rollups import ROLLUPS_MARK, rebuild_days, rebuild_distribution
 from guestgraph.analytics._rules import RuleSet, load_rules
 from guestgraph.analytics._scores import insert_changed, insert_metrics, rescore_in_place
 from guestgraph.analytics._segments import refresh_dynamic_segments
@@ -31,7 +34,7 @@ from guestgraph.db.models import AnalyticsRun, GuestMetrics
 T = TypeVar("T")
 Step = Callable[[str, int, int], None]
 SQLITE_CACHE_KIB = 256 * 1024  # and PostgreSQL work_mem
-STEPS = ("metrics", "history", "tags", "segments")
+STEPS = ("metrics", "history", "tags", "segments", "dashboard")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,17 @@ def _metrics_of_changed(
     facts = metrics_source(as_of=as_of, words=rules.vocabulary, only=ids)
     guests = insert_changed(conn, facts=facts, settings=settings)
     return guests, rescore_in_place(conn, settings)
+
+
+def _changed_days(marks: dict[str, Any], margins: Margins | None) -> Any:
+    """The arrival days to rebuild; None (all of them) when the last run did not keep the roll-ups."""
+    return changed_days(marks, margins or Margins()) if marks.get(ROLLUPS_MARK) else None
+
+
+def _rebuild_rollups(conn: Connection, days: Any) -> None:
+    """The dashboard's day roll-ups (all, or the days given) and its stage / RFM distribution."""
+    rebuild_days(conn, days)
+    rebuild_distribution(conn)
 
 
 def _computed_on(conn: Connection) -> set[date]:
@@ -111,7 +125,7 @@ def refresh(
             .order_by(AnalyticsRun.id.desc())
             .limit(1)
         ).first()
-        marks = current_marks(conn, now)
+        marks = current_marks(conn, now) | {ROLLUPS_MARK: 1}
         same_day = previous is not None and previous.as_of == as_of and _computed_on(conn) == {as_of}
         kind = "incremental" if incremental and same_day else "full"
         run_id = conn.scalar(
@@ -151,10 +165,18 @@ def refresh(
         _closed, opened = step("history", lambda: record_stage_changes(conn, as_of=as_of, only=only))
         tags = step("tags", lambda: refresh_rule_tags(conn, rules, today=as_of, now=now, only=only))
         segments = step("segments", lambda: refresh_dynamic_segments(conn, today=as_of, now=now, only=only))
+        days = None if kind == "full" or previous is None else _changed_days(previous.marks, margins)
+        step("dashboard", lambda: _rebuild_rollups(conn, days))
         for temp in temporary:
             temp.drop(conn)
         if kind == "full":
-            for table in ("guest_metrics", "guest_tag", "guest_stage_history", "segment_member"):
+            for table in (
+                "guest_metrics",
+                "guest_tag",
+                "guest_stage_history",
+                "segment_member",
+                "dashboard_day",
+            ):
                 conn.execute(text(f"ANALYZE {table}"))  # statistics for the segment queries that follow
         query = select(GuestMetrics.stage, func.count()).group_by(GuestMetrics.stage)
         stages = {str(stage): int(n) for stage, n in conn.execute(query)}

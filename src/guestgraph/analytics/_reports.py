@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from guestgraph import quality
-from guestgraph.access import (
-    DataScope,
-    guest_visible,
-    guests_in_scope,
-    mask_name,
-    narrow_to_hotel,
-    stay_visible,
-)
+from guestgraph.access import DataScope, guest_visible, mask_name, narrow_to_hotel
 from guestgraph.analytics._compile import guest_source
+from guestgraph.analytics._dashboard_sums import (
+    Sums,
+    distribution,
+    guests_and_markets,
+    guests_of,
+    mix,
+    period_sums,
+    rollups_kept,
+    sources,
+)
 from guestgraph.analytics._metrics import Vocabulary
 from guestgraph.analytics._rules import load_rules
 from guestgraph.analytics._settings import AnalyticsSettings
-from guestgraph.analytics._sqlfuncs import days_between
-from guestgraph.db.models import Charge, Guest, GuestMetrics, GuestStatus, Stay, StayGuest
+from guestgraph.db.models import Guest, GuestMetrics, GuestStatus
 from guestgraph.errors import InvalidInput
 from guestgraph.paging import Page, PageRequest
 
 M = GuestMetrics
-COUNTED = ("checked_out", "in_house")
 
 
 MAX_DAYS = 3 * 366
@@ -97,24 +96,6 @@ class ChurnWarning:
     threshold_days: int
 
 
-def _period_stays(scope: DataScope, since: date, until: date) -> list[ColumnElement[bool]]:
-    return [Stay.status.in_(COUNTED), Stay.arrival >= since, Stay.arrival <= until, stay_visible(scope)]
-
-
-def _channel_group(words: Vocabulary) -> Any:
-    """OTA, direct, corporate or other, by the rule file's vocabulary (as the refresh classifies stays)."""
-    channel = func.lower(Stay.channel)
-    corporate = [w.lower() for w in words.corporate_channels] or ["-"]
-    ota = [w.lower() for w in words.ota_channels] or ["-"]
-    direct = [w.lower() for w in words.direct_channels] or ["-"]
-    return case(
-        (channel.in_(corporate), "corporate"),
-        (channel.in_(ota), "ota"),
-        (channel.in_(direct), "direct"),
-        else_="other",
-    )
-
-
 def check_period(since: date, until: date) -> None:
     if since > until:
         raise InvalidInput(f"The period starts ({since}) after it ends ({until}).", hint="Swap the dates.")
@@ -122,30 +103,8 @@ def check_period(since: date, until: date) -> None:
         raise InvalidInput("The period is longer than three years.", hint="Choose a shorter period.")
 
 
-def _guests_in_period(where: list[ColumnElement[bool]]) -> Select[int]:
-    return (
-        select(StayGuest.guest_id)
-        .join(Stay, Stay.id == StayGuest.stay_id)
-        .where(StayGuest.role != "booker", *where)
-    )
-
-
-def _period(session: Session, scope: DataScope, since: date, until: date) -> PeriodFigures:
-    where = _period_stays(scope, since, until)
-    nights = days_between(Stay.arrival, Stay.departure)
-    stays, night_total, room_sum = session.execute(
-        select(
-            func.count(), func.coalesce(func.sum(nights), 0), func.coalesce(func.sum(Stay.amount), 0)
-        ).where(*where)
-    ).one()
-    room = Decimal(str(room_sum or 0))
-    first_in_period = case((and_(M.first_arrival >= since, M.first_arrival <= until), 1), else_=0)
-    guests, new = session.execute(
-        select(func.count(), func.coalesce(func.sum(first_in_period), 0)).where(
-            M.guest_id.in_(_guests_in_period(where))
-        )
-    ).one()
-    guests, new = int(guests), int(new)
+def _figures(since: date, until: date, sums: Sums, guests: int, new: int) -> PeriodFigures:
+    room = sums.room
     return PeriodFigures(
         since=since,
         until=until,
@@ -153,50 +112,23 @@ def _period(session: Session, scope: DataScope, since: date, until: date) -> Per
         new_guests=new,
         returning_guests=guests - new,
         repeat_rate=(guests - new) / guests if guests else None,
-        stays=int(stays),
-        nights=int(night_total),
+        stays=sums.stays,
+        nights=sums.nights,
         room_revenue=room.quantize(Decimal("0.01")),
-        adr=(room / int(night_total)).quantize(Decimal("0.01")) if night_total else None,
+        adr=(room / sums.nights).quantize(Decimal("0.01")) if sums.nights else None,
     )
 
 
-def _markets(session: Session, where: list[ColumnElement[bool]]) -> dict[str, int]:
+def _top_markets(rows: list[tuple[str, int]]) -> dict[str, int]:
     """Guests who stayed, by nationality: the ten largest markets, then the rest together as "*"."""
-    rows = session.execute(
-        select(func.coalesce(Guest.nationality, ""), func.count())
-        .where(Guest.id.in_(_guests_in_period(where)))
-        .group_by(Guest.nationality)
-        .order_by(func.count().desc(), Guest.nationality)
-    ).all()
-    top = {str(code): int(n) for code, n in rows[:TOP_MARKETS]}
-    rest = sum(int(n) for _code, n in rows[TOP_MARKETS:])
+    top = dict(rows[:TOP_MARKETS])
+    rest = sum(n for _code, n in rows[TOP_MARKETS:])
     return top | ({"*": rest} if rest else {})
 
 
 def _data_quality(session: Session, scope: DataScope, since: date, until: date) -> DataQuality:
     f = quality.period_figures(session, scope=scope, since=since, until=until)
     return DataQuality(f.records, f.valid, f.persons, f.complete, f.validity, f.completeness)
-
-
-def _distribution(session: Session, scope: DataScope) -> tuple[dict[str, int], dict[str, int], int]:
-    """Active guests in scope by lifecycle stage, by RFM group, and those with a churn warning: one
-    grouped pass over the scope's guests (a few dozen groups), added up here."""
-    rows = session.execute(
-        select(M.stage, M.rfm_group, M.churn_warning, func.count())
-        .select_from(guest_source())
-        .where(Guest.status == GuestStatus.ACTIVE, guests_in_scope(scope))
-        .group_by(M.stage, M.rfm_group, M.churn_warning)
-    ).all()
-    stages: Counter[str] = Counter()
-    groups: Counter[str] = Counter()
-    warnings = 0
-    for stage, group, warned, n in rows:
-        if stage is not None:
-            stages[str(stage)] += int(n)
-        if group is not None:
-            groups[str(group)] += int(n)
-        warnings += int(n) if warned else 0
-    return dict(stages.most_common()), dict(groups.most_common()), warnings
 
 
 def dashboard(
@@ -207,42 +139,42 @@ def dashboard(
     until: date,
     hotel: str | None = None,
     words: Vocabulary | None = None,
+    from_rollups: bool | None = None,
 ) -> Dashboard:
     """Guests who stayed in the period (new = first stay in it), stays, nights, ADR, revenue by outlet,
     channel mix, source markets and the data quality, each period figure beside the period of the same
     length before; and the lifecycle / RFM distribution of the guests in scope. `hotel` narrows the
-    scope to one of its hotels. Without `since`, the last DASHBOARD_DAYS days to `until`."""
+    scope to one of its hotels. Without `since`, the last DASHBOARD_DAYS days to `until`.
+
+    Stays, nights, revenue, channels and the distribution come from the roll-ups the last analytics
+    refresh kept (`_rollups`: as of that refresh), the distinct guests and markets from the stays;
+    `from_rollups=False` computes everything from the stays (as before the first refresh after 0052)."""
     since = since or until - timedelta(days=DASHBOARD_DAYS - 1)
     check_period(since, until)
     if hotel is not None:
         scope = narrow_to_hotel(session, scope, hotel)
-    now = _period(session, scope, since, until)
+    rolled_up = rollups_kept(session) if from_rollups is None else from_rollups
+    src = sources(rolled_up)
     before_until = since - timedelta(days=1)
-    before = _period(session, scope, before_until - (until - since), before_until)
-    where = _period_stays(scope, since, until)
-    outlets = session.execute(
-        select(Charge.outlet, func.sum(Charge.amount))
-        .join(Stay, Stay.id == Charge.stay_id)
-        .where(*where)
-        .group_by(Charge.outlet)
-    ).all()
-    revenue = {"room": now.room_revenue} | {getattr(o, "value", str(o)): Decimal(v or 0) for o, v in outlets}
-    channels = session.execute(
-        select(func.coalesce(Stay.channel, "?"), func.count())
-        .where(*where)
-        .group_by(Stay.channel)
-        .order_by(func.count().desc())
-    ).all()
-    group = _channel_group(words or load_rules().vocabulary)
-    groups_mix = session.execute(select(group, func.count()).where(*where).group_by(group)).all()
-    stages, groups, warnings = _distribution(session, scope)
+    before_since = before_until - (until - since)
+    now_sums, before_sums = period_sums(session, src, scope, since, until, before_since)
+    guests, new, markets = guests_and_markets(session, scope, since, until)
+    now = _figures(since, until, now_sums, guests, new)
+    before = _figures(
+        before_since, before_until, before_sums, *guests_of(session, scope, before_since, before_until)
+    )
+    outlets, channels, channel_groups = mix(
+        session, src, scope, since, until, words or load_rules().vocabulary
+    )
+    stages, groups, warnings = distribution(session, scope, rolled_up)
+    revenue = {"room": now.room_revenue} | outlets
     return Dashboard(
         **vars(now),
         hotel=hotel,
         revenue_by_outlet={k: v.quantize(Decimal("0.01")) for k, v in revenue.items()},
-        channels={str(c): int(n) for c, n in channels},
-        channel_groups={str(g): int(n) for g, n in sorted(groups_mix, key=lambda r: -int(r[1]))},
-        markets=_markets(session, where),
+        channels=channels,
+        channel_groups=channel_groups,
+        markets=_top_markets(markets),
         stages=stages,
         rfm_groups=groups,
         churn_warnings=warnings,

@@ -409,6 +409,10 @@ NOT_PERSONAL: dict[str, str] = {
     "guest_merge": "rule merged_at undone_at",
     "guest_change": "kind fields changed_at",
     "analytics_run": "kind as_of started_at finished_at guests touched marks",
+    # the management dashboard's roll-ups: counts and sums per hotel and day, region or group (0052)
+    "dashboard_day": "day channel stays nights room_amount",
+    "dashboard_outlet_day": "day channel outlet lines amount",
+    "dashboard_distribution": "level unit_id stage rfm_group churn_warning guests",
     "staff_user": "created_at updated_at",
     "password_reset": "created_at expires_at used_at",
     "access_change": "kind proposed_at status decided_at",

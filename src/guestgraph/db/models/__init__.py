@@ -15,6 +15,9 @@ from guestgraph.db.models.access import (
 )
 from guestgraph.db.models.analytics import (
     AnalyticsRun,
+    DashboardDay,
+    DashboardDistribution,
+    DashboardOutletDay,
     GuestField,
     GuestMetrics,
     GuestStageHistory,
@@ -103,6 +106,9 @@ from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGues
 
 __all__ = [
     "AnalyticsRun",
+    "DashboardDay",
+    "DashboardDistribution",
+    "DashboardOutletDay",
     "ChangeKind",
     "GuestChange",
     "GuestChangeHotel",

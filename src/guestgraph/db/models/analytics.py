@@ -162,3 +162,51 @@ class AnalyticsRun(IdMixin, Base):
     guests: Mapped[int] = mapped_column(default=0)
     touched: Mapped[int | None]  # guests recomputed from their stays (incremental runs)
     marks: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+
+
+class DashboardDay(IdMixin, Base):
+    """The management dashboard's daily roll-up of counted stays (checked out or in house): per hotel,
+    arrival day and channel, how many stays, their nights and their room amount. Rebuilt by each full
+    analytics refresh; an incremental refresh rebuilds the arrival days its changes touched (0052).
+    Aggregate counts, no personal data."""
+
+    __tablename__ = "dashboard_day"
+    __table_args__ = (Index("ix_dashboard_day_day", "day", "hotel_id"),)
+
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="CASCADE"))
+    day: Mapped[date]  # the stays' arrival day
+    channel: Mapped[str | None] = mapped_column(String(40))
+    stays: Mapped[int]
+    nights: Mapped[int]
+    room_amount: Mapped[Decimal] = mapped_column(Money)  # the stays' own amounts (not their folio lines)
+
+
+class DashboardOutletDay(IdMixin, Base):
+    """The folio lines posted to the counted stays of `dashboard_day`, by outlet: line count and amount,
+    kept beside it by the same refresh steps (0052)."""
+
+    __tablename__ = "dashboard_outlet_day"
+    __table_args__ = (Index("ix_dashboard_outlet_day_day", "day", "hotel_id"),)
+
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="CASCADE"))
+    day: Mapped[date]  # the arrival day of the stays the lines were posted to
+    channel: Mapped[str | None] = mapped_column(String(40))
+    outlet: Mapped[str] = mapped_column(String(10))
+    lines: Mapped[int]
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class DashboardDistribution(IdMixin, Base):
+    """Active guests by lifecycle stage, RFM group and churn warning as of the last analytics refresh,
+    counted once per unit: the group (`unit_id` 0), each region and each hotel (a guest seen at a hotel
+    by a stay or a source record, as `access.guest_visible`). Written in the refresh's transaction (0052)."""
+
+    __tablename__ = "dashboard_distribution"
+    __table_args__ = (Index("ix_dashboard_distribution_unit", "level", "unit_id"),)
+
+    level: Mapped[str] = mapped_column(String(6))  # group | region | hotel
+    unit_id: Mapped[int]
+    stage: Mapped[str] = mapped_column(String(12))
+    rfm_group: Mapped[str | None] = mapped_column(String(20))
+    churn_warning: Mapped[bool]
+    guests: Mapped[int]

@@ -52,6 +52,11 @@ class Stay(IdMixin, TimestampMixin, Base):
             "status",
             postgresql_include=["id"],
         ),
+        # the stays of a period in any hotel, for the dashboard's distinct guests, read from the index (0052)
+        Index("ix_stay_arrival_status", "arrival", "status", "hotel_id"),
+        # what an incremental analytics refresh looks for: stays re-imported or updated since the last (0052)
+        Index("ix_stay_source_record", "source_record_id"),
+        Index("ix_stay_updated_at", "updated_at"),
         Index("ix_stay_confirmation_number", "confirmation_number"),  # front-desk search by number alone
         Index("ix_stay_room_status", "room_number", "status"),  # front-desk search: the guest in room 1208
     )
@@ -95,6 +100,9 @@ class Charge(IdMixin, Base):
     __table_args__ = (
         Index("ix_charge_stay", "stay_id"),
         Index("ix_charge_guest", "guest_id"),
+        Index(
+            "ix_charge_source_record", "source_record_id"
+        ),  # re-imported lines, changed since a refresh (0052)
         # the stays with a room line, which the analytics refresh leaves out of stay amounts (0051)
         Index(
             "ix_charge_room_stay",
