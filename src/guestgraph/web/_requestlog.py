@@ -174,3 +174,12 @@ def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> log
     root.handlers[:] = [handler]
     root.setLevel(level)
     return handler
+
+
+def configure_worker_logging() -> None:
+    """Logging for the long-running commands other than `serve` (the journeys worker, the inbox's mail
+    server): warnings and errors on stderr as Python's last-resort handler writes them, but through
+    `log_formatter` (one line per record, exception messages masked). A process that configured its
+    own logging (an embedding app, the tests' runner) keeps it."""
+    if not logging.getLogger().handlers:
+        configure_logging("WARNING")
