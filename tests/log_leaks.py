@@ -87,6 +87,13 @@ class LeakWatch:
     def register(self, kind: str, value: object) -> None:
         if not isinstance(value, str):
             return
+        if kind.endswith("phone"):  # as it is also written: digits only, without the country code
+            digits = re.sub(r"[^0-9]", "", value)
+            for form in {digits, digits[2:] if digits.startswith("86") else digits} - {value}:
+                self._register(kind, form)
+        self._register(kind, value)
+
+    def _register(self, kind: str, value: str) -> None:
         secret = value.strip().lower()
         if len(secret) < KEY or (secret.isascii() and len(secret) < 6) or secret in self.secrets:
             return
@@ -103,6 +110,12 @@ class LeakWatch:
             if logger == "guestgraph.access":
                 self.access_records += 1
             self.recent.append((logger, text))
+            if len(text.splitlines()) > 1:  # a forged line or a traceback not escaped
+                self.leaks += 1
+                if len(self.findings) < REPORTED:
+                    self.findings.append(
+                        Finding("line break (one record, several lines)", logger, text[:400])
+                    )
             low = text.lower()
             for end in range(KEY, len(low) + 1):
                 for secret in self.by_tail.get(low[end - KEY : end], ()):
@@ -319,8 +332,8 @@ def verdict() -> list[str]:
     if WATCH.leaks:
         first = WATCH.findings[0]
         problems.append(
-            f"LG-02: {WATCH.leaks} log record(s) hold a secret the tests used; the first: a {first.kind} "
-            f"in a record of logger {first.logger!r}: {first.record}"
+            f"LG-02: {WATCH.leaks} log record(s) hold a secret the tests used or span lines; the first: "
+            f"a {first.kind} in a record of logger {first.logger!r}: {first.record}"
         )
         problems += [f"  also: a {f.kind} via {f.logger!r}: {f.record[:160]}" for f in WATCH.findings[1:5]]
     if WATCH.served and (WATCH.records < MIN_RECORDS or (WATCH.requests and not WATCH.access_records)):

@@ -34,6 +34,12 @@ def test_a_totp_code_the_test_made():
     logging.getLogger("uvicorn.error").error("code %s refused", code)
 
 
+def test_a_forged_line_written_by_a_handler_that_does_not_escape():
+    from tests.log_leaks import WATCH
+
+    WATCH.check("guestgraph.planted", "王" + chr(10) + "[INFO] admin login ok")
+
+
 def test_nothing_secret():
     log.info("GET /guests 200 12.0ms rid=0123456789abcdef")
 """
@@ -53,8 +59,9 @@ def test_a_planted_secret_fails_the_run_and_is_not_printed(tmp_path: Path) -> No
     )
     out = run.stdout + run.stderr
     assert run.returncode == 1, out
-    assert "4 passed" in out  # the tests pass; the log check fails the run
-    assert "3 log record(s) hold a secret" in out, out
+    assert "5 passed" in out  # the tests pass; the log check fails the run
+    assert "4 log record(s) hold a secret the tests used or span lines" in out, out
     assert "a staff password in a record of logger 'guestgraph.planted'" in out, out
     assert "session cookie via 'guestgraph.planted'" in out and "TOTP code via 'uvicorn.error'" in out, out
+    assert "line break (one record, several lines) via 'guestgraph.planted'" in out, out
     assert "orchid-lantern-ferry-77" not in out and "9f3c1d2e8b7a6f5e4d3c2b1a" not in out
