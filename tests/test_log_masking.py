@@ -5,6 +5,9 @@ both databases, through the product's log formatter."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,3 +105,29 @@ def test_an_exception_given_as_an_argument_is_masked_and_other_handlers_keep_the
 )
 def test_values_a_message_quotes_are_masked(message: str, masked: str) -> None:
     assert mask_exception_text(message) == masked
+
+
+def test_a_worker_process_logs_through_the_product_formatter() -> None:
+    """The journeys worker and the inbox's mail server call `configure_worker_logging`: a traceback
+    quoting guest data reaches their stderr masked and on one line (before: Python's last resort)."""
+    program = (
+        "import logging\n"
+        "from guestgraph.web._requestlog import configure_worker_logging\n"
+        "configure_worker_logging()\n"
+        "try:\n"
+        f"    raise ValueError('guest {NAME} {PHONE}\\n[INFO] admin login ok')\n"
+        "except ValueError:\n"
+        "    logging.getLogger('guestgraph.journeys').exception('a step failed')\n"
+    )
+    src = Path(__file__).resolve().parents[1] / "src"
+    run = subprocess.run(
+        [sys.executable, "-c", program],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "ERROR guestgraph.journeys a step failed\\x0aTraceback" in run.stderr, run.stderr
+    assert "ValueError: guest *** ***\\x0a[INFO] admin login ok" in run.stderr, run.stderr
+    assert NAME not in run.stderr and PHONE[3:] not in run.stderr and len(run.stderr.splitlines()) == 1
