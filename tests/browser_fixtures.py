@@ -14,6 +14,7 @@ from guestgraph import access
 from guestgraph.db import make_session_factory
 from tests.auth_helpers import make_staff
 from tests.conftest import LiveServer
+from tests.log_leaks import register_secret
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -80,6 +81,8 @@ def _sign_in(pg: Page, live: LiveServer) -> None:
     pg.fill("#code", pyotp.TOTP(seed).now())
     pg.click("#verify-form button")
     expect(pg.locator("#whoami")).to_be_visible()
+    for cookie in pg.context.cookies():  # the browser's session: the logs must never hold it (LG-02)
+        register_secret("session cookie", cookie["value"])
 
 
 @pytest.fixture

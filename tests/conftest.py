@@ -38,7 +38,7 @@ from guestgraph.org import GroupSpec, load_group, read_group_file
 from guestgraph.pii import open_engine
 from guestgraph.web._requestlog import UVICORN_LOGGING
 
-pytest_plugins = ["tests.browser_fixtures"]
+pytest_plugins = ["tests.log_leaks", "tests.browser_fixtures"]  # log_leaks: LG-02 over the whole run
 
 
 def _test_keys() -> None:

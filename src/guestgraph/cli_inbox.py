@@ -33,6 +33,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         """Take e-mail for the inbox address and its hotel plus-addresses until stopped (Ctrl-C, SIGTERM).
         Put it behind the hotel group's mail relay, which forwards the inbox address here."""
         from guestgraph import inbox
+        from guestgraph.web._requestlog import configure_worker_logging
 
         settings = load_settings()
         try:
@@ -45,6 +46,7 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         )
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        configure_worker_logging()
         server.start()
         console.print(f"inbox: taking mail for {policy.address} (and +hotel) on {host}:{server.port}")
         try:

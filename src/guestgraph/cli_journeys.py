@@ -61,7 +61,9 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
         from guestgraph.cli_prompts import summary as prompts_summary
         from guestgraph.cli_reports import send_due_reports
         from guestgraph.cli_reports import summary as reports_summary
+        from guestgraph.web._requestlog import configure_worker_logging
 
+        configure_worker_logging()
         settings = load_settings()
         engine = open_engine(settings)
         stop = threading.Event()

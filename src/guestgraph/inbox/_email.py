@@ -138,7 +138,7 @@ class InboundHandler:
         except InvalidMessage as e:
             return f"550 5.6.0 {e.message}"[:500]
         except GuestgraphError as e:
-            log.warning("inbound mail refused for now: %s", e.message)
+            log.warning("inbound mail refused for now: %s", e)  # masked by the log formatter
             return "451 4.3.0 Temporary failure; try again later"
         except Exception:  # the sending server keeps the message and retries
             log.exception("inbound mail could not be stored")

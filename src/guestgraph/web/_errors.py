@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from guestgraph.access import NotSignedIn, SecondFactorRequired
 from guestgraph.errors import GuestgraphError
 from guestgraph.web._render import render
+from guestgraph.web._requestlog import route_of
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ async def on_guestgraph_error(request: Request, exc: Exception) -> Response:
             return Response(status_code=200, headers={"HX-Redirect": login})
         return RedirectResponse(login, status_code=303)
     if exc.status >= 500:
-        log.error("%s on %s %s", exc.code, request.method, request.url.path, exc_info=exc)
+        log.error("%s on %s %s", exc.code, request.method, route_of(request.scope), exc_info=exc)
     return _respond(request, exc.status, exc.to_dict())
 
 
@@ -68,7 +69,7 @@ async def on_data_error(request: Request, exc: Exception) -> Response:
     log.warning(
         "Value refused by the database on %s %s rid=%s: %s",
         request.method,
-        request.url.path,
+        route_of(request.scope),
         getattr(request.state, "request_id", None),
         type(getattr(exc, "orig", exc)).__name__,
     )
@@ -86,7 +87,7 @@ async def on_unexpected_error(request: Request, exc: Exception) -> Response:
         "Unhandled %s on %s %s rid=%s",
         type(exc).__name__,
         request.method,
-        request.url.path,
+        route_of(request.scope),
         getattr(request.state, "request_id", None),
         exc_info=exc,
     )

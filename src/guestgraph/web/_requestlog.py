@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 import re
 import time
+import traceback
 import uuid
+from types import TracebackType
 from typing import IO, Any
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -50,10 +52,73 @@ def route_of(scope: Scope) -> str:
 
 
 class SafeFormatter(logging.Formatter):
-    """A formatter whose message and exception text stay on one line per record."""
+    """A formatter whose message and exception text stay on one line per record, with personal data
+    masked in exception messages (an exception given as an argument or in `exc_info`)."""
 
     def format(self, record: logging.LogRecord) -> str:
+        record = logging.makeLogRecord(record.__dict__)  # other handlers keep the record as it was
+        record.exc_text = None  # never the unmasked text another handler cached on the record
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                mask_exception_text(str(a)) if isinstance(a, BaseException) else a for a in record.args
+            )
         return neutralise(super().format(record))
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return "".join(_exception_lines(ei[1], set())).rstrip("\n") if ei[1] is not None else ""
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def log_formatter() -> logging.Formatter:
+    """The formatter of `guestgraph serve`'s log (also used by the tests' session-wide leak check)."""
+    return SafeFormatter(LOG_FORMAT)
+
+
+# What an exception's message may quote from the data: PostgreSQL's `DETAIL: Key (email_index)=(...)`
+# and `Failing row contains (...)`, a quoted value, an e-mail address, a run of digits (phone, ID,
+# passport, card), a run of non-ASCII text (a name). SQL parameters are hidden by the engine already
+# (`hide_parameters`); quoted lower-case identifiers (constraint, table and column names) stay.
+_MASKS = (
+    (re.compile(r"\)=\((?:[^()]|\([^()]*\))*\)"), ")=(***)"),
+    (re.compile(r"Failing row contains \(.*\)"), "Failing row contains (***)"),
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "***@***"),
+    (re.compile(r"'(?![a-z_][a-z0-9_.]*')[^']*'|\"(?![a-z_][a-z0-9_.]*\")[^\"]*\""), "'***'"),
+    (re.compile(r"\+?\d[\d ()-]{2,}\d[xX]?"), "***"),
+    (re.compile(r"[^\x00-\x7f]+"), "***"),
+)
+
+
+def mask_exception_text(text: str) -> str:
+    """An exception's message with the values it may quote from guest data replaced by `***`."""
+    for pattern, replacement in _MASKS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _exception_lines(exc: BaseException, seen: set[int]) -> list[str]:
+    """The traceback as Python prints it (cause and context first), each message masked."""
+    seen.add(id(exc))
+    lines: list[str] = []
+    if exc.__cause__ is not None and id(exc.__cause__) not in seen:
+        lines += _exception_lines(exc.__cause__, seen)
+        lines.append("\nThe above exception was the direct cause of the following exception:\n\n")
+    elif exc.__context__ is not None and not exc.__suppress_context__ and id(exc.__context__) not in seen:
+        lines += _exception_lines(exc.__context__, seen)
+        lines.append("\nDuring handling of the above exception, another exception occurred:\n\n")
+    tb: TracebackType | None = exc.__traceback__
+    if tb is not None:
+        lines.append("Traceback (most recent call last):\n")
+        lines += traceback.format_tb(tb)
+    kind = type(exc)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<message not printable>"
+    lines.append(f"{name}: {mask_exception_text(message)}\n" if message else f"{name}\n")
+    return lines
 
 
 class RequestLog:
@@ -104,8 +169,17 @@ def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> log
     """Root logging for `guestgraph serve`: one line per record on `stream` (stderr by default),
     control characters escaped."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(log_formatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     return handler
+
+
+def configure_worker_logging() -> None:
+    """Logging for the long-running commands other than `serve` (the journeys worker, the inbox's mail
+    server): warnings and errors on stderr as Python's last-resort handler writes them, but through
+    `log_formatter` (one line per record, exception messages masked). A process that configured its
+    own logging (an embedding app, the tests' runner) keeps it."""
+    if not logging.getLogger().handlers:
+        configure_logging("WARNING")
