@@ -220,7 +220,7 @@ class LiveServer:
         """An HTTP client signed in as a new staff user of `role` (None: not signed in)."""
         from tests.auth_helpers import signed_in
 
-        kwargs.setdefault("timeout", 10)
+        kwargs.setdefault("timeout", 30)  # generous: under -n 3 on 2 cores a slow answer is load, not a fault
         headers = dict(kwargs.pop("headers", None) or {})  # type: ignore[call-overload]
         cookies: dict[str, str] = {}
         if role is not None:

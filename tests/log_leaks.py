@@ -346,17 +346,52 @@ def verdict() -> list[str]:
     return problems
 
 
+# Under pytest-xdist each worker checks its own records and hands its tally to the controller
+# (`workeroutput`), which fails the run: a worker's exit status alone would not.
+WORKERS: list[dict[str, Any]] = []
+
+
+def _tally() -> dict[str, Any]:
+    return {
+        "records": WATCH.records,
+        "secrets": len(WATCH.secrets),
+        "leaks": WATCH.leaks,
+        "problems": verdict(),
+    }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    tally = getattr(node, "workeroutput", {}).get("log_leaks")
+    WORKERS.append(tally or {"records": 0, "secrets": 0, "leaks": 0, "problems": [
+        f"LG-02: worker {getattr(node, 'gateway', node)!r} sent no log leak tally (it crashed?)"
+    ]})  # fmt: skip
+
+
+def _all_problems() -> list[str]:
+    return verdict() + [line for tally in WORKERS for line in tally["problems"]]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if verdict() and session.exitstatus == 0:
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:  # an xdist worker: the controller decides
+        output["log_leaks"] = _tally()
+        return
+    if _all_problems() and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    problems = verdict()
+    if hasattr(config, "workeroutput"):
+        return
+    tallies = [_tally(), *WORKERS]
+    records, secrets = sum(t["records"] for t in tallies), max(t["secrets"] for t in tallies)
+    leaks = sum(t["leaks"] for t in tallies)
     terminalreporter.write_sep("-", "log leak check (LG-02)")
+    where = f" in {len(WORKERS)} workers" if WORKERS else ""
     terminalreporter.write_line(
-        f"{WATCH.records} log records checked against {len(WATCH.secrets)} secrets; {WATCH.leaks} leak(s)."
+        f"{records} log records checked{where} against up to {secrets} secrets each; {leaks} leak(s)."
     )
-    for line in problems:
+    for line in _all_problems():
         terminalreporter.write_line(line, red=True)

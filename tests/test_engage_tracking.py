@@ -83,7 +83,7 @@ def test_opens_and_clicks_are_counted_and_links_redirect_only_where_the_mail_sai
     assert f'<a href="{html.escape(unsubscribe)}">' in mail.html()  # the unsubscribe link is not tracked
     assert parse_qs(urlsplit(link).query)["u"] == [OFFER]
 
-    with httpx.Client(timeout=10) as mail_client:  # no login: a mail client fetching the image
+    with httpx.Client(timeout=30) as mail_client:  # no login: a mail client fetching the image
         for _ in range(2):
             image = mail_client.get(pixel)
             assert image.status_code == 200 and image.headers["content-type"] == "image/gif"
@@ -135,7 +135,7 @@ def test_opens_and_clicks_are_counted_and_links_redirect_only_where_the_mail_sai
     privacy.erase_guest(s, guest_id=reader.id, now=datetime.now(UTC))
     s.commit()
     assert s.scalar(select(CampaignMessage.id).where(CampaignMessage.guest_id == reader.id)) is None
-    with httpx.Client(timeout=10) as mail_client:  # after erasure the pixel records nothing (no row)
+    with httpx.Client(timeout=30) as mail_client:  # after erasure the pixel records nothing (no row)
         assert mail_client.get(pixel).status_code == 200
     assert engage.campaign_results(s, campaign_id, scope=DataScope.group()).opened == 0
 

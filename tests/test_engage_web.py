@@ -75,7 +75,7 @@ def test_campaign_pages_send_and_unsubscribe_end_to_end(
         link = mail.message["List-Unsubscribe"].strip("<>")
         assert link.startswith(f"{live.base_url}/u/")
 
-        with httpx.Client(timeout=10) as mail_provider:  # RFC 8058 one-click: no cookie, no CSRF token
+        with httpx.Client(timeout=30) as mail_provider:  # RFC 8058 one-click: no cookie, no CSRF token
             assert mail_provider.get(link).status_code == 200
             done = mail_provider.post(link, data={"List-Unsubscribe": "One-Click"})
             assert done.status_code == 200 and 'id="unsubscribed"' in done.text

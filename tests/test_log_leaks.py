@@ -65,3 +65,25 @@ def test_a_planted_secret_fails_the_run_and_is_not_printed(tmp_path: Path) -> No
     assert "session cookie via 'guestgraph.planted'" in out and "TOTP code via 'uvicorn.error'" in out, out
     assert "line break (one record, several lines) via 'guestgraph.planted'" in out, out
     assert "orchid-lantern-ferry-77" not in out and "9f3c1d2e8b7a6f5e4d3c2b1a" not in out
+
+
+def test_a_planted_secret_fails_a_run_split_over_workers(tmp_path: Path) -> None:
+    """Under pytest-xdist (how `make test` runs) each worker hands its tally to the controller,
+    which fails the run: a worker's own exit status would be lost."""
+    (tmp_path / "test_planted.py").write_text(PLANTED, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.log_leaks", "-n", "2"]
+        + ["-W", "ignore", "--rootdir", str(tmp_path), str(tmp_path / "test_planted.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    out = run.stdout + run.stderr
+    assert run.returncode == 1, out
+    assert "5 passed" in out and "in 2 workers" in out and "4 leak(s)" in out, out
+    for kind in ("staff password", "session cookie", "TOTP code", "line break"):
+        assert kind in out, (kind, out)
+    assert "orchid-lantern-ferry-77" not in out and "9f3c1d2e8b7a6f5e4d3c2b1a" not in out

@@ -57,7 +57,7 @@ def _canaries() -> set[str]:
 
 
 def test_an_exception_quoting_guest_data_is_logged_masked(failing_with_data: LiveServer) -> None:
-    with app_log() as log, httpx.Client(base_url=failing_with_data.base_url, timeout=10) as c:
+    with app_log() as log, httpx.Client(base_url=failing_with_data.base_url, timeout=30) as c:
         for case in ("unique", "cast"):
             assert c.get("/api/v1/lg02-probe", params={"case": case}).status_code == 500
         logged = log.getvalue()

@@ -258,7 +258,7 @@ def test_a_broad_flow_leaves_no_personal_data_or_secret_in_the_logs(
     with app_log() as log, smtp_peer() as (mailbox, port):
         browser_cookies, seed, code = _signed_in_with_totp(live, demo_group)
         cookies, headers = signed_in(live.engine, live.settings, role="test_everything")
-        with httpx.Client(base_url=live.base_url, cookies=cookies, headers=headers, timeout=10) as c:
+        with httpx.Client(base_url=live.base_url, cookies=cookies, headers=headers, timeout=30) as c:
             _imports(live, c, key, tmp_path)
             public_id = _reads_and_exports(live, c)
             _error_paths(c)
@@ -350,7 +350,7 @@ def test_a_forged_line_sent_in_a_request_stays_inside_its_record(
                 c.get("/api/v1/guests", params={"q": "王五" + forged})
                 c.get("/guests/G" + quote(forged))  # a header cannot carry them: the client refuses
                 c.get("/nowhere" + quote(forged))
-        with httpx.Client(base_url=failing.base_url, timeout=10) as c:
+        with httpx.Client(base_url=failing.base_url, timeout=30) as c:
             for forged in INJECTIONS:
                 assert c.get("/api/v1/forced-failure", params={"q": forged}).status_code == 500
         text = log.getvalue()
@@ -372,7 +372,7 @@ def _assert_generic(answer: httpx.Response) -> str:
 
 
 def test_an_unexpected_error_gives_a_generic_answer_with_the_request_id(failing: LiveServer) -> None:
-    with app_log() as log, httpx.Client(base_url=failing.base_url, timeout=10) as c:
+    with app_log() as log, httpx.Client(base_url=failing.base_url, timeout=30) as c:
         api = c.get("/api/v1/forced-failure", params={"q": PHONE})
         page = c.get("/forced-failure", params={"q": PHONE})  # on the same connection, kept open
         text = log.getvalue()
