@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -103,6 +103,12 @@ def test_dashboard_churn_list_and_guest_page(live: LiveServer, demo_group: Sessi
         assert board["channel_groups"] == {"other": 3, "ota": 1}  # the big spender's stays name no channel
         page = c.get("/reports?lang=en")
         assert page.status_code == 200 and "Repeat rate" in page.text and 'id="churn-count">1<' in page.text
+        # the page and the API say how fresh the figures are: as of the refresh `_seed` ran
+        assert board["from_rollups"] is True and board["refreshed_at"][:10] == str(datetime.now(UTC).date())
+        as_of = page.text.split('id="dashboard-as-of">')[1].split("</p>")[0]
+        assert f"as of the analytics refresh of {board['refreshed_at'][:10]}" in as_of
+        assert "bookings imported since then count after the next refresh" in as_of
+        assert "分析刷新" in c.get("/reports?lang=zh_CN").text
         churn = c.get("/api/v1/reports/churn").json()
         assert [i["public_id"] for i in churn["items"]] == [ids["vip"]]
         assert churn["items"][0]["usual_interval_days"] == 60

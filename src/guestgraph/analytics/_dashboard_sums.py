@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -43,15 +43,18 @@ class Sources:
     rolled_up: bool
 
 
-def rollups_kept(session: Session) -> bool:
-    """Whether the last finished refresh wrote the roll-ups (not so before the first one after 0052)."""
-    marks = session.scalar(
-        select(AnalyticsRun.marks)
+def last_refresh(session: Session) -> tuple[datetime | None, bool]:
+    """When the last analytics refresh finished (None: never), and whether it wrote the roll-ups (not
+    so before the first one after 0052)."""
+    row = session.execute(
+        select(AnalyticsRun.finished_at, AnalyticsRun.marks)
         .where(AnalyticsRun.finished_at.is_not(None))
         .order_by(AnalyticsRun.id.desc())
         .limit(1)
-    )
-    return bool(marks and marks.get(ROLLUPS_MARK))
+    ).first()
+    if row is None:
+        return None, False
+    return row.finished_at, bool(row.marks and row.marks.get(ROLLUPS_MARK))
 
 
 def sources(rolled_up: bool) -> Sources:

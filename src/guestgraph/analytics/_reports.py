@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -17,9 +17,9 @@ from guestgraph.analytics._dashboard_sums import (
     distribution,
     guests_and_markets,
     guests_of,
+    last_refresh,
     mix,
     period_sums,
-    rollups_kept,
     sources,
 )
 from guestgraph.analytics._metrics import Vocabulary
@@ -81,6 +81,8 @@ class Dashboard(PeriodFigures):
     churn_warnings: int
     previous: PeriodFigures  # the period of the same length just before
     quality: DataQuality
+    refreshed_at: datetime | None  # the last analytics refresh (None: never); what it keeps is as of then
+    from_rollups: bool  # stays, nights, revenue and channels read from that refresh's roll-ups
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ def dashboard(
     check_period(since, until)
     if hotel is not None:
         scope = narrow_to_hotel(session, scope, hotel)
-    rolled_up = rollups_kept(session) if from_rollups is None else from_rollups
+    refreshed_at, kept = last_refresh(session)
+    rolled_up = kept if from_rollups is None else from_rollups
     src = sources(rolled_up)
     before_until = since - timedelta(days=1)
     before_since = before_until - (until - since)
@@ -180,6 +183,8 @@ def dashboard(
         churn_warnings=warnings,
         previous=before,
         quality=_data_quality(session, scope, since, until),
+        refreshed_at=refreshed_at,
+        from_rollups=rolled_up,
     )
 
 

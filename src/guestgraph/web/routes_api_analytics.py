@@ -108,6 +108,13 @@ class DashboardOut(PeriodOut):
     churn_warnings: int
     previous: PeriodOut = Field(description="The same figures for the period of the same length just before.")
     quality: DataQualityOut
+    refreshed_at: datetime | None = Field(
+        description="When the last analytics refresh finished (null: never). The distribution, and with "
+        "from_rollups also stays, nights, revenue and channels, are as of then."
+    )
+    from_rollups: bool = Field(
+        description="Stays, nights, revenue and channels come from the refresh's roll-ups."
+    )
 
 
 class ChurnWarningOut(BaseModel):
