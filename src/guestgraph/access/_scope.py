@@ -102,7 +102,7 @@ def scope_parameters(scope: DataScope) -> dict[str, Any]:
     return {}
 
 
-def _hotels_bound(level: ScopeLevel) -> Select[tuple[int]]:
+def _hotels_bound(level: ScopeLevel) -> Select[int]:
     if level is ScopeLevel.REGION:
         return select(Hotel.id).where(Hotel.region_id == bindparam(SCOPE_REGION_ID))
     return select(Hotel.id).where(Hotel.id.in_(bindparam(SCOPE_HOTEL_IDS, expanding=True)))
@@ -122,7 +122,7 @@ def guest_visible_bound(level: ScopeLevel) -> ColumnElement[bool]:
     return _guest_seen_at(_hotels_bound(level))
 
 
-def _guest_seen_at(hotels_in_scope: Select[tuple[int]]) -> ColumnElement[bool]:
+def _guest_seen_at(hotels_in_scope: Select[int]) -> ColumnElement[bool]:
     # Each EXISTS names only indexed columns, so it reads indexes alone (`SELECT *` made SQLite read
     # every stay link's and source record's row: a search for a common name checks ~1,000 guests).
     by_stay = (

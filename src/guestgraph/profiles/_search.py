@@ -37,7 +37,7 @@ from guestgraph.paging import Page, PageRequest
 from guestgraph.profiles._schemas import GuestSummary
 from guestgraph.profiles._service import SUMMARY_COLUMNS, _summary
 
-IdQuery = Select[tuple[int]] | Select[tuple[int | None]]  # a query for guest ids
+IdQuery = Select[int] | Select[int | None]  # a query for guest ids
 Reading = tuple[str, dict[str, Any]]  # a way of reading the query (a key of READINGS) and its values
 DIGITS = re.compile(r"[\d\s+()-]+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -54,11 +54,11 @@ PER_READING = 500  # guests each way of reading the query contributes at most
 LIKE_ESCAPE = "/"
 
 
-def _mentioned(condition: ColumnElement[bool]) -> Select[tuple[int | None]]:
+def _mentioned(condition: ColumnElement[bool]) -> Select[int | None]:
     return select(GuestMention.guest_id).where(condition, GuestMention.guest_id.is_not(None))
 
 
-def _recent(condition: ColumnElement[bool]) -> Select[tuple[int | None]]:
+def _recent(condition: ColumnElement[bool]) -> Select[int | None]:
     """A name reading's guests, through its newest NAME_READING_CAP mentions: a common name (张伟) is
     shared by thousands, and a clerk refines with more of the name or a phone rather than paging."""
     # `id + 0`: order by an expression, so the planner finds the matches by the name index and sorts
@@ -181,7 +181,7 @@ def _name_candidates(text: str) -> list[Reading]:
 
 
 @functools.cache
-def _visible_among(kind: str, level: ScopeLevel) -> Select[tuple[int]]:
+def _visible_among(kind: str, level: ScopeLevel) -> Select[int]:
     """The visible active guests of one name reading, at most 500 (for the ID's last four)."""
     return select(Guest.id).where(Guest.id.in_(READINGS[kind](level)), *_visible(level)).limit(500)
 
@@ -238,7 +238,7 @@ def _mistyped(session: Session, text: str) -> Reading | None:
 
 
 @functools.cache
-def _ranking(kinds: tuple[str, ...], level: ScopeLevel) -> Select[tuple[int]]:
+def _ranking(kinds: tuple[str, ...], level: ScopeLevel) -> Select[int]:
     """The visible active guests the readings find, in one statement: each guest at its strongest
     reading, each reading's guests newest first and at most PER_READING of them, readings in order."""
     found = union_all(
