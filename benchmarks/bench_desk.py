@@ -371,12 +371,21 @@ end
 WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
 WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+WRK_COUNT = re.compile(r"(\d+) requests in")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc), for CPU per request."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(
-    port: int, token: str, paths: list[str], work: Path, *, seconds: int, clients: int
+    port: int, token: str, paths: list[str], work: Path, *, seconds: int, clients: int, server: int
 ) -> dict[str, float]:
+    """wrk's p50, p99, requests/s and non-2xx answers, and the server's CPU per request (ms)."""
     (work / "paths.txt").write_text("\n".join(paths) + "\n")
+    cpu_before = cpu_seconds(server)
     (work / "mix.lua").write_text(WRK_SCRIPT)
     run = subprocess.run(
         ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--latency", "-s", str(work / "mix.lua"),
@@ -390,7 +399,10 @@ def wrk(
         raise RuntimeError(f"wrk said something unexpected:\n{run.stdout}\n{run.stderr}")
     errors = WRK_NON2XX.search(run.stdout)
     match = WRK_RATE.search(run.stdout)
+    count = WRK_COUNT.search(run.stdout)
+    cpu = cpu_seconds(server) - cpu_before
     return {
+        "cpu_ms": cpu * 1000 / max(int(count.group(1)) if count else 0, 1),
         "p50": found["50"],
         "p99": found["99"],
         "rps": float(match.group(1)) if match else 0.0,
@@ -459,15 +471,21 @@ def over_http(
                 assert c.get(f"/api/v1/guests/{public_ids[0]}", headers=auth).status_code == 200
                 load = os.getloadavg()[0]
                 results[f"search/{label}"] = wrk(
-                    port, tokens[label], mix, work, seconds=args.http_seconds, clients=args.clients
+                    port,
+                    tokens[label],
+                    mix,
+                    work,
+                    seconds=args.http_seconds,
+                    clients=args.clients,
+                    server=server.pid,
                 ) | {"load": load}
                 results[f"profile/{label}"] = wrk(
                     port, tokens[label], [f"/api/v1/guests/{p}" for p in public_ids], work,
-                    seconds=max(args.http_seconds // 2, 5), clients=args.clients,
+                    seconds=max(args.http_seconds // 2, 5), clients=args.clients, server=server.pid,
                 )  # fmt: skip
                 results[f"arrivals/{label}"] = wrk(
                     port, tokens[label], [f"/api/v1/hotels/{code}/arrivals"], work,
-                    seconds=max(args.http_seconds // 2, 5), clients=args.clients,
+                    seconds=max(args.http_seconds // 2, 5), clients=args.clients, server=server.pid,
                 )  # fmt: skip
     finally:
         server.terminate()
@@ -586,7 +604,8 @@ def main() -> int:
         for name, w in figures["http"].items():
             print(
                 f"HTTP {args.clients} clients {name}: p50 {w['p50']:.1f} ms · p99 {w['p99']:.1f} ms · "
-                f"{w['rps']:.0f} req/s · non-2xx {w['non2xx']:.0f}"
+                f"{w['rps']:.0f} req/s · server CPU {w['cpu_ms']:.1f} ms/req · non-2xx {w['non2xx']:.0f}"
+                f" · load {w.get('load', 0):.1f}"
             )
     print(f"# load average at the end {os.getloadavg()}", flush=True)
     if args.json:

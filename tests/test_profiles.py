@@ -154,3 +154,41 @@ def test_search_by_the_room_of_a_guest_in_house_and_by_id_tail_with_a_name(
     assert found("002X simaguang") == [here.public_id]
     assert found("司马光 0053") == []  # that tail is the other guest's
     assert found("司马迁 0053") == [gone.public_id]
+
+
+def test_search_statements_kept_across_scopes_find_each_scopes_own_guests_in_the_same_order(
+    demo_group: Session, group_spec: org.GroupSpec
+) -> None:
+    """The search keeps its statements per shape of query and level of scope, with the scope's hotels
+    and region as parameters: clerks of different hotels or regions searching one after another each
+    see only their own guests, with exact identifiers first and a name's guests newest first."""
+    a, b = group_spec.hotels[0], next(h for h in group_spec.hotels if h.region != group_spec.hotels[0].region)
+    at_a = [make_guest(demo_group, full_name="诸葛亮") for _ in range(3)]
+    at_b = [make_guest(demo_group, full_name="诸葛亮") for _ in range(2)]
+    for g in at_a + at_b:
+        make_stay(demo_group, a.code if g in at_a else b.code, g)
+        make_mention(demo_group, g, full_name="诸葛亮", name_key="zhugeliang", name_simplified="诸葛亮")
+    make_stay(demo_group, b.code, at_b[0], room_number="2101", status=StayStatus.IN_HOUSE)
+    make_stay(demo_group, a.code, at_a[2], room_number="2101", status=StayStatus.IN_HOUSE)
+    demo_group.flush()
+    hotel_a, hotel_b = hotel(demo_group, a.code), hotel(demo_group, b.code)
+    region_a, region_b = DataScope.region(hotel_a.region_id), DataScope.region(hotel_b.region_id)
+
+    def found(q: str, scope: DataScope) -> list[str]:
+        page = profiles.search_guests(demo_group, scope=scope, q=q, paging=PageRequest())
+        return [g.public_id for g in page.items]
+
+    def newest_first(guests: list[object]) -> list[str]:
+        ordered = sorted(guests, key=lambda g: (g.updated_at, g.id), reverse=True)  # type: ignore[attr-defined]
+        return [g.public_id for g in ordered]  # type: ignore[attr-defined]
+
+    for _ in range(2):  # the second round runs on the kept statements
+        assert found("诸葛亮", DataScope.hotels(hotel_a.id)) == newest_first(at_a)
+        assert found("诸葛亮", DataScope.hotels(hotel_b.id)) == newest_first(at_b)
+        assert found("诸葛亮", DataScope.hotels(hotel_a.id, hotel_b.id)) == newest_first(at_a + at_b)
+        assert set(found("zhuge liang", region_a)) == {g.public_id for g in at_a}
+        assert set(found("zhuge liang", region_b)) == {g.public_id for g in at_b}
+        assert found("2101", DataScope.hotels(hotel_a.id)) == [at_a[2].public_id]
+        assert found("2101", DataScope.hotels(hotel_b.id)) == [at_b[0].public_id]
+        assert found("2101", DataScope.group()) == newest_first([at_a[2], at_b[0]])
+        assert found("zhugelian", DataScope.hotels(hotel_b.id)) == newest_first(at_b)  # a mistyped name

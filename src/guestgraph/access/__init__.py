@@ -44,14 +44,17 @@ from guestgraph.access._roles import DEFAULT_ROLES, ensure_default_roles
 from guestgraph.access._scope import (
     DataScope,
     guest_visible,
+    guest_visible_bound,
     guests_in_scope,
     hotel_id_visible,
     hotel_ids_in_scope,
     hotel_in_scope,
     hotel_visible,
     narrow_to_hotel,
+    scope_parameters,
     source_record_visible,
     stay_visible,
+    stay_visible_bound,
 )
 from guestgraph.access._sessions import (
     Principal,
@@ -126,6 +129,7 @@ __all__ = [
     "ensure_default_roles",
     "get_user",
     "guest_visible",
+    "guest_visible_bound",
     "guests_in_scope",
     "hash_password",
     "hotel_id_visible",
@@ -153,7 +157,9 @@ __all__ = [
     "session_user",
     "start_session",
     "source_record_visible",
+    "scope_parameters",
     "stay_visible",
+    "stay_visible_bound",
     "user_scope",
     "verify_second_factor",
 ]

@@ -8,8 +8,9 @@ the scope from the signed-in user; until then the web shell runs with the group 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from guestgraph.db.models import Guest, Hotel, ScopeLevel, SourceRecord, Stay, StayGuest
@@ -106,7 +107,45 @@ def guest_visible(scope: DataScope) -> ColumnElement[bool]:
     """A WHERE clause on `Guest`: seen at a hotel in scope, by a stay or by a source record."""
     if scope.is_group:
         return true()
-    hotels_in_scope = select(Hotel.id).where(hotel_visible(scope))
+    return _guest_seen_at(select(Hotel.id).where(hotel_visible(scope)))
+
+
+# The same clauses for a statement built once per shape of scope (its level) and run for any scope of
+# that level: the scope's hotels or region are bind parameters (`scope_parameters`), so SQLAlchemy
+# reuses the statement and its compiled form (a hot path, e.g. the front-desk search).
+SCOPE_HOTEL_IDS, SCOPE_REGION_ID = "scope_hotel_ids", "scope_region_id"
+
+
+def scope_parameters(scope: DataScope) -> dict[str, Any]:
+    """The bind parameters of the clauses `*_visible_bound(scope.level)`."""
+    if scope.level is ScopeLevel.HOTEL:
+        return {SCOPE_HOTEL_IDS: sorted(scope.hotel_ids)}
+    if scope.level is ScopeLevel.REGION:
+        return {SCOPE_REGION_ID: scope.region_id}
+    return {}
+
+
+def _hotels_bound(level: ScopeLevel) -> Select[int]:
+    if level is ScopeLevel.REGION:
+        return select(Hotel.id).where(Hotel.region_id == bindparam(SCOPE_REGION_ID))
+    return select(Hotel.id).where(Hotel.id.in_(bindparam(SCOPE_HOTEL_IDS, expanding=True)))
+
+
+def stay_visible_bound(level: ScopeLevel) -> ColumnElement[bool]:
+    """`stay_visible` for any scope of this level, with `scope_parameters(scope)` at execution."""
+    if level is ScopeLevel.GROUP:
+        return true()
+    return Stay.hotel_id.in_(_hotels_bound(level))
+
+
+def guest_visible_bound(level: ScopeLevel) -> ColumnElement[bool]:
+    """`guest_visible` for any scope of this level, with `scope_parameters(scope)` at execution."""
+    if level is ScopeLevel.GROUP:
+        return true()
+    return _guest_seen_at(_hotels_bound(level))
+
+
+def _guest_seen_at(hotels_in_scope: Select[int]) -> ColumnElement[bool]:
     # Each EXISTS names only indexed columns, so it reads indexes alone (`SELECT *` made SQLite read
     # every stay link's and source record's row: a search for a common name checks ~1,000 guests).
     by_stay = (

@@ -2,26 +2,43 @@
 Han (simplified or traditional), pinyin (any order, no tones) or Latin script, a partial or mistyped
 name, an e-mail, a loyalty number, a member number of any loyalty scheme, a confirmation or ID number,
 the last four of the ID with a name, or the room of a guest in house — finds the guest. Exact
-identifiers rank first, a mistyped name last. Scoped and masked like the guest list."""
+identifiers rank first, a mistyped name last. Scoped and masked like the guest list.
+
+Every statement is built once per shape — which readings of the query apply, in what order, and the
+level of the data scope — with bind parameters for the query's values and the scope's hotels, and
+kept (`functools.cache`): a search then builds no SQL, and SQLAlchemy reuses the statement's cache
+key and compiled form (building and compiling them each time was a third of a search's CPU)."""
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import re
+from collections.abc import Callable
+from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, Select, and_, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from guestgraph import cleanse, pii
-from guestgraph.access import DataScope, guest_visible, stay_visible
+from guestgraph.access import DataScope, guest_visible_bound, scope_parameters, stay_visible_bound
 from guestgraph.crypto import Vault
-from guestgraph.db.models import Guest, GuestMention, GuestStatus, LoyaltyMember, Stay, StayGuest, StayStatus
+from guestgraph.db.models import (
+    Guest,
+    GuestMention,
+    GuestStatus,
+    LoyaltyMember,
+    ScopeLevel,
+    Stay,
+    StayGuest,
+    StayStatus,
+)
 from guestgraph.paging import Page, PageRequest
 from guestgraph.profiles._schemas import GuestSummary
 from guestgraph.profiles._service import SUMMARY_COLUMNS, _summary
 
 IdQuery = Select[int] | Select[int | None]  # a query for guest ids
+Reading = tuple[str, dict[str, Any]]  # a way of reading the query (a key of READINGS) and its values
 DIGITS = re.compile(r"[\d\s+()-]+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 NOT_A_LETTER = re.compile(r"[\W\d_]")
@@ -33,6 +50,8 @@ ID_TAIL = (  # a name and the last four of the ID, either way round: "张伟 123
 TYPO_SCORE = 85  # rapidfuzz ratio (0-100) for a mistyped name key to count
 NAME_READING_CAP = 1_000  # newest mentions a name reading ranks (see _recent)
 TYPO_POOL = 20_000  # distinct name keys compared at most per mistyped query
+PER_READING = 500  # guests each way of reading the query contributes at most
+LIKE_ESCAPE = "/"
 
 
 def _mentioned(condition: ColumnElement[bool]) -> Select[int | None]:
@@ -49,62 +68,125 @@ def _recent(condition: ColumnElement[bool]) -> Select[int | None]:
     return _mentioned(condition).order_by(newest).limit(NAME_READING_CAP)
 
 
-def _candidates(vault: Vault, q: str, scope: DataScope) -> list[tuple[str, IdQuery]]:
-    """(why, guest ids) for each way the query could identify a guest, strongest first. Phones,
-    e-mails and ID numbers are found by their keyed blind index (the columns hold ciphertext)."""
+def _starts_with(column: InstrumentedAttribute[str | None], name: str) -> ColumnElement[bool]:
+    """`column LIKE 'prefix%'` with the range that lets both databases use the column's index (SQLite's
+    LIKE ignores case and PostgreSQL's needs a pattern index, so neither uses a plain one for it), for
+    the parameters `_prefix_values(name, prefix)`. The prefix's own `%` and `_` are escaped: they
+    match themselves, never any character."""
+    return and_(
+        column >= bindparam(f"{name}_from"),
+        column < bindparam(f"{name}_below"),
+        column.like(bindparam(f"{name}_like"), escape=LIKE_ESCAPE),
+    )
+
+
+def _prefix_values(name: str, prefix: str) -> dict[str, str]:
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # every string starting with `prefix` sorts below
+    escaped = "".join(LIKE_ESCAPE + ch if ch in ("%", "_", LIKE_ESCAPE) else ch for ch in prefix)
+    return {f"{name}_from": prefix, f"{name}_below": after, f"{name}_like": escaped + "%"}
+
+
+def _member() -> IdQuery:
+    """The guests holding a membership with this number in any loyalty scheme (index
+    `ix_loyalty_member_number`); a membership of a merged guest finds its survivor."""
+    named = select(LoyaltyMember.guest_id).where(LoyaltyMember.member_number == bindparam("member_number"))
+    return select(func.coalesce(Guest.merged_into_id, Guest.id)).where(Guest.id.in_(named))
+
+
+def _in_house(level: ScopeLevel) -> IdQuery:
+    """The guests in house in that room at a hotel in scope (index `ix_stay_room_status`)."""
+    return (
+        select(StayGuest.guest_id)
+        .join(Stay, Stay.id == StayGuest.stay_id)
+        .where(
+            Stay.room_number.in_(bindparam("rooms", expanding=True)),
+            Stay.status == StayStatus.IN_HOUSE,
+            stay_visible_bound(level),
+        )
+    )
+
+
+# Each way of reading the query: the statement of its guest ids for a scope level, with bind
+# parameters named after it (the values come with the reading, see `_candidates`).
+READINGS: dict[str, Callable[[ScopeLevel], IdQuery]] = {
+    "id_number": lambda _: _mentioned(GuestMention.id_number_bidx == bindparam("id_number_bidx")),
+    "loyalty_number": lambda _: _mentioned(GuestMention.loyalty_number == bindparam("loyalty_number")),
+    "member_number": lambda _: _member(),
+    "confirmation_number": lambda _: (
+        select(StayGuest.guest_id)
+        .join(Stay, Stay.id == StayGuest.stay_id)
+        .where(Stay.confirmation_number == bindparam("confirmation_number"))
+    ),
+    "email": lambda _: _mentioned(GuestMention.email_bidx == bindparam("email_bidx")),
+    "room": _in_house,
+    "phone_last4": lambda _: select(Guest.id).where(Guest.phone_tail_bidx == bindparam("phone_tail_bidx")),
+    "phone": lambda _: _mentioned(GuestMention.phone_bidx == bindparam("phone_bidx")),
+    "name": lambda _: _recent(GuestMention.name_key.in_(bindparam("name_keys", expanding=True))),
+    "name_simplified": lambda _: _recent(GuestMention.name_simplified == bindparam("name_simplified")),
+    "partial_name": lambda _: _recent(_starts_with(GuestMention.name_key, "partial")),
+    "id_tail": lambda _: select(Guest.id).where(Guest.id.in_(bindparam("tail_ids", expanding=True))),
+    "mistyped": lambda _: _recent(GuestMention.name_key.in_(bindparam("near_keys", expanding=True))),
+}
+
+
+def _visible(level: ScopeLevel) -> list[ColumnElement[bool]]:
+    return [Guest.status == GuestStatus.ACTIVE, guest_visible_bound(level)]
+
+
+def _candidates(vault: Vault, q: str) -> list[Reading]:
+    """Each way the query could identify a guest, strongest first. Phones, e-mails and ID numbers are
+    found by their keyed blind index (the columns hold ciphertext)."""
     text = q.strip()
-    found: list[tuple[str, IdQuery]] = []
+    found: list[Reading] = []
     compact = re.sub(r"[\s-]", "", text).upper()
     if compact:
-        found.append(
-            ("id_number", _mentioned(GuestMention.id_number_bidx == pii.index(vault, "id_number", compact)))
-        )
-        found.append(("loyalty_number", _mentioned(GuestMention.loyalty_number == compact)))
-        found.append(("member_number", _member(compact)))
-        by_conf = (
-            select(StayGuest.guest_id)
-            .join(Stay, Stay.id == StayGuest.stay_id)
-            .where(Stay.confirmation_number == text)
-        )
-        found.append(("confirmation_number", by_conf))
+        found.append(("id_number", {"id_number_bidx": pii.index(vault, "id_number", compact)}))
+        found.append(("loyalty_number", {"loyalty_number": compact}))
+        found.append(("member_number", {"member_number": compact}))
+        found.append(("confirmation_number", {"confirmation_number": text}))
     if "@" in text:
-        found.append(("email", _mentioned(GuestMention.email_bidx == pii.index(vault, "email", text))))
+        found.append(("email", {"email_bidx": pii.index(vault, "email", text)}))
     if ROOM.fullmatch(text):
-        found.append(("room", _in_house(text, scope)))
+        found.append(("room", {"rooms": sorted({text, text.upper(), text.lower()})}))
     if DIGITS.fullmatch(text):
         digits = re.sub(r"\D", "", text)
         if len(digits) == 4:
-            tail = pii.index(vault, "phone_tail", digits)
-            found.append(("phone_last4", select(Guest.id).where(Guest.phone_tail_bidx == tail)))
+            found.append(("phone_last4", {"phone_tail_bidx": pii.index(vault, "phone_tail", digits)}))
         elif len(digits) >= 7:
-            with contextlib.suppress(cleanse.CleanseError):  # not a phone number: the other readings stand
+            try:
                 e164 = cleanse.parse_phone(text).e164
-                found.append(
-                    ("phone", _mentioned(GuestMention.phone_bidx == pii.index(vault, "phone", e164)))
-                )
+            except cleanse.CleanseError:  # not a phone number: the other readings stand
+                pass
+            else:
+                found.append(("phone", {"phone_bidx": pii.index(vault, "phone", e164)}))
     elif len(NOT_A_LETTER.sub("", text)) >= 2 and "@" not in text:  # punctuation does not make a name
         found += _name_candidates(text)
     return found
 
 
-def _member(number: str) -> IdQuery:
-    """The guests holding a membership with this number in any loyalty scheme (index
-    `ix_loyalty_member_number`); a membership of a merged guest finds its survivor."""
-    named = select(LoyaltyMember.guest_id).where(LoyaltyMember.member_number == number)
-    return select(func.coalesce(Guest.merged_into_id, Guest.id)).where(Guest.id.in_(named))
+def _name_candidates(text: str) -> list[Reading]:
+    out: list[Reading] = []
+    try:
+        name = cleanse.parse_person_name(full=text)
+    except cleanse.CleanseError:
+        return out
+    keys = {name.latin_key, *cleanse.latin_variants(name)} - {None}
+    if keys:
+        out.append(("name", {"name_keys": sorted(k for k in keys if k is not None)}))
+    if name.simplified:
+        out.append(("name_simplified", {"name_simplified": name.simplified}))
+    if name.latin_key and len(name.latin_key) >= 3:  # a partial name: the start of the key
+        out.append(("partial_name", _prefix_values("partial", name.latin_key)))
+    return out
 
 
-def _in_house(room: str, scope: DataScope) -> IdQuery:
-    """The guests in house in that room at a hotel in scope (index `ix_stay_room_status`)."""
-    rooms = sorted({room, room.upper(), room.lower()})
-    return (
-        select(StayGuest.guest_id)
-        .join(Stay, Stay.id == StayGuest.stay_id)
-        .where(Stay.room_number.in_(rooms), Stay.status == StayStatus.IN_HOUSE, stay_visible(scope))
-    )
+@functools.cache
+def _visible_among(kind: str, level: ScopeLevel) -> Select[int]:
+    """The visible active guests of one name reading, at most 500 (for the ID's last four)."""
+    return select(Guest.id).where(Guest.id.in_(READINGS[kind](level)), *_visible(level)).limit(500)
 
 
-def _id_tail(session: Session, vault: Vault, text: str, visible: list[ColumnElement[bool]]) -> list[int]:
+def _id_tail(session: Session, vault: Vault, text: str, scope: DataScope) -> list[int]:
     """Guests found by name whose ID number ends with the four characters given (opened in memory:
     a name narrows the guests to a few hundred at most)."""
     for pattern in ID_TAIL:
@@ -113,15 +195,28 @@ def _id_tail(session: Session, vault: Vault, text: str, visible: list[ColumnElem
             continue
         tail, names = m["tail"].upper(), _name_candidates(m["name"].strip())
         ids: set[int] = set()
-        for _why, query in names:
-            ids.update(session.scalars(select(Guest.id).where(Guest.id.in_(query), *visible).limit(500)))
+        for kind, values in names:
+            statement = _visible_among(kind, scope.level)
+            ids.update(session.scalars(statement, {**values, **scope_parameters(scope)}))
         guests = session.scalars(select(Guest).where(Guest.id.in_(sorted(ids)))).all()
         opened = pii.open_guests(vault, guests)
         return [g.id for g in guests if (opened[g.id].id_number or "").upper().endswith(tail)]
     return []
 
 
-def _mistyped(session: Session, text: str) -> IdQuery | None:
+# The distinct name keys that share a mistyped key's first two letters and about its length.
+TYPO_CANDIDATES = (
+    select(GuestMention.name_key)
+    .where(
+        _starts_with(GuestMention.name_key, "typo"),  # an index range, not a scan of every mention
+        func.length(GuestMention.name_key).between(bindparam("shortest"), bindparam("longest")),
+    )
+    .distinct()
+    .limit(TYPO_POOL)
+)
+
+
+def _mistyped(session: Session, text: str) -> Reading | None:
     """Guests whose name key is a near miss of the query's (a letter dropped, swapped or doubled):
     compared with the distinct keys that share its first two letters and about its length."""
     if "@" in text or any(ch.isdigit() for ch in text):
@@ -133,58 +228,23 @@ def _mistyped(session: Session, text: str) -> IdQuery | None:
     key = name.latin_key
     if not key or len(key) < 4:
         return None
-    pool = session.scalars(
-        select(GuestMention.name_key)
-        .where(
-            _starts_with(GuestMention.name_key, key[:2]),  # an index range, not a scan of every mention
-            func.length(GuestMention.name_key).between(len(key) - 1, len(key) + 1),
-        )
-        .distinct()
-        .limit(TYPO_POOL)
-    ).all()
+    values = {**_prefix_values("typo", key[:2]), "shortest": len(key) - 1, "longest": len(key) + 1}
+    pool = session.scalars(TYPO_CANDIDATES, values).all()
     near = [
         k
         for k, _score, _i in process.extract(key, pool, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE, limit=20)
     ]
-    return _recent(GuestMention.name_key.in_(near)) if near else None
+    return ("mistyped", {"near_keys": near}) if near else None
 
 
-def _name_candidates(text: str) -> list[tuple[str, IdQuery]]:
-    out: list[tuple[str, IdQuery]] = []
-    try:
-        name = cleanse.parse_person_name(full=text)
-    except cleanse.CleanseError:
-        return out
-    keys = {name.latin_key, *cleanse.latin_variants(name)} - {None}
-    if keys:
-        out.append(("name", _recent(GuestMention.name_key.in_(keys))))
-    if name.simplified:
-        out.append(("name", _recent(GuestMention.name_simplified == name.simplified)))
-    if name.latin_key and len(name.latin_key) >= 3:  # a partial name: the start of the key
-        out.append(("partial_name", _recent(_starts_with(GuestMention.name_key, name.latin_key))))
-    return out
-
-
-def _starts_with(column: InstrumentedAttribute[str | None], prefix: str) -> ColumnElement[bool]:
-    """`column LIKE 'prefix%'` with the range that lets both databases use the column's index (SQLite's
-    LIKE ignores case and PostgreSQL's needs a pattern index, so neither uses a plain one for it). The
-    prefix's own `%` and `_` are escaped: they match themselves, never any character."""
-    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # every string starting with `prefix` sorts below
-    return and_(column >= prefix, column < after, column.startswith(prefix, autoescape=True))
-
-
-PER_READING = 500  # guests each way of reading the query contributes at most
-
-
-def _ranked(session: Session, readings: list[IdQuery], visible: list[ColumnElement[bool]]) -> list[int]:
+@functools.cache
+def _ranking(kinds: tuple[str, ...], level: ScopeLevel) -> Select[int]:
     """The visible active guests the readings find, in one statement: each guest at its strongest
     reading, each reading's guests newest first and at most PER_READING of them, readings in order."""
-    if not readings:
-        return []
     found = union_all(
         *(
-            select(literal(rank).label("rank"), q.subquery().c[0].label("gid"))
-            for rank, q in enumerate(readings)
+            select(literal(rank).label("rank"), READINGS[kind](level).subquery().c[0].label("gid"))
+            for rank, kind in enumerate(kinds)
         )
     ).subquery()
     best = select(found.c.gid, func.min(found.c.rank).label("rank")).group_by(found.c.gid).subquery()
@@ -194,30 +254,41 @@ def _ranked(session: Session, readings: list[IdQuery], visible: list[ColumnEleme
     scored = (
         select(Guest.id.label("id"), best.c.rank, Guest.updated_at, order.label("n"))
         .join(best, best.c.gid == Guest.id)
-        .where(*visible)
+        .where(*_visible(level))
         .subquery()
     )
-    query = (
+    return (
         select(scored.c.id)
         .where(scored.c.n <= PER_READING)
         .order_by(scored.c.rank, scored.c.updated_at.desc(), scored.c.id.desc())
     )
-    return list(session.scalars(query))
+
+
+def _ranked(session: Session, readings: list[Reading], scope: DataScope) -> list[int]:
+    if not readings:
+        return []
+    statement = _ranking(tuple(kind for kind, _values in readings), scope.level)
+    values = scope_parameters(scope)
+    for _kind, reading_values in readings:
+        values.update(reading_values)
+    return list(session.scalars(statement, values))
+
+
+PAGE = select(*SUMMARY_COLUMNS).where(Guest.id.in_(bindparam("page_ids", expanding=True)))
 
 
 def search_guests(session: Session, *, scope: DataScope, q: str, paging: PageRequest) -> Page[GuestSummary]:
     """Active guests in scope matching `q`, strongest kind of match first, then most recently updated."""
     q = CONTROL.sub(" ", q)  # a pasted NUL or tab is not part of a name (and PostgreSQL refuses NUL)
-    visible = [Guest.status == GuestStatus.ACTIVE, guest_visible(scope)]
     vault = pii.vault_of(session)
-    readings: list[IdQuery] = [query for _why, query in _candidates(vault, q, scope)]
-    tail = _id_tail(session, vault, q.strip(), visible)
+    readings = _candidates(vault, q)
+    tail = _id_tail(session, vault, q.strip(), scope)
     if tail:
-        readings.append(select(Guest.id).where(Guest.id.in_(tail)))
-    ranked = _ranked(session, readings, visible)
+        readings.append(("id_tail", {"tail_ids": tail}))
+    ranked = _ranked(session, readings, scope)
     if not ranked and (near := _mistyped(session, q.strip())) is not None:  # nothing exact: a typo?
-        ranked = _ranked(session, [near], visible)
+        ranked = _ranked(session, [near], scope)
     page_ids = ranked[paging.offset : paging.offset + paging.size]
-    guests = {g.id: g for g in session.execute(select(*SUMMARY_COLUMNS).where(Guest.id.in_(page_ids)))}
+    guests = {g.id: g for g in session.execute(PAGE, {"page_ids": page_ids})} if page_ids else {}
     sealed = pii.open_guests(vault, guests.values())
     return Page([_summary(guests[i], sealed[i]) for i in page_ids], len(ranked), paging.page, paging.size)
