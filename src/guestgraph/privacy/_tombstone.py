@@ -14,9 +14,10 @@ blind-index key can recompute from the number to reconcile the accounts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, exists, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph import pii
@@ -30,19 +31,10 @@ def tombstone_records(session: Session, where: ColumnElement[bool]) -> int:
     tombstone, in the caller's transaction. One MAC per matching record: callers pass the records
     they erase, not a whole table. Returns how many records."""
     vault = pii.vault_of(session)
-    table = cast(Table, SourceRecord.__table__)  # typed as a FromClause
-    rewrite = (
-        update(table).where(table.c.id == bindparam("record_id")).values(external_id=bindparam("tombstone"))
-    )
-    query = select(SourceRecord.id, SourceRecord.external_id).where(
+    found = select(SourceRecord.id, SourceRecord.external_id).where(
         where, ~pii.is_tombstone(SourceRecord.external_id)
     )
-    rows = session.execute(query).all()
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        params = [{"record_id": r.id, "tombstone": pii.tombstone(vault, r.external_id)} for r in chunk]
-        session.execute(rewrite, params)
-    return len(rows)
+    return _rewrite(session, SourceRecord.__table__, "external_id", found, lambda v: pii.tombstone(vault, v))
 
 
 def tombstone_erased_records(session: Session) -> int:
@@ -55,22 +47,30 @@ def tombstone_stays(session: Session, stay_ids: list[int]) -> int:
     """Replace the confirmation number of the stays among `stay_ids` that no guest is linked to any
     more (their guests' links were deleted by the erasure) by its tombstone. Returns how many."""
     vault = pii.vault_of(session)
-    table = cast(Table, Stay.__table__)
-    rewrite = (
-        update(table)
-        .where(table.c.id == bindparam("stay_id"))
-        .values(confirmation_number=bindparam("tombstone"))
-    )
-    query = select(Stay.id, Stay.confirmation_number).where(
+    found = select(Stay.id, Stay.confirmation_number).where(
         Stay.id.in_(stay_ids),
         ~exists().where(StayGuest.stay_id == Stay.id),
         ~Stay.confirmation_number.startswith(pii.TOMBSTONE_PREFIX, autoescape=True),
     )
-    rows = session.execute(query).all()
+    return _rewrite(
+        session, Stay.__table__, "confirmation_number", found, lambda v: pii.stay_tombstone(vault, v)
+    )
+
+
+def _rewrite(
+    session: Session,
+    table: object,
+    column: str,
+    found: Select[int, str],
+    tombstone: Callable[[str], str],
+) -> int:
+    """Set `column` of each row `found` (its id and value) to `tombstone(value)`, CHUNK rows a round trip."""
+    target = cast(Table, table)  # typed as a FromClause
+    rewrite = (
+        update(target).where(target.c.id == bindparam("row_id")).values({column: bindparam("tombstone")})
+    )
+    rows = session.execute(found).all()
     for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        params = [
-            {"stay_id": r.id, "tombstone": pii.stay_tombstone(vault, r.confirmation_number)} for r in chunk
-        ]
+        params = [{"row_id": i, "tombstone": tombstone(v)} for i, v in rows[start : start + CHUNK]]
         session.execute(rewrite, params)
     return len(rows)
