@@ -45,18 +45,23 @@ def test_nothing_secret():
 """
 
 
-def test_a_planted_secret_fails_the_run_and_is_not_printed(tmp_path: Path) -> None:
+def run_planted(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """pytest with the leak check on the planted tests, in a process of its own (`extra`: its options)."""
     (tmp_path / "test_planted.py").write_text(PLANTED, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.log_leaks"]
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.log_leaks", *extra]
         + ["-W", "ignore", "--rootdir", str(tmp_path), str(tmp_path / "test_planted.py")],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
     )
+
+
+def test_a_planted_secret_fails_the_run_and_is_not_printed(tmp_path: Path) -> None:
+    run = run_planted(tmp_path)
     out = run.stdout + run.stderr
     assert run.returncode == 1, out
     assert "5 passed" in out  # the tests pass; the log check fails the run
@@ -70,17 +75,7 @@ def test_a_planted_secret_fails_the_run_and_is_not_printed(tmp_path: Path) -> No
 def test_a_planted_secret_fails_a_run_split_over_workers(tmp_path: Path) -> None:
     """Under pytest-xdist (how `make test` runs) each worker hands its tally to the controller,
     which fails the run: a worker's own exit status would be lost."""
-    (tmp_path / "test_planted.py").write_text(PLANTED, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.log_leaks", "-n", "2"]
-        + ["-W", "ignore", "--rootdir", str(tmp_path), str(tmp_path / "test_planted.py")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    run = run_planted(tmp_path, "-n", "2")
     out = run.stdout + run.stderr
     assert run.returncode == 1, out
     assert "5 passed" in out and "in 2 workers" in out and "4 leak(s)" in out, out
