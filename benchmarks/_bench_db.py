@@ -19,12 +19,16 @@ from guestgraph.config import Settings
 from guestgraph.pii import open_engine
 
 
-def bench_engine(url: str, **kwargs: Any) -> Engine:
+def bench_settings(url: str) -> Settings:
+    """The benchmarks' settings for the database at `url` (keys in the shared bench folder)."""
     folder = Path(
         os.environ.get("GUESTGRAPH_BENCH_DATA_DIR") or Path(tempfile.gettempdir()) / "guestgraph-bench"
     )
-    settings = Settings(_env_file=None, env="dev", database_url=url, data_dir=folder)  # type: ignore[call-arg]
-    return open_engine(settings, **kwargs)
+    return Settings(_env_file=None, env="dev", database_url=url, data_dir=folder)  # type: ignore[call-arg]
+
+
+def bench_engine(url: str, **kwargs: Any) -> Engine:
+    return open_engine(bench_settings(url), **kwargs)
 
 
 def percentiles(samples: list[float]) -> str:

@@ -1,12 +1,17 @@
 """Ingestion throughput and memory: a large PMS CSV parsed, validated, standardised and stored.
 
-    python benchmarks/bench_ingest.py --rows 1200000 [--postgres URL] [--ota 5000]
+    python benchmarks/bench_ingest.py --rows 1200000 [--postgres URL]
+    python benchmarks/bench_ingest.py --rows 50000 --compare-plain 3   # what encryption adds (issue 7)
 
 The file is built from the demo group's Chinese PMS exports (GB18030, title rows, real dirt), with
 confirmation numbers renumbered so that every row is a new record. Each run imports into a fresh
 database and a fresh key store (its own key folder) in a child process, so peak RSS is the
 importer's own and no other benchmark's keys weigh on the key store. Prints one line per measurement with
 the machine and the date; docs/benchmarks.md quotes them.
+
+`--compare-plain N` runs the same file N times sealed and N times with `_plain_vault.PlainVault` (no data
+keys, no AES-GCM, no HMAC blind indexes), alternating, and prints the median overhead of encryption in
+CPU seconds and in wall time (the issue 7 target: ≤ 15 %).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,15 +80,20 @@ def _vary(row: list[str], lap: int) -> list[str]:
     return row
 
 
-def child(url: str, group: Path, csv_path: Path) -> None:
+def child(url: str, group: Path, csv_path: Path, plain: bool = False) -> None:
     """Runs in a fresh process: migrate, load the group, import, print one JSON line."""
-    from _bench_db import bench_engine
-    from guestgraph import ingest, org
+    from _bench_db import bench_engine, bench_settings
+    from guestgraph import ingest, org, pii
     from guestgraph.db import make_session_factory
     from guestgraph.db._migrate import upgrade
 
     upgrade(url)
     engine = bench_engine(url)
+    if plain:
+        from _plain_vault import PlainVault
+
+        pii.vault_of(engine).close()
+        pii.attach_vault(engine, PlainVault.from_settings(bench_settings(url)))
     factory = make_session_factory(engine)
     with factory.begin() as session:
         org.load_group(session, org.read_group_file(group))
@@ -108,9 +119,17 @@ def child(url: str, group: Path, csv_path: Path) -> None:
     )
 
 
-def run_child(url: str, group: Path, csv_path: Path, keys: Path) -> dict[str, object]:
+def run_child(url: str, group: Path, csv_path: Path, keys: Path, plain: bool = False) -> dict[str, object]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", url, str(group), str(csv_path)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            url,
+            str(group),
+            str(csv_path),
+            *(["--plain"] if plain else []),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -121,7 +140,7 @@ def run_child(url: str, group: Path, csv_path: Path, keys: Path) -> dict[str, ob
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+        child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), plain="--plain" in sys.argv[5:])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_200_000)
@@ -129,6 +148,13 @@ def main() -> int:
         "--postgres",
         default=os.environ.get("GUESTGRAPH_BENCH_POSTGRES_URL"),
         help="PostgreSQL URL of a scratch database (it is wiped)",
+    )
+    parser.add_argument(
+        "--compare-plain",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N sealed and N plain imports, alternating: what field encryption adds (issue 7)",
     )
     args = parser.parse_args()
     print(
@@ -141,6 +167,9 @@ def main() -> int:
         group = build_csv(args.rows, work / "SHA01_stays.csv", work)
         size = (work / "SHA01_stays.csv").stat().st_size / 1e6
         print(f"built {args.rows} rows ({size:.0f} MB, GB18030) in {time.perf_counter() - started:.1f}s")
+        if args.compare_plain:
+            compare_plain(args, group, work)
+            return 0
         sqlite = run_child(
             f"sqlite:///{work / 'bench.db'}", group, work / "SHA01_stays.csv", work / "keys-sqlite"
         )
@@ -150,6 +179,30 @@ def main() -> int:
             pg = run_child(args.postgres, group, work / "SHA01_stays.csv", work / "keys-postgresql")
             print("postgresql", json.dumps(pg))
     return 0
+
+
+def compare_plain(args: argparse.Namespace, group: Path, work: Path) -> None:
+    """Sealed and plain imports of the same file, alternating, each into a fresh database."""
+    backends = [("sqlite", None)] + ([("postgresql", args.postgres)] if args.postgres else [])
+    for backend, pg_url in backends:
+        runs: dict[str, list[dict[str, object]]] = {"sealed": [], "plain": []}
+        for n in range(args.compare_plain):
+            for mode in ("sealed", "plain"):
+                if pg_url:
+                    _reset_postgres(pg_url)
+                url = pg_url or f"sqlite:///{work / f'bench-{mode}-{n}.db'}"
+                result = run_child(
+                    url, group, work / "SHA01_stays.csv", work / f"keys-{backend}-{mode}-{n}", mode == "plain"
+                )
+                runs[mode].append(result)
+                print(backend, mode, n + 1, json.dumps(result), f"load {os.getloadavg()[0]:.1f}", flush=True)
+        for figure in ("cpu_seconds", "seconds"):
+            sealed = statistics.median(float(str(r[figure])) for r in runs["sealed"])
+            plain = statistics.median(float(str(r[figure])) for r in runs["plain"])
+            print(
+                f"{backend}: encryption adds {100 * (sealed / plain - 1):+.1f} % {figure}"
+                f" (median sealed {sealed:.2f} s, plain {plain:.2f} s; target ≤ +15 %)"
+            )
 
 
 def _reset_postgres(url: str) -> None:

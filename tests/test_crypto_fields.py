@@ -76,6 +76,37 @@ def test_any_text_round_trips_within_its_computed_length(vault: Vault, ref: str,
     assert vault.decrypt(ref, ctx(column="address"), stored) == value
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    values=st.dictionaries(
+        st.sampled_from(["phone", "email", "id_number", "birth_date", "raw"]),
+        st.text(max_size=200),
+        max_size=5,
+    )
+)
+def test_a_row_sealed_at_once_is_the_same_as_each_column_sealed(
+    vault: Vault, ref: str, values: dict[str, str]
+) -> None:
+    """`encrypt_row` (the importer's path) writes what `encrypt` writes column by column: each value
+    opens in its own column of its own row only, and each has its own nonce."""
+    sealed = vault.encrypt_row(ref, "guest", "G0000000001", values)
+    assert sealed.keys() == values.keys()
+
+    def place(column: str, row: str = "G0000000001", tenant: str = vault.tenant) -> FieldContext:
+        return FieldContext(tenant=tenant, table="guest", column=column, row_id=row)
+
+    for column, value in values.items():
+        alone = vault.encrypt(ref, place(column), value)
+        assert sealed[column].rsplit(".", 1)[0] == alone.rsplit(".", 1)[0]  # same header
+        assert len(sealed[column]) == len(alone)
+        assert vault.decrypt(ref, place(column), sealed[column]) == value
+        for elsewhere in (place("address"), place(column, row="G0000000002"), place(column, tenant="x")):
+            with pytest.raises(FieldTampered):
+                vault.decrypt(ref, elsewhere, sealed[column])
+    nonces = {base64.urlsafe_b64decode(v.rsplit(".", 1)[1] + "==")[:12] for v in sealed.values()}
+    assert len(nonces) == len(values)
+
+
 def test_algorithms_read_each_others_values(keystore_url: str, tmp_path: Path) -> None:
     """Switching the setting never breaks old values: each names its own algorithm."""
     aes = open_vault(tmp_path, keystore_url, field_cipher="aes-256-gcm")

@@ -132,6 +132,31 @@ def seal(key: DataKey, ctx: FieldContext, plaintext: str, cipher: FieldCipher) -
     return f"{FORMAT}.{alg}.{key.ref}.{key.version}.{payload.decode('ascii')}"
 
 
+def seal_row(
+    key: DataKey, tenant: str, table: str, row_id: str | int, values: dict[str, str], cipher: FieldCipher
+) -> dict[str, str]:
+    """Several columns of one row sealed at once: `seal(key, FieldContext(tenant, table, column,
+    row_id), value, cipher)` for each column and value, byte for byte the same format and AAD, with
+    what the columns share (AAD tail, header, the nonces' randomness) worked out once."""
+    alg = ALG_IDS[cipher]
+    r, v = str(row_id), str(key.version)
+    tail = f"{len(r)}:{r},{len(key.ref)}:{key.ref},{len(v)}:{v},"
+    header = f"{FORMAT}.{alg}.{key.ref}.{key.version}."
+    randomness = os.urandom(NONCE_BYTES * len(values))
+    out: dict[str, str] = {}
+    for n, (column, plaintext) in enumerate(values.items()):
+        aad = (_aad_prefix(alg, tenant, table, column) + tail).encode()
+        nonce = randomness[n * NONCE_BYTES : (n + 1) * NONCE_BYTES]
+        data = plaintext.encode("utf-8")
+        if alg == "a":
+            sealed = key.aes().encrypt(nonce, data, aad)
+        else:
+            sealed = sm4_gcm_encrypt(key.sm4_key(), nonce, data, aad)
+        payload = binascii.b2a_base64(nonce + sealed, newline=False).translate(_URLSAFE).rstrip(b"=")
+        out[column] = header + payload.decode("ascii")
+    return out
+
+
 def parse(stored: str, ctx: FieldContext) -> Envelope:
     """Split a stored value into its parts; anything malformed is reported as tampering."""
     parts = stored.split(".")

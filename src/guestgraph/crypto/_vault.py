@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from guestgraph.config import Settings
-from guestgraph.crypto._aead import DataKey, FieldCipher, FieldContext, open_sealed, parse, seal
+from guestgraph.crypto._aead import DataKey, FieldCipher, FieldContext, open_sealed, parse, seal, seal_row
 from guestgraph.crypto._blind import BlindIndexer, IndexHash, IndexKind
 from guestgraph.crypto._cache import KeyCache
 from guestgraph.crypto._errors import FieldTampered, KeyShredded, UnknownKey
@@ -176,6 +176,13 @@ class Vault:
     def encrypt(self, key_ref: str, ctx: FieldContext, value: str) -> str:
         """`value` sealed for its place `ctx` under the guest's DEK, as compact ASCII."""
         return seal(self._data_key(key_ref), ctx, value, self.cipher)
+
+    def encrypt_row(
+        self, key_ref: str, table: str, row_id: str | int, values: dict[str, str]
+    ) -> dict[str, str]:
+        """Several columns of one row sealed under the guest's DEK (`encrypt` of each, with this
+        vault's tenant): the same stored values, with the key looked up once."""
+        return seal_row(self._data_key(key_ref), self.tenant, table, row_id, values, self.cipher)
 
     def decrypt(self, key_ref: str, ctx: FieldContext, stored: str) -> str:
         """The plaintext of `stored`; `FieldTampered` if it was altered or belongs elsewhere,

@@ -62,15 +62,17 @@ def _open(
 def seal_person(vault: Vault, key_ref: str, table: str, row: str, values: Sensitive) -> dict[str, Any]:
     """The columns of a guest or mention row for `values`: ciphertexts and blind indexes."""
     born = values.birth_date.isoformat() if values.birth_date else None
+    clear = {"phone": values.phone, "email": values.email, "id_number": values.id_number, "birth_date": born}
+    sealed = vault.encrypt_row(key_ref, table, row, {c: v for c, v in clear.items() if v})
     out: dict[str, Any] = {
         "key_ref": key_ref,
-        "phone_enc": _seal(vault, key_ref, table, "phone", row, values.phone),
+        "phone_enc": sealed.get("phone"),
         "phone_bidx": index(vault, "phone", values.phone),
-        "email_enc": _seal(vault, key_ref, table, "email", row, values.email),
+        "email_enc": sealed.get("email"),
         "email_bidx": index(vault, "email", values.email),
-        "id_number_enc": _seal(vault, key_ref, table, "id_number", row, values.id_number),
+        "id_number_enc": sealed.get("id_number"),
         "id_number_bidx": index(vault, "id_number", values.id_number),
-        "birth_date_enc": _seal(vault, key_ref, table, "birth_date", row, born),
+        "birth_date_enc": sealed.get("birth_date"),
     }
     if table == "guest":
         out["phone_tail_bidx"] = index(vault, "phone_tail", values.phone)
@@ -232,12 +234,8 @@ def seal_record(
     vault: Vault, key_ref: str, row: str, raw: str, standardised: dict[str, Any]
 ) -> dict[str, str]:
     doc = orjson.dumps(standardised, default=str).decode("utf-8")
-    return {
-        "raw_sealed": vault.encrypt(key_ref, FieldContext(vault.tenant, "source_record", "raw", row), raw),
-        "standardised_sealed": vault.encrypt(
-            key_ref, FieldContext(vault.tenant, "source_record", "standardised", row), doc
-        ),
-    }
+    sealed = vault.encrypt_row(key_ref, "source_record", row, {"raw": raw, "standardised": doc})
+    return {"raw_sealed": sealed["raw"], "standardised_sealed": sealed["standardised"]}
 
 
 @dataclass(frozen=True, slots=True)
