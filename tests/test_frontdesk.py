@@ -757,3 +757,89 @@ def test_the_desk_checks_out_the_guest_left_on_a_stay_after_the_one_it_checked_i
     assert demo_group.scalar(names) == 0
     again = select(func.count()).select_from(Guest).where(Guest.full_name == "司马辰逸")
     assert demo_group.scalar(again) == 0
+
+
+def test_a_stay_whose_primary_guest_was_erased_is_refused_with_the_way_back(
+    demo_group: Session,
+    engine,
+    group_spec: org.GroupSpec,  # type: ignore[no-untyped-def]
+) -> None:
+    """Ctrip books CT-991 for 司马辰逸 with 欧阳可欣 as companion; the desk checks him in; he is erased.
+    The desk cannot check the room out for nobody: it says the primary guest was erased (a resolve
+    pass, which the old message asked for, does not bring one back) and how to get one; once Ctrip
+    sends the booking naming her, her check-out lands above the desk's erased version."""
+    from guestgraph import privacy
+    from guestgraph.db.models import Guest, GuestRole
+
+    a, _b = _codes(group_spec)
+    today = _today(demo_group, a)
+    without_pms_feed(demo_group, a)
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    desk = DataScope.hotels(hotel(demo_group, a).id)
+    him = {"full_name": "司马辰逸", "phone": "+8613700991001"}
+    her = {"full_name": "欧阳可欣", "phone": "+8613700991002"}
+
+    def ctrip_sends(version: int, *persons: tuple[str, dict[str, str]]) -> None:
+        record = {
+            "external_id": "CT-991",
+            "record_type": "reservation",
+            "version": version,
+            "hotel_code": a,
+            "fields": {
+                "confirmation_number": "CT-991",
+                "arrival": today.isoformat(),
+                "departure": (today + timedelta(days=2)).isoformat(),
+            },
+            "persons": [{"role": role, "values": values} for role, values in persons],
+        }
+        batch = ingest.PushBatch.model_validate({"records": [record]})
+        assert ingest.push_records(factory, source="ota_ctrip", batch=batch).quarantined == 0
+        identity.resolve_all(factory)
+
+    def check_out() -> frontdesk.OperationResult:
+        return frontdesk.change_stay(
+            factory, scope=desk, hotel_code=a, confirmation_number="CT-991", operation="check_out",
+            staff_user_id=None,
+        )  # fmt: skip
+
+    ctrip_sends(1, ("primary", him), ("additional", her))
+    frontdesk.change_stay(
+        factory,
+        scope=desk,
+        hotel_code=a,
+        confirmation_number="CT-991",
+        operation="check_in",
+        staff_user_id=None,
+        room_number="1809",
+        id_type="cn_resident_id",
+        id_number=VALID_ID,
+    )
+    stay_id = demo_group.scalars(select(Stay.id).where(Stay.confirmation_number == "CT-991")).one()
+    sima_id = demo_group.scalars(
+        select(StayGuest.guest_id).where(StayGuest.stay_id == stay_id, StayGuest.role == GuestRole.PRIMARY)
+    ).one()
+    privacy.erase_guest(demo_group, guest_id=sima_id, now=datetime.now(UTC))
+    demo_group.commit()
+    with pytest.raises(frontdesk.StayWithoutPrimaryGuest, match="erased") as refused:
+        check_out()
+    assert f"Stay CT-991 at {a} has no primary guest" in refused.value.message
+    assert "1 companion" in refused.value.message and "send it again" in (refused.value.hint or "")
+    assert refused.value.status == 409
+    identity.resolve_all(factory)  # what the old message asked for: the stay still has no primary guest
+    with pytest.raises(frontdesk.StayWithoutPrimaryGuest, match="erased"):
+        check_out()
+    ctrip_sends(2, ("primary", her))
+    done = check_out()
+    demo_group.expire_all()
+    # the guest the re-sent booking resolved to: her first profile's only mention sits on the record
+    # erased with him, whose key was shredded, so the pass may not match it and make her a new guest
+    ouyang = demo_group.scalars(select(Guest).where(Guest.public_id == done.guest_public_id)).one()
+    assert ouyang.full_name == "欧阳可欣"
+    assert (done.status, done.guest_public_id) == ("checked_out", ouyang.public_id)
+    history = _all_records(demo_group, f"{a}:stay:CT-991")
+    assert [(r.source_version, r.status) for r in history] == [
+        (1, RecordStatus.ERASED),
+        (2, RecordStatus.ACCEPTED),
+    ]
+    assert history[1].guest_id == ouyang.id
