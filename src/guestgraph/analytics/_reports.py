@@ -75,9 +75,9 @@ class Dashboard(PeriodFigures):
     revenue_by_outlet: dict[str, Decimal]
     channels: dict[str, int]
     channel_groups: dict[str, int]
-    markets: dict[str, int]  # guests who stayed, by nationality ("" when unknown), the largest first
     stages: dict[str, int]
     rfm_groups: dict[str, int]
+    markets: dict[str, int]  # guests who stayed, by nationality ("" when unknown), the largest first
     churn_warnings: int
     previous: PeriodFigures  # the period of the same length just before
     quality: DataQuality

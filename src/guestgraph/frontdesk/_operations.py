@@ -28,6 +28,7 @@ from guestgraph.db.models import (
     Guest,
     GuestMention,
     GuestRole,
+    RecordStatus,
     RecordType,
     SourceRecord,
     SourceSystem,
@@ -81,6 +82,12 @@ GUEST_VALUES = {  # record person field -> golden guest attribute
 
 class StayNotFound(NotFound):
     code = "stay_not_found"
+
+
+class StayWithoutPrimaryGuest(Conflict):
+    """The stay names no primary guest the desk could act for (not resolved yet, or erased)."""
+
+    code = "stay_without_primary_guest"
 
 
 @dataclass(frozen=True)
@@ -258,10 +265,7 @@ def _stay_and_guest(
         .where(StayGuest.stay_id == stay.id, StayGuest.role == GuestRole.PRIMARY)
     )
     if guest is None:
-        raise Conflict(
-            f"Stay {confirmation_number} is not linked to a guest yet.",
-            hint="Run identity resolution (guestgraph resolve --all), then try again.",
-        )
+        raise _no_primary_guest(session, stay, hotel_code)
     external_id = _stay_external_id(hotel_code, confirmation_number)
     stored_as = [external_id, pii.tombstone(pii.vault_of(session), external_id)]  # erased versions too
     version = session.scalar(
@@ -272,6 +276,36 @@ def _stay_and_guest(
     session.expunge(stay)
     session.expunge(guest)
     return stay, guest, version or 0
+
+
+def _no_primary_guest(session: Session, stay: Stay, hotel_code: str) -> StayWithoutPrimaryGuest:
+    """Why the desk cannot act on a stay without a primary guest, and what brings one back. After an
+    erasure a resolve pass does not: the stay's record was erased with the guest's data."""
+    where = f"Stay {stay.confirmation_number} at {hotel_code}"
+    left = session.scalar(select(func.count()).select_from(StayGuest).where(StayGuest.stay_id == stay.id))
+    erased = stay.source_record_id is not None and (
+        session.scalar(select(SourceRecord.status).where(SourceRecord.id == stay.source_record_id))
+        is RecordStatus.ERASED
+    )
+    resend = (
+        "Have the booking's source (the channel or the PMS) send it again naming the guest in the room as "
+        "its primary guest, run identity resolution (guestgraph resolve --all), then try again."
+    )
+    if erased:
+        return StayWithoutPrimaryGuest(
+            f"{where} has no primary guest: its record was erased with its primary guest's data (a "
+            f"data-subject erasure or the retention schedule; {left} companion or booker link(s) left), "
+            "and stay operations act for the primary guest.",
+            hint=resend,
+        )
+    if left:
+        return StayWithoutPrimaryGuest(
+            f"{where} names only a companion or booker ({left}), no primary guest.", hint=resend
+        )
+    return StayWithoutPrimaryGuest(
+        f"{where} is not linked to a guest yet.",
+        hint="Run identity resolution (guestgraph resolve --all), then try again.",
+    )
 
 
 def _stay_external_id(hotel_code: str, confirmation_number: str) -> str:

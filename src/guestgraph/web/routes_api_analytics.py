@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from guestgraph import analytics
 from guestgraph.access import Permission
+from guestgraph.web._answers import out_model
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import LocaleDep, PagingDep, SessionDep, SettingsDep
 
@@ -73,48 +74,42 @@ class SegmentPreviewOut(SegmentOut):
     preview: PreviewOut
 
 
-class PeriodOut(BaseModel):
-    since: date
-    until: date
-    guests: int
-    new_guests: int
-    returning_guests: int
-    repeat_rate: float | None
-    stays: int
-    nights: int
-    room_revenue: Decimal
-    adr: Decimal | None = Field(description="Average daily rate: room revenue per room night.")
-
-
-class DataQualityOut(BaseModel):
-    records: int = Field(description="Source records imported in the period for the hotels in scope.")
-    valid: int
-    persons: int
-    complete: int = Field(description="Persons with a name and an identifying phone or e-mail.")
-    validity: float | None
-    completeness: float | None
-
-
-class DashboardOut(PeriodOut):
-    hotel: str | None = Field(description="The hotel the figures are narrowed to, if any.")
-    revenue_by_outlet: dict[str, Decimal] = Field(description="By outlet code.")
-    channels: dict[str, int] = Field(description="Stays by booking channel.")
-    channel_groups: dict[str, int] = Field(description="Stays by direct, ota, corporate and other.")
-    stages: dict[str, int] = Field(description="Guests by lifecycle stage.")
-    rfm_groups: dict[str, int] = Field(description="Guests by RFM group.")
-    markets: dict[str, int] = Field(
-        description='Guests who stayed by nationality (ISO 3166-1; "" unknown, "*" the rest).'
-    )
-    churn_warnings: int
-    previous: PeriodOut = Field(description="The same figures for the period of the same length just before.")
-    quality: DataQualityOut
-    refreshed_at: datetime | None = Field(
-        description="When the last analytics refresh finished (null: never). The distribution, and with "
-        "from_rollups also stays, nights, revenue and channels, are as of then."
-    )
-    from_rollups: bool = Field(
-        description="Stays, nights, revenue and channels come from the refresh's roll-ups."
-    )
+# The dashboard's answers are its dataclasses, field for field (`out_model`), with their descriptions.
+PeriodOut = out_model(
+    "PeriodOut",
+    analytics.PeriodFigures,
+    module=__name__,
+    describe={"adr": "Average daily rate: room revenue per room night."},
+)
+DataQualityOut = out_model(
+    "DataQualityOut",
+    analytics.DataQuality,
+    module=__name__,
+    describe={
+        "records": "Source records imported in the period for the hotels in scope.",
+        "complete": "Persons with a name and an identifying phone or e-mail.",
+    },
+)
+DashboardOut = out_model(
+    "DashboardOut",
+    analytics.Dashboard,
+    module=__name__,
+    base=PeriodOut,
+    nested={analytics.PeriodFigures: PeriodOut, analytics.DataQuality: DataQualityOut},
+    describe={
+        "hotel": "The hotel the figures are narrowed to, if any.",
+        "revenue_by_outlet": "By outlet code.",
+        "channels": "Stays by booking channel.",
+        "channel_groups": "Stays by direct, ota, corporate and other.",
+        "stages": "Guests by lifecycle stage.",
+        "rfm_groups": "Guests by RFM group.",
+        "markets": 'Guests who stayed by nationality (ISO 3166-1; "" unknown, "*" the rest).',
+        "previous": "The same figures for the period of the same length just before.",
+        "refreshed_at": "When the last analytics refresh finished (null: never). The distribution, and with "
+        "from_rollups also stays, nights, revenue and channels, are as of then.",
+        "from_rollups": "Stays, nights, revenue and channels come from the refresh's roll-ups.",
+    },
+)
 
 
 class ChurnWarningOut(BaseModel):

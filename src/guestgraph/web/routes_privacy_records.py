@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from guestgraph import changes, privacy
 from guestgraph.access import Permission
+from guestgraph.web._answers import out_model
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow, now_utc
 from guestgraph.web._deps import FactoryDep, SessionDep, SettingsDep
 from guestgraph.web.routes_privacy_api import MANAGE, READ
@@ -21,45 +22,21 @@ from guestgraph.web.routes_privacy_api import MANAGE, READ
 api = APIRouter(prefix="/api/v1", tags=["privacy"])
 
 
-class ActivityOut(BaseModel):
-    purpose: str
-    subjects: str
-    categories: list[str]
-    sensitive: bool
-    retention: list[str]
-    protection: list[str]
-    columns: list[str]
-
-
-class RetentionOut(BaseModel):
-    category: str
-    days: int | None
-    default_days: int | None
-    action: str
-    applies_to: str
-    basis: str
-    note: str | None
-    updated_at: datetime | None
-
-
-class RecipientOut(BaseModel):
-    code: str
-    name: str
-    kind: str
-    country: str
-    route: str | None
-    route_reference: str | None
-    active: bool
-
-
-class RopaOut(BaseModel):
-    generated_at: datetime
-    controller: str
-    activities: list[ActivityOut]
-    retention: list[RetentionOut]
-    recipients: list[RecipientOut]
-    measures: list[str]
-    cross_border: list[str] = Field(description="The codes of recipients abroad.")
+# The record of processing's answers are its dataclasses, field for field (`out_model`).
+ActivityOut = out_model("ActivityOut", privacy.Activity, module=__name__)
+RetentionOut = out_model("RetentionOut", privacy.ScheduleLine, module=__name__)
+RecipientOut = out_model("RecipientOut", privacy.RecipientRow, module=__name__)
+RopaOut = out_model(
+    "RopaOut",
+    privacy.RopaReport,
+    module=__name__,
+    nested={
+        privacy.Activity: ActivityOut,
+        privacy.ScheduleLine: RetentionOut,
+        privacy.RecipientRow: RecipientOut,
+    },
+    added={"cross_border": (list[str], Field(description="The codes of recipients abroad."))},
+)
 
 
 class CorrectionIn(BaseModel):
