@@ -7,8 +7,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph.access._permissions import Permission
@@ -56,10 +58,14 @@ def token_digest(token: str) -> str:
 
 
 def user_scope(user: StaffUser) -> DataScope:
-    if user.scope_level is ScopeLevel.REGION and user.scope_region_id is not None:
-        return DataScope.region(user.scope_region_id)
-    if user.scope_level is ScopeLevel.HOTEL and user.scope_hotel_id is not None:
-        return DataScope.hotels(user.scope_hotel_id)
+    return _scope(user.scope_level, user.scope_region_id, user.scope_hotel_id)
+
+
+def _scope(level: ScopeLevel, region_id: int | None, hotel_id: int | None) -> DataScope:
+    if level is ScopeLevel.REGION and region_id is not None:
+        return DataScope.region(region_id)
+    if level is ScopeLevel.HOTEL and hotel_id is not None:
+        return DataScope.hotels(hotel_id)
     return DataScope.group()
 
 
@@ -93,34 +99,62 @@ def find_session(db: Session, token: str | None) -> StaffSession | None:
     )
 
 
+@cache
+def _principal_query() -> Select[*tuple[Any, ...]]:
+    """A live session with its user and role, in one statement (built once: every request asks)."""
+    return (
+        select(
+            StaffSession.id,
+            StaffSession.last_seen_at,
+            StaffSession.created_at,
+            StaffSession.mfa_ok,
+            StaffUser.id,
+            StaffUser.is_active,
+            StaffUser.username,
+            StaffUser.display_name,
+            StaffUser.scope_level,
+            StaffUser.scope_region_id,
+            StaffUser.scope_hotel_id,
+            Role.code,
+            Role.name_zh,
+            Role.name_en,
+            Role.permissions,
+        )
+        .join(StaffUser, StaffUser.id == StaffSession.user_id)
+        .join(Role, Role.id == StaffUser.role_id)
+        .where(StaffSession.token_hash == bindparam("token_hash"), StaffSession.ended_at.is_(None))
+    )
+
+
 def load_principal(
     db: Session, token: str | None, *, now: datetime, policy: SessionPolicy
 ) -> Principal | None:
-    """The person behind `token`, or None when it is unknown, ended, timed out or the user is disabled."""
-    row = find_session(db, token)
-    if row is None:
+    """The person behind `token`, or None when it is unknown, ended, timed out or the user is disabled
+    (the session is then ended). One read per request; a write only to end the session or to touch
+    its last-seen time (at most every `TOUCH_EVERY`)."""
+    if not token:
         return None
-    user = db.get(StaffUser, row.user_id)
-    if user is None or not user.is_active:
-        row.ended_at = now
+    found = db.execute(_principal_query(), {"token_hash": token_digest(token)}).first()
+    if found is None:
         return None
-    if now - row.last_seen_at > policy.idle or now - row.created_at > policy.absolute:
-        row.ended_at = now
+    (sid, last_seen, created, mfa_ok, uid, active, username, display, level, region, hotel, *role) = found
+    if not active or now - last_seen > policy.idle or now - created > policy.absolute:
+        db.execute(update(StaffSession).where(StaffSession.id == sid).values(ended_at=now))
         return None
-    if now - row.last_seen_at > TOUCH_EVERY:
-        row.last_seen_at = now
-    role: Role = user.role
+    if now - last_seen > TOUCH_EVERY:
+        db.execute(update(StaffSession).where(StaffSession.id == sid).values(last_seen_at=now))
+    code, name_zh, name_en, permissions = role
     return Principal(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=role.code,
-        role_name_zh=role.name_zh,
-        role_name_en=role.name_en,
-        permissions=frozenset(role.permissions or ()),
-        scope=user_scope(user),
-        session_id=row.id,
-        mfa_ok=row.mfa_ok,
+        user_id=uid,
+        username=username,
+        display_name=display,
+        role=code,
+        role_name_zh=name_zh,
+        role_name_en=name_en,
+        permissions=frozenset(permissions or ()),
+        scope=_scope(level, region, hotel),
+        session_id=sid,
+        mfa_ok=mfa_ok,
     )
 
 
