@@ -138,6 +138,8 @@ class Vault:
         decrypts that follow hit the cache. Unknown or shredded refs are skipped here and reported
         by `decrypt`."""
         missing = [ref for ref in set(key_refs) if self.cache.get(ref) is None]
+        if not missing:  # every key cached: no key-store connection at all
+            return
         for wrapped in self.store.get_many(missing[: self.cache.size]):
             self.cache.put(DataKey(wrapped.key_ref, wrapped.version, self._unwrap(wrapped)))
 
