@@ -1,0 +1,160 @@
+"""An incremental refresh after an import gives the dashboard the same roll-ups as a full refresh, also
+when a booking's newer version moves its arrival day or hotel, a stay is cancelled or no-show, or a guest
+with stays is erased (issue 8): the day a stay was last counted under is rebuilt with its new one."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from guestgraph import analytics, identity, ingest, privacy
+from guestgraph.access import DataScope
+from guestgraph.db.models import (
+    DashboardDay,
+    DashboardDistribution,
+    DashboardOutletDay,
+    Stay,
+    StayGuest,
+)
+from tests.ingest_helpers import factory, good_row, write_pms_cn
+
+AS_OF = date(2026, 11, 1)
+SETTINGS = analytics.AnalyticsSettings()
+EXACT = analytics.Margins(ids=0, time=timedelta(0))  # no margin: only what the marks find is rebuilt
+PERIOD = {"since": date(2026, 9, 1), "until": AS_OF}  # covers the old and the new arrival days
+
+
+def _row(conf: str, n: int, arrival: str, departure: str, **overrides: str) -> dict[str, str]:
+    """A booking of guest `n` (a person of their own: name, phone and e-mail)."""
+    person = {"姓名": f"客人{n}", "证件号码": "", "手机": f"139{n:08d}", "邮箱": f"guest{n}@example.cn"}
+    dates = {"到店日期": arrival, "离店日期": departure}
+    return good_row(conf, **person, **dates, **overrides)
+
+
+FIRST = [
+    _row("8001", 1, "2026/10/01", "2026/10/03"),
+    _row("8002", 2, "2026/10/01", "2026/10/04", 渠道="ctrip"),
+    _row("8003", 3, "2026/10/02", "2026/10/03"),
+    _row("8004", 4, "2026/10/06", "2026/10/08", 房费="880.00"),
+    _row("8005", 5, "2026/10/06", "2026/10/07"),
+]
+
+
+def _import(engine: Engine, tmp_path: Path, name: str, rows: list[dict[str, str]]) -> None:
+    path = write_pms_cn(tmp_path / name, rows)
+    ingest.import_file(factory(engine), path, source="pms")
+    identity.resolve_all(factory(engine))
+
+
+def _moved(engine: Engine, tmp_path: Path) -> None:
+    """Newer versions of two bookings: one arrives four days later, one five days earlier and longer."""
+    _import(
+        engine,
+        tmp_path,
+        "SHA01_stays_v2.csv",
+        [_row("8001", 1, "2026/10/05", "2026/10/07"), _row("8004", 4, "2026/10/01", "2026/10/04")],
+    )
+
+
+def _moved_hotel(engine: Engine, tmp_path: Path) -> None:
+    """The booking sent again by another hotel's PMS, on another day."""
+    _import(engine, tmp_path, "SHA02_stays.csv", [_row("8002", 2, "2026/10/09", "2026/10/10")])
+
+
+def _cancelled(engine: Engine, tmp_path: Path) -> None:
+    """One booking cancelled, one a no-show: both stop counting on their day."""
+    _import(
+        engine,
+        tmp_path,
+        "SHA01_stays_v2.csv",
+        [
+            _row("8003", 3, "2026/10/02", "2026/10/03", 状态="取消"),
+            _row("8005", 5, "2026/10/06", "2026/10/07", 状态="未到"),
+        ],
+    )
+
+
+def _cancelled_and_moved(engine: Engine, tmp_path: Path) -> None:
+    """A booking moved to another day and cancelled in one newer version."""
+    _import(
+        engine, tmp_path, "SHA01_stays_v2.csv", [_row("8002", 2, "2026/10/20", "2026/10/21", 状态="取消")]
+    )
+
+
+def _erased(engine: Engine, _tmp_path: Path) -> None:
+    """A guest with stays erased: the stays stay (for accounting) without them or their booking number."""
+    with Session(engine) as s:
+        guest_id = s.scalars(
+            select(StayGuest.guest_id)
+            .join(Stay, Stay.id == StayGuest.stay_id)
+            .where(Stay.confirmation_number == "8004")
+        ).one()
+        privacy.erase_guest(s, guest_id=guest_id, now=datetime(2026, 11, 1, 9, tzinfo=UTC))
+        s.commit()
+
+
+def _rollups(s: Session) -> list[tuple[Any, ...]]:
+    s.expire_all()
+    rows: list[tuple[Any, ...]] = []
+    for table in (DashboardDay, DashboardOutletDay, DashboardDistribution):
+        columns = [c for c in table.__table__.c if c.name != "id"]
+        rows += [(table.__tablename__, *r) for r in s.execute(select(*columns)).all()]
+    return sorted(rows, key=repr)
+
+
+def _board(s: Session) -> analytics.Dashboard:
+    s.expire_all()
+    board = analytics.dashboard(s, scope=DataScope.group(), **PERIOD)  # type: ignore[arg-type]
+    return replace(board, refreshed_at=None)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_moved, _moved_hotel, _cancelled, _cancelled_and_moved, _erased],
+    ids=["arrival-moved", "hotel-moved", "cancelled-no-show", "cancelled-and-moved", "guest-erased"],
+)
+def test_an_incremental_refresh_after_a_change_equals_a_full_one(
+    engine: Engine, demo_group: Session, tmp_path: Path, change: Any
+) -> None:
+    s = demo_group
+    _import(engine, tmp_path, "SHA01_stays.csv", FIRST)
+    assert s.scalar(select(Stay.id).where(Stay.confirmation_number == "8005")) is not None
+    assert analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF).kind == "full"
+    before = _board(s)
+    assert before.stays == len(FIRST)
+
+    change(engine, tmp_path)
+    quick = analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF, incremental=True, margins=EXACT)
+    assert quick.kind == "incremental"
+    incremental, board = _rollups(s), _board(s)
+    direct = analytics.dashboard(s, scope=DataScope.group(), **PERIOD, from_rollups=False)  # type: ignore[arg-type]
+    assert board == replace(direct, refreshed_at=None, from_rollups=True)  # as the stays say
+
+    assert analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF).kind == "full"
+    assert _rollups(s) == incremental
+    assert _board(s) == board
+
+
+def test_a_second_incremental_refresh_forgets_the_old_day(
+    engine: Engine, demo_group: Session, tmp_path: Path
+) -> None:
+    """Once rebuilt, a moved stay's old day is not rebuilt again by every later incremental refresh,
+    and moving it back rebuilds the day it was counted under since."""
+    s = demo_group
+    _import(engine, tmp_path, "SHA01_stays.csv", FIRST)
+    analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF)
+    _moved(engine, tmp_path)
+    analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF, incremental=True, margins=EXACT)
+    first_day = s.scalars(select(DashboardDay.day).order_by(DashboardDay.day)).first()
+    assert first_day == date(2026, 10, 1)
+    _import(engine, tmp_path, "SHA01_stays_v3.csv", [_row("8001", 1, "2026/10/01", "2026/10/03")])
+    analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF, incremental=True, margins=EXACT)
+    incremental = _rollups(s)
+    analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF)
+    assert _rollups(s) == incremental
