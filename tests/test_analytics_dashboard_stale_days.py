@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph import analytics, identity, ingest, privacy
 from guestgraph.access import DataScope
 from guestgraph.db.models import (
+    AnalyticsRun,
     DashboardDay,
     DashboardDistribution,
     DashboardOutletDay,
@@ -27,6 +28,7 @@ from tests.ingest_helpers import factory, good_row, write_pms_cn
 AS_OF = date(2026, 11, 1)
 SETTINGS = analytics.AnalyticsSettings()
 EXACT = analytics.Margins(ids=0, time=timedelta(0))  # no margin: only what the marks find is rebuilt
+ROLLUPS_MARK = "dashboard_rollups"  # in analytics_run.marks: the version of the roll-ups a run kept
 PERIOD = {"since": date(2026, 9, 1), "until": AS_OF}  # covers the old and the new arrival days
 
 
@@ -141,20 +143,52 @@ def test_an_incremental_refresh_after_a_change_equals_a_full_one(
     assert _board(s) == board
 
 
-def test_a_second_incremental_refresh_forgets_the_old_day(
+def _rollup_day(s: Session, conf: str) -> date | None:
+    s.expire_all()
+    return s.scalars(select(Stay.rollup_day).where(Stay.confirmation_number == conf)).one()
+
+
+def test_a_stay_moved_twice_is_counted_under_its_day_each_time(
     engine: Engine, demo_group: Session, tmp_path: Path
 ) -> None:
-    """Once rebuilt, a moved stay's old day is not rebuilt again by every later incremental refresh,
-    and moving it back rebuilds the day it was counted under since."""
+    """The refresh brings the day a moved stay is counted under up to its arrival, so moving it back
+    rebuilds the day it was counted under since, not the one of before."""
+    s = demo_group
+    _import(engine, tmp_path, "SHA01_stays.csv", FIRST)
+    assert _rollup_day(s, "8001") == date(2026, 10, 1)  # the import's: the day it will be counted under
+    analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF)
+    _moved(engine, tmp_path)
+    assert _rollup_day(s, "8001") == date(2026, 10, 1)  # a newer version keeps it
+    analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF, incremental=True, margins=EXACT)
+    assert _rollup_day(s, "8001") == date(2026, 10, 5)
+    _import(engine, tmp_path, "SHA01_stays_v3.csv", [_row("8001", 1, "2026/10/01", "2026/10/02")])
+    analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF, incremental=True, margins=EXACT)
+    assert _rollup_day(s, "8001") == date(2026, 10, 1)
+    incremental = _rollups(s)
+    analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF)
+    assert _rollups(s) == incremental
+
+
+def test_the_first_refresh_after_the_upgrade_rebuilds_every_day(
+    engine: Engine, demo_group: Session, tmp_path: Path
+) -> None:
+    """Roll-ups kept by a refresh before 0053 knew no stay's day: the next incremental refresh rebuilds
+    all days, then the refreshes after it only the changed ones."""
     s = demo_group
     _import(engine, tmp_path, "SHA01_stays.csv", FIRST)
     analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF)
+    last = s.scalars(select(AnalyticsRun).order_by(AnalyticsRun.id.desc())).first()
+    assert last is not None and last.marks[ROLLUPS_MARK] > 1
+    s.execute(update(Stay).values(rollup_day=None, updated_at=Stay.updated_at))  # as after the migration
+    s.execute(
+        update(AnalyticsRun)
+        .where(AnalyticsRun.id == last.id)
+        .values(marks={**last.marks, ROLLUPS_MARK: 1})  # as written before it
+    )
+    s.commit()
     _moved(engine, tmp_path)
     analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF, incremental=True, margins=EXACT)
-    first_day = s.scalars(select(DashboardDay.day).order_by(DashboardDay.day)).first()
-    assert first_day == date(2026, 10, 1)
-    _import(engine, tmp_path, "SHA01_stays_v3.csv", [_row("8001", 1, "2026/10/01", "2026/10/03")])
-    analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF, incremental=True, margins=EXACT)
+    assert s.scalar(select(func.count()).where(Stay.rollup_day.is_(None))) == 0
     incremental = _rollups(s)
     analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF)
     assert _rollups(s) == incremental

@@ -85,8 +85,14 @@ def _first_record(marks: dict[str, Any], margins: Margins) -> int:
 
 def changed_days(marks: dict[str, Any], margins: Margins) -> CompoundSelect[Any]:
     """The arrival days whose dashboard roll-up to rebuild: of new or re-imported stays, of stays
-    updated since the last refresh, and of the stays new folio lines were posted to. (A stay whose
-    arrival moved leaves its old day counted until the next full refresh, the first of each day.)"""
+    updated since the last refresh, and of the stays new folio lines were posted to; and the day each
+    of those stays was counted under until now (`stay.rollup_day`), which differs from its arrival when
+    a newer version or the front desk moved it. A day is rebuilt whole (every hotel and channel), so a
+    stay cancelled, marked no-show, moved to another channel or lengthened on its day needs nothing
+    more; one moved to another hotel is a new stay (hotel and confirmation number are its key), and
+    an erasure keeps the stays (dates, hotel, amounts) for accounting. Stays are never deleted.
+    (Left stale until the next full refresh: the day of a folio line whose newer version has no amount
+    or names another stay, since the import deletes the old line.)"""
     since = datetime.fromisoformat(str(marks["at"])) - margins.time
     first_record = _first_record(marks, margins)
     stays = or_(
@@ -99,6 +105,7 @@ def changed_days(marks: dict[str, Any], margins: Margins) -> CompoundSelect[Any]
     )
     return union(
         select(Stay.arrival).where(stays),
+        select(Stay.rollup_day).where(stays, Stay.rollup_day != Stay.arrival),
         select(Stay.arrival).join(Charge, Charge.stay_id == Stay.id).where(charges),
     )
 
