@@ -97,7 +97,10 @@ def _settle_days(conn: Connection, chosen: Any) -> None:
     they were counted under is rebuilt too (all days, or those `chosen` selects), before the rebuild
     reads them: the rows it changes stay locked until the refresh commits, so the day they are counted
     under is the one they remember. A stay moved after this statement keeps its old day, which the
-    next incremental refresh rebuilds (it finds the stay by its `updated_at`)."""
+    next incremental refresh rebuilds (it finds the stay by its `updated_at`). (PostgreSQL only, whose
+    statements each see the latest commits: a stay moved into a rebuilt day between this statement and
+    the rebuild, then moved again before the next refresh, leaves the day in between counted until a
+    full refresh. SQLite's transaction reads one snapshot.)"""
     moved = or_(Stay.rollup_day.is_(None), Stay.rollup_day != Stay.arrival)
     where: list[Any] = [moved]
     if chosen is not None:
