@@ -1,11 +1,13 @@
 """An incremental refresh after an import gives the dashboard the same roll-ups as a full refresh, also
 when a booking's newer version moves its arrival day or hotel, a stay is cancelled or no-show, or a guest
-with stays is erased (issue 8): the day a stay was last counted under is rebuilt with its new one."""
+with stays is erased, or a folio line's newer version names another stay (issue 8): the day
+a stay was last counted under is rebuilt with its new one."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,11 @@ from guestgraph import analytics, identity, ingest, privacy
 from guestgraph.access import DataScope
 from guestgraph.db.models import (
     AnalyticsRun,
+    Charge,
     DashboardDay,
     DashboardDistribution,
     DashboardOutletDay,
+    RecordType,
     Stay,
     StayGuest,
 )
@@ -89,6 +93,30 @@ def _cancelled_and_moved(engine: Engine, tmp_path: Path) -> None:
     )
 
 
+def _folio(engine: Engine, conf: str, version: int, amount: str | None) -> None:
+    """Version `version` of one folio line the PMS sends again when it changes (its own ID)."""
+    fields = {"confirmation_number": conf, "outlet": "fnb", "amount": amount, "currency": "CNY"}
+    line = ingest.InboundRecord(
+        record_type=RecordType.FOLIO,
+        external_id="SHA01:folio:F-1",
+        location="item 1",
+        raw="",
+        raw_format="api",
+        fields={**fields, "posted_at": "2026-10-02T20:15:00+08:00"},
+        persons=[{"role": "primary", "full_name": "客人1"}],
+        source_version=version,
+        hotel_code="SHA01",
+    )
+    request = ingest.ImportRequest(source="pms", channel="api", format="api", hotel_code="SHA01")
+    ingest.run_import(factory(engine), [line], request)
+    identity.resolve_all(factory(engine))  # links the line to the stay's guest, as after every import
+
+
+def _folio_moved(engine: Engine, _tmp_path: Path) -> None:
+    """A folio line's newer version names another stay (on another day)."""
+    _folio(engine, "8004", 2, "300.00")
+
+
 def _erased(engine: Engine, _tmp_path: Path) -> None:
     """A guest with stays erased: the stays stay (for accounting) without them or their booking number."""
     with Session(engine) as s:
@@ -118,18 +146,26 @@ def _board(s: Session) -> analytics.Dashboard:
 
 @pytest.mark.parametrize(
     "change",
-    [_moved, _moved_hotel, _cancelled, _cancelled_and_moved, _erased],
-    ids=["arrival-moved", "hotel-moved", "cancelled-no-show", "cancelled-and-moved", "guest-erased"],
+    [_moved, _moved_hotel, _cancelled, _cancelled_and_moved, _erased, _folio_moved],
+    ids=[
+        "arrival-moved",
+        "hotel-moved",
+        "cancelled-no-show",
+        "cancelled-and-moved",
+        "guest-erased",
+        "folio-line-moved",
+    ],
 )
 def test_an_incremental_refresh_after_a_change_equals_a_full_one(
     engine: Engine, demo_group: Session, tmp_path: Path, change: Any
 ) -> None:
     s = demo_group
     _import(engine, tmp_path, "SHA01_stays.csv", FIRST)
-    assert s.scalar(select(Stay.id).where(Stay.confirmation_number == "8005")) is not None
+    _folio(engine, "8001", 1, "180.50")
+    assert s.scalar(select(func.count()).select_from(Charge)) == 1
     assert analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF).kind == "full"
     before = _board(s)
-    assert before.stays == len(FIRST)
+    assert (before.stays, before.revenue_by_outlet["fnb"]) == (len(FIRST), Decimal("180.50"))
 
     change(engine, tmp_path)
     quick = analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF, incremental=True, margins=EXACT)

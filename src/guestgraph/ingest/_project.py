@@ -179,9 +179,14 @@ def _cancellations(
 
 
 def _charges(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
+    """Folio lines; a newer version of a line replaces the old one, whose stay is marked updated so that
+    the next incremental analytics refresh rebuilds that stay's dashboard day (the line may have moved)."""
     replaced = [p.replaces for p in rows if p.replaces is not None]
     if replaced:
-        conn.execute(delete(Charge).where(Charge.source_record_id.in_(replaced)))
+        old = Charge.source_record_id.in_(replaced)
+        had = select(Charge.stay_id).where(old, Charge.stay_id.is_not(None))
+        conn.execute(update(Stay).where(Stay.id.in_(had)).values(updated_at=datetime.now(UTC)))
+        conn.execute(delete(Charge).where(old))
     values = [v for p in rows if (v := _charge_values(conn, p, hotel_ids))]
     if values:
         conn.execute(insert(Charge), values)
