@@ -7,7 +7,9 @@ which changes those guests' facts). The next incremental run takes as changed:
 
 - guests linked to records past either mark (new records, new versions of old ones, records the last
   refresh saw unlinked), and the guests on the stays and folio lines those records carry;
-- guests on new stays and folio lines, with new complaints or staff tags (or tags retired since);
+- guests on new stays and folio lines, on stays updated since (a stay whose folio line was replaced by
+  a newer version is marked updated by the import: the line may have gone to another stay), with new
+  complaints or staff tags (or tags retired since);
 - both sides of every merge or unmerge since; new guests.
 
 Ids are taken with a margin (`Margins`): a row inserted by a transaction still open at the last refresh
@@ -85,8 +87,13 @@ def _first_record(marks: dict[str, Any], margins: Margins) -> int:
 
 def changed_days(marks: dict[str, Any], margins: Margins) -> CompoundSelect[Any]:
     """The arrival days whose dashboard roll-up to rebuild: of new or re-imported stays, of stays
-    updated since the last refresh, and of the stays new folio lines were posted to. (A stay whose
-    arrival moved leaves its old day counted until the next full refresh, the first of each day.)"""
+    updated since the last refresh, and of the stays new folio lines were posted to; and the day each
+    of those stays was counted under until now (`stay.rollup_day`), which differs from its arrival when
+    a newer version or the front desk moved it. A day is rebuilt whole (every hotel and channel), so a
+    stay cancelled, marked no-show, moved to another channel or lengthened on its day needs nothing
+    more; one moved to another hotel is a new stay (hotel and confirmation number are its key), and
+    an erasure keeps the stays (dates, hotel, amounts) for accounting. Stays are never deleted; a folio
+    line replaced by its newer version (which may name another stay) marks its old stay updated."""
     since = datetime.fromisoformat(str(marks["at"])) - margins.time
     first_record = _first_record(marks, margins)
     stays = or_(
@@ -99,6 +106,7 @@ def changed_days(marks: dict[str, Any], margins: Margins) -> CompoundSelect[Any]
     )
     return union(
         select(Stay.arrival).where(stays),
+        select(Stay.rollup_day).where(stays, Stay.rollup_day != Stay.arrival),
         select(Stay.arrival).join(Charge, Charge.stay_id == Stay.id).where(charges),
     )
 
@@ -112,7 +120,7 @@ def changed_guests(marks: dict[str, Any], margins: Margins) -> CompoundSelect[An
     since = datetime.fromisoformat(str(marks["at"])) - margins.time
     first_record = _first_record(marks, margins)
     records = SourceRecord.id > first_record
-    stays = or_(Stay.id > past("stay"), Stay.source_record_id > first_record)
+    stays = or_(Stay.id > past("stay"), Stay.source_record_id > first_record, Stay.updated_at >= since)
     charges = or_(Charge.id > past("charge"), Charge.source_record_id > first_record)
     manual = and_(
         GuestTag.kind == "manual", or_(GuestTag.id > past("guest_tag"), GuestTag.retired_at >= since)

@@ -23,7 +23,12 @@ from guestgraph.analytics._incremental import (
     guest_set,
 )
 from guestgraph.analytics._metrics import metrics_source, now_utc
-from guestgraph.analytics._rollups import ROLLUPS_MARK, rebuild_days, rebuild_distribution
+from guestgraph.analytics._rollups import (
+    ROLLUPS_MARK,
+    ROLLUPS_VERSION,
+    rebuild_days,
+    rebuild_distribution,
+)
 from guestgraph.analytics._rules import RuleSet, load_rules
 from guestgraph.analytics._scores import insert_changed, insert_metrics, rescore_in_place
 from guestgraph.analytics._segments import refresh_dynamic_segments
@@ -64,8 +69,10 @@ def _metrics_of_changed(
 
 
 def _changed_days(marks: dict[str, Any], margins: Margins | None) -> Any:
-    """The arrival days to rebuild; None (all of them) when the last run did not keep the roll-ups."""
-    return changed_days(marks, margins or Margins()) if marks.get(ROLLUPS_MARK) else None
+    """The arrival days to rebuild; None (all of them) when the last run did not keep the roll-ups,
+    or kept them before stays remembered the day they are counted under (0053)."""
+    kept = int(marks.get(ROLLUPS_MARK) or 0) >= ROLLUPS_VERSION
+    return changed_days(marks, margins or Margins()) if kept else None
 
 
 def _rebuild_rollups(conn: Connection, days: Any) -> None:
@@ -125,7 +132,7 @@ def refresh(
             .order_by(AnalyticsRun.id.desc())
             .limit(1)
         ).first()
-        marks = current_marks(conn, now) | {ROLLUPS_MARK: 1}
+        marks = current_marks(conn, now) | {ROLLUPS_MARK: ROLLUPS_VERSION}
         same_day = previous is not None and previous.as_of == as_of and _computed_on(conn) == {as_of}
         kind = "incremental" if incremental and same_day else "full"
         run_id = conn.scalar(

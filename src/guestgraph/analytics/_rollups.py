@@ -2,7 +2,8 @@
 
 - `dashboard_day` / `dashboard_outlet_day`: counted stays per hotel, arrival day and channel (stays,
   nights, room amount) and the folio lines posted to them by outlet. A full refresh rebuilds them; an
-  incremental one rebuilds the arrival days its changes touched (`_incremental.changed_days`).
+  incremental one rebuilds the arrival days its changes touched (`_incremental.changed_days`), including
+  the day a moved stay was counted under before (`stay.rollup_day`, brought up to its arrival here).
 - `dashboard_distribution`: active guests with metrics by stage, RFM group and churn warning, counted
   once per hotel, per region and for the group (a guest who stayed at two hotels of a region is one guest
   of the region), rebuilt by every refresh since any refresh may move any guest's stage.
@@ -27,8 +28,10 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     union,
+    update,
 )
 
 from guestgraph.analytics._sqlfuncs import days_between
@@ -48,18 +51,21 @@ from guestgraph.db.models import (
 
 M = GuestMetrics
 COUNTED = ("checked_out", "in_house")
-ROLLUPS_MARK = "dashboard_rollups"  # in analytics_run.marks: this run wrote the roll-ups
+ROLLUPS_MARK = "dashboard_rollups"  # in analytics_run.marks: this run wrote the roll-ups (its version)
+ROLLUPS_VERSION = 2  # 2: and kept `stay.rollup_day` (0053); an older run's days are all rebuilt
 
 
 def rebuild_days(conn: Connection, days: Any = None) -> None:
     """The day roll-ups of every arrival day, or of the days `days` (a SELECT of dates) yields."""
     where = [Stay.status.in_(COUNTED)]
     if days is None:
+        _settle_days(conn, None)
         conn.execute(delete(DashboardDay))
         conn.execute(delete(DashboardOutletDay))
     else:
         touched = _day_set(conn, days)
         chosen = select(touched.c.day)
+        _settle_days(conn, chosen)
         conn.execute(delete(DashboardDay).where(DashboardDay.day.in_(chosen)))
         conn.execute(delete(DashboardOutletDay).where(DashboardOutletDay.day.in_(chosen)))
         where.append(Stay.arrival.in_(chosen))
@@ -84,6 +90,24 @@ def rebuild_days(conn: Connection, days: Any = None) -> None:
     conn.execute(insert(DashboardOutletDay).from_select([*columns, "outlet", "lines", "amount"], lines))
     if days is not None:
         touched.drop(conn)
+
+
+def _settle_days(conn: Connection, chosen: Any) -> None:
+    """Set `stay.rollup_day` to the arrival of the stays whose day is about to be rebuilt, when the day
+    they were counted under is rebuilt too (all days, or those `chosen` selects), before the rebuild
+    reads them: the rows it changes stay locked until the refresh commits, so the day they are counted
+    under is the one they remember. A stay moved after this statement keeps its old day, which the
+    next incremental refresh rebuilds (it finds the stay by its `updated_at`). (PostgreSQL only, whose
+    statements each see the latest commits: a stay moved into a rebuilt day between this statement and
+    the rebuild, then moved again before the next refresh, leaves the day in between counted until a
+    full refresh. SQLite's transaction reads one snapshot.)"""
+    moved = or_(Stay.rollup_day.is_(None), Stay.rollup_day != Stay.arrival)
+    where: list[Any] = [moved]
+    if chosen is not None:
+        counted = or_(Stay.rollup_day.is_(None), Stay.rollup_day.in_(chosen))
+        where += [Stay.arrival.in_(chosen), counted]
+    # updated_at as it was: this is the refresh's bookkeeping, not a change of the stay
+    conn.execute(update(Stay).where(*where).values(rollup_day=Stay.arrival, updated_at=Stay.updated_at))
 
 
 def _day_set(conn: Connection, days: Any) -> Table:

@@ -114,10 +114,11 @@ def _stay_values(p: Prepared, hotel_ids: dict[str, int]) -> dict[str, Any] | Non
     conf = rec.get("confirmation_number") or p.external_id
     if hotel_id is None or not rec.get("arrival") or not rec.get("departure"):
         return None
+    arrival = date.fromisoformat(rec["arrival"])
     return {
         "hotel_id": hotel_id,
         "confirmation_number": conf[:64],
-        "arrival": date.fromisoformat(rec["arrival"]),
+        "arrival": arrival,
         "departure": date.fromisoformat(rec["departure"]),
         "room_number": rec.get("room_number"),
         "room_type": rec.get("room_type"),
@@ -129,6 +130,7 @@ def _stay_values(p: Prepared, hotel_ids: dict[str, int]) -> dict[str, Any] | Non
         "currency": rec.get("currency"),
         "status": rec.get("stay_status", "booked"),
         "source_record_id": p.id,
+        "rollup_day": arrival,  # a new stay only (not in STAY_COLUMNS): the day it was counted stays
         "created_at": datetime.now(UTC),
         "updated_at": datetime.now(UTC),
     }
@@ -139,7 +141,8 @@ def _stays(
 ) -> None:
     """Upsert the stays. A channel (OTA) knows the booking, not the hotel's floor: its later versions
     never take a stay that is in house or checked out back to booked, and a version without a room
-    number keeps the one the hotel gave."""
+    number keeps the one the hotel gave. A newer version keeps the stay's `rollup_day` (the day the
+    dashboard counted it under, rebuilt by the next incremental refresh if the arrival moved)."""
     by_key: dict[tuple[int, str], dict[str, Any]] = {}
     for p in rows:
         values = _stay_values(p, hotel_ids)
@@ -176,9 +179,14 @@ def _cancellations(
 
 
 def _charges(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
+    """Folio lines; a newer version of a line replaces the old one, whose stay is marked updated so that
+    the next incremental analytics refresh rebuilds that stay's dashboard day (the line may have moved)."""
     replaced = [p.replaces for p in rows if p.replaces is not None]
     if replaced:
-        conn.execute(delete(Charge).where(Charge.source_record_id.in_(replaced)))
+        old = Charge.source_record_id.in_(replaced)
+        had = select(Charge.stay_id).where(old, Charge.stay_id.is_not(None))
+        conn.execute(update(Stay).where(Stay.id.in_(had)).values(updated_at=datetime.now(UTC)))
+        conn.execute(delete(Charge).where(old))
     values = [v for p in rows if (v := _charge_values(conn, p, hotel_ids))]
     if values:
         conn.execute(insert(Charge), values)

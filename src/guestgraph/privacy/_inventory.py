@@ -246,7 +246,7 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
     },
     "record_issue": {**_cols("raw_value_enc fixed_value_enc", ISSUE), **_cols("detail", LINEAGE)},
     "stay": {
-        **_cols("arrival departure room_number", WHEREABOUTS),
+        **_cols("arrival departure room_number rollup_day", WHEREABOUTS),
         **_cols("confirmation_number", PSEUDONYM),
         **_cols("room_type rate_plan channel adults children amount currency", STAY),
     },

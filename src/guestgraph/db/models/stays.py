@@ -75,6 +75,10 @@ class Stay(IdMixin, TimestampMixin, Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     status: Mapped[StayStatus] = mapped_column(str_enum(StayStatus, "stay_status"))
     source_record_id: Mapped[int | None] = mapped_column(ForeignKey("source_record.id", ondelete="SET NULL"))
+    # the arrival day the dashboard's day roll-ups count this stay under (set by the import, then by
+    # each analytics refresh that rebuilds the day); None: not counted yet. When the arrival moves, the
+    # next incremental refresh rebuilds this day too (`analytics._incremental.changed_days`). (0053)
+    rollup_day: Mapped[date | None]
 
     guests: Mapped[list[StayGuest]] = relationship(back_populates="stay", cascade="all, delete-orphan")
 
