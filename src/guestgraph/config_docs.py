@@ -14,8 +14,9 @@ HEADER = """# Configuration
 
 Every setting is read from an environment variable `GUESTGRAPH_<NAME>` (upper case) or from a `.env` file
 in the working directory. Settings are validated at start-up; an unsafe or malformed value stops the app
-with a message naming the setting and the fix. This page is generated from `guestgraph/config.py`
-(`python -m guestgraph.config_docs > docs/configuration.md`); a test fails when it is out of date.
+with a message naming the setting and the fix. This page is generated from the settings in
+`guestgraph/config.py` and `guestgraph/_settings_groups.py` (`python -m guestgraph.config_docs >
+docs/configuration.md`); a test fails when it is out of date.
 
 | variable | default | what it does |
 |---|---|---|
