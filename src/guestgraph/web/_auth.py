@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from guestgraph import access, audit
 from guestgraph.access import CsrfRejected, Forbidden, Permission, Principal
@@ -118,10 +119,16 @@ class Requires:
     def __init__(self, permission: Permission | None) -> None:
         self.permission = permission
 
-    def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
+    async def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
+        # async: a permission check needs no thread of its own (each sync dependency is a hand-off
+        # to the thread pool and back); only a refusal writes, in the pool.
         if self.permission is not None and not principal.can(self.permission):
-            log_in_own_transaction(
-                request, "access.denied", outcome="denied", details={"permission": str(self.permission)}
+            await run_in_threadpool(
+                log_in_own_transaction,
+                request,
+                "access.denied",
+                outcome="denied",
+                details={"permission": str(self.permission)},
             )
             raise Forbidden(
                 f"Your role ({principal.role}) does not allow this ({self.permission}).",
@@ -141,11 +148,11 @@ def log_in_own_transaction(request: Request, action: str, **fields: Any) -> None
         own.commit()
 
 
-def public() -> None:
+async def public() -> None:
     """Route marker: reachable without signing in (sign-in pages, health, static)."""
 
 
-def source_key() -> None:
+async def source_key() -> None:
     """Route marker: authenticated by a source system's API key inside the handler."""
 
 
@@ -201,7 +208,7 @@ async def csrf_guard(request: Request) -> None:
         )
 
 
-def scope_of(principal: CurrentPrincipal) -> access.DataScope:
+async def scope_of(principal: CurrentPrincipal) -> access.DataScope:
     return principal.scope
 
 

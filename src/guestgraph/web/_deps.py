@@ -13,7 +13,7 @@ from guestgraph.config import Settings
 from guestgraph.paging import MAX_PAGE_SIZE, PageRequest
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -30,23 +30,23 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def get_factory(request: Request) -> sessionmaker[Session]:
+async def get_factory(request: Request) -> sessionmaker[Session]:
     factory: sessionmaker[Session] = request.app.state.session_factory
     return factory
 
 
-def get_push_groups(request: Request) -> ingest.PushGroups:
+async def get_push_groups(request: Request) -> ingest.PushGroups:
     groups: ingest.PushGroups = request.app.state.push_groups
     return groups
 
 
-def get_locale(request: Request) -> str:
+async def get_locale(request: Request) -> str:
     from guestgraph.web._render import request_locale
 
     return request_locale(request)
 
 
-def get_paging(
+async def get_paging(
     settings: Annotated[Settings, Depends(get_settings)],
     page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1.")] = 1,
     size: Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Rows per page.")] = None,
