@@ -843,3 +843,106 @@ def test_a_stay_whose_primary_guest_was_erased_is_refused_with_the_way_back(
         (2, RecordStatus.ACCEPTED),
     ]
     assert history[1].guest_id == ouyang.id
+
+
+@pytest.mark.parametrize(
+    "companion",
+    [
+        {"full_name": "欧阳可欣", "phone": "+8613700992002"},
+        {"full_name": "欧阳可欣"},  # an OTA often names a companion and nothing more
+    ],
+    ids=["with_phone", "name_only"],
+)
+def test_desk_operations_on_a_stay_with_a_companion_keep_her_on_it_through_a_resolve_pass(
+    demo_group: Session,
+    engine,  # type: ignore[no-untyped-def]
+    group_spec: org.GroupSpec,
+    companion: dict[str, str],
+) -> None:
+    """Ctrip books CT-992 for 司马辰逸 with 欧阳可欣 as companion; the desk checks him in (front-desk
+    version 1) and posts a charge; a full resolve pass keeps both on the stay with their roles: the
+    desk's version names her as its companion, linked to her, so the stay (pointing at that version,
+    its lineage) is still in her profile."""
+    from guestgraph.db.models import Guest, GuestMention
+
+    a, _b = _codes(group_spec)
+    today = _today(demo_group, a)
+    without_pms_feed(demo_group, a)
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    desk = DataScope.hotels(hotel(demo_group, a).id)
+    him = {"full_name": "司马辰逸", "phone": "+8613700992001"}
+    record = {
+        "external_id": "CT-992",
+        "record_type": "reservation",
+        "version": 1,
+        "hotel_code": a,
+        "fields": {
+            "confirmation_number": "CT-992",
+            "arrival": today.isoformat(),
+            "departure": (today + timedelta(days=2)).isoformat(),
+            "room_type": "DK",
+        },
+        "persons": [{"role": "primary", "values": him}, {"role": "additional", "values": companion}],
+    }
+    batch = ingest.PushBatch.model_validate({"records": [record]})
+    assert ingest.push_records(factory, source="ota_ctrip", batch=batch).quarantined == 0
+    identity.resolve_all(factory)
+
+    def guests_on_stay() -> set[tuple[int, str]]:
+        demo_group.expire_all()
+        links = demo_group.execute(
+            select(StayGuest.guest_id, StayGuest.role)
+            .join(Stay, Stay.id == StayGuest.stay_id)
+            .where(Stay.confirmation_number == "CT-992")
+        )
+        return {(guest_id, role.value) for guest_id, role in links}
+
+    booked = guests_on_stay()
+    ((sima_id, _p),) = {link for link in booked if link[1] == "primary"}
+    ((ouyang_id, _c),) = {link for link in booked if link[1] == "additional"}
+    assert sima_id != ouyang_id
+    checked_in = frontdesk.change_stay(
+        factory,
+        scope=desk,
+        hotel_code=a,
+        confirmation_number="CT-992",
+        operation="check_in",
+        staff_user_id=None,
+        room_number="1810",
+        id_type="cn_resident_id",
+        id_number=VALID_ID,
+    )
+    frontdesk.post_charge(
+        factory,
+        scope=desk,
+        hotel_code=a,
+        confirmation_number="CT-992",
+        outlet="minibar",
+        amount=Decimal("30"),
+        description=None,
+        staff_user_id=None,
+    )
+    expected = {(sima_id, "primary"), (ouyang_id, "additional")}
+    assert guests_on_stay() == expected  # linked at once, before any pass
+
+    identity.resolve_all(factory)
+
+    assert guests_on_stay() == expected
+    stay = demo_group.scalars(select(Stay).where(Stay.confirmation_number == "CT-992")).one()
+    assert (stay.status, stay.source_record_id) == (StayStatus.IN_HOUSE, checked_in.source_record_id)
+    ((version, status, current),) = _records(demo_group, f"{a}:stay:CT-992")
+    assert (version, status, current) == (1, "accepted", True)
+    on_desk_record = demo_group.execute(
+        select(GuestMention.guest_id, GuestMention.role)
+        .where(GuestMention.source_record_id == checked_in.source_record_id)
+        .order_by(GuestMention.person_index)
+    ).all()
+    assert [tuple(m) for m in on_desk_record] == [(sima_id, "primary"), (ouyang_id, "additional")]
+    for guest_id in (sima_id, ouyang_id):
+        guest = demo_group.get(Guest, guest_id)
+        assert guest is not None and guest.merged_into_id is None
+        profile = profiles.get_profile(demo_group, scope=desk, public_id=guest.public_id)
+        assert "CT-992" in {s.confirmation_number for s in profile.stays}
+    charge = demo_group.scalars(select(Charge).where(Charge.stay_id == stay.id)).one()
+    assert charge.guest_id == sima_id  # the folio stays with the primary guest
