@@ -843,3 +843,247 @@ def test_a_stay_whose_primary_guest_was_erased_is_refused_with_the_way_back(
         (2, RecordStatus.ACCEPTED),
     ]
     assert history[1].guest_id == ouyang.id
+
+
+@pytest.mark.parametrize(
+    "companion",
+    [
+        {"full_name": "欧阳可欣", "phone": "+8613700992002"},
+        {"full_name": "欧阳可欣"},  # an OTA often names a companion and nothing more
+    ],
+    ids=["with_phone", "name_only"],
+)
+def test_desk_operations_on_a_stay_with_a_companion_keep_her_on_it_through_a_resolve_pass(
+    demo_group: Session,
+    engine,  # type: ignore[no-untyped-def]
+    group_spec: org.GroupSpec,
+    companion: dict[str, str],
+) -> None:
+    """Ctrip books CT-992 for 司马辰逸 with 欧阳可欣 as companion; the desk checks him in (front-desk
+    version 1) and posts a charge; a full resolve pass keeps both on the stay with their roles: the
+    desk's version names her as its companion, linked to her, so the stay (pointing at that version,
+    its lineage) is still in her profile."""
+    from guestgraph.db.models import Guest, GuestMention
+
+    a, _b = _codes(group_spec)
+    today = _today(demo_group, a)
+    without_pms_feed(demo_group, a)
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    desk = DataScope.hotels(hotel(demo_group, a).id)
+    him = {"full_name": "司马辰逸", "phone": "+8613700992001"}
+    record = {
+        "external_id": "CT-992",
+        "record_type": "reservation",
+        "version": 1,
+        "hotel_code": a,
+        "fields": {
+            "confirmation_number": "CT-992",
+            "arrival": today.isoformat(),
+            "departure": (today + timedelta(days=2)).isoformat(),
+            "room_type": "DK",
+        },
+        "persons": [{"role": "primary", "values": him}, {"role": "additional", "values": companion}],
+    }
+    batch = ingest.PushBatch.model_validate({"records": [record]})
+    assert ingest.push_records(factory, source="ota_ctrip", batch=batch).quarantined == 0
+    identity.resolve_all(factory)
+
+    def guests_on_stay() -> set[tuple[int, str]]:
+        demo_group.expire_all()
+        links = demo_group.execute(
+            select(StayGuest.guest_id, StayGuest.role)
+            .join(Stay, Stay.id == StayGuest.stay_id)
+            .where(Stay.confirmation_number == "CT-992")
+        )
+        return {(guest_id, role.value) for guest_id, role in links}
+
+    booked = guests_on_stay()
+    ((sima_id, _p),) = {link for link in booked if link[1] == "primary"}
+    ((ouyang_id, _c),) = {link for link in booked if link[1] == "additional"}
+    assert sima_id != ouyang_id
+    checked_in = frontdesk.change_stay(
+        factory,
+        scope=desk,
+        hotel_code=a,
+        confirmation_number="CT-992",
+        operation="check_in",
+        staff_user_id=None,
+        room_number="1810",
+        id_type="cn_resident_id",
+        id_number=VALID_ID,
+    )
+    frontdesk.post_charge(
+        factory,
+        scope=desk,
+        hotel_code=a,
+        confirmation_number="CT-992",
+        outlet="minibar",
+        amount=Decimal("30"),
+        description=None,
+        staff_user_id=None,
+    )
+    expected = {(sima_id, "primary"), (ouyang_id, "additional")}
+    assert guests_on_stay() == expected  # linked at once, before any pass
+
+    identity.resolve_all(factory)
+
+    assert guests_on_stay() == expected
+    stay = demo_group.scalars(select(Stay).where(Stay.confirmation_number == "CT-992")).one()
+    assert (stay.status, stay.source_record_id) == (StayStatus.IN_HOUSE, checked_in.source_record_id)
+    ((version, status, current),) = _records(demo_group, f"{a}:stay:CT-992")
+    assert (version, status, current) == (1, "accepted", True)
+    on_desk_record = demo_group.execute(
+        select(GuestMention.guest_id, GuestMention.role)
+        .where(GuestMention.source_record_id == checked_in.source_record_id)
+        .order_by(GuestMention.person_index)
+    ).all()
+    assert [tuple(m) for m in on_desk_record] == [(sima_id, "primary"), (ouyang_id, "additional")]
+    for guest_id in (sima_id, ouyang_id):
+        guest = demo_group.get(Guest, guest_id)
+        assert guest is not None and guest.merged_into_id is None
+        profile = profiles.get_profile(demo_group, scope=desk, public_id=guest.public_id)
+        assert "CT-992" in {s.confirmation_number for s in profile.stays}
+    charge = demo_group.scalars(select(Charge).where(Charge.stay_id == stay.id)).one()
+    assert charge.guest_id == sima_id  # the folio stays with the primary guest
+
+
+def _ctrip_books(
+    factory,  # type: ignore[no-untyped-def]
+    hotel_code: str,
+    conf: str,
+    version: int,
+    arrival: date,
+    nights: int,
+    *persons: tuple[str, dict[str, str]],
+) -> None:
+    """Ctrip pushes version `version` of booking `conf`, then a full resolve pass runs."""
+    record = {
+        "external_id": conf,
+        "record_type": "reservation",
+        "version": version,
+        "hotel_code": hotel_code,
+        "fields": {
+            "confirmation_number": conf,
+            "arrival": arrival.isoformat(),
+            "departure": (arrival + timedelta(days=nights)).isoformat(),
+        },
+        "persons": [{"role": role, "values": values} for role, values in persons],
+    }
+    batch = ingest.PushBatch.model_validate({"records": [record]})
+    assert ingest.push_records(factory, source="ota_ctrip", batch=batch).quarantined == 0
+    identity.resolve_all(factory)
+
+
+def _on_stay(session: Session, conf: str) -> set[tuple[int, str]]:
+    session.expire_all()
+    links = session.execute(
+        select(StayGuest.guest_id, StayGuest.role)
+        .join(Stay, Stay.id == StayGuest.stay_id)
+        .where(Stay.confirmation_number == conf)
+    )
+    return {(guest_id, role.value) for guest_id, role in links}
+
+
+def test_a_companion_named_alone_stays_one_guest_when_the_channel_sends_the_booking_again(
+    demo_group: Session,
+    engine,  # type: ignore[no-untyped-def]
+    group_spec: org.GroupSpec,
+) -> None:
+    """The desk checks 司马辰逸 in on CT-994, carrying 欧阳可欣 (named alone) as companion; Ctrip then
+    sends the booking again (a night longer): its new version's mention of her is newer than the
+    desk's, and no rule joins two bare names on different dates. The pass keeps the desk's carried
+    mention with her guest: one guest named 欧阳可欣, on the stay, nobody new."""
+    from guestgraph.db.models import Guest, GuestStatus
+
+    a, _b = _codes(group_spec)
+    today = _today(demo_group, a)
+    without_pms_feed(demo_group, a)
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    him, her = {"full_name": "司马辰逸", "phone": "+8613700994001"}, {"full_name": "欧阳可欣"}
+    _ctrip_books(factory, a, "CT-994", 1, today, 2, ("primary", him), ("additional", her))
+    booked = _on_stay(demo_group, "CT-994")
+    frontdesk.change_stay(
+        factory,
+        scope=DataScope.hotels(hotel(demo_group, a).id),
+        hotel_code=a,
+        confirmation_number="CT-994",
+        operation="check_in",
+        staff_user_id=None,
+        room_number="1812",
+        id_type="cn_resident_id",
+        id_number=VALID_ID,
+    )
+    _ctrip_books(factory, a, "CT-994", 2, today, 3, ("primary", him), ("additional", her))
+    assert _on_stay(demo_group, "CT-994") == booked
+    identity.resolve_all(factory)
+    assert _on_stay(demo_group, "CT-994") == booked
+    named = select(Guest.id).where(Guest.full_name == "欧阳可欣", Guest.status == GuestStatus.ACTIVE)
+    assert set(demo_group.scalars(named)) == {g for g, role in booked if role == "additional"}
+
+
+def test_erasing_a_companion_the_desk_carried_erases_its_version_and_the_desk_goes_on_without_her(
+    demo_group: Session,
+    engine,  # type: ignore[no-untyped-def]
+    group_spec: org.GroupSpec,
+) -> None:
+    """The desk's check-in of CT-995 names 欧阳可欣 as companion (carried from Ctrip's booking); she has
+    herself erased: the desk's version 1 is erased with her (it holds her data, like Ctrip's booking),
+    the check-out is version 2 naming him alone, and no resolve pass brings her back."""
+    from guestgraph import pii, privacy
+    from guestgraph.db.models import Guest
+
+    a, _b = _codes(group_spec)
+    today = _today(demo_group, a)
+    without_pms_feed(demo_group, a)
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    desk = DataScope.hotels(hotel(demo_group, a).id)
+    him = {"full_name": "司马辰逸", "phone": "+8613700995001"}
+    her = {"full_name": "欧阳可欣", "phone": "+8613700995002", "email": "kexin.ouyang@example.com"}
+    _ctrip_books(factory, a, "CT-995", 1, today, 2, ("primary", him), ("additional", her))
+    booked = _on_stay(demo_group, "CT-995")
+    ((sima_id, _p),) = {link for link in booked if link[1] == "primary"}
+    ((ouyang_id, _c),) = {link for link in booked if link[1] == "additional"}
+    frontdesk.change_stay(
+        factory,
+        scope=desk,
+        hotel_code=a,
+        confirmation_number="CT-995",
+        operation="check_in",
+        staff_user_id=None,
+        room_number="1813",
+        id_type="cn_resident_id",
+        id_number=VALID_ID,
+    )
+    identity.resolve_all(factory)
+    assert _on_stay(demo_group, "CT-995") == booked
+    ouyang = demo_group.get(Guest, ouyang_id)
+    assert ouyang is not None
+    public_id = ouyang.public_id
+    privacy.erase_guest(demo_group, guest_id=ouyang_id, now=datetime.now(UTC))
+    demo_group.commit()
+    assert _on_stay(demo_group, "CT-995") == {(sima_id, "primary")}
+
+    done = frontdesk.change_stay(
+        factory, scope=desk, hotel_code=a, confirmation_number="CT-995", operation="check_out",
+        staff_user_id=None,
+    )  # fmt: skip
+
+    external_id = f"{a}:stay:CT-995"
+    history = _all_records(demo_group, external_id)
+    assert [(r.source_version, r.status, r.external_id) for r in history] == [
+        (1, RecordStatus.ERASED, pii.tombstone(pii.vault_of(demo_group), external_id)),
+        (2, RecordStatus.ACCEPTED, external_id),
+    ]
+    opened = pii.open_record(pii.vault_of(demo_group), history[1])
+    payload = (opened.raw or "") + json.dumps(opened.standardised, ensure_ascii=False)
+    assert "司马辰逸" in payload
+    for hers in (*her.values(), public_id):
+        assert hers not in payload
+    identity.resolve_all(factory)
+    assert _on_stay(demo_group, "CT-995") == {(sima_id, "primary")}
+    assert done.status == "checked_out"
+    again = select(func.count()).select_from(Guest).where(Guest.full_name == "欧阳可欣")
+    assert demo_group.scalar(again) == 0

@@ -7,13 +7,19 @@ A stay's operations are versions of one record (`HOTEL:stay:CONFIRMATION`), so t
 is its record's versions. The clerk acted on a known guest, so the new record's mentions, the stay
 and the folio line are linked to that guest at once; the person on the record carries the guest's
 identifying values, so the next resolve pass links it to the same guest by the exact rules.
+
+A version names the stay's other guests as they stand too (its companions and booker, with their
+roles and identifying values): the stay points at the newest version and a resolve pass rebuilds its
+guests from that version's persons. They are linked to their guests at once as carried persons
+(identity.CARRIED), which a pass keeps with those guests even when only a name could match them.
+Erased guests are on no stay, so nothing of theirs is written again.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
@@ -21,13 +27,14 @@ from functools import partial
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from guestgraph import audit, cleanse, ingest, pii
+from guestgraph import audit, cleanse, identity, ingest, pii
 from guestgraph.access import DataScope, stay_visible
 from guestgraph.db.models import (
     Charge,
     Guest,
     GuestMention,
     GuestRole,
+    GuestStatus,
     RecordStatus,
     RecordType,
     SourceRecord,
@@ -120,6 +127,7 @@ class _Plan:
     guest: Guest
     record: ingest.InboundRecord
     label: str
+    others: list[tuple[Guest, GuestRole]] = field(default_factory=list)  # persons 1.. of a stay record
 
 
 def create_reservation(
@@ -183,6 +191,8 @@ def change_stay(
             )
         fields = _stay_fields(stay) | {"stay_status": becomes.value}
         person = _person(session, guest)
+        others = _other_guests(session, stay.id, guest.id)
+        carried = [_person(session, other, role) for other, role in others]
     if operation == "check_in":
         if not (id_type and id_number):
             raise InvalidInput("Check-in records the ID document seen.", hint="Enter its type and number.")
@@ -195,8 +205,9 @@ def change_stay(
         cleanse.parse_document(label, id_number)
         person |= {"id_type": label, "id_number": id_number.strip()}
         fields["room_number"] = (room_number or "").strip() or fields.get("room_number")
-    record = _stay_record(hotel_code, confirmation_number, fields, person, version=version + 1)
-    return _run(factory, _Plan(hotel_code, confirmation_number, guest, record, operation), staff_user_id)
+    record = _stay_record(hotel_code, confirmation_number, fields, person, *carried, version=version + 1)
+    plan = _Plan(hotel_code, confirmation_number, guest, record, operation, others)
+    return _run(factory, plan, staff_user_id)
 
 
 def post_charge(
@@ -333,9 +344,29 @@ def _stay_fields(stay: Stay) -> dict[str, str | None]:
     }
 
 
-def _person(session: Session, guest: Guest) -> dict[str, str | None]:
-    """The guest as the clerk confirmed them: the golden identifying values (sealed ones opened)."""
-    person: dict[str, str | None] = {"role": "primary"}
+def _other_guests(session: Session, stay_id: int, primary_id: int) -> list[tuple[Guest, GuestRole]]:
+    """The stay's guests besides its primary guest (companions, booker) as they stand, with their
+    roles: active guests only (an erased guest is on no stay; a merged one is not linked yet)."""
+    rows = session.execute(
+        select(Guest, StayGuest.role)
+        .join(StayGuest, StayGuest.guest_id == Guest.id)
+        .where(
+            StayGuest.stay_id == stay_id,
+            StayGuest.guest_id != primary_id,
+            StayGuest.role != GuestRole.PRIMARY,
+            Guest.status == GuestStatus.ACTIVE,
+        )
+        .order_by(StayGuest.role, Guest.id)
+    ).all()
+    for other, _role in rows:
+        session.expunge(other)
+    return [(other, role) for other, role in rows]
+
+
+def _person(session: Session, guest: Guest, role: GuestRole = GuestRole.PRIMARY) -> dict[str, str | None]:
+    """The guest as the clerk confirmed them (or as the stay names them, for its other guests): the
+    golden identifying values (sealed ones opened)."""
+    person: dict[str, str | None] = {"role": role.value}
     sealed = pii.guest_values(pii.vault_of(session), guest)
     for key, attr in GUEST_VALUES.items():
         value = sealed[attr] if attr in sealed else getattr(guest, attr)
@@ -346,7 +377,7 @@ def _person(session: Session, guest: Guest) -> dict[str, str | None]:
 
 
 def _stay_record(
-    hotel_code: str, conf: str, fields: dict[str, str | None], person: dict[str, str | None], *, version: int
+    hotel_code: str, conf: str, fields: dict[str, str | None], *persons: dict[str, str | None], version: int
 ) -> ingest.InboundRecord:
     return ingest.InboundRecord(
         record_type=RecordType.RESERVATION,
@@ -355,7 +386,7 @@ def _stay_record(
         raw="",
         raw_format="form",
         fields={k: v for k, v in fields.items() if v is not None},
-        persons=[person],
+        persons=list(persons),
         source_version=version,
         hotel_code=hotel_code,
     )
@@ -414,8 +445,8 @@ def _audit(plan: _Plan, session: Session, batch_id: int, results: list[ingest.Re
 
 
 def _link(session: Session, plan: _Plan, external_id: str) -> tuple[int, str]:
-    """Point the new record, its mentions, the stay and the folio line at the guest the clerk chose
-    (what a resolve pass would do for this record)."""
+    """Point the new record, its mentions, the stay and the folio line at the guest the clerk chose,
+    and the persons it carried at the stay's other guests (what a resolve pass would do for it)."""
     record_id = session.scalar(
         select(SourceRecord.id)
         .join(SourceSystem, SourceSystem.id == SourceRecord.source_system_id)
@@ -432,6 +463,12 @@ def _link(session: Session, plan: _Plan, external_id: str) -> tuple[int, str]:
         .where(GuestMention.source_record_id == record_id, GuestMention.person_index == 0)
         .values(guest_id=guest_id, link_rule="front_desk")
     )
+    for index, (other, _role) in enumerate(plan.others, start=1):
+        session.execute(
+            update(GuestMention)
+            .where(GuestMention.source_record_id == record_id, GuestMention.person_index == index)
+            .values(guest_id=other.id, link_rule=identity.CARRIED)
+        )
     stay = session.scalar(
         select(Stay)
         .join(SourceRecord, SourceRecord.hotel_id == Stay.hotel_id)
@@ -439,14 +476,17 @@ def _link(session: Session, plan: _Plan, external_id: str) -> tuple[int, str]:
     )
     if stay is None:  # pragma: no cover - the projection wrote it
         raise Conflict(f"Stay {plan.confirmation_number} was not projected.")
+    for who, role in [(plan.guest, GuestRole.PRIMARY), *plan.others]:
+        _on_stay(session, stay.id, who.id, role)
+    session.execute(update(Charge).where(Charge.source_record_id == record_id).values(guest_id=guest_id))
+    return record_id, stay.status.value
+
+
+def _on_stay(session: Session, stay_id: int, guest_id: int, role: GuestRole) -> None:
     linked = session.scalar(
         select(func.count())
         .select_from(StayGuest)
-        .where(
-            StayGuest.stay_id == stay.id, StayGuest.guest_id == guest_id, StayGuest.role == GuestRole.PRIMARY
-        )
+        .where(StayGuest.stay_id == stay_id, StayGuest.guest_id == guest_id, StayGuest.role == role)
     )
     if not linked:
-        session.execute(insert(StayGuest).values(stay_id=stay.id, guest_id=guest_id, role=GuestRole.PRIMARY))
-    session.execute(update(Charge).where(Charge.source_record_id == record_id).values(guest_id=guest_id))
-    return record_id, stay.status.value
+        session.execute(insert(StayGuest).values(stay_id=stay_id, guest_id=guest_id, role=role))

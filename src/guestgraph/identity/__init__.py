@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from guestgraph.identity._mentions import mention_rows
+from guestgraph.identity._mentions import CARRIED, mention_rows
 
 if TYPE_CHECKING:
     from guestgraph.identity._attach import attach_record
@@ -97,6 +97,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CARRIED",
     "SplitOutcome",
     "split_guest",
     "attach_record",

@@ -10,6 +10,10 @@ from guestgraph.crypto import Vault
 
 RESOLVED_ROLES = frozenset({"primary", "additional", "booker"})
 STRONG_DOCUMENTS = frozenset({"cn_resident_id", "passport", "hk_macau_permit", "taiwan_permit"})
+# The link rule of a person a record carries over from the record it follows (the companion or booker
+# of a stay the front desk writes a new version of), linked to the guest that record resolved to: a
+# resolve pass keeps it with that guest's other mentions unless the evidence forbids it.
+CARRIED = "carried"
 
 
 def _day(value: Any) -> date | None:

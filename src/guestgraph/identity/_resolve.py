@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from guestgraph import pii
 from guestgraph.db.models import GuestMention, SourceRecord
 from guestgraph.identity._clusters import Clusters
+from guestgraph.identity._mentions import CARRIED
 
 Key = Callable[[Any], tuple[Any, ...] | None]
 
@@ -155,6 +156,28 @@ def opened_values(mentions: Iterable[MentionKeys]) -> dict[int, pii.Sensitive]:
         m.id: pii.Sensitive(phone=m.phone, email=m.email, id_number=m.id_number, birth_date=m.birth_date)
         for m in mentions
     }
+
+
+def carried_pairs(session: Session, mentions: list[MentionKeys]) -> list[tuple[int, int]]:
+    """Position pairs (a carried mention, an anchor: the first mention its guest holds that was not
+    carried, else the first): a person a record carried over from the record it follows stays with the
+    guest it was carried to, though no rule may join it (a companion the booking names by name alone)."""
+    held = GuestMention.guest_id.is_not(None)
+    carried = set(session.scalars(select(GuestMention.id).where(GuestMention.link_rule == CARRIED, held)))
+    if not carried:
+        return []
+    anchor: dict[int, int] = {}
+    for i, m in enumerate(mentions):
+        if m.guest_id is not None and m.id not in carried:
+            anchor.setdefault(m.guest_id, i)
+    for i, m in enumerate(mentions):
+        if m.guest_id is not None:
+            anchor.setdefault(m.guest_id, i)
+    return [
+        (i, anchor[m.guest_id])
+        for i, m in enumerate(mentions)
+        if m.id in carried and m.guest_id is not None and anchor[m.guest_id] != i
+    ]
 
 
 def cluster(

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from guestgraph.db import take_app_lock
 from guestgraph.db.models import AppLock, GuestMention, SourceRecord
 from guestgraph.identity._golden import assign, link_records_and_stays, refresh_golden
+from guestgraph.identity._mentions import CARRIED
 from guestgraph.identity._probabilistic import MatchSettings, match, queue_for_review
-from guestgraph.identity._resolve import cluster, load_mentions, opened_values
+from guestgraph.identity._resolve import carried_pairs, cluster, load_mentions, opened_values
 from guestgraph.identity._review import apply_decisions
 
 
@@ -31,7 +32,8 @@ class ResolveSummary:
 
 def resolve_all(factory: sessionmaker[Session], *, matching: MatchSettings | None = None) -> ResolveSummary:
     """Cluster every mention and bring guests, stays and folio links up to date: exact rules first,
-    then the probabilistic model on what they left apart, honouring every steward decision.
+    then the probabilistic model on what they left apart, honouring every steward decision and
+    keeping a person a record carried over (CARRIED) with the guest it was carried to.
     Re-running it on unchanged data changes nothing (guest IDs are stable)."""
     settings = matching or MatchSettings()
     started = time.perf_counter()
@@ -44,6 +46,8 @@ def resolve_all(factory: sessionmaker[Session], *, matching: MatchSettings | Non
         clusters, _position = cluster(mentions, apart=rejected)
         for a, b in accepted:
             clusters.union(a, b, "steward", check_birth=False)
+        for a, b in carried_pairs(session, mentions):  # unless the evidence forbids it
+            clusters.union(a, b, CARRIED)
         outcome = match(session, mentions, clusters, settings)
         result = assign(session, mentions, clusters)
         refresh_golden(session, opened_values(mentions))
