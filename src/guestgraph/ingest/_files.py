@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
 from guestgraph.ingest._inbound import InboundRecord
-from guestgraph.ingest._open import file_format, open_table, read_jsonl
+from guestgraph.ingest._open import file_format, jsonl_lines, open_table, read_jsonl
 from guestgraph.ingest._profiles import MappingProfile, load_profile_file, shipped_profiles
 from guestgraph.ingest._tabular import file_sha256
 from guestgraph.ingest.readers._errors import ReaderError
@@ -92,7 +92,8 @@ def import_file(
         )
         return FileImport(path, summary, p.name)
     records = _message_records(path, fmt)
-    return FileImport(path, run_import(factory, records, request, today=today, progress=progress), None)
+    summary = run_import(factory, records, request, today=today, progress=progress)
+    return FileImport(path, summary, None)
 
 
 def _with_profile(
@@ -113,17 +114,24 @@ def _with_profile(
 
 
 def _jsonl_profile(path: Path, profiles: list[MappingProfile]) -> MappingProfile:
-    with path.open(encoding="utf-8-sig") as fh:
-        first = next((line for line in fh if line.strip()), "")
+    n, first = next(((n, line) for n, line in jsonl_lines(path) if line.strip()), (1, ""))
     try:
-        keys = list(json.loads(first)) if first else []
-    except json.JSONDecodeError as e:
+        item: object = json.loads(first) if first else {}
+    except (ValueError, RecursionError) as e:  # JSONDecodeError, or a number of over 4,300 digits
         raise ReaderError(
-            f"the first line is not JSON ({e.msg})",
+            f"the first line is not JSON ({str(e)[:120]})",
             source=path.name,
-            location="line 1",
+            location=f"line {n}",
             fix="Each line must be one JSON object.",
         ) from e
+    if not isinstance(item, dict):
+        raise ReaderError(
+            "the first line is not a JSON object",
+            source=path.name,
+            location=f"line {n}",
+            fix="Each line must be one {...} object, its keys the columns of the export.",
+        )
+    keys = list(item)
     ranked = sorted(
         ((p.header_score(keys), p.name, p) for p in profiles if "jsonl" in p.formats), reverse=True
     )
@@ -131,7 +139,7 @@ def _jsonl_profile(path: Path, profiles: list[MappingProfile]) -> MappingProfile
         raise ReaderError(
             "no mapping profile matches the keys of the first line",
             source=path.name,
-            location="line 1",
+            location=f"line {n}",
             fix="Pass --profile with a profile for this file.",
         )
     return ranked[0][2]

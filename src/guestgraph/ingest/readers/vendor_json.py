@@ -28,7 +28,7 @@ from guestgraph.ingest._inbound import InboundRecord
 from guestgraph.ingest.readers import _apaleo, _cloudbeds, _mews, _mews_channel_manager, _myallocator
 from guestgraph.ingest.readers._errors import ReaderError
 from guestgraph.ingest.readers._jsonload import check_depth, load_json
-from guestgraph.ingest.readers._jsonpath import JsonObject, dump, obj
+from guestgraph.ingest.readers._jsonpath import JsonObject, obj
 from guestgraph.ingest.readers._pci import strip_card_keys
 from guestgraph.ingest.readers._xmlsafe import DEFAULT_MAX_BYTES
 from guestgraph.ingest.readers.ohip_json import read_ohip_json
@@ -84,7 +84,8 @@ def _read_object(doc: JsonObject, *, prefix: str, source: str, max_bytes: int) -
     strip_card_keys(doc)
     _strip(doc)
     if not _mews_channel_manager.is_channel_manager(doc) and _is_ohip(doc):
-        records = read_ohip_json(dump(doc).encode("utf-8"), source=source, max_bytes=max_bytes)
+        # ASCII JSON: a lone surrogate (sent as an escape) reaches the OHIP reader as the same escape
+        records = read_ohip_json(json.dumps(doc).encode("ascii"), source=source, max_bytes=max_bytes)
     else:
         reader = _reader(doc)
         if reader is None:
