@@ -14,6 +14,7 @@ from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
 from guestgraph.ingest._inbound import InboundRecord
 from guestgraph.ingest._open import file_format, jsonl_lines, open_table, read_jsonl
 from guestgraph.ingest._profiles import MappingProfile, load_profile_file, shipped_profiles
+from guestgraph.ingest._rules import RuleSet
 from guestgraph.ingest._tabular import file_sha256
 from guestgraph.ingest.readers._errors import ReaderError
 
@@ -67,7 +68,9 @@ def import_file(
     hotel_code: str | None = None,
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
+    rules: RuleSet | None = None,
 ) -> FileImport:
+    """Import one file as one batch; `rules` the deployment's (`load_rules`), else the shipped ones."""
     fmt = file_format(path)
     request = ImportRequest(
         source=source,
@@ -82,17 +85,17 @@ def import_file(
         reading = open_table(path, profiles=_profiles_for(source, profile), hotel_code=hotel_code)
         p, variant = reading.profile, reading.profile.variant(reading.hotel_code)
         request = _with_profile(request, p, reading.hotel_code, variant.day_first, variant.date_formats)
-        summary = run_import(factory, reading.records(), request, today=today, progress=progress)
+        summary = run_import(factory, reading.records(), request, rules=rules, today=today, progress=progress)
         return FileImport(path, summary, p.name, reading.blank_rows)
     if fmt == "jsonl":
         p = _jsonl_profile(path, _profiles_for(source, profile))
         request = _with_profile(request, p, hotel_code, None, ())
         summary = run_import(
-            factory, read_jsonl(path, p, hotel_code), request, today=today, progress=progress
+            factory, read_jsonl(path, p, hotel_code), request, rules=rules, today=today, progress=progress
         )
         return FileImport(path, summary, p.name)
     records = _message_records(path, fmt)
-    summary = run_import(factory, records, request, today=today, progress=progress)
+    summary = run_import(factory, records, request, rules=rules, today=today, progress=progress)
     return FileImport(path, summary, None)
 
 
