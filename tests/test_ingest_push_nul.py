@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from guestgraph.access import issue_source_key
 from guestgraph.db.models import RecordIssue, RecordStatus, Severity, SourceRecord
 from tests.conftest import LiveServer
+from tests.ingest_reconcile import check_batch
 from tests.test_ingest_push import booking
-from tests.test_ingest_reconcile_fuzz import check_batch
 
 PUSH = "/api/v1/sources/ota_booking/records"
 

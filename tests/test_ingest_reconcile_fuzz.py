@@ -6,6 +6,8 @@ counters are checked against the rows in the database (`check_batch`): nothing i
 counted twice, every refused row is in the quarantine with the rule and field that refused it, and
 importing the same input again changes nothing. The only exception allowed is a reader's refusal of
 the whole input (`ReaderError`), which names where it happened and leaves the batch reconciled.
+The checks are in `tests/ingest_reconcile.py`; Excel, JSON-lines and vendor JSON files are in
+`test_ingest_reconcile_fuzz_files.py`.
 
 Hypothesis runs a few dozen examples per test here; the nightly profile (HYPOTHESIS_PROFILE=nightly,
 see `.ci/nightly`) runs many more.
@@ -16,161 +18,40 @@ from __future__ import annotations
 import copy
 import csv
 import io
-import itertools
 import json
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from guestgraph import ingest
-from guestgraph.access import DataScope, issue_source_key
+from guestgraph.access import issue_source_key
 from guestgraph.db.models import (
-    Guest,
-    ImportBatch,
     RecordIssue,
     RecordStatus,
-    Severity,
     SourceRecord,
-    SourceSystem,
-    Stay,
 )
-from guestgraph.errors import GuestgraphError
-from guestgraph.ingest._reports import problem_rows
-from guestgraph.paging import PageRequest
 from tests.conftest import LiveServer
 from tests.fuzz import examples
 from tests.ingest_helpers import PMS_CN_HEADER, booking, factory, good_row
+from tests.ingest_reconcile import (
+    FUZZ,
+    RUN,
+    TEXT,
+    Totals,
+    check_batch,
+    import_and_reconcile,
+    last_batch,
+    quarantine_of,
+    totals,
+)
 
 pytestmark = pytest.mark.usefixtures("demo_group")
-
-FUZZ = settings(
-    deadline=None,
-    database=None,
-    derandomize=False,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
-RUN = itertools.count(1)  # a fresh confirmation-number prefix per example: examples do not collide
-LOCATION = re.compile(r"^(row|item|line|HotelReservation|reservation|message)\b.*\d", re.I)
-TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
-
-
-# --- what every import must satisfy ----------------------------------------------------------------
-
-
-@dataclass
-class Totals:
-    records: int
-    issues: int
-    stays: int
-    guests: int
-    batches: int
-
-
-def totals(engine: Engine) -> Totals:
-    with Session(engine) as s:
-        n = lambda model: s.scalar(select(func.count()).select_from(model)) or 0  # noqa: E731
-        return Totals(n(SourceRecord), n(RecordIssue), n(Stay), n(Guest), n(ImportBatch))
-
-
-def check_batch(engine: Engine, batch_id: int) -> ImportBatch:
-    """The batch's counters against its rows in the database and the quarantine."""
-    with Session(engine) as s:
-        batch = s.get(ImportBatch, batch_id)
-        assert batch is not None
-        s.expunge(batch)
-        assert batch.rows_read == (
-            batch.accepted + batch.accepted_with_warnings + batch.quarantined + batch.duplicates
-        ), vars(batch)
-        records = s.execute(
-            select(
-                SourceRecord.id, SourceRecord.status, SourceRecord.location, SourceRecord.is_current
-            ).where(SourceRecord.batch_id == batch_id)
-        ).all()
-        assert len(records) == batch.rows_read - batch.duplicates, "every row not a duplicate is stored once"
-        issues: dict[int, list[tuple[str, Severity, str | None]]] = {}
-        for rid, rule, severity, field in s.execute(
-            select(RecordIssue.source_record_id, RecordIssue.rule, RecordIssue.severity, RecordIssue.field)
-            .join(SourceRecord, SourceRecord.id == RecordIssue.source_record_id)
-            .where(SourceRecord.batch_id == batch_id)
-        ):
-            issues.setdefault(rid, []).append((rule, severity, field))
-        refused = {rid for rid, found in issues.items() if any(f[1] is Severity.REJECT for f in found)}
-        warned = {
-            rid
-            for rid, found in issues.items()
-            if rid not in refused and any(f[1] is Severity.WARN for f in found)
-        }
-        assert len(refused) == batch.quarantined, "quarantined = rows with a rejecting finding"
-        assert len(warned) == batch.accepted_with_warnings, "accepted with warnings = rows with a warning"
-        by_status: dict[RecordStatus, int] = {}
-        for rid, status, location, current in records:
-            by_status[status] = by_status.get(status, 0) + 1
-            assert location and LOCATION.match(location), (
-                f"record {rid} does not say where it was: {location!r}"
-            )
-            if rid in refused:
-                assert status in (RecordStatus.QUARANTINED, RecordStatus.SUPERSEDED), (rid, status)
-            elif status is RecordStatus.QUARANTINED:
-                pytest.fail(f"record {rid} is in the quarantine without a rejecting finding")
-            if status is RecordStatus.SUPERSEDED:
-                assert not current
-        # What the report and the quarantine show: rows still quarantined, each with its reasons.
-        in_quarantine = {rid for rid, status, _l, _c in records if status is RecordStatus.QUARANTINED}
-        shown = {r.record_id: r for r in problem_rows(s, batch_id, "en") if r.status == "quarantined"}
-        assert set(shown) == in_quarantine
-        for rid, row in shown.items():
-            rejecting = [f for f in issues[rid] if f[1] is Severity.REJECT]
-            assert row.reasons and row.location, row
-            for rule, _sev, field in rejecting:
-                assert rule
-                if field:
-                    assert any(f"[{field}]" in reason for reason in row.reasons), (field, row.reasons)
-        assert quarantine_of(s, batch_id, min((r[0] for r in records), default=0)) == in_quarantine
-        # What the report says became of the rows is what the rows say (supersession included).
-        superseded_here = by_status.get(RecordStatus.SUPERSEDED, 0)
-        assert superseded_here <= batch.superseded + batch.rows_read, (superseded_here, vars(batch))
-        return batch
-
-
-def quarantine_of(s: Session, batch_id: int, first_id: int) -> set[int]:
-    """The batch's records the quarantine page lists (read from the last page back to the batch's)."""
-    total = ingest.list_quarantine(s, scope=DataScope.group(), paging=PageRequest(1, 1), locale="en").total
-    found: set[int] = set()
-    for page in range((total + 24) // 25, 0, -1):
-        items = ingest.list_quarantine(
-            s, scope=DataScope.group(), paging=PageRequest(page, 25), locale="en"
-        ).items
-        found |= {q.id for q in items if q.batch_id == batch_id}
-        if not items or items[0].id < first_id:
-            break
-    return found
-
-
-def last_batch(engine: Engine, source: str) -> int | None:
-    with Session(engine) as s:
-        return s.scalar(
-            select(func.max(ImportBatch.id))
-            .join(SourceSystem, SourceSystem.id == ImportBatch.source_system_id)
-            .where(SourceSystem.code == source)
-        )
-
-
-def assert_names_where(e: GuestgraphError) -> None:
-    assert isinstance(e, ingest.ReaderError), f"{type(e).__name__}: {e}"
-    assert e.source and e.message and e.hint
-
 
 # --- CSV: a PMS export with broken rows -----------------------------------------------------------
 
@@ -314,26 +195,12 @@ def test_broken_pms_rows_import_and_reconcile(
     if encoding == "utf-8-sig":
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     _, data_lines, swallowing = write_csv(path.with_suffix(".count"), rows, "utf-8", title, drop)
-    before = totals(engine)
-    try:
-        result = ingest.import_file(factory(engine), path, source="pms")
-    except GuestgraphError as e:
-        assert_names_where(e)
-        batch_id = last_batch(engine, "pms")
-        if batch_id is not None and totals(engine).batches > before.batches:
-            failed = check_batch(engine, batch_id)
-            assert failed.status.value == "failed" and failed.error
+    imported = import_and_reconcile(engine, path, source="pms")
+    if imported is None:  # refused whole, naming where
         return
-    batch = check_batch(engine, result.summary.batch_id)
-    assert batch.status.value == "completed"
+    result, batch = imported
     if not swallowing:  # every line written is a row read or a blank row skipped
         assert batch.rows_read + result.blank_rows == data_lines, (batch.rows_read, result.blank_rows)
-    after = totals(engine)
-    assert after.records - before.records == batch.rows_read - batch.duplicates
-    again = ingest.import_file(factory(engine), path, source="pms").summary
-    check_batch(engine, again.batch_id)
-    assert (again.rows_read, again.duplicates) == (batch.rows_read, batch.rows_read)
-    assert totals(engine) == Totals(after.records, after.issues, after.stays, after.guests, after.batches + 1)
 
 
 def test_a_nul_in_the_confirmation_number_is_quarantined_not_a_crash(engine: Engine, tmp_path: Path) -> None:

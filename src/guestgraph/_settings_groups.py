@@ -300,6 +300,14 @@ class EngagementSettings(GuestDataSettings):
 class ReportSettings(EngagementSettings):
     """Background identity passes, reports, analytics and documents."""
 
+    ingest_rules_file: Path | None = Field(
+        None,
+        description="Imports: a deployment's own rules file (YAML, the form of the shipped "
+        "ingest/rules/default.yaml), laid over the shipped rules: `overrides: {pms: "
+        "{text.control_characters: reject}}` changes a rule's severity (fix, warn, reject) for one source "
+        "system, `rules: {phone.invalid: {severity: reject}}` for all. Used by `guestgraph import`, the "
+        "upload page and the push API; read at start-up (a malformed file stops it, naming the fix).",
+    )
     resolve_online_max_records: int = Field(
         5000,
         ge=0,

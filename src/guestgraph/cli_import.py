@@ -26,6 +26,7 @@ def run_import_command(
     console: Console,
 ) -> int:
     """Import every file; returns the exit code (0 all imported, 1 some files failed)."""
+    rules = ingest.load_rules(settings.ingest_rules_file)
     engine = open_engine(settings)
     factory = make_session_factory(engine)
     results: list[ingest.FileImport] = []
@@ -50,6 +51,7 @@ def run_import_command(
                             profile=profile,
                             hotel_code=hotel,
                             progress=_advance(bar, task),
+                            rules=rules,
                         )
                     )
                 except GuestgraphError as e:

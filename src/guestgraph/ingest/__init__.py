@@ -31,7 +31,7 @@ from guestgraph.ingest._reports import (
     list_batches,
     problem_rows_csv,
 )
-from guestgraph.ingest._rules import RuleSet, default_rules
+from guestgraph.ingest._rules import RuleSet, default_rules, load_rules
 from guestgraph.ingest._uploads import (
     held_upload,
     import_upload,
@@ -83,6 +83,7 @@ __all__ = [
     "RuleSet",
     "SourceNotFound",
     "default_rules",
+    "load_rules",
     "expand",
     "import_file",
     "run_import",

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
 from guestgraph.ingest._inbound import InboundRecord
-from guestgraph.ingest._open import file_format, open_table, read_jsonl
+from guestgraph.ingest._open import file_format, jsonl_lines, open_table, read_jsonl
 from guestgraph.ingest._profiles import MappingProfile, load_profile_file, shipped_profiles
+from guestgraph.ingest._rules import RuleSet
 from guestgraph.ingest._tabular import file_sha256
 from guestgraph.ingest.readers._errors import ReaderError
 
@@ -67,7 +68,9 @@ def import_file(
     hotel_code: str | None = None,
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
+    rules: RuleSet | None = None,
 ) -> FileImport:
+    """Import one file as one batch; `rules` the deployment's (`load_rules`), else the shipped ones."""
     fmt = file_format(path)
     request = ImportRequest(
         source=source,
@@ -82,17 +85,18 @@ def import_file(
         reading = open_table(path, profiles=_profiles_for(source, profile), hotel_code=hotel_code)
         p, variant = reading.profile, reading.profile.variant(reading.hotel_code)
         request = _with_profile(request, p, reading.hotel_code, variant.day_first, variant.date_formats)
-        summary = run_import(factory, reading.records(), request, today=today, progress=progress)
+        summary = run_import(factory, reading.records(), request, rules=rules, today=today, progress=progress)
         return FileImport(path, summary, p.name, reading.blank_rows)
     if fmt == "jsonl":
         p = _jsonl_profile(path, _profiles_for(source, profile))
         request = _with_profile(request, p, hotel_code, None, ())
         summary = run_import(
-            factory, read_jsonl(path, p, hotel_code), request, today=today, progress=progress
+            factory, read_jsonl(path, p, hotel_code), request, rules=rules, today=today, progress=progress
         )
         return FileImport(path, summary, p.name)
     records = _message_records(path, fmt)
-    return FileImport(path, run_import(factory, records, request, today=today, progress=progress), None)
+    summary = run_import(factory, records, request, rules=rules, today=today, progress=progress)
+    return FileImport(path, summary, None)
 
 
 def _with_profile(
@@ -113,17 +117,24 @@ def _with_profile(
 
 
 def _jsonl_profile(path: Path, profiles: list[MappingProfile]) -> MappingProfile:
-    with path.open(encoding="utf-8-sig") as fh:
-        first = next((line for line in fh if line.strip()), "")
+    n, first = next(((n, line) for n, line in jsonl_lines(path) if line.strip()), (1, ""))
     try:
-        keys = list(json.loads(first)) if first else []
-    except json.JSONDecodeError as e:
+        item: object = json.loads(first) if first else {}
+    except (ValueError, RecursionError) as e:  # JSONDecodeError, or a number of over 4,300 digits
         raise ReaderError(
-            f"the first line is not JSON ({e.msg})",
+            f"the first line is not JSON ({str(e)[:120]})",
             source=path.name,
-            location="line 1",
+            location=f"line {n}",
             fix="Each line must be one JSON object.",
         ) from e
+    if not isinstance(item, dict):
+        raise ReaderError(
+            "the first line is not a JSON object",
+            source=path.name,
+            location=f"line {n}",
+            fix="Each line must be one {...} object, its keys the columns of the export.",
+        )
+    keys = list(item)
     ranked = sorted(
         ((p.header_score(keys), p.name, p) for p in profiles if "jsonl" in p.formats), reverse=True
     )
@@ -131,7 +142,7 @@ def _jsonl_profile(path: Path, profiles: list[MappingProfile]) -> MappingProfile
         raise ReaderError(
             "no mapping profile matches the keys of the first line",
             source=path.name,
-            location="line 1",
+            location=f"line {n}",
             fix="Pass --profile with a profile for this file.",
         )
     return ranked[0][2]

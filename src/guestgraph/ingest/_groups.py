@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from guestgraph.errors import GuestgraphError
 from guestgraph.ingest._engine import CHUNK, BatchSummary, ImportRequest, RecordResult, run_import
 from guestgraph.ingest._inbound import InboundRecord
+from guestgraph.ingest._rules import RuleSet
 
 AfterImport = Callable[[int], None]
 
@@ -50,8 +51,10 @@ class PushGroups:
         *,
         after_import: AfterImport | None = None,
         max_records: int = CHUNK,
+        rules: RuleSet | None = None,
     ) -> None:
         self._factory = factory
+        self._rules = rules
         self._after_import = after_import
         self._max_records = max_records
         self._lock = threading.Lock()
@@ -122,7 +125,9 @@ class PushGroups:
     def _import(self, request: ImportRequest, group: list[_Push], today: date | None) -> None:
         records = _labelled(group)
         try:
-            summary = run_import(self._factory, records, request, today=today, collect=True)
+            summary = run_import(
+                self._factory, records, request, rules=self._rules, today=today, collect=True
+            )
         except (GuestgraphError, SQLAlchemyError) as e:
             if len(group) == 1:
                 group[0].error = e

@@ -114,19 +114,9 @@ def open_table(path: Path, *, profiles: list[MappingProfile], hotel_code: str | 
 
 def read_jsonl(path: Path, profile: MappingProfile, hotel_code: str | None = None) -> Iterator[InboundRecord]:
     """One JSON object per line, mapped by key like a CSV column."""
-    with path.open(encoding="utf-8-sig") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ReaderError(
-                    f"not valid JSON ({e.msg} at column {e.colno})",
-                    source=path.name,
-                    location=f"line {n}",
-                    fix="Fix or remove that line and import again.",
-                ) from e
+    for n, line in jsonl_lines(path):
+        if line.strip():
+            item = _json_line(line, path, n)
             if not isinstance(item, dict):
                 raise ReaderError(
                     "a line is not a JSON object",
@@ -135,6 +125,41 @@ def read_jsonl(path: Path, profile: MappingProfile, hotel_code: str | None = Non
                     fix="Each line must be one {...} object.",
                 )
             yield _jsonl_record(path, profile, n, item, hotel_code)
+
+
+def jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The lines of a JSON-lines file (UTF-8, with or without BOM) with their numbers; decoded line by
+    line, so that bytes that are not UTF-8 are refused naming their line."""
+    with path.open("rb") as fh:
+        for n, data in enumerate(fh, start=1):
+            try:
+                yield n, data.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                raise ReaderError(
+                    f"bytes that are not valid UTF-8 at byte {e.start + 1} of the line",
+                    source=path.name,
+                    location=f"line {n}",
+                    fix="Export the file again as UTF-8 (JSON text is UTF-8).",
+                ) from e
+
+
+def _json_line(line: str, path: Path, n: int) -> object:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as e:
+        raise ReaderError(
+            f"not valid JSON ({e.msg} at column {e.colno})",
+            source=path.name,
+            location=f"line {n}",
+            fix="Fix or remove that line and import again.",
+        ) from e
+    except (ValueError, RecursionError) as e:  # a number of over 4,300 digits, absurd nesting
+        raise ReaderError(
+            f"JSON that cannot be read ({type(e).__name__}: {str(e)[:120]})",
+            source=path.name,
+            location=f"line {n}",
+            fix="Send numbers of that size as strings, nest less deeply, or remove that line.",
+        ) from e
 
 
 def _jsonl_record(

@@ -6,13 +6,15 @@ from guestgraph.db.models import RecordStatus, Severity
 from guestgraph.ingest._context import SourceSettings
 from guestgraph.ingest._findings import Finding, Outcome
 from guestgraph.ingest._inbound import InboundRecord
-from guestgraph.ingest._scrub import CONTROL, may_hold_card, strip_cards
+from guestgraph.ingest._scrub import CONTROL, SURROGATE, may_hold_card, strip_cards
 from guestgraph.ingest._standardise import standardise
 from guestgraph.ingest._store import Prepared
 from guestgraph.ingest._versions import content_hash, version_key
 
 KEEP_FIELDS = ("confirmation_number", "booking_reference", "check_number")
 KEEP_PERSON_FIELDS = ("loyalty_number", "id_number", "phone", "phone_alt")
+DECODED_TEXT = frozenset({"csv", "xlsx"})  # read as decoded text or XML: no lone surrogate can be in them
+RECORD_TEXT = ("external_id", "hotel_code", "source_updated_at")
 
 
 def _keep(record: InboundRecord) -> frozenset[str]:
@@ -60,7 +62,33 @@ def _clean_id(record: InboundRecord, outcome: Outcome, settings: SourceSettings)
     return ext
 
 
+def _escaped(text: str) -> str:
+    return SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _make_storable(record: InboundRecord) -> None:
+    """A JSON file or payload may hold a lone UTF-16 surrogate (the escape "\\ud800"), which no text
+    column can store. In a value it becomes U+FFFD and the record is quarantined naming the field
+    (`text.unstorable`: the sender must send valid Unicode); the record as sent keeps the JSON escape,
+    so `raw` still reads back as what was sent. The push API does the same before its records get here."""
+    if record.raw_format in DECODED_TEXT:
+        return
+    record.raw = _escaped(record.raw)
+    for person, values in [(None, record.fields), *enumerate(record.persons)]:
+        for key, value in values.items():
+            if value and SURROGATE.search(value):
+                record.unstorable.append((key, person))
+                values[key] = SURROGATE.sub("\ufffd", value)
+    for name in RECORD_TEXT:
+        value = getattr(record, name)
+        if value and SURROGATE.search(value):
+            record.unstorable.append((name, None))
+            setattr(record, name, SURROGATE.sub("\ufffd", value))
+    record.reader_problems = [_escaped(p) for p in record.reader_problems]
+
+
 def prepare(record: InboundRecord, settings: SourceSettings) -> Prepared:
+    _make_storable(record)
     cards = 0
     raw = record.raw
     if may_hold_card(raw):

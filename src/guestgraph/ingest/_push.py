@@ -7,7 +7,6 @@ an older version never overwrites a newer one, a cancellation for a booking neve
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 from typing import Literal
 
@@ -18,11 +17,9 @@ from guestgraph.db.models import RecordType
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
 from guestgraph.ingest._groups import PushGroups
 from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
+from guestgraph.ingest._scrub import SURROGATE
 
 MAX_PUSH = 1000
-# A lone UTF-16 surrogate is no character: JSON can escape one ("\\ud800") but no UTF-8 text, and so
-# no database, can hold it.
-SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def names_only(names: frozenset[str] | set[str]) -> dict[str, JsonValue]:

@@ -1,4 +1,7 @@
-"""Rules as data: the shipped defaults plus per-source overrides decide each finding's severity."""
+"""Rules as data: the shipped defaults plus per-source overrides decide each finding's severity.
+
+A deployment changes them in its own rules file (setting `ingest_rules_file`, read by `load_rules`):
+its `overrides` per source system and its `rules` severities are laid over the shipped file."""
 
 from __future__ import annotations
 
@@ -73,6 +76,52 @@ def parse_rules(document: dict[str, Any], *, where: str) -> RuleSet:
 
 
 @cache
-def default_rules() -> RuleSet:
+def _shipped_document() -> dict[str, Any]:
     with DEFAULT_RULES_FILE.open(encoding="utf-8") as fh:
-        return parse_rules(yaml.safe_load(fh), where=str(DEFAULT_RULES_FILE))
+        document: dict[str, Any] = yaml.safe_load(fh)
+    return document
+
+
+@cache
+def default_rules() -> RuleSet:
+    return parse_rules(_shipped_document(), where=str(DEFAULT_RULES_FILE))
+
+
+def load_rules(path: Path | None) -> RuleSet:
+    """The shipped rules, with the deployment's own rules file (`ingest_rules_file`) laid over them:
+    its `overrides` ({source: {rule: fix|warn|reject}}) are added to the shipped ones, and a rule under
+    its `rules` takes the severity (and titles) given there. None: the shipped rules."""
+    if path is None:
+        return default_rules()
+    fix = f"Correct {path} (the form of the shipped {DEFAULT_RULES_FILE.name}), or unset ingest_rules_file."
+    try:
+        with path.open(encoding="utf-8") as fh:
+            document = yaml.safe_load(fh) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise ConfigurationError(f"The rules file {path} cannot be read ({e}).", hint=fix) from e
+    if not isinstance(document, dict) or not set(document) <= {"rules", "overrides"}:
+        raise ConfigurationError(
+            f"The rules file {path} must be a mapping with `rules` and/or `overrides` only.", hint=fix
+        )
+    return parse_rules(_laid_over(_shipped_document(), document, path, fix), where=str(path))
+
+
+def _laid_over(shipped: dict[str, Any], own: dict[str, Any], path: Path, fix: str) -> dict[str, Any]:
+    rules = {code: dict(spec) for code, spec in (shipped.get("rules") or {}).items()}
+    for code, spec in (own.get("rules") or {}).items():
+        if code not in rules or not isinstance(spec, dict):
+            raise ConfigurationError(
+                f"The rules file {path} changes {code!r}, which is not a shipped rule, or not as a mapping "
+                "such as {severity: reject}.",
+                hint=fix,
+            )
+        rules[code].update(spec)
+    overrides = {src: dict(changes or {}) for src, changes in (shipped.get("overrides") or {}).items()}
+    for source, changes in (own.get("overrides") or {}).items():
+        if not isinstance(changes, dict):
+            raise ConfigurationError(
+                f"The rules file {path}: overrides for {source!r} must map rules to fix, warn or reject.",
+                hint=fix,
+            )
+        overrides.setdefault(str(source), {}).update(changes)
+    return {"rules": rules, "overrides": overrides}

@@ -9,6 +9,9 @@ from functools import lru_cache
 MAX_FIELD = 500
 CARD_PATTERN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A lone UTF-16 surrogate is no character: JSON can escape one ("\\ud800") but no UTF-8 text, and so
+# no database, can hold it.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 SPACES = re.compile(r"\s+")
 CARD_REPLACEMENT = "[card removed]"
 CARD_PREFIXES = frozenset(

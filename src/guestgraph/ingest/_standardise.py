@@ -114,17 +114,26 @@ def _by_type(ctx: RecordContext, record: InboundRecord, out: dict[str, Any], hot
         _optional_dates(ctx, record.fields, out)
 
 
+MAX_GUESTS = 999  # adults or children on one stay; a longer number is not used (stay.guests_invalid)
+
+
 def _stay(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], hotel: str | None) -> None:
     arrival = _stay_date(ctx, f, "arrival", out)
     departure = _stay_date(ctx, f, "departure", out)
     if arrival and departure and departure <= arrival:
         ctx.reject("stay.dates_order", "departure", None, f.get("departure"), detail=f"arrival {arrival}")
     nights = (f.get("nights") or "").strip()
-    if arrival and departure and nights.isdigit() and int(nights) != (departure - arrival).days:
+    # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit accepts
+    if arrival and departure and nights.isdecimal() and int(nights) != (departure - arrival).days:
         ctx.warn("stay.nights_mismatch", "nights", None, nights, detail=f"{arrival} → {departure}")
     for key in ("adults", "children"):
-        if f.get(key) and str(f[key]).isdigit():
-            out[key] = int(str(f[key]))
+        count = (f.get(key) or "").strip()
+        if not count.isdecimal():
+            continue
+        if int(count) > MAX_GUESTS:  # an integer column cannot hold 10**30, nor is it a number of guests
+            ctx.warn("stay.guests_invalid", key, None, count, detail=f"not 0–{MAX_GUESTS}")
+            continue
+        out[key] = int(count)
     if not out.get("booking_reference") and (found := ORDER_IN_NOTES.search(f.get("notes") or "")):
         out["booking_reference"] = found.group(1)  # the OTA order number a clerk copied into the remarks
     status, known = stay_status(f.get("stay_status"), ctx.settings.status_map)

@@ -192,21 +192,32 @@ def _excel_rows(path: Path, *, skip: int) -> Iterator[tuple[int, list[str | None
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as e:
         raise ReaderError(
             f"not a readable Excel workbook ({e.__class__.__name__})",
             source=path.name,
             fix="Save it again as .xlsx (Excel 2007 or later), or export it as CSV.",
         ) from e
+    n = 0
     try:
+        if not wb.worksheets:
+            raise ReaderError(
+                "the workbook has no worksheet that can be read",
+                source=path.name,
+                location="sheet 1",
+                fix="Open and save it again in Excel with the rows on the first sheet, or export it as CSV.",
+            )
         sheet = wb.worksheets[0]
         for n, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if n > skip:
                 yield n, [_cell(v) for v in values]
-    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as e:
+    # SyntaxError: the sheet's XML is not well-formed (ElementTree's ParseError and lxml's
+    # XMLSyntaxError both derive from it), e.g. a control character an exporter wrote raw.
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, SyntaxError) as e:
         raise ReaderError(
-            f"the workbook is damaged ({e.__class__.__name__})",
+            f"the workbook is damaged ({e.__class__.__name__}: {str(e)[:120]})",
             source=path.name,
+            location=f"sheet 1, after row {n}",
             fix="Open and save it again in Excel, or export it as CSV.",
         ) from e
     finally:

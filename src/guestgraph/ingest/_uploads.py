@@ -21,6 +21,7 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.ingest._files import FileImport, import_file
+from guestgraph.ingest._rules import RuleSet
 from guestgraph.ingest.readers._errors import ReaderError
 
 UPLOADS = "uploads"
@@ -78,11 +79,12 @@ def import_upload(
     source: str,
     profile: str | None = None,
     hotel_code: str | None = None,
+    rules: RuleSet | None = None,
 ) -> FileImport:
     """Import a file uploaded through the web; the file is deleted once the import has finished
     (success or failure: its rows are stored, sealed, by then)."""
     with held_upload(data_dir, filename, stream) as path:
-        return import_file(factory, path, source=source, profile=profile, hotel_code=hotel_code)
+        return import_file(factory, path, source=source, profile=profile, hotel_code=hotel_code, rules=rules)
 
 
 def upload_leftovers(data_dir: Path, *, before: datetime) -> list[Path]:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp
 
-from guestgraph import __version__, audit, frontdesk, privacy
+from guestgraph import __version__, audit, frontdesk, ingest, privacy
 from guestgraph.config import Settings, ensure_secret_key
 from guestgraph.db import current_revision, head_revision, make_session_factory
 from guestgraph.errors import DatabaseError
@@ -129,7 +129,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         frontdesk.document_font(settings.document_font)
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    app.state.push_groups = push_groups(app.state.session_factory, settings)
+    app.state.ingest_rules = ingest.load_rules(settings.ingest_rules_file)  # a bad file stops the start
+    app.state.push_groups = push_groups(app.state.session_factory, settings, app.state.ingest_rules)
     audit.install_checkpoints(app.state.session_factory, settings)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.translations = load_translations()

@@ -40,6 +40,12 @@ async def get_push_groups(request: Request) -> ingest.PushGroups:
     return groups
 
 
+async def get_ingest_rules(request: Request) -> ingest.RuleSet:
+    """The deployment's import rules, read at start-up (setting `ingest_rules_file`)."""
+    rules: ingest.RuleSet = request.app.state.ingest_rules
+    return rules
+
+
 async def get_locale(request: Request) -> str:
     from guestgraph.web._render import request_locale
 
@@ -61,6 +67,7 @@ PagingDep = Annotated[PageRequest, Depends(get_paging)]
 FactoryDep = Annotated[sessionmaker[Session], Depends(get_factory)]
 LocaleDep = Annotated[str, Depends(get_locale)]
 PushGroupsDep = Annotated[ingest.PushGroups, Depends(get_push_groups)]
+IngestRulesDep = Annotated[ingest.RuleSet, Depends(get_ingest_rules)]
 
 # A row id in a URL: larger numbers would overflow the database's BIGINT (a 500); they are a 422.
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Row id.")]

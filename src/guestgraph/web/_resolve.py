@@ -29,10 +29,13 @@ def resolve_online(factory: sessionmaker[Session], settings: Settings, batch_id:
         )  # fmt: skip
 
 
-def push_groups(factory: sessionmaker[Session], settings: Settings) -> ingest.PushGroups:
-    """Concurrent pushes of a source share an import batch, resolved online before they are answered."""
+def push_groups(
+    factory: sessionmaker[Session], settings: Settings, rules: ingest.RuleSet | None = None
+) -> ingest.PushGroups:
+    """Concurrent pushes of a source share an import batch, resolved online before they are answered;
+    `rules` the deployment's (`ingest.load_rules(settings.ingest_rules_file)`)."""
 
     def resolve(batch_id: int) -> None:
         resolve_online(factory, settings, batch_id)
 
-    return ingest.PushGroups(factory, after_import=resolve)
+    return ingest.PushGroups(factory, after_import=resolve, rules=rules)

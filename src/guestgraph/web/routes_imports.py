@@ -13,7 +13,15 @@ from starlette.concurrency import run_in_threadpool
 from guestgraph import ingest, org, quality
 from guestgraph.access import Permission
 from guestgraph.web._auth import ScopeDep, allow
-from guestgraph.web._deps import FactoryDep, LocaleDep, PagingDep, RowId, SessionDep, SettingsDep
+from guestgraph.web._deps import (
+    FactoryDep,
+    IngestRulesDep,
+    LocaleDep,
+    PagingDep,
+    RowId,
+    SessionDep,
+    SettingsDep,
+)
 from guestgraph.web._render import render
 from guestgraph.web._resolve import resolve_online
 
@@ -40,6 +48,7 @@ def imports_page(request: Request, session: SessionDep, scope: ScopeDep, paging:
 def upload(
     factory: FactoryDep,
     settings: SettingsDep,
+    rules: IngestRulesDep,
     file: Annotated[UploadFile, File(description="CSV, Excel, JSON lines, OpenTravel XML or OPERA JSON")],
     source: Annotated[str, Form(max_length=40)],
     profile: Annotated[str, Form(max_length=60)] = "",
@@ -53,6 +62,7 @@ def upload(
         source=source,
         profile=profile or None,
         hotel_code=hotel or None,
+        rules=rules,
     )
     resolve_online(factory, settings, result.summary.batch_id)
     return RedirectResponse(f"/imports/{result.summary.batch_id}", status_code=303)

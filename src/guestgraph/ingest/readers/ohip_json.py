@@ -25,7 +25,11 @@ STAY_LISTS = ("historyList", "futureList")
 
 def read_ohip_json(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> list[InboundRecord]:
     """Read one OHIP payload; ReaderError when it is not a JSON object (or array of objects)."""
-    document = _parse(data, source=source, max_bytes=max_bytes)
+    return ohip_records(_parse(data, source=source, max_bytes=max_bytes), source=source)
+
+
+def ohip_records(document: object, *, source: str) -> list[InboundRecord]:
+    """The records of an OHIP payload already parsed (the vendor reader hands on what it recognised)."""
     strip_card_keys(document)
     if isinstance(document, dict):
         return _records(document, prefix="")

@@ -1,6 +1,6 @@
 """Vendor JSON payloads → `InboundRecord`s, the vendor recognised by the payload's shape.
 
-Recognised: OPERA Cloud / OHIP (handed to `read_ohip_json` unchanged: its records keep
+Recognised: OPERA Cloud / OHIP (handed to the OHIP reader, `ohip_records`, unchanged: its records keep
 `raw_format="ohip_json"`), Mews Connector API and Channel Manager API (`_mews`), Cloudbeds Guest
 Profiles and OTA build-to-us (`_cloudbeds`), the MyAllocator booking callback (`_myallocator`)
 and apaleo webhooks (`_apaleo`). A top-level array is read item by item (Cloudbeds wraps pages in
@@ -28,10 +28,10 @@ from guestgraph.ingest._inbound import InboundRecord
 from guestgraph.ingest.readers import _apaleo, _cloudbeds, _mews, _mews_channel_manager, _myallocator
 from guestgraph.ingest.readers._errors import ReaderError
 from guestgraph.ingest.readers._jsonload import check_depth, load_json
-from guestgraph.ingest.readers._jsonpath import JsonObject, dump, obj
+from guestgraph.ingest.readers._jsonpath import JsonObject, obj
 from guestgraph.ingest.readers._pci import strip_card_keys
 from guestgraph.ingest.readers._xmlsafe import DEFAULT_MAX_BYTES
-from guestgraph.ingest.readers.ohip_json import read_ohip_json
+from guestgraph.ingest.readers.ohip_json import ohip_records
 
 VENDORS = (
     "OPERA Cloud (OHIP) profiles and reservations; Mews Connector API (customers, identity documents, "
@@ -57,7 +57,7 @@ def read_vendor_json(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_B
     """Read one vendor payload (an object, or an array of objects); ReaderError when it cannot be."""
     document = _parse(data, source=source, max_bytes=max_bytes)
     if isinstance(document, dict):
-        return _read_object(obj(document), prefix="", source=source, max_bytes=max_bytes)
+        return _read_object(obj(document), prefix="", source=source)
     if isinstance(document, list):
         records: list[InboundRecord] = []
         for i, entry in enumerate(document):
@@ -68,7 +68,7 @@ def read_vendor_json(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_B
                     location=f"[{i}]",
                     fix=f"Send one vendor payload per message. Recognised: {VENDORS}.",
                 )
-            records += _read_object(obj(entry), prefix=f"[{i}]", source=source, max_bytes=max_bytes)
+            records += _read_object(obj(entry), prefix=f"[{i}]", source=source)
         return records
     raise ReaderError(
         f"the top level is a JSON {_kind(document)}, not an object",
@@ -78,13 +78,14 @@ def read_vendor_json(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_B
     )
 
 
-def _read_object(doc: JsonObject, *, prefix: str, source: str, max_bytes: int) -> list[InboundRecord]:
+def _read_object(doc: JsonObject, *, prefix: str, source: str) -> list[InboundRecord]:
     credentials = any(CREDENTIAL_KEY.search(k) for k in doc)
     _decode_booking_json(doc, source=source)
     strip_card_keys(doc)
     _strip(doc)
     if not _mews_channel_manager.is_channel_manager(doc) and _is_ohip(doc):
-        records = read_ohip_json(dump(doc).encode("utf-8"), source=source, max_bytes=max_bytes)
+        # handed on parsed: text such as a lone surrogate (sent as an escape) could not be encoded again
+        records = ohip_records(doc, source=source)
     else:
         reader = _reader(doc)
         if reader is None:
