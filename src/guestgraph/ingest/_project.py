@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, case, delete, func, insert, or_, select, true, update
+from sqlalchemy import Connection, Table, and_, case, delete, func, insert, or_, select, true, update
 
 from guestgraph import pii
 from guestgraph.db import insert_rows
 from guestgraph.db.models import Charge, GuestMention, RecordStatus, RecordType, Stay, StayStatus
-from guestgraph.identity import mention_rows
+from guestgraph.identity import mention_rows, stay_primary_guest
 from guestgraph.ingest._store import Prepared, dialect_insert
 
 APPLIED = (RecordStatus.ACCEPTED, RecordStatus.ACCEPTED_WITH_WARNINGS)
@@ -180,7 +180,9 @@ def _cancellations(
 
 def _charges(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
     """Folio lines; a newer version of a line replaces the old one, whose stay is marked updated so that
-    the next incremental analytics refresh rebuilds that stay's dashboard day (the line may have moved)."""
+    the next incremental analytics refresh rebuilds that stay's dashboard day (the line may have moved).
+    A line posted to a stay whose guest is already resolved is that guest's at once (see
+    `_link_to_stay_guests`)."""
     replaced = [p.replaces for p in rows if p.replaces is not None]
     if replaced:
         old = Charge.source_record_id.in_(replaced)
@@ -190,6 +192,20 @@ def _charges(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) 
     values = [v for p in rows if (v := _charge_values(conn, p, hotel_ids))]
     if values:
         conn.execute(insert(Charge), values)
+        _link_to_stay_guests(conn, [v["source_record_id"] for v in values if v["stay_id"] is not None])
+
+
+def _link_to_stay_guests(conn: Connection, record_ids: list[int]) -> None:
+    """Give the chunk's new lines the primary guest of their stay, by the rule every resolve pass applies
+    (`identity.stay_primary_guest`), in one UPDATE: a line arriving after its stay's guest was resolved
+    would otherwise wait for the next pass, and an incremental analytics refresh before it (which takes
+    the guests of new lines) would leave the guest's spend out. A stay not resolved yet, or whose guest
+    was erased, has no primary guest: its lines stay without one until a pass links the stay."""
+    if not record_ids:
+        return
+    charge = cast(Table, Charge.__table__)
+    new_lines = and_(charge.c.source_record_id.in_(record_ids), charge.c.stay_id.is_not(None))
+    conn.execute(update(charge).where(new_lines).values(guest_id=stay_primary_guest(charge)))
 
 
 def _charge_values(conn: Connection, p: Prepared, hotel_ids: dict[str, int]) -> dict[str, Any] | None:

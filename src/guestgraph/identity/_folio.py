@@ -1,0 +1,28 @@
+"""Whose a folio line is: the primary guest of the stay it was posted to.
+
+One rule for everyone who sets `charge.guest_id` from a stay: the import, for a line whose stay's guest
+is already resolved (so the incremental analytics refresh counts it at once), and every resolve pass
+(batch or online), which re-links the lines of the stays it touched, so after a merge or its undoing a
+line follows its stay's guest. The lowest guest ID when a stay has more than one primary guest, so
+that the two always agree. Light on imports: ingest uses it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ScalarSelect, Table, select
+
+from guestgraph.db.models import StayGuest
+
+
+def stay_primary_guest(charge: Table) -> ScalarSelect[Any]:
+    """The guest a line of `charge` (the table, or an alias of it) belongs to; NULL when its stay has no
+    primary guest (not resolved yet, or erased: an erasure deletes the guest's stay links)."""
+    links = StayGuest.__table__
+    return (
+        select(links.c.guest_id)
+        .where(links.c.stay_id == charge.c.stay_id, links.c.role == "primary")
+        .order_by(links.c.guest_id)
+        .limit(1)
+        .scalar_subquery()
+    )
