@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Table, select
+from sqlalchemy import ColumnElement, ScalarSelect, select
+from sqlalchemy.orm import QueryableAttribute
 
 from guestgraph.db.models import StayGuest
 
 
-def stay_primary_guest(charge: Table) -> ScalarSelect[Any]:
-    """The guest a line of `charge` (the table, or an alias of it) belongs to; NULL when its stay has no
-    primary guest (not resolved yet, or erased: an erasure deletes the guest's stay links)."""
+def stay_primary_guest(stay_id: ColumnElement[Any] | QueryableAttribute[Any]) -> ScalarSelect[Any]:
+    """The guest the lines posted to the stay `stay_id` (a column: a line's stay, or a stay's id) belong
+    to; NULL when the stay has no primary guest (not resolved yet, or erased: an erasure deletes the
+    guest's stay links)."""
     links = StayGuest.__table__
     return (
         select(links.c.guest_id)
-        .where(links.c.stay_id == charge.c.stay_id, links.c.role == "primary")
+        .where(links.c.stay_id == stay_id, links.c.role == "primary")
         .order_by(links.c.guest_id)
         .limit(1)
         .scalar_subquery()

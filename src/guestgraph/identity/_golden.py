@@ -240,7 +240,7 @@ def _scoped_link_statements() -> list[Any]:
         .where(m.c.guest_id.is_not(None), st.c.source_record_id.in_(ids))
         .distinct()
     )
-    first_guest = stay_primary_guest(ch)
+    first_guest = stay_primary_guest(ch.c.stay_id)
     return [
         r.update().where(r.c.id.in_(ids), exists(primary.element)).values(guest_id=primary),
         sg.delete().where(sg.c.stay_id.in_(stays)),
@@ -273,7 +273,7 @@ def link_records_and_stays(session: Session, record_ids: Collection[int] | None 
         .where(GuestMention.guest_id.is_not(None))
         .distinct()
     )
-    first_guest = stay_primary_guest(cast(Table, Charge.__table__))
+    first_guest = stay_primary_guest(Charge.stay_id)
     session.execute(delete(StayGuest))
     session.execute(insert(StayGuest).from_select(["stay_id", "guest_id", "role"], links))
     session.execute(update(Charge).where(Charge.stay_id.is_not(None)).values(guest_id=first_guest))

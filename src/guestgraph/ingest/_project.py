@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, and_, case, delete, func, insert, or_, select, true, update
+from sqlalchemy import Connection, case, delete, func, insert, or_, select, true, update
 
 from guestgraph import pii
 from guestgraph.db import insert_rows
@@ -181,49 +181,49 @@ def _cancellations(
 def _charges(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
     """Folio lines; a newer version of a line replaces the old one, whose stay is marked updated so that
     the next incremental analytics refresh rebuilds that stay's dashboard day (the line may have moved).
-    A line posted to a stay whose guest is already resolved is that guest's at once (see
-    `_link_to_stay_guests`)."""
+    A line posted to a stay whose guest is already resolved is that guest's at once (`_posted_to`)."""
     replaced = [p.replaces for p in rows if p.replaces is not None]
     if replaced:
         old = Charge.source_record_id.in_(replaced)
         had = select(Charge.stay_id).where(old, Charge.stay_id.is_not(None))
         conn.execute(update(Stay).where(Stay.id.in_(had)).values(updated_at=datetime.now(UTC)))
         conn.execute(delete(Charge).where(old))
-    values = [v for p in rows if (v := _charge_values(conn, p, hotel_ids))]
+    stays = _posted_to(conn, [p.outcome.standardised["record"] for p in rows])
+    values = [v for p in rows if (v := _charge_values(p, hotel_ids, stays))]
     if values:
         conn.execute(insert(Charge), values)
-        _link_to_stay_guests(conn, [v["source_record_id"] for v in values if v["stay_id"] is not None])
 
 
-def _link_to_stay_guests(conn: Connection, record_ids: list[int]) -> None:
-    """Give the chunk's new lines the primary guest of their stay, by the rule every resolve pass applies
-    (`identity.stay_primary_guest`), in one UPDATE: a line arriving after its stay's guest was resolved
-    would otherwise wait for the next pass, and an incremental analytics refresh before it (which takes
-    the guests of new lines) would leave the guest's spend out. A stay not resolved yet, or whose guest
-    was erased, has no primary guest: its lines stay without one until a pass links the stay."""
-    if not record_ids:
-        return
-    charge = cast(Table, Charge.__table__)
-    new_lines = and_(charge.c.source_record_id.in_(record_ids), charge.c.stay_id.is_not(None))
-    conn.execute(update(charge).where(new_lines).values(guest_id=stay_primary_guest(charge)))
+def _posted_to(
+    conn: Connection, records: list[dict[str, Any]]
+) -> dict[tuple[int, str], tuple[int, int | None]]:
+    """The stays the chunk's lines name, by (hotel, confirmation number): the stay and its primary guest
+    by the rule every resolve pass applies (`identity.stay_primary_guest`), in one query. A line arriving
+    after its stay's guest was resolved would otherwise wait for the next pass, and an incremental
+    analytics refresh before it (which takes the guests of new lines) would leave its spend out. A stay
+    not resolved yet, or whose guest was erased, has no primary guest: a pass links its lines later."""
+    numbers = sorted({r["confirmation_number"] for r in records if r.get("confirmation_number")})
+    if not numbers:
+        return {}
+    found = select(Stay.hotel_id, Stay.confirmation_number, Stay.id, stay_primary_guest(Stay.id)).where(
+        Stay.confirmation_number.in_(numbers)
+    )
+    return {(hotel, number): (stay, guest) for hotel, number, stay, guest in conn.execute(found)}
 
 
-def _charge_values(conn: Connection, p: Prepared, hotel_ids: dict[str, int]) -> dict[str, Any] | None:
+def _charge_values(
+    p: Prepared, hotel_ids: dict[str, int], stays: dict[tuple[int, str], tuple[int, int | None]]
+) -> dict[str, Any] | None:
     rec = p.outcome.standardised["record"]
     hotel_id = hotel_ids.get(rec.get("hotel_code") or "")
     if hotel_id is None or not rec.get("amount"):
         return None
-    stay_id = None
-    if rec.get("confirmation_number"):
-        stay_id = conn.scalar(
-            select(Stay.id).where(
-                Stay.hotel_id == hotel_id, Stay.confirmation_number == rec["confirmation_number"]
-            )
-        )
+    stay_id, guest_id = stays.get((hotel_id, rec.get("confirmation_number") or ""), (None, None))
     posted = rec.get("posted_at")
     return {
         "hotel_id": hotel_id,
         "stay_id": stay_id,
+        "guest_id": guest_id,
         "outlet": rec.get("outlet", "other"),
         "description": rec.get("description"),
         "amount": Decimal(rec["amount"]),
