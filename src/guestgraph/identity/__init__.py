@@ -1,14 +1,16 @@
 """Govern: identity resolution into golden guests with stable IDs: exact rules, then a
 Fellegi–Sunter model learnt from the group's own data, with a review queue for data stewards.
 
-Only `mention_rows` (which ingest needs) is imported with the package; the rest is imported on first
-use, so an importing process does not load DuckDB, Arrow, NumPy and rapidfuzz (≈ 65 MiB) for nothing."""
+Only `mention_rows` and `stay_primary_guest` (which ingest needs) are imported with the package; the rest
+is imported on first use, so an importing process does not load DuckDB, Arrow, NumPy and rapidfuzz
+(≈ 65 MiB) for nothing."""
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from guestgraph.identity._folio import stay_primary_guest
 from guestgraph.identity._mentions import CARRIED, mention_rows
 
 if TYPE_CHECKING:
@@ -132,6 +134,7 @@ __all__ = [
     "list_links",
     "list_reviews",
     "mention_rows",
+    "stay_primary_guest",
     "pairwise_scores",
     "resolve_all",
     "OnlineSummary",

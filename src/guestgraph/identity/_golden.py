@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, insert, select, update
+from sqlalchemy import Table, bindparam, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph import changes, pii
@@ -25,6 +25,7 @@ from guestgraph.db.models import (
     StayGuest,
 )
 from guestgraph.identity._clusters import Clusters
+from guestgraph.identity._folio import stay_primary_guest
 from guestgraph.identity._resolve import SEALED_COLUMNS, MentionKeys
 
 GOLDEN = (
@@ -239,12 +240,7 @@ def _scoped_link_statements() -> list[Any]:
         .where(m.c.guest_id.is_not(None), st.c.source_record_id.in_(ids))
         .distinct()
     )
-    first_guest = (
-        select(sg.c.guest_id)
-        .where(sg.c.stay_id == ch.c.stay_id, sg.c.role == "primary")
-        .limit(1)
-        .scalar_subquery()
-    )
+    first_guest = stay_primary_guest(ch.c.stay_id)
     return [
         r.update().where(r.c.id.in_(ids), exists(primary.element)).values(guest_id=primary),
         sg.delete().where(sg.c.stay_id.in_(stays)),
@@ -277,12 +273,7 @@ def link_records_and_stays(session: Session, record_ids: Collection[int] | None 
         .where(GuestMention.guest_id.is_not(None))
         .distinct()
     )
-    first_guest = (
-        select(StayGuest.guest_id)
-        .where(and_(StayGuest.stay_id == Charge.stay_id, StayGuest.role == "primary"))
-        .limit(1)
-        .scalar_subquery()
-    )
+    first_guest = stay_primary_guest(Charge.stay_id)
     session.execute(delete(StayGuest))
     session.execute(insert(StayGuest).from_select(["stay_id", "guest_id", "role"], links))
     session.execute(update(Charge).where(Charge.stay_id.is_not(None)).values(guest_id=first_guest))

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, case, delete, func, insert, or_, select, true
 from guestgraph import pii
 from guestgraph.db import insert_rows
 from guestgraph.db.models import Charge, GuestMention, RecordStatus, RecordType, Stay, StayStatus
-from guestgraph.identity import mention_rows
+from guestgraph.identity import mention_rows, stay_primary_guest
 from guestgraph.ingest._store import Prepared, dialect_insert
 
 APPLIED = (RecordStatus.ACCEPTED, RecordStatus.ACCEPTED_WITH_WARNINGS)
@@ -180,34 +180,50 @@ def _cancellations(
 
 def _charges(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
     """Folio lines; a newer version of a line replaces the old one, whose stay is marked updated so that
-    the next incremental analytics refresh rebuilds that stay's dashboard day (the line may have moved)."""
+    the next incremental analytics refresh rebuilds that stay's dashboard day (the line may have moved).
+    A line posted to a stay whose guest is already resolved is that guest's at once (`_posted_to`)."""
     replaced = [p.replaces for p in rows if p.replaces is not None]
     if replaced:
         old = Charge.source_record_id.in_(replaced)
         had = select(Charge.stay_id).where(old, Charge.stay_id.is_not(None))
         conn.execute(update(Stay).where(Stay.id.in_(had)).values(updated_at=datetime.now(UTC)))
         conn.execute(delete(Charge).where(old))
-    values = [v for p in rows if (v := _charge_values(conn, p, hotel_ids))]
+    stays = _posted_to(conn, [p.outcome.standardised["record"] for p in rows])
+    values = [v for p in rows if (v := _charge_values(p, hotel_ids, stays))]
     if values:
         conn.execute(insert(Charge), values)
 
 
-def _charge_values(conn: Connection, p: Prepared, hotel_ids: dict[str, int]) -> dict[str, Any] | None:
+def _posted_to(
+    conn: Connection, records: list[dict[str, Any]]
+) -> dict[tuple[int, str], tuple[int, int | None]]:
+    """The stays the chunk's lines name, by (hotel, confirmation number): the stay and its primary guest
+    by the rule every resolve pass applies (`identity.stay_primary_guest`), in one query. A line arriving
+    after its stay's guest was resolved would otherwise wait for the next pass, and an incremental
+    analytics refresh before it (which takes the guests of new lines) would leave its spend out. A stay
+    not resolved yet, or whose guest was erased, has no primary guest: a pass links its lines later."""
+    numbers = sorted({r["confirmation_number"] for r in records if r.get("confirmation_number")})
+    if not numbers:
+        return {}
+    found = select(Stay.hotel_id, Stay.confirmation_number, Stay.id, stay_primary_guest(Stay.id)).where(
+        Stay.confirmation_number.in_(numbers)
+    )
+    return {(hotel, number): (stay, guest) for hotel, number, stay, guest in conn.execute(found)}
+
+
+def _charge_values(
+    p: Prepared, hotel_ids: dict[str, int], stays: dict[tuple[int, str], tuple[int, int | None]]
+) -> dict[str, Any] | None:
     rec = p.outcome.standardised["record"]
     hotel_id = hotel_ids.get(rec.get("hotel_code") or "")
     if hotel_id is None or not rec.get("amount"):
         return None
-    stay_id = None
-    if rec.get("confirmation_number"):
-        stay_id = conn.scalar(
-            select(Stay.id).where(
-                Stay.hotel_id == hotel_id, Stay.confirmation_number == rec["confirmation_number"]
-            )
-        )
+    stay_id, guest_id = stays.get((hotel_id, rec.get("confirmation_number") or ""), (None, None))
     posted = rec.get("posted_at")
     return {
         "hotel_id": hotel_id,
         "stay_id": stay_id,
+        "guest_id": guest_id,
         "outlet": rec.get("outlet", "other"),
         "description": rec.get("description"),
         "amount": Decimal(rec["amount"]),
