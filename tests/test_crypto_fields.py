@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from guestgraph.crypto import FieldContext, FieldTampered, UnknownKey, Vault, stored_length
 from guestgraph.crypto._aead import associated_data, sm4_gcm_decrypt, sm4_gcm_encrypt
+from guestgraph.crypto._vault import new_key_refs
 from guestgraph.errors import GuestgraphError
 from tests.conftest import BACKENDS
 from tests.crypto_helpers import ctx, open_vault
@@ -200,6 +202,17 @@ def test_the_aad_encoding_is_unambiguous() -> None:
     aads = {associated_data(p, "a", "k", 1) for p in places}
     assert len(aads) == len(places)
     assert associated_data(places[0], "a", "k", 1) != associated_data(places[0], "a", "k", 2)
+
+
+def test_key_refs_sort_by_creation_time_and_differ_in_their_random_part() -> None:
+    """The key store's primary key grows at its end (a bulk import writes a key per record): refs made
+    later sort after earlier ones; within a batch they share the time and differ in 72 random bits."""
+    earlier = new_key_refs(500)
+    time.sleep(0.002)
+    later = new_key_refs(500)
+    assert max(earlier) < min(later)
+    assert all(len(r) == 20 and r.startswith("k") and base64.urlsafe_b64decode(r) for r in earlier + later)
+    assert len({r[8:] for r in earlier}) == 500 and len({r[:8] for r in earlier}) == 1
 
 
 def test_a_batch_of_keys_is_distinct_well_formed_and_readable_from_the_key_store(
