@@ -45,11 +45,14 @@ def test_a_folio_line_imported_before_its_stay_is_posted_to_it_when_the_stay_arr
     assert analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF).kind == "full"
 
     _folio(engine, "8104", "L-9", "fnb", "321.00")  # the POS file first: no stay 8104 yet
-    assert _line(s, "L-9") == (None, None)
-    late = [_row("8104", 4, "2026/10/02", "2026/10/03")]
+    _folio(engine, "8105", "L-10", "spa", "99.00")  # nor 8105
+    assert _line(s, "L-9") == _line(s, "L-10") == (None, None)
+    late = [_row("8104", 4, "2026/10/02", "2026/10/03"), _row("8105", 5, "2026/10/04", "2026/10/05")]
     ingest.import_file(factory(engine), write_pms_cn(tmp_path / "SHA01_late.csv", late), source="pms")
     stay_id = s.scalar(select(Stay.id).where(Stay.confirmation_number == "8104"))
+    other = s.scalar(select(Stay.id).where(Stay.confirmation_number == "8105"))
     assert stay_id is not None and _line(s, "L-9") == (stay_id, None)  # posted at the stay's import
+    assert other is not None and _line(s, "L-10") == (other, None)  # each to its own stay
     identity.resolve_all(factory(engine))
     guest_id = _primary(s, "8104")
     assert guest_id is not None and _line(s, "L-9") == (stay_id, guest_id)

@@ -173,6 +173,7 @@ def _post_waiting_lines(conn: Connection, numbers: list[str]) -> None:
         .where(
             Stay.hotel_id == Charge.hotel_id, Stay.confirmation_number == Charge.awaited_confirmation_number
         )
+        .correlate(Charge)  # the updated line, also where `stay_primary_guest` nests this one level down
         .scalar_subquery()
     )
     arrived = exists().where(
