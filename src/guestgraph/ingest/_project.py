@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, insert, or_, select, true, update
+from sqlalchemy import Connection, case, delete, exists, func, insert, or_, select, true, update
 
 from guestgraph import pii
 from guestgraph.db import insert_rows
@@ -159,6 +159,29 @@ def _stays(
         set_["status"] = case((on_property, stay.status), else_=stmt.excluded.status)
     stmt = stmt.on_conflict_do_update(index_elements=["hotel_id", "confirmation_number"], set_=set_)
     conn.execute(stmt, list(by_key.values()))
+    _post_waiting_lines(conn, sorted({number for _, number in by_key}))
+
+
+def _post_waiting_lines(conn: Connection, numbers: list[str]) -> None:
+    """The folio lines imported before the stays of this chunk (the POS file before the PMS file, an OTA
+    push after the POS line) are posted to them now, in one statement: matched as `_charge_values` matches
+    a line (its hotel, the confirmation number it named), given the stay's primary guest if one is
+    resolved (else the next resolve pass links them by their stay). The upsert above marked these stays
+    updated, so the next incremental analytics refresh rebuilds their days and recomputes their guests."""
+    stay = (
+        select(Stay.id)
+        .where(
+            Stay.hotel_id == Charge.hotel_id, Stay.confirmation_number == Charge.awaited_confirmation_number
+        )
+        .correlate(Charge)  # the updated line, also where `stay_primary_guest` nests this one level down
+        .scalar_subquery()
+    )
+    arrived = exists().where(
+        Stay.hotel_id == Charge.hotel_id, Stay.confirmation_number == Charge.awaited_confirmation_number
+    )
+    waiting = Charge.awaited_confirmation_number.in_(numbers)
+    posted = {"stay_id": stay, "guest_id": stay_primary_guest(stay), "awaited_confirmation_number": None}
+    conn.execute(update(Charge).where(waiting, arrived).values(posted))
 
 
 def _cancellations(
@@ -181,7 +204,8 @@ def _cancellations(
 def _charges(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
     """Folio lines; a newer version of a line replaces the old one, whose stay is marked updated so that
     the next incremental analytics refresh rebuilds that stay's dashboard day (the line may have moved).
-    A line posted to a stay whose guest is already resolved is that guest's at once (`_posted_to`)."""
+    A line posted to a stay whose guest is already resolved is that guest's at once (`_posted_to`); a
+    line whose stay is not here yet keeps the number it named until `_post_waiting_lines` posts it."""
     replaced = [p.replaces for p in rows if p.replaces is not None]
     if replaced:
         old = Charge.source_record_id.in_(replaced)
@@ -218,12 +242,15 @@ def _charge_values(
     hotel_id = hotel_ids.get(rec.get("hotel_code") or "")
     if hotel_id is None or not rec.get("amount"):
         return None
-    stay_id, guest_id = stays.get((hotel_id, rec.get("confirmation_number") or ""), (None, None))
+    number = rec.get("confirmation_number") or ""
+    stay_id, guest_id = stays.get((hotel_id, number), (None, None))
+    awaited = number if stay_id is None and 0 < len(number) <= 64 else None  # a stay's number is <= 64
     posted = rec.get("posted_at")
     return {
         "hotel_id": hotel_id,
         "stay_id": stay_id,
         "guest_id": guest_id,
+        "awaited_confirmation_number": awaited,
         "outlet": rec.get("outlet", "other"),
         "description": rec.get("description"),
         "amount": Decimal(rec["amount"]),

@@ -250,7 +250,10 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("confirmation_number", PSEUDONYM),
         **_cols("room_type rate_plan channel adults children amount currency", STAY),
     },
-    "charge": _cols("description amount posted_at", FINANCIAL),
+    "charge": {
+        **_cols("description amount posted_at", FINANCIAL),
+        **_cols("awaited_confirmation_number", PSEUDONYM),
+    },
     "preference": {
         **_cols("category", HEALTH_KIND),
         **_cols("value_enc", HEALTH),

@@ -114,6 +114,13 @@ class Charge(IdMixin, Base):
             sqlite_where=text("outlet = 'room'"),
             postgresql_where=text("outlet = 'room'"),
         ),
+        # the lines waiting for their stay, found by the stays an import inserts (0054)
+        Index(
+            "ix_charge_awaited_stay",
+            "awaited_confirmation_number",
+            sqlite_where=text("awaited_confirmation_number IS NOT NULL"),
+            postgresql_where=text("awaited_confirmation_number IS NOT NULL"),
+        ),
     )
 
     hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
@@ -125,3 +132,6 @@ class Charge(IdMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     posted_at: Mapped[datetime] = mapped_column(default=utcnow)
     source_record_id: Mapped[int | None] = mapped_column(ForeignKey("source_record.id", ondelete="SET NULL"))
+    # The confirmation number of the stay (at `hotel_id`) a line named while no stay had it: the import
+    # that brings that stay posts the line to it and clears this (issues 4 and 8, nothing is lost).
+    awaited_confirmation_number: Mapped[str | None] = mapped_column(String(64))
