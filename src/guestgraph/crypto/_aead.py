@@ -104,11 +104,8 @@ def sm4_gcm_decrypt(key: bytes, nonce: bytes, sealed: bytes, aad: bytes) -> byte
 def associated_data(ctx: FieldContext, alg: str, key_ref: str, key_version: int) -> bytes:
     """AAD = format ‖ alg ‖ tenant ‖ table ‖ column ‖ row id ‖ key ref ‖ key version, each part
     length-prefixed (`len:part,`) so that no two different contexts encode to the same bytes."""
-    r, v = str(ctx.row_id), str(key_version)
-    return (
-        _aad_prefix(alg, ctx.tenant, ctx.table, ctx.column)
-        + f"{len(r)}:{r},{len(key_ref)}:{key_ref},{len(v)}:{v},"
-    ).encode()
+    tail = _aad_tail(ctx.row_id, key_ref, key_version)
+    return (_aad_prefix(alg, ctx.tenant, ctx.table, ctx.column) + tail).encode()
 
 
 @lru_cache(maxsize=1024)
@@ -117,19 +114,33 @@ def _aad_prefix(alg: str, t: str, b: str, c: str) -> str:
     return f"{FORMAT},{len(alg)}:{alg},{len(t)}:{t},{len(b)}:{b},{len(c)}:{c},"
 
 
-def seal(key: DataKey, ctx: FieldContext, plaintext: str, cipher: FieldCipher) -> str:
-    """Encrypt `plaintext` for `ctx` under `key`; returns the stored ASCII form."""
-    alg = ALG_IDS[cipher]
-    aad = associated_data(ctx, alg, key.ref, key.version)
-    nonce = os.urandom(NONCE_BYTES)
+def _aad_tail(row_id: str | int, key_ref: str, key_version: int) -> str:
+    """The part of the AAD every column of one row shares (row id, key ref, key version)."""
+    r, v = str(row_id), str(key_version)
+    return f"{len(r)}:{r},{len(key_ref)}:{key_ref},{len(v)}:{v},"
+
+
+def _header(key: DataKey, alg: str) -> str:
+    """The stored value's prefix up to its payload: format, algorithm, key ref and key version."""
+    return f"{FORMAT}.{alg}.{key.ref}.{key.version}."
+
+
+def _payload(key: DataKey, alg: str, nonce: bytes, plaintext: str, aad: bytes) -> str:
+    """base64url (no padding) of nonce ‖ ciphertext ‖ tag of `plaintext` under `key` with `aad`."""
     data = plaintext.encode("utf-8")
     if alg == "a":
         sealed = key.aes().encrypt(nonce, data, aad)
     else:
         sealed = sm4_gcm_encrypt(key.sm4_key(), nonce, data, aad)
-    # base64url without padding (base64.urlsafe_b64encode(...).rstrip(b"="), in one C call less)
-    payload = binascii.b2a_base64(nonce + sealed, newline=False).translate(_URLSAFE).rstrip(b"=")
-    return f"{FORMAT}.{alg}.{key.ref}.{key.version}.{payload.decode('ascii')}"
+    # base64.urlsafe_b64encode(...).rstrip(b"="), in one C call less
+    return binascii.b2a_base64(nonce + sealed, newline=False).translate(_URLSAFE).rstrip(b"=").decode("ascii")
+
+
+def seal(key: DataKey, ctx: FieldContext, plaintext: str, cipher: FieldCipher) -> str:
+    """Encrypt `plaintext` for `ctx` under `key`; returns the stored ASCII form."""
+    alg = ALG_IDS[cipher]
+    aad = associated_data(ctx, alg, key.ref, key.version)
+    return _header(key, alg) + _payload(key, alg, os.urandom(NONCE_BYTES), plaintext, aad)
 
 
 def seal_row(
@@ -139,21 +150,13 @@ def seal_row(
     row_id), value, cipher)` for each column and value, byte for byte the same format and AAD, with
     what the columns share (AAD tail, header, the nonces' randomness) worked out once."""
     alg = ALG_IDS[cipher]
-    r, v = str(row_id), str(key.version)
-    tail = f"{len(r)}:{r},{len(key.ref)}:{key.ref},{len(v)}:{v},"
-    header = f"{FORMAT}.{alg}.{key.ref}.{key.version}."
+    tail, header = _aad_tail(row_id, key.ref, key.version), _header(key, alg)
     randomness = os.urandom(NONCE_BYTES * len(values))
     out: dict[str, str] = {}
     for n, (column, plaintext) in enumerate(values.items()):
-        aad = (_aad_prefix(alg, tenant, table, column) + tail).encode()
         nonce = randomness[n * NONCE_BYTES : (n + 1) * NONCE_BYTES]
-        data = plaintext.encode("utf-8")
-        if alg == "a":
-            sealed = key.aes().encrypt(nonce, data, aad)
-        else:
-            sealed = sm4_gcm_encrypt(key.sm4_key(), nonce, data, aad)
-        payload = binascii.b2a_base64(nonce + sealed, newline=False).translate(_URLSAFE).rstrip(b"=")
-        out[column] = header + payload.decode("ascii")
+        aad = (_aad_prefix(alg, tenant, table, column) + tail).encode()
+        out[column] = header + _payload(key, alg, nonce, plaintext, aad)
     return out
 
 
