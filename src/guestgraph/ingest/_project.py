@@ -9,7 +9,20 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, exists, func, insert, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from guestgraph import pii
 from guestgraph.db import insert_rows
@@ -162,26 +175,30 @@ def _stays(
     _post_waiting_lines(conn, sorted({number for _, number in by_key}))
 
 
+def awaited_stay() -> ColumnElement[bool]:
+    """The stay a waiting folio line named: its hotel, the confirmation number it keeps (correlated with
+    the line being updated, in `_post_waiting_lines` and wherever the stays it will post to are found)."""
+    return and_(
+        Stay.hotel_id == Charge.hotel_id, Stay.confirmation_number == Charge.awaited_confirmation_number
+    )
+
+
 def _post_waiting_lines(conn: Connection, numbers: list[str]) -> None:
     """The folio lines imported before the stays of this chunk (the POS file before the PMS file, an OTA
     push after the POS line) are posted to them now, in one statement: matched as `_charge_values` matches
     a line (its hotel, the confirmation number it named), given the stay's primary guest if one is
     resolved (else the next resolve pass links them by their stay). The upsert above marked these stays
     updated, so the next incremental analytics refresh rebuilds their days and recomputes their guests."""
+    named = awaited_stay()
     stay = (
         select(Stay.id)
-        .where(
-            Stay.hotel_id == Charge.hotel_id, Stay.confirmation_number == Charge.awaited_confirmation_number
-        )
+        .where(named)
         .correlate(Charge)  # the updated line, also where `stay_primary_guest` nests this one level down
         .scalar_subquery()
     )
-    arrived = exists().where(
-        Stay.hotel_id == Charge.hotel_id, Stay.confirmation_number == Charge.awaited_confirmation_number
-    )
     waiting = Charge.awaited_confirmation_number.in_(numbers)
     posted = {"stay_id": stay, "guest_id": stay_primary_guest(stay), "awaited_confirmation_number": None}
-    conn.execute(update(Charge).where(waiting, arrived).values(posted))
+    conn.execute(update(Charge).where(waiting, exists().where(named)).values(posted))
 
 
 def _cancellations(
