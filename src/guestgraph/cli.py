@@ -148,6 +148,24 @@ def import_files(
     raise typer.Exit(code)
 
 
+@app.command("repost-folio-lines")
+def repost_folio_lines(
+    chunk: Annotated[int, typer.Option("--chunk", min=1, help="Folio lines per transaction.")] = 1000,
+) -> None:
+    """Post the folio lines stored before their stay (imported before migration 0054, the POS file before
+    the PMS file): each line's confirmation number is read back from its source record, the lines whose
+    stay exists now are posted to it and its primary guest, the others wait for their stay's import.
+    Safe to repeat; run `guestgraph analytics refresh` after it. Audited (`ingest.folio_repost`)."""
+    from guestgraph.cli_import import run_repost_command
+
+    try:
+        with _operator():
+            code = run_repost_command(load_settings(), chunk=chunk, console=console)
+    except GuestgraphError as e:
+        raise _fail(e) from e
+    raise typer.Exit(code)
+
+
 @app.command()
 def resolve(
     all_records: Annotated[bool, typer.Option("--all", help="Re-cluster every mention (batch mode).")] = True,

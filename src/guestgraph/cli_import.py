@@ -1,4 +1,5 @@
-"""`guestgraph import`: a progress bar per file and a summary that reconciles."""
+"""`guestgraph import`: a progress bar per file and a summary that reconciles; `guestgraph
+repost-folio-lines`: a progress bar over the folio lines without a stay and counts that reconcile."""
 
 from __future__ import annotations
 
@@ -98,4 +99,43 @@ def _summary(results: list[ingest.FileImport]) -> Table:
             str(s.duplicates),
             "yes" if s.reconciles else "NO",
         )
+    return table
+
+
+def run_repost_command(settings: Settings, *, chunk: int, console: Console) -> int:
+    """Post the folio lines stored before their stay (`ingest.repost_folio_lines`); returns the exit code
+    (0, or 1 when the counts do not reconcile)."""
+    engine = open_engine(settings)
+    try:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("Folio lines without a stay", total=None)
+            outcome = ingest.repost_folio_lines(
+                make_session_factory(engine),
+                chunk=chunk,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    finally:
+        engine.dispose()
+    console.print(_repost_summary(outcome))
+    return 0 if outcome.reconciles else 1
+
+
+def _repost_summary(outcome: ingest.RepostOutcome) -> Table:
+    table = Table(title="Folio lines without a stay")
+    table.add_column("lines")
+    table.add_column("count", justify="right")
+    table.add_row("examined", str(outcome.examined))
+    table.add_row("posted to their stay now", str(outcome.posted))
+    table.add_row("still waiting for their stay", str(outcome.waiting))
+    table.add_row("of erased records (skipped)", str(outcome.erased))
+    for why, count in sorted(outcome.unrecoverable.items()):
+        table.add_row(f"no number to wait for: {why}", str(count))
+    table.add_row("numbers recovered from their records", str(outcome.numbers_recovered))
+    table.add_row("reconciles", "yes" if outcome.reconciles else "NO")
     return table

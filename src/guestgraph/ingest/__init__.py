@@ -31,6 +31,7 @@ from guestgraph.ingest._reports import (
     list_batches,
     problem_rows_csv,
 )
+from guestgraph.ingest._repost import RepostOutcome, repost_folio_lines
 from guestgraph.ingest._rules import RuleSet, default_rules, load_rules
 from guestgraph.ingest._uploads import (
     held_upload,
@@ -42,6 +43,8 @@ from guestgraph.ingest._uploads import (
 from guestgraph.ingest.readers._errors import MessageTooLarge, ReaderError, too_large
 
 __all__ = [
+    "RepostOutcome",
+    "repost_folio_lines",
     "FORM_FIELDS",
     "MAX_PUSH",
     "FieldFeedback",

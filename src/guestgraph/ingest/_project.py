@@ -183,12 +183,13 @@ def awaited_stay() -> ColumnElement[bool]:
     )
 
 
-def _post_waiting_lines(conn: Connection, numbers: list[str]) -> None:
+def _post_waiting_lines(conn: Connection, numbers: list[str]) -> int:
     """The folio lines imported before the stays of this chunk (the POS file before the PMS file, an OTA
     push after the POS line) are posted to them now, in one statement: matched as `_charge_values` matches
     a line (its hotel, the confirmation number it named), given the stay's primary guest if one is
     resolved (else the next resolve pass links them by their stay). The upsert above marked these stays
-    updated, so the next incremental analytics refresh rebuilds their days and recomputes their guests."""
+    updated, so the next incremental analytics refresh rebuilds their days and recomputes their guests.
+    Returns how many lines were posted (`guestgraph repost-folio-lines` counts them)."""
     named = awaited_stay()
     stay = (
         select(Stay.id)
@@ -198,7 +199,8 @@ def _post_waiting_lines(conn: Connection, numbers: list[str]) -> None:
     )
     waiting = Charge.awaited_confirmation_number.in_(numbers)
     posted = {"stay_id": stay, "guest_id": stay_primary_guest(stay), "awaited_confirmation_number": None}
-    conn.execute(update(Charge).where(waiting, exists().where(named)).values(posted))
+    done = conn.execute(update(Charge).where(waiting, exists().where(named)).values(posted))
+    return int(done.rowcount or 0)
 
 
 def _cancellations(
