@@ -60,9 +60,9 @@ def repost_folio_lines(
     progress: Callable[[int, int], None] | None = None,
 ) -> RepostOutcome:
     """Give every folio line without a stay the confirmation number its record named and post those whose
-    stay exists now, one transaction per `chunk` lines (in id order; a rerun continues where one stopped).
-    The stays posted to are marked updated, so the next incremental analytics refresh rebuilds their
-    days and recomputes their guests. Idempotent: a second run posts and changes nothing."""
+    stay exists now, one transaction per `chunk` lines in id order (a run stopped half-way loses nothing:
+    run it again). The stays posted to are marked updated, so the next incremental analytics refresh
+    rebuilds their days and recomputes their guests. Idempotent: a second run posts and changes nothing."""
     with factory() as session:
         total = int(session.scalar(select(func.count()).where(Charge.stay_id.is_(None))) or 0)
     outcome = RepostOutcome()
@@ -105,21 +105,9 @@ def _lines_without_stay(after: int, chunk: int) -> Any:
 
 
 def _repost_chunk(conn: Connection, vault: Vault, lines: Sequence[Row[Any]], outcome: RepostOutcome) -> None:
-    pii.preload(vault, (r.key_ref for r in lines if r.awaited is None and r.status != RecordStatus.ERASED))
-    recovered: list[dict[str, Any]] = []
-    numbers = {r.awaited for r in lines if r.awaited is not None}
-    for r in lines:
-        if r.awaited is not None:
-            continue
-        if r.status == RecordStatus.ERASED:
-            outcome.erased += 1
-            continue
-        number, why = _named_number(vault, r)
-        if number is None:
-            outcome.unrecoverable[why] = outcome.unrecoverable.get(why, 0) + 1
-            continue
-        recovered.append({"line_id": r.id, "number": number})
-        numbers.add(number)
+    """One chunk: the numbers recovered kept on their lines, the lines naming the chunk's numbers posted
+    where their stay exists, and the chunk's lines counted by what became of them."""
+    recovered = _recover(vault, lines, outcome)
     if recovered:
         keep = (
             update(Charge)
@@ -132,14 +120,32 @@ def _repost_chunk(conn: Connection, vault: Vault, lines: Sequence[Row[Any]], out
         )
         conn.execute(keep, recovered)
         outcome.numbers_recovered += len(recovered)
+    numbers = {r.awaited for r in lines if r.awaited is not None} | {r["number"] for r in recovered}
     posted = _post(conn, sorted(numbers)) if numbers else 0
-    ids = [r.id for r in lines]
-    in_chunk = Charge.id.in_(ids)
-    outcome.posted += posted
+    in_chunk = Charge.id.in_([r.id for r in lines])
     posted_here = int(conn.scalar(select(func.count()).where(in_chunk, Charge.stay_id.is_not(None))) or 0)
     still = Charge.stay_id.is_(None) & Charge.awaited_confirmation_number.is_not(None)
     outcome.waiting += int(conn.scalar(select(func.count()).where(in_chunk, still)) or 0)
-    outcome.examined += len(lines) + posted - posted_here  # later waiting lines naming these numbers
+    outcome.posted += posted
+    outcome.examined += len(lines) + posted - posted_here  # + later lines already waiting for these numbers
+
+
+def _recover(vault: Vault, lines: Sequence[Row[Any]], outcome: RepostOutcome) -> list[dict[str, Any]]:
+    """The number each line that keeps none named (`line_id`, `number`), its record opened in memory;
+    lines of erased records and lines without a number are counted in `outcome`."""
+    unread = [r for r in lines if r.awaited is None]
+    pii.preload(vault, (r.key_ref for r in unread if r.status != RecordStatus.ERASED))
+    recovered: list[dict[str, Any]] = []
+    for r in unread:
+        if r.status == RecordStatus.ERASED:
+            outcome.erased += 1
+            continue
+        number, why = _named_number(vault, r)
+        if number is None:
+            outcome.unrecoverable[why] = outcome.unrecoverable.get(why, 0) + 1
+        else:
+            recovered.append({"line_id": r.id, "number": number})
+    return recovered
 
 
 def _post(conn: Connection, numbers: list[str]) -> int:
