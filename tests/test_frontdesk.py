@@ -1087,3 +1087,50 @@ def test_erasing_a_companion_the_desk_carried_erases_its_version_and_the_desk_go
     assert done.status == "checked_out"
     again = select(func.count()).select_from(Guest).where(Guest.full_name == "欧阳可欣")
     assert demo_group.scalar(again) == 0
+
+
+def _desk_does(factory, scope: DataScope, hotel_code: str, conf: str, operation: str) -> None:  # type: ignore[no-untyped-def]
+    """One desk operation on stay `conf` (a charge, or a change of its status)."""
+    if operation == "charge":
+        frontdesk.post_charge(
+            factory, scope=scope, hotel_code=hotel_code, confirmation_number=conf, outlet="fnb",
+            amount=Decimal("88"), description=None, staff_user_id=None,
+        )  # fmt: skip
+        return
+    frontdesk.change_stay(
+        factory, scope=scope, hotel_code=hotel_code, confirmation_number=conf, operation=operation,
+        staff_user_id=None, room_number="1816", id_type="cn_resident_id", id_number=VALID_ID,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "operations",
+    [("check_in", "charge", "check_out"), ("cancel",), ("no_show",)],
+    ids=["check_in_charge_check_out", "cancel", "no_show"],
+)
+def test_desk_operations_keep_a_primary_guest_who_booked_as_the_stays_booker(
+    demo_group: Session,
+    engine,  # type: ignore[no-untyped-def]
+    group_spec: org.GroupSpec,
+    operations: tuple[str, ...],
+) -> None:
+    """司马辰逸 books CT-996 on Ctrip for himself (primary guest and booker) with 欧阳可欣 as companion.
+    Every desk operation writes a new version of the stay's record: it names him as booker too, so
+    the stay keeps its three links (his two roles, her one) at once and through a resolve pass."""
+    a, _b = _codes(group_spec)
+    today = _today(demo_group, a)
+    without_pms_feed(demo_group, a)
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    desk = DataScope.hotels(hotel(demo_group, a).id)
+    him = {"full_name": "司马辰逸", "phone": "+8613700996001"}
+    her = {"full_name": "欧阳可欣", "phone": "+8613700996002"}
+    _ctrip_books(factory, a, "CT-996", 1, today, 2, ("primary", him), ("booker", him), ("additional", her))
+    booked = _on_stay(demo_group, "CT-996")
+    assert sorted(role for _g, role in booked) == ["additional", "booker", "primary"]
+    assert len({g for g, _role in booked}) == 2  # he is primary guest and booker
+    for operation in operations:
+        _desk_does(factory, desk, a, "CT-996", operation)
+        assert _on_stay(demo_group, "CT-996") == booked, operation  # at once
+        identity.resolve_all(factory)
+        assert _on_stay(demo_group, "CT-996") == booked, operation  # and through a pass

@@ -191,7 +191,7 @@ def change_stay(
             )
         fields = _stay_fields(stay) | {"stay_status": becomes.value}
         person = _person(session, guest)
-        others = _other_guests(session, stay.id, guest.id)
+        others = _other_guests(session, stay.id)
         carried = [_person(session, other, role) for other, role in others]
     if operation == "check_in":
         if not (id_type and id_number):
@@ -344,15 +344,15 @@ def _stay_fields(stay: Stay) -> dict[str, str | None]:
     }
 
 
-def _other_guests(session: Session, stay_id: int, primary_id: int) -> list[tuple[Guest, GuestRole]]:
-    """The stay's guests besides its primary guest (companions, booker) as they stand, with their
-    roles: active guests only (an erased guest is on no stay; a merged one is not linked yet)."""
+def _other_guests(session: Session, stay_id: int) -> list[tuple[Guest, GuestRole]]:
+    """The stay's links besides its primary guest's (companions, booker) as they stand, with their
+    roles: the primary guest's own too when they booked the stay (its booker), so a new version keeps
+    every link; active guests only (an erased guest is on no stay; a merged one is not linked yet)."""
     rows = session.execute(
         select(Guest, StayGuest.role)
         .join(StayGuest, StayGuest.guest_id == Guest.id)
         .where(
             StayGuest.stay_id == stay_id,
-            StayGuest.guest_id != primary_id,
             StayGuest.role != GuestRole.PRIMARY,
             Guest.status == GuestStatus.ACTIVE,
         )
