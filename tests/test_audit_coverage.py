@@ -617,7 +617,7 @@ CASES = [
         "stay_name_primary_guest",
         "update",
         name_primary_guest,
-        (E("guest.stay.name_primary_guest", "front_desk", object_type="stay", details=("hotel",)),),
+        (E("guest.stay.name_primary_guest", "front_desk", object_type="stay", details=("hotel", "was")),),
         prepare=stay_left_without_primary_guest,
     ),
     Case(

@@ -1233,7 +1233,7 @@ def test_the_desk_names_a_companion_the_primary_guest_after_his_erasure_and_goes
         "CT-997",
         "ok",
     )
-    assert event.event.details["hotel"] == a
+    assert (event.event.details["hotel"], event.event.details["was"]) == (a, "additional")
     with pytest.raises(frontdesk.StayHasPrimaryGuest):  # a stay with a primary guest is left alone
         name(desk, her_id)
 

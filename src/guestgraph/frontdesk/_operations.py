@@ -158,6 +158,7 @@ class _Plan:
     others: list[tuple[Guest, GuestRole]] = field(default_factory=list)  # persons 1.. of a stay record
     reason: str | None = None  # the clerk's, kept in the record (naming a stay's primary guest)
     primary_rule: str = "front_desk"  # how person 0 is linked to `guest` (identity.NAMED: kept so)
+    noted: dict[str, str] = field(default_factory=dict)  # more audit details (no personal values)
 
 
 def create_reservation(
@@ -301,43 +302,54 @@ def name_primary_guest(
     record, or a booking naming only a companion or booker): one of its companions (who leaves the
     companions) or any guest in scope. A new version of the stay's record like every desk operation,
     keeping its status and its other links; the clerk's reason is kept in the record."""
+    why = _reason(reason)
+    if not guest_public_id.strip():
+        raise InvalidInput(
+            "Choose the guest to name the stay's primary guest.",
+            hint="Pick a guest left on the stay, or enter another guest's ID.",
+        )
+    with factory() as session:
+        plan = _naming(session, scope, hotel_code, confirmation_number, guest_public_id.strip(), why)
+    return _run(factory, plan, staff_user_id)
+
+
+def _reason(reason: str) -> str:
     why = " ".join((reason or "").split())
     if not why:
         raise InvalidInput(
             "Naming a stay's primary guest needs a reason.",
             hint="Say why, e.g. 'primary guest erased; her companion shows her ID at check-out'.",
         )
-    if not guest_public_id.strip():
-        raise InvalidInput(
-            "Choose the guest to name the stay's primary guest.",
-            hint="Pick a guest left on the stay, or enter another guest's ID.",
-        )
     if len(why) > REASON_MAX:
         raise InvalidInput(f"The reason is longer than {REASON_MAX} characters.", hint="Shorten it.")
-    with factory() as session:
-        stay = _stay_in_scope(session, scope, hotel_code, confirmation_number)
-        if (named := _primary_guest(session, stay.id)) is not None:
-            raise StayHasPrimaryGuest(
-                f"Stay {confirmation_number} at {hotel_code} already has a primary guest "
-                f"({named.public_id}).",
-                hint="Stay operations act for them; reload the page.",
-            )
-        guest = visible_guest(session, scope, guest_public_id.strip())
-        version = _latest_version(session, hotel_code, confirmation_number)
-        fields = _stay_fields(stay) | {"stay_status": stay.status.value}
-        person = _person(session, guest)
-        session.expunge(guest)
-        others = [
-            (other, role)
-            for other, role in _other_guests(session, stay.id)
-            if not (other.id == guest.id and role is GuestRole.ADDITIONAL)  # a companion no longer
-        ]
-        carried = [_person(session, other, role) for other, role in others]
+    return why
+
+
+def _naming(
+    session: Session, scope: DataScope, hotel_code: str, confirmation_number: str, public_id: str, why: str
+) -> _Plan:
+    """The stay's next version naming the guest its primary guest, its other links as they stand (a
+    companion named leaves the companions; a booker named stays the booker too)."""
+    stay = _stay_in_scope(session, scope, hotel_code, confirmation_number)
+    if (named := _primary_guest(session, stay.id)) is not None:
+        raise StayHasPrimaryGuest(
+            f"Stay {confirmation_number} at {hotel_code} already has a primary guest ({named.public_id}).",
+            hint="Stay operations act for them; reload the page.",
+        )
+    guest = visible_guest(session, scope, public_id)
+    version = _latest_version(session, hotel_code, confirmation_number)
+    fields = _stay_fields(stay) | {"stay_status": stay.status.value}
+    person = _person(session, guest)
+    session.expunge(guest)
+    links = _other_guests(session, stay.id)
+    others = [(o, role) for o, role in links if not (o.id == guest.id and role is GuestRole.ADDITIONAL)]
+    carried = [_person(session, other, role) for other, role in others]
     record = _stay_record(hotel_code, confirmation_number, fields, person, *carried, version=version + 1)
-    plan = _Plan(
-        hotel_code, confirmation_number, guest, record, "name_primary_guest", others, why, identity.NAMED
+    was = ", ".join(sorted(role.value for o, role in links if o.id == guest.id)) or "not on the stay"
+    label = "name_primary_guest"
+    return _Plan(
+        hotel_code, confirmation_number, guest, record, label, others, why, identity.NAMED, {"was": was}
     )
-    return _run(factory, plan, staff_user_id)
 
 
 def primary_guest_choices(
@@ -576,7 +588,8 @@ def _audit(plan: _Plan, session: Session, batch_id: int, results: list[ingest.Re
             "hotel": plan.hotel_code,
             "batch": batch_id,
             "record": ", ".join(sorted({r.outcome for r in results})),
-        },
+        }
+        | plan.noted,
     )
 
 
