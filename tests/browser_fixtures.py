@@ -43,16 +43,16 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-def _errors_of(pg: Page) -> list[str]:
-    """Errors the page logs, except the 401/429 of a refused sign-in (the form says why)."""
+def _errors_of(pg: Page, allowed: tuple[str, ...] = ()) -> list[str]:
+    """Errors the page logs, except the 401/429 of a refused sign-in (the form says why) and those a
+    test expects (`@pytest.mark.console_allows("status of 409")`: a refusal page it opens on purpose)."""
     errors: list[str] = []
+    quiet = ("status of 401", "status of 429", *allowed)
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.on(
         "console",
         lambda m: (
-            errors.append(m.text)
-            if m.type == "error" and "status of 401" not in m.text and "status of 429" not in m.text
-            else None
+            errors.append(m.text) if m.type == "error" and not any(q in m.text for q in quiet) else None
         ),
     )
     return errors
@@ -96,12 +96,13 @@ def anonymous_page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
-def page(browser: Browser, live: LiveServer) -> Iterator[Page]:
+def page(browser: Browser, live: LiveServer, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A browser signed in through the real form (password, then the authenticator code)."""
     context = browser.new_context(locale="en-US")
     pg = context.new_page()
     _sign_in(pg, live)
-    errors = _errors_of(pg)
+    marker = request.node.get_closest_marker("console_allows")
+    errors = _errors_of(pg, tuple(marker.args) if marker else ())
     yield pg
     context.close()
     assert errors == [], f"the page logged errors: {errors}"

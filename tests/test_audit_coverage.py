@@ -248,6 +248,25 @@ def stay_op(
     return perform
 
 
+def stay_left_without_primary_guest(d: Desk) -> None:
+    """NP-1: the other guest's booked stay, its primary guest link gone (as after an erasure)."""
+    from sqlalchemy import delete
+
+    from guestgraph.db.models import StayGuest
+
+    stay = make_stay(
+        d.db, d.hotel, d.other, arrival=d.today, status=StayStatus.BOOKED, confirmation_number="NP-1"
+    )
+    d.db.execute(delete(StayGuest).where(StayGuest.stay_id == stay.id))
+    d.db.commit()
+
+
+def name_primary_guest(d: Desk) -> None:
+    with d.client("front_desk", hotel_only=True) as c:
+        body = {"guest_id": d.gid, "reason": "the guest in the room, call " + PHONE}
+        ok(c.post(f"{_stays(d)}/NP-1/primary-guest", json=body))
+
+
 def _form(d: Desk, **overrides: str) -> dict[str, str]:
     return {
         "hotel_code": d.hotel,
@@ -593,6 +612,13 @@ CASES = [
         "create",
         stay_op("charges", lambda d: d.in_house, {"outlet": "fnb", "amount": "120.00"}),
         (E("guest.stay.charge", "front_desk", object_type="stay", details=("hotel",)),),
+    ),
+    Case(
+        "stay_name_primary_guest",
+        "update",
+        name_primary_guest,
+        (E("guest.stay.name_primary_guest", "front_desk", object_type="stay", details=("hotel", "was")),),
+        prepare=stay_left_without_primary_guest,
     ),
     Case(
         "register",

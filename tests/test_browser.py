@@ -222,6 +222,42 @@ def test_check_a_guest_in_and_out_from_the_arrivals_list(page: Page, live: LiveS
     assert (stay.status, stay.room_number) == (StayStatus.CHECKED_OUT, "1208")
 
 
+@pytest.mark.console_allows("status of 409")  # the refusal page, where the form is offered
+def test_the_desk_names_a_companion_the_primary_guest_after_an_erasure_and_cancels_the_stay(
+    page: Page, live: LiveServer, demo_group
+) -> None:  # type: ignore[no-untyped-def]
+    """On the companion's profile the stay's Cancel is refused (its primary guest was erased); the
+    refusal page loads the form naming the primary guest, the clerk names her, lands on her profile,
+    and the Cancel now works."""
+    from sqlalchemy import select
+
+    from guestgraph.db.models import Hotel, Stay, StayStatus
+    from tests.factories import without_pms_feed
+    from tests.test_frontdesk_web import _booked_then_primary_erased
+
+    first = demo_group.scalars(select(Hotel).order_by(Hotel.code)).first()
+    assert first is not None
+    without_pms_feed(demo_group, first.code)
+    demo_group.commit()
+    left = _booked_then_primary_erased(live, demo_group, first.code, "CT-983")
+    her = left["additional"]
+    page.goto(f"{live.base_url}/guests/{her}?lang=en")
+    page.locator("#stays td[data-conf=CT-983] button[data-op=cancel]").click()
+    expect(page.locator("#error-message")).to_contain_text("has no primary guest")
+    form = page.locator("#primary-guest-form")  # loaded by HTMX into the refusal page
+    expect(form).to_be_visible()
+    expect(form.locator("#primary-guest-choice option")).to_have_count(2)  # her, and the booker
+    form.locator("#primary-guest-choice").select_option(her)
+    form.locator("#primary-guest-reason").fill("primary guest erased; his companion shows her ID")
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/guests/{her}#stays$"))
+    page.locator("#stays td[data-conf=CT-983] button[data-op=cancel]").click()
+    expect(page.locator("#stays tr.stay-cancelled")).to_have_count(1)
+    demo_group.expire_all()
+    stay = demo_group.scalars(select(Stay).where(Stay.confirmation_number == "CT-983")).one()
+    assert stay.status is StayStatus.CANCELLED
+
+
 def test_the_registration_card_link_on_the_arrivals_list_opens_a_pdf(
     page: Page, live: LiveServer, demo_group
 ) -> None:  # type: ignore[no-untyped-def]

@@ -1087,3 +1087,211 @@ def test_erasing_a_companion_the_desk_carried_erases_its_version_and_the_desk_go
     assert done.status == "checked_out"
     again = select(func.count()).select_from(Guest).where(Guest.full_name == "欧阳可欣")
     assert demo_group.scalar(again) == 0
+
+
+def _desk_does(factory, scope: DataScope, hotel_code: str, conf: str, operation: str) -> None:  # type: ignore[no-untyped-def]
+    """One desk operation on stay `conf` (a charge, or a change of its status)."""
+    if operation == "charge":
+        frontdesk.post_charge(
+            factory, scope=scope, hotel_code=hotel_code, confirmation_number=conf, outlet="fnb",
+            amount=Decimal("88"), description=None, staff_user_id=None,
+        )  # fmt: skip
+        return
+    frontdesk.change_stay(
+        factory, scope=scope, hotel_code=hotel_code, confirmation_number=conf, operation=operation,
+        staff_user_id=None, room_number="1816", id_type="cn_resident_id", id_number=VALID_ID,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "operations",
+    [("check_in", "charge", "check_out"), ("cancel",), ("no_show",)],
+    ids=["check_in_charge_check_out", "cancel", "no_show"],
+)
+def test_desk_operations_keep_a_primary_guest_who_booked_as_the_stays_booker(
+    demo_group: Session,
+    engine,  # type: ignore[no-untyped-def]
+    group_spec: org.GroupSpec,
+    operations: tuple[str, ...],
+) -> None:
+    """司马辰逸 books CT-996 on Ctrip for himself (primary guest and booker) with 欧阳可欣 as companion.
+    Every desk operation writes a new version of the stay's record: it names him as booker too, so
+    the stay keeps its three links (his two roles, her one) at once and through a resolve pass."""
+    a, _b = _codes(group_spec)
+    today = _today(demo_group, a)
+    without_pms_feed(demo_group, a)
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    desk = DataScope.hotels(hotel(demo_group, a).id)
+    him = {"full_name": "司马辰逸", "phone": "+8613700996001"}
+    her = {"full_name": "欧阳可欣", "phone": "+8613700996002"}
+    _ctrip_books(factory, a, "CT-996", 1, today, 2, ("primary", him), ("booker", him), ("additional", her))
+    booked = _on_stay(demo_group, "CT-996")
+    assert sorted(role for _g, role in booked) == ["additional", "booker", "primary"]
+    assert len({g for g, _role in booked}) == 2  # he is primary guest and booker
+    for operation in operations:
+        _desk_does(factory, desk, a, "CT-996", operation)
+        assert _on_stay(demo_group, "CT-996") == booked, operation  # at once
+        identity.resolve_all(factory)
+        assert _on_stay(demo_group, "CT-996") == booked, operation  # and through a pass
+
+
+def test_the_desk_names_a_companion_the_primary_guest_after_his_erasure_and_goes_on(
+    demo_group: Session,
+    engine,  # type: ignore[no-untyped-def]
+    group_spec: org.GroupSpec,
+) -> None:
+    """Ctrip books CT-997 for 司马辰逸 with 欧阳可欣 as companion, booked by 张伟; the desk checks him in;
+    he is erased, and every operation is refused (409) with a hint naming the desk's way out. The clerk
+    names her the primary guest, with a reason: a new front-desk version (above the erased one) names
+    her primary and 张伟 still booker, she is no longer a companion, the event is audited, and the
+    check-out then works and holds through a resolve pass. Hotel B's clerk cannot reach the stay, a
+    guest outside the clerk's scope cannot be named, and a stay with a primary guest is left alone."""
+    from guestgraph import pii, privacy
+    from guestgraph.db.models import Guest, GuestMention
+
+    a, b = _codes(group_spec)
+    today = _today(demo_group, a)
+    without_pms_feed(demo_group, a)
+    without_pms_feed(demo_group, b)
+    elsewhere = make_guest(demo_group, full_name="李白")
+    make_stay(demo_group, b, elsewhere)  # known at hotel B only
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    desk, desk_b = DataScope.hotels(hotel(demo_group, a).id), DataScope.hotels(hotel(demo_group, b).id)
+    him = {"full_name": "司马辰逸", "phone": "+8613700997001"}
+    her = {"full_name": "欧阳可欣", "phone": "+8613700997002"}
+    booker = {"full_name": "张伟", "phone": "+8613700997003"}
+    _ctrip_books(factory, a, "CT-997", 1, today, 2, ("primary", him), ("additional", her), ("booker", booker))
+    _desk_does(factory, desk, a, "CT-997", "check_in")
+    booked = _on_stay(demo_group, "CT-997")
+    ((sima_id, _p),) = {link for link in booked if link[1] == "primary"}
+    ((ouyang_id, _c),) = {link for link in booked if link[1] == "additional"}
+    ((zhang_id, _b),) = {link for link in booked if link[1] == "booker"}
+    privacy.erase_guest(demo_group, guest_id=sima_id, now=datetime.now(UTC))
+    demo_group.commit()
+    ouyang = demo_group.get(Guest, ouyang_id)
+    assert ouyang is not None
+    her_id = ouyang.public_id
+
+    with pytest.raises(frontdesk.StayWithoutPrimaryGuest) as refused:
+        _desk_does(factory, desk, a, "CT-997", "check_out")
+    assert "Name the stay's primary guest" in (refused.value.hint or "")
+    assert f"/api/v1/hotels/{a}/stays/CT-997/primary-guest" in (refused.value.hint or "")
+    assert refused.value.to_dict()["confirmation_number"] == "CT-997"
+    choices = frontdesk.primary_guest_choices(
+        demo_group, scope=desk, hotel_code=a, confirmation_number="CT-997"
+    )
+    assert sorted((c.guest_public_id, c.guest_name, c.role) for c in choices) == sorted(
+        [(her_id, "欧**欣", "additional"), (demo_group.get(Guest, zhang_id).public_id, "张*", "booker")]  # type: ignore[union-attr]
+    )
+
+    def name(
+        scope: DataScope, public_id: str, reason: str = "他已删除数据；同住人出示身份证"
+    ) -> frontdesk.OperationResult:
+        return frontdesk.name_primary_guest(
+            factory, scope=scope, hotel_code=a, confirmation_number="CT-997", guest_public_id=public_id,
+            reason=reason, staff_user_id=None,
+        )  # fmt: skip
+
+    with pytest.raises(HotelNotFound):  # hotel B's clerk: no such stay for them (404)
+        name(desk_b, her_id)
+    with pytest.raises(GuestNotFound):  # a guest hotel A's clerk cannot see
+        name(desk, elsewhere.public_id)
+    with pytest.raises(InvalidInput, match="reason"):
+        name(desk, her_id, reason="  ")
+    assert _on_stay(demo_group, "CT-997") == {(ouyang_id, "additional"), (zhang_id, "booker")}
+
+    named = name(desk, her_id)
+
+    assert (named.status, named.guest_public_id) == ("in_house", her_id)
+    expected = {(ouyang_id, "primary"), (zhang_id, "booker")}
+    assert _on_stay(demo_group, "CT-997") == expected
+    external_id = f"{a}:stay:CT-997"
+    history = _all_records(demo_group, external_id)
+    assert [(r.source_version, r.status) for r in history] == [
+        (1, RecordStatus.ERASED),
+        (2, RecordStatus.ACCEPTED),
+    ]
+    assert (history[1].id, history[1].guest_id) == (named.source_record_id, ouyang_id)
+    opened = pii.open_record(pii.vault_of(demo_group), history[1])
+    raw = json.loads(opened.raw or "")
+    assert (raw["operation"], raw["reason"]) == ("name_primary_guest", "他已删除数据；同住人出示身份证")
+    assert [p["role"] for p in raw["persons"]] == ["primary", "booker"]
+    assert "司马辰逸" not in (opened.raw or "")
+    mentions = demo_group.execute(
+        select(GuestMention.guest_id, GuestMention.link_rule)
+        .where(GuestMention.source_record_id == history[1].id)
+        .order_by(GuestMention.person_index)
+    ).all()
+    assert [tuple(m) for m in mentions] == [(ouyang_id, identity.NAMED), (zhang_id, identity.CARRIED)]
+    (event,) = audit.search_events(
+        demo_group, action="guest.stay.name_primary_guest", paging=PageRequest(page=1, size=5)
+    ).items
+    assert (event.event.guest_public_id, event.event.object_id, event.event.outcome) == (
+        her_id,
+        "CT-997",
+        "ok",
+    )
+    assert (event.event.details["hotel"], event.event.details["was"]) == (a, "additional")
+    with pytest.raises(frontdesk.StayHasPrimaryGuest):  # a stay with a primary guest is left alone
+        name(desk, her_id)
+
+    identity.resolve_all(factory)
+    assert _on_stay(demo_group, "CT-997") == expected
+    _desk_does(factory, desk, a, "CT-997", "charge")
+    done = frontdesk.change_stay(
+        factory, scope=desk, hotel_code=a, confirmation_number="CT-997", operation="check_out",
+        staff_user_id=None,
+    )  # fmt: skip
+    assert (done.status, done.guest_public_id) == ("checked_out", her_id)
+    identity.resolve_all(factory)
+    assert _on_stay(demo_group, "CT-997") == expected
+    history = _all_records(demo_group, external_id)
+    assert [r.source_version for r in history] == [1, 2, 3]
+    stay = demo_group.scalars(select(Stay).where(Stay.confirmation_number == "CT-997")).one()
+    assert demo_group.scalars(select(Charge.guest_id).where(Charge.stay_id == stay.id)).all() == [ouyang_id]
+    named_so = select(func.count()).select_from(Guest).where(Guest.full_name == "欧阳可欣")
+    assert demo_group.scalar(named_so) == 1  # nobody new
+
+
+def test_the_desk_names_a_guest_it_found_the_primary_guest_of_a_stay_naming_only_its_booker(
+    demo_group: Session,
+    engine,  # type: ignore[no-untyped-def]
+    group_spec: org.GroupSpec,
+) -> None:
+    """A travel agent's booking CT-998 names only its booker (张伟); the guest in the room is 王小明,
+    already a guest of hotel A: the clerk finds him and names him the primary guest (the booker
+    stays), and the stay's status is kept (booked); then he is checked in."""
+    from guestgraph.db.models import Guest
+
+    a, _b = _codes(group_spec)
+    today = _today(demo_group, a)
+    without_pms_feed(demo_group, a)
+    demo_group.commit()
+    factory = make_session_factory(engine)
+    desk = DataScope.hotels(hotel(demo_group, a).id)
+    wang_values = {"full_name": "王小明", "phone": "+8613812345678"}
+    _ctrip_books(factory, a, "CT-990", 1, today - timedelta(days=40), 2, ("primary", wang_values))
+    ((wang_id, _p),) = _on_stay(demo_group, "CT-990")  # his stay last month: a guest of hotel A
+    wang = demo_group.get(Guest, wang_id)
+    assert wang is not None
+    zhang = {"full_name": "张伟", "phone": "+8613700998003"}
+    _ctrip_books(factory, a, "CT-998", 1, today, 2, ("booker", zhang))
+    ((zhang_id, role),) = _on_stay(demo_group, "CT-998")
+    assert role == "booker"
+    with pytest.raises(frontdesk.StayWithoutPrimaryGuest, match="only a companion or booker"):
+        _desk_does(factory, desk, a, "CT-998", "check_in")
+
+    named = frontdesk.name_primary_guest(
+        factory, scope=desk, hotel_code=a, confirmation_number="CT-998", guest_public_id=wang.public_id,
+        reason="walked in with the agent's voucher", staff_user_id=None,
+    )  # fmt: skip
+
+    assert (named.status, named.guest_public_id) == ("booked", wang.public_id)
+    assert _on_stay(demo_group, "CT-998") == {(wang_id, "primary"), (zhang_id, "booker")}
+    _desk_does(factory, desk, a, "CT-998", "check_in")
+    identity.resolve_all(factory)
+    assert _on_stay(demo_group, "CT-998") == {(wang_id, "primary"), (zhang_id, "booker")}
+    stay = demo_group.scalars(select(Stay).where(Stay.confirmation_number == "CT-998")).one()
+    assert (stay.status, stay.room_number) == (StayStatus.IN_HOUSE, "1816")

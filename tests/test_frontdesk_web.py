@@ -3,7 +3,7 @@ operations through the API and the pages, with the data scope of a hotel's front
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -190,3 +190,107 @@ def test_profile_page_forms_and_htmx_fragments(live: LiveServer, demo_group: Ses
             and 'id="preference-form"' not in page.text
             and "/check-in" not in page.text
         )
+
+
+def _booked_then_primary_erased(
+    live: LiveServer, session: Session, hotel_code: str, conf: str
+) -> dict[str, str]:
+    """Ctrip books `conf` for 司马辰逸 with 欧阳可欣 as companion and 张伟 as booker; he is erased. The
+    public IDs of those left, by role."""
+    from guestgraph import privacy
+    from guestgraph.db import make_session_factory
+    from guestgraph.db.models import Guest, StayGuest
+    from tests.test_frontdesk import _ctrip_books
+
+    today = datetime.now(ZoneInfo(hotel(session, hotel_code).timezone)).date()
+    him = {"full_name": "司马辰逸", "phone": "+8613700981001"}
+    her = {"full_name": "欧阳可欣", "phone": "+8613700981002"}
+    booker = {"full_name": "张伟", "phone": "+8613700981003"}
+    factory = make_session_factory(live.engine)
+    _ctrip_books(
+        factory, hotel_code, conf, 1, today, 2, ("primary", him), ("additional", her), ("booker", booker)
+    )
+    session.expire_all()
+    links = session.execute(
+        select(Guest.id, Guest.public_id, StayGuest.role)
+        .join(StayGuest, StayGuest.guest_id == Guest.id)
+        .join(Stay, Stay.id == StayGuest.stay_id)
+        .where(Stay.confirmation_number == conf)
+    ).all()
+    by_role = {role.value: (guest_id, public_id) for guest_id, public_id, role in links}
+    privacy.erase_guest(session, guest_id=by_role["primary"][0], now=datetime.now(UTC))
+    session.commit()
+    return {role: public_id for role, (_id, public_id) in by_role.items() if role != "primary"}
+
+
+def test_naming_the_primary_guest_of_a_stay_after_an_erasure_over_the_api(
+    live: LiveServer, demo_group: Session
+) -> None:
+    a, b, scope_a, _today = _setup(demo_group)
+    without_pms_feed(demo_group, a)
+    demo_group.commit()
+    left = _booked_then_primary_erased(live, demo_group, a, "CT-981")
+    stays = f"/api/v1/hotels/{a}/stays"
+    named = f"{stays}/CT-981/primary-guest"
+    body = {"guest_id": left["additional"], "reason": "primary guest erased; companion at the desk"}
+    with live.client(role="front_desk", scope=scope_a) as c:
+        refused = c.post(f"{stays}/CT-981/cancel")
+        assert refused.status_code == 409, refused.text
+        answer = refused.json()
+        assert (answer["error"], answer["hotel_code"], answer["confirmation_number"]) == (
+            "stay_without_primary_guest", a, "CT-981",
+        )  # fmt: skip
+        assert f"/api/v1/hotels/{a}/stays/CT-981/primary-guest" in answer["hint"]
+        assert c.post(named, json={**body, "reason": ""}).status_code == 422
+        unknown = c.post(named, json={**body, "guest_id": "GNOSUCHGUEST"})
+        assert unknown.status_code == 404 and unknown.json()["error"] == "guest_not_found"
+        assert c.post(f"{stays}/NOPE/primary-guest", json=body).json()["error"] == "stay_not_found"
+    with live.client(role="front_desk", scope=DataScope.hotels(hotel(demo_group, b).id)) as c:
+        assert c.post(named, json=body).status_code == 404  # hotel B's desk cannot reach hotel A's stay
+    with live.client(role="regional_manager") as c:  # reads guests, does not operate stays
+        assert c.post(named, json=body).status_code == 403
+    with live.client(role="front_desk", scope=scope_a) as c:
+        done = c.post(named, json=body)
+        assert done.status_code == 200, done.text
+        assert (done.json()["status"], done.json()["guest_public_id"]) == ("booked", left["additional"])
+        again = c.post(named, json=body)
+        assert again.status_code == 409 and again.json()["error"] == "stay_has_primary_guest"
+        cancelled = c.post(f"{stays}/CT-981/cancel")
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled", cancelled.text
+    demo_group.expire_all()
+    stay = demo_group.scalars(select(Stay).where(Stay.confirmation_number == "CT-981")).one()
+    assert stay.status is StayStatus.CANCELLED
+
+
+def test_the_refusal_page_offers_the_form_naming_the_primary_guest(
+    live: LiveServer, demo_group: Session
+) -> None:
+    a, b, scope_a, _today = _setup(demo_group)
+    without_pms_feed(demo_group, a)
+    demo_group.commit()
+    left = _booked_then_primary_erased(live, demo_group, a, "CT-982")
+    with live.client(role="front_desk", scope=scope_a) as c:
+        page = c.post(f"/stays/{a}/CT-982/cancel", data={"next": "/arrivals"}, params={"lang": "en"})
+        assert page.status_code == 409
+        assert f'hx-get="/stays/{a}/CT-982/primary-guest"' in page.text
+        form = c.get(f"/stays/{a}/CT-982/primary-guest", headers={"HX-Request": "true"})
+        assert form.status_code == 200 and 'id="primary-guest-form"' in form.text
+        assert left["additional"] in form.text and "欧**欣" in form.text and "欧阳可欣" not in form.text
+        assert left["booker"] in form.text
+        unchosen = c.post(
+            f"/stays/{a}/CT-982/primary-guest",
+            data={"guest_id": left["additional"], "reason": " "},
+            headers={"HX-Request": "true"},
+        )
+        assert unchosen.status_code == 200 and 'id="form-error"' in unchosen.text
+        done = c.post(
+            f"/stays/{a}/CT-982/primary-guest",
+            data={"guest_id": left["additional"], "reason": "companion shows her ID"},
+            headers={"HX-Request": "true"},
+        )
+        assert (
+            done.status_code == 200 and done.headers["HX-Redirect"] == f"/guests/{left['additional']}#stays"
+        )
+        assert c.post(f"/stays/{a}/CT-982/cancel", data={"next": "/arrivals"}).status_code == 303
+    with live.client(role="front_desk", scope=DataScope.hotels(hotel(demo_group, b).id)) as c:
+        assert c.get(f"/stays/{a}/CT-982/primary-guest", headers={"HX-Request": "true"}).status_code == 404

@@ -1,6 +1,7 @@
 """Act at the front desk: arrivals with each guest's highlights, stay operations for hotels without a
-PMS feed, each recorded as a source record through the import engine (lineage holds), and a stay's
-registration card and folio statement as PDF."""
+PMS feed (among them naming the primary guest of a stay left without one), each recorded as a source
+record through the import engine (lineage holds), and a stay's registration card and folio statement
+as PDF."""
 
 from guestgraph.frontdesk._arrivals import ArrivalLine, Arrivals, Day, list_arrivals
 from guestgraph.frontdesk._documents import (
@@ -25,20 +26,26 @@ from guestgraph.frontdesk._hotels import (
 from guestgraph.frontdesk._operations import (
     ID_TYPES,
     OUTLETS,
+    REASON_MAX,
     TRANSITIONS,
     NewReservation,
     OperationResult,
+    StayGuestChoice,
+    StayHasPrimaryGuest,
     StayNotFound,
     StayWithoutPrimaryGuest,
     change_stay,
     create_reservation,
+    name_primary_guest,
     post_charge,
+    primary_guest_choices,
 )
 from guestgraph.frontdesk._options import DeskOptions, desk_options
 
 __all__ = [
     "ID_TYPES",
     "OUTLETS",
+    "REASON_MAX",
     "TRANSITIONS",
     "ArrivalLine",
     "Arrivals",
@@ -54,6 +61,8 @@ __all__ = [
     "OperationResult",
     "RegistrationCard",
     "StayDocument",
+    "StayGuestChoice",
+    "StayHasPrimaryGuest",
     "StayHeader",
     "StayNotFound",
     "StayWithoutPrimaryGuest",
@@ -65,8 +74,10 @@ __all__ = [
     "hotel_choices",
     "hotel_today",
     "list_arrivals",
+    "name_primary_guest",
     "operable_hotel",
     "post_charge",
+    "primary_guest_choices",
     "set_pms_feed",
     "stay_document",
 ]

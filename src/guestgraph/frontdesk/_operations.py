@@ -1,5 +1,7 @@
 """Stay operations for hotels without a PMS feed: create a reservation, check in (with the ID
-document), check out, cancel, mark a no-show, post a charge to the folio.
+document), check out, cancel, mark a no-show, post a charge to the folio, and name the primary guest of
+a stay left without one (its primary guest erased with its record: the guest in the room, one of its
+companions or any guest in scope, with the clerk's reason).
 
 Each operation is a front-desk source record run through the import engine like any file or push
 (standardised, checked by the same rules, stored with its lineage, projected onto the stay or folio).
@@ -24,11 +26,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph import audit, cleanse, identity, ingest, pii
-from guestgraph.access import DataScope, stay_visible
+from guestgraph.access import DataScope, mask_name, stay_visible
 from guestgraph.db.models import (
     Charge,
     Guest,
@@ -73,7 +75,9 @@ AUDIT_ACTION = {
     "cancel": "guest.stay.cancel",
     "no_show": "guest.stay.no_show",
     "charge": "guest.stay.charge",
+    "name_primary_guest": "guest.stay.name_primary_guest",
 }
+REASON_MAX = 300
 GUEST_VALUES = {  # record person field -> golden guest attribute
     "full_name": "full_name",
     "gender": "gender",
@@ -92,9 +96,33 @@ class StayNotFound(NotFound):
 
 
 class StayWithoutPrimaryGuest(Conflict):
-    """The stay names no primary guest the desk could act for (not resolved yet, or erased)."""
+    """The stay names no primary guest the desk could act for (not resolved yet, or erased); the
+    answer names the stay, so a page or client can offer `name_primary_guest` for it."""
 
     code = "stay_without_primary_guest"
+
+    def __init__(self, message: str, *, hint: str, hotel_code: str, confirmation_number: str) -> None:
+        super().__init__(message, hint=hint)
+        self.hotel_code, self.confirmation_number = hotel_code, confirmation_number
+
+    def to_dict(self) -> dict[str, object]:
+        return super().to_dict() | {
+            "hotel_code": self.hotel_code,
+            "confirmation_number": self.confirmation_number,
+        }
+
+
+class StayHasPrimaryGuest(Conflict):
+    code = "stay_has_primary_guest"
+
+
+@dataclass(frozen=True)
+class StayGuestChoice:
+    """A guest left on a stay (a companion or its booker), as the desk may name them its primary guest."""
+
+    guest_public_id: str
+    guest_name: str | None  # masked
+    role: str
 
 
 @dataclass(frozen=True)
@@ -128,6 +156,9 @@ class _Plan:
     record: ingest.InboundRecord
     label: str
     others: list[tuple[Guest, GuestRole]] = field(default_factory=list)  # persons 1.. of a stay record
+    reason: str | None = None  # the clerk's, kept in the record (naming a stay's primary guest)
+    primary_rule: str = "front_desk"  # how person 0 is linked to `guest` (identity.NAMED: kept so)
+    noted: dict[str, str] = field(default_factory=dict)  # more audit details (no personal values)
 
 
 def create_reservation(
@@ -191,8 +222,9 @@ def change_stay(
             )
         fields = _stay_fields(stay) | {"stay_status": becomes.value}
         person = _person(session, guest)
-        others = _other_guests(session, stay.id, guest.id)
+        others = _other_guests(session, stay.id)
         carried = [_person(session, other, role) for other, role in others]
+        rule = _primary_rule(session, stay, guest.id)
     if operation == "check_in":
         if not (id_type and id_number):
             raise InvalidInput("Check-in records the ID document seen.", hint="Enter its type and number.")
@@ -206,7 +238,7 @@ def change_stay(
         person |= {"id_type": label, "id_number": id_number.strip()}
         fields["room_number"] = (room_number or "").strip() or fields.get("room_number")
     record = _stay_record(hotel_code, confirmation_number, fields, person, *carried, version=version + 1)
-    plan = _Plan(hotel_code, confirmation_number, guest, record, operation, others)
+    plan = _Plan(hotel_code, confirmation_number, guest, record, operation, others, primary_rule=rule)
     return _run(factory, plan, staff_user_id)
 
 
@@ -256,10 +288,98 @@ def post_charge(
     return _run(factory, _Plan(hotel_code, confirmation_number, guest, record, "charge"), staff_user_id)
 
 
+def name_primary_guest(
+    factory: sessionmaker[Session],
+    *,
+    scope: DataScope,
+    hotel_code: str,
+    confirmation_number: str,
+    guest_public_id: str,
+    reason: str,
+    staff_user_id: int | None,
+) -> OperationResult:
+    """Name the guest in the room as the primary guest of a stay that has none (erased with its
+    record, or a booking naming only a companion or booker): one of its companions (who leaves the
+    companions) or any guest in scope. A new version of the stay's record like every desk operation,
+    keeping its status and its other links; the clerk's reason is kept in the record."""
+    why = _reason(reason)
+    if not guest_public_id.strip():
+        raise InvalidInput(
+            "Choose the guest to name the stay's primary guest.",
+            hint="Pick a guest left on the stay, or enter another guest's ID.",
+        )
+    with factory() as session:
+        plan = _naming(session, scope, hotel_code, confirmation_number, guest_public_id.strip(), why)
+    return _run(factory, plan, staff_user_id)
+
+
+def _reason(reason: str) -> str:
+    why = " ".join((reason or "").split())
+    if not why:
+        raise InvalidInput(
+            "Naming a stay's primary guest needs a reason.",
+            hint="Say why, e.g. 'primary guest erased; her companion shows her ID at check-out'.",
+        )
+    if len(why) > REASON_MAX:
+        raise InvalidInput(f"The reason is longer than {REASON_MAX} characters.", hint="Shorten it.")
+    return why
+
+
+def _naming(
+    session: Session, scope: DataScope, hotel_code: str, confirmation_number: str, public_id: str, why: str
+) -> _Plan:
+    """The stay's next version naming the guest its primary guest, its other links as they stand (a
+    companion named leaves the companions; a booker named stays the booker too)."""
+    stay = _stay_in_scope(session, scope, hotel_code, confirmation_number)
+    if (named := _primary_guest(session, stay.id)) is not None:
+        raise StayHasPrimaryGuest(
+            f"Stay {confirmation_number} at {hotel_code} already has a primary guest ({named.public_id}).",
+            hint="Stay operations act for them; reload the page.",
+        )
+    guest = visible_guest(session, scope, public_id)
+    version = _latest_version(session, hotel_code, confirmation_number)
+    fields = _stay_fields(stay) | {"stay_status": stay.status.value}
+    person = _person(session, guest)
+    session.expunge(guest)
+    links = _other_guests(session, stay.id)
+    others = [(o, role) for o, role in links if not (o.id == guest.id and role is GuestRole.ADDITIONAL)]
+    carried = [_person(session, other, role) for other, role in others]
+    record = _stay_record(hotel_code, confirmation_number, fields, person, *carried, version=version + 1)
+    was = ", ".join(sorted(role.value for o, role in links if o.id == guest.id)) or "not on the stay"
+    label = "name_primary_guest"
+    return _Plan(
+        hotel_code, confirmation_number, guest, record, label, others, why, identity.NAMED, {"was": was}
+    )
+
+
+def primary_guest_choices(
+    session: Session, *, scope: DataScope, hotel_code: str, confirmation_number: str
+) -> list[StayGuestChoice]:
+    """The guests left on a stay in scope (companions, booker), names masked, for the desk to name
+    one its primary guest."""
+    stay = _stay_in_scope(session, scope, hotel_code, confirmation_number)
+    return [
+        StayGuestChoice(guest.public_id, mask_name(guest.full_name), role.value)
+        for guest, role in _other_guests(session, stay.id)
+    ]
+
+
 def _stay_and_guest(
     session: Session, scope: DataScope, hotel_code: str, confirmation_number: str
 ) -> tuple[Stay, Guest, int]:
     """The stay in scope, its primary guest, and the latest front-desk version of its record."""
+    stay = _stay_in_scope(session, scope, hotel_code, confirmation_number)
+    guest = _primary_guest(session, stay.id)
+    if guest is None:
+        raise _no_primary_guest(session, stay, hotel_code)
+    version = _latest_version(session, hotel_code, confirmation_number)
+    session.expunge(stay)
+    session.expunge(guest)
+    return stay, guest, version
+
+
+def _stay_in_scope(session: Session, scope: DataScope, hotel_code: str, confirmation_number: str) -> Stay:
+    """The stay at a hotel the desk operates, in the reader's scope, or `StayNotFound` (404)."""
     hotel = operable_hotel(session, scope, hotel_code)
     stay = session.scalar(
         select(Stay).where(
@@ -270,23 +390,43 @@ def _stay_and_guest(
         raise StayNotFound(
             f"No stay {confirmation_number!r} at {hotel_code}.", hint="Check the confirmation number."
         )
-    guest = session.scalar(
+    return stay
+
+
+def _primary_guest(session: Session, stay_id: int) -> Guest | None:
+    return session.scalar(
         select(Guest)
         .join(StayGuest, StayGuest.guest_id == Guest.id)
-        .where(StayGuest.stay_id == stay.id, StayGuest.role == GuestRole.PRIMARY)
+        .where(StayGuest.stay_id == stay_id, StayGuest.role == GuestRole.PRIMARY)
     )
-    if guest is None:
-        raise _no_primary_guest(session, stay, hotel_code)
+
+
+def _latest_version(session: Session, hotel_code: str, confirmation_number: str) -> int:
+    """The newest front-desk version of the stay's record, erased ones (under their tombstone) too."""
     external_id = _stay_external_id(hotel_code, confirmation_number)
-    stored_as = [external_id, pii.tombstone(pii.vault_of(session), external_id)]  # erased versions too
+    stored_as = [external_id, pii.tombstone(pii.vault_of(session), external_id)]
     version = session.scalar(
         select(func.max(SourceRecord.source_version))
         .join(SourceSystem, SourceSystem.id == SourceRecord.source_system_id)
         .where(SourceSystem.code == SOURCE, SourceRecord.external_id.in_(stored_as))
     )
-    session.expunge(stay)
-    session.expunge(guest)
-    return stay, guest, version or 0
+    return version or 0
+
+
+def _primary_rule(session: Session, stay: Stay, guest_id: int) -> str:
+    """How the stay's new version links its primary guest: as the version it follows does when a
+    clerk named her (identity.NAMED, kept through a pass), else as the desk's choice."""
+    named = session.scalar(
+        select(func.count())
+        .select_from(GuestMention)
+        .where(
+            GuestMention.source_record_id == stay.source_record_id,
+            GuestMention.person_index == 0,
+            GuestMention.guest_id == guest_id,
+            GuestMention.link_rule == identity.NAMED,
+        )
+    )
+    return identity.NAMED if named else "front_desk"
 
 
 def _no_primary_guest(session: Session, stay: Stay, hotel_code: str) -> StayWithoutPrimaryGuest:
@@ -298,24 +438,31 @@ def _no_primary_guest(session: Session, stay: Stay, hotel_code: str) -> StayWith
         session.scalar(select(SourceRecord.status).where(SourceRecord.id == stay.source_record_id))
         is RecordStatus.ERASED
     )
-    resend = (
-        "Have the booking's source (the channel or the PMS) send it again naming the guest in the room as "
-        "its primary guest, run identity resolution (guestgraph resolve --all), then try again."
+    name_one = (
+        "Name the stay's primary guest at the desk: the guest in the room, one of its companions or any "
+        "guest you find, with a reason ('Name the primary guest' on this page, or POST "
+        f"/api/v1/hotels/{hotel_code}/stays/{stay.confirmation_number}/primary-guest), then try again; "
+        "or have the booking's source send it again naming them and run identity resolution."
     )
+    stay_named = {"hotel_code": hotel_code, "confirmation_number": stay.confirmation_number}
     if erased:
         return StayWithoutPrimaryGuest(
             f"{where} has no primary guest: its record was erased with its primary guest's data (a "
             f"data-subject erasure or the retention schedule; {left} companion or booker link(s) left), "
             "and stay operations act for the primary guest.",
-            hint=resend,
+            hint=name_one,
+            **stay_named,
         )
     if left:
         return StayWithoutPrimaryGuest(
-            f"{where} names only a companion or booker ({left}), no primary guest.", hint=resend
+            f"{where} names only a companion or booker ({left}), no primary guest.",
+            hint=name_one,
+            **stay_named,
         )
     return StayWithoutPrimaryGuest(
         f"{where} is not linked to a guest yet.",
-        hint="Run identity resolution (guestgraph resolve --all), then try again.",
+        hint="Run identity resolution (guestgraph resolve --all), or " + name_one[0].lower() + name_one[1:],
+        **stay_named,
     )
 
 
@@ -344,15 +491,15 @@ def _stay_fields(stay: Stay) -> dict[str, str | None]:
     }
 
 
-def _other_guests(session: Session, stay_id: int, primary_id: int) -> list[tuple[Guest, GuestRole]]:
-    """The stay's guests besides its primary guest (companions, booker) as they stand, with their
-    roles: active guests only (an erased guest is on no stay; a merged one is not linked yet)."""
+def _other_guests(session: Session, stay_id: int) -> list[tuple[Guest, GuestRole]]:
+    """The stay's links besides its primary guest's (companions, booker) as they stand, with their
+    roles: the primary guest's own too when they booked the stay (its booker), so a new version keeps
+    every link; active guests only (an erased guest is on no stay; a merged one is not linked yet)."""
     rows = session.execute(
         select(Guest, StayGuest.role)
         .join(StayGuest, StayGuest.guest_id == Guest.id)
         .where(
             StayGuest.stay_id == stay_id,
-            StayGuest.guest_id != primary_id,
             StayGuest.role != GuestRole.PRIMARY,
             Guest.status == GuestStatus.ACTIVE,
         )
@@ -394,8 +541,9 @@ def _stay_record(
 
 def _run(factory: sessionmaker[Session], plan: _Plan, staff_user_id: int | None) -> OperationResult:
     record = plan.record
+    said = {"reason": plan.reason} if plan.reason else {}
     record.raw = json.dumps(
-        {"operation": plan.label, "fields": record.fields, "persons": record.persons},
+        {"operation": plan.label, "fields": record.fields, "persons": record.persons} | said,
         ensure_ascii=False,
         sort_keys=True,
     )
@@ -440,7 +588,8 @@ def _audit(plan: _Plan, session: Session, batch_id: int, results: list[ingest.Re
             "hotel": plan.hotel_code,
             "batch": batch_id,
             "record": ", ".join(sorted({r.outcome for r in results})),
-        },
+        }
+        | plan.noted,
     )
 
 
@@ -461,7 +610,7 @@ def _link(session: Session, plan: _Plan, external_id: str) -> tuple[int, str]:
     session.execute(
         update(GuestMention)
         .where(GuestMention.source_record_id == record_id, GuestMention.person_index == 0)
-        .values(guest_id=guest_id, link_rule="front_desk")
+        .values(guest_id=guest_id, link_rule=plan.primary_rule)
     )
     for index, (other, _role) in enumerate(plan.others, start=1):
         session.execute(
@@ -476,8 +625,11 @@ def _link(session: Session, plan: _Plan, external_id: str) -> tuple[int, str]:
     )
     if stay is None:  # pragma: no cover - the projection wrote it
         raise Conflict(f"Stay {plan.confirmation_number} was not projected.")
-    for who, role in [(plan.guest, GuestRole.PRIMARY), *plan.others]:
-        _on_stay(session, stay.id, who.id, role)
+    named = [(plan.guest.id, GuestRole.PRIMARY), *((who.id, role) for who, role in plan.others)]
+    for guest_id, role in named:
+        _on_stay(session, stay.id, guest_id, role)
+    if plan.record.record_type is RecordType.RESERVATION:  # a version of the stay names all its guests
+        _drop_roles_not_named(session, stay.id, named)
     session.execute(update(Charge).where(Charge.source_record_id == record_id).values(guest_id=guest_id))
     return record_id, stay.status.value
 
@@ -490,3 +642,17 @@ def _on_stay(session: Session, stay_id: int, guest_id: int, role: GuestRole) -> 
     )
     if not linked:
         session.execute(insert(StayGuest).values(stay_id=stay_id, guest_id=guest_id, role=role))
+
+
+def _drop_roles_not_named(session: Session, stay_id: int, named: list[tuple[int, GuestRole]]) -> None:
+    """A guest the record names keeps only the roles it names them in (a companion named the primary
+    guest is no longer a companion), as the next resolve pass would have it."""
+    roles: dict[int, set[GuestRole]] = {}
+    for guest_id, role in named:
+        roles.setdefault(guest_id, set()).add(role)
+    for guest_id, kept in roles.items():
+        session.execute(
+            delete(StayGuest).where(
+                StayGuest.stay_id == stay_id, StayGuest.guest_id == guest_id, StayGuest.role.not_in(kept)
+            )
+        )

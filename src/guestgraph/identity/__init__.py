@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from guestgraph.identity._folio import stay_primary_guest
-from guestgraph.identity._mentions import CARRIED, mention_rows
+from guestgraph.identity._mentions import CARRIED, NAMED, mention_rows
 
 if TYPE_CHECKING:
     from guestgraph.identity._attach import attach_record
@@ -100,6 +100,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CARRIED",
+    "NAMED",
     "SplitOutcome",
     "split_guest",
     "attach_record",

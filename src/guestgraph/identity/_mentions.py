@@ -14,6 +14,11 @@ STRONG_DOCUMENTS = frozenset({"cn_resident_id", "passport", "hk_macau_permit", "
 # of a stay the front desk writes a new version of), linked to the guest that record resolved to: a
 # resolve pass keeps it with that guest's other mentions unless the evidence forbids it.
 CARRIED = "carried"
+# The link rule of the guest a clerk named a stay's primary guest (its own primary guest erased with
+# the booking), on that front-desk version and the desk's later ones: a resolve pass keeps it with that
+# guest as it keeps a carried person, though her other mentions may all be on erased records
+# (unreadable, so no rule joins them).
+NAMED = "named"
 
 
 def _day(value: Any) -> date | None:

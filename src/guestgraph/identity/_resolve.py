@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from guestgraph import pii
 from guestgraph.db.models import GuestMention, SourceRecord
 from guestgraph.identity._clusters import Clusters
-from guestgraph.identity._mentions import CARRIED
+from guestgraph.identity._mentions import CARRIED, NAMED
 
 Key = Callable[[Any], tuple[Any, ...] | None]
 
@@ -161,9 +161,11 @@ def opened_values(mentions: Iterable[MentionKeys]) -> dict[int, pii.Sensitive]:
 def carried_pairs(session: Session, mentions: list[MentionKeys]) -> list[tuple[int, int]]:
     """Position pairs (a carried mention, an anchor: the first mention its guest holds that was not
     carried, else the first): a person a record carried over from the record it follows stays with the
-    guest it was carried to, though no rule may join it (a companion the booking names by name alone)."""
+    guest it was carried to, though no rule may join it (a companion the booking names by name alone);
+    so does the guest a clerk named a stay's primary guest (NAMED)."""
     held = GuestMention.guest_id.is_not(None)
-    carried = set(session.scalars(select(GuestMention.id).where(GuestMention.link_rule == CARRIED, held)))
+    kept = GuestMention.link_rule.in_((CARRIED, NAMED))
+    carried = set(session.scalars(select(GuestMention.id).where(kept, held)))
     if not carried:
         return []
     anchor: dict[int, int] = {}

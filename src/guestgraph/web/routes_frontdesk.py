@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from guestgraph import frontdesk, prompts
 from guestgraph.access import Permission
-from guestgraph.errors import NotFound
+from guestgraph.errors import Conflict, GuestgraphError, GuestNotFound, InvalidInput, NotFound
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow
 from guestgraph.web._deps import FactoryDep, SessionDep
 from guestgraph.web._render import render
@@ -55,6 +55,17 @@ class ChargeIn(BaseModel):
     outlet: str = Field(max_length=20, description=f"One of: {', '.join(frontdesk.OUTLETS)}.")
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
     description: str | None = Field(None, max_length=200)
+
+
+class PrimaryGuestIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    guest_id: str = Field(
+        max_length=20,
+        description="The guest in the room: one of the stay's companions, or any guest in scope.",
+    )
+    reason: str = Field(
+        min_length=1, max_length=frontdesk.REASON_MAX, description="Why (kept in the record)."
+    )
 
 
 class PmsFeedIn(BaseModel):
@@ -268,6 +279,46 @@ async def api_post_charge(
     return asdict(await _charge(factory, scope, principal, code, conf, body))
 
 
+async def _name_primary(
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    code: str,
+    conf: str,
+    body: PrimaryGuestIn,
+) -> frontdesk.OperationResult:
+    call = partial(
+        frontdesk.name_primary_guest,
+        factory,
+        scope=scope,
+        hotel_code=code,
+        confirmation_number=conf,
+        guest_public_id=body.guest_id,
+        reason=body.reason,
+        staff_user_id=principal.user_id,
+    )
+    return await run_in_threadpool(call)
+
+
+@router.post(  # before `{op}`: the first route whose path matches answers
+    f"{api}/hotels/{{code}}/stays/{{conf}}/primary-guest",
+    response_model=OperationOut,
+    dependencies=[allow(Permission.STAY_OPERATE)],
+)
+async def api_name_primary_guest(
+    code: str,
+    conf: str,
+    body: PrimaryGuestIn,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+) -> dict[str, Any]:
+    """Name the primary guest of a stay that has none (its primary guest erased with the booking): the
+    guest in the room, one of its companions or any guest in your scope, with a reason. A new version
+    of the stay's front-desk record, audited; the stay's other operations then act for that guest."""
+    return asdict(await _name_primary(factory, scope, principal, code, conf, body))
+
+
 @router.post(
     f"{api}/hotels/{{code}}/stays/{{conf}}/{{op}}",
     response_model=OperationOut,
@@ -330,6 +381,61 @@ async def charge_form(
         ChargeIn(outlet=outlet, amount=amount, description=description or None),
     )
     return _back(next, f"/guests/{result.guest_public_id}#stays")
+
+
+@router.get(
+    "/stays/{code}/{conf}/primary-guest",
+    include_in_schema=False,
+    dependencies=[allow(Permission.STAY_OPERATE)],
+)
+def primary_guest_form(
+    request: Request, code: str, conf: str, session: SessionDep, scope: ScopeDep
+) -> Response:
+    """The form naming a stay's primary guest (an HTMX fragment, on the page that said it has none)."""
+    return _primary_guest_part(request, session, scope, code, conf)
+
+
+@router.post(
+    "/stays/{code}/{conf}/primary-guest",
+    include_in_schema=False,
+    dependencies=[allow(Permission.STAY_OPERATE)],
+)
+async def name_primary_guest_form(
+    request: Request,
+    code: str,
+    conf: str,
+    factory: FactoryDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    reason: Annotated[str, Form(max_length=frontdesk.REASON_MAX)] = "",
+    guest_id: Annotated[str, Form(max_length=20)] = "",
+    other_guest_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    body = PrimaryGuestIn.model_construct(guest_id=other_guest_id.strip() or guest_id, reason=reason)
+    if not request.headers.get("HX-Request"):
+        result = await _name_primary(factory, scope, principal, code, conf, body)
+        return RedirectResponse(f"/guests/{result.guest_public_id}#stays", status_code=303)
+    try:
+        result = await _name_primary(factory, scope, principal, code, conf, body)
+    except (InvalidInput, GuestNotFound, Conflict) as e:  # said on the form; a stay out of scope: 404
+        return _primary_guest_part(request, session, scope, code, conf, error=e, reason=reason)
+    return Response(status_code=200, headers={"HX-Redirect": f"/guests/{result.guest_public_id}#stays"})
+
+
+def _primary_guest_part(
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    code: str,
+    conf: str,
+    *,
+    error: GuestgraphError | None = None,
+    reason: str = "",
+) -> Response:
+    choices = frontdesk.primary_guest_choices(session, scope=scope, hotel_code=code, confirmation_number=conf)
+    context = {"hotel": code, "conf": conf, "choices": choices, "error": error, "reason": reason}
+    return render(request, "_primary_guest.html", context)
 
 
 @router.post(
