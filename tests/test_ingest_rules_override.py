@@ -163,3 +163,54 @@ def test_the_rules_file_lays_over_the_shipped_rules(tmp_path: Path) -> None:
     assert rules.severity("phone.invalid", "loyalty") is Severity.REJECT
     assert rules.title("text.control_characters", "en") == "Control characters removed"
     assert ingest.load_rules(None) is ingest.default_rules()
+
+
+REJECT_DESK_PHONE = "overrides:\n  frontdesk:\n    phone.invalid: reject\n"
+
+
+def _form_record(s: Session) -> SourceRecord:
+    s.expire_all()
+    found = s.scalars(
+        select(SourceRecord).where(SourceRecord.raw_format.in_(("form", "correction"))).order_by(SourceRecord.id)
+    ).all()
+    assert found
+    return found[-1]
+
+
+@pytest.mark.parametrize("override", [True, False], ids=["rules-file", "shipped"])
+def test_the_registration_form_and_a_stewards_correction_follow_the_rules_file(
+    engine: Engine, db_url: str, tmp_path: Path, override: bool
+) -> None:
+    """The app attaches the deployment's rules to its engine: the clerk's live feedback, the stored
+    registration and the steward's correction of it are judged by them (here a front-desk phone
+    that cannot be a number is refused), as imports and pushes are. The shipped rules only warn."""
+    from tests.conftest import serve
+    from tests.test_ingest_manual import FORM
+
+    rules = rules_file(tmp_path, REJECT_DESK_PHONE) if override else None
+    settings = make_settings(tmp_path / "data", db_url, ingest_rules_file=rules)
+    form = {**FORM, "phone": "12"}
+    with serve(settings, engine) as live, live.client(follow_redirects=True) as c:
+        check = c.post("/register/check", data=form)
+        assert check.status_code == 200
+        assert ('data-field="phone" data-severity="reject"' in check.text) is override
+        assert ('data-field="phone" data-severity="warn"' in check.text) is not override
+        assert c.post("/register", data=form).status_code == 200
+        with Session(engine) as s:
+            stored = _form_record(s)
+            expected = RecordStatus.QUARANTINED if override else RecordStatus.ACCEPTED_WITH_WARNINGS
+            assert stored.status is expected
+        if not override:
+            return
+        # the steward corrects the notes but leaves the phone: still refused by the deployment's rule
+        page = c.post(f"/quarantine/{stored.id}", data={"fields.notes": "对花生过敏，需要无烟房"})
+        assert page.status_code == 200
+        with Session(engine) as s:
+            again = _form_record(s)
+            assert again.id != stored.id and again.raw_format == "correction"
+            assert again.status is RecordStatus.QUARANTINED
+            assert ("phone.invalid", Severity.REJECT) in set(
+                s.execute(
+                    select(RecordIssue.rule, RecordIssue.severity).where(RecordIssue.source_record_id == again.id)
+                ).all()
+            )

@@ -28,7 +28,7 @@ def run_import_command(
 ) -> int:
     """Import every file; returns the exit code (0 all imported, 1 some files failed)."""
     rules = ingest.load_rules(settings.ingest_rules_file)
-    engine = open_engine(settings)
+    engine = ingest.attach_rules(open_engine(settings), rules)
     factory = make_session_factory(engine)
     results: list[ingest.FileImport] = []
     failures: list[tuple[Path, str]] = []

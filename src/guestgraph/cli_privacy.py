@@ -140,14 +140,16 @@ def register(app: typer.Typer, *, fail: Callable[[GuestgraphError], typer.Exit])
     ) -> None:
         """Correct a guest's details: checked like an import, wins survivorship, updates search and
         puts one entry on the change feed (audited; the values are never logged)."""
-        from guestgraph import audit, privacy
+        from guestgraph import audit, ingest, privacy
         from guestgraph.access import DataScope
 
         pairs = dict(v.split("=", 1) for v in values if "=" in v)
         if len(pairs) != len(values):
             raise typer.BadParameter("Give each correction as FIELD=VALUE.")
         try:
-            engine = open_engine(load_settings())
+            settings = load_settings()
+            # checked by the deployment's import rules, as the web app checks a correction
+            engine = ingest.attach_rules(open_engine(settings), ingest.load_rules(settings.ingest_rules_file))
             with audit.acting_as(audit.Actor(username="cli")):
                 done = privacy.rectify_guest(
                     make_session_factory(engine),

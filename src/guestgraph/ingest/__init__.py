@@ -32,7 +32,7 @@ from guestgraph.ingest._reports import (
     problem_rows_csv,
 )
 from guestgraph.ingest._repost import RepostOutcome, repost_folio_lines
-from guestgraph.ingest._rules import RuleSet, default_rules, load_rules
+from guestgraph.ingest._rules import RuleSet, attach_rules, default_rules, load_rules, rules_of
 from guestgraph.ingest._uploads import (
     held_upload,
     import_upload,
@@ -86,7 +86,9 @@ __all__ = [
     "RuleSet",
     "SourceNotFound",
     "default_rules",
+    "attach_rules",
     "load_rules",
+    "rules_of",
     "expand",
     "import_file",
     "run_import",

@@ -33,7 +33,7 @@ from guestgraph.ingest._inbound import InboundRecord
 from guestgraph.ingest._prepare import prepare
 from guestgraph.ingest._project import project
 from guestgraph.ingest._quality import record_quality
-from guestgraph.ingest._rules import RuleSet, default_rules
+from guestgraph.ingest._rules import RuleSet, default_rules, rules_of
 from guestgraph.ingest._store import Prepared, insert_findings, insert_records, retire_replaced
 from guestgraph.quality import evaluate_alerts
 
@@ -133,7 +133,7 @@ def run_import(
     `on_stored(session, batch_id, results)` runs last in each chunk's transaction, e.g. to write the
     audit event of a front-desk operation with the records it stored."""
     with factory() as session:
-        batch, settings, hotel_ids = _open_batch(session, request, rules or default_rules(), today)
+        batch, settings, hotel_ids = _open_batch(session, request, rules or rules_of(session), today)
         source_id, batch_id, start = batch.source_system_id, batch.id, batch.checkpoint
         session.commit()
     summary = BatchSummary(batch_id=batch_id, resumed_from=start)

@@ -21,7 +21,7 @@ from guestgraph.errors import InvalidInput
 from guestgraph.ingest._context import SourceSettings
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, RecordResult, run_import
 from guestgraph.ingest._inbound import InboundRecord
-from guestgraph.ingest._rules import default_rules
+from guestgraph.ingest._rules import rules_of
 from guestgraph.ingest._standardise import standardise
 
 SOURCE = "frontdesk"
@@ -73,7 +73,7 @@ def _settings(session: Session, hotel_code: str | None) -> SourceSettings:
     hotels = list(session.scalars(select(Hotel)))
     return SourceSettings(
         source=SOURCE,
-        rules=default_rules(),
+        rules=rules_of(session),
         today=datetime.now(UTC).date(),
         hotel_currency={h.code: h.currency for h in hotels},
         hotel_timezone={h.code: h.timezone for h in hotels},
@@ -83,7 +83,7 @@ def _settings(session: Session, hotel_code: str | None) -> SourceSettings:
 
 def check_registration(session: Session, *, values: dict[str, str], locale: str) -> list[FieldFeedback]:
     """What the rules say about each field, without storing anything."""
-    rules = default_rules()
+    rules = rules_of(session)
     outcome = standardise(_record(values, "check"), _settings(session, values.get("hotel_code")))
     feedback = []
     for f in outcome.findings:

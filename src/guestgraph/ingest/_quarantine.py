@@ -17,7 +17,7 @@ from guestgraph.errors import InvalidInput, NotFound
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, RecordResult, run_import
 from guestgraph.ingest._inbound import PERSON_FIELDS, RECORD_FIELDS, InboundRecord
 from guestgraph.ingest._reports import open_issue_value
-from guestgraph.ingest._rules import default_rules
+from guestgraph.ingest._rules import rules_of
 from guestgraph.paging import Page, PageRequest
 
 AUDIT_IDS = 100  # record ids named in a discard's audit event (its details stay small)
@@ -82,7 +82,7 @@ def get_quarantined(session: Session, *, scope: DataScope, record_id: int, local
 
 
 def _item(session: Session, r: SourceRecord, locale: str) -> QuarantinedRecord:
-    rules = default_rules()
+    rules = rules_of(session)
     found = session.execute(
         select(
             RecordIssue.rule,

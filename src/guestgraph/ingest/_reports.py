@@ -18,7 +18,7 @@ from guestgraph.crypto import Vault
 from guestgraph.db.models import Hotel, ImportBatch, RecordIssue, RecordStatus, SourceRecord, SourceSystem
 from guestgraph.errors import NotFound
 from guestgraph.ingest._masked import row_masker
-from guestgraph.ingest._rules import RuleSet, default_rules
+from guestgraph.ingest._rules import RuleSet, rules_of
 from guestgraph.paging import Page, PageRequest
 
 PROBLEM = (RecordStatus.QUARANTINED.value, RecordStatus.ACCEPTED_WITH_WARNINGS.value)
@@ -134,7 +134,7 @@ def batch_report(
             f"No import batch {batch_id} in your data scope.", hint="See the list of imports."
         )
     batch, source, hotel = found
-    rules = default_rules()
+    rules = rules_of(session)
     counts = [
         RuleCount(code, rules.title(code, locale), rules.severity(code, source).value, n)
         for code, n in sorted((batch.rule_counts or {}).items(), key=lambda kv: (-kv[1], kv[0]))
@@ -149,7 +149,7 @@ def problem_rows(
 ) -> Iterator[ProblemRow]:
     """Quarantined and flagged rows of a batch with the original data and every reason, in input order,
     the identifying values the row was sent with masked (MK-01)."""
-    rules = default_rules()
+    rules = rules_of(session)
     query = (
         select(
             SourceRecord.id,

@@ -1,7 +1,10 @@
 """Rules as data: the shipped defaults plus per-source overrides decide each finding's severity.
 
 A deployment changes them in its own rules file (setting `ingest_rules_file`, read by `load_rules`):
-its `overrides` per source system and its `rules` severities are laid over the shipped file."""
+its `overrides` per source system and its `rules` severities are laid over the shipped file. The app and
+the CLI attach the deployment's rules to the engine they open (`attach_rules`), so every way a record
+comes in (a file, a push, the registration form, a steward's correction, a front-desk operation, a
+rectification) is judged by the same rules without each caller passing them (`rules_of`)."""
 
 from __future__ import annotations
 
@@ -9,13 +12,17 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import yaml
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph.db.models import Severity
 from guestgraph.errors import ConfigurationError
 
 DEFAULT_RULES_FILE = Path(__file__).parent / "rules" / "default.yaml"
+_ATTACHED: WeakKeyDictionary[Engine, RuleSet] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -125,3 +132,23 @@ def _laid_over(shipped: dict[str, Any], own: dict[str, Any], path: Path, fix: st
             )
         overrides.setdefault(str(source), {}).update(changes)
     return {"rules": rules, "overrides": overrides}
+
+
+def attach_rules(engine: Engine, rules: RuleSet) -> Engine:
+    """Judge the records imported through `engine` by `rules` (the deployment's, from `load_rules`)
+    wherever a caller names no rules of its own."""
+    _ATTACHED[engine] = rules
+    return engine
+
+
+def rules_of(bind: Session | Connection | Engine | sessionmaker[Session]) -> RuleSet:
+    """The rules attached to the engine behind `bind`, else the shipped ones."""
+    engine: object = bind
+    if isinstance(bind, sessionmaker):
+        engine = bind.kw.get("bind")
+    elif isinstance(bind, Session):
+        engine = bind.get_bind()
+    if isinstance(engine, Connection):
+        engine = engine.engine
+    found = _ATTACHED.get(engine) if isinstance(engine, Engine) else None
+    return found if found is not None else default_rules()

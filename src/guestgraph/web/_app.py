@@ -130,6 +130,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.ingest_rules = ingest.load_rules(settings.ingest_rules_file)  # a bad file stops the start
+    # the registration form, stewards' corrections and desk operations import through the engine too
+    ingest.attach_rules(engine, app.state.ingest_rules)
     app.state.push_groups = push_groups(app.state.session_factory, settings, app.state.ingest_rules)
     audit.install_checkpoints(app.state.session_factory, settings)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
