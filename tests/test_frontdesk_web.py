@@ -241,14 +241,23 @@ def test_naming_the_primary_guest_of_a_stay_after_an_erasure_over_the_api(
             "stay_without_primary_guest", a, "CT-981",
         )  # fmt: skip
         assert f"/api/v1/hotels/{a}/stays/CT-981/primary-guest" in answer["hint"]
+        choices = c.get(named)  # who is left on the stay, names masked
+        assert choices.status_code == 200, choices.text
+        assert {(x["guest_public_id"], x["role"]) for x in choices.json()} == {
+            (public_id, role) for role, public_id in left.items()
+        }
+        assert all("*" in (x["guest_name"] or "*") for x in choices.json())
+        assert c.get(f"{stays}/NOPE/primary-guest").json()["error"] == "stay_not_found"
         assert c.post(named, json={**body, "reason": ""}).status_code == 422
         unknown = c.post(named, json={**body, "guest_id": "GNOSUCHGUEST"})
         assert unknown.status_code == 404 and unknown.json()["error"] == "guest_not_found"
         assert c.post(f"{stays}/NOPE/primary-guest", json=body).json()["error"] == "stay_not_found"
     with live.client(role="front_desk", scope=DataScope.hotels(hotel(demo_group, b).id)) as c:
         assert c.post(named, json=body).status_code == 404  # hotel B's desk cannot reach hotel A's stay
+        assert c.get(named).status_code == 404
     with live.client(role="regional_manager") as c:  # reads guests, does not operate stays
         assert c.post(named, json=body).status_code == 403
+        assert c.get(named).status_code == 403
     with live.client(role="front_desk", scope=scope_a) as c:
         done = c.post(named, json=body)
         assert done.status_code == 200, done.text

@@ -71,7 +71,13 @@ QUERIES: dict[str, dict[str, str]] = {
     "/inbox/{conversation_id}/template": {"key": "apology"},
 }
 # A permitted in-scope read that is not a 200 by design: reveal-again needs a current grant.
-IN_SCOPE_STATUS: dict[str, int] = {"/api/v1/guests/{public_id}/reveal/{field}": 403}
+# Naming a stay's primary guest is for hotels the desk operates (no PMS feed); the seeded hotels have one:
+# 409 (a 404 would say the stay is not there).
+IN_SCOPE_STATUS: dict[str, int] = {
+    "/api/v1/guests/{public_id}/reveal/{field}": 403,
+    "/api/v1/hotels/{code}/stays/{conf}/primary-guest": 409,
+    "/stays/{code}/{conf}/primary-guest": 409,
+}
 # Refused to any scope narrower than the group, whatever the id (a data-subject export covers a
 # guest's data at every hotel: privacy.require_group_scope): 403 for in-scope, hidden and missing.
 GROUP_SCOPE_ONLY = {"/privacy/guests/{public_id}/export", "/api/v1/privacy/guests/{public_id}/export"}

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from guestgraph import frontdesk, prompts
 from guestgraph.access import Permission
 from guestgraph.errors import Conflict, GuestgraphError, GuestNotFound, InvalidInput, NotFound
+from guestgraph.web._answers import out_model
 from guestgraph.web._auth import CurrentPrincipal, ScopeDep, allow
 from guestgraph.web._deps import FactoryDep, SessionDep
 from guestgraph.web._render import render
@@ -117,6 +118,14 @@ class OperationOut(BaseModel):
     guest_public_id: str
     source_record_id: int = Field(description="The front-desk source record that holds the change.")
     batch_id: int
+
+
+PrimaryGuestChoiceOut = out_model(
+    "PrimaryGuestChoiceOut",
+    frontdesk.StayGuestChoice,
+    module=__name__,
+    describe={"guest_name": "Masked.", "role": "What the guest is on the stay now (companion, booker)."},
+)
 
 
 class PmsFeedOut(BaseModel):
@@ -298,6 +307,20 @@ async def _name_primary(
         staff_user_id=principal.user_id,
     )
     return await run_in_threadpool(call)
+
+
+@router.get(
+    f"{api}/hotels/{{code}}/stays/{{conf}}/primary-guest",
+    response_model=list[PrimaryGuestChoiceOut],  # type: ignore[valid-type]
+    dependencies=[allow(Permission.STAY_OPERATE)],
+)
+def api_primary_guest_choices(
+    code: str, conf: str, session: SessionDep, scope: ScopeDep
+) -> list[dict[str, Any]]:
+    """The guests left on a stay (companions, its booker), names masked, that the desk may name its
+    primary guest when it has none; any other guest in your scope may be named by its ID too."""
+    choices = frontdesk.primary_guest_choices(session, scope=scope, hotel_code=code, confirmation_number=conf)
+    return [asdict(c) for c in choices]
 
 
 @router.post(  # before `{op}`: the first route whose path matches answers
