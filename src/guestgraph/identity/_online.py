@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from guestgraph.db import take_app_lock
 from guestgraph.db.models import GuestMention, SourceRecord
 from guestgraph.identity._golden import assign, link_records_and_stays, refresh_golden
-from guestgraph.identity._resolve import MentionKeys, cluster, load_mentions, opened_values
+from guestgraph.identity._resolve import MentionKeys, cluster, load_neighbourhood, opened_values
 from guestgraph.identity._review import apply_decisions
 
 M = GuestMention
@@ -92,6 +92,27 @@ def _held_together(mentions: list[MentionKeys]) -> list[tuple[int, int]]:
     return pairs
 
 
+# the persons of the records `records`: new ones have no guest yet
+_RECORD_MENTIONS = select(M.id, M.guest_id).where(
+    M.source_record_id.in_(bindparam("records", expanding=True))
+)
+
+
+def _new_and_carried(session: Session, records: list[int]) -> tuple[list[int], set[int]]:
+    """The mentions of these records no pass has resolved, and the guests of those it has (their
+    record came again in a new version: their golden values are refreshed)."""
+    new_ids: list[int] = []
+    carried: set[int] = set()
+    for start in range(0, len(records), 900):
+        chunk = {"records": records[start : start + 900]}
+        for mention_id, guest_id in session.execute(_RECORD_MENTIONS, chunk):
+            if guest_id is None:
+                new_ids.append(mention_id)
+            else:
+                carried.add(guest_id)
+    return new_ids, carried
+
+
 def resolve_records(factory: sessionmaker[Session], record_ids: Collection[int]) -> OnlineSummary | None:
     """Resolve the persons of these source records (one import's) now; see the module docstring.
     Serialised with batch passes by the same lock (None: a batch pass holds it); one transaction."""
@@ -104,36 +125,22 @@ def resolve_records(factory: sessionmaker[Session], record_ids: Collection[int])
         # next pass rather than hold a push open. SQLite's one writer queues as imports do.
         if not take_app_lock(session, "resolve", give_up_after=LOCK_WAIT):
             return None
-        new_ids: list[int] = []
-        carried: set[int] = set()  # guests whose record came again in a new version: golden values
-        for start in range(0, len(records), 900):
-            rows = session.execute(
-                select(M.id, M.guest_id).where(M.source_record_id.in_(records[start : start + 900]))
-            )
-            for mention_id, guest_id in rows:
-                if guest_id is None:
-                    new_ids.append(mention_id)
-                else:
-                    carried.add(guest_id)
+        new_ids, carried = _new_and_carried(session, records)
         if not new_ids and not carried:  # nothing new (an empty file, or records sent again)
             return OnlineSummary(len(records), 0, 0, 0, 0, _ms(started))
         touched = _touched_guests(session, new_ids) if new_ids else set()
-        held = set(session.scalars(select(M.id).where(M.guest_id.in_(touched)))) if touched else set()
-        mentions = load_mentions(session, set(new_ids) | held)
+        mentions, record_of = load_neighbourhood(session, new_ids, touched)
         accepted, rejected = apply_decisions(session, mentions, only_these=True)
         clusters, _position = cluster(mentions, apart=rejected, together=_held_together(mentions))
         for a, b in accepted:
             clusters.union(a, b, "steward", check_birth=False)
         result = assign(session, mentions, clusters)
-        new = set(new_ids)
-        guests_now = dict(session.execute(select(M.id, M.guest_id).where(M.id.in_(new))).all())
-        attached = sum(1 for mid in new if guests_now.get(mid) in touched)
-        affected = {g for g in guests_now.values() if g is not None} | touched | carried
-        refresh_golden(session, opened_values(mentions), guest_ids=affected)
-        linked = set(records) | set(
-            session.scalars(select(M.source_record_id).where(M.id.in_(held))) if held else []
-        )
-        link_records_and_stays(session, linked)
+        guests_now = {mid: result.guest_of[mid] for mid in new_ids}
+        attached = sum(1 for g in guests_now.values() if g in touched)
+        affected = set(guests_now.values()) | touched | carried
+        refresh_golden(session, opened_values(mentions), guest_ids=affected, only_changed=True)
+        # the records whose persons changed guest (a record whose persons all stayed keeps its links)
+        link_records_and_stays(session, set(records) | {record_of[mid] for mid in result.moved})
     return OnlineSummary(len(records), len(new_ids), attached, result.created, result.merged, _ms(started))
 
 

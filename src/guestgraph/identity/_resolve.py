@@ -20,12 +20,12 @@ with EM and term frequencies, `_probabilistic`) then scores what these rules lef
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from guestgraph import pii
@@ -121,16 +121,30 @@ def mention_key(source_system_id: int, person_index: int, external_id: str) -> s
 SEALED_COLUMNS = ("key_ref", "phone_enc", "email_enc", "id_number_enc", "birth_date_enc")
 
 
-def load_mentions(session: Session, ids: Collection[int] | None = None) -> list[MentionKeys]:
-    """Every mention (or those of `ids`) with its match keys; the sealed fields are opened in memory,
-    chunk by chunk."""
+def _mentions_query() -> Any:
     plain = [c for c in COLUMNS if c not in pii.SEALED_FIELDS]
     cols = [getattr(GuestMention, c) for c in (*plain, *SEALED_COLUMNS, "source_record_id")]
-    query = (
+    return (
         select(*cols, SourceRecord.external_id)
         .join(SourceRecord, SourceRecord.id == GuestMention.source_record_id)
         .order_by(GuestMention.id)
     )
+
+
+_MENTIONS = _mentions_query()
+# online resolution: the new mentions `ids` and every mention of the guests `guests`, in one statement
+_NEIGHBOURHOOD = _MENTIONS.where(
+    or_(
+        GuestMention.id.in_(bindparam("ids", expanding=True)),
+        GuestMention.guest_id.in_(bindparam("guests", expanding=True)),
+    )
+)
+
+
+def load_mentions(session: Session, ids: Collection[int] | None = None) -> list[MentionKeys]:
+    """Every mention (or those of `ids`) with its match keys; the sealed fields are opened in memory,
+    chunk by chunk."""
+    query = _MENTIONS
     if ids is None:
         rows = session.execute(query).all()
     else:
@@ -140,14 +154,36 @@ def load_mentions(session: Session, ids: Collection[int] | None = None) -> list[
             for start in range(0, len(wanted), 900)
             for row in session.execute(query.where(GuestMention.id.in_(wanted[start : start + 900])))
         ]
+    return _opened(session, rows)[0]
+
+
+def load_neighbourhood(
+    session: Session, ids: Collection[int], guest_ids: Collection[int]
+) -> tuple[list[MentionKeys], dict[int, int]]:
+    """The new mentions `ids` (no guest yet) and every mention the guests `guest_ids` hold (online
+    resolution), opened, in one statement for up to 900 of each (so no mention comes twice), by
+    mention id as `load_mentions` gives them; and each one's source record."""
+    new, guests = sorted(ids), sorted(guest_ids)
+    rows: list[Any] = []
+    for start in range(0, max(len(new), len(guests)), 900):
+        chunk = {"ids": new[start : start + 900], "guests": guests[start : start + 900]}
+        rows.extend(session.execute(_NEIGHBOURHOOD, chunk))
+    if len(new) > 900 or len(guests) > 900:
+        rows.sort(key=lambda r: r.id)
+    return _opened(session, rows)
+
+
+def _opened(session: Session, rows: Sequence[Any]) -> tuple[list[MentionKeys], dict[int, int]]:
     opened = pii.open_mentions(pii.vault_of(session), rows)
     out: list[MentionKeys] = []
+    records: dict[int, int] = {}
     for r, sensitive in zip(rows, opened, strict=True):
         values = r._asdict()
-        for name in (*SEALED_COLUMNS, "source_record_id"):
+        records[r.id] = values.pop("source_record_id")
+        for name in SEALED_COLUMNS:
             del values[name]
         out.append(MentionKeys(**values, **sensitive.as_dict()))
-    return out
+    return out, records
 
 
 def opened_values(mentions: Iterable[MentionKeys]) -> dict[int, pii.Sensitive]:
