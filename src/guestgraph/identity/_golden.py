@@ -152,35 +152,28 @@ def _retire(
 def _golden_rows_statement(scoped: bool) -> Any:
     """The mentions' survivorship columns: every held mention's, or (`scoped`) those of the guests
     `guests`; built once."""
+    m = cast(Table, GuestMention.__table__)
     plain = [c for c in GOLDEN if c not in pii.SEALED_FIELDS]
-    cols = [
-        GuestMention.id,
-        GuestMention.guest_id,
-        GuestMention.source_record_id,
-        GuestMention.person_index,
-        GuestMention.trust_rank,
-        GuestMention.seen_at,
-        GuestMention.surname_only,
-        *[getattr(GuestMention, c) for c in (*plain, *SEALED_COLUMNS)],
-    ]
+    head = ("id", "guest_id", "source_record_id", "person_index", "trust_rank", "seen_at", "surname_only")
+    cols = [m.c[c] for c in (*head, *plain, *SEALED_COLUMNS)]
     guests: Any = bindparam("guests", expanding=True)
-    which = GuestMention.guest_id.in_(guests) if scoped else GuestMention.guest_id.is_not(None)
+    which = m.c.guest_id.in_(guests) if scoped else m.c.guest_id.is_not(None)
     return select(*cols).where(which)
 
 
 _GOLDEN_ROWS = _golden_rows_statement(scoped=False)
 _GOLDEN_ROWS_OF = _golden_rows_statement(scoped=True)
 _GUEST_TABLE = cast(Table, Guest.__table__)
+STORED = "stored_"  # the guest row as it is, read with its mentions (`only_changed`)
+_GOLDEN_ROWS_AND_GUESTS = (
+    _GOLDEN_ROWS_OF.add_columns(*[c.label(STORED + c.key) for c in _GUEST_TABLE.c])
+    .join(_GUEST_TABLE, _GUEST_TABLE.c.id == GuestMention.__table__.c.guest_id)
+    .order_by(GuestMention.__table__.c.guest_id, GuestMention.__table__.c.id)
+)
 # the golden values of many guests at once (one executemany); `guest_row` names the row
 _WRITE_GOLDEN = _GUEST_TABLE.update().where(_GUEST_TABLE.c.id == bindparam("guest_row"))
-# what a guest holds now, to leave a guest whose golden values a pass would not change as it is
-_STORED = (
-    select(_GUEST_TABLE)
-    .where(_GUEST_TABLE.c.id.in_(bindparam("guests", expanding=True)))
-    .order_by(_GUEST_TABLE.c.id)
-)
-_GUEST_KEYS = select(Guest.id, Guest.public_id, Guest.key_ref).where(
-    Guest.id.in_(bindparam("guests", expanding=True))
+_GUEST_KEYS = select(_GUEST_TABLE.c.id, _GUEST_TABLE.c.public_id, _GUEST_TABLE.c.key_ref).where(
+    _GUEST_TABLE.c.id.in_(bindparam("guests", expanding=True))
 )
 
 
@@ -199,8 +192,11 @@ def refresh_golden(
     they are is left alone (not sealed again, its `updated_at` kept); returns the guests written."""
     vault = pii.vault_of(session)
     known = opened or {}
+    stored: dict[int, Any] = {}  # (only_changed) what each guest holds now
     if guest_ids is None:
         rows = session.execute(_GOLDEN_ROWS).all()
+    elif only_changed:
+        rows, stored = _split_stored(session.execute(_GOLDEN_ROWS_AND_GUESTS, {"guests": list(guest_ids)}))
     else:
         rows = session.execute(_GOLDEN_ROWS_OF, {"guests": list(guest_ids)}).all()
     closed = [r for r in rows if r.id not in known]
@@ -210,17 +206,16 @@ def refresh_golden(
     for r in rows:
         clear = by_mention[r.id].as_dict()
         by_guest.setdefault(r.guest_id, []).append(SimpleNamespace(**r._asdict(), **clear))
-    if only_changed:
-        stored = _stored_guests(session, list(by_guest))
-        keys = _with_keys(vault, {gid: (r.public_id, r.key_ref) for gid, r in stored.items()})
+    if stored:
+        keys = _with_keys(vault, {gid: (g.public_id, g.key_ref) for gid, g in stored.items()})
     else:
-        stored, keys = {}, _guest_keys(session, vault, list(by_guest))
+        keys = _guest_keys(session, vault, list(by_guest))
     values = []
     for guest_id, mention_rows in by_guest.items():
         out = _golden(guest_id, mention_rows)
         public_id, key_ref = keys[guest_id]
         sensitive = pii.Sensitive(**{f: out.pop(MENTION_TO_GUEST.get(f, f)) for f in pii.SEALED_FIELDS})
-        if stored.get(guest_id) is not None and _unchanged(vault, stored[guest_id], out, sensitive):
+        if guest_id in stored and _unchanged(vault, stored[guest_id], out, sensitive):
             continue
         row = out | pii.seal_person(vault, key_ref, "guest", public_id, sensitive)
         row["guest_row"] = row.pop("id")
@@ -230,11 +225,16 @@ def refresh_golden(
     return len(values)
 
 
-def _stored_guests(session: Session, guest_ids: list[int]) -> dict[int, Any]:
-    """The guest rows as they are."""
-    if not guest_ids:
-        return {}
-    return {r.id: r for r in session.execute(_STORED, {"guests": guest_ids})}
+def _split_stored(result: Any) -> tuple[list[Any], dict[int, Any]]:
+    """Rows of `_GOLDEN_ROWS_AND_GUESTS` as the mentions' rows and each guest's row as it is."""
+    rows: list[Any] = []
+    stored: dict[int, Any] = {}
+    for r in result:
+        values = r._asdict()
+        guest = {k[len(STORED) :]: values.pop(k) for k in list(values) if k.startswith(STORED)}
+        rows.append(SimpleNamespace(**values, _asdict=values.copy))
+        stored.setdefault(r.guest_id, SimpleNamespace(**guest))
+    return rows, stored
 
 
 def _unchanged(vault: Vault, stored: Any, out: dict[str, Any], sensitive: pii.Sensitive) -> bool:
@@ -242,7 +242,7 @@ def _unchanged(vault: Vault, stored: Any, out: dict[str, Any], sensitive: pii.Se
     `updated_at` and the sealed values' fresh nonces)."""
     if stored.key_ref is None:  # a new guest: it gets its data key and sealed values now
         return False
-    if any(stored._mapping[k] != v for k, v in out.items() if k not in ("id", "updated_at")):
+    if any(getattr(stored, k) != v for k, v in out.items() if k not in ("id", "updated_at")):
         return False
     born = sensitive.birth_date
     indexes = {
@@ -253,7 +253,7 @@ def _unchanged(vault: Vault, stored: Any, out: dict[str, Any], sensitive: pii.Se
         "birth_month": born.month if born else None,
         "birth_day": born.day if born else None,
     }
-    if any(stored._mapping[k] != v for k, v in indexes.items()):
+    if any(getattr(stored, k) != v for k, v in indexes.items()):
         return False
     return pii.open_person(vault, "guest", stored.public_id, stored) == sensitive
 

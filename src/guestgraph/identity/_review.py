@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph.db.models import MatchReview
@@ -55,13 +55,14 @@ class QueuedPair:
     contributions: dict[str, Any]
 
 
-_DECIDED = select(MatchReview.left_key, MatchReview.right_key, MatchReview.status).where(
-    MatchReview.status != "pending"
+_REVIEW = cast(Table, MatchReview.__table__)
+_DECIDED = select(_REVIEW.c.left_key, _REVIEW.c.right_key, _REVIEW.c.status).where(
+    _REVIEW.c.status != "pending"
 )
 _DECIDED_NAMING = _DECIDED.where(
     or_(
-        MatchReview.left_key.in_(bindparam("keys", expanding=True)),
-        MatchReview.right_key.in_(bindparam("same_keys", expanding=True)),
+        _REVIEW.c.left_key.in_(bindparam("keys", expanding=True)),
+        _REVIEW.c.right_key.in_(bindparam("same_keys", expanding=True)),
     )
 )  # built once: building it was most of an online pass's cost of reading decisions
 
