@@ -192,3 +192,36 @@ def test_an_import_resolved_online_is_not_left_waiting(
     identity.resolve_all(factory(live.engine), matching=RULES_ONLY)
     monkeypatch.setattr(live.settings, "resolve_online_max_records", 0)
     assert push_then_waiting(booking("B22", 1, "2026-12-03"))
+
+
+def test_a_guest_a_pass_would_not_change_is_left_as_it_is(
+    engine: Engine, demo_group: Session, tmp_path: Path
+) -> None:
+    """An online pass writes only the guests whose golden values change: a guest a record adds
+    nothing to keeps its sealed values and `updated_at`; a change is sealed and written as before,
+    and the batch pass still writes every guest."""
+    from sqlalchemy import update
+
+    from guestgraph.identity._golden import refresh_golden
+    from tests.ingest_helpers import good_row, write_pms_cn
+
+    f = factory(engine)
+    ingest.import_file(f, write_pms_cn(tmp_path / "SHA01_a.csv", [good_row("7301")]), source="pms")
+    identity.resolve_all(f, matching=RULES_ONLY)
+
+    def stored() -> tuple[int, str | None, object, str | None]:
+        with Session(engine) as s:
+            g = s.scalars(select(Guest).where(Guest.id.in_(select(GuestMention.guest_id)))).one()
+            return g.id, g.phone_enc, g.updated_at, g.full_name
+
+    guest, phone, updated, _name = stored()
+    with f.begin() as s:
+        assert refresh_golden(s, guest_ids=[guest], only_changed=True) == 0
+    assert stored() == (guest, phone, updated, "王小明")
+    with f.begin() as s:
+        s.execute(update(GuestMention).values(full_name="王晓明"))
+        assert refresh_golden(s, guest_ids=[guest], only_changed=True) == 1
+    _guest, sealed_again, _updated, name = stored()
+    assert name == "王晓明" and sealed_again != phone
+    with f.begin() as s:
+        assert refresh_golden(s, guest_ids=[guest]) == 1

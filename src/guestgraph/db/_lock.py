@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import text, update
+from sqlalchemy import bindparam, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from guestgraph.db.models import AppLock
+
+# built once (an online resolution pass takes the lock for every record it resolves)
+_HOLD = update(AppLock).where(AppLock.name == bindparam("lock")).values(name=AppLock.name)
+_STAMP = update(AppLock).where(AppLock.name == bindparam("lock")).values(acquired_at=bindparam("stamp"))
 
 
 def take_app_lock(
@@ -28,9 +32,9 @@ def take_app_lock(
     wait = give_up_after if session.get_bind().dialect.name == "postgresql" else None
     if wait is not None:  # SET LOCAL takes no bind parameter: a whole number of milliseconds
         session.execute(text(f"SET LOCAL lock_timeout = {int(wait.total_seconds() * 1000)}"))
-    change = {"name": AppLock.name} if stamp is None else {"acquired_at": stamp}
+    statement, params = (_HOLD, {"lock": name}) if stamp is None else (_STAMP, {"lock": name, "stamp": stamp})
     try:
-        taken = session.execute(update(AppLock).where(AppLock.name == name).values(change))
+        taken = session.execute(statement, params)
     except OperationalError:
         if wait is None:
             raise
@@ -38,7 +42,7 @@ def take_app_lock(
         return False
     if not int(taken.rowcount or 0):  # type: ignore[attr-defined]
         _insert_missing(session, name, stamp)
-        session.execute(update(AppLock).where(AppLock.name == name).values(change))
+        session.execute(statement, params)
     return True
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, cast
@@ -53,6 +53,18 @@ class Assignment:
     created: int = 0
     merged: int = 0
     guests: int = 0
+    guest_of: dict[int, int] = field(default_factory=dict)  # mention id -> its guest now
+    moved: set[int] = field(default_factory=set)  # the mentions whose guest changed
+
+
+def _move_statement() -> Any:
+    """A mention to its guest, with the rule that joined it (executed for many at once), built once."""
+    m = cast(Table, GuestMention.__table__)
+    change: dict[str, Any] = {"guest_id": bindparam("to_guest"), "link_rule": bindparam("rule")}
+    return m.update().where(m.c.id == bindparam("mention")).values(change)
+
+
+_MOVE = _move_statement()
 
 
 def assign(session: Session, mentions: list[MentionKeys], clusters: Clusters) -> Assignment:
@@ -82,12 +94,14 @@ def assign(session: Session, mentions: list[MentionKeys], clusters: Clusters) ->
         guest_id = target if target is not None else next(fresh).id
         for i in members:
             m = mentions[i]
+            result.guest_of[m.id] = guest_id
             if m.guest_id is not None:
                 survivors.setdefault(m.guest_id, guest_id)
             if m.guest_id != guest_id:
-                updates.append({"id": m.id, "guest_id": guest_id, "link_rule": clusters.rule.get(i)})
+                result.moved.add(m.id)
+                updates.append({"mention": m.id, "to_guest": guest_id, "rule": clusters.rule.get(i)})
     if updates:
-        session.execute(update(GuestMention), updates)
+        session.execute(_MOVE, updates)
     result.merged = _retire(session, survivors, claimed, _held(mentions, clusters))
     result.guests = len(plan)
     return result
@@ -135,31 +149,56 @@ def _retire(
     return len(gone)
 
 
+def _golden_rows_statement(scoped: bool) -> Any:
+    """The mentions' survivorship columns: every held mention's, or (`scoped`) those of the guests
+    `guests`; built once."""
+    m = cast(Table, GuestMention.__table__)
+    plain = [c for c in GOLDEN if c not in pii.SEALED_FIELDS]
+    head = ("id", "guest_id", "source_record_id", "person_index", "trust_rank", "seen_at", "surname_only")
+    cols = [m.c[c] for c in (*head, *plain, *SEALED_COLUMNS)]
+    guests: Any = bindparam("guests", expanding=True)
+    which = m.c.guest_id.in_(guests) if scoped else m.c.guest_id.is_not(None)
+    return select(*cols).where(which)
+
+
+_GOLDEN_ROWS = _golden_rows_statement(scoped=False)
+_GOLDEN_ROWS_OF = _golden_rows_statement(scoped=True)
+_GUEST_TABLE = cast(Table, Guest.__table__)
+STORED = "stored_"  # the guest row as it is, read with its mentions (`only_changed`)
+_GOLDEN_ROWS_AND_GUESTS = (
+    _GOLDEN_ROWS_OF.add_columns(*[c.label(STORED + c.key) for c in _GUEST_TABLE.c])
+    .join(_GUEST_TABLE, _GUEST_TABLE.c.id == GuestMention.__table__.c.guest_id)
+    .order_by(GuestMention.__table__.c.guest_id, GuestMention.__table__.c.id)
+)
+# the golden values of many guests at once (one executemany); `guest_row` names the row
+_WRITE_GOLDEN = _GUEST_TABLE.update().where(_GUEST_TABLE.c.id == bindparam("guest_row"))
+_GUEST_KEYS = select(_GUEST_TABLE.c.id, _GUEST_TABLE.c.public_id, _GUEST_TABLE.c.key_ref).where(
+    _GUEST_TABLE.c.id.in_(bindparam("guests", expanding=True))
+)
+
+
 def refresh_golden(
     session: Session,
     opened: Mapping[int, pii.Sensitive] | None = None,
     *,
     guest_ids: Collection[int] | None = None,
+    only_changed: bool = False,
 ) -> int:
     """Survivorship: each attribute from the most trusted, then most recent, mention that has it.
     Sensitive attributes come from the mentions (`opened`: the values this pass already opened, by
     mention id; others are opened here) and are sealed again under the guest's own key.
-    `guest_ids` limits the pass to those guests (one guest's record was corrected)."""
+    `guest_ids` limits the pass to those guests (one guest's record was corrected). `only_changed`
+    (online resolution): a guest whose golden values, provenance and status would stay exactly as
+    they are is left alone (not sealed again, its `updated_at` kept); returns the guests written."""
     vault = pii.vault_of(session)
     known = opened or {}
-    plain = [c for c in GOLDEN if c not in pii.SEALED_FIELDS]
-    cols = [
-        GuestMention.id,
-        GuestMention.guest_id,
-        GuestMention.source_record_id,
-        GuestMention.person_index,
-        GuestMention.trust_rank,
-        GuestMention.seen_at,
-        GuestMention.surname_only,
-        *[getattr(GuestMention, c) for c in (*plain, *SEALED_COLUMNS)],
-    ]
-    which = GuestMention.guest_id.is_not(None) if guest_ids is None else GuestMention.guest_id.in_(guest_ids)
-    rows = session.execute(select(*cols).where(which)).all()
+    stored: dict[int, Any] = {}  # (only_changed) what each guest holds now
+    if guest_ids is None:
+        rows = session.execute(_GOLDEN_ROWS).all()
+    elif only_changed:
+        rows, stored = _split_stored(session.execute(_GOLDEN_ROWS_AND_GUESTS, {"guests": list(guest_ids)}))
+    else:
+        rows = session.execute(_GOLDEN_ROWS_OF, {"guests": list(guest_ids)}).all()
     closed = [r for r in rows if r.id not in known]
     by_mention = dict(known)
     by_mention.update(zip((r.id for r in closed), pii.open_mentions(vault, closed), strict=True))
@@ -167,26 +206,69 @@ def refresh_golden(
     for r in rows:
         clear = by_mention[r.id].as_dict()
         by_guest.setdefault(r.guest_id, []).append(SimpleNamespace(**r._asdict(), **clear))
-    keys = _guest_keys(session, vault, list(by_guest))
+    if stored:
+        keys = _with_keys(vault, {gid: (g.public_id, g.key_ref) for gid, g in stored.items()})
+    else:
+        keys = _guest_keys(session, vault, list(by_guest))
     values = []
     for guest_id, mention_rows in by_guest.items():
         out = _golden(guest_id, mention_rows)
         public_id, key_ref = keys[guest_id]
         sensitive = pii.Sensitive(**{f: out.pop(MENTION_TO_GUEST.get(f, f)) for f in pii.SEALED_FIELDS})
-        values.append(out | pii.seal_person(vault, key_ref, "guest", public_id, sensitive))
+        if guest_id in stored and _unchanged(vault, stored[guest_id], out, sensitive):
+            continue
+        row = out | pii.seal_person(vault, key_ref, "guest", public_id, sensitive)
+        row["guest_row"] = row.pop("id")
+        values.append(row)
     if values:
-        session.execute(update(Guest), values)
+        session.execute(_WRITE_GOLDEN, values)
     return len(values)
+
+
+def _split_stored(result: Any) -> tuple[list[Any], dict[int, Any]]:
+    """Rows of `_GOLDEN_ROWS_AND_GUESTS` as the mentions' rows and each guest's row as it is."""
+    rows: list[Any] = []
+    stored: dict[int, Any] = {}
+    for r in result:
+        values = r._asdict()
+        guest = {k[len(STORED) :]: values.pop(k) for k in list(values) if k.startswith(STORED)}
+        rows.append(SimpleNamespace(**values, _asdict=values.copy))
+        stored.setdefault(r.guest_id, SimpleNamespace(**guest))
+    return rows, stored
+
+
+def _unchanged(vault: Vault, stored: Any, out: dict[str, Any], sensitive: pii.Sensitive) -> bool:
+    """Whether writing `out` and `sensitive` would leave the guest row `stored` as it is (but for its
+    `updated_at` and the sealed values' fresh nonces)."""
+    if stored.key_ref is None:  # a new guest: it gets its data key and sealed values now
+        return False
+    if any(getattr(stored, k) != v for k, v in out.items() if k not in ("id", "updated_at")):
+        return False
+    born = sensitive.birth_date
+    indexes = {
+        "phone_bidx": pii.index(vault, "phone", sensitive.phone),
+        "phone_tail_bidx": pii.index(vault, "phone_tail", sensitive.phone),
+        "email_bidx": pii.index(vault, "email", sensitive.email),
+        "id_number_bidx": pii.index(vault, "id_number", sensitive.id_number),
+        "birth_month": born.month if born else None,
+        "birth_day": born.day if born else None,
+    }
+    if any(getattr(stored, k) != v for k, v in indexes.items()):
+        return False
+    return pii.open_person(vault, "guest", stored.public_id, stored) == sensitive
 
 
 def _guest_keys(session: Session, vault: Vault, guest_ids: list[int]) -> dict[int, tuple[str, str]]:
     """(public id, key ref) per guest; guests without a data key get one now."""
     found: dict[int, tuple[str, str | None]] = {}
     for start in range(0, len(guest_ids), 900):
-        query = select(Guest.id, Guest.public_id, Guest.key_ref).where(
-            Guest.id.in_(guest_ids[start : start + 900])
-        )
-        found.update({gid: (public, ref) for gid, public, ref in session.execute(query)})
+        rows = session.execute(_GUEST_KEYS, {"guests": guest_ids[start : start + 900]})
+        found.update({gid: (public, ref) for gid, public, ref in rows})
+    return _with_keys(vault, found)
+
+
+def _with_keys(vault: Vault, found: dict[int, tuple[str, str | None]]) -> dict[int, tuple[str, str]]:
+    """(public id, key ref) per guest, a new data key for each guest that has none."""
     missing = [gid for gid, (_public, ref) in found.items() if ref is None]
     fresh = dict(zip(missing, vault.new_guest_keys(len(missing)), strict=True)) if missing else {}
     return {gid: (public, ref or fresh[gid]) for gid, (public, ref) in found.items()}

@@ -20,15 +20,23 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, select, union
+from sqlalchemy import Table, and_, bindparam, literal, select, union, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
+from guestgraph import pii
 from guestgraph.db import take_app_lock
-from guestgraph.db.models import GuestMention, SourceRecord
+from guestgraph.db.models import Guest, GuestMention, SourceRecord
 from guestgraph.identity._golden import assign, link_records_and_stays, refresh_golden
-from guestgraph.identity._resolve import MentionKeys, cluster, load_mentions, opened_values
+from guestgraph.identity._resolve import (
+    MentionKeys,
+    cluster,
+    load_neighbourhood,
+    mentions_select,
+    open_rows,
+    opened_values,
+)
 from guestgraph.identity._review import apply_decisions
 
 M = GuestMention
@@ -45,10 +53,10 @@ class OnlineSummary:
     milliseconds: float
 
 
-def _candidates_statement() -> Any:
-    """Guests holding a mention that shares some exact rule's key with one of the new mentions (`ids`):
-    one indexed join per key, as one UNION (an OR of them would scan). Built once: constructing it is
-    most of its cost."""
+def _candidates_statement(*, of_records: bool = False) -> Any:
+    """Guests holding a mention that shares some exact rule's key with one of the new mentions (`ids`;
+    `of_records`: the mentions without a guest of the source records `records`): one indexed join per
+    key, as one UNION (an OR of them would scan). Built once: constructing it is most of its cost."""
     m = GuestMention.__table__
     n = m.alias("n")
     c, k = m.c, n.c
@@ -64,14 +72,57 @@ def _candidates_statement() -> Any:
         and_(c.name_key == k.name_key, c.birth_bidx == k.birth_bidx),
     ]
     ids: Any = bindparam("ids", expanding=True)
+    records: Any = bindparam("records", expanding=True)
+    new = and_(k.source_record_id.in_(records), k.guest_id.is_(None)) if of_records else k.id.in_(ids)
     parts = [
-        select(c.guest_id).select_from(m.join(n, key)).where(k.id.in_(ids), c.guest_id.is_not(None))
-        for key in keys
+        select(c.guest_id).select_from(m.join(n, key)).where(new, c.guest_id.is_not(None)) for key in keys
     ]
     return union(*parts)
 
 
 CANDIDATES = _candidates_statement()
+
+
+def _record_neighbourhood_statement() -> Any:
+    """The persons of the records `records` (tagged `of_record`) and every mention of the guests
+    they touch (the candidates above), as one statement: what an online pass of a few records reads
+    before it clusters. Built once."""
+    g = cast(Table, Guest.__table__)
+    # with the data key of the mention's guest: the golden refresh opens the guest's values with it
+    mentions = mentions_select().outerjoin(g, g.c.id == _MT.c.guest_id)
+    guest_key = g.c.key_ref.label("guest_key_ref")
+    of_records = mentions.add_columns(literal(True).label("of_record"), guest_key).where(
+        _MT.c.source_record_id.in_(bindparam("records", expanding=True))
+    )
+    touched = _candidates_statement(of_records=True)
+    held = mentions.add_columns(literal(False).label("of_record"), guest_key).where(
+        _MT.c.guest_id.in_(touched)
+    )
+    return union_all(of_records, held)
+
+
+_MT = cast(Table, M.__table__)
+RECORD_NEIGHBOURHOOD = _record_neighbourhood_statement()
+
+
+def _read_neighbourhood(
+    session: Session, records: list[int]
+) -> tuple[list[int], set[int], set[int], list[MentionKeys], dict[int, int]]:
+    """For up to 900 records, in one statement: their new mentions, the guests of those a pass has
+    resolved (carried), the guests the new ones touch, and the neighbourhood (the new mentions and
+    every mention of the touched guests, by id, opened) with each one's source record."""
+    rows = session.execute(RECORD_NEIGHBOURHOOD, {"records": records}).all()
+    new_ids = [r.id for r in rows if r.of_record and r.guest_id is None]
+    carried = {r.guest_id for r in rows if r.of_record and r.guest_id is not None}
+    touched = {r.guest_id for r in rows if not r.of_record}
+    kept: dict[int, Any] = {}
+    for r in rows:  # a carried mention of a touched guest comes twice; one of another guest is left out
+        if r.guest_id is None or not r.of_record:
+            kept[r.id] = r
+    # every key this pass opens with (the mentions' and their guests'), from the key store at once
+    pii.preload(pii.vault_of(session), [k for r in rows for k in (r.key_ref, r.guest_key_ref)])
+    mentions, record_of = open_rows(session, sorted(kept.values(), key=lambda r: r.id))
+    return new_ids, carried, touched, mentions, record_of
 
 
 def _touched_guests(session: Session, new_ids: list[int]) -> set[int]:
@@ -92,6 +143,27 @@ def _held_together(mentions: list[MentionKeys]) -> list[tuple[int, int]]:
     return pairs
 
 
+# the persons of the records `records`: new ones have no guest yet
+_RECORD_MENTIONS = select(_MT.c.id, _MT.c.guest_id).where(
+    _MT.c.source_record_id.in_(bindparam("records", expanding=True))
+)
+
+
+def _new_and_carried(session: Session, records: list[int]) -> tuple[list[int], set[int]]:
+    """The mentions of these records no pass has resolved, and the guests of those it has (their
+    record came again in a new version: their golden values are refreshed)."""
+    new_ids: list[int] = []
+    carried: set[int] = set()
+    for start in range(0, len(records), 900):
+        chunk = {"records": records[start : start + 900]}
+        for mention_id, guest_id in session.execute(_RECORD_MENTIONS, chunk):
+            if guest_id is None:
+                new_ids.append(mention_id)
+            else:
+                carried.add(guest_id)
+    return new_ids, carried
+
+
 def resolve_records(factory: sessionmaker[Session], record_ids: Collection[int]) -> OnlineSummary | None:
     """Resolve the persons of these source records (one import's) now; see the module docstring.
     Serialised with batch passes by the same lock (None: a batch pass holds it); one transaction."""
@@ -104,36 +176,25 @@ def resolve_records(factory: sessionmaker[Session], record_ids: Collection[int])
         # next pass rather than hold a push open. SQLite's one writer queues as imports do.
         if not take_app_lock(session, "resolve", give_up_after=LOCK_WAIT):
             return None
-        new_ids: list[int] = []
-        carried: set[int] = set()  # guests whose record came again in a new version: golden values
-        for start in range(0, len(records), 900):
-            rows = session.execute(
-                select(M.id, M.guest_id).where(M.source_record_id.in_(records[start : start + 900]))
-            )
-            for mention_id, guest_id in rows:
-                if guest_id is None:
-                    new_ids.append(mention_id)
-                else:
-                    carried.add(guest_id)
+        if len(records) <= 900:
+            new_ids, carried, touched, mentions, record_of = _read_neighbourhood(session, records)
+        else:
+            new_ids, carried = _new_and_carried(session, records)
+            touched = _touched_guests(session, new_ids) if new_ids else set()
+            mentions, record_of = load_neighbourhood(session, new_ids, touched) if new_ids else ([], {})
         if not new_ids and not carried:  # nothing new (an empty file, or records sent again)
             return OnlineSummary(len(records), 0, 0, 0, 0, _ms(started))
-        touched = _touched_guests(session, new_ids) if new_ids else set()
-        held = set(session.scalars(select(M.id).where(M.guest_id.in_(touched)))) if touched else set()
-        mentions = load_mentions(session, set(new_ids) | held)
         accepted, rejected = apply_decisions(session, mentions, only_these=True)
         clusters, _position = cluster(mentions, apart=rejected, together=_held_together(mentions))
         for a, b in accepted:
             clusters.union(a, b, "steward", check_birth=False)
         result = assign(session, mentions, clusters)
-        new = set(new_ids)
-        guests_now = dict(session.execute(select(M.id, M.guest_id).where(M.id.in_(new))).all())
-        attached = sum(1 for mid in new if guests_now.get(mid) in touched)
-        affected = {g for g in guests_now.values() if g is not None} | touched | carried
-        refresh_golden(session, opened_values(mentions), guest_ids=affected)
-        linked = set(records) | set(
-            session.scalars(select(M.source_record_id).where(M.id.in_(held))) if held else []
-        )
-        link_records_and_stays(session, linked)
+        guests_now = {mid: result.guest_of[mid] for mid in new_ids}
+        attached = sum(1 for g in guests_now.values() if g in touched)
+        affected = set(guests_now.values()) | touched | carried
+        refresh_golden(session, opened_values(mentions), guest_ids=affected, only_changed=True)
+        # the records whose persons changed guest (a record whose persons all stayed keeps its links)
+        link_records_and_stays(session, set(records) | {record_of[mid] for mid in result.moved})
     return OnlineSummary(len(records), len(new_ids), attached, result.created, result.merged, _ms(started))
 
 

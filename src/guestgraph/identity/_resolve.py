@@ -20,12 +20,12 @@ with EM and term frequencies, `_probabilistic`) then scores what these rules lef
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from guestgraph import pii
@@ -121,16 +121,32 @@ def mention_key(source_system_id: int, person_index: int, external_id: str) -> s
 SEALED_COLUMNS = ("key_ref", "phone_enc", "email_enc", "id_number_enc", "birth_date_enc")
 
 
+_M = cast(Table, GuestMention.__table__)
+
+
+def mentions_select() -> Any:
+    """The columns `load_mentions` reads (Core, on the tables: an online pass runs it per record),
+    unordered; a statement built once from it."""
+    r = cast(Table, SourceRecord.__table__)
+    plain = [c for c in COLUMNS if c not in pii.SEALED_FIELDS]
+    cols = [_M.c[c] for c in (*plain, *SEALED_COLUMNS, "source_record_id")]
+    return select(*cols, r.c.external_id).join(r, r.c.id == _M.c.source_record_id)
+
+
+_MENTIONS = mentions_select().order_by(_M.c.id)
+# online resolution: the new mentions `ids` and every mention of the guests `guests`, in one statement
+_NEIGHBOURHOOD = _MENTIONS.where(
+    or_(
+        _M.c.id.in_(bindparam("ids", expanding=True)),
+        _M.c.guest_id.in_(bindparam("guests", expanding=True)),
+    )
+)
+
+
 def load_mentions(session: Session, ids: Collection[int] | None = None) -> list[MentionKeys]:
     """Every mention (or those of `ids`) with its match keys; the sealed fields are opened in memory,
     chunk by chunk."""
-    plain = [c for c in COLUMNS if c not in pii.SEALED_FIELDS]
-    cols = [getattr(GuestMention, c) for c in (*plain, *SEALED_COLUMNS, "source_record_id")]
-    query = (
-        select(*cols, SourceRecord.external_id)
-        .join(SourceRecord, SourceRecord.id == GuestMention.source_record_id)
-        .order_by(GuestMention.id)
-    )
+    query = _MENTIONS
     if ids is None:
         rows = session.execute(query).all()
     else:
@@ -138,16 +154,41 @@ def load_mentions(session: Session, ids: Collection[int] | None = None) -> list[
         rows = [
             row
             for start in range(0, len(wanted), 900)
-            for row in session.execute(query.where(GuestMention.id.in_(wanted[start : start + 900])))
+            for row in session.execute(query.where(_M.c.id.in_(wanted[start : start + 900])))
         ]
+    return open_rows(session, rows)[0]
+
+
+def load_neighbourhood(
+    session: Session, ids: Collection[int], guest_ids: Collection[int]
+) -> tuple[list[MentionKeys], dict[int, int]]:
+    """The new mentions `ids` (no guest yet) and every mention the guests `guest_ids` hold (online
+    resolution), opened, in one statement for up to 900 of each (so no mention comes twice), by
+    mention id as `load_mentions` gives them; and each one's source record."""
+    new, guests = sorted(ids), sorted(guest_ids)
+    rows: list[Any] = []
+    for start in range(0, max(len(new), len(guests)), 900):
+        chunk = {"ids": new[start : start + 900], "guests": guests[start : start + 900]}
+        rows.extend(session.execute(_NEIGHBOURHOOD, chunk))
+    if len(new) > 900 or len(guests) > 900:
+        rows.sort(key=lambda r: r.id)
+    return open_rows(session, rows)
+
+
+def open_rows(session: Session, rows: Sequence[Any]) -> tuple[list[MentionKeys], dict[int, int]]:
+    """Rows of `mentions_select` as MentionKeys, their sealed fields opened; and each one's record."""
     opened = pii.open_mentions(pii.vault_of(session), rows)
     out: list[MentionKeys] = []
+    records: dict[int, int] = {}
     for r, sensitive in zip(rows, opened, strict=True):
         values = r._asdict()
-        for name in (*SEALED_COLUMNS, "source_record_id"):
+        records[r.id] = values.pop("source_record_id")
+        values.pop("of_record", None)  # online resolution's tag and guest key (see _online)
+        values.pop("guest_key_ref", None)
+        for name in SEALED_COLUMNS:
             del values[name]
         out.append(MentionKeys(**values, **sensitive.as_dict()))
-    return out
+    return out, records
 
 
 def opened_values(mentions: Iterable[MentionKeys]) -> dict[int, pii.Sensitive]:

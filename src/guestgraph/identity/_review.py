@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from guestgraph.db.models import MatchReview
@@ -55,21 +55,28 @@ class QueuedPair:
     contributions: dict[str, Any]
 
 
+_REVIEW = cast(Table, MatchReview.__table__)
+_DECIDED = select(_REVIEW.c.left_key, _REVIEW.c.right_key, _REVIEW.c.status).where(
+    _REVIEW.c.status != "pending"
+)
+_DECIDED_NAMING = _DECIDED.where(
+    or_(
+        _REVIEW.c.left_key.in_(bindparam("keys", expanding=True)),
+        _REVIEW.c.right_key.in_(bindparam("same_keys", expanding=True)),
+    )
+)  # built once: building it was most of an online pass's cost of reading decisions
+
+
 def decided_pairs(session: Session, keys: Collection[str] | None = None) -> dict[tuple[str, str], str]:
     """Steward decisions: (left key, right key) -> accepted or rejected. Every one, or with `keys`
     only those naming one of these mention keys (read by index, a few hundred keys at a time)."""
-    decided = select(MatchReview.left_key, MatchReview.right_key, MatchReview.status).where(
-        MatchReview.status != "pending"
-    )
     if keys is None:
-        return {(a, b): status for a, b, status in session.execute(decided)}
+        return {(a, b): status for a, b, status in session.execute(_DECIDED)}
     wanted = sorted(set(keys))
     found: dict[tuple[str, str], str] = {}
     for start in range(0, len(wanted), 400):
         chunk = wanted[start : start + 400]
-        rows = session.execute(
-            decided.where(or_(MatchReview.left_key.in_(chunk), MatchReview.right_key.in_(chunk)))
-        )
+        rows = session.execute(_DECIDED_NAMING, {"keys": chunk, "same_keys": chunk})
         found.update({(a, b): status for a, b, status in rows})
     return found
 
