@@ -208,5 +208,6 @@ def test_the_registration_form_and_a_stewards_correction_follow_the_rules_file(
             again = _form_record(s)
             assert again.id != stored.id and again.raw_format == "correction"
             assert again.status is RecordStatus.QUARANTINED
-            found = select(RecordIssue.rule, RecordIssue.severity).where(RecordIssue.source_record_id == again.id)
+            mine = RecordIssue.source_record_id == again.id
+            found = select(RecordIssue.rule, RecordIssue.severity).where(mine)
             assert ("phone.invalid", Severity.REJECT) in set(s.execute(found).all())
