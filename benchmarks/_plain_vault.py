@@ -9,6 +9,8 @@ HMAC, so the normalisation an index needs anyway stays in the baseline)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from guestgraph.crypto import FieldContext, IndexKind, Vault, normalise
 from guestgraph.crypto._vault import new_key_refs
 
@@ -21,9 +23,10 @@ class PlainVault(Vault):
         return value
 
     def encrypt_row(
-        self, key_ref: str, table: str, row_id: str | int, values: dict[str, str]
+        self, key_ref: str, table: str, row_id: str | int, values: Mapping[str, str | bytes]
     ) -> dict[str, str]:
-        return dict(values)
+        # stored as text, as before sealing (a JSON document comes as orjson's UTF-8 bytes)
+        return {k: v.decode("utf-8") if isinstance(v, bytes) else v for k, v in values.items()}
 
     def decrypt(self, key_ref: str, ctx: FieldContext, stored: str) -> str:
         return stored

@@ -107,6 +107,12 @@ def test_a_row_sealed_at_once_is_the_same_as_each_column_sealed(
                 vault.decrypt(ref, elsewhere, sealed[column])
     nonces = {base64.urlsafe_b64decode(v.rsplit(".", 1)[1] + "==")[:12] for v in sealed.values()}
     assert len(nonces) == len(values)
+    # a value given as its UTF-8 bytes (a JSON document as orjson writes it) is the same text sealed
+    encoded = {c: v.encode("utf-8") for c, v in values.items()}
+    as_bytes = vault.encrypt_row(ref, "guest", "G0000000001", encoded)
+    for column, value in values.items():
+        assert len(as_bytes[column]) == len(sealed[column])
+        assert vault.decrypt(ref, place(column), as_bytes[column]) == value
 
 
 def test_algorithms_read_each_others_values(keystore_url: str, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import binascii
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -125,9 +126,10 @@ def _header(key: DataKey, alg: str) -> str:
     return f"{FORMAT}.{alg}.{key.ref}.{key.version}."
 
 
-def _payload(key: DataKey, alg: str, nonce: bytes, plaintext: str, aad: bytes) -> str:
-    """base64url (no padding) of nonce ‖ ciphertext ‖ tag of `plaintext` under `key` with `aad`."""
-    data = plaintext.encode("utf-8")
+def _payload(key: DataKey, alg: str, nonce: bytes, plaintext: str | bytes, aad: bytes) -> str:
+    """base64url (no padding) of nonce ‖ ciphertext ‖ tag of `plaintext` (text, or its UTF-8 bytes)
+    under `key` with `aad`."""
+    data = plaintext if isinstance(plaintext, bytes) else plaintext.encode("utf-8")
     if alg == "a":
         sealed = key.aes().encrypt(nonce, data, aad)
     else:
@@ -145,11 +147,17 @@ def seal(key: DataKey, ctx: FieldContext, plaintext: str, cipher: FieldCipher) -
 
 
 def seal_row(
-    key: DataKey, tenant: str, table: str, row_id: str | int, values: dict[str, str], cipher: FieldCipher
+    key: DataKey,
+    tenant: str,
+    table: str,
+    row_id: str | int,
+    values: Mapping[str, str | bytes],
+    cipher: FieldCipher,
 ) -> dict[str, str]:
     """Several columns of one row sealed at once: `seal(key, FieldContext(tenant, table, column,
     row_id), value, cipher)` for each column and value, byte for byte the same format and AAD, with
-    what the columns share (AAD tail, header, the nonces' randomness) worked out once."""
+    what the columns share (AAD tail, header, the nonces' randomness) worked out once. A value may be
+    given as its UTF-8 bytes (a JSON document as orjson writes it: no decoding and encoding again)."""
     alg = ALG_IDS[cipher]
     tail, header = _aad_tail(row_id, key.ref, key.version), _header(key, alg)
     randomness = os.urandom(NONCE_BYTES * len(values))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
@@ -193,7 +193,7 @@ class Vault:
         return seal(self._data_key(key_ref), ctx, value, self.cipher)
 
     def encrypt_row(
-        self, key_ref: str, table: str, row_id: str | int, values: dict[str, str]
+        self, key_ref: str, table: str, row_id: str | int, values: Mapping[str, str | bytes]
     ) -> dict[str, str]:
         """Several columns of one row sealed under the guest's DEK (`encrypt` of each, with this
         vault's tenant): the same stored values, with the key looked up once."""

@@ -233,7 +233,7 @@ def open_value(
 def seal_record(
     vault: Vault, key_ref: str, row: str, raw: str, standardised: dict[str, Any]
 ) -> dict[str, str]:
-    doc = orjson.dumps(standardised, default=str).decode("utf-8")
+    doc = orjson.dumps(standardised, default=str)  # sealed as the UTF-8 bytes orjson writes
     sealed = vault.encrypt_row(key_ref, "source_record", row, {"raw": raw, "standardised": doc})
     return {"raw_sealed": sealed["raw"], "standardised_sealed": sealed["standardised"]}
 
