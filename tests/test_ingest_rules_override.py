@@ -171,7 +171,9 @@ REJECT_DESK_PHONE = "overrides:\n  frontdesk:\n    phone.invalid: reject\n"
 def _form_record(s: Session) -> SourceRecord:
     s.expire_all()
     found = s.scalars(
-        select(SourceRecord).where(SourceRecord.raw_format.in_(("form", "correction"))).order_by(SourceRecord.id)
+        select(SourceRecord)
+        .where(SourceRecord.raw_format.in_(("form", "correction")))
+        .order_by(SourceRecord.id)
     ).all()
     assert found
     return found[-1]
@@ -211,6 +213,8 @@ def test_the_registration_form_and_a_stewards_correction_follow_the_rules_file(
             assert again.status is RecordStatus.QUARANTINED
             assert ("phone.invalid", Severity.REJECT) in set(
                 s.execute(
-                    select(RecordIssue.rule, RecordIssue.severity).where(RecordIssue.source_record_id == again.id)
+                    select(RecordIssue.rule, RecordIssue.severity).where(
+                        RecordIssue.source_record_id == again.id
+                    )
                 ).all()
             )
