@@ -160,8 +160,19 @@ def test_the_desk_posts_payments_and_the_folio_has_a_balance(demo_group: Session
         fx, scope=scope, hotel_code=a, confirmation_number=conf, operation="check_out", staff_user_id=None
     )
     assert (out.status, out.balance) == ("checked_out", Decimal("520.50"))
-    settled = _pay(engine, scope, a, conf, method="city_ledger", amount=Decimal("520.50"))
+    settled = _pay(
+        engine,
+        scope,
+        a,
+        conf,
+        method="city_ledger",
+        amount=Decimal("520.50"),
+        reference="4111 1111 1111 1111",
+    )
     assert settled.balance == Decimal("0.00")
+    s.expire_all()  # a card number typed as the reference is never stored
+    references = set(s.scalars(select(Payment.reference)))
+    assert references == {"POS-77", "[card removed]"}
     # another hotel's stay: the desk of hotel A does not operate hotel B (404)
     with pytest.raises(HotelNotFound):
         _pay(engine, scope, b, conf)
