@@ -243,7 +243,8 @@ def stay_op(
 ) -> Callable[[Desk], None]:
     def perform(d: Desk) -> None:
         with d.client("front_desk", hotel_only=True) as c:
-            ok(c.post(f"{_stays(d)}/{conf(d)}/{op}", json=body or {}), 201 if op == "charges" else 200)
+            created = op in ("charges", "payments")
+            ok(c.post(f"{_stays(d)}/{conf(d)}/{op}", json=body or {}), 201 if created else 200)
 
     return perform
 
@@ -612,6 +613,12 @@ CASES = [
         "create",
         stay_op("charges", lambda d: d.in_house, {"outlet": "fnb", "amount": "120.00"}),
         (E("guest.stay.charge", "front_desk", object_type="stay", details=("hotel",)),),
+    ),
+    Case(
+        "stay_payment",
+        "create",
+        stay_op("payments", lambda d: d.in_house, {"method": "alipay", "amount": "120.00"}),
+        (E("guest.stay.payment", "front_desk", object_type="stay", details=("hotel", "method")),),
     ),
     Case(
         "stay_name_primary_guest",

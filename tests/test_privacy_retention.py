@@ -28,6 +28,8 @@ from guestgraph.db.models import (
     Jurisdiction,
     MessageStatus,
     Outlet,
+    Payment,
+    PaymentMethod,
     PrivacyRequest,
     RecordIssue,
     RecordStatus,
@@ -69,6 +71,18 @@ def _stay(s: Session, g: Guest, departure: date, *, charge: bool = True) -> Stay
                 amount=Decimal("42.00"),
                 currency="CNY",
                 posted_at=datetime.combine(departure, datetime.min.time(), UTC),
+            )
+        )
+        s.add(
+            Payment(
+                hotel_id=stay.hotel_id,
+                stay_id=stay.id,
+                method=PaymentMethod.CARD,
+                amount=Decimal("42.00"),
+                currency="CNY",
+                reference="POS-1",
+                card_last4="4242",
+                paid_at=datetime.combine(departure, datetime.min.time(), UTC),
             )
         )
     return stay
@@ -242,6 +256,7 @@ EXPECTED = {
     "mention_documents_cleared": 2,  # lapsed's, and the stale record's
     "stay_links_removed": 2,  # old's and recent's stays of 2024
     "charges_anonymised": 2,
+    "payments_anonymised": 2,  # the same stays' payments lose their reference and card digits
     "interactions_deleted": 2,  # old's and recent's of 2024 and 2026
     "tickets_deleted": 1,
     "conversations_deleted": 0,  # covered in test_inbox.py

@@ -32,6 +32,7 @@ GUEST_EDIT_ACTIONS = frozenset(
         "guest.stay.cancel",
         "guest.stay.no_show",
         "guest.stay.charge",
+        "guest.stay.payment",
         "guest.stay.name_primary_guest",
         "guest.register",
         "guest.record.resubmit",

@@ -7,6 +7,7 @@ from guestgraph.frontdesk._arrivals import ArrivalLine, Arrivals, Day, list_arri
 from guestgraph.frontdesk._documents import (
     DocumentKind,
     FolioLine,
+    FolioPayment,
     FolioStatement,
     RegistrationCard,
     StayDocument,
@@ -26,6 +27,7 @@ from guestgraph.frontdesk._hotels import (
 from guestgraph.frontdesk._operations import (
     ID_TYPES,
     OUTLETS,
+    PAYMENT_METHODS,
     REASON_MAX,
     TRANSITIONS,
     NewReservation,
@@ -38,6 +40,7 @@ from guestgraph.frontdesk._operations import (
     create_reservation,
     name_primary_guest,
     post_charge,
+    post_payment,
     primary_guest_choices,
 )
 from guestgraph.frontdesk._options import DeskOptions, desk_options
@@ -45,6 +48,7 @@ from guestgraph.frontdesk._options import DeskOptions, desk_options
 __all__ = [
     "ID_TYPES",
     "OUTLETS",
+    "PAYMENT_METHODS",
     "REASON_MAX",
     "TRANSITIONS",
     "ArrivalLine",
@@ -54,6 +58,7 @@ __all__ = [
     "DocumentFont",
     "DocumentKind",
     "FolioLine",
+    "FolioPayment",
     "FolioStatement",
     "HotelChoice",
     "HotelHasPmsFeed",
@@ -77,6 +82,7 @@ __all__ = [
     "name_primary_guest",
     "operable_hotel",
     "post_charge",
+    "post_payment",
     "primary_guest_choices",
     "set_pms_feed",
     "stay_document",

@@ -12,8 +12,8 @@ Names are printed in full: the guest signs the card and takes the folio, in pers
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -39,6 +39,7 @@ from guestgraph.db.models import (
     GuestRole,
     GuestStatus,
     Hotel,
+    Payment,
     Stay,
     StayGuest,
     StayStatus,
@@ -99,11 +100,36 @@ class FolioLine:
 
 
 @dataclass(frozen=True)
+class FolioPayment:
+    day: date
+    method: str
+    reference: str | None
+    card_last4: str | None
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
 class FolioStatement:
     stay: StayHeader
     lines: list[FolioLine]
     outlet_totals: list[tuple[str, str, Decimal]]  # (outlet, currency, total) in outlet order
     totals: dict[str, Decimal]  # currency -> grand total
+    payments: list[FolioPayment] = field(default_factory=list)
+
+    @property
+    def paid(self) -> dict[str, Decimal]:
+        """Currency -> payments received."""
+        out: dict[str, Decimal] = {}
+        for p in self.payments:
+            out[p.currency] = out.get(p.currency, Decimal(0)) + p.amount
+        return out
+
+    @property
+    def balances(self) -> dict[str, Decimal]:
+        """Currency -> charges less payments (the same rule as `profiles.folio_balances`)."""
+        paid = self.paid
+        return {c: self.totals.get(c, Decimal(0)) - paid.get(c, Decimal(0)) for c in {**self.totals, **paid}}
 
 
 @dataclass(frozen=True)
@@ -284,7 +310,33 @@ def _folio(session: Session, stay: Stay, header: StayHeader) -> FolioStatement:
             )
         )
     lines.sort(key=lambda line: line.day)
-    return FolioStatement(header, lines, *_totals(lines))
+    return FolioStatement(header, lines, *_totals(lines), payments=_payments(session, stay, zone))
+
+
+def _payments(session: Session, stay: Stay, zone: tzinfo) -> list[FolioPayment]:
+    rows = session.execute(
+        select(
+            Payment.paid_at,
+            Payment.method,
+            Payment.reference,
+            Payment.card_last4,
+            Payment.amount,
+            Payment.currency,
+        )
+        .where(Payment.stay_id == stay.id)
+        .order_by(Payment.paid_at, Payment.id)
+    )
+    return [
+        FolioPayment(
+            (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone).date(),
+            str(getattr(method, "value", method)),
+            reference,
+            last4,
+            amount,
+            currency,
+        )
+        for at, method, reference, last4, amount, currency in rows
+    ]
 
 
 def _room_lines(stay: Stay, header: StayHeader) -> list[FolioLine]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
@@ -37,6 +37,7 @@ from guestgraph.db.models import (
     GuestMention,
     GuestRole,
     GuestStatus,
+    PaymentMethod,
     RecordStatus,
     RecordType,
     SourceRecord,
@@ -47,10 +48,13 @@ from guestgraph.db.models import (
 )
 from guestgraph.errors import Conflict, InvalidInput, NotFound
 from guestgraph.frontdesk._hotels import operable_hotel
-from guestgraph.profiles import visible_guest
+from guestgraph.profiles import folio_balances, visible_guest
 
 SOURCE = "frontdesk"
 OUTLETS = ("room", "fnb", "spa", "minibar", "other")
+PAYMENT_METHODS = tuple(m.value for m in PaymentMethod)
+PAYABLE = frozenset({StayStatus.BOOKED, StayStatus.IN_HOUSE, StayStatus.CHECKED_OUT})  # a deposit before
+REFERENCE_MAX = 64
 ID_TYPES = ("cn_resident_id", "passport", "hk_macau_permit", "taiwan_permit", "other")
 # Our document types as a label the standardiser reads (it maps labels, not our codes, to types).
 ID_LABEL = {
@@ -75,6 +79,7 @@ AUDIT_ACTION = {
     "cancel": "guest.stay.cancel",
     "no_show": "guest.stay.no_show",
     "charge": "guest.stay.charge",
+    "payment": "guest.stay.payment",
     "name_primary_guest": "guest.stay.name_primary_guest",
 }
 REASON_MAX = 300
@@ -146,6 +151,10 @@ class OperationResult:
     guest_public_id: str
     source_record_id: int  # the front-desk record that carries the operation (lineage)
     batch_id: int
+    # the folio's charges less its payments afterwards, in the stay's currency (a check-out with an
+    # open balance is allowed, e.g. city ledger, and says so); None when the folio is empty
+    balance: Decimal | None = None
+    currency: str | None = None
 
 
 @dataclass
@@ -239,7 +248,7 @@ def change_stay(
         fields["room_number"] = (room_number or "").strip() or fields.get("room_number")
     record = _stay_record(hotel_code, confirmation_number, fields, person, *carried, version=version + 1)
     plan = _Plan(hotel_code, confirmation_number, guest, record, operation, others, primary_rule=rule)
-    return _run(factory, plan, staff_user_id)
+    return _with_balance(factory, _run(factory, plan, staff_user_id))
 
 
 def post_charge(
@@ -285,7 +294,92 @@ def post_charge(
         source_version=1,
         hotel_code=hotel_code,
     )
-    return _run(factory, _Plan(hotel_code, confirmation_number, guest, record, "charge"), staff_user_id)
+    plan = _Plan(hotel_code, confirmation_number, guest, record, "charge")
+    return _with_balance(factory, _run(factory, plan, staff_user_id))
+
+
+def post_payment(
+    factory: sessionmaker[Session],
+    *,
+    scope: DataScope,
+    hotel_code: str,
+    confirmation_number: str,
+    method: str,
+    amount: Decimal,
+    reference: str | None,
+    card_last4: str | None,
+    staff_user_id: int | None,
+) -> OperationResult:
+    """Money received against a stay's folio (a deposit on a booking, a settlement in house or after
+    check-out). A card's number is never taken: at most the last four digits."""
+    _check_payment(method, amount, reference, card_last4)
+    with factory() as session:
+        stay, guest, _version = _stay_and_guest(session, scope, hotel_code, confirmation_number)
+        if stay.status not in PAYABLE:
+            raise Conflict(
+                f"Stay {confirmation_number} is {stay.status.value}; payments go to stays booked, "
+                "in house or checked out.",
+                hint="Post the payment to the guest's live stay.",
+            )
+        currency = stay.currency
+    fields = {
+        "confirmation_number": confirmation_number,
+        "payment_method": method,
+        "amount": str(amount),
+        "currency": currency,
+        "payment_reference": (reference or "").strip() or None,
+        "card_last4": (card_last4 or "").strip() or None,
+        "posted_at": datetime.now(UTC).isoformat(),
+    }
+    record = ingest.InboundRecord(
+        record_type=RecordType.FOLIO,
+        external_id=f"{hotel_code}:payment:{confirmation_number}:{secrets.token_hex(6)}",
+        location="front desk",
+        raw="",
+        raw_format="form",
+        fields={k: v for k, v in fields.items() if v is not None},
+        persons=[{"role": "primary", "full_name": guest.full_name}],
+        source_version=1,
+        hotel_code=hotel_code,
+    )
+    plan = _Plan(hotel_code, confirmation_number, guest, record, "payment", noted={"method": method})
+    return _with_balance(factory, _run(factory, plan, staff_user_id))
+
+
+def _check_payment(method: str, amount: Decimal, reference: str | None, card_last4: str | None) -> None:
+    if method not in PAYMENT_METHODS:
+        raise InvalidInput(
+            f"method: {method!r} is not a payment method.", hint=f"Use one of: {', '.join(PAYMENT_METHODS)}."
+        )
+    if not amount.is_finite() or amount <= 0:
+        raise InvalidInput("amount: a payment must be more than zero.", hint="Enter the amount received.")
+    if len((reference or "").strip()) > REFERENCE_MAX:
+        raise InvalidInput(f"reference: at most {REFERENCE_MAX} characters.", hint="Shorten the reference.")
+    last4 = (card_last4 or "").strip()
+    if last4 and (len(last4) != 4 or not last4.isdigit()):
+        raise InvalidInput(
+            "card_last4: the last four digits of the card only.",
+            hint="Enter four digits, never the card number.",
+        )
+
+
+def _with_balance(factory: sessionmaker[Session], result: OperationResult) -> OperationResult:
+    """The operation's answer with the folio's balance afterwards."""
+    with factory() as session:
+        stay_id = session.scalar(
+            select(Stay.id)
+            .join(SourceRecord, SourceRecord.hotel_id == Stay.hotel_id)
+            .where(
+                SourceRecord.id == result.source_record_id,
+                Stay.confirmation_number == result.confirmation_number,
+            )
+        )
+        if stay_id is None:  # pragma: no cover - the operation's stay
+            return result
+        folio = folio_balances(session, [stay_id]).get(stay_id)
+    if folio is None:
+        return result
+    return replace(result, balance=folio.balance, currency=folio.currency)
 
 
 def name_primary_guest(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope
 from guestgraph.frontdesk._hotels import HotelChoice, hotel_choices
-from guestgraph.frontdesk._operations import ID_TYPES, OUTLETS
+from guestgraph.frontdesk._operations import ID_TYPES, OUTLETS, PAYMENT_METHODS
 from guestgraph.profiles import INTERACTION_KINDS, PREFERENCE_CATEGORIES, PURPOSES
 
 
@@ -20,6 +20,7 @@ class DeskOptions:
     kinds: tuple[str, ...] = INTERACTION_KINDS
     id_types: tuple[str, ...] = ID_TYPES
     outlets: tuple[str, ...] = OUTLETS
+    payment_methods: tuple[str, ...] = PAYMENT_METHODS
     purposes: tuple[tuple[str, str], ...] = tuple(PURPOSES.items())  # a card with full values: why
 
     @property

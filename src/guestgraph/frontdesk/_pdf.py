@@ -43,9 +43,15 @@ ID_TYPE = {
     "taiwan_permit": "台湾居民来往大陆通行证 Taiwan compatriot permit",
     "other": "其他证件 Other document",
 }
-PAYMENTS = (
-    "付款记录不在本系统中，请以收银台结算单为准。 Payments are not recorded here; see the cashier's receipt."
-)
+METHOD = {
+    "cash": "现金 Cash",
+    "card": "银行卡 Card",
+    "alipay": "支付宝 Alipay",
+    "wechat_pay": "微信支付 WeChat Pay",
+    "bank_transfer": "转账 Bank transfer",
+    "city_ledger": "挂账 City ledger",
+    "deposit": "押金 Deposit",
+}
 GRID = colors.HexColor("#9aa5b1")
 SHADE = colors.HexColor("#eef1f4")
 
@@ -232,8 +238,10 @@ def render_folio(statement: FolioStatement, font: DocumentFont) -> bytes:
         _charges(statement, s),
         Spacer(1, 4 * mm),
         _totals(statement, s),
+        Spacer(1, 6 * mm),
+        _payments(statement, s),
         Spacer(1, 4 * mm),
-        _p(PAYMENTS, s.note),
+        _balance(statement, s),
         Spacer(1, 6 * mm),
         _printed(stay, s),
     ]
@@ -263,6 +271,57 @@ def _charges(statement: FolioStatement, s: _Styles) -> Table:
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, GRID),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.3, GRID),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return table
+
+
+def _payments(statement: FolioStatement, s: _Styles) -> Table:
+    head = [
+        _label("日期", "Date", s),
+        _label("付款方式", "Payment", s),
+        _label("参考号", "Reference", s),
+        Paragraph("金额<br/>Amount", s.label_right),
+    ]
+    rows = [
+        [
+            _p(p.day.isoformat(), s.value),
+            _p(METHOD.get(p.method, p.method), s.value),
+            _p(
+                " · ".join(x for x in (p.reference, f"**** {p.card_last4}" if p.card_last4 else None) if x),
+                s.value,
+            ),
+            _p(_money(p.amount, p.currency), s.amount),
+        ]
+        for p in statement.payments
+    ] or [[_p("", s.value), _p("", s.value), _p("无付款 No payments", s.value), _p("", s.value)]]
+    table = Table([head, *rows], colWidths=[26 * mm, 40 * mm, 72 * mm, 36 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, GRID),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.3, GRID),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return table
+
+
+def _balance(statement: FolioStatement, s: _Styles) -> Table:
+    """Payments received and the balance due (charges less payments), per currency."""
+    balances = statement.balances or {statement.stay.currency: Decimal(0)}
+    paid = statement.paid
+    rows = [[_p("已付 Paid", s.value), _p(_money(paid.get(c, Decimal(0)), c), s.amount)] for c in balances]
+    rows += [[_p("余额 Balance due", s.title), _p(_money(b, c), s.amount)] for c, b in balances.items()]
+    table = Table(rows, colWidths=[138 * mm, 36 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEABOVE", (0, len(balances)), (-1, len(balances)), 0.8, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ]
         )

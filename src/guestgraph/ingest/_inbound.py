@@ -71,6 +71,9 @@ RECORD_FIELDS = frozenset(
         "check_number",
         "description",
         "coupon_code",  # a coupon redeemed on this folio line (guestgraph.offers)
+        "payment_method",  # a folio line that is a payment, not a charge (how it was paid)
+        "payment_reference",
+        "card_last4",
         "notes",
         "enrolled_at",
         "created_at",

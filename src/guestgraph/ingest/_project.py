@@ -26,7 +26,7 @@ from sqlalchemy import (
 
 from guestgraph import pii
 from guestgraph.db import insert_rows
-from guestgraph.db.models import Charge, GuestMention, RecordStatus, RecordType, Stay, StayStatus
+from guestgraph.db.models import Charge, GuestMention, Payment, RecordStatus, RecordType, Stay, StayStatus
 from guestgraph.identity import mention_rows, stay_primary_guest
 from guestgraph.ingest._store import Prepared, dialect_insert
 
@@ -72,7 +72,9 @@ def project(
     cancellations = [p for p in rows if _applies(p) and p.record.record_type is RecordType.CANCELLATION]
     _stays(conn, reservations, hotel_ids, channel_source=channel_source)
     _cancellations(conn, cancellations, hotel_ids, channel_source=channel_source)
-    _charges(conn, [p for p in rows if _applies(p) and p.record.record_type is RecordType.FOLIO], hotel_ids)
+    folio = [p for p in rows if _applies(p) and p.record.record_type is RecordType.FOLIO]
+    _charges(conn, [p for p in folio if not _is_payment(p)], hotel_ids)
+    _payments(conn, [p for p in folio if _is_payment(p)], hotel_ids)
     _mentions(conn, rows, hotel_ids, source_id, trust_rank, channel_source)
 
 
@@ -231,10 +233,52 @@ def _charges(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) 
         had = select(Charge.stay_id).where(old, Charge.stay_id.is_not(None))
         conn.execute(update(Stay).where(Stay.id.in_(had)).values(updated_at=datetime.now(UTC)))
         conn.execute(delete(Charge).where(old))
+        conn.execute(delete(Payment).where(Payment.source_record_id.in_(replaced)))  # now a charge
     stays = _posted_to(conn, [p.outcome.standardised["record"] for p in rows])
     values = [v for p in rows if (v := _charge_values(p, hotel_ids, stays))]
     if values:
         conn.execute(insert(Charge), values)
+
+
+def _is_payment(p: Prepared) -> bool:
+    """A folio line naming how it was paid is money received, not a charge (not revenue, not spend)."""
+    return bool(p.outcome.standardised["record"].get("payment_method"))
+
+
+def _payments(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
+    """Payments on folios; a newer version of a line replaces the old one (a charge or a payment). A
+    payment is the stay's, not a guest's: it counts in no guest's figures. One whose stay is not here
+    is kept without a stay (its record names the number)."""
+    replaced = [p.replaces for p in rows if p.replaces is not None]
+    if replaced:
+        conn.execute(delete(Payment).where(Payment.source_record_id.in_(replaced)))
+        conn.execute(delete(Charge).where(Charge.source_record_id.in_(replaced)))
+    stays = _posted_to(conn, [p.outcome.standardised["record"] for p in rows])
+    values = [v for p in rows if (v := _payment_values(p, hotel_ids, stays))]
+    if values:
+        conn.execute(insert(Payment), values)
+
+
+def _payment_values(
+    p: Prepared, hotel_ids: dict[str, int], stays: dict[tuple[int, str], tuple[int, int | None]]
+) -> dict[str, Any] | None:
+    rec = p.outcome.standardised["record"]
+    hotel_id = hotel_ids.get(rec.get("hotel_code") or "")
+    if hotel_id is None or not rec.get("amount") or Decimal(rec["amount"]) <= 0:
+        return None
+    stay_id, _guest_id = stays.get((hotel_id, rec.get("confirmation_number") or ""), (None, None))
+    paid = rec.get("posted_at")
+    return {
+        "hotel_id": hotel_id,
+        "stay_id": stay_id,
+        "method": rec["payment_method"],
+        "amount": Decimal(rec["amount"]),
+        "currency": rec.get("currency") or "CNY",
+        "reference": rec.get("payment_reference"),
+        "card_last4": rec.get("card_last4"),
+        "source_record_id": p.id,
+        "paid_at": datetime.fromisoformat(paid) if paid else datetime.now(UTC),
+    }
 
 
 def _posted_to(

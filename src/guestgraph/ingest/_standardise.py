@@ -17,7 +17,7 @@ from guestgraph.ingest._findings import Outcome
 from guestgraph.ingest._inbound import InboundRecord
 from guestgraph.ingest._persons import standardise_person
 from guestgraph.ingest._scrub import MAX_FIELD, clean_text
-from guestgraph.ingest._status import OUTLETS, stay_status
+from guestgraph.ingest._status import OUTLETS, PAYMENT_METHODS, stay_status
 
 ORDER_IN_NOTES = re.compile(
     r"(?:订单号|订单|order\s*(?:no\.?|number|#)?|booking\s*(?:id|no\.?|#))\s*[:：#]?\s*([0-9A-Za-z-]{6,})",
@@ -215,6 +215,25 @@ def _coupon(ctx: RecordContext, raw: str | None, out: dict[str, Any]) -> None:
         ctx.warn("coupon.invalid", "coupon_code", None, raw)
 
 
+def _payment(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any]) -> None:
+    """A folio line carrying a payment method is a payment (money received), not a charge: its method,
+    its reference and at most the last four digits of a card (whatever more was sent is dropped)."""
+    raw = (f.get("payment_method") or "").strip()
+    if not raw:
+        return
+    method = PAYMENT_METHODS.get(raw.lower())
+    if method is None:
+        ctx.reject("payment_method.unknown", "payment_method", None, raw)
+        return
+    out["payment_method"] = method
+    reference = clean_text(f.get("payment_reference") or "")[0]
+    if reference:
+        out["payment_reference"] = reference[:64]
+    digits = "".join(c for c in (f.get("card_last4") or "") if c.isdigit())
+    if len(digits) >= 4:
+        out["card_last4"] = digits[-4:]
+
+
 def _folio(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], hotel: str | None) -> None:
     _amount(ctx, f, out, hotel)
     outlet = OUTLETS.get((f.get("outlet") or "").strip().lower())
@@ -222,6 +241,7 @@ def _folio(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], ho
         ctx.warn("outlet.unknown", "outlet", None, f.get("outlet"))
     out["outlet"] = outlet or "other"
     _coupon(ctx, f.get("coupon_code"), out)
+    _payment(ctx, f, out)
     raw = f.get("posted_at")
     if raw:
         try:

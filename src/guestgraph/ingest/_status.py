@@ -83,6 +83,33 @@ OUTLETS: dict[str, str] = {
     "洗衣": "other",
 }
 
+# How a folio line says it was paid, mapped to our methods (`PaymentMethod`).
+PAYMENT_METHODS: dict[str, str] = {
+    "cash": "cash",
+    "现金": "cash",
+    "card": "card",
+    "credit card": "card",
+    "debit card": "card",
+    "信用卡": "card",
+    "银行卡": "card",
+    "alipay": "alipay",
+    "支付宝": "alipay",
+    "wechat_pay": "wechat_pay",
+    "wechat pay": "wechat_pay",
+    "wechat": "wechat_pay",
+    "微信": "wechat_pay",
+    "微信支付": "wechat_pay",
+    "bank_transfer": "bank_transfer",
+    "bank transfer": "bank_transfer",
+    "转账": "bank_transfer",
+    "city_ledger": "city_ledger",
+    "city ledger": "city_ledger",
+    "挂账": "city_ledger",
+    "deposit": "deposit",
+    "押金": "deposit",
+    "预付": "deposit",
+}
+
 
 def stay_status(raw: str | None, extra: dict[str, str]) -> tuple[str, bool]:
     """Our status for a raw status word, and whether we recognised it (unknown -> booked)."""

@@ -56,6 +56,7 @@ from guestgraph.db.models import (
     MatchReview,
     MemberStatus,
     OtaReview,
+    Payment,
     Preference,
     RecordIssue,
     RecordStatus,
@@ -129,6 +130,7 @@ HANDLED: dict[str, str] = {
     "stay_guest": "deleted",
     "stay": "kept for accounting without the person or its confirmation number (a tombstone)",
     "charge": "kept without the person and without its description, for accounting",
+    "payment": "kept on the anonymised stay without its reference or card digits, for accounting",
     "guest_change": "kept without the reasons of corrections; one 'erased' entry per guest ID tells "
     "downstream systems to erase their copies (entries name only the erased guest row)",
     "privacy_request": "kept: the proof that the request was answered; it names only the erased guest row",
@@ -452,6 +454,10 @@ def erase_guests(
         update(Charge)
         .where(or_(Charge.guest_id.in_(ids), Charge.stay_id.in_(stays)))
         .values(guest_id=None, description=None),
+    )
+    run(
+        "payment",
+        update(Payment).where(Payment.stay_id.in_(stays)).values(reference=None, card_last4=None),
     )
     tombstone_records(session, SourceRecord.id.in_(records))
     tombstone_stays(session, list(stays))

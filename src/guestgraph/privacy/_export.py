@@ -81,6 +81,7 @@ EXPORTED: dict[str, Rule] = {
     "stay": lambda s: _t("stay").c.id.in_(s.stay_ids),
     "stay_guest": _by_guest("stay_guest"),
     "charge": lambda s: or_(_t("charge").c.guest_id.in_(s.guest_ids), _t("charge").c.stay_id.in_(s.stay_ids)),
+    "payment": lambda s: _t("payment").c.stay_id.in_(s.stay_ids),
     "consent": _by_guest("consent"),
     "preference": _by_guest("preference"),
     "interaction": _by_guest("interaction"),
@@ -365,7 +366,7 @@ def export_guest(
     session: Session, *, scope: DataScope, public_id: str, actor_id: int | None, now: datetime
 ) -> dict[str, Any]:
     """Everything about the guest `public_id`: golden record, source records with their raw payloads,
-    stays, charges, mentions, consents with their history, preferences, interactions, requests."""
+    stays, charges, payments, mentions, consents with their history, preferences, interactions, requests."""
     require_group_scope(scope)
     guest = find_guest(session, scope=scope, public_id=public_id)
     subject = subject_of(session, guest.id)

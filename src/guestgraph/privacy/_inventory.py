@@ -254,6 +254,7 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("description amount posted_at", FINANCIAL),
         **_cols("awaited_confirmation_number", PSEUDONYM),
     },
+    "payment": _cols("amount paid_at reference card_last4", FINANCIAL),
     "preference": {
         **_cols("category", HEALTH_KIND),
         **_cols("value_enc", HEALTH),
@@ -402,6 +403,7 @@ NOT_PERSONAL: dict[str, str] = {
     "record_issue": "rule severity field person",
     "stay": "status created_at updated_at",
     "charge": "outlet currency",
+    "payment": "method currency",
     "preference": "created_at retired_at",
     "guest_metrics": "computed_on",
     "segment": "name definition kind created_at updated_at frozen_at members",

@@ -2,6 +2,7 @@
 alerts, always through the caller's data scope and masked."""
 
 from guestgraph.profiles._alerts import ALERT_KINDS, Alert, Visit, alerts_for, birthday_between
+from guestgraph.profiles._folio import FolioBalance, folio_balances
 from guestgraph.profiles._guests import visible_guest
 from guestgraph.profiles._interactions import (
     INTERACTION_KINDS,
@@ -28,6 +29,8 @@ from guestgraph.profiles._search import search_guests
 from guestgraph.profiles._service import list_guests
 
 __all__ = [
+    "FolioBalance",
+    "folio_balances",
     "PURPOSES",
     "REVEAL_FIELDS",
     "Revealed",

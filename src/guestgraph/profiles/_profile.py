@@ -33,6 +33,7 @@ from guestgraph.db.models import (
     StayStatus,
 )
 from guestgraph.profiles._alerts import Alert, Visit, alerts_for
+from guestgraph.profiles._folio import folio_balances
 from guestgraph.profiles._guests import visible_guest
 from guestgraph.profiles._interactions import InteractionLine, list_interactions
 from guestgraph.profiles._preferences import PreferenceLine, list_preferences
@@ -102,6 +103,8 @@ class StayLine:
     amount: Decimal | None
     currency: str | None
     spend: dict[str, Decimal] = field(default_factory=dict)  # outlet -> folio total
+    paid: Decimal = Decimal(0)  # payments received against the folio (never spend or revenue)
+    balance: Decimal | None = None  # room revenue and folio lines less payments (`profiles._folio`)
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,7 @@ def _stays(session: Session, scope: DataScope, guest_id: int) -> list[StayLine]:
     ):
         if stay_id is not None:
             spend.setdefault(stay_id, {})[getattr(outlet, "value", outlet)] = Decimal(total)
+    folios = folio_balances(session, [s.id for s, _h in rows])
     return [
         StayLine(
             h.code,
@@ -251,6 +255,8 @@ def _stays(session: Session, scope: DataScope, guest_id: int) -> list[StayLine]:
             s.amount,
             s.currency,
             spend.get(s.id, {}),
+            folios[s.id].payments if s.id in folios else Decimal(0),
+            folios[s.id].balance if s.id in folios else None,
         )
         for s, h in rows
     ]

@@ -58,6 +58,16 @@ class ChargeIn(BaseModel):
     description: str | None = Field(None, max_length=200)
 
 
+class PaymentIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    method: str = Field(max_length=20, description=f"One of: {', '.join(frontdesk.PAYMENT_METHODS)}.")
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    reference: str | None = Field(None, max_length=64, description="A receipt, terminal or transfer number.")
+    card_last4: str | None = Field(
+        None, max_length=4, description="The last four digits of a card; never the card number."
+    )
+
+
 class PrimaryGuestIn(BaseModel):
     model_config = {"extra": "forbid"}
     guest_id: str = Field(
@@ -118,6 +128,12 @@ class OperationOut(BaseModel):
     guest_public_id: str
     source_record_id: int = Field(description="The front-desk source record that holds the change.")
     batch_id: int
+    balance: Decimal | None = Field(
+        None,
+        description="The folio's charges less its payments afterwards, in `currency` (none: empty folio). "
+        "A check-out may leave a balance open (city ledger): the answer shows it.",
+    )
+    currency: str | None = None
 
 
 PrimaryGuestChoiceOut = out_model(
@@ -262,6 +278,24 @@ async def _charge(
     return await run_in_threadpool(call)
 
 
+async def _payment(
+    factory: FactoryDep, scope: ScopeDep, principal: CurrentPrincipal, code: str, conf: str, body: PaymentIn
+) -> frontdesk.OperationResult:
+    call = partial(
+        frontdesk.post_payment,
+        factory,
+        scope=scope,
+        hotel_code=code,
+        confirmation_number=conf,
+        method=body.method,
+        amount=body.amount,
+        reference=body.reference,
+        card_last4=body.card_last4,
+        staff_user_id=principal.user_id,
+    )
+    return await run_in_threadpool(call)
+
+
 @router.post(
     f"{api}/hotels/{{code}}/stays",
     status_code=201,
@@ -286,6 +320,19 @@ async def api_post_charge(
 ) -> dict[str, Any]:
     """Post a charge to a stay's folio (in house, or a late charge after check-out)."""
     return asdict(await _charge(factory, scope, principal, code, conf, body))
+
+
+@router.post(
+    f"{api}/hotels/{{code}}/stays/{{conf}}/payments",
+    status_code=201,
+    response_model=OperationOut,
+    dependencies=[allow(Permission.STAY_OPERATE)],
+)
+async def api_post_payment(
+    code: str, conf: str, body: PaymentIn, factory: FactoryDep, scope: ScopeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """Post a payment to a stay's folio (a deposit, a settlement, city ledger); the answer has the balance."""
+    return asdict(await _payment(factory, scope, principal, code, conf, body))
 
 
 async def _name_primary(
@@ -403,6 +450,26 @@ async def charge_form(
         conf,
         ChargeIn(outlet=outlet, amount=amount, description=description or None),
     )
+    return _back(next, f"/guests/{result.guest_public_id}#stays")
+
+
+@router.post(
+    "/stays/{code}/{conf}/payments", include_in_schema=False, dependencies=[allow(Permission.STAY_OPERATE)]
+)
+async def payment_form(
+    code: str,
+    conf: str,
+    factory: FactoryDep,
+    scope: ScopeDep,
+    principal: CurrentPrincipal,
+    method: Annotated[str, Form(max_length=20)],
+    amount: Annotated[Decimal, Form(gt=0, max_digits=12, decimal_places=2)],
+    reference: Annotated[str, Form(max_length=64)] = "",
+    card_last4: Annotated[str, Form(max_length=4)] = "",
+    next: Annotated[str, Form(max_length=300)] = "",  # noqa: A002 - the form field is `next`
+) -> Response:
+    body = PaymentIn(method=method, amount=amount, reference=reference or None, card_last4=card_last4 or None)
+    result = await _payment(factory, scope, principal, code, conf, body)
     return _back(next, f"/guests/{result.guest_public_id}#stays")
 
 

@@ -102,7 +102,16 @@ from guestgraph.db.models.service import (
     TicketStatus,
 )
 from guestgraph.db.models.sources import RecordStatus, RecordType, SourceKind, SourceRecord, SourceSystem
-from guestgraph.db.models.stays import Charge, GuestRole, Outlet, Stay, StayGuest, StayStatus
+from guestgraph.db.models.stays import (
+    Charge,
+    GuestRole,
+    Outlet,
+    Payment,
+    PaymentMethod,
+    Stay,
+    StayGuest,
+    StayStatus,
+)
 
 __all__ = [
     "AnalyticsRun",
@@ -159,6 +168,8 @@ __all__ = [
     "CampaignStatus",
     "Delivery",
     "Charge",
+    "Payment",
+    "PaymentMethod",
     "Consent",
     "ConsentDecision",
     "Guest",

@@ -36,6 +36,16 @@ class Outlet(enum.StrEnum):
     OTHER = "other"
 
 
+class PaymentMethod(enum.StrEnum):
+    CASH = "cash"
+    CARD = "card"
+    ALIPAY = "alipay"
+    WECHAT_PAY = "wechat_pay"
+    BANK_TRANSFER = "bank_transfer"
+    CITY_LEDGER = "city_ledger"  # billed to a company account: the folio may close with a balance
+    DEPOSIT = "deposit"
+
+
 class Stay(IdMixin, TimestampMixin, Base):
     """One room at one hotel from arrival to departure (the check-out date, exclusive)."""
 
@@ -135,3 +145,26 @@ class Charge(IdMixin, Base):
     # The confirmation number of the stay (at `hotel_id`) a line named while no stay had it: the import
     # that brings that stay posts the line to it and clears this (issues 4 and 8, nothing is lost).
     awaited_confirmation_number: Mapped[str | None] = mapped_column(String(64))
+
+
+class Payment(IdMixin, Base):
+    """Money received against a stay's folio (cash, card, Alipay, a city-ledger transfer...). Its own
+    table, not a charge with a sign: charges are revenue and spend (analytics, RFM, dashboards read
+    `charge`), a payment is neither. A stay's balance is its charges less its payments. A card's number
+    is never stored (the import strips card numbers), only its last four digits when sent."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        Index("ix_payment_stay", "stay_id"),
+        Index("ix_payment_source_record", "source_record_id"),  # a newer version of the line replaces it
+    )
+
+    hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
+    stay_id: Mapped[int | None] = mapped_column(ForeignKey("stay.id", ondelete="SET NULL"))
+    method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reference: Mapped[str | None] = mapped_column(String(64))  # a receipt, terminal or transfer number
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    source_record_id: Mapped[int | None] = mapped_column(ForeignKey("source_record.id", ondelete="SET NULL"))
