@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from guestgraph.ingest._collect import fewer_collections
 from guestgraph.ingest._engine import BatchSummary, ImportRequest, run_import
 from guestgraph.ingest._inbound import InboundRecord
 from guestgraph.ingest._open import file_format, jsonl_lines, open_table, read_jsonl
@@ -71,6 +72,20 @@ def import_file(
     rules: RuleSet | None = None,
 ) -> FileImport:
     """Import one file as one batch; `rules` the deployment's (`load_rules`), else the shipped ones."""
+    with fewer_collections():  # a bulk import makes few cycles: collect them less often
+        return _import_file(factory, path, source, profile, hotel_code, today, progress, rules)
+
+
+def _import_file(
+    factory: sessionmaker[Session],
+    path: Path,
+    source: str,
+    profile: str | Path | None,
+    hotel_code: str | None,
+    today: date | None,
+    progress: Callable[[int], None] | None,
+    rules: RuleSet | None,
+) -> FileImport:
     fmt = file_format(path)
     request = ImportRequest(
         source=source,
