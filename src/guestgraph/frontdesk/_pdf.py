@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from io import BytesIO
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -264,18 +264,7 @@ def _charges(statement: FolioStatement, s: _Styles) -> Table:
         ]
         for line in statement.lines
     ] or [[_p("", s.value), _p("", s.value), _p("无费用 No charges", s.value), _p("", s.value)]]
-    table = Table([head, *rows], colWidths=[26 * mm, 32 * mm, 80 * mm, 36 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, GRID),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.3, GRID),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ]
-        )
-    )
-    return table
+    return _listing([head, *rows], [26 * mm, 32 * mm, 80 * mm, 36 * mm])
 
 
 def _payments(statement: FolioStatement, s: _Styles) -> Table:
@@ -297,7 +286,12 @@ def _payments(statement: FolioStatement, s: _Styles) -> Table:
         ]
         for p in statement.payments
     ] or [[_p("", s.value), _p("", s.value), _p("无付款 No payments", s.value), _p("", s.value)]]
-    table = Table([head, *rows], colWidths=[26 * mm, 40 * mm, 72 * mm, 36 * mm], repeatRows=1)
+    return _listing([head, *rows], [26 * mm, 40 * mm, 72 * mm, 36 * mm])
+
+
+def _listing(rows: list[list[Any]], widths: list[float]) -> Table:
+    """A statement's table of lines: a shaded heading row repeated on each page, ruled rows."""
+    table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
