@@ -178,6 +178,21 @@ def test_the_desk_posts_payments_and_the_folio_has_a_balance(demo_group: Session
         _pay(engine, scope, b, conf)
 
 
+def test_the_arrivals_list_shows_what_each_folio_has_received(demo_group: Session, engine: Engine) -> None:
+    s = demo_group
+    a, _b = _codes(s)
+    conf, _public_id, scope = _in_house(s, engine, a)
+
+    def line() -> frontdesk.ArrivalLine:
+        listed = frontdesk.list_arrivals(s, scope=scope, hotel_code=a, day="today").lines
+        return next(x for x in listed if x.confirmation_number == conf)
+
+    assert (line().paid, line().balance) == (Decimal("0"), Decimal("900.00"))  # room posted, nothing paid
+    _pay(engine, scope, a, conf, method="cash", amount=Decimal("300"))
+    s.expire_all()
+    assert (line().paid, line().balance, line().currency) == (Decimal("300.00"), Decimal("600.00"), "CNY")
+
+
 @pytest.mark.parametrize(
     ("values", "field"),
     [
@@ -305,6 +320,8 @@ def test_payments_over_http_the_page_and_the_folio_statement(
             ).status_code
             == 404
         )
+        arrivals = c.get("/arrivals", params={"hotel": a, "lang": "en"})  # the deposit shows at arrival
+        assert 'data-paid="250.00"' in arrivals.text
         page = c.get(f"/guests/{public_id}", params={"lang": "en"})
         assert (
             f'action="/stays/{a}/{conf}/payments"' in page.text and 'data-open-balance="650.00"' in page.text

@@ -1,10 +1,12 @@
 """Today's and tomorrow's arrivals at one hotel, each with the guest's highlights: preferences to
-prepare and alerts. A fixed number of queries however many arrivals (set-based)."""
+prepare and alerts, and what the folio already holds (a deposit paid). A fixed number of queries
+however many arrivals (set-based)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy import and_, select
@@ -13,7 +15,15 @@ from sqlalchemy.orm import Session
 from guestgraph.access import DataScope, hotel_in_scope, mask_name, stay_visible
 from guestgraph.db.models import Guest, GuestMention, Stay, StayGuest, StayStatus
 from guestgraph.frontdesk._hotels import hotel_today
-from guestgraph.profiles import Alert, PreferenceLine, Visit, alerts_for, list_preferences
+from guestgraph.profiles import (
+    Alert,
+    FolioBalance,
+    PreferenceLine,
+    Visit,
+    alerts_for,
+    folio_balances,
+    list_preferences,
+)
 
 Day = Literal["today", "tomorrow"]
 LISTED = (StayStatus.BOOKED, StayStatus.IN_HOUSE, StayStatus.NO_SHOW)  # cancelled stays are not coming
@@ -37,6 +47,9 @@ class ArrivalLine:
     vip_level: str | None
     preferences: list[PreferenceLine] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    paid: Decimal | None = None  # received against the folio so far (a deposit); None: nothing on it
+    balance: Decimal | None = None  # charges less payments; below zero a credit
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,7 @@ def list_arrivals(
     sent_name = and_(GuestMention.source_record_id == Stay.source_record_id, GuestMention.person_index == 0)
     rows = session.execute(
         select(
+            Stay.id,
             Stay.confirmation_number,
             Stay.arrival,
             Stay.departure,
@@ -87,6 +101,7 @@ def list_arrivals(
     preferences = list_preferences(session, guest_ids)
     visits = [Visit(r.guest_id, today, r.arrival, r.departure) for r in rows if r.guest_id is not None]
     alerts = iter(alerts_for(session, scope=scope, visits=visits, preferences=preferences))
+    folios = folio_balances(session, [r.id for r in rows])
     lines = []
     for r in rows:
         known = r.guest_id is not None
@@ -108,6 +123,14 @@ def list_arrivals(
                 r.vip_level if known else None,
                 preferences.get(r.guest_id, []) if known else [],
                 next(alerts) if known else [],
+                *_folio(folios.get(r.id)),
             )
         )
     return Arrivals(hotel.code, hotel.name_zh, hotel.name_en, day, when, lines, hotel.pms_feed)
+
+
+def _folio(folio: FolioBalance | None) -> tuple[Decimal | None, Decimal | None, str | None]:
+    """Paid, balance and currency of an arrival's folio (all None when it holds nothing yet)."""
+    if folio is None:
+        return None, None, None
+    return folio.payments, folio.balance, folio.currency

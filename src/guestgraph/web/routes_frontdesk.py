@@ -109,6 +109,9 @@ class ArrivalOut(BaseModel):
     vip_level: str | None
     preferences: list[PreferenceOut]
     alerts: list[AlertOut]
+    paid: Decimal | None = Field(None, description="Received against the folio so far (a deposit).")
+    balance: Decimal | None = Field(None, description="Charges less payments; below zero a credit.")
+    currency: str | None = None
 
 
 class ArrivalsOut(BaseModel):
