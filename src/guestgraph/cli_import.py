@@ -17,6 +17,17 @@ from guestgraph.errors import GuestgraphError
 from guestgraph.pii import open_engine
 
 
+def _bar(console: Console) -> Progress:
+    """The progress bar of a long command: what, how far, how long."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
 def run_import_command(
     settings: Settings,
     paths: list[Path],
@@ -27,20 +38,14 @@ def run_import_command(
     console: Console,
 ) -> int:
     """Import every file; returns the exit code (0 all imported, 1 some files failed)."""
-    rules = ingest.load_rules(settings.ingest_rules_file)
-    engine = ingest.attach_rules(open_engine(settings), rules)
+    # the deployment's rules, attached to the engine: import_file reads them there (ingest.rules_of)
+    engine = ingest.attach_rules(open_engine(settings), ingest.load_rules(settings.ingest_rules_file))
     factory = make_session_factory(engine)
     results: list[ingest.FileImport] = []
     failures: list[tuple[Path, str]] = []
     try:
         files = ingest.expand(paths)
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as bar:
+        with _bar(console) as bar:
             for path in files:
                 task = bar.add_task(path.name, total=None)
                 try:
@@ -52,7 +57,6 @@ def run_import_command(
                             profile=profile,
                             hotel_code=hotel,
                             progress=_advance(bar, task),
-                            rules=rules,
                         )
                     )
                 except GuestgraphError as e:
@@ -107,13 +111,7 @@ def run_repost_command(settings: Settings, *, chunk: int, console: Console) -> i
     (0, or 1 when the counts do not reconcile)."""
     engine = open_engine(settings)
     try:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as bar:
+        with _bar(console) as bar:
             task = bar.add_task("Folio lines without a stay", total=None)
             outcome = ingest.repost_folio_lines(
                 make_session_factory(engine),
