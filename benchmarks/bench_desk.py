@@ -375,9 +375,12 @@ WRK_COUNT = re.compile(r"(\d+) requests in")
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux /proc), for CPU per request."""
+    """User + system CPU time a process and its live child processes (the server's workers) have
+    used so far (Linux /proc), for CPU per request."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 def wrk(
@@ -448,7 +451,8 @@ def over_http(
     work = Path(tempfile.mkdtemp(prefix="bench-desk-"))
     log = (work / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "guestgraph.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "guestgraph.cli", "serve", "--port", str(port)]
+        + ["--workers", str(args.workers)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -459,7 +463,7 @@ def over_http(
     results: dict[str, Any] = {}
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
-            for _ in range(150):
+            for _ in range(600):  # several workers each import the app first: slow on a busy machine
                 try:
                     if c.get("/healthz").status_code == 200:
                         break
@@ -537,6 +541,7 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=None, help="default: /tmp/gg_bench_perf-<backend>")
     parser.add_argument("--reuse", action="store_true", help="measure the database built by an earlier run")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="guestgraph serve --workers")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     args.data_dir = (args.data_dir or Path(tempfile.gettempdir()) / f"gg_bench_perf-{args.backend}").resolve()

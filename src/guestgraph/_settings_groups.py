@@ -34,6 +34,13 @@ class SiteSettings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
+    web_workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Web server processes sharing the port; give it the number of CPU cores to use them all "
+        "(each process keeps its own connections and key cache).",
+    )
     default_locale: Locale = Field("zh_CN", description="UI language when the user has not chosen one.")
     secret_key: SecretStr | None = Field(
         None,

@@ -320,22 +320,44 @@ def rotate_kek(
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Server processes sharing the port (default from settings)."),
+    ] = None,
 ) -> None:
     """Serve the web app and API (http://127.0.0.1:8000 by default)."""
     import uvicorn
 
     from guestgraph.web import create_app
     from guestgraph.web._requestlog import UVICORN_LOGGING, configure_logging
+    from guestgraph.web._serve import FACTORY
 
     try:
         settings = load_settings()
-        application = create_app(settings)
+        application = create_app(settings)  # a bad setting stops the start here, before any worker
     except GuestgraphError as e:
         raise _fail(e) from e
     bind_host, bind_port = host or settings.host, port or settings.port
-    console.print(f"guestgraph {__version__} serving on http://{bind_host}:{bind_port}")
+    processes = workers or settings.web_workers
+    console.print(
+        f"guestgraph {__version__} serving on http://{bind_host}:{bind_port}"
+        + (f" with {processes} processes" if processes > 1 else "")
+    )
     configure_logging()
-    uvicorn.run(application, host=bind_host, port=bind_port, log_level="info", **UVICORN_LOGGING)
+    if processes == 1:
+        uvicorn.run(application, host=bind_host, port=bind_port, log_level="info", **UVICORN_LOGGING)
+        return
+    application.state.engine.dispose()  # each worker builds its own app from the same environment
+    uvicorn.run(
+        FACTORY,
+        factory=True,
+        workers=processes,
+        timeout_worker_healthcheck=120,  # a worker imports the whole app before it answers: slow when busy
+        host=bind_host,
+        port=bind_port,
+        log_level="info",
+        **UVICORN_LOGGING,
+    )
 
 
 from guestgraph.cli_analytics import register as _register_analytics  # noqa: E402 - after `app` exists
