@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -33,10 +36,28 @@ def check(url: str) -> None:
     command.check(alembic_config(url))
 
 
+@cache
 def head_revision() -> str | None:
+    """The newest migration this code ships (read once: parsing the migration scripts costs ~50 ms,
+    too much for a health check polled every few seconds)."""
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseStatus:
+    dialect: str
+    revision: str | None
+    current: bool  # the schema is at this code's newest migration
+
+
+def database_status(session: Session) -> DatabaseStatus:
+    """The database answers on the session's connection, and which schema revision it holds."""
+    conn = session.connection()
+    conn.execute(text("SELECT 1"))
+    revision = MigrationContext.configure(conn).get_current_revision()
+    return DatabaseStatus(conn.dialect.name, revision, revision == head_revision())

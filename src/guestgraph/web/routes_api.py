@@ -9,11 +9,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import text
 
 from guestgraph import __version__, audit, identity, org, profiles, recommend
 from guestgraph.access import Permission
-from guestgraph.db import current_revision, head_revision
+from guestgraph.db import database_status
 from guestgraph.paging import Page
 from guestgraph.web._answers import PageOut, page_out
 from guestgraph.web._auth import PUBLIC, SIGNED_IN, CurrentPrincipal, ScopeDep, allow
@@ -49,15 +48,13 @@ def api_docs() -> str:
 
 @health.get("/healthz", response_model=Health, summary="Liveness and database check", dependencies=[PUBLIC])
 def healthz(session: SessionDep) -> Health:
-    session.execute(text("SELECT 1"))
-    bind = session.get_bind()
-    revision = current_revision(bind)  # type: ignore[arg-type]
+    status = database_status(session)
     return Health(
         status="ok",
         version=__version__,
-        database=bind.dialect.name,
-        schema_revision=revision,
-        schema_current=revision == head_revision(),
+        database=status.dialect,
+        schema_revision=status.revision,
+        schema_current=status.current,
     )
 
 
