@@ -341,3 +341,36 @@ def test_payments_over_http_the_page_and_the_folio_statement(
     assert "合计 Total CNY 900.00" in text  # the charges' total is unchanged by payments
     with live.client(role="marketing") as c:
         assert c.post(payments, json={"method": "cash", "amount": "1"}).status_code == 403
+
+
+def _payment(s: Session, external_id: str) -> tuple[int | None, str | None]:
+    s.expire_all()
+    record = select(SourceRecord.id).where(SourceRecord.external_id == external_id)
+    found = s.execute(
+        select(Payment.stay_id, Payment.awaited_confirmation_number).where(
+            Payment.source_record_id.in_(record)
+        )
+    )
+    stay_id, awaited = found.one()
+    return stay_id, awaited
+
+
+def test_a_payment_imported_before_its_stay_reaches_the_folio_when_the_stay_arrives(
+    engine: Engine, demo_group: Session, tmp_path: Path
+) -> None:
+    s = demo_group
+    deposit = {"amount": "500.00", "payment_method": "deposit", "payment_reference": "DEP-8104"}
+    _line(engine, "SHA01:folio:D-1", confirmation_number="8104", **deposit)  # the folio export first
+    _line(engine, "SHA01:folio:D-2", confirmation_number="X" * 65, **deposit)  # no stay has such a number
+    assert _payment(s, "SHA01:folio:D-1") == (None, "8104")
+    assert _payment(s, "SHA01:folio:D-2") == (None, None)
+
+    from tests.test_analytics_late_folio_line import _row
+
+    late = [_row("8104", 4, "2026/10/02", "2026/10/03")]
+    ingest.import_file(factory(engine), write_pms_cn(tmp_path / "SHA01_late.csv", late), source="pms")
+    stay_id = s.scalar(select(Stay.id).where(Stay.confirmation_number == "8104"))
+    assert stay_id is not None and _payment(s, "SHA01:folio:D-1") == (stay_id, None)
+    balance = profiles.folio_balances(s, [stay_id])[stay_id]
+    assert balance.payments == Decimal("500.00")
+    assert _payment(s, "SHA01:folio:D-2") == (None, None)  # still on no folio, and still stored

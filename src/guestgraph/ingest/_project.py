@@ -202,6 +202,24 @@ def _post_waiting_lines(conn: Connection, numbers: list[str]) -> int:
     waiting = Charge.awaited_confirmation_number.in_(numbers)
     posted = {"stay_id": stay, "guest_id": stay_primary_guest(stay), "awaited_confirmation_number": None}
     done = conn.execute(update(Charge).where(waiting, exists().where(named)).values(posted))
+    _post_waiting_payments(conn, numbers)
+    return int(done.rowcount or 0)
+
+
+def _post_waiting_payments(conn: Connection, numbers: list[str]) -> int:
+    """The payments imported before the stays of this chunk (a deposit in the PMS folio export ahead of
+    the reservation feed) are put on their folios now, matched as the waiting charges are. A payment is
+    the stay's, not a guest's: no guest to give it. Returns how many were posted."""
+    named = and_(
+        Stay.hotel_id == Payment.hotel_id, Stay.confirmation_number == Payment.awaited_confirmation_number
+    )
+    stay = select(Stay.id).where(named).correlate(Payment).scalar_subquery()
+    waiting = Payment.awaited_confirmation_number.in_(numbers)
+    done = conn.execute(
+        update(Payment)
+        .where(waiting, exists().where(named))
+        .values(stay_id=stay, awaited_confirmation_number=None)
+    )
     return int(done.rowcount or 0)
 
 
@@ -248,7 +266,7 @@ def _is_payment(p: Prepared) -> bool:
 def _payments(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
     """Payments on folios; a newer version of a line replaces the old one (a charge or a payment). A
     payment is the stay's, not a guest's: it counts in no guest's figures. One whose stay is not here
-    is kept without a stay (its record names the number)."""
+    waits without a stay, keeping the number it named, until `_post_waiting_payments` posts it."""
     replaced = [p.replaces for p in rows if p.replaces is not None]
     if replaced:
         conn.execute(delete(Payment).where(Payment.source_record_id.in_(replaced)))
@@ -266,11 +284,13 @@ def _payment_values(
     hotel_id = hotel_ids.get(rec.get("hotel_code") or "")
     if hotel_id is None or not rec.get("amount") or Decimal(rec["amount"]) <= 0:
         return None
-    stay_id, _guest_id = stays.get((hotel_id, rec.get("confirmation_number") or ""), (None, None))
+    number = rec.get("confirmation_number") or ""
+    stay_id, _guest_id = stays.get((hotel_id, number), (None, None))
     paid = rec.get("posted_at")
     return {
         "hotel_id": hotel_id,
         "stay_id": stay_id,
+        "awaited_confirmation_number": number if stay_id is None and 0 < len(number) <= 64 else None,
         "method": rec["payment_method"],
         "amount": Decimal(rec["amount"]),
         "currency": rec.get("currency") or "CNY",

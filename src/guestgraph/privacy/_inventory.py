@@ -254,7 +254,8 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("description amount posted_at", FINANCIAL),
         **_cols("awaited_confirmation_number", PSEUDONYM),
     },
-    "payment": _cols("amount paid_at reference card_last4", FINANCIAL),
+    "payment": _cols("amount paid_at reference card_last4", FINANCIAL)
+    | _cols("awaited_confirmation_number", PSEUDONYM),
     "preference": {
         **_cols("category", HEALTH_KIND),
         **_cols("value_enc", HEALTH),

@@ -157,6 +157,13 @@ class Payment(IdMixin, Base):
     __table_args__ = (
         Index("ix_payment_stay", "stay_id"),
         Index("ix_payment_source_record", "source_record_id"),  # a newer version of the line replaces it
+        # a payment imported before its stay, waiting for the import that brings the stay (0058)
+        Index(
+            "ix_payment_awaited_stay",
+            "awaited_confirmation_number",
+            sqlite_where=text("awaited_confirmation_number IS NOT NULL"),
+            postgresql_where=text("awaited_confirmation_number IS NOT NULL"),
+        ),
     )
 
     hotel_id: Mapped[int] = mapped_column(ForeignKey("hotel.id", ondelete="RESTRICT"))
@@ -168,3 +175,6 @@ class Payment(IdMixin, Base):
     reference: Mapped[str | None] = mapped_column(String(64))  # a receipt, terminal or transfer number
     card_last4: Mapped[str | None] = mapped_column(String(4))
     source_record_id: Mapped[int | None] = mapped_column(ForeignKey("source_record.id", ondelete="SET NULL"))
+    # the confirmation number a payment imported before its stay named, until that stay's import posts
+    # it there (a deposit in the PMS folio export ahead of the reservation feed)
+    awaited_confirmation_number: Mapped[str | None] = mapped_column(String(64))
