@@ -173,6 +173,8 @@ def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> log
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # each health check reads the schema revision: alembic would log two INFO lines per poll
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     return handler
 
 
