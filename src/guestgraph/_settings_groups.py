@@ -39,7 +39,8 @@ class SiteSettings(BaseSettings):
         ge=1,
         le=64,
         description="Web server processes sharing the port; give it the number of CPU cores to use them all "
-        "(each process keeps its own connections and key cache).",
+        "(each process keeps its own connections and key cache). Meant for PostgreSQL: on SQLite the "
+        "processes' writes queue in SQLite's busy handler, which lengthens the tail of writing requests.",
     )
     default_locale: Locale = Field("zh_CN", description="UI language when the user has not chosen one.")
     secret_key: SecretStr | None = Field(
