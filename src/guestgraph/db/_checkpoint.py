@@ -127,6 +127,7 @@ class WalCheckpointer:
         self.policy = policy
         self.runs = 0  # checkpoints run by the thread
         self.frames = 0  # frames they copied into the main file
+        self._last = (0, 0)  # the last run's WAL frames and frames checkpointed
         self.failed: BaseException | None = None
         self._mode = mode
         self._gate = gate_for(str(self.path))
@@ -195,9 +196,7 @@ class WalCheckpointer:
                 how: Literal["PASSIVE", "TRUNCATE"] = "PASSIVE"
                 if self.wal_bytes() > self.policy.wal_limit_bytes:
                     how = "TRUNCATE"
-                result = self.checkpoint(how)
-                self.runs += 1
-                self.frames += max(result.checkpointed, 0)
+                self._count(self.checkpoint(how))
         except Exception as e:
             self.failed = e
             log.exception(
@@ -208,6 +207,16 @@ class WalCheckpointer:
             )
         finally:
             self._let_go()
+
+    def _count(self, result: CheckpointResult) -> None:
+        """`checkpointed` counts every frame of the WAL copied so far, this run's and earlier ones'
+        (until a writer starts the WAL again): add only the frames new since the last run."""
+        self.runs += 1
+        if result.checkpointed < 0:
+            return
+        restarted = result.log_frames < self._last[0] or result.checkpointed < self._last[1]
+        self.frames += result.checkpointed - (0 if restarted else self._last[1])
+        self._last = (result.log_frames, result.checkpointed)
 
     def _let_go(self) -> None:
         with self._holding_lock:
