@@ -2,7 +2,7 @@
 is resolved when it lands.
 
     python benchmarks/bench_online.py --guests 20000 [--records 500] [--seed 5] [--save F | --reuse F]
-        [--checkpoint inline|background] [--checkpoint-seconds 0.5]
+        [--checkpoint inline|background] [--checkpoint-seconds 0.5] [--postgres-url URL]
 
 Generates the demo group, imports every file through the real importers into a fresh SQLite
 database and resolves it with the batch pass. Then `--records` source records picked at random are
@@ -16,11 +16,13 @@ issue's target is p99 ≤ 5 ms at 1M guests. `--save F` keeps a copy of the reso
 `--checkpoint background` runs the timed part with the web server's WAL checkpointer (a thread of its
 own, commits with `wal_autocheckpoint=0`); `inline` (the default) leaves SQLite's checkpoint in the
 commits. CPU is the timing thread's own; the checkpointer's thread is printed apart.
+`--postgres-url URL` builds and measures in a scratch database on that PostgreSQL server (dropped after).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import shutil
 import statistics
@@ -41,19 +43,31 @@ def main() -> int:
     parser.add_argument("--reuse", type=Path, help="start from a copy kept by --save")
     parser.add_argument("--checkpoint", choices=["inline", "background"], default="inline")
     parser.add_argument("--checkpoint-seconds", type=float, default=0.5, help="background: the interval")
+    parser.add_argument(
+        "--postgres-url", help="build and measure in a scratch PostgreSQL database on this server instead"
+    )
     args = parser.parse_args()
     from sqlalchemy import event, func, select, update
 
-    from _bench_db import bench_engine, demo_database, machine_line
+    from _bench_db import bench_engine, demo_database, machine_line, scratch_database
     from guestgraph import identity
     from guestgraph.bootstrap import import_demo_files
     from guestgraph.db import CheckpointPolicy, background_checkpoints, make_session_factory
     from guestgraph.db.models import Guest, GuestMention, SourceRecord
 
     print(machine_line())
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as cleanup:
         work = Path(folder)
-        if args.reuse:
+        if args.postgres_url:
+            args.backend = "postgresql"
+            pg_url, drop = scratch_database(args, work)
+            cleanup.callback(drop)  # type: ignore[arg-type]  # (never None for PostgreSQL)
+            _url, engine = demo_database(work, guests=args.guests, seed=args.seed, name="", url=pg_url)
+            factory = make_session_factory(engine)
+            import_demo_files(factory, work / "demo")
+            summary = identity.resolve_all(factory)
+            print(f"history (PostgreSQL): {summary.mentions:,} mentions -> {summary.guests:,} guests")
+        elif args.reuse:
             shutil.copyfile(args.reuse, work / "online.db")
             engine = bench_engine(f"sqlite:///{work / 'online.db'}")
             factory = make_session_factory(engine)
