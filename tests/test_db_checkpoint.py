@@ -99,6 +99,33 @@ def test_a_wal_past_the_limit_is_truncated(sqlite_engine: Engine) -> None:
         assert wait_for(lambda: wal_bytes(sqlite_engine) == 0), wal_bytes(sqlite_engine)
 
 
+def test_with_the_write_gate_held_it_still_checkpoints_passively(sqlite_engine: Engine) -> None:
+    """A process whose writers never leave the gate free still gets its WAL copied (PASSIVE needs no
+    gate); only the truncation waits for a free moment. The writes come from a connection outside the
+    gate (as another process's would)."""
+    import sqlite3
+
+    from guestgraph.db._sqlite_gate import gate_for
+
+    path = Path(str(sqlite_engine.url.database)).resolve()
+    policy = CheckpointPolicy(mode="background", seconds=0.05, wal_limit_bytes=100 * PAGE)
+    with background_checkpoints(sqlite_engine, policy) as checkpointer, gate_for(str(path)):
+        assert checkpointer is not None
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("PRAGMA wal_autocheckpoint=0")
+        for _ in range(3):
+            other.execute(
+                "INSERT INTO t (body) SELECT randomblob(3000) FROM (SELECT 1 UNION ALL SELECT 2) "
+                "a, (SELECT 1 UNION ALL SELECT 2) b, (SELECT 1 UNION ALL SELECT 2) c, "
+                "(SELECT 1 UNION ALL SELECT 2) d, (SELECT 1 UNION ALL SELECT 2) e, "
+                "(SELECT 1 UNION ALL SELECT 2) f, (SELECT 1 UNION ALL SELECT 2) g"
+            )  # 128 rows
+        other.close()
+        assert wait_for(lambda: checkpointer.frames >= 300), checkpointer.frames
+        assert wal_bytes(sqlite_engine) > 200 * PAGE  # not truncated without the gate
+    assert wal_bytes(sqlite_engine) == 0  # the final checkpoint, with the gate free again
+
+
 def test_stopping_checkpoints_everything_and_gives_commits_their_checkpoints_back(
     sqlite_engine: Engine,
 ) -> None:

@@ -15,7 +15,8 @@ checkpointer (a plain CLI command) keeps the default. PostgreSQL and in-memory S
 
 The TRUNCATE takes the process's write gate (`_sqlite_gate`) first: it waits for writers and blocks
 new ones while it runs, and this process's writers then queue at the gate, not in SQLite's polling
-busy handler. Its busy timeout is short; a busy TRUNCATE is tried again on the next tick.
+busy handler. Its busy timeout is short; a busy TRUNCATE is tried again on the next tick, and a tick
+that cannot have the gate at once runs a PASSIVE checkpoint instead (it needs no gate).
 """
 
 from __future__ import annotations
@@ -193,10 +194,12 @@ class WalCheckpointer:
     def _run(self) -> None:
         try:
             while not self._stop.wait(self.policy.seconds):
-                how: Literal["PASSIVE", "TRUNCATE"] = "PASSIVE"
+                result = None
                 if self.wal_bytes() > self.policy.wal_limit_bytes:
-                    how = "TRUNCATE"
-                self._count(self.checkpoint(how))
+                    result = self.checkpoint("TRUNCATE")
+                if result is None or result.log_frames < 0:  # under the limit, or the gate was busy
+                    result = self.checkpoint("PASSIVE")
+                self._count(result)
         except Exception as e:
             self.failed = e
             log.exception(
