@@ -71,16 +71,19 @@ def machine_line() -> str:
     )
 
 
-def demo_database(work: Path, *, guests: int, seed: int, name: str) -> tuple[str, Engine]:
-    """A fresh SQLite database in `work` holding the demo group's organisation (no guests yet), with
-    the demo's source files generated under work/demo; returns its URL and engine."""
+def demo_database(
+    work: Path, *, guests: int, seed: int, name: str, url: str | None = None
+) -> tuple[str, Engine]:
+    """A fresh SQLite database in `work` (or the empty database at `url`) holding the demo group's
+    organisation (no guests yet), with the demo's source files generated under work/demo; returns its
+    URL and engine."""
     from guestgraph import org
     from guestgraph.db import make_session_factory
     from guestgraph.db._migrate import upgrade
     from guestgraph.demo import generate_demo
 
     generate_demo(out_dir=work / "demo", guests=guests, seed=seed)
-    url = f"sqlite:///{work / name}"
+    url = url or f"sqlite:///{work / name}"
     upgrade(url)
     engine = bench_engine(url)
     with make_session_factory(engine).begin() as session:

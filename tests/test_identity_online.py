@@ -225,3 +225,48 @@ def test_a_guest_a_pass_would_not_change_is_left_as_it_is(
     assert name == "王晓明" and sealed_again != phone
     with f.begin() as s:
         assert refresh_golden(s, guest_ids=[guest]) == 1
+
+
+def test_a_record_without_a_stay_skips_the_stay_links(
+    engine: Engine, demo_group: Session, tmp_path: Path
+) -> None:
+    """An online pass of a record that carries no stay (a desk registration at a hotel whose PMS sends
+    the stays) sets the record's guest and runs none of the stay-link statements; a record with a
+    stay still gets its stay linked to its guest."""
+    from sqlalchemy import event
+
+    from guestgraph.db.models import Stay, StayGuest
+    from tests.ingest_helpers import good_row, write_pms_cn
+
+    f = factory(engine)
+    ingest.import_file(f, write_pms_cn(tmp_path / "SHA01_s.csv", [good_row("7401")]), source="pms")
+    ingest.submit_registration(f, values=FORM)  # the same person (ID number) at the desk
+    with Session(engine) as s:
+        pms, form = (
+            s.scalar(select(SourceRecord.id).where(SourceRecord.external_id.like(like)))
+            for like in ("%7401", "%:form:%")
+        )
+        with_stay = set(s.scalars(select(Stay.source_record_id)))
+    assert pms is not None and form is not None
+    assert with_stay == {pms}  # the registration carries no stay
+    stay_statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "stay_guest" in statement or "UPDATE charge" in statement:
+            stay_statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert identity.resolve_records(f, [pms]) is not None
+        assert len(stay_statements) == 3  # the stay's guests replaced, its folio lines pointed
+        stay_statements.clear()
+        joined = identity.resolve_records(f, [form])
+        assert joined is not None and joined.attached == 1
+        assert stay_statements == []
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with Session(engine) as s:
+        guests: dict[int, int | None] = dict(s.execute(select(SourceRecord.id, SourceRecord.guest_id)).all())
+        linked = set(s.scalars(select(StayGuest.guest_id)))
+    assert guests[form] is not None and guests[form] == guests[pms]
+    assert linked == {guests[pms]}

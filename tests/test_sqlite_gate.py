@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from guestgraph.db import make_engine
-from guestgraph.db._sqlite_gate import _gate_for
+from guestgraph.db._sqlite_gate import gate_for as _gate_for
 
 
 @pytest.fixture

@@ -32,6 +32,26 @@ class SiteSettings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default: SQLite file guestgraph.db under data_dir."
     )
+    sqlite_checkpoint: Literal["inline", "background"] = Field(
+        "background",
+        description="SQLite only: who copies the write-ahead log into the database file. background: a "
+        "thread of the web server (and of `guestgraph import`) does, so no request's commit pays for it; "
+        "inline: SQLite's default, the commit that takes the log past 1,000 pages. Other commands always "
+        "run inline, as does a server whose checkpoint thread has stopped.",
+    )
+    sqlite_checkpoint_seconds: float = Field(
+        0.5,
+        gt=0,
+        le=60,
+        description="SQLite, background checkpoints: seconds between two passive checkpoints.",
+    )
+    sqlite_wal_limit_mb: int = Field(
+        64,
+        ge=1,
+        le=16384,
+        description="SQLite, background checkpoints: when the -wal file is larger than this many MiB it is "
+        "checkpointed and truncated (writers wait a moment).",
+    )
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
     web_workers: int = Field(

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from guestgraph import ingest
 from guestgraph.config import Settings
-from guestgraph.db import make_session_factory
+from guestgraph.db import background_checkpoints, make_session_factory
 from guestgraph.errors import GuestgraphError
 from guestgraph.pii import open_engine
 
@@ -45,7 +45,7 @@ def run_import_command(
     failures: list[tuple[Path, str]] = []
     try:
         files = ingest.expand(paths)
-        with _bar(console) as bar:
+        with background_checkpoints(engine, settings.checkpoint_policy()), _bar(console) as bar:
             for path in files:
                 task = bar.add_task(path.name, total=None)
                 try:

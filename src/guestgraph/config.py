@@ -18,6 +18,7 @@ from guestgraph.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from guestgraph.audit import AnomalyPolicy
+    from guestgraph.db import CheckpointPolicy
 
 __all__ = ["Environment", "Locale", "Settings", "ensure_secret_key", "load_settings"]
 
@@ -95,6 +96,16 @@ class Settings(ReportSettings):
             edits_per_hour=self.audit_alert_edits_per_hour,
             working_hours=(start, end),
             timezone=self.audit_alert_timezone,
+        )
+
+    def checkpoint_policy(self) -> CheckpointPolicy:
+        """Who checkpoints a SQLite database's WAL in a long-running process (guestgraph.db._checkpoint)."""
+        from guestgraph.db import CheckpointPolicy
+
+        return CheckpointPolicy(
+            mode=self.sqlite_checkpoint,
+            seconds=self.sqlite_checkpoint_seconds,
+            wal_limit_bytes=self.sqlite_wal_limit_mb * 1024 * 1024,
         )
 
     @model_validator(mode="after")

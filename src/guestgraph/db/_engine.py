@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from guestgraph.db._checkpoint import install_wal_mode
 from guestgraph.db._sqlite_gate import GatedConnection, install_write_gate
 from guestgraph.errors import ConfigurationError
 
@@ -68,6 +69,7 @@ def _sqlite_engine(database: str | None, url: str, **kwargs: Any) -> Engine:
     Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"factory": GatedConnection, **connect_args}, **kwargs)
     install_write_gate(engine, str(Path(database).resolve()), BUSY_SECONDS)
+    install_wal_mode(engine)  # a WalCheckpointer can take the checkpoints off the commits (_checkpoint)
     return _with_pragmas(engine)
 
 

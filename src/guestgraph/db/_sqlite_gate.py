@@ -40,7 +40,8 @@ _WITH = re.compile(r"\s*WITH\b", re.I)
 _WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
 
 
-def _gate_for(database: str) -> threading.Lock:
+def gate_for(database: str) -> threading.Lock:
+    """The write gate of the SQLite file `database` (an absolute path) in this process."""
     with _GATES_LOCK:
         return _GATES.setdefault(database, threading.Lock())
 
@@ -90,7 +91,7 @@ class GatedConnection(sqlite3.Connection):
 
 def install_write_gate(engine: Engine, database: str, wait_seconds: float) -> None:
     """Gate the writes of `engine`'s connections to the SQLite file `database` (an absolute path)."""
-    gate = _gate_for(database)
+    gate = gate_for(database)
 
     @event.listens_for(engine, "connect")
     def _attach(dbapi_connection: Any, _record: Any) -> None:

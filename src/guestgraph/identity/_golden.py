@@ -334,13 +334,17 @@ def _scoped_link_statements() -> list[Any]:
 _SCOPED_LINKS = _scoped_link_statements()
 
 
-def link_records_and_stays(session: Session, record_ids: Collection[int] | None = None) -> None:
+def link_records_and_stays(
+    session: Session, record_ids: Collection[int] | None = None, *, stays: bool = True
+) -> None:
     """Point source records, stays and folio lines at the guests their mentions resolved to: all of
-    them, or those of the source records `record_ids` (online resolution of one import)."""
+    them, or those of the source records `record_ids` (online resolution of one import); with
+    `stays` False (the caller knows none of those records carries a stay) only the records."""
     if record_ids is not None:
         wanted = sorted(record_ids)
+        statements = _SCOPED_LINKS if stays else _SCOPED_LINKS[:1]
         for start in range(0, len(wanted), 500):
-            for statement in _SCOPED_LINKS:
+            for statement in statements:
                 session.execute(statement, {"ids": wanted[start : start + 500]})
         return
     primary_rows = select(GuestMention.source_record_id, GuestMention.guest_id).where(

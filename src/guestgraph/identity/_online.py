@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, literal, select, union, union_all
+from sqlalchemy import Table, and_, bindparam, exists, literal, select, union, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from guestgraph import pii
 from guestgraph.db import take_app_lock
-from guestgraph.db.models import Guest, GuestMention, SourceRecord
+from guestgraph.db.models import Guest, GuestMention, SourceRecord, Stay
 from guestgraph.identity._golden import assign, link_records_and_stays, refresh_golden
 from guestgraph.identity._resolve import (
     MentionKeys,
@@ -91,13 +91,16 @@ def _record_neighbourhood_statement() -> Any:
     # with the data key of the mention's guest: the golden refresh opens the guest's values with it
     mentions = mentions_select().outerjoin(g, g.c.id == _MT.c.guest_id)
     guest_key = g.c.key_ref.label("guest_key_ref")
-    of_records = mentions.add_columns(literal(True).label("of_record"), guest_key).where(
-        _MT.c.source_record_id.in_(bindparam("records", expanding=True))
-    )
+    st = cast(Table, Stay.__table__)
+    # whether the person's record carries a stay: one without needs no stay links (only its guest)
+    has_stay = exists(select(st.c.id).where(st.c.source_record_id == _MT.c.source_record_id))
+    of_records = mentions.add_columns(
+        literal(True).label("of_record"), guest_key, has_stay.label("has_stay")
+    ).where(_MT.c.source_record_id.in_(bindparam("records", expanding=True)))
     touched = _candidates_statement(of_records=True)
-    held = mentions.add_columns(literal(False).label("of_record"), guest_key).where(
-        _MT.c.guest_id.in_(touched)
-    )
+    held = mentions.add_columns(
+        literal(False).label("of_record"), guest_key, literal(False).label("has_stay")
+    ).where(_MT.c.guest_id.in_(touched))
     return union_all(of_records, held)
 
 
@@ -105,16 +108,28 @@ _MT = cast(Table, M.__table__)
 RECORD_NEIGHBOURHOOD = _record_neighbourhood_statement()
 
 
-def _read_neighbourhood(
-    session: Session, records: list[int]
-) -> tuple[list[int], set[int], set[int], list[MentionKeys], dict[int, int]]:
+@dataclass
+class _Neighbourhood:
+    new_ids: list[int]
+    carried: set[int]
+    touched: set[int]
+    mentions: list[MentionKeys]
+    record_of: dict[int, int]
+    stays: bool = True  # False: none of the records carries a stay (known only for up to 900 records)
+
+
+def _read_neighbourhood(session: Session, records: list[int]) -> _Neighbourhood:
     """For up to 900 records, in one statement: their new mentions, the guests of those a pass has
     resolved (carried), the guests the new ones touch, and the neighbourhood (the new mentions and
-    every mention of the touched guests, by id, opened) with each one's source record."""
+    every mention of the touched guests, by id, opened) with each one's source record; and whether
+    any of the records carries a stay."""
     rows = session.execute(RECORD_NEIGHBOURHOOD, {"records": records}).all()
     new_ids = [r.id for r in rows if r.of_record and r.guest_id is None]
     carried = {r.guest_id for r in rows if r.of_record and r.guest_id is not None}
     touched = {r.guest_id for r in rows if not r.of_record}
+    seen = {r.source_record_id for r in rows if r.of_record}
+    # a record without persons is not in `rows`: whether it has a stay is not known, so links run
+    stays = any(r.has_stay for r in rows if r.of_record) or len(seen) < len(records)
     kept: dict[int, Any] = {}
     for r in rows:  # a carried mention of a touched guest comes twice; one of another guest is left out
         if r.guest_id is None or not r.of_record:
@@ -122,7 +137,15 @@ def _read_neighbourhood(
     # every key this pass opens with (the mentions' and their guests'), from the key store at once
     pii.preload(pii.vault_of(session), [k for r in rows for k in (r.key_ref, r.guest_key_ref)])
     mentions, record_of = open_rows(session, sorted(kept.values(), key=lambda r: r.id))
-    return new_ids, carried, touched, mentions, record_of
+    return _Neighbourhood(new_ids, carried, touched, mentions, record_of, stays)
+
+
+def _read_many(session: Session, records: list[int]) -> _Neighbourhood:
+    """The same as `_read_neighbourhood`, in chunks, for more than 900 records (stays not looked at)."""
+    new_ids, carried = _new_and_carried(session, records)
+    touched = _touched_guests(session, new_ids) if new_ids else set()
+    mentions, record_of = load_neighbourhood(session, new_ids, touched) if new_ids else ([], {})
+    return _Neighbourhood(new_ids, carried, touched, mentions, record_of)
 
 
 def _touched_guests(session: Session, new_ids: list[int]) -> set[int]:
@@ -176,12 +199,14 @@ def resolve_records(factory: sessionmaker[Session], record_ids: Collection[int])
         # next pass rather than hold a push open. SQLite's one writer queues as imports do.
         if not take_app_lock(session, "resolve", give_up_after=LOCK_WAIT):
             return None
-        if len(records) <= 900:
-            new_ids, carried, touched, mentions, record_of = _read_neighbourhood(session, records)
-        else:
-            new_ids, carried = _new_and_carried(session, records)
-            touched = _touched_guests(session, new_ids) if new_ids else set()
-            mentions, record_of = load_neighbourhood(session, new_ids, touched) if new_ids else ([], {})
+        hood = _read_neighbourhood(session, records) if len(records) <= 900 else _read_many(session, records)
+        new_ids, carried, touched, mentions, record_of = (
+            hood.new_ids,
+            hood.carried,
+            hood.touched,
+            hood.mentions,
+            hood.record_of,
+        )
         if not new_ids and not carried:  # nothing new (an empty file, or records sent again)
             return OnlineSummary(len(records), 0, 0, 0, 0, _ms(started))
         accepted, rejected = apply_decisions(session, mentions, only_these=True)
@@ -194,7 +219,9 @@ def resolve_records(factory: sessionmaker[Session], record_ids: Collection[int])
         affected = set(guests_now.values()) | touched | carried
         refresh_golden(session, opened_values(mentions), guest_ids=affected, only_changed=True)
         # the records whose persons changed guest (a record whose persons all stayed keeps its links)
-        link_records_and_stays(session, set(records) | {record_of[mid] for mid in result.moved})
+        # (other records whose persons moved may carry stays; records without any need only their guest)
+        others = {record_of[mid] for mid in result.moved} - set(records)
+        link_records_and_stays(session, set(records) | others, stays=hood.stays or bool(others))
     return OnlineSummary(len(records), len(new_ids), attached, result.created, result.merged, _ms(started))
 
 

@@ -183,8 +183,9 @@ def open_rows(session: Session, rows: Sequence[Any]) -> tuple[list[MentionKeys],
     for r, sensitive in zip(rows, opened, strict=True):
         values = r._asdict()
         records[r.id] = values.pop("source_record_id")
-        values.pop("of_record", None)  # online resolution's tag and guest key (see _online)
+        values.pop("of_record", None)  # online resolution's tag, guest key and stay flag (see _online)
         values.pop("guest_key_ref", None)
+        values.pop("has_stay", None)
         for name in SEALED_COLUMNS:
             del values[name]
         out.append(MentionKeys(**values, **sensitive.as_dict()))

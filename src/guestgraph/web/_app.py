@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from guestgraph import __version__, audit, frontdesk, ingest, privacy
 from guestgraph.config import Settings, ensure_secret_key
-from guestgraph.db import current_revision, head_revision, make_session_factory
+from guestgraph.db import background_checkpoints, current_revision, head_revision, make_session_factory
 from guestgraph.errors import DatabaseError
 from guestgraph.pii import ensure_vault, open_engine
 from guestgraph.web import (
@@ -110,7 +110,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         _require_current_schema(engine)
         _sweep_upload_leftovers(_app.state.session_factory, settings)
         frontdesk.document_font(settings.document_font)  # load the PDF font now, not on a clerk's click
-        yield
+        # SQLite: the WAL is checkpointed by a thread of this process, not by requests' commits
+        with background_checkpoints(engine, settings.checkpoint_policy()) as checkpointer:
+            _app.state.wal_checkpointer = checkpointer
+            yield
         engine.dispose()
 
     app = GuestgraphApp(
