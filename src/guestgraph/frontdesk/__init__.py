@@ -4,6 +4,8 @@ record through the import engine (lineage holds), and a stay's registration card
 as PDF."""
 
 from guestgraph.frontdesk._arrivals import ArrivalLine, Arrivals, Day, list_arrivals
+from guestgraph.frontdesk._charges import OUTLETS, post_charge
+from guestgraph.frontdesk._desk_record import OperationResult
 from guestgraph.frontdesk._documents import (
     DocumentKind,
     FolioLine,
@@ -24,26 +26,17 @@ from guestgraph.frontdesk._hotels import (
     operable_hotel,
     set_pms_feed,
 )
-from guestgraph.frontdesk._operations import (
-    ID_TYPES,
-    OUTLETS,
-    PAYMENT_METHODS,
+from guestgraph.frontdesk._options import DeskOptions, desk_options
+from guestgraph.frontdesk._payments import PAYMENT_METHODS, post_payment
+from guestgraph.frontdesk._primary_guest import (
     REASON_MAX,
-    TRANSITIONS,
-    NewReservation,
-    OperationResult,
     StayGuestChoice,
-    StayHasPrimaryGuest,
-    StayNotFound,
-    StayWithoutPrimaryGuest,
-    change_stay,
-    create_reservation,
     name_primary_guest,
-    post_charge,
-    post_payment,
     primary_guest_choices,
 )
-from guestgraph.frontdesk._options import DeskOptions, desk_options
+from guestgraph.frontdesk._reservations import TRANSITIONS, NewReservation, change_stay, create_reservation
+from guestgraph.frontdesk._stay_lookup import StayHasPrimaryGuest, StayNotFound, StayWithoutPrimaryGuest
+from guestgraph.frontdesk._stay_records import ID_TYPES
 
 __all__ = [
     "ID_TYPES",

@@ -45,9 +45,10 @@ from guestgraph.db.models import (
     StayStatus,
 )
 from guestgraph.errors import InvalidInput
+from guestgraph.frontdesk._charges import OUTLETS
 from guestgraph.frontdesk._fonts import DocumentFont
-from guestgraph.frontdesk._operations import OUTLETS, StayNotFound
 from guestgraph.frontdesk._pdf import render_folio, render_registration_card
+from guestgraph.frontdesk._stay_lookup import StayNotFound
 from guestgraph.profiles import PURPOSES, reveal
 
 DocumentKind = Literal["registration_card", "folio"]
