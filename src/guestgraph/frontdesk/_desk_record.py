@@ -41,6 +41,8 @@ AUDIT_ACTION = {
     "no_show": "guest.stay.no_show",
     "charge": "guest.stay.charge",
     "payment": "guest.stay.payment",
+    "refund": "guest.stay.refund",
+    "void": "guest.stay.void_payment",
     "name_primary_guest": "guest.stay.name_primary_guest",
 }
 

@@ -32,7 +32,7 @@ def post_payment(
 ) -> OperationResult:
     """Money received against a stay's folio (a deposit on a booking, a settlement in house or after
     check-out). A card's number is never taken: at most the last four digits."""
-    _check_payment(method, amount, reference, card_last4)
+    check_payment(method, amount, reference, card_last4)
     refusal = (
         "payments go to stays booked, in house or checked out",
         "Post the payment to the guest's live stay.",
@@ -51,7 +51,7 @@ def post_payment(
     return with_balance(factory, run(factory, plan, staff_user_id))
 
 
-def _check_payment(method: str, amount: Decimal, reference: str | None, card_last4: str | None) -> None:
+def check_payment(method: str, amount: Decimal, reference: str | None, card_last4: str | None) -> None:
     if method not in PAYMENT_METHODS:
         raise InvalidInput(
             f"method: {method!r} is not a payment method.", hint=f"Use one of: {', '.join(PAYMENT_METHODS)}."
