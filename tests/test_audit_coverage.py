@@ -243,7 +243,7 @@ def stay_op(
 ) -> Callable[[Desk], None]:
     def perform(d: Desk) -> None:
         with d.client("front_desk", hotel_only=True) as c:
-            created = op in ("charges", "payments")
+            created = op in ("charges", "payments", "refunds")
             ok(c.post(f"{_stays(d)}/{conf(d)}/{op}", json=body or {}), 201 if created else 200)
 
     return perform
@@ -260,6 +260,19 @@ def stay_left_without_primary_guest(d: Desk) -> None:
     )
     d.db.execute(delete(StayGuest).where(StayGuest.stay_id == stay.id))
     d.db.commit()
+
+
+def paid_in_house(d: Desk) -> None:
+    """A payment on the in-house stay, to refund against or void."""
+    with d.client("front_desk", hotel_only=True) as c:
+        ok(c.post(f"{_stays(d)}/{d.in_house}/payments", json={"method": "cash", "amount": "200.00"}), 201)
+
+
+def void_payment(d: Desk) -> None:
+    with d.client("front_desk", hotel_only=True) as c:
+        (payment,) = ok(c.get(f"{_stays(d)}/{d.in_house}/payments")).json()
+        body = {"reason": "keyed twice, the guest's phone " + PHONE}
+        ok(c.post(f"{_stays(d)}/{d.in_house}/payments/{payment['payment_id']}/void", json=body))
 
 
 def name_primary_guest(d: Desk) -> None:
@@ -619,6 +632,20 @@ CASES = [
         "create",
         stay_op("payments", lambda d: d.in_house, {"method": "alipay", "amount": "120.00"}),
         (E("guest.stay.payment", "front_desk", object_type="stay", details=("hotel", "method")),),
+    ),
+    Case(
+        "stay_refund",
+        "create",
+        stay_op("refunds", lambda d: d.in_house, {"method": "cash", "amount": "50.00", "reason": "overpaid"}),
+        (E("guest.stay.refund", "front_desk", object_type="stay", details=("hotel", "method", "currency")),),
+        prepare=paid_in_house,
+    ),
+    Case(
+        "stay_void_payment",
+        "update",
+        void_payment,
+        (E("guest.stay.void_payment", "front_desk", object_type="stay", details=("hotel", "payment")),),
+        prepare=paid_in_house,
     ),
     Case(
         "stay_name_primary_guest",

@@ -313,3 +313,56 @@ def test_an_admin_requests_an_account_and_it_appears_only_after_a_second_admin_a
     page.reload()
     expect(page.locator("#changes tr[data-kind]")).to_have_count(0)
     expect(page.locator("#staff tr[data-user='li.frontdesk']")).to_contain_text("li.frontdesk@hotel.example")
+
+
+def test_the_desk_refunds_and_voids_a_payment_from_the_stay_row(
+    page: Page, live: LiveServer, demo_group
+) -> None:
+    """On the guest's profile the clerk posts a payment, opens 'Refund or void' (an HTMX part of the stay's
+    row), is told a refund above what the folio holds is refused, voids the payment with a reason and
+    sees it kept, struck through and labelled."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from guestgraph.db.models import Hotel, Payment, StayStatus
+    from tests.factories import make_guest, make_stay, without_pms_feed
+
+    first = demo_group.scalars(select(Hotel).order_by(Hotel.code)).first()
+    assert first is not None
+    today = datetime.now(ZoneInfo(first.timezone)).date()
+    guest = make_guest(demo_group, full_name="韩梅梅")
+    make_stay(
+        demo_group, first.code, guest, arrival=today, status=StayStatus.IN_HOUSE, confirmation_number="PAY1"
+    )
+    without_pms_feed(demo_group, first.code)
+    demo_group.commit()
+    page.goto(f"{live.base_url}/guests/{guest.public_id}?lang=en")
+    cell = page.locator("#stays td[data-conf=PAY1]")
+    cell.locator("summary[data-op=payment]").click()
+    cell.locator("form.payment input[name=amount]").fill("300")
+    cell.locator("form.payment button").click()
+    expect(page.locator("#stays tr.stay-in_house .stay-paid")).to_have_text("300.00")
+    cell = page.locator("#stays td[data-conf=PAY1]")
+    cell.locator("summary[data-op=refund]").click()
+    part = cell.locator("#folio-payments-PAY1")
+    expect(part.locator("tr[data-kind=payment]")).to_have_count(1)
+    part.locator("form.refund input[name=amount]").fill("500")
+    part.locator("form.refund input[name=reason]").fill("guest asked")
+    part.locator("form.refund button").click()
+    expect(cell.locator("#form-error")).to_contain_text("amount:")
+    cell.locator("form.void input[name=reason]").fill("keyed on the wrong stay")
+    cell.locator("form.void button").click()
+    expect(page.locator("#stays tr.stay-in_house .stay-paid")).to_have_text("")  # the page reloaded
+    cell = page.locator("#stays td[data-conf=PAY1]")
+    cell.locator("summary[data-op=refund]").click()
+    voided = cell.locator("tr[data-voided=true]")
+    expect(voided.locator("strong")).to_have_text(
+        re.compile("^(Voided|已作废)$")
+    )  # the UI language may be either
+    expect(voided).to_contain_text("keyed on the wrong stay")
+    expect(voided.locator("s")).to_have_text("300.00 CNY")
+    demo_group.expire_all()
+    payment = demo_group.scalars(select(Payment)).one()
+    assert (payment.amount, payment.void_reason) == (300, "keyed on the wrong stay")
+    assert payment.voided_at is not None

@@ -46,8 +46,8 @@ def _codes(session: Session) -> tuple[str, str]:
     return a, b
 
 
-def _in_house(session: Session, engine: Engine, code: str) -> tuple[str, str, DataScope]:
-    """A guest booked and checked in at `code` by the desk (room revenue 900 for two nights)."""
+def _booked(session: Session, engine: Engine, code: str) -> tuple[str, str, DataScope]:
+    """A guest booked at `code` by the desk, arriving today (room revenue 900 for two nights)."""
     today = datetime.now(ZoneInfo(hotel(session, code).timezone)).date()
     guest = make_guest(session, full_name="王小明", phone="+8613812345678")
     make_mention(session, guest, full_name="王小明", name_key="wangxiaoming", phone="+8613812345678")
@@ -55,18 +55,22 @@ def _in_house(session: Session, engine: Engine, code: str) -> tuple[str, str, Da
     without_pms_feed(session, code)
     session.commit()
     scope = DataScope.hotels(hotel(session, code).id)
-    fx = make_session_factory(engine)
     booked = frontdesk.create_reservation(
-        fx,
+        make_session_factory(engine),
         scope=scope,
         reservation=frontdesk.NewReservation(
             code, guest.public_id, today, today + timedelta(days=2), "DK", amount=Decimal("900")
         ),
         staff_user_id=None,
     )
-    conf = booked.confirmation_number
+    return booked.confirmation_number, guest.public_id, scope
+
+
+def _in_house(session: Session, engine: Engine, code: str) -> tuple[str, str, DataScope]:
+    """A guest booked and checked in at `code` by the desk (room revenue 900 for two nights)."""
+    conf, public_id, scope = _booked(session, engine, code)
     frontdesk.change_stay(
-        fx,
+        make_session_factory(engine),
         scope=scope,
         hotel_code=code,
         confirmation_number=conf,
@@ -76,7 +80,7 @@ def _in_house(session: Session, engine: Engine, code: str) -> tuple[str, str, Da
         id_type="cn_resident_id",
         id_number=VALID_ID,
     )
-    return conf, guest.public_id, scope
+    return conf, public_id, scope
 
 
 def _pay(
@@ -227,7 +231,7 @@ STAYS = [
 ]
 
 
-def _line(engine: Engine, external_id: str, **fields: str) -> None:
+def _line(engine: Engine, external_id: str, version: int = 1, **fields: str) -> None:
     record = ingest.InboundRecord(
         record_type=RecordType.FOLIO,
         external_id=external_id,
@@ -237,7 +241,7 @@ def _line(engine: Engine, external_id: str, **fields: str) -> None:
         fields={"confirmation_number": "8101", "currency": "CNY", "posted_at": "2026-10-02T20:15:00+08:00"}
         | fields,
         persons=[{"role": "primary", "full_name": "客人1"}],
-        source_version=1,
+        source_version=version,
         hotel_code="SHA01",
     )
     request = ingest.ImportRequest(source="pms", channel="api", format="api", hotel_code="SHA01")

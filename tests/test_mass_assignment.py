@@ -595,6 +595,8 @@ def test_the_key_check_finds_an_undeclared_key_at_any_depth(tmp_path) -> None:  
 # The API modules whose every JSON route declares its answer (AC-04), by the route table: all of them.
 DECLARED_MODULES = {
     "guestgraph.web.routes_frontdesk",
+    "guestgraph.web.routes_stays",
+    "guestgraph.web.routes_folio",
     "guestgraph.web.routes_frontdesk_profile",
     "guestgraph.web.routes_loyalty",
     "guestgraph.web.routes_service_api",

@@ -33,6 +33,8 @@ GUEST_EDIT_ACTIONS = frozenset(
         "guest.stay.no_show",
         "guest.stay.charge",
         "guest.stay.payment",
+        "guest.stay.refund",
+        "guest.stay.void_payment",
         "guest.stay.name_primary_guest",
         "guest.register",
         "guest.record.resubmit",

@@ -45,9 +45,10 @@ from guestgraph.db.models import (
     StayStatus,
 )
 from guestgraph.errors import InvalidInput
+from guestgraph.frontdesk._charges import OUTLETS
 from guestgraph.frontdesk._fonts import DocumentFont
-from guestgraph.frontdesk._operations import OUTLETS, StayNotFound
 from guestgraph.frontdesk._pdf import render_folio, render_registration_card
+from guestgraph.frontdesk._stay_lookup import StayNotFound
 from guestgraph.profiles import PURPOSES, reveal
 
 DocumentKind = Literal["registration_card", "folio"]
@@ -105,8 +106,10 @@ class FolioPayment:
     method: str
     reference: str | None
     card_last4: str | None
-    amount: Decimal
+    amount: Decimal  # below zero: a refund
     currency: str
+    reason: str | None = None  # a refund's, or a void's
+    voided: bool = False  # posted in error: shown struck through, counts for nothing
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,11 @@ class FolioStatement:
 
     @property
     def paid(self) -> dict[str, Decimal]:
-        """Currency -> payments received."""
+        """Currency -> payments received less refunds (voided ones count for nothing)."""
         out: dict[str, Decimal] = {}
         for p in self.payments:
+            if p.voided:
+                continue
             out[p.currency] = out.get(p.currency, Decimal(0)) + p.amount
         return out
 
@@ -322,6 +327,9 @@ def _payments(session: Session, stay: Stay, zone: tzinfo) -> list[FolioPayment]:
             Payment.card_last4,
             Payment.amount,
             Payment.currency,
+            Payment.reason,
+            Payment.voided_at,
+            Payment.void_reason,
         )
         .where(Payment.stay_id == stay.id)
         .order_by(Payment.paid_at, Payment.id)
@@ -334,8 +342,10 @@ def _payments(session: Session, stay: Stay, zone: tzinfo) -> list[FolioPayment]:
             last4,
             amount,
             currency,
+            " · ".join(x for x in (reason, void_reason) if x) or None,
+            voided_at is not None,
         )
-        for at, method, reference, last4, amount, currency in rows
+        for at, method, reference, last4, amount, currency, reason, voided_at, void_reason in rows
     ]
 
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from guestgraph.access import DataScope
+from guestgraph.frontdesk._charges import OUTLETS
 from guestgraph.frontdesk._hotels import HotelChoice, hotel_choices
-from guestgraph.frontdesk._operations import ID_TYPES, OUTLETS, PAYMENT_METHODS
+from guestgraph.frontdesk._payments import PAYMENT_METHODS
+from guestgraph.frontdesk._stay_records import ID_TYPES
 from guestgraph.profiles import INTERACTION_KINDS, PREFERENCE_CATEGORIES, PURPOSES
 
 

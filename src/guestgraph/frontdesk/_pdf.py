@@ -20,7 +20,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from guestgraph.frontdesk._fonts import DocumentFont
 
 if TYPE_CHECKING:
-    from guestgraph.frontdesk._documents import FolioStatement, RegistrationCard, StayHeader
+    from guestgraph.frontdesk._documents import FolioPayment, FolioStatement, RegistrationCard, StayHeader
 
 STATUS = {
     "booked": "已预订 Booked",
@@ -268,6 +268,8 @@ def _charges(statement: FolioStatement, s: _Styles) -> Table:
 
 
 def _payments(statement: FolioStatement, s: _Styles) -> Table:
+    """Payments, refunds (below zero) and voided payments (struck through and labelled: they count for
+    nothing)."""
     head = [
         _label("日期", "Date", s),
         _label("付款方式", "Payment", s),
@@ -277,16 +279,31 @@ def _payments(statement: FolioStatement, s: _Styles) -> Table:
     rows = [
         [
             _p(p.day.isoformat(), s.value),
-            _p(METHOD.get(p.method, p.method), s.value),
+            _p(_payment_kind(p), s.value),
             _p(
-                " · ".join(x for x in (p.reference, f"**** {p.card_last4}" if p.card_last4 else None) if x),
+                " · ".join(
+                    x for x in (p.reference, f"**** {p.card_last4}" if p.card_last4 else None, p.reason) if x
+                ),
                 s.value,
             ),
-            _p(_money(p.amount, p.currency), s.amount),
+            _struck(_money(p.amount, p.currency), s.amount)
+            if p.voided
+            else _p(_money(p.amount, p.currency), s.amount),
         ]
         for p in statement.payments
     ] or [[_p("", s.value), _p("", s.value), _p("无付款 No payments", s.value), _p("", s.value)]]
     return _listing([head, *rows], [26 * mm, 40 * mm, 72 * mm, 36 * mm])
+
+
+def _payment_kind(p: FolioPayment) -> str:
+    kind = METHOD.get(p.method, p.method)
+    if p.amount < 0:
+        kind = f"退款 Refund · {kind}"
+    return f"已作废 Voided · {kind}" if p.voided else kind
+
+
+def _struck(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(f"<strike>{escape(text)}</strike>", style)
 
 
 def _listing(rows: list[list[Any]], widths: list[float]) -> Table:

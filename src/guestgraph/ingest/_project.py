@@ -265,16 +265,29 @@ def _is_payment(p: Prepared) -> bool:
 
 def _payments(conn: Connection, rows: list[Prepared], hotel_ids: dict[str, int]) -> None:
     """Payments on folios; a newer version of a line replaces the old one (a charge or a payment). A
+    payment's newer version (a void) updates its row in place, so that the payment keeps its id. A
     payment is the stay's, not a guest's: it counts in no guest's figures. One whose stay is not here
     waits without a stay, keeping the number it named, until `_post_waiting_payments` posts it."""
     replaced = [p.replaces for p in rows if p.replaces is not None]
+    rows_of: dict[int, int] = {}  # replaced record -> its payment row
     if replaced:
-        conn.execute(delete(Payment).where(Payment.source_record_id.in_(replaced)))
+        found = select(Payment.source_record_id, Payment.id).where(Payment.source_record_id.in_(replaced))
+        rows_of = {record: row for record, row in conn.execute(found) if record is not None}
         conn.execute(delete(Charge).where(Charge.source_record_id.in_(replaced)))
     stays = _posted_to(conn, [p.outcome.standardised["record"] for p in rows])
-    values = [v for p in rows if (v := _payment_values(p, hotel_ids, stays))]
-    if values:
-        conn.execute(insert(Payment), values)
+    fresh, kept = [], set()
+    for p in rows:
+        values = _payment_values(p, hotel_ids, stays)
+        row = rows_of.get(p.replaces) if p.replaces is not None else None
+        if values and row is not None:
+            conn.execute(update(Payment).where(Payment.id == row).values(values))
+            kept.add(row)
+        elif values:
+            fresh.append(values)
+    if gone := [row for row in rows_of.values() if row not in kept]:
+        conn.execute(delete(Payment).where(Payment.id.in_(gone)))
+    if fresh:
+        conn.execute(insert(Payment), fresh)
 
 
 def _payment_values(
@@ -286,18 +299,24 @@ def _payment_values(
         return None
     number = rec.get("confirmation_number") or ""
     stay_id, _guest_id = stays.get((hotel_id, number), (None, None))
-    paid = rec.get("posted_at")
+    paid, voided = rec.get("posted_at"), rec.get("voided_at")
+    refund = rec.get("payment_direction") == "refund"
     return {
         "hotel_id": hotel_id,
         "stay_id": stay_id,
         "awaited_confirmation_number": number if stay_id is None and 0 < len(number) <= 64 else None,
         "method": rec["payment_method"],
-        "amount": Decimal(rec["amount"]),
+        "amount": -Decimal(rec["amount"]) if refund else Decimal(rec["amount"]),
         "currency": rec.get("currency") or "CNY",
         "reference": rec.get("payment_reference"),
         "card_last4": rec.get("card_last4"),
         "source_record_id": p.id,
         "paid_at": datetime.fromisoformat(paid) if paid else datetime.now(UTC),
+        "reason": rec.get("refund_reason"),
+        "void_reason": rec.get("void_reason"),
+        "voided_at": (datetime.fromisoformat(voided) if voided else datetime.now(UTC))
+        if rec.get("void_reason")
+        else None,
     }
 
 

@@ -234,6 +234,30 @@ def _payment(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any]) 
         out["card_last4"] = digits[-4:]
 
 
+def _correction(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], hotel: str | None) -> None:
+    """A refund (money given back: `payment_direction` "refund", with its reason) and a void (a newer
+    version of a payment line posted in error: its reason and when), as the front desk sends them."""
+    direction = (f.get("payment_direction") or "").strip().lower()
+    reason = clean_text(f.get("refund_reason") or "")[0][:300]
+    if direction not in ("", "payment", "refund"):
+        ctx.reject("payment_direction.unknown", "payment_direction", None, direction)
+    elif direction == "refund" and not reason:
+        ctx.reject("required.refund_reason", "refund_reason", None)
+    elif direction == "refund":
+        out["payment_direction"], out["refund_reason"] = "refund", reason
+    void_reason = clean_text(f.get("void_reason") or "")[0][:300]
+    if not void_reason:
+        return
+    out["void_reason"] = void_reason  # voided when it says (else when it arrives)
+    raw = f.get("voided_at")
+    try:
+        out["voided_at"] = (
+            cleanse.parse_datetime(raw, assume_tz=_zone(ctx, hotel)).isoformat() if raw else None
+        )
+    except CleanseError:
+        ctx.warn("date.invalid", "voided_at", None, raw)
+
+
 def _folio(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], hotel: str | None) -> None:
     _amount(ctx, f, out, hotel)
     outlet = OUTLETS.get((f.get("outlet") or "").strip().lower())
@@ -242,6 +266,8 @@ def _folio(ctx: RecordContext, f: dict[str, str | None], out: dict[str, Any], ho
     out["outlet"] = outlet or "other"
     _coupon(ctx, f.get("coupon_code"), out)
     _payment(ctx, f, out)
+    if out.get("payment_method"):
+        _correction(ctx, f, out, hotel)
     raw = f.get("posted_at")
     if raw:
         try:

@@ -130,7 +130,8 @@ HANDLED: dict[str, str] = {
     "stay_guest": "deleted",
     "stay": "kept for accounting without the person or its confirmation number (a tombstone)",
     "charge": "kept without the person and without its description, for accounting",
-    "payment": "kept on the anonymised stay without its reference or card digits, for accounting",
+    "payment": "kept on the anonymised stay without its reference, card digits or the reasons of a refund or "
+    "void (a void stays marked), for accounting",
     "guest_change": "kept without the reasons of corrections; one 'erased' entry per guest ID tells "
     "downstream systems to erase their copies (entries name only the erased guest row)",
     "privacy_request": "kept: the proof that the request was answered; it names only the erased guest row",
@@ -457,7 +458,9 @@ def erase_guests(
     )
     run(
         "payment",
-        update(Payment).where(Payment.stay_id.in_(stays)).values(reference=None, card_last4=None),
+        update(Payment)
+        .where(Payment.stay_id.in_(stays))
+        .values(reference=None, card_last4=None, reason=None, void_reason=None),
     )
     tombstone_records(session, SourceRecord.id.in_(records))
     tombstone_stays(session, list(stays))

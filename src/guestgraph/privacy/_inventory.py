@@ -55,6 +55,14 @@ STAY = Classification("stay", "personal", "the stay itself (contract), accountin
 FINANCIAL = Classification(
     "financial", "personal", "billing, accounting (legal obligation)", ACCOUNTING, "none"
 )
+# Why the desk refunded or voided a payment: free text a clerk types, kept with the folio.
+FOLIO_NOTE = Classification(
+    "folio note (free text)",
+    "personal",
+    "why a payment was refunded or voided (accounting)",
+    ACCOUNTING,
+    "none",
+)
 RAW = Classification(
     "record as sent",
     "sensitive",
@@ -254,8 +262,11 @@ CLASSIFIED: dict[str, dict[str, Classification]] = {
         **_cols("description amount posted_at", FINANCIAL),
         **_cols("awaited_confirmation_number", PSEUDONYM),
     },
-    "payment": _cols("amount paid_at reference card_last4", FINANCIAL)
-    | _cols("awaited_confirmation_number", PSEUDONYM),
+    "payment": {
+        **_cols("amount paid_at reference card_last4 voided_at", FINANCIAL),
+        **_cols("awaited_confirmation_number", PSEUDONYM),
+        **_cols("reason void_reason", FOLIO_NOTE),
+    },
     "preference": {
         **_cols("category", HEALTH_KIND),
         **_cols("value_enc", HEALTH),

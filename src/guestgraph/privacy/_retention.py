@@ -317,14 +317,19 @@ def _steps(cut: dict[Category, datetime]) -> list[Step]:
             charge_holds & old_charge,
             {"guest_id": None, "description": None},
         )
-        payment_holds = or_(Payment.reference.is_not(None), Payment.card_last4.is_not(None))
+        payment_holds = or_(
+            Payment.reference.is_not(None),
+            Payment.card_last4.is_not(None),
+            Payment.reason.is_not(None),
+            Payment.void_reason.is_not(None),
+        )
         old_payment = or_(Payment.stay_id.in_(old_stays), Payment.stay_id.is_(None) & (Payment.paid_at < c))
         add(
             "payments_anonymised",
             Category.STAY_LINK,
             Payment,
             payment_holds & old_payment,
-            {"reference": None, "card_last4": None},
+            {"reference": None, "card_last4": None, "reason": None, "void_reason": None},
         )
     if (c := cut.get(Category.INTERACTION)) is not None:
         add("interactions_deleted", Category.INTERACTION, Interaction, Interaction.occurred_at < c)

@@ -1,14 +1,15 @@
 """A stay's folio balance: what was charged (the room revenue the folio statement posts, one line a night,
 and the folio lines) less the payments received, in the stay's currency. The one rule the stay view,
 the 360° profile, the front-desk answers and the folio statement share. Payments are never spend or
-revenue: analytics read `charge` only."""
+revenue: analytics read `charge` only. A refund is a payment below zero; a voided payment counts for
+nothing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from guestgraph.db.models import Charge, Payment, Stay, StayStatus
@@ -42,7 +43,7 @@ def folio_balances(session: Session, stay_ids: list[int]) -> dict[int, FolioBala
         return {}
     stays = {s.id: s for s in session.scalars(select(Stay).where(Stay.id.in_(stay_ids)))}
     charged = _sums(session, Charge, stay_ids)
-    paid = _sums(session, Payment, stay_ids)
+    paid = _sums(session, Payment, stay_ids, Payment.voided_at.is_(None))  # a void is no money received
     out: dict[int, FolioBalance] = {}
     for stay_id, stay in stays.items():
         lines, payments = charged.get(stay_id, {}), paid.get(stay_id, {})
@@ -57,12 +58,12 @@ def folio_balances(session: Session, stay_ids: list[int]) -> dict[int, FolioBala
 
 
 def _sums(
-    session: Session, model: type[Charge] | type[Payment], stay_ids: list[int]
+    session: Session, model: type[Charge] | type[Payment], stay_ids: list[int], *where: ColumnElement[bool]
 ) -> dict[int, dict[str, Decimal]]:
     sums: dict[int, dict[str, Decimal]] = {}
     for stay_id, currency, total in session.execute(
         select(model.stay_id, model.currency, func.sum(model.amount))
-        .where(model.stay_id.in_(stay_ids))
+        .where(model.stay_id.in_(stay_ids), *where)
         .group_by(model.stay_id, model.currency)
     ):
         if stay_id is not None:

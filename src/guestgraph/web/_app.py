@@ -32,6 +32,7 @@ from guestgraph.web import (
     routes_documents,
     routes_engage,
     routes_feedback,
+    routes_folio,
     routes_frontdesk,
     routes_frontdesk_profile,
     routes_imports,
@@ -49,6 +50,7 @@ from guestgraph.web import (
     routes_review,
     routes_service,
     routes_service_api,
+    routes_stays,
     routes_survey_public,
 )
 from guestgraph.web._auth import csrf_guard
@@ -157,6 +159,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_review.api)
     app.include_router(routes_frontdesk_profile.router)
     app.include_router(routes_frontdesk.router)
+    app.include_router(routes_folio.router)  # before routes_stays: its `{op}` matches these paths too
+    app.include_router(routes_stays.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_privacy_api.api)

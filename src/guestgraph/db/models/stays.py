@@ -151,7 +151,11 @@ class Payment(IdMixin, Base):
     """Money received against a stay's folio (cash, card, Alipay, a city-ledger transfer...). Its own
     table, not a charge with a sign: charges are revenue and spend (analytics, RFM, dashboards read
     `charge`), a payment is neither. A stay's balance is its charges less its payments. A card's number
-    is never stored (the import strips card numbers), only its last four digits when sent."""
+    is never stored (the import strips card numbers), only its last four digits when sent.
+
+    A refund is a payment below zero, with the clerk's reason. A payment posted in error is voided, never
+    deleted: a newer version of its record marks the row (`voided_at`, `void_reason`) and the balance
+    leaves it out (0056)."""
 
     __tablename__ = "payment"
     __table_args__ = (
@@ -178,3 +182,6 @@ class Payment(IdMixin, Base):
     # the confirmation number a payment imported before its stay named, until that stay's import posts
     # it there (a deposit in the PMS folio export ahead of the reservation feed)
     awaited_confirmation_number: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(300))  # a refund's (amount below zero)
+    voided_at: Mapped[datetime | None]  # posted in error: kept, left out of the balance
+    void_reason: Mapped[str | None] = mapped_column(String(300))
