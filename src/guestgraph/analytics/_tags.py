@@ -74,9 +74,9 @@ def refresh_rule_tags(
         "tmp_rule_flags",
         [Column("guest_id", BigInteger), *(Column(f"r{i}", SmallInteger) for i in range(len(codes)))],
     )
-    # keyed for an incremental pass (few rows): SQLite then probes it in the UPDATE below, instead of
-    # reading it whole for each open tag (132 s at 200,000 guests without the key)
-    keyed = only is not None
+    # keyed on SQLite in an incremental pass (few rows): it then probes it in the UPDATE below instead of
+    # reading it whole for each open tag (132 s at 200,000 guests without the key); PostgreSQL hashes it
+    keyed = only is not None and conn.dialect.name == "sqlite"
     matches = _temp_table(
         conn,
         "tmp_rule_match",
