@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from guestgraph import analytics
 from guestgraph.access import DataScope
 from guestgraph.analytics import MetricCondition, SegmentDefinition, StayCondition, TagCondition
+from guestgraph.analytics._scores import _group_thresholds, _window_thresholds
 from guestgraph.db.models import (
     Charge,
     DashboardDay,
@@ -185,3 +186,17 @@ def test_an_incremental_refresh_equals_a_full_one(
         analytics.refresh(engine, settings=settings, as_of=AS_OF + timedelta(days=1), incremental=True).kind
         == "full"
     )
+
+
+def test_the_group_thresholds_read_from_the_score_indexes_equal_the_ranked_ones(
+    engine: Engine, demo_group: Session
+) -> None:
+    """An incremental refresh finds the group's quintile thresholds by walking each score column's index
+    (from the nearer end); they are the values the window ranking gives, ties included."""
+    _world(demo_group)
+    analytics.refresh(engine, settings=SETTINGS, as_of=AS_OF)
+    with engine.connect() as conn:
+        walked = _group_thresholds(conn, SETTINGS)
+        ranked = _window_thresholds(conn, SETTINGS)
+    assert set(walked[0]) == {"r_score", "f_score", "m_score"}
+    assert walked == ranked

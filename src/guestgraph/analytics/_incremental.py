@@ -94,20 +94,27 @@ def changed_days(marks: dict[str, Any], margins: Margins) -> CompoundSelect[Any]
     more; one moved to another hotel is a new stay (hotel and confirmation number are its key), and
     an erasure keeps the stays (dates, hotel, amounts) for accounting. Stays are never deleted; a folio
     line replaced by its newer version (which may name another stay) marks its old stay updated."""
-    since = datetime.fromisoformat(str(marks["at"])) - margins.time
     first_record = _first_record(marks, margins)
-    stays = or_(
-        Stay.id > int(marks.get("stay") or 0) - margins.ids,
-        Stay.source_record_id > first_record,
-        Stay.updated_at >= since,
-    )
+    stays = Stay.id.in_(_changed_stays(marks, margins))
     charges = or_(
         Charge.id > int(marks.get("charge") or 0) - margins.ids, Charge.source_record_id > first_record
     )
     return union(
         select(Stay.arrival).where(stays),
         select(Stay.rollup_day).where(stays, Stay.rollup_day != Stay.arrival),
-        select(Stay.arrival).join(Charge, Charge.stay_id == Stay.id).where(charges),
+        select(Stay.arrival).where(Stay.id.in_(select(Charge.stay_id).where(charges))),
+    )
+
+
+def _changed_stays(marks: dict[str, Any], margins: Margins) -> CompoundSelect[Any]:
+    """The ids of the stays new, re-imported or updated since the last refresh: one index range per
+    kind of change, united (as one OR, SQLite read every stay: 0.2 s at 800k stays, and joined to
+    stay_guest it scanned every link)."""
+    since = datetime.fromisoformat(str(marks["at"])) - margins.time
+    return union(
+        select(Stay.id).where(Stay.id > int(marks.get("stay") or 0) - margins.ids),
+        select(Stay.id).where(Stay.source_record_id > _first_record(marks, margins)),
+        select(Stay.id).where(Stay.updated_at >= since),
     )
 
 
@@ -120,7 +127,6 @@ def changed_guests(marks: dict[str, Any], margins: Margins) -> CompoundSelect[An
     since = datetime.fromisoformat(str(marks["at"])) - margins.time
     first_record = _first_record(marks, margins)
     records = SourceRecord.id > first_record
-    stays = or_(Stay.id > past("stay"), Stay.source_record_id > first_record, Stay.updated_at >= since)
     charges = or_(Charge.id > past("charge"), Charge.source_record_id > first_record)
     manual = and_(
         GuestTag.kind == "manual", or_(GuestTag.id > past("guest_tag"), GuestTag.retired_at >= since)
@@ -128,7 +134,7 @@ def changed_guests(marks: dict[str, Any], margins: Margins) -> CompoundSelect[An
     merges = or_(GuestMerge.id > past("guest_merge"), GuestMerge.undone_at >= since)
     return union(
         select(SourceRecord.guest_id).where(records, SourceRecord.guest_id.is_not(None)),
-        select(StayGuest.guest_id).join(Stay, Stay.id == StayGuest.stay_id).where(stays),
+        select(StayGuest.guest_id).where(StayGuest.stay_id.in_(_changed_stays(marks, margins))),
         select(Charge.guest_id).where(charges, Charge.guest_id.is_not(None)),
         select(Interaction.guest_id).where(Interaction.id > past("interaction")),
         select(GuestTag.guest_id).where(manual),

@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -119,6 +120,42 @@ def _thresholds(conn: Connection, settings: AnalyticsSettings) -> dict[int, dict
     exceed to score 2, 3, 4 and 5. A score is 1 + ⌊5 · below / n⌋ (`scored`: `below` guests have a
     strictly smaller value), so it is at least k + 1 exactly when below ≥ c_k = ⌈k · n / 5⌉, that is
     when the value exceeds the c_k-th smallest value of the partition."""
+    if settings.score_within == "group" and all(
+        _metric(settings, score).name in INDEXED for score in SCORE_COLUMNS
+    ):
+        return _group_thresholds(conn, settings)
+    return _window_thresholds(conn, settings)
+
+
+# The score columns with an index over the scored guests (0057): a threshold is one walk of it.
+INDEXED = ("last_departure", "stays", "monetary")
+SCORED = M.stays > literal_column("0")  # as written in the partial indexes, so SQLite can use them
+
+
+def _group_thresholds(conn: Connection, settings: AnalyticsSettings) -> dict[int, dict[str, list[Any]]]:
+    """`_thresholds` over the whole group, each value read from the column's index at its rank (from
+    the nearer end) instead of ranking every scored guest by a window: a sort of all guests per score
+    (0.1-0.2 s CPU each at 200,000 guests on SQLite) becomes a walk along an index."""
+    n = int(conn.scalar(select(func.count()).select_from(M).where(SCORED)) or 0)
+    if n == 0:
+        return {}
+    out: dict[str, list[Any]] = {}
+    for score in SCORE_COLUMNS:
+        column = _metric(settings, score)
+        values = []
+        for k in range(1, 5):
+            rank = (k * n + 4) // 5  # the rank-th smallest = the (n - rank + 1)-th largest
+            order, offset = (column, rank - 1) if rank - 1 <= n - rank else (column.desc(), n - rank)
+            values.append(
+                select(column).where(SCORED).order_by(order).limit(1).offset(offset).scalar_subquery()
+            )
+        out[score] = list(conn.execute(select(*values)).one())
+    return {0: out}
+
+
+def _window_thresholds(conn: Connection, settings: AnalyticsSettings) -> dict[int, dict[str, list[Any]]]:
+    """`_thresholds` by ranking every scored guest of each partition (per hotel, or a column without
+    an index)."""
     by_hotel = settings.score_within == "hotel"
     part = M.home_hotel_id if by_hotel else literal(0)
     out: dict[int, dict[str, list[Any]]] = {}

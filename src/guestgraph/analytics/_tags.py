@@ -60,7 +60,7 @@ def refresh_rule_tags(
         conn.execute(text("ANALYZE guest_tag"))
     if not rules.tags:
         return {}
-    if conn.dialect.name == "sqlite" or any(_reads_tags(rule.when) for rule in rules.tags):
+    if (conn.dialect.name == "sqlite" and only is None) or any(_reads_tags(rule.when) for rule in rules.tags):
         return _rule_by_rule(conn, rules, today=today, now=now, only=only)
     among = [] if only is None else [Guest.id.in_(only)]
     tagged = [] if only is None else [GuestTag.guest_id.in_(only)]
@@ -74,7 +74,14 @@ def refresh_rule_tags(
         "tmp_rule_flags",
         [Column("guest_id", BigInteger), *(Column(f"r{i}", SmallInteger) for i in range(len(codes)))],
     )
-    matches = _temp_table(conn, "tmp_rule_match", [Column("guest_id", BigInteger), Column("tag", String(40))])
+    # keyed on SQLite in an incremental pass (few rows): it then probes it in the UPDATE below instead of
+    # reading it whole for each open tag (132 s at 200,000 guests without the key); PostgreSQL hashes it
+    keyed = only is not None and conn.dialect.name == "sqlite"
+    matches = _temp_table(
+        conn,
+        "tmp_rule_match",
+        [Column("guest_id", BigInteger, primary_key=keyed), Column("tag", String(40), primary_key=keyed)],
+    )
     try:
         source = (
             select(Guest.id, *flags)
@@ -154,7 +161,9 @@ def _rule_by_rule(
             .where(open_tag, GuestTag.guest_id.not_in(matched), *tagged)
             .values(retired_at=now, retired_by=RULE)
         )
-        already = select(GuestTag.guest_id).where(open_tag)
+        # among the guests of the pass only: the list of every open tag of the rule cost an incremental
+        # refresh 0.1-0.2 s per rule at 200k guests (a table read per tag, for its kind)
+        already = select(GuestTag.guest_id).where(open_tag, *tagged)
         fresh = matched.where(Guest.id.not_in(already)).add_columns(
             literal(rule.code), literal(RULE), literal(now)
         )

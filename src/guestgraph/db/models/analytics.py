@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import Float, ForeignKey, Index, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guestgraph.db.models._base import Base, BigId, IdMixin, JsonDoc, utcnow
@@ -26,6 +26,13 @@ class GuestMetrics(Base):
     __table_args__ = (
         Index("ix_guest_metrics_stage", "stage"),
         Index("ix_guest_metrics_rfm", "rfm_group"),
+        # the score columns over the scored guests: a quintile threshold is a walk of the index (0057)
+        *(
+            Index(
+                f"ix_guest_metrics_{c}", c, sqlite_where=text("stays > 0"), postgresql_where=text("stays > 0")
+            )
+            for c in ("last_departure", "stays", "monetary")
+        ),
     )
 
     guest_id: Mapped[int] = mapped_column(BigId, ForeignKey("guest.id", ondelete="CASCADE"), primary_key=True)
