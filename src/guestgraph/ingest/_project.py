@@ -177,12 +177,16 @@ def _stays(
     _post_waiting_lines(conn, sorted({number for _, number in by_key}))
 
 
-def awaited_stay() -> ColumnElement[bool]:
-    """The stay a waiting folio line named: its hotel, the confirmation number it keeps (correlated with
-    the line being updated, in `_post_waiting_lines` and wherever the stays it will post to are found)."""
-    return and_(
-        Stay.hotel_id == Charge.hotel_id, Stay.confirmation_number == Charge.awaited_confirmation_number
-    )
+def awaited_stay(line: type[Charge] | type[Payment] = Charge) -> ColumnElement[bool]:
+    """The stay a waiting folio line (a charge, or a payment) named: its hotel, the confirmation number it
+    keeps (correlated with the line being updated, in `_post_waiting_lines` and wherever the stays it will
+    post to are found)."""
+    return and_(Stay.hotel_id == line.hotel_id, Stay.confirmation_number == line.awaited_confirmation_number)
+
+
+def _awaited(number: str, stay_id: int | None) -> str | None:
+    """The number a folio line keeps while its stay is not here (a stay's number is at most 64)."""
+    return number if stay_id is None and 0 < len(number) <= 64 else None
 
 
 def _post_waiting_lines(conn: Connection, numbers: list[str]) -> int:
@@ -210,9 +214,7 @@ def _post_waiting_payments(conn: Connection, numbers: list[str]) -> int:
     """The payments imported before the stays of this chunk (a deposit in the PMS folio export ahead of
     the reservation feed) are put on their folios now, matched as the waiting charges are. A payment is
     the stay's, not a guest's: no guest to give it. Returns how many were posted."""
-    named = and_(
-        Stay.hotel_id == Payment.hotel_id, Stay.confirmation_number == Payment.awaited_confirmation_number
-    )
+    named = awaited_stay(Payment)
     stay = select(Stay.id).where(named).correlate(Payment).scalar_subquery()
     waiting = Payment.awaited_confirmation_number.in_(numbers)
     done = conn.execute(
@@ -304,7 +306,7 @@ def _payment_values(
     return {
         "hotel_id": hotel_id,
         "stay_id": stay_id,
-        "awaited_confirmation_number": number if stay_id is None and 0 < len(number) <= 64 else None,
+        "awaited_confirmation_number": _awaited(number, stay_id),
         "method": rec["payment_method"],
         "amount": -Decimal(rec["amount"]) if refund else Decimal(rec["amount"]),
         "currency": rec.get("currency") or "CNY",
@@ -346,13 +348,12 @@ def _charge_values(
         return None
     number = rec.get("confirmation_number") or ""
     stay_id, guest_id = stays.get((hotel_id, number), (None, None))
-    awaited = number if stay_id is None and 0 < len(number) <= 64 else None  # a stay's number is <= 64
     posted = rec.get("posted_at")
     return {
         "hotel_id": hotel_id,
         "stay_id": stay_id,
         "guest_id": guest_id,
-        "awaited_confirmation_number": awaited,
+        "awaited_confirmation_number": _awaited(number, stay_id),
         "outlet": rec.get("outlet", "other"),
         "description": rec.get("description"),
         "amount": Decimal(rec["amount"]),
